@@ -1,0 +1,45 @@
+/*
+ * cli.h - the command line, a drop-in for the Go original's.
+ *
+ * As with Go's flag package, "-name" and "--name" are the same option and a
+ * value may follow as "--name=value" or as the next argument.  Single-letter
+ * options may also be bundled ("-tn") or take an attached value ("-sconns").
+ * cli_parse() never prints: it returns -1 with a one-line reason in err.
+ */
+#ifndef LSCT_CLI_H
+#define LSCT_CLI_H
+
+#include <stddef.h>
+#include "ports.h"
+#include "view.h"
+
+enum cli_action { CLI_RUN = 0, CLI_HELP, CLI_VERSION };
+enum cli_source { CLI_SRC_NETLINK = 0, CLI_SRC_PROC, CLI_SRC_STDIN };
+
+struct cli_opts {
+	enum cli_action action;
+	enum cli_source source;
+	const char *proc_file;		/* --proc=FILE; NULL: /proc/net/nf_conntrack */
+	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
+	struct port_filter aport;	/* owned */
+	struct port_filter pport;	/* owned */
+	unsigned protos;		/* FLOW_PROTO_* */
+	unsigned families;		/* FLOW_FAM_* */
+	int numeric;			/* -n: no reverse DNS */
+	int names;			/* --names: names in JSON too */
+	int json;
+	int batch;
+	enum view_sort sort;
+	int reverse;
+	const char *local;		/* --local ADDR[,ADDR...], borrowed from argv */
+	double dns_timeout;		/* seconds, total wait for names */
+};
+
+void cli_init(struct cli_opts *o);
+void cli_fini(struct cli_opts *o);
+/* 0, or -1 with a one-line reason in err (a usage error: exit 2). */
+int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen);
+/* The --help text. */
+const char *cli_usage(void);
+
+#endif

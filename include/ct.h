@@ -1,0 +1,94 @@
+/*
+ * ct.h - one conntrack entry, as every source produces it.
+ *
+ * Contract: a source (netlink dump, /proc text, stdin text) parses each
+ * kernel entry into a struct ct_entry that the caller owns and hands it,
+ * borrowed for the duration of one call, to a struct ct_sink.  Sources never
+ * allocate per entry and never keep a pointer to an entry after the call.
+ * A source that must start over (the kernel interrupted a dump) calls the
+ * sink's reset() first, so the consumer can discard what it has seen.
+ */
+#ifndef LSCT_CT_H
+#define LSCT_CT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* TCP states, numbered as the kernel's enum tcp_conntrack. */
+enum ct_tcp_state {
+	CT_TCP_NONE = 0,
+	CT_TCP_SYN_SENT,
+	CT_TCP_SYN_RECV,
+	CT_TCP_ESTABLISHED,
+	CT_TCP_FIN_WAIT,
+	CT_TCP_CLOSE_WAIT,
+	CT_TCP_LAST_ACK,
+	CT_TCP_TIME_WAIT,
+	CT_TCP_CLOSE,
+	CT_TCP_SYN_SENT2,
+	CT_TCP_STATE_MAX
+};
+
+/* Status bits, the kernel's IPS_* values for the ones we read. */
+#define CT_STATUS_EXPECTED   (1u << 0)
+#define CT_STATUS_SEEN_REPLY (1u << 1)
+#define CT_STATUS_ASSURED    (1u << 2)
+#define CT_STATUS_SRC_NAT    (1u << 4)
+#define CT_STATUS_DST_NAT    (1u << 5)
+#define CT_STATUS_OFFLOAD    (1u << 14)
+
+/* ct_entry.flags: what the source could tell us. */
+#define CT_F_COUNTERS (1u << 0)	/* packets/bytes were present */
+#define CT_F_ID       (1u << 1)	/* id is the kernel's conntrack id */
+#define CT_F_STATE    (1u << 2)	/* tcp_state is known */
+
+/* An IPv4 address is stored in the first 4 bytes, the rest zero. */
+struct ct_addr {
+	uint8_t b[16];
+};
+
+struct ct_tuple {
+	struct ct_addr src, dst;
+	uint16_t sport, dport;	/* host byte order; 0 for port-less protocols */
+	uint64_t packets;	/* since the entry was created (needs nf_conntrack_acct) */
+	uint64_t bytes;		/* layer-3 bytes, same clock as packets */
+};
+
+struct ct_entry {
+	struct ct_tuple orig;	/* direction of the first packet seen */
+	struct ct_tuple reply;	/* expected answer, after NAT */
+	uint32_t id;		/* kernel conntrack id, valid with CT_F_ID */
+	uint32_t status;	/* CT_STATUS_* bits (text sources: from [FLAGS]) */
+	uint32_t timeout;	/* seconds left */
+	uint16_t zone;
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t proto;		/* IPPROTO_* */
+	uint8_t tcp_state;	/* enum ct_tcp_state, valid with CT_F_STATE */
+	uint8_t flags;		/* CT_F_* */
+};
+
+/*
+ * Where a source delivers entries.  add() returns 0 to go on, -1 (errno set)
+ * to stop the source, which then returns -1 with that errno.  reset() may be
+ * NULL; it is called before a source restarts a snapshot from the beginning.
+ */
+struct ct_sink {
+	int (*add)(const struct ct_entry *e, void *arg);
+	void (*reset)(void *arg);
+	void *arg;
+};
+
+/* "ESTABLISHED" etc. for a valid state, "NONE" otherwise. */
+const char *ct_tcp_state_name(unsigned state);
+/* Inverse of ct_tcp_state_name (also accepts the old name LISTEN); -1 if unknown. */
+int ct_tcp_state_parse(const char *s, size_t len);
+
+/* Address helpers: family-aware compare and text form (no brackets). */
+int ct_addr_equal(const struct ct_addr *a, const struct ct_addr *b);
+int ct_addr_is_loopback(int family, const struct ct_addr *a);
+/* Writes the numeric form into buf (at least 46 bytes); returns buf. */
+const char *ct_addr_str(int family, const struct ct_addr *a, char *buf, size_t len);
+/* Parses a numeric IPv4 or IPv6 address; returns its family, or -1. */
+int ct_addr_parse(const char *s, size_t len, struct ct_addr *out);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * ct_source_netlink.h - conntrack entries from a ctnetlink dump.
+ *
+ * One netlink socket is opened by ct_nl_open() and kept for every later
+ * dump.  Each dump asks the kernel for IPv4 and IPv6 entries at once
+ * (or one family, when the filter says so) and parses every message's
+ * attributes directly into a struct ct_entry on the stack: no libnetfilter
+ * object and no allocation per entry.
+ *
+ * When the kernel marks a dump interrupted (the table changed under it) the
+ * whole snapshot is retried after calling the sink's reset(); when the
+ * socket overflows (ENOBUFS) its receive buffer is grown and the dump
+ * retried.  Both are bounded; past the bound the dump fails with EINTR or
+ * ENOBUFS.
+ *
+ * This header deliberately includes no netfilter header.
+ */
+#ifndef LSCT_CT_SOURCE_NETLINK_H
+#define LSCT_CT_SOURCE_NETLINK_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "ct.h"
+
+struct ct_nl;
+
+struct ct_nl_filter {
+	uint8_t family;		/* AF_UNSPEC (both), AF_INET or AF_INET6 */
+};
+
+struct ct_nl_stats {
+	uint64_t messages;	/* netlink messages received in the last dump */
+	uint64_t entries;	/* entries delivered to the sink */
+	uint64_t malformed;	/* messages whose attributes did not parse */
+	unsigned retries;	/* interrupted dumps restarted */
+	unsigned enobufs;	/* receive buffer overflows */
+	size_t rcvbuf;		/* receive buffer size in bytes now */
+};
+
+/* Opens and binds the socket.  NULL with errno set on failure. */
+struct ct_nl *ct_nl_open(void);
+void ct_nl_close(struct ct_nl *nl);
+
+/*
+ * Dumps the table once.  Overwrites *st.  Returns 0, or -1 with errno:
+ * EPERM (no CAP_NET_ADMIN), ENOENT/EOPNOTSUPP/EPROTONOSUPPORT (ctnetlink
+ * not available), EINTR/ENOBUFS after too many retries, or what the sink set.
+ */
+int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
+	       const struct ct_sink *sink, struct ct_nl_stats *st);
+
+/*
+ * Parses one ctnetlink message (a struct nlmsghdr and its payload, len
+ * bytes) into *out.  Returns 0, or -1 if it is not a well-formed conntrack
+ * entry.  Exposed for tests and fuzzing.
+ */
+int ct_nl_parse_msg(const void *msg, size_t len, struct ct_entry *out);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * flow.h - classify conntrack entries and aggregate them into host flows.
+ *
+ * A host flow is what the original lsconntrack printed: every connection
+ * this host opened to one peer address and port (ACTIVE, shown
+ * "localhost:many --> peer:port"), or every connection one peer address
+ * opened to one local port (PASSIVE, "localhost:port <-- peer:many").
+ * The classification rules are in doc/classification.md.
+ *
+ * Contract: a snapshot is flow_table_begin(), flow_table_add() for every
+ * entry (or the ct_sink from flow_table_sink()), flow_table_end().  Flows
+ * live in the table; pointers from flow_table_at() stay valid until the next
+ * flow_table_begin().  The host_info and port_filter passed to
+ * flow_table_new() are borrowed and must outlive the table.
+ */
+#ifndef LSCT_FLOW_H
+#define LSCT_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ct.h"
+#include "host.h"
+#include "ports.h"
+
+enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1 };
+
+#define FLOW_PROTO_TCP (1u << 0)
+#define FLOW_PROTO_UDP (1u << 1)
+#define FLOW_FAM_V4    (1u << 0)
+#define FLOW_FAM_V6    (1u << 1)
+
+struct flow_key {
+	struct ct_addr peer;	/* the remote end's address */
+	uint16_t port;		/* ACTIVE: the peer's port; PASSIVE: the local port */
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t dir;		/* enum flow_dir */
+};
+
+struct flow_counters {
+	uint64_t in_packets, in_bytes;	 /* sent by the peer to this host */
+	uint64_t out_packets, out_bytes; /* sent by this host to the peer */
+};
+
+struct flow {
+	struct flow_key key;
+	struct flow_counters c;	/* sums over the connections, saturating */
+	uint64_t conns;		/* conntrack entries in this flow */
+};
+
+/* How one entry maps onto flows: up to two (a local-to-local connection). */
+struct flow_hit {
+	struct flow_key key;
+	struct flow_counters c;
+};
+
+enum flow_class {
+	FLOW_CLASS_HOST = 0,	/* one or two hits */
+	FLOW_CLASS_FORWARDED,	/* neither end is this host: routed or NATed through */
+	FLOW_CLASS_EXCLUDED,	/* protocol or family not selected */
+};
+
+struct flow_opts {
+	unsigned protos;	/* FLOW_PROTO_* to keep */
+	unsigned families;	/* FLOW_FAM_* to keep */
+	const struct port_filter *server_ports; /* --pport: also server ports; may be NULL */
+};
+
+struct flow_stats {
+	uint64_t entries;	/* entries offered */
+	uint64_t active;	/* entries counted as ACTIVE */
+	uint64_t passive;	/* entries counted as PASSIVE */
+	uint64_t local;		/* local-to-local entries (counted in both) */
+	uint64_t reversed;	/* picked up mid-stream: direction taken from a listener */
+	uint64_t forwarded;	/* not this host's: not shown */
+	uint64_t excluded;	/* other protocol or family: not shown */
+	uint64_t counters;	/* entries that carried packet/byte counters */
+};
+
+/*
+ * Classifies e.  Writes up to two hits and returns their number through
+ * *nhits.  Pure: reads h and o, writes nothing else.
+ */
+enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
+			      const struct ct_entry *e, struct flow_hit hits[2],
+			      unsigned *nhits);
+
+struct flow_table;
+
+struct flow_table *flow_table_new(const struct host_info *h, const struct flow_opts *o);
+void flow_table_free(struct flow_table *t);
+
+void flow_table_begin(struct flow_table *t);
+int flow_table_add(struct flow_table *t, const struct ct_entry *e);
+void flow_table_end(struct flow_table *t);
+/* A sink that adds to t; its reset() restarts the snapshot. */
+struct ct_sink flow_table_sink(struct flow_table *t);
+
+size_t flow_table_count(const struct flow_table *t);
+const struct flow *flow_table_at(const struct flow_table *t, size_t i);
+const struct flow_stats *flow_table_stats(const struct flow_table *t);
+
+/* Ordering of keys used for deterministic output: family, address, port, proto, dir. */
+int flow_key_cmp(const struct flow_key *a, const struct flow_key *b);
+
+#endif

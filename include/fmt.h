@@ -1,0 +1,46 @@
+/*
+ * fmt.h - numbers, addresses and untrusted text turned into printable text.
+ * Every function writes into a caller's buffer and never allocates.
+ */
+#ifndef LSCT_FMT_H
+#define LSCT_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ct.h"
+#include "flow.h"
+
+/* Room for any endpoint: a 253-byte name or bracketed IPv6, ':' and a port. */
+#define FMT_ENDPOINT_MAX 300
+
+/*
+ * "10.0.0.1:3306", "[fd00::1]:80", "name:80".  port is a decimal string or
+ * "many".  name (already checked by fmt_is_hostname) replaces the address
+ * when non-NULL.
+ */
+void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
+		  const char *name, const char *port);
+
+/* The two sides of a flow as the table prints them ("localhost:many"). */
+void fmt_flow_local(const struct flow *f, char *buf, size_t len);
+void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len);
+/* The port strings of the JSON schema: "3306" or "many". */
+void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len);
+
+/* "tcp", "udp", or the number. */
+const char *fmt_proto(int proto, char *buf, size_t len);
+
+/*
+ * True if s is a plausible DNS name: 1..253 bytes of letters, digits, '-',
+ * '_' and '.', no empty label.  Names from reverse DNS are untrusted; anything
+ * else (control bytes, spaces, UTF-8) is rejected rather than printed.
+ */
+int fmt_is_hostname(const char *s);
+
+/* Copies s, writing bytes outside printable ASCII as \xNN; always terminates. */
+void fmt_escape(const char *s, char *out, size_t len);
+
+/* Decimal, right-aligned in width, no allocation. */
+int fmt_u64(char *buf, size_t len, uint64_t v);
+
+#endif

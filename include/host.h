@@ -1,0 +1,71 @@
+/*
+ * host.h - what this host is: its addresses, its listening sockets and its
+ * conntrack settings.  Classification (flow.c) asks it "is this address
+ * mine?" and "does a local socket listen on this address and port?".
+ *
+ * struct host_info is embedded by the caller (host_init/host_fini) and owns
+ * its arrays.  Lookups are binary searches over sorted arrays, so call
+ * host_finish() after adding and before looking anything up.
+ */
+#ifndef LSCT_HOST_H
+#define LSCT_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ct.h"
+
+struct host_addr {
+	uint8_t family;
+	struct ct_addr a;
+};
+
+struct host_listener {
+	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;
+	uint8_t family;		/* AF_INET, AF_INET6, or 0 for "any address" */
+	struct ct_addr a;	/* the bound address, unless family is 0 */
+};
+
+struct host_info {
+	struct host_addr *addrs;
+	size_t naddrs, addrs_cap;
+	struct host_listener *ls;
+	size_t nls, ls_cap;
+};
+
+void host_init(struct host_info *h);
+void host_fini(struct host_info *h);
+
+void host_add_addr(struct host_info *h, int family, const struct ct_addr *a);
+/* Parses "ADDR[,ADDR...]" (--local).  -1 with the bad item in err. */
+int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t errlen);
+/* Every address of every interface of this network namespace. -1/errno. */
+int host_load_addrs(struct host_info *h);
+
+void host_add_listener(struct host_info *h, int proto, int family,
+		       const struct ct_addr *a, uint16_t port);
+/*
+ * Reads one /proc/net/{tcp,tcp6,udp,udp6} table from fd: TCP sockets in
+ * LISTEN, UDP sockets bound with no peer.  A wildcard IPv6 address counts for
+ * both families (dual-stack sockets).  Returns 0, or -1 with errno.
+ */
+int host_read_proc_sockets(struct host_info *h, int fd, int proto, int family);
+/* All four /proc/net tables; missing tables (no IPv6) are not an error. */
+int host_load_listeners(struct host_info *h);
+
+/* Sorts and deduplicates; call once after the adds. */
+void host_finish(struct host_info *h);
+
+int host_is_local(const struct host_info *h, int family, const struct ct_addr *a);
+int host_is_listener(const struct host_info *h, int proto, int family,
+		     const struct ct_addr *a, uint16_t port);
+
+/* conntrack sysctls of this namespace; -1 with errno when unreadable. */
+struct host_ct_sysctl {
+	int acct;		/* net.netfilter.nf_conntrack_acct, -1 unknown */
+	int64_t count;		/* nf_conntrack_count, -1 unknown */
+	int64_t max;		/* nf_conntrack_max, -1 unknown */
+};
+void host_read_ct_sysctl(struct host_ct_sysctl *s);
+
+#endif

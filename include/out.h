@@ -1,0 +1,37 @@
+/*
+ * out.h - the batch writers: the original's plain table and its JSON.
+ *
+ * Both read a view (an array of borrowed flow pointers) and write to a
+ * stdio stream owned by the caller.  They return 0, or -1 with errno when
+ * the stream failed (EPIPE for a closed pipe): the caller decides what that
+ * means.
+ */
+#ifndef LSCT_OUT_H
+#define LSCT_OUT_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include "flow.h"
+
+struct out_opts {
+	/* Returns a printable name for a peer, or NULL for the numeric form. */
+	const char *(*name_of)(void *arg, int family, const struct ct_addr *a);
+	void *name_arg;
+	int show_proto;		/* table: append a Proto column */
+};
+
+int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
+		    const struct out_opts *o);
+
+/*
+ * The original's schema, one compact array and a newline:
+ * [{"direction","local":{"addr","port"},"peer":{"addr","port"},
+ *   "stat":{"total_inbound_packets",...},"proto","connections"}]
+ */
+int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
+		   const struct out_opts *o);
+
+/* Writes s as a JSON string, quotes included, escaping what JSON requires. */
+void out_json_string(FILE *fp, const char *s);
+
+#endif

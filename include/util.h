@@ -1,0 +1,39 @@
+/* util.h - small helpers with no project knowledge. */
+#ifndef LSCT_UTIL_H
+#define LSCT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Out of memory is fatal; the hook (set by main) restores the terminal first. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+void util_set_fatal_hook(void (*hook)(void));
+
+/* a + b, stopping at UINT64_MAX instead of wrapping. */
+static inline uint64_t u64_add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* a - b, or 0 when b > a (counters that went backwards). */
+static inline uint64_t u64_sub_sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/*
+ * Parses a decimal unsigned number of exactly len bytes (digits only, no sign,
+ * no spaces).  Returns 0, or -1 if empty, not all digits, or above max.
+ */
+int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+/* Reads a small text file (a sysctl) as an unsigned number; -1 with errno. */
+int read_u64_file(const char *path, uint64_t *out);
+
+/* Seconds on CLOCK_MONOTONIC. */
+double mono_now(void);
+
+#endif

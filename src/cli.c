@@ -1,0 +1,353 @@
+/* cli.c - parse the command line. */
+#include "cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "flow.h"
+
+enum opt_id {
+	O_ACTIVE, O_PASSIVE, O_APORT, O_PPORT, O_NUMERIC, O_NAMES, O_STDIN, O_PROC,
+	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
+	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT,
+};
+
+enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
+
+struct opt {
+	const char *name;	/* without dashes */
+	enum opt_id id;
+	enum arg_kind arg;
+};
+
+/*
+ * Every spelling the Go original accepted, the plural forms its README used,
+ * and ours.  Single letters are entries like any other name.
+ */
+static const struct opt opts[] = {
+	{ "a", O_ACTIVE, ARG_NONE },		{ "active", O_ACTIVE, ARG_NONE },
+	{ "p", O_PASSIVE, ARG_NONE },		{ "passive", O_PASSIVE, ARG_NONE },
+	{ "aport", O_APORT, ARG_REQUIRED },	{ "active-port", O_APORT, ARG_REQUIRED },
+	{ "active-ports", O_APORT, ARG_REQUIRED },
+	{ "pport", O_PPORT, ARG_REQUIRED },	{ "passive-port", O_PPORT, ARG_REQUIRED },
+	{ "passive-ports", O_PPORT, ARG_REQUIRED },
+	{ "n", O_NUMERIC, ARG_NONE },		{ "numeric", O_NUMERIC, ARG_NONE },
+	{ "names", O_NAMES, ARG_NONE },
+	{ "stdin", O_STDIN, ARG_NONE },
+	{ "proc", O_PROC, ARG_OPTIONAL },
+	{ "json", O_JSON, ARG_NONE },
+	{ "v", O_VERSION, ARG_NONE },		{ "version", O_VERSION, ARG_NONE },
+	{ "h", O_HELP, ARG_NONE },		{ "help", O_HELP, ARG_NONE },
+	{ "t", O_TCP, ARG_NONE },		{ "tcp", O_TCP, ARG_NONE },
+	{ "u", O_UDP, ARG_NONE },		{ "udp", O_UDP, ARG_NONE },
+	{ "proto", O_PROTO, ARG_REQUIRED },
+	{ "4", O_IPV4, ARG_NONE },		{ "ipv4", O_IPV4, ARG_NONE },
+	{ "6", O_IPV6, ARG_NONE },		{ "ipv6", O_IPV6, ARG_NONE },
+	{ "s", O_SORT, ARG_REQUIRED },		{ "sort", O_SORT, ARG_REQUIRED },
+	{ "r", O_REVERSE, ARG_NONE },		{ "reverse", O_REVERSE, ARG_NONE },
+	{ "local", O_LOCAL, ARG_REQUIRED },
+	{ "b", O_BATCH, ARG_NONE },		{ "batch", O_BATCH, ARG_NONE },
+	{ "dns-timeout", O_DNS_TIMEOUT, ARG_REQUIRED },
+};
+
+static const char usage[] =
+"Usage: lsconntrack [options]\n"
+"\n"
+"  Print host flows between localhost and other hosts, from the kernel's\n"
+"  connection tracking table: connections this host opened (active,\n"
+"  localhost:many --> peer:port) and connections peers opened to it\n"
+"  (passive, localhost:port <-- peer:many).\n"
+"\n"
+"Options (-name and --name are the same):\n"
+"  -a, --active              show active-open flows only (this host opened them)\n"
+"  -p, --passive             show passive-open flows only (peers opened them)\n"
+"      --aport, --active-port PORTS\n"
+"                            active flows to these peer ports only\n"
+"      --pport, --passive-port PORTS\n"
+"                            passive flows to these local ports only; they also\n"
+"                            count as server ports when classifying\n"
+"                            PORTS: 3306,11211 or 8000-8099 or !22 (repeatable)\n"
+"  -t, --tcp                 TCP flows (the default)\n"
+"  -u, --udp                 UDP flows (with -t: both)\n"
+"      --proto tcp|udp|all   the same as -t, -u, -t -u\n"
+"  -4, --ipv4                IPv4 only\n"
+"  -6, --ipv6                IPv6 only\n"
+"  -n, --numeric             do not resolve peer addresses to names\n"
+"      --names               resolve names in --json output too\n"
+"      --dns-timeout SECS    total wait for names, then numeric (default 2)\n"
+"  -s, --sort KEY            bytes (default), packets, inbytes, outbytes,\n"
+"                            inpkts, outpkts, conns, peer, port\n"
+"  -r, --reverse             reverse the sort order\n"
+"      --json                print a JSON array instead of a table\n"
+"  -b, --batch               print one snapshot and exit\n"
+"      --stdin               read conntrack -L or /proc/net/nf_conntrack text\n"
+"                            from standard input\n"
+"      --proc[=FILE]         read /proc/net/nf_conntrack (or FILE) instead of\n"
+"                            asking the kernel over netlink\n"
+"      --local ADDR[,ADDR]   these are the local addresses (for --stdin input\n"
+"                            taken on another host); listening sockets are then\n"
+"                            not read from this host\n"
+"  -v, --version             print the version\n"
+"  -h, --help                print this help\n"
+"\n"
+"Exit status: 0 ok, 1 runtime failure, 2 usage error.\n"
+"Packet and byte counters need: sysctl -w net.netfilter.nf_conntrack_acct=1\n";
+
+const char *cli_usage(void)
+{
+	return usage;
+}
+
+void cli_init(struct cli_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	port_filter_init(&o->aport);
+	port_filter_init(&o->pport);
+	o->protos = FLOW_PROTO_TCP;
+	o->families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	o->sort = VIEW_SORT_BYTES;
+	o->dns_timeout = 2.0;
+}
+
+void cli_fini(struct cli_opts *o)
+{
+	port_filter_fini(&o->aport);
+	port_filter_fini(&o->pport);
+}
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (strlen(opts[i].name) == len && memcmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* Go's strconv.ParseBool, which its flag package uses for "--json=false". */
+static int parse_bool(const char *s)
+{
+	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+
+	for (size_t i = 0; i < 6; i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return 1;
+		if (strcmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
+		 const char *val, int on, char *err, size_t errlen)
+{
+	char why[160];
+	char *end;
+	int s;
+
+	switch (op->id) {
+	case O_ACTIVE:
+		o->dirs = on ? o->dirs | VIEW_ACTIVE : o->dirs & ~VIEW_ACTIVE;
+		break;
+	case O_PASSIVE:
+		o->dirs = on ? o->dirs | VIEW_PASSIVE : o->dirs & ~VIEW_PASSIVE;
+		break;
+	case O_APORT:
+	case O_PPORT:
+		if (port_filter_parse(op->id == O_APORT ? &o->aport : &o->pport,
+				      val, why, sizeof why) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, why);
+			return -1;
+		}
+		break;
+	case O_NUMERIC:
+		o->numeric = on;
+		break;
+	case O_NAMES:
+		o->names = on;
+		break;
+	case O_STDIN:
+	case O_PROC:
+		if (!on)
+			break;
+		if (o->source != CLI_SRC_NETLINK &&
+		    o->source != (op->id == O_STDIN ? CLI_SRC_STDIN : CLI_SRC_PROC)) {
+			snprintf(err, errlen, "--stdin and --proc cannot be used together");
+			return -1;
+		}
+		o->source = op->id == O_STDIN ? CLI_SRC_STDIN : CLI_SRC_PROC;
+		if (op->id == O_STDIN)
+			break;
+		o->proc_file = val;
+		if (val && !*val) {
+			snprintf(err, errlen, "%s: empty file name", shown);
+			return -1;
+		}
+		break;
+	case O_JSON:
+		o->json = on;
+		break;
+	case O_VERSION:
+		if (on)
+			o->action = CLI_VERSION;
+		break;
+	case O_HELP:
+		if (on)
+			o->action = CLI_HELP;
+		break;
+	case O_TCP:
+	case O_UDP:
+		if (on)
+			o->protos |= op->id == O_TCP ? FLOW_PROTO_TCP : FLOW_PROTO_UDP;
+		break;
+	case O_PROTO:
+		if (strcasecmp(val, "tcp") == 0)
+			o->protos |= FLOW_PROTO_TCP;
+		else if (strcasecmp(val, "udp") == 0)
+			o->protos |= FLOW_PROTO_UDP;
+		else if (strcasecmp(val, "all") == 0)
+			o->protos |= FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+		else {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (tcp, udp or all)",
+				 shown, val);
+			return -1;
+		}
+		break;
+	case O_IPV4:
+	case O_IPV6:
+		if (on)
+			o->families |= op->id == O_IPV4 ? FLOW_FAM_V4 : FLOW_FAM_V6;
+		break;
+	case O_SORT:
+		s = view_sort_parse(val);
+		if (s < 0) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (bytes, packets, "
+				 "inbytes, outbytes, inpkts, outpkts, conns, peer, port)", shown, val);
+			return -1;
+		}
+		o->sort = (enum view_sort)s;
+		break;
+	case O_REVERSE:
+		o->reverse = on;
+		break;
+	case O_LOCAL:
+		o->local = val;
+		break;
+	case O_BATCH:
+		o->batch = on;
+		break;
+	case O_DNS_TIMEOUT:
+		o->dns_timeout = strtod(val, &end);
+		if (end == val || *end || !isfinite(o->dns_timeout) ||
+		    o->dns_timeout < 0 || o->dns_timeout > 3600) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (seconds, 0 to 3600)",
+				 shown, val);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	/* Protocols and families: the first -t/-u/-4/-6 replaces the default. */
+	unsigned protos = o->protos, families = o->families;
+	int i;
+
+	o->protos = 0;
+	o->families = 0;
+	o->dirs = 0;
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *name, *eq, *val = NULL;
+		const struct opt *op;
+		size_t len;
+		int dashes, on = 1;
+
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0')
+			break;
+		dashes = arg[1] == '-' ? 2 : 1;
+		name = arg + dashes;
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		op = len ? find_opt(name, len) : NULL;
+		if (op) {
+			char shown[64];
+
+			snprintf(shown, sizeof shown, "%.*s%.*s", dashes, "--", (int)len, name);
+			if (op->arg == ARG_REQUIRED) {
+				if (eq)
+					val = eq + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else {
+					snprintf(err, errlen, "option %s needs a value", shown);
+					return -1;
+				}
+			} else if (op->arg == ARG_OPTIONAL) {
+				val = eq ? eq + 1 : NULL;
+			} else if (eq) {
+				on = parse_bool(eq + 1);
+				if (on < 0) {
+					snprintf(err, errlen, "invalid value for %s: '%.40s' (true or false)",
+						 shown, eq + 1);
+					return -1;
+				}
+			}
+			if (apply(o, op, shown, val, on, err, errlen) < 0)
+				return -1;
+			continue;
+		}
+		/* A bundle of single letters: "-tn", "-c3", "-sconns". */
+		if (dashes == 1 && !eq) {
+			size_t k;
+
+			for (k = 0; k < len; k++) {
+				const struct opt *sp = find_opt(name + k, 1);
+				char shown[3] = { '-', name[k], '\0' };
+
+				if (!sp)
+					break;
+				if (sp->arg == ARG_REQUIRED) {
+					if (name[k + 1])
+						val = name + k + 1;
+					else if (i + 1 < argc)
+						val = argv[++i];
+					else {
+						snprintf(err, errlen, "option %s needs a value", shown);
+						return -1;
+					}
+					if (apply(o, sp, shown, val, 1, err, errlen) < 0)
+						return -1;
+					k = len;
+					break;
+				}
+				if (apply(o, sp, shown, NULL, 1, err, errlen) < 0)
+					return -1;
+			}
+			if (k >= len)
+				continue;
+		}
+		snprintf(err, errlen, "unknown option '%.*s' (see lsconntrack --help)",
+			 (int)(dashes + len > 60 ? 60 : dashes + len), arg);
+		return -1;
+	}
+	if (i < argc) {
+		snprintf(err, errlen, "unexpected argument '%.60s' (see lsconntrack --help)", argv[i]);
+		return -1;
+	}
+	if (!o->protos)
+		o->protos = protos;
+	if (!o->families)
+		o->families = families;
+	if (!o->dirs)
+		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	return 0;
+}

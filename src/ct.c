@@ -1,0 +1,66 @@
+/* ct.c - helpers shared by every conntrack source. */
+#include "ct.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static const char *const tcp_state_names[CT_TCP_STATE_MAX] = {
+	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
+	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
+};
+
+const char *ct_tcp_state_name(unsigned state)
+{
+	return state < CT_TCP_STATE_MAX ? tcp_state_names[state] : "NONE";
+}
+
+int ct_tcp_state_parse(const char *s, size_t len)
+{
+	for (int i = 0; i < CT_TCP_STATE_MAX; i++) {
+		if (strlen(tcp_state_names[i]) == len &&
+		    memcmp(tcp_state_names[i], s, len) == 0)
+			return i;
+	}
+	/* Kernels before 3.x called SYN_SENT2 "LISTEN". */
+	if (len == 6 && memcmp(s, "LISTEN", 6) == 0)
+		return CT_TCP_SYN_SENT2;
+	return -1;
+}
+
+int ct_addr_equal(const struct ct_addr *a, const struct ct_addr *b)
+{
+	return memcmp(a->b, b->b, sizeof a->b) == 0;
+}
+
+int ct_addr_is_loopback(int family, const struct ct_addr *a)
+{
+	static const uint8_t v6_loop[16] = { [15] = 1 };
+
+	if (family == AF_INET)
+		return a->b[0] == 127;
+	return memcmp(a->b, v6_loop, 16) == 0;
+}
+
+const char *ct_addr_str(int family, const struct ct_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, a->b, buf, (socklen_t)len)) {
+		if (len)
+			buf[0] = '\0';
+	}
+	return buf;
+}
+
+int ct_addr_parse(const char *s, size_t len, struct ct_addr *out)
+{
+	char tmp[INET6_ADDRSTRLEN + 1];
+
+	if (len == 0 || len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	memset(out, 0, sizeof *out);
+	if (memchr(tmp, ':', len))
+		return inet_pton(AF_INET6, tmp, out->b) == 1 ? AF_INET6 : -1;
+	return inet_pton(AF_INET, tmp, out->b) == 1 ? AF_INET : -1;
+}

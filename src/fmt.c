@@ -1,0 +1,109 @@
+/* fmt.c - text forms of addresses, ports and numbers. */
+#include "fmt.h"
+
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
+		  const char *name, const char *port)
+{
+	char addr[64];
+
+	if (name) {
+		snprintf(buf, len, "%s:%s", name, port);
+		return;
+	}
+	ct_addr_str(family, a, addr, sizeof addr);
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", addr, port);
+	else
+		snprintf(buf, len, "%s:%s", addr, port);
+}
+
+void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len)
+{
+	if (f->key.dir == FLOW_ACTIVE) {
+		snprintf(local, len, "many");
+		snprintf(peer, len, "%u", f->key.port);
+	} else {
+		snprintf(local, len, "%u", f->key.port);
+		snprintf(peer, len, "many");
+	}
+}
+
+void fmt_flow_local(const struct flow *f, char *buf, size_t len)
+{
+	char lp[8], pp[8];
+
+	fmt_flow_ports(f, lp, pp, sizeof lp);
+	snprintf(buf, len, "localhost:%s", lp);
+}
+
+void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len)
+{
+	char lp[8], pp[8];
+
+	fmt_flow_ports(f, lp, pp, sizeof lp);
+	fmt_endpoint(buf, len, f->key.family, &f->key.peer, name, pp);
+}
+
+const char *fmt_proto(int proto, char *buf, size_t len)
+{
+	if (proto == IPPROTO_TCP)
+		return "tcp";
+	if (proto == IPPROTO_UDP)
+		return "udp";
+	snprintf(buf, len, "%d", proto);
+	return buf;
+}
+
+int fmt_is_hostname(const char *s)
+{
+	size_t n = 0, label = 0;
+
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return n > 0 && n <= 253 && label > 0;
+}
+
+void fmt_escape(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (; *s && o + 1 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 5 > len)
+			break;
+		snprintf(out + o, len - o, "\\x%02x", c);
+		o += 4;
+	}
+	out[o] = '\0';
+}
+
+int fmt_u64(char *buf, size_t len, uint64_t v)
+{
+	return snprintf(buf, len, "%" PRIu64, v);
+}

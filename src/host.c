@@ -1,0 +1,361 @@
+/* host.c - local addresses, listening sockets, conntrack sysctls. */
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void host_init(struct host_info *h)
+{
+	memset(h, 0, sizeof *h);
+}
+
+void host_fini(struct host_info *h)
+{
+	free(h->addrs);
+	free(h->ls);
+	host_init(h);
+}
+
+void host_add_addr(struct host_info *h, int family, const struct ct_addr *a)
+{
+	struct host_addr *x;
+
+	if (h->naddrs == h->addrs_cap) {
+		h->addrs_cap = h->addrs_cap ? h->addrs_cap * 2 : 16;
+		h->addrs = xrealloc(h->addrs, h->addrs_cap * sizeof *h->addrs);
+	}
+	x = &h->addrs[h->naddrs++];
+	memset(x, 0, sizeof *x);
+	x->family = (uint8_t)family;
+	x->a = *a;
+}
+
+int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t errlen)
+{
+	const char *p = text;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct ct_addr a;
+		int fam;
+
+		/* Accept "[v6]" as users copy it from our own output. */
+		if (len >= 2 && p[0] == '[' && p[len - 1] == ']')
+			fam = ct_addr_parse(p + 1, len - 2, &a);
+		else
+			fam = ct_addr_parse(p, len, &a);
+		if (fam < 0) {
+			snprintf(err, errlen, "'%.*s' is not an IPv4 or IPv6 address",
+				 len > 60 ? 60 : (int)len, p);
+			return -1;
+		}
+		host_add_addr(h, fam, &a);
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int host_load_addrs(struct host_info *h)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa) < 0)
+		return -1;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct ct_addr a;
+
+		if (!i->ifa_addr)
+			continue;
+		memset(&a, 0, sizeof a);
+		if (i->ifa_addr->sa_family == AF_INET) {
+			memcpy(a.b, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+			host_add_addr(h, AF_INET, &a);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			memcpy(a.b, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
+			host_add_addr(h, AF_INET6, &a);
+		}
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+void host_add_listener(struct host_info *h, int proto, int family,
+		       const struct ct_addr *a, uint16_t port)
+{
+	struct host_listener *l;
+
+	if (h->nls == h->ls_cap) {
+		h->ls_cap = h->ls_cap ? h->ls_cap * 2 : 64;
+		h->ls = xrealloc(h->ls, h->ls_cap * sizeof *h->ls);
+	}
+	l = &h->ls[h->nls++];
+	memset(l, 0, sizeof *l);
+	l->proto = (uint8_t)proto;
+	l->port = port;
+	l->family = (uint8_t)family;
+	if (family && a)
+		l->a = *a;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Reads n hex digits as a number; -1 on a bad digit. */
+static int64_t hexnum(const char *s, size_t n)
+{
+	int64_t v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int d = hexval((unsigned char)s[i]);
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * One line of /proc/net/tcp: "  0: 0100007F:0CEA 00000000:0000 0A ...".
+ * The kernel prints each 32-bit word of the address as a native-endian
+ * number, so the bytes go back through a uint32_t in host order.
+ */
+static void parse_socket_line(struct host_info *h, const char *line, int proto, int family)
+{
+	size_t alen = family == AF_INET ? 8 : 32;
+	const char *p = strchr(line, ':');
+	struct ct_addr a, ra;
+	int64_t port, st;
+	int wildcard = 1, rwild = 1;
+
+	if (!p)
+		return;
+	p++;
+	while (*p == ' ')
+		p++;
+	memset(&a, 0, sizeof a);
+	memset(&ra, 0, sizeof ra);
+	for (int pass = 0; pass < 2; pass++) {
+		struct ct_addr *dst = pass ? &ra : &a;
+
+		for (size_t w = 0; w < alen / 8; w++) {
+			int64_t v = hexnum(p + w * 8, 8);
+			uint32_t u;
+
+			if (v < 0)
+				return;
+			u = (uint32_t)v;
+			memcpy(dst->b + w * 4, &u, 4);
+		}
+		if (p[alen] != ':')
+			return;
+		if (pass == 0) {
+			port = hexnum(p + alen + 1, 4);
+			if (port < 0)
+				return;
+		}
+		p += alen + 6;
+		while (*p == ' ')
+			p++;
+	}
+	st = hexnum(p, 2);
+	for (size_t i = 0; i < 16; i++) {
+		wildcard &= a.b[i] == 0;
+		rwild &= ra.b[i] == 0;
+	}
+	/* TCP_LISTEN is 0x0A; an unconnected UDP socket is TCP_CLOSE (0x07). */
+	if (proto == IPPROTO_TCP && st != 0x0A)
+		return;
+	if (proto == IPPROTO_UDP && (st != 0x07 || !rwild))
+		return;
+	if (wildcard) {
+		/* "::" on a dual-stack socket also accepts IPv4. */
+		host_add_listener(h, proto, family == AF_INET6 ? 0 : AF_INET, &a, (uint16_t)port);
+		return;
+	}
+	if (family == AF_INET6 && memcmp(a.b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		struct ct_addr v4;
+
+		memset(&v4, 0, sizeof v4);
+		memcpy(v4.b, a.b + 12, 4);
+		host_add_listener(h, proto, AF_INET, &v4, (uint16_t)port);
+		return;
+	}
+	host_add_listener(h, proto, family, &a, (uint16_t)port);
+}
+
+int host_read_proc_sockets(struct host_info *h, int fd, int proto, int family)
+{
+	char buf[65536], line[512];
+	size_t ll = 0;
+	int first = 1;
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (ll < sizeof line - 1)
+					line[ll++] = buf[i];
+				continue;
+			}
+			line[ll] = '\0';
+			if (!first)
+				parse_socket_line(h, line, proto, family);
+			first = 0;
+			ll = 0;
+		}
+	}
+	return 0;
+}
+
+int host_load_listeners(struct host_info *h)
+{
+	static const struct {
+		const char *path;
+		int proto, family;
+	} tabs[] = {
+		{ "/proc/net/tcp", IPPROTO_TCP, AF_INET },
+		{ "/proc/net/tcp6", IPPROTO_TCP, AF_INET6 },
+		{ "/proc/net/udp", IPPROTO_UDP, AF_INET },
+		{ "/proc/net/udp6", IPPROTO_UDP, AF_INET6 },
+	};
+
+	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+		int fd = open(tabs[i].path, O_RDONLY | O_CLOEXEC);
+		int r;
+
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		r = host_read_proc_sockets(h, fd, tabs[i].proto, tabs[i].family);
+		close(fd);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int cmp_addr(const void *x, const void *y)
+{
+	const struct host_addr *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->a.b, b->a.b, 16);
+}
+
+static int cmp_listener(const void *x, const void *y)
+{
+	const struct host_listener *a = x, *b = y;
+
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->a.b, b->a.b, 16);
+}
+
+void host_finish(struct host_info *h)
+{
+	size_t j = 0;
+
+	if (h->naddrs)
+		qsort(h->addrs, h->naddrs, sizeof *h->addrs, cmp_addr);
+	for (size_t i = 0; i < h->naddrs; i++)
+		if (j == 0 || cmp_addr(&h->addrs[j - 1], &h->addrs[i]) != 0)
+			h->addrs[j++] = h->addrs[i];
+	h->naddrs = j;
+
+	j = 0;
+	if (h->nls)
+		qsort(h->ls, h->nls, sizeof *h->ls, cmp_listener);
+	for (size_t i = 0; i < h->nls; i++)
+		if (j == 0 || cmp_listener(&h->ls[j - 1], &h->ls[i]) != 0)
+			h->ls[j++] = h->ls[i];
+	h->nls = j;
+}
+
+int host_is_local(const struct host_info *h, int family, const struct ct_addr *a)
+{
+	struct host_addr key;
+
+	memset(&key, 0, sizeof key);
+	key.family = (uint8_t)family;
+	key.a = *a;
+	return h->naddrs &&
+	       bsearch(&key, h->addrs, h->naddrs, sizeof key, cmp_addr) != NULL;
+}
+
+int host_is_listener(const struct host_info *h, int proto, int family,
+		     const struct ct_addr *a, uint16_t port)
+{
+	size_t lo = 0, hi = h->nls;
+
+	/* Find the first listener with this (proto, port), then scan its run. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct host_listener *l = &h->ls[mid];
+
+		if (l->proto < proto || (l->proto == proto && l->port < port))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < h->nls; i++) {
+		const struct host_listener *l = &h->ls[i];
+
+		if (l->proto != proto || l->port != port)
+			break;
+		if (l->family == 0)
+			return 1;
+		if (l->family == family && ct_addr_equal(&l->a, a))
+			return 1;
+	}
+	return 0;
+}
+
+static int64_t sysctl_num(const char *path)
+{
+	uint64_t v;
+
+	return read_u64_file(path, &v) < 0 ? -1 : (int64_t)v;
+}
+
+void host_read_ct_sysctl(struct host_ct_sysctl *s)
+{
+	int64_t acct = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_acct");
+
+	s->acct = acct < 0 ? -1 : acct != 0;
+	s->count = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_count");
+	s->max = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_max");
+}

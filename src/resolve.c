@@ -1,0 +1,253 @@
+/* resolve.c - a bounded-wait reverse DNS cache on worker threads. */
+#include "resolve.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fmt.h"
+#include "util.h"
+
+enum { NAME_QUEUED, NAME_RUNNING, NAME_DONE };
+
+struct name {
+	struct name *next;	/* hash chain */
+	struct name *qnext;	/* work queue */
+	struct ct_addr a;
+	int family;
+	int state;
+	char *name;		/* NULL: none */
+};
+
+struct resolver {
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* queue not empty, or stopping */
+	pthread_cond_t done;	/* a lookup finished */
+	struct name **buckets;
+	size_t nbuckets, count;
+	struct name *qhead, *qtail;
+	size_t unfinished;	/* queued + running */
+	unsigned threads, started, idle;
+	unsigned refs;		/* the owner + each running thread */
+	int stopping;
+};
+
+static size_t bucket_of(const struct resolver *r, int family, const struct ct_addr *a)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 1099511628211ull;
+	return (size_t)(h & (r->nbuckets - 1));
+}
+
+static struct name *find(const struct resolver *r, int family, const struct ct_addr *a)
+{
+	for (struct name *n = r->buckets[bucket_of(r, family, a)]; n; n = n->next)
+		if (n->family == family && ct_addr_equal(&n->a, a))
+			return n;
+	return NULL;
+}
+
+static void destroy(struct resolver *r)
+{
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		struct name *n = r->buckets[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(n->name);
+			free(n);
+		}
+	}
+	free(r->buckets);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->work);
+	pthread_cond_destroy(&r->done);
+	free(r);
+}
+
+/* Returns a malloc'ed, checked name, or NULL. */
+static char *lookup(int family, const struct ct_addr *a)
+{
+	char host[NI_MAXHOST];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t len;
+
+	memset(&ss, 0, sizeof ss);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a->b, 4);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->b, 16);
+		sl = sizeof *sin6;
+	}
+	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, NULL, 0, NI_NAMEREQD))
+		return NULL;
+	len = strlen(host);
+	if (len > 1 && host[len - 1] == '.')
+		host[len - 1] = '\0';
+	return fmt_is_hostname(host) ? xstrdup(host) : NULL;
+}
+
+static void *worker(void *arg)
+{
+	struct resolver *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct name *n;
+		char *name;
+
+		while (!r->qhead && !r->stopping) {
+			r->idle++;
+			pthread_cond_wait(&r->work, &r->lock);
+			r->idle--;
+		}
+		if (r->stopping)
+			break;
+		n = r->qhead;
+		r->qhead = n->qnext;
+		if (!r->qhead)
+			r->qtail = NULL;
+		n->state = NAME_RUNNING;
+		pthread_mutex_unlock(&r->lock);
+		name = lookup(n->family, &n->a);
+		pthread_mutex_lock(&r->lock);
+		n->name = name;
+		n->state = NAME_DONE;
+		r->unfinished--;
+		pthread_cond_broadcast(&r->done);
+	}
+	if (--r->refs == 0) {
+		pthread_mutex_unlock(&r->lock);
+		destroy(r);
+		return NULL;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct resolver *resolver_new(unsigned threads)
+{
+	struct resolver *r = xcalloc(1, sizeof *r);
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->work, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* Wait deadlines come from the monotonic clock. */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->done, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	r->nbuckets = 1024;
+	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
+	r->threads = threads ? threads : 1;
+	r->refs = 1;
+	return r;
+}
+
+void resolver_free(struct resolver *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = 1;
+	pthread_cond_broadcast(&r->work);
+	if (--r->refs == 0) {
+		pthread_mutex_unlock(&r->lock);
+		destroy(r);
+		return;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
+{
+	struct name *n;
+
+	pthread_mutex_lock(&r->lock);
+	if (find(r, family, a)) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	n = xcalloc(1, sizeof *n);
+	n->a = *a;
+	n->family = family;
+	n->state = NAME_QUEUED;
+	n->next = r->buckets[bucket_of(r, family, a)];
+	r->buckets[bucket_of(r, family, a)] = n;
+	r->count++;
+	if (r->qtail)
+		r->qtail->qnext = n;
+	else
+		r->qhead = n;
+	r->qtail = n;
+	r->unfinished++;
+	if (r->idle == 0 && r->started < r->threads) {
+		pthread_t tid;
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		/* Lookups need little stack; keep many threads cheap. */
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&tid, &attr, worker, r) == 0) {
+			r->started++;
+			r->refs++;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->lock);
+}
+
+size_t resolver_wait(struct resolver *r, double seconds)
+{
+	struct timespec deadline;
+	size_t left;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += (time_t)seconds;
+	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (r->unfinished && r->started) {
+		if (pthread_cond_timedwait(&r->done, &r->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	left = r->unfinished;
+	pthread_mutex_unlock(&r->lock);
+	return left;
+}
+
+const char *resolver_name(struct resolver *r, int family, const struct ct_addr *a)
+{
+	const char *name = NULL;
+	struct name *n;
+
+	pthread_mutex_lock(&r->lock);
+	n = find(r, family, a);
+	if (n && n->state == NAME_DONE)
+		name = n->name;
+	pthread_mutex_unlock(&r->lock);
+	return name;
+}

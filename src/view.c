@@ -1,0 +1,127 @@
+/* view.c - filter and sort flows for output. */
+#include "view.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const sort_names[VIEW_SORT_MAX] = {
+	"bytes", "packets", "inbytes", "outbytes", "inpkts", "outpkts",
+	"conns", "peer", "port",
+};
+
+const char *view_sort_name(enum view_sort s)
+{
+	return (unsigned)s < VIEW_SORT_MAX ? sort_names[s] : NULL;
+}
+
+int view_sort_parse(const char *s)
+{
+	static const struct {
+		const char *alias;
+		enum view_sort sort;
+	} aliases[] = {
+		{ "total", VIEW_SORT_BYTES },
+		{ "pkts", VIEW_SORT_PACKETS },
+		{ "inpackets", VIEW_SORT_INPKTS },
+		{ "outpackets", VIEW_SORT_OUTPKTS },
+		{ "connections", VIEW_SORT_CONNS },
+		{ "addr", VIEW_SORT_PEER },
+		{ "address", VIEW_SORT_PEER },
+		{ "host", VIEW_SORT_PEER },
+	};
+
+	for (int i = 0; i < VIEW_SORT_MAX; i++)
+		if (strcasecmp(s, sort_names[i]) == 0)
+			return i;
+	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+		if (strcasecmp(s, aliases[i].alias) == 0)
+			return (int)aliases[i].sort;
+	return -1;
+}
+
+int view_match(const struct view_opts *o, const struct flow *f)
+{
+	const struct port_filter *pf;
+
+	if (!(o->dirs & (1u << f->key.dir)))
+		return 0;
+	pf = f->key.dir == FLOW_ACTIVE ? o->aport : o->pport;
+	return !pf || port_filter_match(pf, f->key.port);
+}
+
+static uint64_t metric(const struct flow *f, enum view_sort s)
+{
+	switch (s) {
+	case VIEW_SORT_BYTES:
+		return f->c.in_bytes + f->c.out_bytes < f->c.in_bytes ?
+			UINT64_MAX : f->c.in_bytes + f->c.out_bytes;
+	case VIEW_SORT_PACKETS:
+		return f->c.in_packets + f->c.out_packets < f->c.in_packets ?
+			UINT64_MAX : f->c.in_packets + f->c.out_packets;
+	case VIEW_SORT_INBYTES:
+		return f->c.in_bytes;
+	case VIEW_SORT_OUTBYTES:
+		return f->c.out_bytes;
+	case VIEW_SORT_INPKTS:
+		return f->c.in_packets;
+	case VIEW_SORT_OUTPKTS:
+		return f->c.out_packets;
+	case VIEW_SORT_CONNS:
+		return f->conns;
+	default:
+		return 0;
+	}
+}
+
+int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse)
+{
+	int c = 0;
+
+	if (a->key.dir != b->key.dir)
+		return a->key.dir < b->key.dir ? -1 : 1;
+	if (s == VIEW_SORT_PEER) {
+		c = flow_key_cmp(&a->key, &b->key);
+	} else if (s == VIEW_SORT_PORT) {
+		if (a->key.port != b->key.port)
+			c = a->key.port < b->key.port ? -1 : 1;
+	} else {
+		uint64_t ma = metric(a, s), mb = metric(b, s);
+
+		/* Big numbers first. */
+		if (ma != mb)
+			c = ma > mb ? -1 : 1;
+	}
+	if (reverse)
+		c = -c;
+	return c ? c : flow_key_cmp(&a->key, &b->key);
+}
+
+struct sort_ctx {
+	enum view_sort sort;
+	int reverse;
+};
+
+static int cmp_rows(const void *x, const void *y, void *arg)
+{
+	const struct sort_ctx *ctx = arg;
+
+	return view_cmp(*(const struct flow *const *)x, *(const struct flow *const *)y,
+			ctx->sort, ctx->reverse);
+}
+
+size_t view_build(const struct flow_table *t, const struct view_opts *o,
+		  const struct flow **rows)
+{
+	size_t n = 0, total = flow_table_count(t);
+	struct sort_ctx ctx = { o->sort, o->reverse };
+
+	for (size_t i = 0; i < total; i++) {
+		const struct flow *f = flow_table_at(t, i);
+
+		if (view_match(o, f))
+			rows[n++] = f;
+	}
+	qsort_r(rows, n, sizeof *rows, cmp_rows, &ctx);
+	return n;
+}
