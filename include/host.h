@@ -22,8 +22,9 @@ struct host_addr {
 struct host_listener {
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;
-	uint8_t family;		/* AF_INET, AF_INET6, or 0 for "any address" */
-	struct ct_addr a;	/* the bound address, unless family is 0 */
+	uint8_t family;		/* AF_INET, AF_INET6, or 0: both (dual-stack "::") */
+	uint8_t any;		/* bound to the wildcard address of family */
+	struct ct_addr a;	/* the bound address, unless any */
 };
 
 struct host_info {
@@ -42,6 +43,7 @@ int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t er
 /* Every address of every interface of this network namespace. -1/errno. */
 int host_load_addrs(struct host_info *h);
 
+/* a NULL: the wildcard address; family 0 (with a NULL): both families. */
 void host_add_listener(struct host_info *h, int proto, int family,
 		       const struct ct_addr *a, uint16_t port);
 /*

@@ -104,7 +104,8 @@ void host_add_listener(struct host_info *h, int proto, int family,
 	l->proto = (uint8_t)proto;
 	l->port = port;
 	l->family = (uint8_t)family;
-	if (family && a)
+	l->any = a == NULL;
+	if (a)
 		l->a = *a;
 }
 
@@ -189,7 +190,7 @@ static void parse_socket_line(struct host_info *h, const char *line, int proto, 
 		return;
 	if (wildcard) {
 		/* "::" on a dual-stack socket also accepts IPv4. */
-		host_add_listener(h, proto, family == AF_INET6 ? 0 : AF_INET, &a, (uint16_t)port);
+		host_add_listener(h, proto, family == AF_INET6 ? 0 : AF_INET, NULL, (uint16_t)port);
 		return;
 	}
 	if (family == AF_INET6 && memcmp(a.b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
@@ -282,6 +283,8 @@ static int cmp_listener(const void *x, const void *y)
 		return a->port < b->port ? -1 : 1;
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
+	if (a->any != b->any)
+		return a->any < b->any ? -1 : 1;
 	return memcmp(a->a.b, b->a.b, 16);
 }
 
@@ -338,7 +341,7 @@ int host_is_listener(const struct host_info *h, int proto, int family,
 			break;
 		if (l->family == 0)
 			return 1;
-		if (l->family == family && ct_addr_equal(&l->a, a))
+		if (l->family == family && (l->any || ct_addr_equal(&l->a, a)))
 			return 1;
 	}
 	return 0;

@@ -74,6 +74,11 @@ int port_filter_parse(struct port_filter *f, const char *text, char *err, size_t
 			trim(&item, &len);
 		}
 		dash = memchr(item, '-', len);
+		if (dash == item) {
+			/* "-1" is a negative number to a user, not a range. */
+			snprintf(err, errlen, "'%.*s' is not a port number", len > 20 ? 20 : (int)len, item);
+			goto fail;
+		}
 		if (dash) {
 			size_t l1 = (size_t)(dash - item);
 			const char *s2 = dash + 1;

@@ -1,0 +1,627 @@
+/*
+ * ct_source_netlink.c - conntrack entries from a ctnetlink dump.
+ *
+ * The only file that speaks netfilter: it sends IPCTNL_MSG_CT_GET dump
+ * requests over one kept NETLINK_NETFILTER socket and walks each reply's
+ * attributes itself, straight into a struct ct_entry on the stack.
+ */
+#include "ct_source_netlink.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+
+/*
+ * The kernel builds dump skbs of at most 32 KiB (its max_recvmsg_len cap);
+ * twice that leaves room and never truncates.  libmnl 1.0.4 has no
+ * MNL_SOCKET_DUMP_SIZE.
+ */
+#define NL_BUFSIZE	(64 * 1024)
+/* SO_RCVBUF asked for at open, and the ceiling when ENOBUFS grows it. */
+#define NL_RCVBUF	(1u << 20)
+#define NL_RCVBUF_MAX	(64u << 20)
+/* Restarts of one snapshot before giving up with EINTR / ENOBUFS. */
+#define NL_MAX_RETRIES	8
+
+struct ct_nl {
+	struct mnl_socket *sock;
+	int fd;
+	unsigned portid;	/* our netlink address, assigned at bind */
+	uint32_t seq;		/* last request's sequence number */
+	size_t rcvbuf_want;	/* bytes last asked for with SO_RCVBUF(FORCE) */
+	size_t rcvbuf;		/* bytes the kernel reports */
+	char *buf;		/* NL_BUFSIZE bytes, reused by every dump */
+};
+
+/* ---- attribute parsing ------------------------------------------------ */
+
+/*
+ * One step of an attribute walk over [*pos, end).  Returns 1 with the
+ * attribute's type and payload, 0 at a clean end, -1 if what remains is not a
+ * whole attribute.  Headers and values are copied out with memcpy so any
+ * input alignment is fine (the fuzzer hands in arbitrary buffers).
+ */
+static int attr_next(const uint8_t **pos, const uint8_t *end, unsigned *type,
+		     const uint8_t **data, size_t *dlen)
+{
+	size_t left = (size_t)(end - *pos);
+	struct nlattr h;
+	size_t step;
+
+	if (left == 0)
+		return 0;
+	if (left < NLA_HDRLEN)
+		return -1;
+	memcpy(&h, *pos, sizeof h);
+	if (h.nla_len < NLA_HDRLEN || h.nla_len > left)
+		return -1;
+	*type = h.nla_type & NLA_TYPE_MASK;
+	*data = *pos + NLA_HDRLEN;
+	*dlen = h.nla_len - NLA_HDRLEN;
+	/* The last attribute may lack its alignment padding. */
+	step = NLA_ALIGN(h.nla_len);
+	*pos += step < left ? step : left;
+	return 1;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof v);
+	return be16toh(v);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof v);
+	return be32toh(v);
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return be64toh(v);
+}
+
+#define SEEN_SRC 1u
+#define SEEN_DST 2u
+
+static int parse_ip(const uint8_t *p, size_t len, int family, struct ct_tuple *t)
+{
+	const uint8_t *end = p + len, *d;
+	unsigned type, seen = 0;
+	size_t dlen;
+	int r;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		switch (type) {
+		case CTA_IP_V4_SRC:
+		case CTA_IP_V4_DST:
+			if (family != AF_INET || dlen != 4)
+				return -1;
+			break;
+		case CTA_IP_V6_SRC:
+		case CTA_IP_V6_DST:
+			if (family != AF_INET6 || dlen != 16)
+				return -1;
+			break;
+		default:
+			continue;
+		}
+		if (type == CTA_IP_V4_SRC || type == CTA_IP_V6_SRC) {
+			memcpy(t->src.b, d, dlen);
+			seen |= SEEN_SRC;
+		} else {
+			memcpy(t->dst.b, d, dlen);
+			seen |= SEEN_DST;
+		}
+	}
+	return r == 0 && seen == (SEEN_SRC | SEEN_DST) ? 0 : -1;
+}
+
+static int parse_proto(const uint8_t *p, size_t len, struct ct_tuple *t, int *proto)
+{
+	const uint8_t *end = p + len, *d;
+	unsigned type;
+	size_t dlen;
+	int r;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		switch (type) {
+		case CTA_PROTO_NUM:
+			if (dlen != 1)
+				return -1;
+			*proto = d[0];
+			break;
+		case CTA_PROTO_SRC_PORT:
+			if (dlen != 2)
+				return -1;
+			t->sport = get_be16(d);
+			break;
+		case CTA_PROTO_DST_PORT:
+			if (dlen != 2)
+				return -1;
+			t->dport = get_be16(d);
+			break;
+		default:	/* ICMP id/type/code: not kept */
+			break;
+		}
+	}
+	return r == 0 && *proto >= 0 ? 0 : -1;
+}
+
+/* Stores the tuple's L4 protocol in *proto; both IP and PROTO are required. */
+static int parse_tuple(const uint8_t *p, size_t len, int family,
+		       struct ct_tuple *t, int *proto)
+{
+	const uint8_t *end = p + len, *d;
+	unsigned type;
+	size_t dlen;
+	int r, have_ip = 0;
+
+	*proto = -1;
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		switch (type) {
+		case CTA_TUPLE_IP:
+			if (parse_ip(d, dlen, family, t) < 0)
+				return -1;
+			have_ip = 1;
+			break;
+		case CTA_TUPLE_PROTO:
+			if (parse_proto(d, dlen, t, proto) < 0)
+				return -1;
+			break;
+		default:	/* CTA_TUPLE_ZONE: CTA_ZONE carries the zone */
+			break;
+		}
+	}
+	return r == 0 && have_ip && *proto >= 0 ? 0 : -1;
+}
+
+static int parse_protoinfo(const uint8_t *p, size_t len, struct ct_entry *out)
+{
+	const uint8_t *end = p + len, *d, *tp, *tend, *td;
+	unsigned type, ttype;
+	size_t dlen, tdlen;
+	int r, rt;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		if (type != CTA_PROTOINFO_TCP)
+			continue;	/* DCCP, SCTP: no states of ours */
+		tp = d;
+		tend = d + dlen;
+		while ((rt = attr_next(&tp, tend, &ttype, &td, &tdlen)) > 0) {
+			if (ttype != CTA_PROTOINFO_TCP_STATE)
+				continue;
+			if (tdlen != 1)
+				return -1;
+			/* Only the states the header names; others stay unknown. */
+			if (td[0] < CT_TCP_STATE_MAX) {
+				out->tcp_state = td[0];
+				out->flags |= CT_F_STATE;
+			}
+		}
+		if (rt < 0)
+			return -1;
+	}
+	return r;
+}
+
+static int parse_counters(const uint8_t *p, size_t len, struct ct_tuple *t,
+			  uint8_t *flags)
+{
+	const uint8_t *end = p + len, *d;
+	unsigned type;
+	size_t dlen;
+	int r;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		switch (type) {
+		case CTA_COUNTERS_PACKETS:
+		case CTA_COUNTERS_BYTES:
+			if (dlen != 8)
+				return -1;
+			if (type == CTA_COUNTERS_PACKETS)
+				t->packets = get_be64(d);
+			else
+				t->bytes = get_be64(d);
+			break;
+		case CTA_COUNTERS32_PACKETS:
+		case CTA_COUNTERS32_BYTES:
+			if (dlen != 4)
+				return -1;
+			if (type == CTA_COUNTERS32_PACKETS)
+				t->packets = get_be32(d);
+			else
+				t->bytes = get_be32(d);
+			break;
+		default:	/* CTA_COUNTERS_PAD */
+			continue;
+		}
+		*flags |= CT_F_COUNTERS;
+	}
+	return r;
+}
+
+static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *out)
+{
+	const uint8_t *d;
+	unsigned type;
+	size_t dlen;
+	int r, oproto = -1, rproto = -1;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		switch (type) {
+		case CTA_TUPLE_ORIG:
+			if (parse_tuple(d, dlen, out->family, &out->orig, &oproto) < 0)
+				return -1;
+			break;
+		case CTA_TUPLE_REPLY:
+			if (parse_tuple(d, dlen, out->family, &out->reply, &rproto) < 0)
+				return -1;
+			break;
+		case CTA_STATUS:
+		case CTA_TIMEOUT:
+		case CTA_ID:
+			if (dlen != 4)
+				return -1;
+			if (type == CTA_STATUS) {
+				out->status = get_be32(d);
+			} else if (type == CTA_TIMEOUT) {
+				out->timeout = get_be32(d);
+			} else {
+				out->id = get_be32(d);
+				out->flags |= CT_F_ID;
+			}
+			break;
+		case CTA_ZONE:
+			if (dlen != 2)
+				return -1;
+			out->zone = get_be16(d);
+			break;
+		case CTA_PROTOINFO:
+			if (parse_protoinfo(d, dlen, out) < 0)
+				return -1;
+			break;
+		case CTA_COUNTERS_ORIG:
+		case CTA_COUNTERS_REPLY:
+			if (parse_counters(d, dlen, type == CTA_COUNTERS_ORIG ?
+					   &out->orig : &out->reply, &out->flags) < 0)
+				return -1;
+			break;
+		default:
+			break;
+		}
+	}
+	if (r < 0 || oproto < 0 || rproto < 0)
+		return -1;
+	out->proto = (uint8_t)oproto;
+	return 0;
+}
+
+int ct_nl_parse_msg(const void *msg, size_t len, struct ct_entry *out)
+{
+	const uint8_t *p = msg;
+	struct nlmsghdr nlh;
+	struct nfgenmsg nfg;
+	unsigned type;
+
+	memset(out, 0, sizeof *out);
+	if (len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof nfg))
+		return -1;
+	memcpy(&nlh, p, sizeof nlh);
+	if (nlh.nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof nfg) || nlh.nlmsg_len > len)
+		return -1;
+	if (NFNL_SUBSYS_ID(nlh.nlmsg_type) != NFNL_SUBSYS_CTNETLINK)
+		return -1;
+	/* Dump replies and new-entry events are CT_NEW, destroy events CT_DELETE. */
+	type = NFNL_MSG_TYPE(nlh.nlmsg_type);
+	if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE)
+		return -1;
+	memcpy(&nfg, p + NLMSG_HDRLEN, sizeof nfg);
+	if (nfg.nfgen_family != AF_INET && nfg.nfgen_family != AF_INET6)
+		return -1;
+	out->family = nfg.nfgen_family;
+	if (parse_attrs(p + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof nfg),
+			p + nlh.nlmsg_len, out) < 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- socket ------------------------------------------------------------ */
+
+/* Asks for want bytes, forcing past rmem_max when we may; records the result. */
+static void set_rcvbuf(struct ct_nl *nl, size_t want)
+{
+	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want;
+	socklen_t sl = sizeof v;
+
+	if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) < 0)
+		(void)setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+	nl->rcvbuf_want = (size_t)v;
+	if (getsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &v, &sl) == 0 && v > 0)
+		nl->rcvbuf = (size_t)v;
+}
+
+/* Opens, binds and tunes a socket into nl->sock/fd/portid. */
+static int sock_open(struct ct_nl *nl, size_t rcvbuf)
+{
+	int one = 1;
+
+	nl->sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl->sock)
+		return -1;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl->sock);
+		nl->sock = NULL;
+		errno = e;
+		return -1;
+	}
+	nl->fd = mnl_socket_get_fd(nl->sock);
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	set_rcvbuf(nl, rcvbuf);
+	/* Error messages then say which attribute the kernel disliked. */
+	(void)mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof one);
+	return 0;
+}
+
+struct ct_nl *ct_nl_open(void)
+{
+	struct ct_nl *nl = calloc(1, sizeof *nl);
+	int e;
+
+	if (!nl)
+		return NULL;
+	nl->buf = malloc(NL_BUFSIZE);
+	if (!nl->buf)
+		goto fail;
+	if (sock_open(nl, NL_RCVBUF) < 0)
+		goto fail;
+	nl->seq = (uint32_t)time(NULL);
+	return nl;
+fail:
+	e = errno;
+	free(nl->buf);
+	free(nl);
+	errno = e;
+	return NULL;
+}
+
+void ct_nl_close(struct ct_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+	free(nl);
+}
+
+/*
+ * Replaces the socket with a fresh one, which also cancels a dump the kernel
+ * still holds for the old one.  The new socket lives in the caller's current
+ * network namespace.  On failure the old socket is kept.
+ */
+static int sock_reopen(struct ct_nl *nl)
+{
+	struct ct_nl fresh = *nl;
+
+	if (sock_open(&fresh, nl->rcvbuf_want) < 0)
+		return -1;
+	mnl_socket_close(nl->sock);
+	*nl = fresh;
+	return 0;
+}
+
+/*
+ * Reads and drops whatever the socket holds.  While a dump runs, every read
+ * makes the kernel queue its next part before returning, so an empty queue
+ * (EAGAIN) means the dump is over.
+ */
+static void sock_drain(struct ct_nl *nl)
+{
+	for (unsigned errs = 0; errs < 64;) {
+		if (recv(nl->fd, nl->buf, NL_BUFSIZE, MSG_DONTWAIT) >= 0)
+			continue;
+		if (errno != EINTR && errno != ENOBUFS)
+			break;
+		errs++;
+	}
+}
+
+static int send_dump_request(struct ct_nl *nl, uint8_t family)
+{
+	union {
+		char buf[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg))];
+		struct nlmsghdr align;
+	} req;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	ssize_t n;
+
+	memset(&req, 0, sizeof req);
+	nlh = mnl_nlmsg_put_header(req.buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++nl->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	do {
+		n = mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != nlh->nlmsg_len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- dump -------------------------------------------------------------- */
+
+/* What one pass over the dump ended with, besides 0 (done) and -1 (errno). */
+#define RUN_INTR	1	/* the kernel flagged the dump inconsistent */
+#define RUN_NOBUFS	2	/* the socket overflowed */
+#define RUN_BUSY	3	/* the kernel still runs an older dump for us */
+
+/*
+ * Receives the answer to request nl->seq up to its end, delivering entries
+ * unless the dump turned out interrupted or the sink stopped it.  After a
+ * stop the rest is still read, so the socket is clean for the next request.
+ */
+static int dump_receive(struct ct_nl *nl, const struct ct_sink *sink,
+			struct ct_nl_stats *st)
+{
+	int intr = 0, stopped = 0, sink_errno = 0, err = 0;
+	struct ct_entry e;
+
+	for (;;) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(void *)nl->buf;
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUFSIZE);
+		int left;
+
+		if (n < 0) {
+			int rerr = errno;
+
+			if (rerr == EINTR)
+				continue;
+			sock_drain(nl);
+			if (stopped) {
+				errno = sink_errno;
+				return -1;
+			}
+			if (rerr == ENOBUFS)
+				return RUN_NOBUFS;
+			errno = rerr;
+			return -1;
+		}
+		for (left = (int)n; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			/* Leftovers of an abandoned request carry another seq. */
+			if (nlh->nlmsg_seq != nl->seq || nlh->nlmsg_pid != nl->portid)
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				/* A dump that failed midway says why in DONE's payload. */
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+					int v;
+
+					memcpy(&v, NLMSG_DATA(nlh), sizeof v);
+					if (v < 0)
+						err = -v;
+				}
+				goto done;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
+
+				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *me))
+					err = EBADMSG;
+				else if (me->error < 0)
+					err = -me->error;
+				goto done;
+			}
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;	/* NOOP, OVERRUN */
+			st->messages++;
+			if (intr || stopped)
+				continue;
+			if (ct_nl_parse_msg(nlh, nlh->nlmsg_len, &e) < 0) {
+				st->malformed++;
+				continue;
+			}
+			if (sink->add(&e, sink->arg) < 0) {
+				stopped = 1;
+				sink_errno = errno;
+				continue;
+			}
+			st->entries++;
+		}
+	}
+done:
+	if (stopped) {
+		errno = sink_errno;
+		return -1;
+	}
+	if (err == EBUSY)
+		return RUN_BUSY;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return intr ? RUN_INTR : 0;
+}
+
+int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
+	       const struct ct_sink *sink, struct ct_nl_stats *st)
+{
+	uint8_t family = filter ? filter->family : AF_UNSPEC;
+	int reopened = 0;
+
+	memset(st, 0, sizeof *st);
+	for (;;) {
+		int r;
+
+		st->messages = st->entries = st->malformed = 0;
+		st->rcvbuf = nl->rcvbuf;
+		if (send_dump_request(nl, family) < 0)
+			return -1;
+		r = dump_receive(nl, sink, st);
+		if (r == 0)
+			return 0;
+		if (r < 0)
+			return -1;
+		if (r == RUN_BUSY) {
+			/*
+			 * An earlier dump of this socket is still pending (one
+			 * stalled by an allocation failure is never resumed);
+			 * only a new socket gets rid of it.
+			 */
+			if (reopened || sock_reopen(nl) < 0) {
+				errno = EBUSY;
+				return -1;
+			}
+			reopened = 1;
+			st->retries++;
+		} else if (r == RUN_INTR) {
+			if (st->retries >= NL_MAX_RETRIES) {
+				errno = EINTR;
+				return -1;
+			}
+			st->retries++;
+		} else {
+			if (st->enobufs >= NL_MAX_RETRIES) {
+				errno = ENOBUFS;
+				return -1;
+			}
+			st->enobufs++;
+			if (nl->rcvbuf_want < NL_RCVBUF_MAX)
+				set_rcvbuf(nl, nl->rcvbuf_want * 2);
+			st->rcvbuf = nl->rcvbuf;
+		}
+		if (sink->reset)
+			sink->reset(sink->arg);
+	}
+}

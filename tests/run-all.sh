@@ -1,0 +1,28 @@
+#!/bin/sh
+# Every suite: unit (cmocka), command line (no root), integration (root).
+# Prints one total line at the end and fails if any suite failed.
+status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() {
+	"$@" 2>&1 | tee -a "$log"
+	# tee hides the status; the suite's own summary line decides.
+}
+run sh tests/run-unit.sh "$@"
+run bash tests/cli/run.sh
+run bash tests/integration/run.sh
+passed=0 failed=0 skipped=0 suites=0
+for suite in unit cli integration; do
+	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "check: suite '$suite' printed no summary"
+		status=1
+		continue
+	fi
+	suites=$((suites + 1))
+	set -- $(printf '%s\n' "$line" | sed -E 's/^[a-z]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + ${3:-0}))
+done
+[ "$failed" -ne 0 ] && status=1
+echo "check: $passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,182 @@
+/* Command-line parsing: the Go original's spellings, bundles, errors. */
+#include "testutil.h"
+
+#include "cli.h"
+#include "flow.h"
+
+static int parse(struct cli_opts *o, char *err, size_t errlen, ...)
+{
+	static char store[32][64];
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	snprintf(store[0], sizeof store[0], "lsconntrack");
+	argv[argc] = store[argc];
+	argc++;
+	va_start(ap, errlen);
+	while ((a = va_arg(ap, const char *)) != NULL) {
+		snprintf(store[argc], sizeof store[argc], "%s", a);
+		argv[argc] = store[argc];
+		argc++;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	cli_fini(o);
+	cli_init(o);
+	err[0] = '\0';
+	return cli_parse(o, argc, argv, err, errlen);
+}
+
+static void test_defaults(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	cli_init(&o);
+	assert_int_equal(parse(&o, err, sizeof err, NULL), 0);
+	assert_int_equal(o.action, CLI_RUN);
+	assert_int_equal(o.source, CLI_SRC_NETLINK);
+	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_PASSIVE);
+	assert_int_equal(o.protos, FLOW_PROTO_TCP);
+	assert_int_equal(o.families, FLOW_FAM_V4 | FLOW_FAM_V6);
+	assert_int_equal(o.sort, VIEW_SORT_BYTES);
+	assert_false(o.numeric);
+	assert_false(o.json);
+	cli_fini(&o);
+}
+
+static void test_go_spellings(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	cli_init(&o);
+	/* Go's flag package: one dash or two, "=value" or the next argument. */
+	assert_int_equal(parse(&o, err, sizeof err, "-active", "--numeric", "-json", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_ACTIVE);
+	assert_true(o.numeric);
+	assert_true(o.json);
+	assert_int_equal(parse(&o, err, sizeof err, "--passive", "-stdin", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_PASSIVE);
+	assert_int_equal(o.source, CLI_SRC_STDIN);
+	assert_int_equal(parse(&o, err, sizeof err, "-a", "-p", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_PASSIVE);
+	assert_int_equal(parse(&o, err, sizeof err, "--aport", "3306", "-aport=11211",
+			       "--active-port", "80", "--active-ports=81,82", NULL), 0);
+	for (unsigned p = 0; p < 65536; p++)
+		assert_int_equal(port_filter_match(&o.aport, (uint16_t)p),
+				 p == 3306 || p == 11211 || (p >= 80 && p <= 82));
+	assert_int_equal(parse(&o, err, sizeof err, "-pport", "80", "--passive-port=443",
+			       "--passive-ports", "8000-8099", NULL), 0);
+	assert_true(port_filter_match(&o.pport, 8050));
+	assert_true(port_filter_match(&o.pport, 443));
+	assert_false(port_filter_match(&o.pport, 22));
+	assert_int_equal(parse(&o, err, sizeof err, "--json=false", "-n=true", NULL), 0);
+	assert_false(o.json);
+	assert_true(o.numeric);
+	assert_int_equal(parse(&o, err, sizeof err, "-version", NULL), 0);
+	assert_int_equal(o.action, CLI_VERSION);
+	assert_int_equal(parse(&o, err, sizeof err, "-v", NULL), 0);
+	assert_int_equal(o.action, CLI_VERSION);
+	assert_int_equal(parse(&o, err, sizeof err, "--help", NULL), 0);
+	assert_int_equal(o.action, CLI_HELP);
+	assert_int_equal(parse(&o, err, sizeof err, "-h", NULL), 0);
+	assert_int_equal(o.action, CLI_HELP);
+	cli_fini(&o);
+}
+
+static void test_new_options(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	cli_init(&o);
+	assert_int_equal(parse(&o, err, sizeof err, "-u", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_UDP);
+	assert_int_equal(parse(&o, err, sizeof err, "-tun", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_TCP | FLOW_PROTO_UDP);
+	assert_true(o.numeric);
+	assert_int_equal(parse(&o, err, sizeof err, "--proto", "all", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_TCP | FLOW_PROTO_UDP);
+	assert_int_equal(parse(&o, err, sizeof err, "-6", NULL), 0);
+	assert_int_equal(o.families, FLOW_FAM_V6);
+	assert_int_equal(parse(&o, err, sizeof err, "-4", "-6", NULL), 0);
+	assert_int_equal(o.families, FLOW_FAM_V4 | FLOW_FAM_V6);
+	assert_int_equal(parse(&o, err, sizeof err, "-sconns", "-r", NULL), 0);
+	assert_int_equal(o.sort, VIEW_SORT_CONNS);
+	assert_true(o.reverse);
+	assert_int_equal(parse(&o, err, sizeof err, "--sort=peer", NULL), 0);
+	assert_int_equal(o.sort, VIEW_SORT_PEER);
+	assert_int_equal(parse(&o, err, sizeof err, "--proc", NULL), 0);
+	assert_int_equal(o.source, CLI_SRC_PROC);
+	assert_null(o.proc_file);
+	assert_int_equal(parse(&o, err, sizeof err, "--proc=/tmp/x", NULL), 0);
+	assert_string_equal(o.proc_file, "/tmp/x");
+	assert_int_equal(parse(&o, err, sizeof err, "--local", "10.0.0.1,fd00::1", "-b",
+			       "--dns-timeout", "0.5", "--names", NULL), 0);
+	assert_string_equal(o.local, "10.0.0.1,fd00::1");
+	assert_true(o.batch);
+	assert_true(o.names);
+	assert_true(o.dns_timeout > 0.49 && o.dns_timeout < 0.51);
+	cli_fini(&o);
+}
+
+static void test_errors(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	cli_init(&o);
+	assert_int_equal(parse(&o, err, sizeof err, "--bogus", NULL), -1);
+	assert_string_equal(err, "unknown option '--bogus' (see lsconntrack --help)");
+	assert_int_equal(parse(&o, err, sizeof err, "-x", NULL), -1);
+	assert_string_equal(err, "unknown option '-x' (see lsconntrack --help)");
+	assert_int_equal(parse(&o, err, sizeof err, "-tx", NULL), -1);
+	assert_int_equal(parse(&o, err, sizeof err, "--aport", "70000", NULL), -1);
+	assert_string_equal(err, "invalid value for --aport: port 70000 is out of range (0-65535)");
+	assert_int_equal(parse(&o, err, sizeof err, "-pport", "abc", NULL), -1);
+	assert_string_equal(err, "invalid value for -pport: 'abc' is not a port number");
+	assert_int_equal(parse(&o, err, sizeof err, "--aport", NULL), -1);
+	assert_string_equal(err, "option --aport needs a value");
+	assert_int_equal(parse(&o, err, sizeof err, "--proto", "icmp", NULL), -1);
+	assert_int_equal(parse(&o, err, sizeof err, "--sort", "nope", NULL), -1);
+	assert_int_equal(parse(&o, err, sizeof err, "--json=maybe", NULL), -1);
+	assert_int_equal(parse(&o, err, sizeof err, "--stdin", "--proc", NULL), -1);
+	assert_string_equal(err, "--stdin and --proc cannot be used together");
+	assert_int_equal(parse(&o, err, sizeof err, "--dns-timeout", "-1", NULL), -1);
+	assert_int_equal(parse(&o, err, sizeof err, "--stdin", "foo", "--json", NULL), -1);
+	assert_string_equal(err, "unexpected argument 'foo' (see lsconntrack --help)");
+	assert_int_equal(parse(&o, err, sizeof err, "--", "foo", NULL), -1);
+	assert_int_equal(parse(&o, err, sizeof err, "--", NULL), 0);
+	/* Every message is one line. */
+	assert_null(strchr(err, '\n'));
+	cli_fini(&o);
+}
+
+static void test_usage_mentions_every_option(void **state)
+{
+	static const char *const names[] = {
+		"--active", "--passive", "--aport", "--active-port", "--pport", "--passive-port",
+		"--numeric", "--stdin", "--proc", "--json", "--version", "--help", "--tcp",
+		"--udp", "--proto", "--ipv4", "--ipv6", "--sort", "--reverse", "--local",
+		"--batch", "--names", "--dns-timeout",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		assert_non_null(strstr(cli_usage(), names[i]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_go_spellings),
+		cmocka_unit_test(test_new_options),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_usage_mentions_every_option),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,401 @@
+/* Classification (incl. NAT, loopback, mid-stream pickups) and aggregation. */
+#include "testutil.h"
+
+#include "flow.h"
+#include "host.h"
+#include "ports.h"
+
+struct fixture {
+	struct host_info host;
+	struct port_filter pport;
+	struct flow_opts opts;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	struct ct_addr a;
+
+	host_init(&fx.host);
+	a = tu_addr("10.0.0.1");
+	host_add_addr(&fx.host, AF_INET, &a);
+	a = tu_addr("10.0.0.2");
+	host_add_addr(&fx.host, AF_INET, &a);
+	a = tu_addr("203.0.113.5");
+	host_add_addr(&fx.host, AF_INET, &a);
+	a = tu_addr("fd00::1");
+	host_add_addr(&fx.host, AF_INET6, &a);
+	host_add_listener(&fx.host, IPPROTO_TCP, 0, NULL, 80);
+	a = tu_addr("10.0.0.1");
+	host_add_listener(&fx.host, IPPROTO_TCP, AF_INET, &a, 9090);
+	host_finish(&fx.host);
+	port_filter_init(&fx.pport);
+	memset(&fx.opts, 0, sizeof fx.opts);
+	fx.opts.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+	fx.opts.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	fx.opts.server_ports = &fx.pport;
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	host_fini(&fx->host);
+	port_filter_fini(&fx->pport);
+	return 0;
+}
+
+static enum flow_class classify(struct fixture *fx, const struct ct_entry *e,
+				struct flow_hit hits[2], unsigned *n)
+{
+	return flow_classify(&fx->host, &fx->opts, e, hits, n);
+}
+
+static void assert_hit(const struct flow_hit *h, enum flow_dir dir, const char *peer,
+		       unsigned port, uint64_t inp, uint64_t inb, uint64_t outp, uint64_t outb)
+{
+	struct ct_addr a = tu_addr(peer);
+
+	assert_int_equal(h->key.dir, dir);
+	assert_true(ct_addr_equal(&h->key.peer, &a));
+	assert_int_equal(h->key.port, port);
+	assert_int_equal(h->c.in_packets, inp);
+	assert_int_equal(h->c.in_bytes, inb);
+	assert_int_equal(h->c.out_packets, outp);
+	assert_int_equal(h->c.out_bytes, outb);
+}
+
+static void test_active_plain(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.1.10", 3306,
+				     7, 1000, 5, 268);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	/* active: in = reply, out = original */
+	assert_hit(&h[0], FLOW_ACTIVE, "10.0.1.10", 3306, 5, 268, 7, 1000);
+	assert_int_equal(h[0].key.proto, IPPROTO_TCP);
+	assert_int_equal(h[0].key.family, AF_INET);
+}
+
+static void test_passive_plain(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.2.10", 51000, "10.0.0.1", 80,
+				     4, 400, 6, 6000);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	/* passive: in = original, out = reply */
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 80, 4, 400, 6, 6000);
+}
+
+static void test_passive_no_listener_still_passive(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.2.10", 51000, "10.0.0.1", 7777,
+				     1, 60, 1, 40);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 7777, 1, 60, 1, 40);
+}
+
+static void test_ipv6_active(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "fd00::1", 40000, "fd00::20", 6379,
+				     38, 2900, 40, 3120);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "fd00::20", 6379, 40, 3120, 38, 2900);
+	assert_int_equal(h[0].key.family, AF_INET6);
+}
+
+static void test_snat_local_origin_is_active(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	/* This host's own connection, source-NATed to its public address. */
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "10.0.0.1", 40000, "198.51.100.7", 443,
+				     "198.51.100.7", 443, "203.0.113.5", 61000, 3, 300, 2, 200);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_ACTIVE, "198.51.100.7", 443, 2, 200, 3, 300);
+}
+
+static void test_masquerade_forwarded(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	/* A container behind this host: the reply comes back to a local address. */
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "172.17.0.2", 40000, "198.51.100.7", 443,
+				     "198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_FORWARDED);
+	assert_int_equal(n, 0);
+}
+
+static void test_dnat_remote_backend_forwarded(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "192.0.2.4", 5000, "10.0.0.1", 80,
+				     "10.9.9.9", 8080, "192.0.2.4", 5000, 3, 300, 2, 200);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_FORWARDED);
+}
+
+static void test_redirect_is_passive_on_real_port(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "10.0.2.10", 5000, "10.0.0.1", 18080,
+				     "10.0.0.1", 8080, "10.0.2.10", 5000, 3, 300, 2, 200);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 8080, 3, 300, 2, 200);
+}
+
+static void test_dnat_to_loopback_is_passive(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "10.0.2.10", 5000, "10.0.0.1", 80,
+				     "127.0.0.1", 8080, "10.0.2.10", 5000, 3, 300, 2, 200);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 8080, 3, 300, 2, 200);
+}
+
+static void test_loopback_both_directions(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	/* 127.0.0.0/8 is local even though no interface list names 127.0.0.5. */
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "127.0.0.5", 40000, "127.0.0.1", 5000,
+				     10, 1000, 8, 800);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 2);
+	assert_hit(&h[0], FLOW_ACTIVE, "127.0.0.1", 5000, 8, 800, 10, 1000);
+	assert_hit(&h[1], FLOW_PASSIVE, "127.0.0.5", 5000, 10, 1000, 8, 800);
+}
+
+static void test_local_to_local_v6_loopback(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "::1", 40000, "::1", 6379, 1, 2, 3, 4);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 2);
+}
+
+static void test_midstream_pickup_listener(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	/* First packet seen was our server's answer from port 80. */
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.0.1", 80, "10.0.2.10", 45000,
+				     20, 20000, 15, 900);
+
+	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	/* The peer sent the reply direction: that is what comes in. */
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 80, 15, 900, 20, 20000);
+}
+
+static void test_specific_address_listener(void **state)
+{
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e1 = tu_plain(IPPROTO_TCP, "10.0.0.1", 9090, "10.0.2.10", 45000,
+				      1, 100, 1, 100);
+	struct ct_entry e2 = tu_plain(IPPROTO_TCP, "10.0.0.2", 9090, "10.0.2.10", 45000,
+				      1, 100, 1, 100);
+
+	classify(*state, &e1, h, &n);
+	assert_int_equal(h[0].key.dir, FLOW_PASSIVE);
+	assert_int_equal(h[0].key.port, 9090);
+	/* The listener is bound to 10.0.0.1 only: from .2 port 9090 is a client port. */
+	classify(*state, &e2, h, &n);
+	assert_int_equal(h[0].key.dir, FLOW_ACTIVE);
+	assert_int_equal(h[0].key.port, 45000);
+}
+
+static void test_pport_counts_as_server_port(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	char err[128];
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.0.1", 8443, "10.0.2.10", 45000,
+				     1, 100, 1, 100);
+
+	classify(fx, &e, h, &n);
+	assert_int_equal(h[0].key.dir, FLOW_ACTIVE);
+	assert_int_equal(port_filter_parse(&fx->pport, "8443", err, sizeof err), 0);
+	classify(fx, &e, h, &n);
+	assert_int_equal(h[0].key.dir, FLOW_PASSIVE);
+	assert_int_equal(h[0].key.port, 8443);
+	port_filter_clear(&fx->pport);
+}
+
+static void test_excluded(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry udp = tu_plain(IPPROTO_UDP, "10.0.0.1", 40000, "10.0.1.1", 53, 1, 60, 1, 90);
+	struct ct_entry icmp = tu_plain(IPPROTO_ICMP, "10.0.0.1", 0, "10.0.1.1", 0, 1, 84, 1, 84);
+	struct ct_entry v6 = tu_plain(IPPROTO_TCP, "fd00::1", 1, "fd00::2", 2, 0, 0, 0, 0);
+
+	assert_int_equal(classify(fx, &icmp, h, &n), FLOW_CLASS_EXCLUDED);
+	assert_int_equal(classify(fx, &udp, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(h[0].key.proto, IPPROTO_UDP);
+	fx->opts.protos = FLOW_PROTO_TCP;
+	assert_int_equal(classify(fx, &udp, h, &n), FLOW_CLASS_EXCLUDED);
+	fx->opts.families = FLOW_FAM_V4;
+	assert_int_equal(classify(fx, &v6, h, &n), FLOW_CLASS_EXCLUDED);
+	fx->opts.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+	fx->opts.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+}
+
+static const struct flow *find_flow(const struct flow_table *t, enum flow_dir dir,
+				    const char *peer, unsigned port)
+{
+	struct ct_addr a = tu_addr(peer);
+
+	for (size_t i = 0; i < flow_table_count(t); i++) {
+		const struct flow *f = flow_table_at(t, i);
+
+		if (f->key.dir == dir && f->key.port == port && ct_addr_equal(&f->key.peer, &a))
+			return f;
+	}
+	return NULL;
+}
+
+static void test_aggregate(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_table *t = flow_table_new(&fx->host, &fx->opts);
+	struct ct_entry es[] = {
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "10.0.1.10", 3306, 4, 230, 3, 178),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40002, "10.0.1.10", 3306, 4, 230, 3, 178),
+		tu_plain(IPPROTO_TCP, "10.0.0.2", 40003, "10.0.1.10", 3306, 6, 326, 4, 222),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40004, "10.0.1.11", 3306, 1, 60, 0, 0),
+		tu_plain(IPPROTO_UDP, "10.0.0.1", 40005, "10.0.1.10", 3306, 1, 60, 0, 0),
+		tu_plain(IPPROTO_TCP, "10.0.2.10", 50000, "10.0.0.1", 80, 8, 456, 6, 352),
+		tu_plain(IPPROTO_TCP, "10.0.2.10", 50001, "10.0.0.2", 80, 1, 10, 1, 20),
+		tu_entry(IPPROTO_TCP, "172.17.0.2", 1, "198.51.100.7", 443,
+			 "198.51.100.7", 443, "10.0.0.1", 1, 1, 1, 1, 1),
+	};
+	const struct flow *f;
+	const struct flow_stats *st;
+	struct ct_sink sink = flow_table_sink(t);
+
+	flow_table_begin(t);
+	for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
+		assert_int_equal(sink.add(&es[i], sink.arg), 0);
+	flow_table_end(t);
+
+	/* Multiple local addresses merge, as in the original. */
+	assert_int_equal(flow_table_count(t), 4);
+	f = find_flow(t, FLOW_ACTIVE, "10.0.1.10", 3306);
+	assert_non_null(f);
+	assert_int_equal(f->key.proto, IPPROTO_TCP);
+	assert_int_equal(f->conns, 3);
+	assert_int_equal(f->c.in_packets, 10);
+	assert_int_equal(f->c.in_bytes, 578);
+	assert_int_equal(f->c.out_packets, 14);
+	assert_int_equal(f->c.out_bytes, 786);
+	f = find_flow(t, FLOW_PASSIVE, "10.0.2.10", 80);
+	assert_non_null(f);
+	assert_int_equal(f->conns, 2);
+	assert_int_equal(f->c.in_bytes, 466);
+	assert_int_equal(f->c.out_bytes, 372);
+
+	st = flow_table_stats(t);
+	assert_int_equal(st->entries, 8);
+	assert_int_equal(st->active, 5);
+	assert_int_equal(st->passive, 2);
+	assert_int_equal(st->forwarded, 1);
+	assert_int_equal(st->counters, 7);
+
+	/* A reset (the kernel interrupted the dump) starts over. */
+	sink.reset(sink.arg);
+	assert_int_equal(flow_table_count(t), 0);
+	assert_int_equal(flow_table_stats(t)->entries, 0);
+	flow_table_free(t);
+}
+
+static void test_aggregate_many_and_saturate(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_table *t = flow_table_new(&fx->host, &fx->opts);
+	char peer[32];
+	const struct flow *f;
+
+	flow_table_begin(t);
+	/* Enough distinct flows to make the table grow several times. */
+	for (unsigned i = 0; i < 5000; i++) {
+		struct ct_entry e;
+
+		snprintf(peer, sizeof peer, "10.%u.%u.%u", 1 + i / 65536, (i / 256) % 256, i % 256);
+		e = tu_plain(IPPROTO_TCP, "10.0.0.1", 1024 + i % 60000, peer, 443, 1, 100, 1, 50);
+		flow_table_add(t, &e);
+		flow_table_add(t, &e);
+	}
+	assert_int_equal(flow_table_count(t), 5000);
+	for (size_t i = 0; i < flow_table_count(t); i++) {
+		f = flow_table_at(t, i);
+		assert_int_equal(f->conns, 2);
+		assert_int_equal(f->c.out_bytes, 200);
+	}
+	{
+		struct ct_entry big = tu_plain(IPPROTO_TCP, "10.0.0.1", 1, "10.7.7.7", 1,
+					       UINT64_MAX - 1, UINT64_MAX - 1, 0, 0);
+
+		flow_table_add(t, &big);
+		flow_table_add(t, &big);
+		f = find_flow(t, FLOW_ACTIVE, "10.7.7.7", 1);
+		assert_non_null(f);
+		assert_true(f->c.out_bytes == UINT64_MAX);
+		assert_true(f->c.out_packets == UINT64_MAX);
+	}
+	flow_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_active_plain),
+		cmocka_unit_test(test_passive_plain),
+		cmocka_unit_test(test_passive_no_listener_still_passive),
+		cmocka_unit_test(test_ipv6_active),
+		cmocka_unit_test(test_snat_local_origin_is_active),
+		cmocka_unit_test(test_masquerade_forwarded),
+		cmocka_unit_test(test_dnat_remote_backend_forwarded),
+		cmocka_unit_test(test_redirect_is_passive_on_real_port),
+		cmocka_unit_test(test_dnat_to_loopback_is_passive),
+		cmocka_unit_test(test_loopback_both_directions),
+		cmocka_unit_test(test_local_to_local_v6_loopback),
+		cmocka_unit_test(test_midstream_pickup_listener),
+		cmocka_unit_test(test_specific_address_listener),
+		cmocka_unit_test(test_pport_counts_as_server_port),
+		cmocka_unit_test(test_excluded),
+		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_aggregate_many_and_saturate),
+	};
+
+	return cmocka_run_group_tests_name("flow", tests, setup, teardown);
+}
