@@ -1,0 +1,496 @@
+#!/bin/bash
+# tests/cli/run.sh - end-to-end tests of the command line that need no root
+# and no kernel: flags, usage errors, and --stdin input with --local.
+#
+# Run from the repository root: bash tests/cli/run.sh
+# The binary is $LSCT (default ./lsconntrack).  T_VERBOSE=1 prints passes.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+LSCT=${LSCT:-./lsconntrack}
+case $LSCT in /*) ;; */*) LSCT=$PWD/$LSCT ;; esac
+if [ ! -x "$LSCT" ]; then
+	echo "cli: $LSCT is not an executable (run make first)" >&2
+	t_fail "binary exists" "$LSCT missing"
+	t_summary "cli"
+fi
+
+TMP=$(mktemp -d /tmp/lsct-cli.XXXXXX) || exit 1
+trap '[ -n "$KEEP" ] || rm -rf "$TMP"' EXIT
+
+# The local addresses of the crafted host: an inside address, a public
+# (SNAT) address and an IPv6 address.  127/8 and ::1 are always local.
+LOCAL=10.0.0.1,198.51.100.7,fd00::1
+
+# ---------------------------------------------------------------------------
+# helpers
+
+# run ARGS...: runs the binary with stdin from /dev/null; sets OUT ERR RC.
+run() {
+	OUT=$("$LSCT" "$@" </dev/null 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+# run_in FILE ARGS...: the same with stdin from FILE.
+run_in() {
+	_f=$1
+	shift
+	OUT=$("$LSCT" "$@" <"$_f" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+# Squeezes the table's alignment: one space between fields.
+norm() {
+	printf '%s\n' "$1" | awk '{ $1 = $1; print }'
+}
+
+# usage_error NAME ARGS...: exit 2, nothing on stdout, one line on stderr.
+usage_error() {
+	_n=$1
+	shift
+	run "$@"
+	assert_eq "$_n: exit 2" "$RC" 2
+	assert_lines "$_n: one line on stderr" "$ERR" 1
+	assert_eq "$_n: nothing on stdout" "$OUT" ""
+}
+
+# Checks a table: exit 0, and rows (normalized) exactly as WANT.
+table_is() {
+	assert_eq "$1: exit 0" "$RC" 0
+	assert_eq "$1: rows" "$(norm "$OUT")" "$2"
+}
+
+# ---------------------------------------------------------------------------
+# fixtures
+
+# conntrack -L layout.  Local: 10.0.0.1, 198.51.100.7, fd00::1.
+cat >"$TMP/main.txt" <<'EOF'
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40001 dport=3306 packets=10 bytes=1000 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40001 packets=8 bytes=5000 [ASSURED] mark=0 use=1
+tcp      6 100 TIME_WAIT src=10.0.0.1 dst=10.0.1.10 sport=40002 dport=3306 packets=5 bytes=400 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40002 packets=4 bytes=300 [ASSURED] mark=0 use=1
+tcp      6 110 SYN_SENT src=10.0.0.1 dst=10.0.1.10 sport=40003 dport=3306 packets=1 bytes=60 [UNREPLIED] src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40003 packets=0 bytes=0 mark=0 use=1
+tcp      6 55 SYN_RECV src=10.0.0.1 dst=10.0.1.10 sport=40004 dport=3306 packets=2 bytes=120 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40004 packets=1 bytes=60 mark=0 use=1
+tcp      6 431999 ESTABLISHED src=fd00::1 dst=fd00::20 sport=50001 dport=6379 packets=3 bytes=300 src=fd00::20 dst=fd00::1 sport=6379 dport=50001 packets=3 bytes=200 [ASSURED] mark=0 use=1
+tcp      6 90 TIME_WAIT src=fd00::1 dst=fd00::20 sport=50002 dport=6379 packets=2 bytes=150 src=fd00::20 dst=fd00::1 sport=6379 dport=50002 packets=2 bytes=100 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.20 sport=41000 dport=8080 packets=4 bytes=800 src=10.0.1.20 dst=10.0.0.1 sport=8080 dport=41000 packets=3 bytes=900 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.31 sport=41100 dport=21 packets=2 bytes=600 src=10.0.1.31 dst=10.0.0.1 sport=21 dport=41100 packets=2 bytes=400 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.30 sport=41101 dport=25 packets=2 bytes=500 src=10.0.1.30 dst=10.0.0.1 sport=25 dport=41101 packets=2 bytes=500 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.30 sport=41102 dport=21 packets=3 bytes=300 src=10.0.1.30 dst=10.0.0.1 sport=21 dport=41102 packets=3 bytes=700 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.50 sport=42000 dport=443 packets=5 bytes=500 src=203.0.113.50 dst=198.51.100.7 sport=443 dport=61000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=45000 dport=5000 packets=7 bytes=700 src=127.0.0.1 dst=127.0.0.1 sport=5000 dport=45000 packets=6 bytes=600 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=33001 dport=80 packets=6 bytes=600 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33001 packets=5 bytes=20000 [ASSURED] mark=0 use=1
+tcp      6 60 TIME_WAIT src=10.0.2.10 dst=10.0.0.1 sport=33002 dport=80 packets=7 bytes=700 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33002 packets=6 bytes=30000 [ASSURED] mark=0 use=1
+tcp      6 8 CLOSE src=10.0.2.10 dst=10.0.0.1 sport=33003 dport=80 packets=3 bytes=200 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33003 packets=2 bytes=100 [ASSURED] mark=0 use=1
+tcp      6 100 FIN_WAIT src=10.0.2.11 dst=10.0.0.1 sport=33100 dport=80 packets=2 bytes=100 src=10.0.0.1 dst=10.0.2.11 sport=80 dport=33100 packets=2 bytes=100 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=35000 dport=18080 packets=4 bytes=400 src=10.0.0.1 dst=10.0.2.10 sport=8080 dport=35000 packets=3 bytes=3000 [ASSURED] mark=0 use=1
+udp      17 25 src=10.0.0.1 dst=10.0.1.53 sport=5555 dport=53 packets=1 bytes=70 src=10.0.1.53 dst=10.0.0.1 sport=53 dport=5555 packets=1 bytes=130 mark=0 use=1
+udp      17 28 src=10.0.2.10 dst=10.0.0.1 sport=5353 dport=5353 packets=2 bytes=200 [UNREPLIED] src=10.0.0.1 dst=10.0.2.10 sport=5353 dport=5353 packets=0 bytes=0 mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.5.5.5 dst=10.6.6.6 sport=1000 dport=22 packets=9 bytes=900 src=10.6.6.6 dst=10.5.5.5 sport=22 dport=1000 packets=9 bytes=900 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=172.17.0.2 dst=93.184.216.34 sport=43000 dport=443 packets=3 bytes=300 src=93.184.216.34 dst=198.51.100.7 sport=443 dport=62000 packets=3 bytes=3000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=34000 dport=80 packets=2 bytes=200 src=10.9.9.9 dst=10.0.2.10 sport=8080 dport=34000 packets=2 bytes=2000 [ASSURED] mark=0 use=1
+EOF
+
+# The same entries as /proc/net/nf_conntrack prints them (zone=, expanded IPv6).
+cat >"$TMP/proc.txt" <<'EOF'
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40001 dport=3306 packets=10 bytes=1000 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40001 packets=8 bytes=5000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 100 TIME_WAIT src=10.0.0.1 dst=10.0.1.10 sport=40002 dport=3306 packets=5 bytes=400 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40002 packets=4 bytes=300 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 110 SYN_SENT src=10.0.0.1 dst=10.0.1.10 sport=40003 dport=3306 packets=1 bytes=60 [UNREPLIED] src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40003 packets=0 bytes=0 mark=0 zone=0 use=2
+ipv4     2 tcp      6 55 SYN_RECV src=10.0.0.1 dst=10.0.1.10 sport=40004 dport=3306 packets=2 bytes=120 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40004 packets=1 bytes=60 mark=0 zone=0 use=2
+ipv6     10 tcp      6 431999 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:0000:0001 dst=fd00:0000:0000:0000:0000:0000:0000:0020 sport=50001 dport=6379 packets=3 bytes=300 src=fd00:0000:0000:0000:0000:0000:0000:0020 dst=fd00:0000:0000:0000:0000:0000:0000:0001 sport=6379 dport=50001 packets=3 bytes=200 [ASSURED] mark=0 zone=0 use=2
+ipv6     10 tcp      6 90 TIME_WAIT src=fd00:0000:0000:0000:0000:0000:0000:0001 dst=fd00:0000:0000:0000:0000:0000:0000:0020 sport=50002 dport=6379 packets=2 bytes=150 src=fd00:0000:0000:0000:0000:0000:0000:0020 dst=fd00:0000:0000:0000:0000:0000:0000:0001 sport=6379 dport=50002 packets=2 bytes=100 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.20 sport=41000 dport=8080 packets=4 bytes=800 src=10.0.1.20 dst=10.0.0.1 sport=8080 dport=41000 packets=3 bytes=900 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.31 sport=41100 dport=21 packets=2 bytes=600 src=10.0.1.31 dst=10.0.0.1 sport=21 dport=41100 packets=2 bytes=400 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.30 sport=41101 dport=25 packets=2 bytes=500 src=10.0.1.30 dst=10.0.0.1 sport=25 dport=41101 packets=2 bytes=500 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.30 sport=41102 dport=21 packets=3 bytes=300 src=10.0.1.30 dst=10.0.0.1 sport=21 dport=41102 packets=3 bytes=700 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.50 sport=42000 dport=443 packets=5 bytes=500 src=203.0.113.50 dst=198.51.100.7 sport=443 dport=61000 packets=4 bytes=4000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=127.0.0.1 dst=127.0.0.1 sport=45000 dport=5000 packets=7 bytes=700 src=127.0.0.1 dst=127.0.0.1 sport=5000 dport=45000 packets=6 bytes=600 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=33001 dport=80 packets=6 bytes=600 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33001 packets=5 bytes=20000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 60 TIME_WAIT src=10.0.2.10 dst=10.0.0.1 sport=33002 dport=80 packets=7 bytes=700 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33002 packets=6 bytes=30000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 8 CLOSE src=10.0.2.10 dst=10.0.0.1 sport=33003 dport=80 packets=3 bytes=200 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33003 packets=2 bytes=100 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 100 FIN_WAIT src=10.0.2.11 dst=10.0.0.1 sport=33100 dport=80 packets=2 bytes=100 src=10.0.0.1 dst=10.0.2.11 sport=80 dport=33100 packets=2 bytes=100 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=35000 dport=18080 packets=4 bytes=400 src=10.0.0.1 dst=10.0.2.10 sport=8080 dport=35000 packets=3 bytes=3000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 udp      17 25 src=10.0.0.1 dst=10.0.1.53 sport=5555 dport=53 packets=1 bytes=70 src=10.0.1.53 dst=10.0.0.1 sport=53 dport=5555 packets=1 bytes=130 mark=0 zone=0 use=2
+ipv4     2 udp      17 28 src=10.0.2.10 dst=10.0.0.1 sport=5353 dport=5353 packets=2 bytes=200 [UNREPLIED] src=10.0.0.1 dst=10.0.2.10 sport=5353 dport=5353 packets=0 bytes=0 mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.5.5.5 dst=10.6.6.6 sport=1000 dport=22 packets=9 bytes=900 src=10.6.6.6 dst=10.5.5.5 sport=22 dport=1000 packets=9 bytes=900 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=172.17.0.2 dst=93.184.216.34 sport=43000 dport=443 packets=3 bytes=300 src=93.184.216.34 dst=198.51.100.7 sport=443 dport=62000 packets=3 bytes=3000 [ASSURED] mark=0 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=34000 dport=80 packets=2 bytes=200 src=10.9.9.9 dst=10.0.2.10 sport=8080 dport=34000 packets=2 bytes=2000 [ASSURED] mark=0 zone=0 use=2
+EOF
+
+# The same entries again, mixed with lines that must be skipped: a truncated
+# entry (line 3), garbage, a line with a NUL byte, a valid-looking entry
+# padded to 100 KB (would add a 5th 3306 connection if it were read), plus a
+# blank line, a blank line of spaces and the conntrack trailer (not errors).
+{
+	sed -n 1,2p "$TMP/main.txt"
+	echo 'tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40009'
+	sed -n 3,8p "$TMP/main.txt"
+	echo 'this is not a conntrack line at all'
+	echo
+	printf 'tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10\000 sport=40011 dport=3306 packets=1 bytes=1 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40011 packets=1 bytes=1 [ASSURED] mark=0 use=1\n'
+	sed -n 9,15p "$TMP/main.txt"
+	printf 'tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40010 dport=3306 packets=1 bytes=1 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40010 packets=1 bytes=1 [ASSURED] mark=0 use=1 secctx='
+	head -c 100000 /dev/zero | tr '\0' x
+	echo
+	echo '     '
+	sed -n '16,$p' "$TMP/main.txt"
+	echo 'conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.'
+} >"$TMP/messy.txt"
+
+# Entries without counters (nf_conntrack_acct=0 where they were taken).
+cat >"$TMP/nocount.txt" <<'EOF'
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40001 dport=3306 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40001 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.2.10 dst=10.0.0.1 sport=33001 dport=80 src=10.0.0.1 dst=10.0.2.10 sport=80 dport=33001 [ASSURED] mark=0 use=1
+EOF
+
+# A connection picked up mid-stream: the first packet seen came from the
+# local server port 80, so the original source is local but it is PASSIVE.
+cat >"$TMP/midstream.txt" <<'EOF'
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.2.12 sport=80 dport=36000 packets=5 bytes=5000 src=10.0.2.12 dst=10.0.0.1 sport=36000 dport=80 packets=4 bytes=400 mark=0 use=1
+EOF
+
+: >"$TMP/empty.txt"
+
+# 5000 peers: output much bigger than a pipe buffer.
+awk 'BEGIN {
+	for (i = 0; i < 5000; i++)
+		printf "tcp      6 100 ESTABLISHED src=10.0.0.1 dst=10.1.%d.%d sport=%d dport=443 packets=1 bytes=100 src=10.1.%d.%d dst=10.0.0.1 sport=443 dport=%d packets=1 bytes=100 [ASSURED] mark=0 use=1\n", int(i / 250), i % 250 + 1, 20000 + i, int(i / 250), i % 250 + 1, 20000 + i
+}' >"$TMP/big.txt"
+
+# ---------------------------------------------------------------------------
+# expected rows (computed from the fixture by hand)
+
+HEAD='Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns'
+# bytes (in+out): 6940, 4500, 1700, 1300, 1000 (x3: address, then port), 750
+A_3306='localhost:many --> 10.0.1.10:3306 13 5360 18 1580 4'
+A_443='localhost:many --> 203.0.113.50:443 4 4000 5 500 1'
+A_8080='localhost:many --> 10.0.1.20:8080 3 900 4 800 1'
+A_LO='localhost:many --> 127.0.0.1:5000 6 600 7 700 1'
+A_30_21='localhost:many --> 10.0.1.30:21 3 700 3 300 1'
+A_30_25='localhost:many --> 10.0.1.30:25 2 500 2 500 1'
+A_31_21='localhost:many --> 10.0.1.31:21 2 400 2 600 1'
+A_6379='localhost:many --> [fd00::20]:6379 5 300 5 450 2'
+# bytes: 51600, 3400, 1300, 200
+P_80='localhost:80 <-- 10.0.2.10:many 16 1500 13 50100 3'
+P_8080='localhost:8080 <-- 10.0.2.10:many 4 400 3 3000 1'
+P_LO='localhost:5000 <-- 127.0.0.1:many 7 700 6 600 1'
+P_80B='localhost:80 <-- 10.0.2.11:many 2 100 2 100 1'
+# UDP, 200 bytes each
+A_UDP='localhost:many --> 10.0.1.53:53 1 130 1 70 1'
+P_UDP='localhost:5353 <-- 10.0.2.10:many 2 200 0 0 1'
+
+lines() { printf '%s\n' "$@"; }
+
+ACTIVE=$(lines "$A_3306" "$A_443" "$A_8080" "$A_LO" "$A_30_21" "$A_30_25" "$A_31_21" "$A_6379")
+PASSIVE=$(lines "$P_80" "$P_8080" "$P_LO" "$P_80B")
+ALL=$(lines "$HEAD" "$ACTIVE" "$PASSIVE")
+
+# ---------------------------------------------------------------------------
+# help and version
+
+for f in -h --help -help; do
+	run "$f"
+	assert_eq "help $f: exit 0" "$RC" 0
+	assert_match "help $f: prints Usage" "$OUT" '^Usage'
+	assert_eq "help $f: nothing on stderr" "$ERR" ""
+done
+
+VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile 2>/dev/null)
+[ -n "$VERSION" ] || VERSION='[0-9]+\.[0-9]+\.[0-9]+'
+for f in -v --version -version; do
+	run "$f"
+	assert_eq "version $f: exit 0" "$RC" 0
+	assert_match "version $f: prints the version" "$OUT" "lsconntrack.*$VERSION"
+done
+
+# ---------------------------------------------------------------------------
+# usage errors: exit 2, exactly one line on stderr
+
+usage_error "unknown --bogus" --bogus
+usage_error "unknown -x" -x
+usage_error "port 70000" --aport 70000
+usage_error "port abc" --aport abc
+usage_error "port -1" --pport -1
+usage_error "backwards range 5-3" --aport 5-3
+usage_error "missing value at the end" --stdin --aport
+usage_error "--proto foo" --proto foo
+usage_error "--sort nope" --sort nope
+usage_error "--stdin --proc" --stdin --proc
+usage_error "stray positional" --stdin foo
+usage_error "--local 999.1.1.1" --stdin --local 999.1.1.1
+run --bogus
+assert_match "unknown flag names the flag" "$ERR" 'bogus'
+
+# ---------------------------------------------------------------------------
+# --stdin: classification, counters, order
+
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n
+table_is "default table" "$ALL"
+assert_lines "default: one summary line on stderr" "$ERR" 1
+assert_match "default: forwarded counted" "$ERR" '\b3 forwarded'
+assert_no_match "forwarded 10.6.6.6 absent" "$OUT" '10\.6\.6\.6|10\.5\.5\.5'
+assert_no_match "masqueraded container is not active" "$OUT" '93\.184\.216\.34|172\.17\.0\.2'
+assert_no_match "DNAT to a remote backend is not shown" "$OUT" '10\.9\.9\.9|:18080'
+assert_match "SNAT'd local connection is active" "$OUT" '^localhost:many +--> +203\.0\.113\.50:443 '
+assert_match "REDIRECT is passive on the real port" "$OUT" '^localhost:8080 +<-- +10\.0\.2\.10:many '
+assert_match "loopback: active" "$OUT" '^localhost:many +--> +127\.0\.0\.1:5000 '
+assert_match "loopback: passive" "$OUT" '^localhost:5000 +<-- +127\.0\.0\.1:many '
+assert_no_match "UDP not shown by default" "$OUT" ':53 |:5353 |Proto'
+
+# The raw table: header first, numbers right under their heading.
+hdr=$(printf '%s\n' "$OUT" | head -n1)
+assert_match "header line" "$hdr" '^Local Address:Port +<--> +Peer Address:Port +Inpkts +Inbytes +Outpkts +Outbytes +Conns$'
+r3306=$(printf '%s\n' "$OUT" | grep '10.0.1.10:3306')
+hend=$(printf '%s' "$hdr" | awk '{ print index($0, "Outbytes") + length("Outbytes") }')
+vend=$(printf '%s' "$r3306" | awk '{ print index($0, " 1580 ") + length(" 1580") }')
+assert_eq "numbers are right-aligned under their heading" "$vend" "$hend"
+
+# Direction filters.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -a
+table_is "-a" "$(lines "$HEAD" "$ACTIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -p
+table_is "-p" "$(lines "$HEAD" "$PASSIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -a -p
+table_is "-a -p" "$ALL"
+
+# Port filters: --aport filters active rows, --pport passive rows.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --aport 3306
+table_is "--aport 3306" "$(lines "$HEAD" "$A_3306" "$PASSIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --aport 3306,6379
+table_is "--aport 3306,6379" "$(lines "$HEAD" "$A_3306" "$A_6379" "$PASSIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --aport 8000-8099
+table_is "--aport 8000-8099" "$(lines "$HEAD" "$A_8080" "$PASSIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --aport '!3306'
+table_is "--aport !3306" "$(lines "$HEAD" "$A_443" "$A_8080" "$A_LO" "$A_30_21" "$A_30_25" "$A_31_21" "$A_6379" "$PASSIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --pport 80
+table_is "--pport 80" "$(lines "$HEAD" "$ACTIVE" "$P_80" "$P_80B")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -a --aport 3306
+table_is "-a --aport 3306" "$(lines "$HEAD" "$A_3306")"
+
+# Families.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -4
+table_is "-4" "$(lines "$HEAD" "$A_3306" "$A_443" "$A_8080" "$A_LO" "$A_30_21" "$A_30_25" "$A_31_21" "$PASSIVE")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -6
+table_is "-6" "$(lines "$HEAD" "$A_6379")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -4 -6
+table_is "-4 -6" "$ALL"
+
+# Protocols.
+UHEAD="$HEAD Proto"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -u
+table_is "-u" "$(lines "$UHEAD" "$A_UDP udp" "$P_UDP udp")"
+assert_eq "-u: no forwarded UDP, nothing on stderr" "$ERR" ""
+WANT_TU=$(lines "$UHEAD" "$A_3306 tcp" "$A_443 tcp" "$A_8080 tcp" "$A_LO tcp" \
+	"$A_30_21 tcp" "$A_30_25 tcp" "$A_31_21 tcp" "$A_6379 tcp" "$A_UDP udp" \
+	"$P_80 tcp" "$P_8080 tcp" "$P_LO tcp" "$P_UDP udp" "$P_80B tcp")
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -t -u
+table_is "-t -u (Proto column)" "$WANT_TU"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --proto all
+table_is "--proto all" "$WANT_TU"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --proto udp
+table_is "--proto udp" "$(lines "$UHEAD" "$A_UDP udp" "$P_UDP udp")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -t
+table_is "-t (no Proto column)" "$ALL"
+
+# Sorting.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -s conns
+table_is "-s conns" "$(lines "$HEAD" "$A_3306" "$A_6379" "$A_8080" "$A_30_21" "$A_30_25" "$A_31_21" "$A_LO" "$A_443" \
+	"$P_80" "$P_8080" "$P_80B" "$P_LO")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -s peer
+table_is "-s peer" "$(lines "$HEAD" "$A_3306" "$A_8080" "$A_30_21" "$A_30_25" "$A_31_21" "$A_LO" "$A_443" "$A_6379" \
+	"$P_80" "$P_8080" "$P_80B" "$P_LO")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --sort=peer
+table_is "--sort=peer" "$(lines "$HEAD" "$A_3306" "$A_8080" "$A_30_21" "$A_30_25" "$A_31_21" "$A_LO" "$A_443" "$A_6379" \
+	"$P_80" "$P_8080" "$P_80B" "$P_LO")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -r
+assert_eq "-r: exit 0" "$RC" 0
+# Reversed: smallest total first, active rows still first; the rows
+# themselves are the same.  (Ties may be in either order.)
+got=$(norm "$OUT" | awk 'NR > 1 { print $2, $5 + $7 }')
+assert_eq "-r: directions and totals ascending" "$got" "$(lines '--> 750' '--> 1000' '--> 1000' '--> 1000' '--> 1300' '--> 1700' '--> 4500' '--> 6940' \
+	'<-- 200' '<-- 1300' '<-- 3400' '<-- 51600')"
+assert_eq "-r: the same rows" "$(norm "$OUT" | sort)" "$(printf '%s\n' "$ALL" | sort)"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -s conns -r
+got=$(norm "$OUT" | awk 'NR > 1 { print $2, $NF }')
+assert_eq "-s conns -r: conns ascending" "$got" "$(lines '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 2' '--> 4' '<-- 1' '<-- 1' '<-- 1' '<-- 3')"
+
+# Mid-stream pickup: the original source is a local server port.
+run_in "$TMP/midstream.txt" --stdin --local "$LOCAL" -n --pport 80
+table_is "mid-stream pickup from local port 80 is passive" "$(lines "$HEAD" 'localhost:80 <-- 10.0.2.12:many 4 400 5 5000 1')"
+
+# ---------------------------------------------------------------------------
+# malformed input
+
+run_in "$TMP/messy.txt" --stdin --local "$LOCAL" -n
+table_is "malformed lines are skipped, good lines count" "$ALL"
+assert_lines "malformed: one summary line on stderr" "$ERR" 1
+assert_match "malformed: 4 lines skipped" "$ERR" '(^|[^0-9])4 input lines? skipped'
+assert_match "malformed: forwarded still counted" "$ERR" '(^|[^0-9])3 forwarded'
+
+# Blank lines and the trailer alone are not errors.
+printf '\n\nconntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n' >"$TMP/blank.txt"
+run_in "$TMP/blank.txt" --stdin --local "$LOCAL" -n
+table_is "blank lines + trailer: header only" "$HEAD"
+assert_eq "blank lines + trailer: nothing on stderr" "$ERR" ""
+
+# CRLF line ends and no final newline.
+sed 's/$/\r/' "$TMP/main.txt" | head -c -1 >"$TMP/crlf.txt"
+run_in "$TMP/crlf.txt" --stdin --local "$LOCAL" -n
+table_is "CRLF input" "$ALL"
+
+# No counters.
+run_in "$TMP/nocount.txt" --stdin --local "$LOCAL" -n
+table_is "no counters: rows with zeros" "$(lines "$HEAD" 'localhost:many --> 10.0.1.10:3306 0 0 0 0 1' 'localhost:80 <-- 10.0.2.10:many 0 0 0 0 1')"
+assert_match "no counters: warning names nf_conntrack_acct" "$ERR" 'nf_conntrack_acct'
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n
+assert_no_match "with counters: no acct warning" "$ERR" 'nf_conntrack_acct'
+
+# ---------------------------------------------------------------------------
+# /proc layout == conntrack -L layout
+
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --proto all --json
+j_list=$OUT
+run_in "$TMP/proc.txt" --stdin --local "$LOCAL" --proto all --json
+assert_eq "/proc layout: exit 0" "$RC" 0
+assert_eq "/proc layout gives the same flows" "$OUT" "$j_list"
+run_in "$TMP/proc.txt" --stdin --local "$LOCAL" -n
+table_is "/proc layout: table" "$ALL"
+assert_match "/proc layout: forwarded counted" "$ERR" '(^|[^0-9])3 forwarded'
+run "--proc=$TMP/proc.txt" --local "$LOCAL" -n
+table_is "--proc=FILE" "$ALL"
+# --local written with the v6 address fully expanded and in brackets.
+run_in "$TMP/proc.txt" --stdin --local '10.0.0.1,198.51.100.7,[fd00:0:0:0:0:0:0:1]' -n -6
+table_is "--local [expanded v6]" "$(lines "$HEAD" "$A_6379")"
+
+# ---------------------------------------------------------------------------
+# JSON
+
+if command -v jq >/dev/null 2>&1; then
+	run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json
+	assert_eq "json: exit 0" "$RC" 0
+	if printf '%s' "$OUT" | jq -e 'type == "array"' >/dev/null 2>&1; then
+		t_ok "json: jq parses an array"
+	else
+		t_fail "json: jq parses an array" "$OUT"
+	fi
+	assert_eq "json: 12 flows" "$(printf '%s' "$OUT" | jq length)" 12
+	KEYS='connections direction local.addr local.port peer.addr peer.port proto stat.total_inbound_bytes stat.total_inbound_packets stat.total_outbound_bytes stat.total_outbound_packets'
+	got=$(printf '%s' "$OUT" | jq -r '.[] | [paths(scalars) | map(tostring) | join(".")] | sort | join(" ")' | sort -u)
+	assert_eq "json: exactly the keys" "$got" "$KEYS"
+	assert_eq "json: ports are strings" "$(printf '%s' "$OUT" | jq 'all(.[]; (.local.port | type) == "string" and (.peer.port | type) == "string")')" true
+	assert_eq "json: counters are numbers" "$(printf '%s' "$OUT" | jq 'all(.[]; (.stat | to_entries | all(.value | type == "number")) and (.connections | type) == "number")')" true
+	assert_eq "json: local.addr is localhost" "$(printf '%s' "$OUT" | jq 'all(.[]; .local.addr == "localhost")')" true
+	assert_eq "json: peer.addr numeric (no -n needed)" "$(printf '%s' "$OUT" | jq 'all(.[]; .peer.addr | test("^([0-9]+\\.){3}[0-9]+$|^[0-9a-f:]+$"))')" true
+	assert_eq "json: proto tcp" "$(printf '%s' "$OUT" | jq -r '[.[].proto] | unique | join(",")')" tcp
+	assert_eq "json: active 3306" \
+		"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "active" and .peer.port == "3306")')" \
+		'{"direction":"active","local":{"addr":"localhost","port":"many"},"peer":{"addr":"10.0.1.10","port":"3306"},"stat":{"total_inbound_packets":13,"total_inbound_bytes":5360,"total_outbound_packets":18,"total_outbound_bytes":1580},"proto":"tcp","connections":4}'
+	assert_eq "json: passive 80 from 10.0.2.10" \
+		"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "passive" and .local.port == "80" and .peer.addr == "10.0.2.10")')" \
+		'{"direction":"passive","local":{"addr":"localhost","port":"80"},"peer":{"addr":"10.0.2.10","port":"many"},"stat":{"total_inbound_packets":16,"total_inbound_bytes":1500,"total_outbound_packets":13,"total_outbound_bytes":50100},"proto":"tcp","connections":3}'
+	assert_eq "json: v6 peer address" \
+		"$(printf '%s' "$OUT" | jq -c '[.[] | select(.peer.port == "6379") | .peer.addr, .connections]')" '["fd00::20",2]'
+	assert_eq "json: same order as the table" \
+		"$(printf '%s' "$OUT" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port)"')" \
+		"$(norm "$ALL" | awk 'NR > 1 { split($1, l, ":"); n = split($3, p, ":"); port = p[n]; addr = substr($3, 1, length($3) - length(port) - 1); gsub(/^\[|\]$/, "", addr); print ($2 == "-->" ? "active" : "passive"), l[2], addr, port }')"
+	run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json -u
+	assert_eq "json -u: udp flows" "$(printf '%s' "$OUT" | jq -c '[.[] | [.direction, .proto, .peer.port, .local.port]]')" \
+		'[["active","udp","53","many"],["passive","udp","many","5353"]]'
+	run_in "$TMP/empty.txt" --stdin --local "$LOCAL" --json
+	assert_eq "json: empty input gives []" "$(printf '%s' "$OUT" | tr -d ' \n')" '[]'
+	assert_eq "json: empty input, exit 0" "$RC" 0
+	assert_eq "json: empty input parses" "$(printf '%s' "$OUT" | jq -c .)" '[]'
+else
+	t_skip "json (jq)" "jq is not installed"
+fi
+if command -v python3 >/dev/null 2>&1; then
+	run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json --proto all
+	if printf '%s' "$OUT" | python3 -m json.tool >/dev/null 2>&1; then
+		t_ok "json: python3 -m json.tool accepts it"
+	else
+		t_fail "json: python3 -m json.tool accepts it" "$OUT"
+	fi
+	run_in "$TMP/empty.txt" --stdin --local "$LOCAL" --json
+	if printf '%s' "$OUT" | python3 -m json.tool >/dev/null 2>&1; then
+		t_ok "json: empty array accepted by python3"
+	else
+		t_fail "json: empty array accepted by python3" "$OUT"
+	fi
+else
+	t_skip "json (python3)" "python3 is not installed"
+fi
+
+run_in "$TMP/empty.txt" --stdin --local "$LOCAL" -n
+table_is "empty input: header only" "$HEAD"
+assert_eq "empty input: nothing on stderr" "$ERR" ""
+
+# ---------------------------------------------------------------------------
+# the Go original's flag spellings, each once
+
+spell() {	# NAME WANT ARGS...
+	_n=$1
+	_w=$2
+	shift 2
+	run_in "$TMP/main.txt" "$@"
+	table_is "spelling $_n" "$_w"
+}
+WA=$(lines "$HEAD" "$ACTIVE")
+WP=$(lines "$HEAD" "$PASSIVE")
+W3306=$(lines "$HEAD" "$A_3306" "$PASSIVE")
+W80=$(lines "$HEAD" "$ACTIVE" "$P_80" "$P_80B")
+spell "-a" "$WA" --stdin --local "$LOCAL" -n -a
+spell "--active" "$WA" --stdin --local "$LOCAL" -n --active
+spell "-active" "$WA" --stdin --local "$LOCAL" -n -active
+spell "-p" "$WP" --stdin --local "$LOCAL" -n -p
+spell "--passive" "$WP" --stdin --local "$LOCAL" -n --passive
+spell "-passive" "$WP" --stdin --local "$LOCAL" -n -passive
+spell "--aport" "$W3306" --stdin --local "$LOCAL" -n --aport 3306
+spell "-aport" "$W3306" --stdin --local "$LOCAL" -n -aport 3306
+spell "--active-port" "$W3306" --stdin --local "$LOCAL" -n --active-port 3306
+spell "--active-ports" "$W3306" --stdin --local "$LOCAL" -n --active-ports 3306
+spell "--aport=3306" "$W3306" --stdin --local "$LOCAL" -n --aport=3306
+spell "--aport 3306 --aport 6379" "$(lines "$HEAD" "$A_3306" "$A_6379" "$PASSIVE")" \
+	--stdin --local "$LOCAL" -n --aport 3306 --aport 6379
+spell "--pport" "$W80" --stdin --local "$LOCAL" -n --pport 80
+spell "-pport" "$W80" --stdin --local "$LOCAL" -n -pport 80
+spell "--passive-port" "$W80" --stdin --local "$LOCAL" -n --passive-port 80
+spell "--passive-ports" "$W80" --stdin --local "$LOCAL" -n --passive-ports 80
+# -n: 127.0.0.1 stays numeric (it would resolve to a name from /etc/hosts).
+spell "-n" "$ALL" --stdin --local "$LOCAL" -n
+spell "--numeric" "$ALL" --stdin --local "$LOCAL" --numeric
+spell "-numeric" "$ALL" --stdin --local "$LOCAL" -numeric
+spell "--stdin" "$ALL" --stdin --local "$LOCAL" -n
+spell "-stdin" "$ALL" -stdin --local "$LOCAL" -n
+for f in --json -json --json=true; do
+	run_in "$TMP/main.txt" --stdin --local "$LOCAL" "$f"
+	assert_eq "spelling $f: exit 0" "$RC" 0
+	assert_eq "spelling $f: a JSON array of 12" "$(printf '%s' "$OUT" | jq length 2>/dev/null)" 12
+done
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --json=false
+table_is "spelling --json=false: a table" "$ALL"
+run --version
+assert_eq "spelling --version" "$RC:$(printf '%s' "$OUT" | grep -Ec "$VERSION")" "0:1"
+run -h
+assert_eq "spelling -h" "$RC:$(printf '%s' "$OUT" | grep -c '^Usage')" "0:1"
+
+# ---------------------------------------------------------------------------
+# a closed pipe is not an error
+
+run_in "$TMP/big.txt" --stdin --local "$LOCAL" -n -a
+assert_eq "big input: 5000 rows" "$(printf '%s\n' "$OUT" | sed 1d | wc -l | tr -d ' ')" 5000
+"$LSCT" --stdin --local "$LOCAL" -n <"$TMP/big.txt" 2>"$TMP/err" | head -c1 >/dev/null
+st=("${PIPESTATUS[@]}")
+assert_eq "closed pipe (table): exit 0" "${st[0]}" 0
+assert_eq "closed pipe (table): no error" "$(cat "$TMP/err")" ""
+"$LSCT" --stdin --local "$LOCAL" --json <"$TMP/big.txt" 2>"$TMP/err" | head -c1 >/dev/null
+st=("${PIPESTATUS[@]}")
+assert_eq "closed pipe (json): exit 0" "${st[0]}" 0
+assert_eq "closed pipe (json): no error" "$(cat "$TMP/err")" ""
+"$LSCT" --help 2>"$TMP/err" | head -c1 >/dev/null
+st=("${PIPESTATUS[@]}")
+assert_eq "closed pipe (--help): exit 0" "${st[0]}" 0
+assert_eq "closed pipe (--help): no error" "$(cat "$TMP/err")" ""
+
+t_summary "cli"

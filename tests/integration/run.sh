@@ -1,0 +1,433 @@
+#!/bin/bash
+# tests/integration/run.sh - lsconntrack against a real kernel conntrack
+# table: two network namespaces joined by a veth pair, real socat traffic of
+# known sizes, then assertions on what lsconntrack prints inside the "host"
+# namespace.  Needs root; without it every test is skipped (exit 0).
+#
+# Run from the repository root: bash tests/integration/run.sh
+# The binary is $LSCT (default ./lsconntrack).  T_VERBOSE=1 prints passes.
+#
+# No packet leaves the test's namespaces: the only routes in them are the
+# veth subnet and lo, and the DNS server the name tests use is the peer
+# namespace itself.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+# The number of tests below, reported as skipped when they cannot run.
+N_TESTS=99
+
+skip_all() {
+	echo "integration: SKIPPED $N_TESTS tests: $1"
+	T_SKIP=$N_TESTS
+	t_summary "integration"
+}
+
+[ "$(id -u)" = 0 ] || skip_all "not root"
+for tool in ip nft socat conntrack jq ss setpriv timeout; do
+	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
+done
+
+LSCT=${LSCT:-./lsconntrack}
+case $LSCT in /*) ;; *) LSCT=$PWD/$LSCT ;; esac
+[ -x "$LSCT" ] || skip_all "$LSCT is not built (run make)"
+
+H=lsct-h-$$		# the host under test
+P=lsct-p-$$		# its peer
+Z=lsct-z-$$		# a host with accounting off
+H4=10.203.0.1
+P4=10.203.0.2
+H6=fd00:203::1
+P6=fd00:203::2
+PIDS=()
+TMP=$(mktemp -d /tmp/lsct-int.XXXXXX) || exit 1
+chmod 755 "$TMP"
+MADE_ETC_NETNS=0
+[ -d /etc/netns ] || MADE_ETC_NETNS=1
+
+# kill_tree PID: PID and its descendants (by PID, children first).
+kill_tree() {
+	local kid
+	for kid in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$kid"
+	done
+	kill "$1" 2>/dev/null
+}
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill_tree "$pid"
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "$H" "$P" "$Z"; do
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
+	done
+	[ "$MADE_ETC_NETNS" = 1 ] && rmdir /etc/netns 2>/dev/null
+	[ -n "$KEEP" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+inh() { ip netns exec "$H" "$@"; }
+inp() { ip netns exec "$P" "$@"; }
+inz() { ip netns exec "$Z" "$@"; }
+
+# bg NS CMD...: starts CMD in the background in NS, remembers its PID.
+bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" >/dev/null 2>>"$TMP/bg.err" </dev/null &
+	PIDS+=($!)
+}
+
+# wait_listen NS t|u PORT: until a socket listens on PORT (5 s at most).
+wait_listen() {
+	local i
+	for i in $(seq 50); do
+		[ -n "$(ip netns exec "$1" ss -Hln"$2" "sport = :$3" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	echo "integration: nothing listens on $2 port $3 in $1" >&2
+	return 1
+}
+
+setup_fail() {
+	echo "integration: setup failed: $1" >&2
+	[ -s "$TMP/bg.err" ] && cat "$TMP/bg.err" >&2
+	t_fail "setup" "$1"
+	t_summary "integration"
+}
+
+# ---------------------------------------------------------------------------
+# namespaces
+
+ip netns add "$H" || setup_fail "ip netns add"
+ip netns add "$P" || setup_fail "ip netns add"
+ip -n "$H" link set lo up
+ip -n "$P" link set lo up
+ip -n "$H" link add vh type veth peer name vp netns "$P" || setup_fail "veth"
+ip -n "$H" addr add "$H4/24" dev vh
+ip -n "$P" addr add "$P4/24" dev vp
+ip -n "$H" addr add "$H6/64" dev vh nodad
+ip -n "$P" addr add "$P6/64" dev vp nodad
+ip -n "$H" link set vh up
+ip -n "$P" link set vp up
+
+# A ruleset that uses conntrack makes the namespace track connections.
+inh nft -f - <<'EOF' || setup_fail "nft in $H"
+table inet lsct {
+	chain input { type filter hook input priority 0; ct state established accept; }
+	chain output { type filter hook output priority 0; ct state established accept; }
+}
+EOF
+inh sysctl -qw net.netfilter.nf_conntrack_acct=1 || setup_fail "nf_conntrack_acct=1"
+# Keep the unanswered UDP entry for the whole run (default 30 s).
+inh sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 2>/dev/null
+
+
+# ---------------------------------------------------------------------------
+# traffic of known sizes
+
+A3306_BYTES=100000	# per connection, H -> P, 3 connections
+A6379_BYTES=50000	# per connection, H -> P over IPv6, 2 connections
+UDP_BYTES=1000		# one datagram, H -> P:5353
+P80_SERVER=200000	# per connection, sent by the server in H
+P80_CLIENT=10000	# per connection, sent by the client in P; 4 over IPv4, 1 over IPv6
+P9090_BYTES=3000	# one connection to a listener bound to 10.203.0.1 only
+
+# Servers in P.
+bg "$P" socat -u "TCP4-LISTEN:3306,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
+bg "$P" socat -u "TCP6-LISTEN:6379,bind=[$P6],reuseaddr,fork" OPEN:/dev/null,wronly
+bg "$P" socat -u "UDP4-RECV:5353,bind=$P4" OPEN:/dev/null,wronly
+# Servers in H: port 80 on every address (two sockets), 9090 on one address.
+bg "$H" socat TCP4-LISTEN:80,reuseaddr,fork \
+	"SYSTEM:head -c $P80_SERVER /dev/zero; cat >/dev/null"
+bg "$H" socat TCP6-LISTEN:80,ipv6only=1,reuseaddr,fork \
+	"SYSTEM:head -c $P80_SERVER /dev/zero; cat >/dev/null"
+bg "$H" socat -u "TCP4-LISTEN:9090,bind=$H4,reuseaddr" OPEN:/dev/null,wronly
+
+wait_listen "$P" t 3306 && wait_listen "$P" t 6379 && wait_listen "$P" u 5353 &&
+	wait_listen "$H" t 80 && wait_listen "$H" t 9090 || setup_fail "listeners"
+
+CLIENTS=()
+client() {	# NS BYTES socat-args...
+	local ns=$1 bytes=$2
+	shift 2
+	( head -c "$bytes" /dev/zero | ip netns exec "$ns" timeout 20 socat "$@" >/dev/null ) \
+		2>>"$TMP/bg.err" &
+	CLIENTS+=($!)
+	PIDS+=($!)
+}
+for i in 1 2 3; do
+	client "$H" "$A3306_BYTES" -u - "TCP4:$P4:3306"
+done
+for i in 1 2; do
+	client "$H" "$A6379_BYTES" -u - "TCP6:[$P6]:6379"
+done
+for i in 1 2 3 4; do
+	client "$P" "$P80_CLIENT" -t 10 - "TCP4:$H4:80"
+done
+client "$P" "$P80_CLIENT" -t 10 - "TCP6:[$H6]:80"
+client "$P" "$P9090_BYTES" -u - "TCP4:$H4:9090"
+client "$H" "$UDP_BYTES" -u - "UDP4-SENDTO:$P4:5353"
+
+ok=1
+for pid in "${CLIENTS[@]}"; do
+	wait "$pid" || ok=0
+done
+[ "$ok" = 1 ] || setup_fail "a client failed"
+
+# All 11 TCP connections closed: their entries stay in TIME_WAIT for 120 s
+# with final counters.
+N_TCP=11
+for i in $(seq 100); do
+	n=$(inh conntrack -L -p tcp 2>/dev/null | grep -c TIME_WAIT)
+	[ "$n" -ge "$N_TCP" ] && break
+	sleep 0.1
+done
+[ "$n" = "$N_TCP" ] || {
+	inh conntrack -L >&2
+	setup_fail "want $N_TCP TCP entries in TIME_WAIT, got $n"
+}
+
+# ---------------------------------------------------------------------------
+# helpers
+
+# lsct ARGS...: lsconntrack in H; sets OUT ERR RC.
+lsct() {
+	OUT=$(ip netns exec "$H" "$LSCT" "$@" 2>"$TMP/err" </dev/null)
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+# sel JSON DIR LPORT PEER PPORT PROTO: the flows that match (a JSON array).
+sel() {
+	printf '%s' "$1" | jq -c --arg d "$2" --arg lp "$3" --arg pa "$4" --arg pp "$5" --arg pr "$6" \
+		'[.[] | select(.direction == $d and .local.port == $lp and .peer.addr == $pa and .peer.port == $pp and .proto == $pr)]'
+}
+
+# check_flow NAME JSON DIR LPORT PEER PPORT PROTO CONNS MIN_OUT MIN_IN
+# MIN_IN 0 also allows no inbound packets (UDP without a reply).
+check_flow() {
+	local n=$1 f
+	f=$(sel "$2" "$3" "$4" "$5" "$6" "$7")
+	assert_eq "$n: present once" "$(printf '%s' "$f" | jq length)" 1
+	assert_eq "$n: connections" "$(printf '%s' "$f" | jq '.[0].connections')" "$8"
+	assert_ge "$n: outbound bytes >= $9" "$(printf '%s' "$f" | jq '.[0].stat.total_outbound_bytes')" "$9"
+	assert_ge "$n: inbound bytes >= ${10}" "$(printf '%s' "$f" | jq '.[0].stat.total_inbound_bytes')" "${10}"
+	assert_gt "$n: outbound packets > 0" "$(printf '%s' "$f" | jq '.[0].stat.total_outbound_packets')" 0
+	if [ "${10}" -gt 0 ]; then
+		assert_gt "$n: inbound packets > 0" "$(printf '%s' "$f" | jq '.[0].stat.total_inbound_packets')" 0
+	fi
+}
+
+# Normal form of a flow list, to compare sources.
+canon() {
+	printf '%s' "$1" | jq -S 'sort_by(.direction, .peer.addr, .peer.port, .local.port)'
+}
+
+# ---------------------------------------------------------------------------
+# the flows, from netlink
+
+lsct -n
+assert_eq "table: exit 0" "$RC" 0
+assert_eq "table: nothing on stderr" "$ERR" ""
+TABLE=$OUT
+NUM='[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+'
+assert_match "table: header" "$TABLE" '^Local Address:Port +<--> +Peer Address:Port +Inpkts +Inbytes +Outpkts +Outbytes +Conns$'
+assert_match "table: active 3306, 3 conns" "$TABLE" "^localhost:many +--> +10\\.203\\.0\\.2:3306 +$NUM +3\$"
+assert_match "table: active [v6]:6379, 2 conns" "$TABLE" "^localhost:many +--> +\\[fd00:203::2\\]:6379 +$NUM +2\$"
+assert_match "table: passive 80 from v4 peer, 4 conns" "$TABLE" "^localhost:80 +<-- +10\\.203\\.0\\.2:many +$NUM +4\$"
+assert_match "table: passive 80 from v6 peer, 1 conn" "$TABLE" "^localhost:80 +<-- +\\[fd00:203::2\\]:many +$NUM +1\$"
+assert_match "table: passive 9090 (specific-address listener)" "$TABLE" "^localhost:9090 +<-- +10\\.203\\.0\\.2:many +$NUM +1\$"
+assert_no_match "table: no UDP by default" "$TABLE" ':5353'
+assert_eq "table: 5 rows" "$(printf '%s\n' "$TABLE" | sed 1d | wc -l | tr -d ' ')" 5
+# Order: active rows first, then passive; each by bytes, biggest first.
+assert_eq "table: order" "$(printf '%s\n' "$TABLE" | awk 'NR > 1 { print $1, $3 }')" \
+"localhost:many 10.203.0.2:3306
+localhost:many [fd00:203::2]:6379
+localhost:80 10.203.0.2:many
+localhost:80 [fd00:203::2]:many
+localhost:9090 10.203.0.2:many"
+
+lsct -n --json
+assert_eq "json: exit 0" "$RC" 0
+J=$OUT
+assert_eq "json: 5 flows" "$(printf '%s' "$J" | jq length)" 5
+check_flow "active 3306" "$J" active many "$P4" 3306 tcp 3 $((3 * A3306_BYTES)) 1
+check_flow "active 6379" "$J" active many "$P6" 6379 tcp 2 $((2 * A6379_BYTES)) 1
+check_flow "passive 80 v4" "$J" passive 80 "$P4" many tcp 4 $((4 * P80_SERVER)) $((4 * P80_CLIENT))
+check_flow "passive 80 v6" "$J" passive 80 "$P6" many tcp 1 "$P80_SERVER" "$P80_CLIENT"
+check_flow "passive 9090" "$J" passive 9090 "$P4" many tcp 1 1 "$P9090_BYTES"
+# Bytes the other way round are small: nothing was sent back.
+f=$(sel "$J" active many "$P4" 3306 tcp)
+assert_lt "active 3306: inbound bytes are only ACKs" "$(printf '%s' "$f" | jq '.[0].stat.total_inbound_bytes')" $((A3306_BYTES / 2))
+
+# ---------------------------------------------------------------------------
+# filters
+
+jdirs() { printf '%s' "$1" | jq -r '[.[].direction] | unique | join(",")'; }
+jkeys() { printf '%s' "$1" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port) \(.proto)"' | sort; }
+
+lsct -n --json -a
+assert_eq "-a: only active" "$(jdirs "$OUT")" active
+assert_eq "-a: the two active flows" "$(jkeys "$OUT")" "$(printf '%s\n' "active many $P4 3306 tcp" "active many $P6 6379 tcp" | sort)"
+lsct -n -a
+assert_no_match "-a table: no passive row" "$OUT" '^localhost:[0-9]+ +<-- '
+lsct -n --json -p
+assert_eq "-p: only passive" "$(jdirs "$OUT")" passive
+assert_eq "-p: the three passive flows" "$(jkeys "$OUT")" "$(printf '%s\n' "passive 80 $P4 many tcp" "passive 80 $P6 many tcp" "passive 9090 $P4 many tcp" | sort)"
+lsct -n --json --aport 3306
+assert_eq "--aport 3306: active rows" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.direction == "active") | .peer.port] | join(",")')" 3306
+assert_eq "--aport 3306: passive rows kept" "$(printf '%s' "$OUT" | jq '[.[] | select(.direction == "passive")] | length')" 3
+lsct -n --json -a --aport 3306
+assert_eq "-a --aport 3306" "$(jkeys "$OUT")" "active many $P4 3306 tcp"
+lsct -n --json --pport 80
+assert_eq "--pport 80: passive rows" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.direction == "passive") | .local.port] | unique | join(",")')" 80
+assert_eq "--pport 80: two passive flows" "$(printf '%s' "$OUT" | jq '[.[] | select(.direction == "passive")] | length')" 2
+lsct -n --json -4
+assert_eq "-4: IPv4 peers only" "$(jkeys "$OUT")" "$(printf '%s\n' "active many $P4 3306 tcp" "passive 80 $P4 many tcp" "passive 9090 $P4 many tcp" | sort)"
+lsct -n --json -6
+assert_eq "-6: IPv6 peers only" "$(jkeys "$OUT")" "$(printf '%s\n' "active many $P6 6379 tcp" "passive 80 $P6 many tcp" | sort)"
+lsct -n --json -u
+assert_eq "-u: exit 0" "$RC" 0
+assert_eq "-u: the UDP flow only" "$(jkeys "$OUT")" "active many $P4 5353 udp"
+check_flow "udp 5353" "$OUT" active many "$P4" 5353 udp 1 "$UDP_BYTES" 0
+lsct -n -u
+assert_match "-u table: Proto column" "$OUT" "^localhost:many +--> +10\\.203\\.0\\.2:5353 +$NUM +1 +udp\$"
+
+# ---------------------------------------------------------------------------
+# every source gives the same flows
+
+lsct -n --proto all --json
+assert_eq "netlink --proto all: exit 0" "$RC" 0
+REF=$(canon "$OUT")
+assert_eq "netlink --proto all: 6 flows" "$(printf '%s' "$REF" | jq length)" 6
+
+if [ -r /proc/net/nf_conntrack ] && inh test -e /proc/net/nf_conntrack; then
+	lsct -n --proc --proto all --json
+	assert_eq "--proc: exit 0" "$RC" 0
+	assert_eq "--proc = netlink" "$(canon "$OUT")" "$REF"
+	OUT=$(inh sh -c 'cat /proc/net/nf_conntrack | "$0" --stdin --proto all --json' "$LSCT" 2>"$TMP/err")
+	assert_eq "--stdin < /proc/net/nf_conntrack = netlink" "$(canon "$OUT")" "$REF"
+	assert_eq "--stdin < /proc/net/nf_conntrack: nothing on stderr" "$(cat "$TMP/err")" ""
+else
+	t_skip "--proc = netlink" "no /proc/net/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS)"
+	t_skip "--proc: exit 0" "no /proc/net/nf_conntrack"
+	t_skip "--stdin < /proc/net/nf_conntrack = netlink" "no /proc/net/nf_conntrack"
+	t_skip "--stdin < /proc/net/nf_conntrack: nothing on stderr" "no /proc/net/nf_conntrack"
+fi
+OUT=$(inh sh -c 'conntrack -L 2>/dev/null | "$0" --stdin --proto all --json' "$LSCT" 2>"$TMP/err")
+assert_eq "--stdin < conntrack -L = netlink" "$(canon "$OUT")" "$REF"
+assert_eq "--stdin < conntrack -L: nothing on stderr" "$(cat "$TMP/err")" ""
+OUT=$(inh sh -c 'conntrack -L -o extended,id 2>/dev/null | "$0" --stdin --proto all --json' "$LSCT" 2>"$TMP/err")
+assert_eq "--stdin < conntrack -L -o extended,id = netlink" "$(canon "$OUT")" "$REF"
+assert_eq "--stdin < conntrack -L -o extended,id: nothing on stderr" "$(cat "$TMP/err")" ""
+# The same dump with the trailer merged in (2>&1) is still fine.
+OUT=$(inh sh -c 'conntrack -L 2>&1 | "$0" --stdin --proto all --json' "$LSCT" 2>"$TMP/err")
+assert_eq "--stdin < conntrack -L 2>&1 = netlink" "$(canon "$OUT")" "$REF"
+# Taken elsewhere: --local names H's addresses; run in P it gives the same.
+inh conntrack -L >"$TMP/dump.txt" 2>/dev/null
+OUT=$(inp "$LSCT" --stdin --local "$H4,$H6" --proto all --json <"$TMP/dump.txt" 2>"$TMP/err")
+assert_eq "--stdin --local in another namespace = netlink" "$(canon "$OUT")" "$REF"
+
+# ---------------------------------------------------------------------------
+# no CAP_NET_ADMIN
+
+BIN=$TMP/lsconntrack
+cp "$LSCT" "$BIN" && chmod 755 "$BIN"
+OUT=$(inh setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$BIN" -n 2>"$TMP/err" </dev/null)
+RC=$?
+ERR=$(cat "$TMP/err")
+assert_eq "unprivileged: exit 1" "$RC" 1
+assert_lines "unprivileged: one line on stderr" "$ERR" 1
+assert_match "unprivileged: names CAP_NET_ADMIN" "$ERR" 'CAP_NET_ADMIN'
+assert_eq "unprivileged: nothing on stdout" "$OUT" ""
+OUT=$(inh setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$BIN" -n --proc 2>"$TMP/err" </dev/null)
+RC=$?
+ERR=$(cat "$TMP/err")
+assert_eq "unprivileged --proc: exit 1" "$RC" 1
+assert_lines "unprivileged --proc: one line on stderr" "$ERR" 1
+
+# ---------------------------------------------------------------------------
+# names: a private /etc/hosts for H (ip netns exec bind-mounts
+# /etc/netns/NAME/* over /etc/*), and a resolver that is P itself.
+
+mkdir -p "/etc/netns/$H"
+cat >"/etc/netns/$H/hosts" <<EOF
+127.0.0.1 localhost
+::1 localhost
+$P4 peer-db.test
+$P6 peer-db6.test
+EOF
+echo "nameserver $P4" >"/etc/netns/$H/resolv.conf"
+[ -e /etc/nsswitch.conf ] && printf 'hosts: files dns\n' >"/etc/netns/$H/nsswitch.conf"
+
+lsct
+assert_eq "names: exit 0" "$RC" 0
+assert_match "names: peer-db.test:3306" "$OUT" '^localhost:many +--> +peer-db\.test:3306 '
+assert_match "names: peer-db.test:many" "$OUT" '^localhost:80 +<-- +peer-db\.test:many '
+assert_match "names: peer-db6.test:6379" "$OUT" '^localhost:many +--> +peer-db6\.test:6379 '
+assert_no_match "names: no numeric peer left" "$OUT" '10\.203\.0\.2|fd00:203::2'
+lsct --json
+assert_eq "names: --json stays numeric" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" "$P4"
+lsct --json --names
+assert_eq "names: --json --names" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" peer-db.test
+lsct -n
+assert_match "names: -n stays numeric" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
+
+# DNS that never answers: P drops port 53, H's hosts file knows no peer.
+inp nft -f - <<'EOF'
+table inet lsctdns {
+	chain input {
+		type filter hook input priority 0;
+		udp dport 53 drop
+		tcp dport 53 drop
+	}
+}
+EOF
+printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$H/hosts"
+T=$(inh sh -c 's=$(date +%s.%N); "$0" --dns-timeout 1 >"$1" 2>"$2"; rc=$?; e=$(date +%s.%N); echo "$rc $s $e"' \
+	"$LSCT" "$TMP/dns.out" "$TMP/dns.err")
+set -- $T
+assert_eq "dns timeout: exit 0" "$1" 0
+ELAPSED=$(awk -v s="$2" -v e="$3" 'BEGIN { printf "%.2f", e - s }')
+assert_lt "dns timeout: --dns-timeout 1 finishes in under 10 s (took $ELAPSED s)" "$ELAPSED" 10
+assert_match "dns timeout: numeric peer address" "$(cat "$TMP/dns.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
+assert_match "dns timeout: numeric v6 peer address" "$(cat "$TMP/dns.out")" '^localhost:many +--> +\[fd00:203::2\]:6379 '
+set --
+
+# ---------------------------------------------------------------------------
+# accounting off: a third namespace, loopback traffic
+
+ip netns add "$Z" || setup_fail "ip netns add $Z"
+ip -n "$Z" link set lo up
+inz nft -f - <<'EOF' || setup_fail "nft in $Z"
+table inet lsct {
+	chain input { type filter hook input priority 0; ct state established accept; }
+	chain output { type filter hook output priority 0; ct state established accept; }
+}
+EOF
+inz sysctl -qw net.netfilter.nf_conntrack_acct=0
+bg "$Z" socat -u TCP4-LISTEN:7000,bind=127.0.0.1,reuseaddr OPEN:/dev/null,wronly
+wait_listen "$Z" t 7000 || setup_fail "listener in $Z"
+head -c 5000 /dev/zero | inz timeout 20 socat -u - TCP4:127.0.0.1:7000
+OUT=$(inz "$LSCT" -n 2>"$TMP/err" </dev/null)
+RC=$?
+ERR=$(cat "$TMP/err")
+assert_eq "acct off: exit 0" "$RC" 0
+assert_match "acct off: warns about nf_conntrack_acct" "$ERR" 'nf_conntrack_acct'
+assert_match "acct off: loopback active row, zero counters" "$OUT" '^localhost:many +--> +127\.0\.0\.1:7000 +0 +0 +0 +0 +1$'
+assert_match "acct off: loopback passive row, zero counters" "$OUT" '^localhost:7000 +<-- +127\.0\.0\.1:many +0 +0 +0 +0 +1$'
+# acct on in H: no warning there.
+lsct -n
+assert_no_match "acct on: no warning" "$ERR" 'nf_conntrack_acct'
+
+t_summary "integration"
