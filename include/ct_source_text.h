@@ -24,7 +24,9 @@
 
 enum ct_text_result {
 	CT_TEXT_ENTRY = 0,	/* *out holds a parsed entry */
-	CT_TEXT_IGNORED,	/* blank line, conntrack's "N flow entries" trailer */
+	CT_TEXT_IGNORED,	/* blank line, conntrack's own messages ("conntrack v1.4.7
+				 * (conntrack-tools): N flow entries have been shown."),
+				 * [DESTROY] event lines */
 	CT_TEXT_MALFORMED,	/* bad syntax, truncated, out-of-range value */
 	CT_TEXT_BINARY		/* NUL or other non-text bytes */
 };
@@ -36,12 +38,11 @@ struct ct_text_stats {
 	uint64_t malformed;	/* CT_TEXT_MALFORMED lines */
 	uint64_t binary;	/* CT_TEXT_BINARY lines */
 	uint64_t overlong;	/* lines over CT_TEXT_LINE_MAX */
-	uint64_t first_bad;	/* 1-based number of the first skipped line, 0 if none */
+	uint64_t first_bad;	/* value of lines at the first skipped line, 0 if none */
 };
 
 /*
- * Parses one line (len bytes, no trailing newline needed; a trailing CR is
- * tolerated).  On CT_TEXT_ENTRY *out is fully written; otherwise its content
+ * Parses one line (len bytes; a trailing LF or CR LF is tolerated).  On CT_TEXT_ENTRY *out is fully written; otherwise its content
  * is unspecified.
  */
 enum ct_text_result ct_text_parse_line(const char *line, size_t len,

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* Large reads: a 1M-entry /proc file is ~250 MB. */
 #define TEXT_READ_SIZE (256u * 1024)
 
@@ -104,13 +106,21 @@ static inline bool is_sep(char c)
 static inline const char *find_sep(const char *p, const char *end)
 {
 	while (end - p >= 8) {
-		uint64_t x, a, b;
+		uint64_t x, a, b, m;
 
 		memcpy(&x, p, 8);
 		a = x ^ (' ' * BYTES_01);
 		b = x ^ ('\t' * BYTES_01);
-		if ((((a - BYTES_01) & ~a) | ((b - BYTES_01) & ~b)) & BYTES_80)
+		/* 0x80 in exactly the bytes of x that are a space or a tab */
+		m = ~(((a & ~BYTES_80) + ~BYTES_80) | a | ~BYTES_80) |
+		    ~(((b & ~BYTES_80) + ~BYTES_80) | b | ~BYTES_80);
+		if (m) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + (__builtin_ctzll(m) >> 3);
+#else
 			break;
+#endif
+		}
 		p += 8;
 	}
 	while (p < end && !is_sep(*p))
@@ -250,15 +260,13 @@ static const struct l4_proto *proto_lookup(const struct token *t)
 	return NULL;
 }
 
-static inline int hex_digit(unsigned char c)
-{
-	if ((unsigned)c - '0' < 10u)
-		return c - '0';
-	c |= 0x20;
-	if ((unsigned)c - 'a' < 6u)
-		return c - 'a' + 10;
-	return -1;
-}
+/* Hex digit value plus one, 0 for anything else: a table, no branches. */
+static const uint8_t hex_plus1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 /* Dotted quad, no leading zeros: exactly what inet_pton() takes. */
 static bool addr4_fast(const char *s, size_t len, struct ct_addr *out)
@@ -304,10 +312,10 @@ static bool addr6_fast(const char *s, size_t len, struct ct_addr *out)
 	while (p < end) {
 		unsigned v = 0;
 		int d = 0;
-		int h;
+		unsigned h;
 
-		while (p < end && d < 4 && (h = hex_digit((unsigned char)*p)) >= 0) {
-			v = v << 4 | (unsigned)h;
+		while (p < end && d < 4 && (h = hex_plus1[(unsigned char)*p]) != 0) {
+			v = v << 4 | (h - 1);
 			p++;
 			d++;
 		}
@@ -661,15 +669,13 @@ static int text_line(const char *s, size_t len, const struct ct_sink *sink,
 
 int ct_text_read_fd(int fd, const struct ct_sink *sink, struct ct_text_stats *st)
 {
-	char *buf = malloc(TEXT_READ_SIZE);
+	char *buf = xmalloc(TEXT_READ_SIZE);
 	size_t head = 0;	/* buf[head, tail) is not parsed yet */
 	size_t tail = 0;
 	bool skipping = false;	/* dropping an over-long line up to its newline */
 	int ret = 0;
 	int saved;
 
-	if (!buf)
-		return -1;
 	for (;;) {
 		size_t scan;
 		ssize_t n;
@@ -696,9 +702,9 @@ int ct_text_read_fd(int fd, const struct ct_sink *sink, struct ct_text_stats *st
 		while ((nl = memchr(buf + scan, '\n', tail - scan)) != NULL) {
 			size_t eol = (size_t)(nl - buf);
 
-			if (skipping)
+			if (skipping) {
 				skipping = false;
-			else if (text_line(buf + head, eol - head, sink, st) < 0) {
+			} else if (text_line(buf + head, eol - head, sink, st) < 0) {
 				ret = -1;
 				goto out;
 			}
@@ -707,7 +713,10 @@ int ct_text_read_fd(int fd, const struct ct_sink *sink, struct ct_text_stats *st
 		if (skipping) {
 			head = tail;
 		} else if (tail - head > CT_TEXT_LINE_MAX + 1) {
-			/* +1: the line may still end in "\r\n". Count it now, drop its bytes. */
+			/*
+			 * Over-long even if it ends in "\r\n" (hence + 1):
+			 * count it now and drop its bytes up to its newline.
+			 */
 			st->lines++;
 			st->overlong++;
 			note_bad(st);
