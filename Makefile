@@ -94,4 +94,8 @@ uninstall:
 clean:
 	rm -rf $(BUILD) lsconntrack
 
+# Benchmarks (make bench) and fuzzing (make fuzz) keep their rules beside their code.
+-include bench/bench.mk
+-include tests/fuzz/fuzz.mk
+
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
