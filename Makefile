@@ -9,7 +9,7 @@ PKG_CONFIG ?= pkg-config
 WERROR    ?= 0
 
 BUILD     := build
-LIBS_PC   := libmnl libnetfilter_conntrack
+LIBS_PC   := libmnl libnetfilter_conntrack libcap-ng
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DLSCT_VERSION='"$(VERSION)"'
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -31,7 +31,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
-              libnfnetlink-dev libncurses-dev
+              libnfnetlink-dev libcap-ng-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
               procps util-linux
 

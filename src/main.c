@@ -18,6 +18,7 @@
 #include "flow.h"
 #include "host.h"
 #include "out.h"
+#include "priv.h"
 #include "resolve.h"
 #include "util.h"
 #include "view.h"
@@ -66,15 +67,22 @@ struct source_result {
 	int live;		/* read from this host's kernel */
 };
 
-static void read_netlink(const struct cli_opts *o, struct flow_table *t, struct source_result *r)
+static struct ct_nl *open_netlink(void)
 {
-	struct ct_nl_filter filter = { 0 };
-	struct ct_nl_stats st;
-	struct ct_sink sink = flow_table_sink(t);
 	struct ct_nl *nl = ct_nl_open();
 
 	if (!nl)
 		die(EXIT_RUNTIME, "cannot open a netlink socket: %s%s", strerror(errno), hint(errno));
+	return nl;
+}
+
+static void read_netlink(struct ct_nl *nl, const struct cli_opts *o, struct flow_table *t,
+			 struct source_result *r)
+{
+	struct ct_nl_filter filter = { 0 };
+	struct ct_nl_stats st;
+	struct ct_sink sink = flow_table_sink(t);
+
 	if (o->families == FLOW_FAM_V4)
 		filter.family = AF_INET;
 	else if (o->families == FLOW_FAM_V6)
@@ -83,13 +91,11 @@ static void read_netlink(const struct cli_opts *o, struct flow_table *t, struct 
 	if (ct_nl_dump(nl, &filter, &sink, &st) < 0) {
 		int err = errno;
 
-		ct_nl_close(nl);
 		die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(err), hint(err));
 	}
 	flow_table_end(t);
 	r->malformed = st.malformed;
 	r->live = 1;
-	ct_nl_close(nl);
 }
 
 static void read_text(int fd, const char *what, struct flow_table *t, struct source_result *r)
@@ -106,7 +112,7 @@ static void read_text(int fd, const char *what, struct flow_table *t, struct sou
 	r->first_bad = st.first_bad;
 }
 
-static void read_proc(const struct cli_opts *o, struct flow_table *t, struct source_result *r)
+static int open_proc(const struct cli_opts *o)
 {
 	const char *path = o->proc_file ? o->proc_file : PROC_CONNTRACK;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -122,9 +128,7 @@ static void read_proc(const struct cli_opts *o, struct flow_table *t, struct sou
 			die(EXIT_RUNTIME, "cannot open %s: %s (run as root)", path, strerror(err));
 		die(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(err));
 	}
-	read_text(fd, path, t, r);
-	close(fd);
-	r->live = !o->proc_file;
+	return fd;
 }
 
 static const char *name_of(void *arg, int family, const struct ct_addr *a)
@@ -183,9 +187,10 @@ int main(int argc, char **argv)
 	struct out_opts oo;
 	struct resolver *resolver = NULL;
 	const struct flow **rows;
+	struct ct_nl *nl = NULL;
 	size_t n;
 	char err[256];
-	int r;
+	int r, fd = -1;
 
 	/* A closed pipe shows up as EPIPE from the writers, handled below. */
 	signal(SIGPIPE, SIG_IGN);
@@ -221,12 +226,23 @@ int main(int argc, char **argv)
 	t = flow_table_new(&host, &fo);
 
 	memset(&res, 0, sizeof res);
+	/* Open what needs privilege, then give the privilege up before reading. */
+	if (o.source == CLI_SRC_NETLINK)
+		nl = open_netlink();
+	else if (o.source == CLI_SRC_PROC)
+		fd = open_proc(&o);
+	if (priv_drop(nl ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
+		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
+
 	switch (o.source) {
 	case CLI_SRC_NETLINK:
-		read_netlink(&o, t, &res);
+		read_netlink(nl, &o, t, &res);
+		ct_nl_close(nl);
 		break;
 	case CLI_SRC_PROC:
-		read_proc(&o, t, &res);
+		read_text(fd, o.proc_file ? o.proc_file : PROC_CONNTRACK, t, &res);
+		close(fd);
+		res.live = !o.proc_file;
 		break;
 	case CLI_SRC_STDIN:
 		read_text(STDIN_FILENO, "standard input", t, &res);

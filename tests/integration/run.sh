@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # The number of tests below, reported as skipped when they cannot run.
-N_TESTS=99
+N_TESTS=109
 
 skip_all() {
 	echo "integration: SKIPPED $N_TESTS tests: $1"
@@ -403,6 +403,42 @@ assert_lt "dns timeout: --dns-timeout 1 finishes in under 10 s (took $ELAPSED s)
 assert_match "dns timeout: numeric peer address" "$(cat "$TMP/dns.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
 assert_match "dns timeout: numeric v6 peer address" "$(cat "$TMP/dns.out")" '^localhost:many +--> +\[fd00:203::2\]:6379 '
 set --
+
+# Least privilege: while the run waits for DNS (P still drops port 53), look
+# at the process.  After opening its netlink socket it is "nobody" with only
+# CAP_NET_ADMIN (every dump request is checked for it); with --stdin it keeps
+# no capability at all.
+status_of() {	# status_of PID FIELD: the field of /proc/PID/status, once it is lsconntrack
+	local i
+	for i in $(seq 1 50); do
+		if grep -q '^Name:[[:space:]]*lsconntrack' "/proc/$1/status" 2>/dev/null &&
+		   ! grep -q '^Uid:[[:space:]]*0[[:space:]]' "/proc/$1/status" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status" 2>/dev/null
+}
+ip netns exec "$H" "$LSCT" --dns-timeout 3 >"$TMP/priv.out" 2>&1 </dev/null &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+UIDS=$(status_of "$PRIVPID" Uid)
+assert_match "privilege: netlink run switched to an unprivileged uid ($UIDS)" "$UIDS" '^[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+[1-9][0-9]*$'
+assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN effective" "$(status_of "$PRIVPID" CapEff)" 0000000000001000
+assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN permitted" "$(status_of "$PRIVPID" CapPrm)" 0000000000001000
+assert_eq "privilege: empty bounding set" "$(status_of "$PRIVPID" CapBnd)" 0000000000000000
+wait "$PRIVPID"
+assert_eq "privilege: the dump still worked (exit 0)" "$?" 0
+assert_match "privilege: the dump still worked (rows)" "$(cat "$TMP/priv.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
+sleep 3 | ip netns exec "$H" "$LSCT" --stdin -n >"$TMP/priv.out" 2>&1 &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+UIDS=$(status_of "$PRIVPID" Uid)
+assert_match "privilege: --stdin run switched to an unprivileged uid ($UIDS)" "$UIDS" '^[1-9][0-9]*[[:space:]]'
+assert_eq "privilege: --stdin run keeps no capability" "$(status_of "$PRIVPID" CapEff)" 0000000000000000
+assert_eq "privilege: --stdin run keeps nothing permitted" "$(status_of "$PRIVPID" CapPrm)" 0000000000000000
+wait "$PRIVPID"
+assert_eq "privilege: --stdin run exit 0" "$?" 0
 
 # ---------------------------------------------------------------------------
 # accounting off: a third namespace, loopback traffic
