@@ -493,4 +493,83 @@ st=("${PIPESTATUS[@]}")
 assert_eq "closed pipe (--help): exit 0" "${st[0]}" 0
 assert_eq "closed pipe (--help): no error" "$(cat "$TMP/err")" ""
 
+# ---------------------------------------------------------------------------
+# bad input: each case next to one good line; the good line still counts, the
+# bad one is skipped and counted in one stderr line, nothing crashes, and no
+# control byte from the input reaches the output.
+
+GOOD='tcp      6 100 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40000 dport=3306 packets=3 bytes=180 src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40000 packets=2 bytes=120 [ASSURED] mark=0 use=1'
+GOODROW='localhost:many --> 10.0.1.10:3306 2 120 3 180 1'
+
+# bad_case NAME SKIPPED: $TMP/bad.txt holds GOOD plus the bad input.
+bad_case() {
+	run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 -n
+	assert_eq "bad input, $1: exit 0" "$RC" 0
+	assert_eq "bad input, $1: the good line counts" "$(norm "$OUT" | sed -n 2p)" "$GOODROW"
+	assert_eq "bad input, $1: one row" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 2
+	if [ "$2" -gt 0 ]; then
+		assert_lines "bad input, $1: one stderr line" "$ERR" 1
+		assert_match "bad input, $1: says $2 skipped" "$ERR" " $2 input lines? skipped"
+	else
+		assert_eq "bad input, $1: nothing on stderr" "$ERR" ""
+	fi
+	# No C0 control byte but newline, no DEL, no C1 byte, in either stream.
+	assert_eq "bad input, $1: no control bytes out" \
+		"$( { printf '%s' "$OUT"; printf '%s' "$ERR"; } | LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f\x80-\x9f]')" 0
+	run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 --json
+	assert_eq "bad input, $1: json exit 0" "$RC" 0
+	assert_eq "bad input, $1: json parses, one flow" "$(printf '%s' "$OUT" | jq length)" 1
+}
+
+bad_lines() {	# bad_lines NAME SKIPPED LINE...: GOOD, then each LINE
+	_n=$1 _k=$2
+	shift 2
+	{ printf '%s\n' "$GOOD"; printf '%s\n' "$@"; } >"$TMP/bad.txt"
+	bad_case "$_n" "$_k"
+}
+
+bad_lines "truncated conntrack -L line" 1 'tcp      6 100 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40001 dport='
+bad_lines "truncated /proc line" 1 'ipv4     2 tcp      6 100 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40001 dport=3306 packets=1 bytes=60 src=10.0.1.10'
+bad_lines "garbage" 2 'hello world' '=== = = ='
+bad_lines "counter past 2^64" 1 "${GOOD/packets=3/packets=18446744073709551616}"
+bad_lines "bad IPv4 address" 1 "${GOOD/dst=10.0.1.10 sport=40000/dst=10.0.1.256 sport=40000}"
+bad_lines "truncated IPv4 address" 1 "${GOOD/dst=10.0.1.10 sport=40000/dst=10.0.1 sport=40000}"
+bad_lines "bad IPv6 address" 1 'tcp      6 100 ESTABLISHED src=fd00::1 dst=fd00:::20 sport=1 dport=2 src=fd00::20 dst=fd00::1 sport=2 dport=1 [ASSURED] mark=0 use=1'
+bad_lines "truncated IPv6 address" 1 'ipv6     10 tcp      6 100 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:0000:0001 dst=fd00:0000:0000 sport=1 dport=2 src=fd00::20 dst=fd00::1 sport=2 dport=1 [ASSURED] mark=0 use=1'
+bad_lines "port above 65535" 1 "${GOOD/dport=3306/dport=65536}"
+bad_lines "duplicate key" 1 "${GOOD/dport=3306/dport=3306 dport=3307}"
+bad_lines "unknown protocols are not errors" 0 \
+	'unknown  253 599 src=10.0.0.1 dst=10.0.1.10 src=10.0.1.10 dst=10.0.0.1 mark=0 use=1' \
+	'sctp     132 3 CLOSED src=10.0.0.1 dst=10.0.1.10 sport=5000 dport=5001 src=10.0.1.10 dst=10.0.0.1 sport=5001 dport=5000 mark=0 use=1' \
+	'icmp     1 29 src=10.0.0.1 dst=10.0.1.10 type=8 code=0 id=7 src=10.0.1.10 dst=10.0.0.1 type=0 code=0 id=7 mark=0 use=1'
+bad_lines "ESC and BEL in a field" 1 "${GOOD/dst=10.0.1.10 sport=40000/dst=10.0.1.10$'\e[2J\a' sport=40000}"
+bad_lines "C1 byte in a field" 1 "${GOOD/mark=0/mark=0$'\x9b'31m}"
+bad_lines "blank lines and the trailer are not errors" 0 '' '   ' 'conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.'
+{ printf '%s\n' "$GOOD"; printf 'tcp 6 100 ESTABLISHED src=10.0.0.1\0 dst=10.0.1.10\n'; } >"$TMP/bad.txt"
+bad_case "NUL byte" 1
+{ printf '%s\n' "$GOOD"; head -c 4194304 /dev/zero | tr '\0' 'x'; printf '\n'; } >"$TMP/bad.txt"
+bad_case "a 4 MB line" 1
+{ printf '%s\n' "$GOOD"; head -c 4194304 /dev/zero | tr '\0' 'x'; } >"$TMP/bad.txt"
+bad_case "a 4 MB last line without newline" 1
+printf '%s\r\n' "$GOOD" "$GOOD" | sed '$ s/\r$//' | head -c -1 >"$TMP/bad.txt"
+run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 -n
+assert_eq "bad input, CRLF: both lines count" "$(norm "$OUT" | sed -n 2p)" 'localhost:many --> 10.0.1.10:3306 4 240 6 360 2'
+assert_eq "bad input, CRLF: nothing on stderr" "$ERR" ""
+: >"$TMP/bad.txt"
+run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 -n
+assert_eq "empty input: exit 0" "$RC" 0
+assert_eq "empty input: header only" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1
+run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 --json
+assert_eq "empty input: json []" "$OUT" "[]"
+head -c 100000 /dev/urandom >"$TMP/bad.txt"
+run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 -n
+assert_eq "random bytes: exit 0" "$RC" 0
+assert_lines "random bytes: one stderr line" "$ERR" 1
+run --stdin --local 10.0.0.1 --proc=/nonexistent
+assert_eq "--stdin with --proc: usage error" "$RC" 2
+run --proc=/nonexistent/file
+assert_eq "missing --proc file: exit 1" "$RC" 1
+assert_lines "missing --proc file: one line" "$ERR" 1
+assert_match "missing --proc file: names the file" "$ERR" '/nonexistent/file'
+
 t_summary "cli"
