@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # The number of tests below, reported as skipped when they cannot run.
-N_TESTS=109
+N_TESTS=115
 
 skip_all() {
 	echo "integration: SKIPPED $N_TESTS tests: $1"
@@ -382,6 +382,21 @@ lsct --json --names
 assert_eq "names: --json --names" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" peer-db.test
 lsct -n
 assert_match "names: -n stays numeric" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
+
+# Names are untrusted: a hosts file (as a hostile DNS server could) maps the
+# peers to names with ESC, BEL and UTF-8 bytes.  They are never printed; the
+# numeric address is.
+printf '127.0.0.1 localhost\n%s evil\033[31mred\007.test\n%s caf\303\251.test\n' "$P4" "$P6" >"/etc/netns/$H/hosts"
+lsct
+assert_eq "hostile names: exit 0" "$RC" 0
+assert_match "hostile names: numeric v4 peer instead" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
+assert_match "hostile names: numeric v6 peer instead" "$OUT" '^localhost:many +--> +\[fd00:203::2\]:6379 '
+assert_eq "hostile names: no control or non-ASCII byte" \
+	"$(printf '%s%s' "$OUT" "$ERR" | LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f-\xff]')" 0
+lsct --json --names
+assert_eq "hostile names: --json --names numeric" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" "$P4"
+assert_eq "hostile names: --json has no raw control byte" \
+	"$(printf '%s' "$OUT" | LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f-\xff]')" 0
 
 # DNS that never answers: P drops port 53, H's hosts file knows no peer.
 inp nft -f - <<'EOF'
