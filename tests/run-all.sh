@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every suite: unit (cmocka), command line (no root), integration (root).
+# Every suite: unit (cmocka), command line (no root), integration and faults (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -11,8 +11,9 @@ run() {
 run sh tests/run-unit.sh "$@"
 run bash tests/cli/run.sh
 run bash tests/integration/run.sh
+run bash tests/integration/faults.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration; do
+for suite in unit cli integration faults; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

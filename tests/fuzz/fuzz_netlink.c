@@ -1,0 +1,114 @@
+/*
+ * fuzz_netlink.c - libFuzzer target for the ctnetlink message parser.
+ *
+ * Each input is one netlink message, struct nlmsghdr included, as the kernel
+ * puts it in a dump.  ct_nl_parse_msg() reads it whole; then a copy of exactly
+ * nlmsg_len bytes, at an odd address, must give the same answer: the parser
+ * reads nothing past the message and makes no aligned loads.
+ *
+ * Besides the sanitizers, every documented property of the result is
+ * checked; a violated one traps (__builtin_trap), a crash to libFuzzer.
+ */
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+
+#include "ct.h"
+#include "ct_source_netlink.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+
+static int has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
+}
+
+static int all_zero(const void *p, size_t from, size_t to)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = from; i < to; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static void check_tuple(const struct ct_entry *e, const struct ct_tuple *t)
+{
+	if (e->family == AF_INET) {
+		CHECK(all_zero(t->src.b, 4, sizeof t->src.b));
+		CHECK(all_zero(t->dst.b, 4, sizeof t->dst.b));
+	}
+	if (!has_ports(e->proto))
+		CHECK(t->sport == 0 && t->dport == 0);
+	if (!(e->flags & CT_F_COUNTERS))
+		CHECK(t->packets == 0 && t->bytes == 0);
+}
+
+/* What a successful parse promises, given the message it came from. */
+static void check_entry(const uint8_t *msg, size_t len, const struct ct_entry *e)
+{
+	struct nlmsghdr nlh;
+	struct nfgenmsg nfg;
+
+	CHECK(len >= NLMSG_HDRLEN + sizeof nfg);
+	memcpy(&nlh, msg, sizeof nlh);
+	memcpy(&nfg, msg + NLMSG_HDRLEN, sizeof nfg);
+	CHECK(nlh.nlmsg_len <= len && nlh.nlmsg_len >= NLMSG_HDRLEN + sizeof nfg);
+	CHECK(NFNL_SUBSYS_ID(nlh.nlmsg_type) == NFNL_SUBSYS_CTNETLINK);
+	CHECK(NFNL_MSG_TYPE(nlh.nlmsg_type) == IPCTNL_MSG_CT_NEW ||
+	      NFNL_MSG_TYPE(nlh.nlmsg_type) == IPCTNL_MSG_CT_DELETE);
+
+	CHECK(e->family == AF_INET || e->family == AF_INET6);
+	CHECK(e->family == nfg.nfgen_family);
+	CHECK((e->flags & ~(CT_F_COUNTERS | CT_F_ID | CT_F_STATE)) == 0);
+	if (e->flags & CT_F_STATE)
+		CHECK(e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX);
+	else
+		CHECK(e->tcp_state == 0);
+	if (!(e->flags & CT_F_ID))
+		CHECK(e->id == 0);
+	check_tuple(e, &e->orig);
+	check_tuple(e, &e->reply);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ct_entry a, b;
+	struct nlmsghdr nlh;
+	uint8_t *copy;
+	size_t n;
+	int r;
+
+	memset(&a, 0xa5, sizeof a);
+	r = ct_nl_parse_msg(data, size, &a);
+	CHECK(r == 0 || r == -1);
+	if (r < 0) {
+		/* A refused message leaves *out zeroed. */
+		CHECK(all_zero(&a, 0, sizeof a));
+		return 0;
+	}
+	check_entry(data, size, &a);
+
+	/* Only the message's own nlmsg_len bytes count, wherever they lie. */
+	memcpy(&nlh, data, sizeof nlh);
+	n = nlh.nlmsg_len;
+	copy = malloc(n + 1);
+	if (!copy)
+		abort();
+	memcpy(copy + 1, data, n);
+	memset(&b, 0x5a, sizeof b);
+	CHECK(ct_nl_parse_msg(copy + 1, n, &b) == 0);
+	CHECK(memcmp(&a, &b, sizeof a) == 0);
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,284 @@
+/*
+ * fuzz_text.c - libFuzzer target for the text source.
+ *
+ * Each input is given to ct_text_parse_line() as one line, and then, whole,
+ * to ct_text_read_fd() through a SOCK_SEQPACKET socket pair in a few records
+ * whose boundaries come from a hash of the input, so lines and over-long
+ * lines straddle reads.  What the reader reports is checked against a model
+ * built from ct_text_parse_line(): the same lines, the same verdicts, the
+ * same entries in the same order, the same stats.
+ *
+ * Besides the sanitizers, every documented property of an entry is checked;
+ * a violated one traps (__builtin_trap), which libFuzzer reports as a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ct.h"
+#include "ct_source_text.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+
+/* The reader sees at most this much: enough for several over-long lines. */
+#define READ_PREFIX (4 * CT_TEXT_LINE_MAX + 64)
+/* Records the reader input is cut into, at most. */
+#define MAX_RECORDS 8
+/* Entries a READ_PREFIX input can hold: "gre 47 0 src=:: dst=:: src=:: dst=::" is 36 bytes. */
+#define MAX_ENTRIES (READ_PREFIX / 16 + 1)
+
+static int has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
+}
+
+static int addr_zero_from(const struct ct_addr *a, size_t from)
+{
+	for (size_t i = from; i < sizeof a->b; i++)
+		if (a->b[i])
+			return 0;
+	return 1;
+}
+
+/* The text form of the address parses back to the same bytes and family. */
+static void check_addr(int family, const struct ct_addr *a)
+{
+	char buf[64];
+	struct ct_addr back;
+	const char *s;
+
+	if (family == AF_INET)
+		CHECK(addr_zero_from(a, 4));
+	s = ct_addr_str(family, a, buf, sizeof buf);
+	CHECK(ct_addr_parse(s, strlen(s), &back) == family);
+	CHECK(memcmp(back.b, a->b, sizeof back.b) == 0);
+}
+
+static void check_tuple(const struct ct_entry *e, const struct ct_tuple *t)
+{
+	check_addr(e->family, &t->src);
+	check_addr(e->family, &t->dst);
+	if (!has_ports(e->proto))
+		CHECK(t->sport == 0 && t->dport == 0);
+	if (!(e->flags & CT_F_COUNTERS))
+		CHECK(t->packets == 0 && t->bytes == 0);
+}
+
+static void check_entry(const struct ct_entry *e)
+{
+	CHECK(e->family == AF_INET || e->family == AF_INET6);
+	CHECK((e->flags & ~(CT_F_COUNTERS | CT_F_ID | CT_F_STATE)) == 0);
+	/* Text knows [ASSURED], [OFFLOAD]/[HW_OFFLOAD] and the lack of [UNREPLIED]. */
+	CHECK((e->status & ~(CT_STATUS_ASSURED | CT_STATUS_OFFLOAD |
+			     CT_STATUS_SEEN_REPLY)) == 0);
+	if (e->flags & CT_F_STATE)
+		CHECK(e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX);
+	else
+		CHECK(e->tcp_state == 0);
+	if (!(e->flags & CT_F_ID))
+		CHECK(e->id == 0);
+	check_tuple(e, &e->orig);
+	check_tuple(e, &e->reply);
+}
+
+static enum ct_text_result parse_checked(const char *s, size_t len, struct ct_entry *e)
+{
+	enum ct_text_result r = ct_text_parse_line(s, len, e);
+
+	CHECK(r == CT_TEXT_ENTRY || r == CT_TEXT_IGNORED || r == CT_TEXT_MALFORMED ||
+	      r == CT_TEXT_BINARY);
+	if (r == CT_TEXT_ENTRY)
+		check_entry(e);
+	return r;
+}
+
+/* ---- ct_text_read_fd against the model ---------------------------------- */
+
+struct collect {
+	struct ct_entry e[MAX_ENTRIES];
+	unsigned n;
+	unsigned stop_at;	/* fail the add() with this number (1-based); 0 never */
+};
+
+static struct collect got;
+
+static int collect_add(const struct ct_entry *e, void *arg)
+{
+	struct collect *c = arg;
+
+	check_entry(e);
+	if (c->stop_at && c->n + 1 == c->stop_at) {
+		errno = ECANCELED;
+		return -1;
+	}
+	CHECK(c->n < MAX_ENTRIES);
+	c->e[c->n++] = *e;
+	return 0;
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Writes data in up to MAX_RECORDS records and ends the stream; the read end. */
+static int feed(const uint8_t *data, size_t size, uint64_t h)
+{
+	size_t cut[MAX_RECORDS + 1], ncut = 0;
+	unsigned records = 1 + (unsigned)(h % MAX_RECORDS);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("fuzz_text: socketpair");
+		abort();
+	}
+	/* Sorted cut points; equal ones give no empty record (that would read as EOF). */
+	cut[ncut++] = 0;
+	for (unsigned i = 1; i < records && size > 0; i++) {
+		size_t at;
+
+		h = h * 6364136223846793005ull + 1442695040888963407ull;
+		at = (size_t)((h >> 33) % (size + 1));
+		/* Bias towards the edges of the line limit, where the reader has cases. */
+		if ((h & 7) == 0 && size > CT_TEXT_LINE_MAX + 2)
+			at = CT_TEXT_LINE_MAX + (size_t)((h >> 8) % 3);
+		cut[ncut++] = at;
+	}
+	cut[ncut++] = size;
+	for (size_t i = 1; i < ncut; i++)
+		for (size_t j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+			size_t t = cut[j];
+
+			cut[j] = cut[j - 1];
+			cut[j - 1] = t;
+		}
+	for (size_t i = 0; i + 1 < ncut; i++) {
+		size_t len = cut[i + 1] - cut[i];
+
+		if (len == 0)
+			continue;
+		if (write(sv[1], data + cut[i], len) != (ssize_t)len) {
+			perror("fuzz_text: write");
+			abort();
+		}
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+/*
+ * What ct_text_read_fd must report, from ct_text_parse_line and the
+ * documented line rules: a line ends at LF; it is over-long when, less one
+ * trailing CR, it is longer than CT_TEXT_LINE_MAX; a last line may lack
+ * its LF; an empty input has no lines.
+ */
+static void check_read(const uint8_t *data, size_t size)
+{
+	struct ct_sink sink = { collect_add, NULL, &got };
+	struct ct_text_stats st, want;
+	uint64_t h = fnv1a(data, size);
+	size_t pos = 0;
+	unsigned nent = 0;
+	int stopped = 0;
+	int fd, r;
+
+	got.n = 0;
+	/* One run in eight has the sink stop the read at its 1st..3rd entry. */
+	got.stop_at = (h >> 40) % 8 == 0 ? 1 + (unsigned)((h >> 44) % 3) : 0;
+	fd = feed(data, size, h);
+	memset(&st, 0, sizeof st);
+	errno = 0;
+	r = ct_text_read_fd(fd, &sink, &st);
+	close(fd);
+
+	memset(&want, 0, sizeof want);
+	while (pos < size && !stopped) {
+		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
+		size_t len = nl ? (size_t)(nl - (data + pos)) : size - pos;
+		size_t text_len = len;
+		struct ct_entry e;
+
+		want.lines++;
+		if (text_len > 0 && data[pos + text_len - 1] == '\r')
+			text_len--;
+		if (text_len > CT_TEXT_LINE_MAX) {
+			want.overlong++;
+			if (!want.first_bad)
+				want.first_bad = want.lines;
+		} else {
+			switch (parse_checked((const char *)data + pos, len, &e)) {
+			case CT_TEXT_ENTRY:
+				if (got.stop_at && nent + 1 == got.stop_at) {
+					stopped = 1;
+					break;
+				}
+				CHECK(nent < got.n);
+				CHECK(memcmp(&got.e[nent], &e, sizeof e) == 0);
+				nent++;
+				want.entries++;
+				break;
+			case CT_TEXT_IGNORED:
+				want.ignored++;
+				break;
+			case CT_TEXT_MALFORMED:
+				want.malformed++;
+				if (!want.first_bad)
+					want.first_bad = want.lines;
+				break;
+			case CT_TEXT_BINARY:
+				want.binary++;
+				if (!want.first_bad)
+					want.first_bad = want.lines;
+				break;
+			}
+		}
+		pos += len + (nl ? 1 : 0);
+	}
+
+	if (stopped)
+		CHECK(r == -1 && errno == ECANCELED);
+	else
+		CHECK(r == 0);
+	CHECK(got.n == nent);
+	CHECK(st.lines == want.lines);
+	CHECK(st.entries == want.entries);
+	CHECK(st.ignored == want.ignored);
+	CHECK(st.malformed == want.malformed);
+	CHECK(st.binary == want.binary);
+	CHECK(st.overlong == want.overlong);
+	CHECK(st.first_bad == want.first_bad);
+	CHECK(ct_text_skipped(&st) == st.malformed + st.binary + st.overlong);
+	/* Every line is counted exactly once, the one a stopping sink refused included. */
+	CHECK(st.entries + st.ignored + st.malformed + st.binary + st.overlong + (unsigned)stopped ==
+	      st.lines);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ct_entry a, b;
+	enum ct_text_result r;
+
+	/* The whole input as one line; the result must not depend on *out before. */
+	memset(&a, 0x00, sizeof a);
+	memset(&b, 0xa5, sizeof b);
+	r = parse_checked((const char *)data, size, &a);
+	CHECK(ct_text_parse_line((const char *)data, size, &b) == r);
+	if (r == CT_TEXT_ENTRY)
+		CHECK(memcmp(&a, &b, sizeof a) == 0);
+
+	check_read(data, size < READ_PREFIX ? size : READ_PREFIX);
+	return 0;
+}
