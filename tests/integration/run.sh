@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # The number of tests below, reported as skipped when they cannot run.
-N_TESTS=115
+N_TESTS=119
 
 skip_all() {
 	echo "integration: SKIPPED $N_TESTS tests: $1"
@@ -25,7 +25,7 @@ skip_all() {
 }
 
 [ "$(id -u)" = 0 ] || skip_all "not root"
-for tool in ip nft socat conntrack jq ss setpriv timeout; do
+for tool in ip nft socat conntrack jq ss setpriv setcap timeout; do
 	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
 done
 
@@ -423,11 +423,15 @@ set --
 # at the process.  After opening its netlink socket it is "nobody" with only
 # CAP_NET_ADMIN (every dump request is checked for it); with --stdin it keeps
 # no capability at all.
-status_of() {	# status_of PID FIELD: the field of /proc/PID/status, once it is lsconntrack
-	local i
+status_of() {	# status_of PID FIELD [threads]: a field of /proc/PID/status, once it is
+		# lsconntrack run by a non-root uid (and, with "threads", once its
+		# resolver threads run: they start only after the privilege drop)
+	local i st
 	for i in $(seq 1 50); do
-		if grep -q '^Name:[[:space:]]*lsconntrack' "/proc/$1/status" 2>/dev/null &&
-		   ! grep -q '^Uid:[[:space:]]*0[[:space:]]' "/proc/$1/status" 2>/dev/null; then
+		st=$(cat "/proc/$1/status" 2>/dev/null)
+		if printf '%s\n' "$st" | grep -q '^Name:[[:space:]]*lsconntrack' &&
+		   ! printf '%s\n' "$st" | grep -q '^Uid:[[:space:]]*0[[:space:]]' &&
+		   { [ "$3" != threads ] || printf '%s\n' "$st" | grep -Eq '^Threads:[[:space:]]*([2-9]|[1-9][0-9])'; }; then
 			break
 		fi
 		sleep 0.1
@@ -437,14 +441,30 @@ status_of() {	# status_of PID FIELD: the field of /proc/PID/status, once it is l
 ip netns exec "$H" "$LSCT" --dns-timeout 3 >"$TMP/priv.out" 2>&1 </dev/null &
 PRIVPID=$!
 PIDS+=("$PRIVPID")
-UIDS=$(status_of "$PRIVPID" Uid)
+UIDS=$(status_of "$PRIVPID" Uid threads)
 assert_match "privilege: netlink run switched to an unprivileged uid ($UIDS)" "$UIDS" '^[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+[1-9][0-9]*$'
-assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN effective" "$(status_of "$PRIVPID" CapEff)" 0000000000001000
-assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN permitted" "$(status_of "$PRIVPID" CapPrm)" 0000000000001000
-assert_eq "privilege: empty bounding set" "$(status_of "$PRIVPID" CapBnd)" 0000000000000000
+assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN effective" "$(status_of "$PRIVPID" CapEff threads)" 0000000000001000
+assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN permitted" "$(status_of "$PRIVPID" CapPrm threads)" 0000000000001000
+assert_eq "privilege: empty bounding set" "$(status_of "$PRIVPID" CapBnd threads)" 0000000000000000
 wait "$PRIVPID"
 assert_eq "privilege: the dump still worked (exit 0)" "$?" 0
 assert_match "privilege: the dump still worked (rows)" "$(cat "$TMP/priv.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
+# Not root but with a file capability (setcap cap_net_admin,cap_net_raw+ep):
+# the dump works as uid 65534 and every capability but CAP_NET_ADMIN is gone.
+mkdir -p "$TMP/cap"
+chmod 755 "$TMP/cap"
+cp "$LSCT" "$TMP/cap/lsconntrack"
+chmod 755 "$TMP/cap/lsconntrack"
+setcap cap_net_admin,cap_net_raw+ep "$TMP/cap/lsconntrack"
+ip netns exec "$H" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$TMP/cap/lsconntrack" --dns-timeout 3 >"$TMP/priv.out" 2>&1 </dev/null &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+assert_eq "file capability: only CAP_NET_ADMIN left effective" "$(status_of "$PRIVPID" CapEff threads)" 0000000000001000
+assert_eq "file capability: only CAP_NET_ADMIN left permitted" "$(status_of "$PRIVPID" CapPrm threads)" 0000000000001000
+wait "$PRIVPID"
+assert_eq "file capability: exit 0" "$?" 0
+assert_match "file capability: the dump worked" "$(cat "$TMP/priv.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
 sleep 3 | ip netns exec "$H" "$LSCT" --stdin -n >"$TMP/priv.out" 2>&1 &
 PRIVPID=$!
 PIDS+=("$PRIVPID")
