@@ -33,7 +33,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS_BUILD := gcc make pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
               libnfnetlink-dev libcap-ng-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
-              procps util-linux libcap2-bin
+              procps util-linux libcap2-bin valgrind
 
 .PHONY: all deps deps-test run check unit integration asan install uninstall clean
 

@@ -12,6 +12,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -261,6 +262,13 @@ static int parse_counters(const uint8_t *p, size_t len, struct ct_tuple *t,
 	return r;
 }
 
+/* The protocols whose tuples have ports; GRE's keys travel as ports but are none. */
+static int proto_has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
+}
+
 static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *out)
 {
 	const uint8_t *d;
@@ -314,6 +322,13 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 	if (r < 0 || oproto < 0 || rproto < 0)
 		return -1;
 	out->proto = (uint8_t)oproto;
+	/* Attributes are read in any order, so what needs the protocol is settled here. */
+	if (!proto_has_ports(out->proto))
+		out->orig.sport = out->orig.dport = out->reply.sport = out->reply.dport = 0;
+	if (out->proto != IPPROTO_TCP) {
+		out->tcp_state = 0;
+		out->flags &= (uint8_t)~CT_F_STATE;
+	}
 	return 0;
 }
 

@@ -429,14 +429,16 @@ static bool parse_kv(struct line_state *ls, const char *key, size_t klen,
 	case KEY_DST:
 		return parse_addr(ls, val, vlen, &tu->dst);
 	case KEY_SPORT:
-		if (!parse_num(val, vlen, UINT16_MAX, &v))
-			return false;
-		tu->sport = (uint16_t)v;
-		return true;
 	case KEY_DPORT:
 		if (!parse_num(val, vlen, UINT16_MAX, &v))
 			return false;
-		tu->dport = (uint16_t)v;
+		/* A port-less protocol keeps its ports 0 (ct.h), whatever the line says. */
+		if (!(ls->props & P_PORTS))
+			return true;
+		if (k == KEY_SPORT)
+			tu->sport = (uint16_t)v;
+		else
+			tu->dport = (uint16_t)v;
 		return true;
 	case KEY_PACKETS:
 		e->flags |= CT_F_COUNTERS;

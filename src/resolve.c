@@ -35,6 +35,13 @@ struct resolver {
 	unsigned threads, started, idle;
 	unsigned refs;		/* the owner + each running thread */
 	int stopping;
+	pthread_t *tids;	/* started threads, joinable */
+	unsigned char *busy;	/* tids[i] is inside getnameinfo() */
+};
+
+struct worker_arg {
+	struct resolver *r;
+	unsigned i;
 };
 
 static size_t bucket_of(const struct resolver *r, int family, const struct ct_addr *a)
@@ -66,6 +73,8 @@ static void destroy(struct resolver *r)
 		}
 	}
 	free(r->buckets);
+	free(r->tids);
+	free(r->busy);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->done);
@@ -104,8 +113,10 @@ static char *lookup(int family, const struct ct_addr *a)
 
 static void *worker(void *arg)
 {
-	struct resolver *r = arg;
+	struct worker_arg wa = *(struct worker_arg *)arg;
+	struct resolver *r = wa.r;
 
+	free(arg);
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		struct name *n;
@@ -123,9 +134,11 @@ static void *worker(void *arg)
 		if (!r->qhead)
 			r->qtail = NULL;
 		n->state = NAME_RUNNING;
+		r->busy[wa.i] = 1;
 		pthread_mutex_unlock(&r->lock);
 		name = lookup(n->family, &n->a);
 		pthread_mutex_lock(&r->lock);
+		r->busy[wa.i] = 0;
 		n->name = name;
 		n->state = NAME_DONE;
 		r->unfinished--;
@@ -158,17 +171,40 @@ struct resolver *resolver_new(unsigned threads)
 	r->nbuckets = 1024;
 	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
 	r->threads = threads ? threads : 1;
+	r->tids = xcalloc(r->threads, sizeof *r->tids);
+	r->busy = xcalloc(r->threads, 1);
 	r->refs = 1;
 	return r;
 }
 
 void resolver_free(struct resolver *r)
 {
+	unsigned char *join;
+	unsigned n;
+
 	if (!r)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stopping = 1;
 	pthread_cond_broadcast(&r->work);
+	/*
+	 * Idle threads exit at once: wait for them, so nothing of theirs is
+	 * left behind.  A thread stuck in a slow lookup must not hold up the
+	 * exit: it is detached and frees the resolver if it is the last one.
+	 */
+	n = r->started;
+	join = xcalloc(n ? n : 1, 1);
+	for (unsigned i = 0; i < n; i++)
+		join[i] = !r->busy[i];
+	pthread_mutex_unlock(&r->lock);
+	for (unsigned i = 0; i < n; i++) {
+		if (join[i])
+			pthread_join(r->tids[i], NULL);
+		else
+			pthread_detach(r->tids[i]);
+	}
+	free(join);
+	pthread_mutex_lock(&r->lock);
 	if (--r->refs == 0) {
 		pthread_mutex_unlock(&r->lock);
 		destroy(r);
@@ -200,16 +236,19 @@ void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
 	r->qtail = n;
 	r->unfinished++;
 	if (r->idle == 0 && r->started < r->threads) {
-		pthread_t tid;
 		pthread_attr_t attr;
+		struct worker_arg *wa = xmalloc(sizeof *wa);
 
+		wa->r = r;
+		wa->i = r->started;
 		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		/* Lookups need little stack; keep many threads cheap. */
 		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&tid, &attr, worker, r) == 0) {
+		if (pthread_create(&r->tids[r->started], &attr, worker, wa) == 0) {
 			r->started++;
 			r->refs++;
+		} else {
+			free(wa);
 		}
 		pthread_attr_destroy(&attr);
 	}

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # The number of tests below, reported as skipped when they cannot run.
-N_TESTS=119
+N_TESTS=127
 
 skip_all() {
 	echo "integration: SKIPPED $N_TESTS tests: $1"
@@ -382,6 +382,25 @@ lsct --json --names
 assert_eq "names: --json --names" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" peer-db.test
 lsct -n
 assert_match "names: -n stays numeric" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
+
+# Memory: batch runs under valgrind report no error and no leak (with names
+# from the hosts file, with -n and JSON, and from text on stdin).
+if command -v valgrind >/dev/null 2>&1; then
+	VG="valgrind -q --vgdb=no --leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=99"
+	for args in "" "-n --json --proto all" "--proc -n"; do
+		ip netns exec "$H" $VG "$LSCT" $args >"$TMP/vg.out" 2>"$TMP/vg.err" </dev/null
+		RC=$?
+		assert_eq "valgrind '$args': exit 0" "$RC" 0
+		assert_no_match "valgrind '$args': no report" "$(cat "$TMP/vg.err")" '^==[0-9]+=='
+	done
+	ip netns exec "$H" conntrack -L 2>/dev/null >"$TMP/vg.in"
+	ip netns exec "$H" $VG "$LSCT" --stdin >"$TMP/vg.out" 2>"$TMP/vg.err" <"$TMP/vg.in"
+	RC=$?
+	assert_eq "valgrind --stdin: exit 0" "$RC" 0
+	assert_no_match "valgrind --stdin: no report" "$(cat "$TMP/vg.err")" '^==[0-9]+=='
+else
+	for t in 1 2 3 4 5 6 7 8; do t_skip "valgrind $t" "valgrind is not installed"; done
+fi
 
 # Names are untrusted: a hosts file (as a hostile DNS server could) maps the
 # peers to names with ESC, BEL and UTF-8 bytes.  They are never printed; the
