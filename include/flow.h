@@ -8,8 +8,9 @@
  * The classification rules are in doc/classification.md.
  *
  * Contract: a snapshot is flow_table_begin(), flow_table_add() for every
- * entry (or the ct_sink from flow_table_sink()), flow_table_end().  Flows
- * live in the table; pointers from flow_table_at() stay valid until the next
+ * entry (or the ct_sink from flow_table_sink()), flow_table_end().  Counts
+ * and flows are complete only after flow_table_end().  Flows live in the
+ * table; pointers from flow_table_at() stay valid until the next
  * flow_table_begin().  The host_info and port_filter passed to
  * flow_table_new() are borrowed and must outlive the table.
  */

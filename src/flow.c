@@ -9,6 +9,18 @@
 
 #include "util.h"
 
+/*
+ * Aggregation is bound by two cache misses per entry (the index slot, then
+ * the flow).  Hits wait in a short ring: the slot is prefetched when a hit
+ * enters, its flow half way through, and the hit is counted when it leaves.
+ */
+#define FLOW_RING 16
+
+struct pending {
+	struct flow_hit hit;
+	uint64_t hash;
+};
+
 struct flow_table {
 	const struct host_info *host;	/* borrowed */
 	struct flow_opts opts;		/* server_ports borrowed */
@@ -17,6 +29,8 @@ struct flow_table {
 	uint32_t *index;		/* open addressing: flow number + 1, 0 = empty */
 	size_t index_size;		/* power of two, at least 2 * cap */
 	struct flow_stats stats;
+	struct pending ring[FLOW_RING];	/* hits not counted yet */
+	unsigned ring_head, ring_len;	/* oldest at ring[ring_head % FLOW_RING] */
 };
 
 static int addr_is_local(const struct host_info *h, int family, const struct ct_addr *a)
@@ -123,14 +137,18 @@ void flow_table_free(struct flow_table *t)
 
 void flow_table_begin(struct flow_table *t)
 {
+	t->ring_len = 0;
 	t->nflows = 0;
 	memset(t->index, 0, t->index_size * sizeof *t->index);
 	memset(&t->stats, 0, sizeof t->stats);
 }
 
+static void ring_pop(struct flow_table *t);
+
 void flow_table_end(struct flow_table *t)
 {
-	(void)t;
+	while (t->ring_len)
+		ring_pop(t);
 }
 
 static uint64_t key_hash(const struct flow_key *k)
@@ -178,9 +196,8 @@ static void grow(struct flow_table *t)
 		index_insert(t, n);
 }
 
-static void account(struct flow_table *t, const struct flow_hit *hit)
+static void account(struct flow_table *t, const struct flow_hit *hit, uint64_t h)
 {
-	uint64_t h = key_hash(&hit->key);
 	size_t mask = t->index_size - 1, i;
 	struct flow *f;
 
@@ -205,6 +222,36 @@ found:
 	f->c.in_bytes = u64_add_sat(f->c.in_bytes, hit->c.in_bytes);
 	f->c.out_packets = u64_add_sat(f->c.out_packets, hit->c.out_packets);
 	f->c.out_bytes = u64_add_sat(f->c.out_bytes, hit->c.out_bytes);
+}
+
+static void ring_pop(struct flow_table *t)
+{
+	const struct pending *p = &t->ring[t->ring_head++ % FLOW_RING];
+
+	t->ring_len--;
+	account(t, &p->hit, p->hash);
+}
+
+static void ring_push(struct flow_table *t, const struct flow_hit *hit)
+{
+	size_t mask = t->index_size - 1;
+	struct pending *p;
+
+	if (t->ring_len == FLOW_RING)
+		ring_pop(t);
+	p = &t->ring[(t->ring_head + t->ring_len++) % FLOW_RING];
+	p->hit = *hit;
+	p->hash = key_hash(&hit->key);
+	__builtin_prefetch(&t->index[p->hash & mask]);
+	if (t->ring_len > FLOW_RING / 2) {
+		/* Its slot was prefetched a while ago: now fetch its flow. */
+		const struct pending *mid =
+			&t->ring[(t->ring_head + t->ring_len - 1 - FLOW_RING / 2) % FLOW_RING];
+		uint32_t slot = t->index[mid->hash & mask];
+
+		if (slot)
+			__builtin_prefetch(&t->flows[slot - 1]);
+	}
 }
 
 int flow_table_add(struct flow_table *t, const struct ct_entry *e)
@@ -232,7 +279,7 @@ int flow_table_add(struct flow_table *t, const struct ct_entry *e)
 			t->stats.active++;
 		else
 			t->stats.passive++;
-		account(t, &hits[i]);
+		ring_push(t, &hits[i]);
 	}
 	if (n == 1 && hits[0].key.dir == FLOW_PASSIVE &&
 	    addr_is_local(t->host, e->family, &e->orig.src))

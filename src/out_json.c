@@ -2,48 +2,123 @@
 #include "out.h"
 
 #include <errno.h>
-#include <inttypes.h>
+#include <string.h>
 
 #include "fmt.h"
 
-void out_json_string(FILE *fp, const char *s)
+/*
+ * Each object is built in a buffer and written with one fwrite: formatting
+ * through stdio call by call costs twice as much on 100k flows.
+ */
+struct buf {
+	char *p, *end;
+};
+
+static void put(struct buf *b, const char *s)
 {
-	fputc('"', fp);
-	for (; *s; s++) {
+	size_t n = strlen(s);
+
+	if (n > (size_t)(b->end - b->p))
+		n = (size_t)(b->end - b->p);
+	memcpy(b->p, s, n);
+	b->p += n;
+}
+
+static void put_u64(struct buf *b, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (n > b->end - b->p)
+		return;
+	while (n)
+		*b->p++ = tmp[--n];
+}
+
+/* A JSON string, quotes included, escaping what JSON requires. */
+static void put_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	put(b, "\"");
+	for (; *s && b->end - b->p >= 6; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
+		if (c == '"' || c == '\\') {
+			*b->p++ = '\\';
+			*b->p++ = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(b->p, "\\u00", 4);
+			b->p[4] = hex[c >> 4];
+			b->p[5] = hex[c & 15];
+			b->p += 6;
+		} else {
+			*b->p++ = (char)c;
+		}
 	}
-	fputc('"', fp);
+	put(b, "\"");
+}
+
+void out_json_string(FILE *fp, const char *s)
+{
+	char line[1600];
+	struct buf b = { line, line + sizeof line };
+
+	put_string(&b, s);
+	fwrite(line, 1, (size_t)(b.p - line), fp);
 }
 
 int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o)
 {
+	/* A name is at most 253 bytes; escaped, six times that, plus the rest. */
+	char line[2048];
+
 	fputc('[', fp);
 	for (size_t i = 0; i < n && !ferror(fp); i++) {
 		const struct flow *f = rows[i];
 		const char *name = o->name_of ?
 			o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
-		char addr[64], lport[8], pport[8], pb[16];
+		char addr[64], pb[16];
+		struct buf b = { line, line + sizeof line };
+		int active = f->key.dir == FLOW_ACTIVE;
 
-		fmt_flow_ports(f, lport, pport, sizeof lport);
 		if (!name)
 			name = ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr);
-		fprintf(fp, "%s{\"direction\":\"%s\",\"local\":{\"addr\":\"localhost\",\"port\":\"%s\"},"
-			"\"peer\":{\"addr\":", i ? "," : "",
-			f->key.dir == FLOW_ACTIVE ? "active" : "passive", lport);
-		out_json_string(fp, name);
-		fprintf(fp, ",\"port\":\"%s\"},\"stat\":{\"total_inbound_packets\":%" PRIu64
-			",\"total_inbound_bytes\":%" PRIu64 ",\"total_outbound_packets\":%" PRIu64
-			",\"total_outbound_bytes\":%" PRIu64 "},\"proto\":\"%s\",\"connections\":%" PRIu64 "}",
-			pport, f->c.in_packets, f->c.in_bytes, f->c.out_packets, f->c.out_bytes,
-			fmt_proto(f->key.proto, pb, sizeof pb), f->conns);
+		if (i)
+			put(&b, ",");
+		put(&b, "{\"direction\":\"");
+		put(&b, active ? "active" : "passive");
+		put(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
+		if (active)
+			put(&b, "many");
+		else
+			put_u64(&b, f->key.port);
+		put(&b, "\"},\"peer\":{\"addr\":");
+		put_string(&b, name);
+		put(&b, ",\"port\":\"");
+		if (active)
+			put_u64(&b, f->key.port);
+		else
+			put(&b, "many");
+		put(&b, "\"},\"stat\":{\"total_inbound_packets\":");
+		put_u64(&b, f->c.in_packets);
+		put(&b, ",\"total_inbound_bytes\":");
+		put_u64(&b, f->c.in_bytes);
+		put(&b, ",\"total_outbound_packets\":");
+		put_u64(&b, f->c.out_packets);
+		put(&b, ",\"total_outbound_bytes\":");
+		put_u64(&b, f->c.out_bytes);
+		put(&b, "},\"proto\":\"");
+		put(&b, fmt_proto(f->key.proto, pb, sizeof pb));
+		put(&b, "\",\"connections\":");
+		put_u64(&b, f->conns);
+		put(&b, "}");
+		fwrite(line, 1, (size_t)(b.p - line), fp);
 	}
 	fputs("]\n", fp);
 	if (fflush(fp) == EOF || ferror(fp)) {

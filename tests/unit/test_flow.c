@@ -355,6 +355,7 @@ static void test_aggregate_many_and_saturate(void **state)
 		flow_table_add(t, &e);
 		flow_table_add(t, &e);
 	}
+	flow_table_end(t);
 	assert_int_equal(flow_table_count(t), 5000);
 	for (size_t i = 0; i < flow_table_count(t); i++) {
 		f = flow_table_at(t, i);
@@ -367,6 +368,7 @@ static void test_aggregate_many_and_saturate(void **state)
 
 		flow_table_add(t, &big);
 		flow_table_add(t, &big);
+		flow_table_end(t);
 		f = find_flow(t, FLOW_ACTIVE, "10.7.7.7", 1);
 		assert_non_null(f);
 		assert_true(f->c.out_bytes == UINT64_MAX);

@@ -1,0 +1,288 @@
+#!/bin/bash
+# bench/run.sh - the benchmark behind `make bench`.  Needs root.
+#
+# In a network namespace of its own it fills the conntrack table with
+# synthetic entries (build/bench/fill) to each size in BENCH_SIZES and times,
+# inside the namespace (build/bench/timeit, so `ip netns exec` is not timed):
+#
+#   floor     build/bench/nldump_count: a dump that only counts messages
+#   filter    build/bench/nldump_filter -p 6: the same with the kernel
+#             keeping only TCP (two dumps, IPv4 and IPv6), for reference
+#   snapshot  lsconntrack -n -b --json >/dev/null
+#   store     lsconntrack -n -b -c 3 -d 0 (three snapshots with the
+#             per-connection store), once lsconntrack has -c/-d
+#   conntrack conntrack -L >/dev/null
+#   iptstate  iptstate -1 -o
+#
+# Runs are interleaved (one run of each command per round, after one
+# untimed warm-up round), so load from elsewhere spreads over all rows.
+# Prints the table and writes it between the markers of doc/performance.md
+# (BENCH_OUT), keeping the hand-written text around them.
+#
+# Environment: BENCH_SIZES (default "10000 100000 1000000"), BENCH_RUNS
+# (rounds below BENCH_LARGE entries, default 7), BENCH_RUNS_LARGE (default 5),
+# BENCH_LARGE (default 1000000), BENCH_OUT.
+#
+# nf_conntrack_max is global but counts per namespace: it is raised for the
+# run if needed and put back on exit, unless something else changed it
+# meanwhile.  The namespace (and with it every entry) is deleted on exit.
+# Backticks in the labels are markdown, meant literally.
+# shellcheck disable=SC2016
+set -u
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+LSCT=$ROOT/lsconntrack
+TOOLS=$ROOT/build/bench
+SIZES=${BENCH_SIZES:-10000 100000 1000000}
+RUNS=${BENCH_RUNS:-7}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-5}
+LARGE=${BENCH_LARGE:-1000000}
+OUT=${BENCH_OUT:-$ROOT/doc/performance.md}
+# shellcheck disable=SC2086 # a list of numbers, split on purpose
+SIZES=$(printf '%s\n' $SIZES | sort -n -u)
+MAXFILE=/proc/sys/net/netfilter/nf_conntrack_max
+NS=lsct-bench-$$-$RANDOM
+OLDMAX=
+SETMAX=
+TMP=
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	if [ -n "$SETMAX" ] && [ "$(cat "$MAXFILE" 2>/dev/null)" = "$SETMAX" ]; then
+		echo "$OLDMAX" >"$MAXFILE"
+	fi
+	[ -n "$TMP" ] && rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, ctnetlink): sudo make bench"
+for t in fill timeit nldump_count nldump_filter; do
+	[ -x "$TOOLS/$t" ] || die "$TOOLS/$t is missing: run make bench"
+done
+[ -x "$LSCT" ] || die "$LSCT is missing: run make"
+command -v ip >/dev/null || die "ip (iproute2) is missing"
+command -v modprobe >/dev/null && modprobe -q nf_conntrack_netlink 2>/dev/null
+[ -r "$MAXFILE" ] || die "no conntrack in this kernel ($MAXFILE is missing)"
+TMP=$(mktemp -d /tmp/lsct-bench.XXXXXX) || die "mktemp failed"
+
+inns() {
+	ip netns exec "$NS" "$@"
+}
+
+# Raises nf_conntrack_max to at least $1 (0 means unlimited).
+ensure_max() {
+	local cur
+	cur=$(cat "$MAXFILE")
+	[ "$cur" = 0 ] && return 0
+	[ "$cur" -ge "$1" ] && return 0
+	[ -z "$SETMAX" ] && OLDMAX=$cur
+	echo "$1" >"$MAXFILE" || die "cannot raise nf_conntrack_max to $1"
+	SETMAX=$1
+}
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# ---- the namespace ---------------------------------------------------------
+
+ip netns add "$NS" || die "cannot create network namespace $NS"
+ip -n "$NS" link set lo up
+# The filled entries' local addresses (bench/fill.c), so they classify as
+# this host's flows.  Nothing is ever sent to or from them.
+ip -n "$NS" addr add 198.18.0.1/32 dev lo || die "cannot add an IPv4 address"
+ip -n "$NS" addr add 2001:2::1/128 dev lo nodad || die "cannot add an IPv6 address"
+# Accounting on, as lsconntrack is meant to be run: entries carry (zero) counters.
+inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct' ||
+	die "cannot turn on nf_conntrack_acct in the namespace"
+
+# ---- what can run ----------------------------------------------------------
+
+ROWS="floor filter snapshot store conntrack iptstate"
+declare -A LABEL CMD DIV NOTE
+LABEL[floor]='floor: `nldump_count` (counts messages, no parsing)'
+CMD[floor]="$TOOLS/nldump_count"
+LABEL[filter]='floor, kernel-side TCP filter: `nldump_filter -p 6` (2 dumps: IPv4, IPv6)'
+CMD[filter]="$TOOLS/nldump_filter -p 6"
+LABEL[snapshot]='`lsconntrack -n -b --json >/dev/null`'
+CMD[snapshot]="$LSCT -n -b --json"
+LABEL[store]='`lsconntrack -n -b -c 3 -d 0` (3 snapshots; time per snapshot)'
+CMD[store]="$LSCT -n -b -c 3 -d 0"
+DIV[store]=3
+LABEL[conntrack]='`conntrack -L >/dev/null`'
+CMD[conntrack]="conntrack -L"
+LABEL[iptstate]='`iptstate -1 -o >/dev/null`'
+CMD[iptstate]="iptstate -1 -o"
+
+inns "$LSCT" -n -b -c 1 -d 0 </dev/null >/dev/null 2>&1
+if [ $? = 2 ]; then
+	NOTE[store]="not implemented yet (lsconntrack has no -c/-d)"
+fi
+inns "$TOOLS/nldump_filter" -4 -p 6 >/dev/null 2>"$TMP/err" ||
+	NOTE[filter]="unavailable: $(head -n 1 "$TMP/err")"
+command -v conntrack >/dev/null || NOTE[conntrack]="not installed (apt-get install conntrack)"
+command -v iptstate >/dev/null || NOTE[iptstate]="not installed (apt-get install iptstate)"
+
+# ---- measure ---------------------------------------------------------------
+
+START=$(date +%s)
+
+declare -A MED USER MAXRSS STATUS
+declare -a FLOWS
+FILLINFO=""
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -v l="${LOAD0%% *}" 'BEGIN { exit !(l > 0.5) }' &&
+	echo "bench: warning: load average $LOAD0: other work will skew the times" >&2
+# A dump walks the kernel's one global hash, other namespaces' entries too:
+# the time of an empty dump shows what they add to every row.
+EMPTY=$(inns "$TOOLS/nldump_count" -n 3 | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | median)
+HOSTCOUNT=$(cat /proc/sys/net/netfilter/nf_conntrack_count)
+have=0
+for n in $SIZES; do
+	# Headroom: entries of other namespaces do not count, ours do.
+	ensure_max $((n + n / 10 + 1000))
+	for try in 1 2; do
+		if inns "$TOOLS/fill" -s "$have" -n $((n - have)) >"$TMP/fill" 2>"$TMP/err"; then
+			break
+		fi
+		# Something else may have lowered nf_conntrack_max meanwhile.
+		[ "$try" = 2 ] && die "filling to $n entries: $(cat "$TMP/err")"
+		echo "bench: $(cat "$TMP/err"); retrying" >&2
+		ensure_max $((n + n / 10 + 1000))
+	done
+	count=$(inns cat /proc/sys/net/netfilter/nf_conntrack_count)
+	[ "$count" = "$n" ] || die "the namespace holds $count entries, not $n"
+	FILLINFO="$FILLINFO $n:$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$TMP/fill"):$((n - have))"
+	have=$n
+
+	# What the commands see: every entry, and lsconntrack accounts for each.
+	msgs=$(inns "$TOOLS/nldump_count" | sed -n 's/^messages=\([0-9]*\).*/\1/p')
+	[ "$msgs" = "$n" ] || die "the floor dumper saw $msgs entries, not $n"
+	conns=$(inns "$LSCT" -n -b -t -u --json 2>/dev/null |
+		grep -o '"connections":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
+	[ "$conns" = "$n" ] || die "lsconntrack -t -u counted $conns connections, not $n"
+	FLOWS[n]=$(inns "$LSCT" -n -b --json 2>/dev/null | grep -o '"direction"' | wc -l)
+
+	runs=$RUNS
+	[ "$n" -ge "$LARGE" ] && runs=$RUNS_LARGE
+	echo "bench: $n entries (filled and checked at $(( $(date +%s) - START )) s): $runs rounds" >&2
+	for round in $(seq 0 "$runs"); do
+		for r in $ROWS; do
+			[ -n "${NOTE[$r]:-}" ] && continue
+			# shellcheck disable=SC2086
+			line=$(inns "$TOOLS/timeit" -r 1 -q -i /dev/null -- ${CMD[$r]} 2>"$TMP/err.$r")
+			[ -n "${BENCH_VERBOSE:-}" ] && echo "bench: $n $r round $round: $line" >&2
+			[ "$round" = 0 ] && continue
+			echo "$line" >>"$TMP/$r.$n"
+		done
+	done
+	for r in $ROWS; do
+		[ -f "$TMP/$r.$n" ] || continue
+		bad=$(grep -vc ' status=0$' "$TMP/$r.$n")
+		if [ "$bad" != 0 ]; then
+			STATUS[$r.$n]="failed: $(grep -v ' status=0$' "$TMP/$r.$n" | head -n 1 |
+				sed 's/.*status=//') $(head -c 200 "$TMP/err.$r" | tr '\n' ' ')"
+			continue
+		fi
+		MED[$r.$n]=$(sed 's/seconds=\([0-9.]*\).*/\1/' "$TMP/$r.$n" | median)
+		USER[$r.$n]=$(sed 's/.*user=\([0-9.]*\).*/\1/' "$TMP/$r.$n" | median)
+		MAXRSS[$r.$n]=$(sed 's/.*maxrss_kib=\([0-9]*\).*/\1/' "$TMP/$r.$n" | sort -n | tail -n 1)
+	done
+done
+
+# ---- report ----------------------------------------------------------------
+
+# One markdown row: entries, command, median, x floor, us/entry, user CPU,
+# peak RSS, RSS per entry.
+row() {
+	local r=$1 n=$2 div=${DIV[$1]:-1} t f
+	if [ -n "${NOTE[$r]:-}" ]; then
+		printf '| %s | %s | %s | | | | | |\n' "$n" "${LABEL[$r]}" "${NOTE[$r]}"
+		return
+	fi
+	if [ -n "${STATUS[$r.$n]:-}" ]; then
+		printf '| %s | %s | %s | | | | | |\n' "$n" "${LABEL[$r]}" "${STATUS[$r.$n]}"
+		return
+	fi
+	t=${MED[$r.$n]}
+	f=${MED[floor.$n]:-}
+	awk -v n="$n" -v lab="${LABEL[$r]}" -v t="$t" -v f="$f" -v div="$div" \
+	    -v u="${USER[$r.$n]}" -v rss="${MAXRSS[$r.$n]}" 'BEGIN {
+		per = t / div
+		ratio = f > 0 ? sprintf("%.2f×", per / f) : "–"
+		printf "| %d | %s | %.3f s | %s | %.2f µs | %.3f s | %.1f MiB | %.0f B |\n",
+			n, lab, per, ratio, per / n * 1e6, u / div, rss / 1024, rss * 1024 / n }'
+}
+
+table() {
+	echo '| entries | command | median time | × floor | time per entry | user CPU | peak RSS | RSS per entry |'
+	echo '|---:|---|---:|---:|---:|---:|---:|---:|'
+	for n in $SIZES; do
+		for r in $ROWS; do
+			row "$r" "$n"
+		done
+	done
+}
+
+machine() {
+	local cpu mem os
+	cpu=$(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //')
+	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+	echo "- Machine: ${cpu:-unknown CPU}, $(nproc) cores, $mem of memory; ${os:-unknown OS}"
+	echo "- Kernel: $(uname -sr) ($(uname -v))"
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average at start: $LOAD0, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- lsconntrack $("$LSCT" --version | cut -d' ' -f2) built with $(cc --version | head -n 1)"
+	echo "- Peers: $(conntrack --version 2>&1 | head -n 1); iptstate $(dpkg-query -W -f='${Version}' iptstate 2>/dev/null)"
+	echo "- Libraries: libnetfilter_conntrack $(dpkg-query -W -f='${Version}' libnetfilter-conntrack3 2>/dev/null), libmnl $(dpkg-query -W -f='${Version}' libmnl0 2>/dev/null)"
+	awk -v e="$EMPTY" -v h="$HOSTCOUNT" 'BEGIN { printf "- Before filling: a dump of the empty namespace took %.1f ms (it walks the global hash); the initial namespace held %d entries\n", e * 1000, h }'
+	echo "- Table: nf_conntrack_buckets $(cat /proc/sys/net/netfilter/nf_conntrack_buckets) (global), nf_conntrack_max $(cat "$MAXFILE") during the run, accounting on"
+	echo "- Rounds: $RUNS below $LARGE entries, $RUNS_LARGE from there, after one warm-up round; times are medians, RSS the largest of the rounds"
+	printf -- '- Fill (bench/fill):'
+	for f in $FILLINFO; do
+		IFS=: read -r n s added <<<"$f"
+		awk -v n="$n" -v s="$s" -v a="$added" -v fl="${FLOWS[$n]}" 'BEGIN {
+			rate = s > 0 ? a / s / 1000 : 0
+			printf " to %d in %.2f s (%.0f k entries/s, %d flows shown by default);", n, s,
+				rate, fl }'
+	done
+	echo
+}
+
+{
+	echo '<!-- bench:begin (generated by bench/run.sh; edit outside these markers) -->'
+	echo
+	machine
+	echo
+	table
+	echo
+	echo '<!-- bench:end -->'
+} >"$TMP/block"
+
+cat "$TMP/block"
+
+mkdir -p "$(dirname "$OUT")"
+if [ -f "$OUT" ] && grep -q '^<!-- bench:begin' "$OUT" && grep -q '^<!-- bench:end' "$OUT"; then
+	awk -v blk="$TMP/block" '
+		/^<!-- bench:begin/ { while ((getline l < blk) > 0) print l; skip = 1; next }
+		/^<!-- bench:end/ { skip = 0; next }
+		!skip' "$OUT" >"$TMP/out" && cat "$TMP/out" >"$OUT"
+else
+	{
+		echo '# Performance'
+		echo
+		echo 'Measured by `sudo make bench` (bench/run.sh).'
+		echo
+		cat "$TMP/block"
+	} >"$OUT"
+fi
+echo "bench: wrote $OUT ($(( $(date +%s) - START )) s)" >&2
