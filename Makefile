@@ -81,7 +81,7 @@ asan:
 	$(MAKE) clean
 	$(MAKE) WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
-	@sh tests/run-all.sh $(UNIT_BINS)
+	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
 install: lsconntrack
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
