@@ -134,6 +134,23 @@ static void test_sort_keys(void **state)
 		assert_int_equal(view_sort_parse(view_sort_name((enum view_sort)s)), s);
 }
 
+static void test_build_agrees_with_view_cmp(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (int s = 0; s < VIEW_SORT_MAX; s++) {
+		for (int rev = 0; rev < 2; rev++) {
+			size_t n = build(fx, VIEW_ACTIVE | VIEW_PASSIVE, (enum view_sort)s, rev,
+					 NULL, NULL);
+
+			assert_int_equal(n, 6);
+			for (size_t i = 0; i + 1 < n; i++)
+				assert_true(view_cmp(fx->rows[i], fx->rows[i + 1],
+						     (enum view_sort)s, rev) < 0);
+		}
+	}
+}
+
 static void test_filters(void **state)
 {
 	struct fixture *fx = *state;
@@ -297,6 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_sort),
 		cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_build_agrees_with_view_cmp),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_names_and_proto),
