@@ -101,7 +101,4 @@ size_t flow_table_count(const struct flow_table *t);
 const struct flow *flow_table_at(const struct flow_table *t, size_t i);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 
-/* Ordering of keys used for deterministic output: family, address, port, proto, dir. */
-int flow_key_cmp(const struct flow_key *a, const struct flow_key *b);
-
 #endif

@@ -318,21 +318,3 @@ const struct flow_stats *flow_table_stats(const struct flow_table *t)
 {
 	return &t->stats;
 }
-
-int flow_key_cmp(const struct flow_key *a, const struct flow_key *b)
-{
-	int c;
-
-	if (a->dir != b->dir)
-		return a->dir < b->dir ? -1 : 1;
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->peer.b, b->peer.b, 16);
-	if (c)
-		return c < 0 ? -1 : 1;
-	if (a->port != b->port)
-		return a->port < b->port ? -1 : 1;
-	if (a->proto != b->proto)
-		return a->proto < b->proto ? -1 : 1;
-	return 0;
-}

@@ -76,29 +76,6 @@ static uint64_t metric(const struct flow *f, enum view_sort s)
 	}
 }
 
-int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse)
-{
-	int c = 0;
-
-	if (a->key.dir != b->key.dir)
-		return a->key.dir < b->key.dir ? -1 : 1;
-	if (s == VIEW_SORT_PEER) {
-		c = flow_key_cmp(&a->key, &b->key);
-	} else if (s == VIEW_SORT_PORT) {
-		if (a->key.port != b->key.port)
-			c = a->key.port < b->key.port ? -1 : 1;
-	} else {
-		uint64_t ma = metric(a, s), mb = metric(b, s);
-
-		/* Big numbers first. */
-		if (ma != mb)
-			c = ma > mb ? -1 : 1;
-	}
-	if (reverse)
-		c = -c;
-	return c ? c : flow_key_cmp(&a->key, &b->key);
-}
-
 /*
  * Rows are sorted as flat records holding everything the comparison reads:
  * comparing through the flow pointers costs a cache miss per compare, and
@@ -133,7 +110,6 @@ struct sort_ctx {
 	int reverse;
 };
 
-/* The same order as view_cmp(), from the records alone. */
 static int cmp_recs(const void *x, const void *y, void *arg)
 {
 	const struct sort_rec *a = x, *b = y;
@@ -155,6 +131,27 @@ static int cmp_recs(const void *x, const void *y, void *arg)
 	return c ? c : cmp_keys(a, b);
 }
 
+static void rec_fill(struct sort_rec *r, const struct flow *f, enum view_sort s)
+{
+	r->metric = metric(f, s);
+	memcpy(r->peer, f->key.peer.b, 16);
+	r->port = f->key.port;
+	r->dir = f->key.dir;
+	r->family = f->key.family;
+	r->proto = f->key.proto;
+	r->f = f;
+}
+
+int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse)
+{
+	struct sort_rec ra, rb;
+	struct sort_ctx ctx = { s, reverse };
+
+	rec_fill(&ra, a, s);
+	rec_fill(&rb, b, s);
+	return cmp_recs(&ra, &rb, &ctx);
+}
+
 size_t view_build(const struct flow_table *t, const struct view_opts *o,
 		  const struct flow **rows)
 {
@@ -164,18 +161,10 @@ size_t view_build(const struct flow_table *t, const struct view_opts *o,
 
 	for (size_t i = 0; i < total; i++) {
 		const struct flow *f = flow_table_at(t, i);
-		struct sort_rec *r;
 
 		if (!view_match(o, f))
 			continue;
-		r = &recs[n++];
-		r->metric = metric(f, o->sort);
-		memcpy(r->peer, f->key.peer.b, 16);
-		r->port = f->key.port;
-		r->dir = f->key.dir;
-		r->family = f->key.family;
-		r->proto = f->key.proto;
-		r->f = f;
+		rec_fill(&recs[n++], f, o->sort);
 	}
 	qsort_r(recs, n, sizeof *recs, cmp_recs, &ctx);
 	for (size_t i = 0; i < n; i++)
