@@ -72,7 +72,6 @@ struct flow_stats {
 	uint64_t active;	/* entries counted as ACTIVE */
 	uint64_t passive;	/* entries counted as PASSIVE */
 	uint64_t local;		/* local-to-local entries (counted in both) */
-	uint64_t reversed;	/* picked up mid-stream: direction taken from a listener */
 	uint64_t forwarded;	/* not this host's: not shown */
 	uint64_t excluded;	/* other protocol or family: not shown */
 	uint64_t counters;	/* entries that carried packet/byte counters */

@@ -31,7 +31,4 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o);
 
-/* Writes s as a JSON string, quotes included, escaping what JSON requires. */
-void out_json_string(FILE *fp, const char *s);
-
 #endif

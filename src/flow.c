@@ -281,9 +281,6 @@ int flow_table_add(struct flow_table *t, const struct ct_entry *e)
 			t->stats.passive++;
 		ring_push(t, &hits[i]);
 	}
-	if (n == 1 && hits[0].key.dir == FLOW_PASSIVE &&
-	    addr_is_local(t->host, e->family, &e->orig.src))
-		t->stats.reversed++;
 	return 0;
 }
 

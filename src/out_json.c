@@ -63,15 +63,6 @@ static void put_string(struct buf *b, const char *s)
 	put(b, "\"");
 }
 
-void out_json_string(FILE *fp, const char *s)
-{
-	char line[1600];
-	struct buf b = { line, line + sizeof line };
-
-	put_string(&b, s);
-	fwrite(line, 1, (size_t)(b.p - line), fp);
-}
-
 int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o)
 {
