@@ -9,7 +9,7 @@ PKG_CONFIG ?= pkg-config
 WERROR    ?= 0
 
 BUILD     := build
-LIBS_PC   := libmnl libnetfilter_conntrack libcap-ng
+LIBS_PC   := libmnl libnetfilter_conntrack libcap-ng ncursesw
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DLSCT_VERSION='"$(VERSION)"'
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \

@@ -10,6 +10,7 @@
 #define LSCT_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "ports.h"
 #include "view.h"
 
@@ -33,6 +34,9 @@ struct cli_opts {
 	int reverse;
 	const char *local;		/* --local ADDR[,ADDR...], borrowed from argv */
 	double dns_timeout;		/* seconds, total wait for names */
+	uint64_t count;			/* -c: snapshots (0: no end); default 1 */
+	int count_set;			/* -c was given (it implies batch) */
+	double delay;			/* -d: seconds between snapshots */
 };
 
 void cli_init(struct cli_opts *o);

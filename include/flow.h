@@ -13,6 +13,12 @@
  * table; pointers from flow_table_at() stay valid until the next
  * flow_table_begin().  The host_info and port_filter passed to
  * flow_table_new() are borrowed and must outlive the table.
+ *
+ * A tracking table (flow_table_track()) keeps its flows and a store of every
+ * connection's last counters from one snapshot to the next, so each flow
+ * also carries per-snapshot deltas (struct flow_delta), and flows whose
+ * connections are gone stay FLOW_LINGER snapshots with idle > 0.  Pointers
+ * from flow_table_at() are then valid until the next flow_table_end().
  */
 #ifndef LSCT_FLOW_H
 #define LSCT_FLOW_H
@@ -43,16 +49,30 @@ struct flow_counters {
 	uint64_t out_packets, out_bytes; /* sent by this host to the peer */
 };
 
+/* What changed since the previous snapshot (tracking tables only). */
+struct flow_delta {
+	uint64_t in_packets, in_bytes;	 /* never negative: see doc/monitor.md */
+	uint64_t out_packets, out_bytes;
+	uint64_t new_conns;		/* connections not seen in the previous snapshot */
+	uint64_t closed_conns;		/* connections gone since the previous snapshot */
+};
+
+/* A flow without connections stays this many snapshots, shown as closed. */
+#define FLOW_LINGER 3
+
 struct flow {
 	struct flow_key key;
 	struct flow_counters c;	/* sums over the connections, saturating */
 	uint64_t conns;		/* conntrack entries in this flow */
+	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
+	uint32_t idle;		/* snapshots in a row without connections (0: open) */
 };
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
 struct flow_hit {
 	struct flow_key key;
 	struct flow_counters c;
+	uint8_t in_orig;	/* in_* came from the original direction */
 };
 
 enum flow_class {
@@ -85,6 +105,8 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 			      const struct ct_entry *e, struct flow_hit hits[2],
 			      unsigned *nhits);
 
+int flow_key_equal(const struct flow_key *a, const struct flow_key *b);
+
 struct flow_table;
 
 struct flow_table *flow_table_new(const struct host_info *h, const struct flow_opts *o);
@@ -95,6 +117,17 @@ int flow_table_add(struct flow_table *t, const struct ct_entry *e);
 void flow_table_end(struct flow_table *t);
 /* A sink that adds to t; its reset() restarts the snapshot. */
 struct ct_sink flow_table_sink(struct flow_table *t);
+
+/*
+ * Makes t a tracking table; expect is a hint of the connections to come
+ * (nf_conntrack_count), used to size the store once.  Call before the first
+ * flow_table_begin().
+ */
+void flow_table_track(struct flow_table *t, size_t expect);
+/* Snapshots completed; a tracking table's deltas are meaningful from the second. */
+uint64_t flow_table_snapshots(const struct flow_table *t);
+/* Connections in the store, and the bytes the store holds. */
+size_t flow_table_tracked(const struct flow_table *t, size_t *bytes);
 
 size_t flow_table_count(const struct flow_table *t);
 const struct flow *flow_table_at(const struct flow_table *t, size_t i);

@@ -18,6 +18,14 @@ struct out_opts {
 	const char *(*name_of)(void *arg, int family, const struct ct_addr *a);
 	void *name_arg;
 	int show_proto;		/* table: append a Proto column */
+	/*
+	 * A stream of snapshots (-c other than 1): the table gets a line with
+	 * the time and interval before each snapshot, and rate columns once
+	 * there is an interval; JSON becomes one object per line (NDJSON).
+	 */
+	int stream;
+	const char *time;	/* RFC 3339 */
+	double interval;	/* seconds since the previous snapshot; 0 for the first */
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
@@ -30,5 +38,13 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
  */
 int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o);
+
+/*
+ * With o->stream, out_json_write() writes instead one line per snapshot:
+ * {"time","interval","flows":[...each flow as above plus "delta":
+ *   {"inbound_packets","inbound_bytes","outbound_packets","outbound_bytes",
+ *    "new_connections","closed_connections"}]}
+ * with "interval" and every "delta" null for the first snapshot.
+ */
 
 #endif

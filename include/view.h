@@ -9,6 +9,7 @@
 #define LSCT_VIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "flow.h"
 #include "ports.h"
 
@@ -25,8 +26,39 @@ enum view_sort {
 	VIEW_SORT_CONNS,
 	VIEW_SORT_PEER,		/* address, then port: ascending */
 	VIEW_SORT_PORT,		/* port, then address: ascending */
+	/* Per-interval (tracking tables): one interval for all rows, so a
+	 * delta orders exactly as its rate. */
+	VIEW_SORT_RATE,		/* in + out bytes in the interval */
+	VIEW_SORT_INRATE,
+	VIEW_SORT_OUTRATE,
+	VIEW_SORT_PPS,		/* in + out packets in the interval */
+	VIEW_SORT_INPPS,
+	VIEW_SORT_OUTPPS,
+	VIEW_SORT_NEW,		/* new connections */
+	VIEW_SORT_CLOSED,	/* closed connections */
 	VIEW_SORT_MAX
 };
+
+/*
+ * The monitor's host filter (the `/` key): an address ("10.0.0.1",
+ * "fd00::1"), a prefix ("10.0.0.0/8", "fd00::/8"), or else a substring
+ * matched, ignoring case, against the peer's numeric address and its name.
+ */
+enum host_filter_kind { HOST_FILTER_NONE = 0, HOST_FILTER_PREFIX, HOST_FILTER_TEXT };
+
+struct host_filter {
+	enum host_filter_kind kind;
+	uint8_t family;		/* PREFIX */
+	uint8_t plen;		/* PREFIX: bits; 32/128 for one address */
+	struct ct_addr addr;	/* PREFIX, host bits cleared */
+	char text[128];		/* as typed (TEXT: the substring) */
+};
+
+/* Empty text clears f.  -1 with a one-line reason in err, f unchanged. */
+int host_filter_parse(struct host_filter *f, const char *text, char *err, size_t errlen);
+/* name: the peer's name if known (or NULL). */
+int host_filter_match(const struct host_filter *f, int family, const struct ct_addr *a,
+		      const char *name);
 
 struct view_opts {
 	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
@@ -34,6 +66,10 @@ struct view_opts {
 	const struct port_filter *pport; /* local ports of passive flows; NULL = all */
 	enum view_sort sort;
 	int reverse;			/* flip the order of the sort key */
+	const struct host_filter *host;	/* peers shown; NULL = all */
+	/* Names for the host filter's substring match; may be NULL. */
+	const char *(*name_of)(void *arg, int family, const struct ct_addr *a);
+	void *name_arg;
 };
 
 /* "bytes", "packets", ...; NULL for an unknown value. */
@@ -50,6 +86,10 @@ int view_match(const struct view_opts *o, const struct flow *f);
  */
 size_t view_build(const struct flow_table *t, const struct view_opts *o,
 		  const struct flow **rows);
+
+/* The same over a plain array of flows (a monitor frame). */
+size_t view_build_array(const struct flow *flows, size_t count, const struct view_opts *o,
+			const struct flow **rows);
 
 /* The comparison view_build() uses, for callers that keep their own arrays. */
 int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse);

@@ -8,11 +8,12 @@
 #include <strings.h>
 
 #include "flow.h"
+#include "util.h"
 
 enum opt_id {
 	O_ACTIVE, O_PASSIVE, O_APORT, O_PPORT, O_NUMERIC, O_NAMES, O_STDIN, O_PROC,
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
-	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT,
+	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -51,15 +52,19 @@ static const struct opt opts[] = {
 	{ "local", O_LOCAL, ARG_REQUIRED },
 	{ "b", O_BATCH, ARG_NONE },		{ "batch", O_BATCH, ARG_NONE },
 	{ "dns-timeout", O_DNS_TIMEOUT, ARG_REQUIRED },
+	{ "c", O_COUNT, ARG_REQUIRED },		{ "count", O_COUNT, ARG_REQUIRED },
+	{ "d", O_DELAY, ARG_REQUIRED },		{ "delay", O_DELAY, ARG_REQUIRED },
 };
 
 static const char usage[] =
 "Usage: lsconntrack [options]\n"
 "\n"
-"  Print host flows between localhost and other hosts, from the kernel's\n"
+"  Host flows between localhost and other hosts, from the kernel's\n"
 "  connection tracking table: connections this host opened (active,\n"
 "  localhost:many --> peer:port) and connections peers opened to it\n"
-"  (passive, localhost:port <-- peer:many).\n"
+"  (passive, localhost:port <-- peer:many).  On a terminal it runs as a\n"
+"  full-screen monitor (press ? for its keys); otherwise, or with -b, -c\n"
+"  or --json, it prints snapshots.\n"
 "\n"
 "Options (-name and --name are the same):\n"
 "  -a, --active              show active-open flows only (this host opened them)\n"
@@ -79,10 +84,15 @@ static const char usage[] =
 "      --names               resolve names in --json output too\n"
 "      --dns-timeout SECS    total wait for names, then numeric (default 2)\n"
 "  -s, --sort KEY            bytes (default), packets, inbytes, outbytes,\n"
-"                            inpkts, outpkts, conns, peer, port\n"
+"                            inpkts, outpkts, conns, peer, port; per interval:\n"
+"                            rate, inrate, outrate, pps, inpps, outpps, new,\n"
+"                            closed (the monitor's default is rate)\n"
 "  -r, --reverse             reverse the sort order\n"
 "      --json                print a JSON array instead of a table\n"
-"  -b, --batch               print one snapshot and exit\n"
+"  -b, --batch               print snapshots instead of the full-screen monitor\n"
+"  -c, --count N             snapshots to print (default 1; 0: until interrupted);\n"
+"                            from the second on, rates per interval are added\n"
+"  -d, --delay SECS          seconds between snapshots (default 1; fractions ok)\n"
 "      --stdin               read conntrack -L or /proc/net/nf_conntrack text\n"
 "                            from standard input\n"
 "      --proc[=FILE]         read /proc/net/nf_conntrack (or FILE) instead of\n"
@@ -93,7 +103,8 @@ static const char usage[] =
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
-"Exit status: 0 ok, 1 runtime failure, 2 usage error.\n"
+"Exit status: 0 ok (also after q, SIGINT, SIGTERM, SIGHUP or a closed pipe),\n"
+"1 runtime failure, 2 usage error.\n"
 "Packet and byte counters need: sysctl -w net.netfilter.nf_conntrack_acct=1\n";
 
 const char *cli_usage(void)
@@ -110,6 +121,8 @@ void cli_init(struct cli_opts *o)
 	o->families = FLOW_FAM_V4 | FLOW_FAM_V6;
 	o->sort = VIEW_SORT_BYTES;
 	o->dns_timeout = 2.0;
+	o->count = 1;
+	o->delay = 1.0;
 }
 
 void cli_fini(struct cli_opts *o)
@@ -225,7 +238,8 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		s = view_sort_parse(val);
 		if (s < 0) {
 			snprintf(err, errlen, "invalid value for %s: '%.40s' (bytes, packets, "
-				 "inbytes, outbytes, inpkts, outpkts, conns, peer, port)", shown, val);
+				 "inbytes, outbytes, inpkts, outpkts, conns, peer, port, rate, inrate, "
+				 "outrate, pps, inpps, outpps, new, closed)", shown, val);
 			return -1;
 		}
 		o->sort = (enum view_sort)s;
@@ -238,6 +252,27 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	case O_BATCH:
 		o->batch = on;
+		break;
+	case O_COUNT: {
+		uint64_t v;
+
+		if (parse_u64(val, strlen(val), 1000000000, &v) < 0) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (a number of snapshots, "
+				 "0 for no end)", shown, val);
+			return -1;
+		}
+		o->count = v;
+		o->count_set = 1;
+		break;
+	}
+	case O_DELAY:
+		o->delay = strtod(val, &end);
+		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
+		    o->delay > 86400) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (seconds, 0 to 86400)",
+				 shown, val);
+			return -1;
+		}
 		break;
 	case O_DNS_TIMEOUT:
 		o->dns_timeout = strtod(val, &end);
@@ -349,5 +384,9 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 		o->families = families;
 	if (!o->dirs)
 		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	if (o->source == CLI_SRC_STDIN && o->count != 1) {
+		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
+		return -1;
+	}
 	return 0;
 }

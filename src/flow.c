@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "store.h"
 #include "util.h"
 
 /*
@@ -16,9 +17,13 @@
  */
 #define FLOW_RING 16
 
+/* One entry waiting in the ring: its hits and, when tracking, its counters. */
 struct pending {
-	struct flow_hit hit;
-	uint64_t hash;
+	struct flow_hit hit[2];
+	uint64_t hash[2];
+	unsigned nhits;
+	uint64_t conn;			/* conn_key(), tracking tables only */
+	uint64_t op, ob, rp, rb;	/* original and reply packets/bytes */
 };
 
 struct flow_table {
@@ -29,8 +34,10 @@ struct flow_table {
 	uint32_t *index;		/* open addressing: flow number + 1, 0 = empty */
 	size_t index_size;		/* power of two, at least 2 * cap */
 	struct flow_stats stats;
-	struct pending ring[FLOW_RING];	/* hits not counted yet */
+	struct pending ring[FLOW_RING];	/* entries not counted yet */
 	unsigned ring_head, ring_len;	/* oldest at ring[ring_head % FLOW_RING] */
+	struct conn_store *store;	/* tracking tables only */
+	uint64_t snapshots;		/* completed */
 };
 
 static int addr_is_local(const struct host_info *h, int family, const struct ct_addr *a)
@@ -61,6 +68,7 @@ static void hit_set(struct flow_hit *hit, const struct ct_entry *e, enum flow_di
 	hit->c.in_bytes = in->bytes;
 	hit->c.out_packets = out->packets;
 	hit->c.out_bytes = out->bytes;
+	hit->in_orig = in == &e->orig;
 }
 
 enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
@@ -130,25 +138,109 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
+	conn_store_free(t->store);
 	free(t->flows);
 	free(t->index);
 	free(t);
 }
 
-void flow_table_begin(struct flow_table *t)
+void flow_table_track(struct flow_table *t, size_t expect)
+{
+	if (!t->store)
+		t->store = conn_store_new(expect);
+}
+
+/*
+ * A tracking table keeps its flows: only what one snapshot sums is zeroed.
+ * keep_delta is for a source restarting an interrupted dump: the store has
+ * already moved on for the entries seen, so their deltas must stay.
+ */
+static void restart(struct flow_table *t, int keep_delta)
 {
 	t->ring_len = 0;
-	t->nflows = 0;
-	memset(t->index, 0, t->index_size * sizeof *t->index);
 	memset(&t->stats, 0, sizeof t->stats);
+	if (!t->store) {
+		t->nflows = 0;
+		memset(t->index, 0, t->index_size * sizeof *t->index);
+		return;
+	}
+	for (size_t i = 0; i < t->nflows; i++) {
+		struct flow *f = &t->flows[i];
+
+		memset(&f->c, 0, sizeof f->c);
+		f->conns = 0;
+		if (!keep_delta)
+			memset(&f->d, 0, sizeof f->d);
+	}
+}
+
+void flow_table_begin(struct flow_table *t)
+{
+	restart(t, 0);
 }
 
 static void ring_pop(struct flow_table *t);
+static void index_rebuild(struct flow_table *t);
+
+static void conn_gone(const struct conn_rec *r, void *arg)
+{
+	struct flow *flows = arg;
+
+	flows[r->flow[0] & CONN_FLOW_MASK].d.closed_conns++;
+	if (r->flow[1] != CONN_FLOW_NONE)
+		flows[r->flow[1]].d.closed_conns++;
+}
+
+/*
+ * Flows without connections age; past FLOW_LINGER snapshots they go, and
+ * the store's flow numbers are renumbered in the same pass as its sweep.
+ */
+static void track_end(struct flow_table *t)
+{
+	uint32_t *remap = NULL;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->nflows; i++) {
+		struct flow *f = &t->flows[i];
+
+		f->idle = f->conns ? 0 : f->idle + 1;
+		if (f->idle > FLOW_LINGER && !remap)
+			remap = xmalloc(t->nflows * sizeof *remap);
+	}
+	if (remap)
+		for (size_t i = 0; i < t->nflows; i++)
+			remap[i] = t->flows[i].idle > FLOW_LINGER ? CONN_FLOW_NONE :
+				   (uint32_t)kept++;
+	conn_store_sweep(t->store, remap, conn_gone, t->flows);
+	if (remap) {
+		for (size_t i = 0; i < t->nflows; i++)
+			if (remap[i] != CONN_FLOW_NONE)
+				t->flows[remap[i]] = t->flows[i];
+		t->nflows = kept;
+		index_rebuild(t);
+		free(remap);
+	}
+}
 
 void flow_table_end(struct flow_table *t)
 {
 	while (t->ring_len)
 		ring_pop(t);
+	if (t->store)
+		track_end(t);
+	t->snapshots++;
+}
+
+uint64_t flow_table_snapshots(const struct flow_table *t)
+{
+	return t->snapshots;
+}
+
+size_t flow_table_tracked(const struct flow_table *t, size_t *bytes)
+{
+	if (bytes)
+		*bytes = t->store ? conn_store_bytes(t->store) : 0;
+	return t->store ? conn_store_count(t->store) : 0;
 }
 
 static uint64_t key_hash(const struct flow_key *k)
@@ -175,6 +267,11 @@ static int key_equal(const struct flow_key *a, const struct flow_key *b)
 	       a->family == b->family && ct_addr_equal(&a->peer, &b->peer);
 }
 
+int flow_key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	return key_equal(a, b);
+}
+
 static void index_insert(struct flow_table *t, size_t n)
 {
 	size_t mask = t->index_size - 1;
@@ -185,6 +282,13 @@ static void index_insert(struct flow_table *t, size_t n)
 	t->index[i] = (uint32_t)(n + 1);
 }
 
+static void index_rebuild(struct flow_table *t)
+{
+	memset(t->index, 0, t->index_size * sizeof *t->index);
+	for (size_t n = 0; n < t->nflows; n++)
+		index_insert(t, n);
+}
+
 static void grow(struct flow_table *t)
 {
 	t->cap *= 2;
@@ -192,11 +296,11 @@ static void grow(struct flow_table *t)
 	t->index_size *= 2;
 	free(t->index);
 	t->index = xcalloc(t->index_size, sizeof *t->index);
-	for (size_t n = 0; n < t->nflows; n++)
-		index_insert(t, n);
+	index_rebuild(t);
 }
 
-static void account(struct flow_table *t, const struct flow_hit *hit, uint64_t h)
+/* Finds or adds the flow of hit; returns its number. */
+static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h)
 {
 	size_t mask = t->index_size - 1, i;
 	struct flow *f;
@@ -222,17 +326,62 @@ found:
 	f->c.in_bytes = u64_add_sat(f->c.in_bytes, hit->c.in_bytes);
 	f->c.out_packets = u64_add_sat(f->c.out_packets, hit->c.out_packets);
 	f->c.out_bytes = u64_add_sat(f->c.out_bytes, hit->c.out_bytes);
+	return (size_t)(f - t->flows);
+}
+
+/*
+ * What one connection did since the previous snapshot, added to its flows.
+ * The first snapshot only fills the store: it has no interval.
+ */
+static void track(struct flow_table *t, const struct pending *p, const size_t fl[2])
+{
+	struct conn_rec *r;
+	uint64_t dop, dob, drp, drb;
+	int added, first = t->snapshots == 0;
+
+	r = conn_store_get(t->store, p->conn, &added);
+	if (added) {
+		dop = p->op, dob = p->ob, drp = p->rp, drb = p->rb;
+	} else {
+		dop = conn_delta(r->orig_packets, p->op);
+		dob = conn_delta(r->orig_bytes, p->ob);
+		drp = conn_delta(r->reply_packets, p->rp);
+		drb = conn_delta(r->reply_bytes, p->rb);
+	}
+	r->orig_packets = p->op;
+	r->orig_bytes = p->ob;
+	r->reply_packets = p->rp;
+	r->reply_bytes = p->rb;
+	r->flow[0] = (uint32_t)fl[0] | CONN_SEEN;
+	r->flow[1] = p->nhits == 2 ? (uint32_t)fl[1] : CONN_FLOW_NONE;
+	if (first)
+		return;
+	for (unsigned i = 0; i < p->nhits; i++) {
+		struct flow_delta *d = &t->flows[fl[i]].d;
+		int in_orig = p->hit[i].in_orig;
+
+		d->new_conns += (uint64_t)added;
+		d->in_packets = u64_add_sat(d->in_packets, in_orig ? dop : drp);
+		d->in_bytes = u64_add_sat(d->in_bytes, in_orig ? dob : drb);
+		d->out_packets = u64_add_sat(d->out_packets, in_orig ? drp : dop);
+		d->out_bytes = u64_add_sat(d->out_bytes, in_orig ? drb : dob);
+	}
 }
 
 static void ring_pop(struct flow_table *t)
 {
 	const struct pending *p = &t->ring[t->ring_head++ % FLOW_RING];
+	size_t fl[2] = { 0, 0 };
 
 	t->ring_len--;
-	account(t, &p->hit, p->hash);
+	for (unsigned i = 0; i < p->nhits; i++)
+		fl[i] = account(t, &p->hit[i], p->hash[i]);
+	if (t->store)
+		track(t, p, fl);
 }
 
-static void ring_push(struct flow_table *t, const struct flow_hit *hit)
+static void ring_push(struct flow_table *t, const struct ct_entry *e,
+		      const struct flow_hit *hits, unsigned n)
 {
 	size_t mask = t->index_size - 1;
 	struct pending *p;
@@ -240,14 +389,25 @@ static void ring_push(struct flow_table *t, const struct flow_hit *hit)
 	if (t->ring_len == FLOW_RING)
 		ring_pop(t);
 	p = &t->ring[(t->ring_head + t->ring_len++) % FLOW_RING];
-	p->hit = *hit;
-	p->hash = key_hash(&hit->key);
-	__builtin_prefetch(&t->index[p->hash & mask]);
+	p->nhits = n;
+	for (unsigned i = 0; i < n; i++) {
+		p->hit[i] = hits[i];
+		p->hash[i] = key_hash(&hits[i].key);
+		__builtin_prefetch(&t->index[p->hash[i] & mask]);
+	}
+	if (t->store) {
+		p->conn = conn_key(e);
+		p->op = e->orig.packets;
+		p->ob = e->orig.bytes;
+		p->rp = e->reply.packets;
+		p->rb = e->reply.bytes;
+		conn_store_prefetch(t->store, p->conn);
+	}
 	if (t->ring_len > FLOW_RING / 2) {
 		/* Its slot was prefetched a while ago: now fetch its flow. */
 		const struct pending *mid =
 			&t->ring[(t->ring_head + t->ring_len - 1 - FLOW_RING / 2) % FLOW_RING];
-		uint32_t slot = t->index[mid->hash & mask];
+		uint32_t slot = t->index[mid->hash[0] & mask];
 
 		if (slot)
 			__builtin_prefetch(&t->flows[slot - 1]);
@@ -279,8 +439,8 @@ int flow_table_add(struct flow_table *t, const struct ct_entry *e)
 			t->stats.active++;
 		else
 			t->stats.passive++;
-		ring_push(t, &hits[i]);
 	}
+	ring_push(t, e, hits, n);
 	return 0;
 }
 
@@ -291,7 +451,7 @@ static int sink_add(const struct ct_entry *e, void *arg)
 
 static void sink_reset(void *arg)
 {
-	flow_table_begin(arg);
+	restart(arg, 1);
 }
 
 struct ct_sink flow_table_sink(struct flow_table *t)

@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -17,9 +19,11 @@
 #include "ct_source_text.h"
 #include "flow.h"
 #include "host.h"
+#include "monitor.h"
 #include "out.h"
 #include "priv.h"
 #include "resolve.h"
+#include "tui.h"
 #include "util.h"
 #include "view.h"
 
@@ -176,6 +180,190 @@ static void check_counters(const struct flow_stats *fs, const struct source_resu
 			"(net.netfilter.nf_conntrack_acct was 0 where it was taken)\n", prog);
 }
 
+/* SIGINT, SIGTERM and SIGHUP end streams and the monitor cleanly (exit 0). */
+static volatile sig_atomic_t signalled;
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	ssize_t w;
+
+	signalled = sig;
+	w = write(sig_pipe[1], "", 1);
+	(void)w;
+	errno = saved;
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		die(EXIT_RUNTIME, "cannot create a pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a sleep or a poll must notice the signal. */
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void rfc3339(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
+}
+
+static struct monitor *monitor_for(const struct cli_opts *o, const struct host_info *host,
+				   const struct flow_opts *fo, struct ct_nl *nl, int fd,
+				   double interval)
+{
+	struct mon_config mc;
+
+	memset(&mc, 0, sizeof mc);
+	mc.host = host;
+	mc.fo = *fo;
+	mc.interval = interval;
+	mc.fd = fd;
+	if (nl) {
+		mc.source = MON_SRC_NETLINK;
+		mc.nl = nl;
+		mc.live = 1;
+		if (o->families == FLOW_FAM_V4)
+			mc.filter.family = AF_INET;
+		else if (o->families == FLOW_FAM_V6)
+			mc.filter.family = AF_INET6;
+	} else if (o->source == CLI_SRC_PROC) {
+		mc.source = MON_SRC_FILE;
+		mc.live = !o->proc_file;
+	} else {
+		mc.source = MON_SRC_STDIN;
+	}
+	return mon_new(&mc);
+}
+
+/* Sleeps until the monotonic deadline; returns early on a signal. */
+static void sleep_until(double deadline)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)deadline;
+	ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	while (!signalled && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/*
+ * -c other than 1: snapshots every -d seconds, deadlines k * delay after the
+ * first (a snapshot that overruns restarts the schedule), until the count
+ * is reached, a signal arrives or the reader goes away.
+ */
+static void run_stream(struct monitor *m, const struct cli_opts *o, struct view_opts *vo,
+		       struct out_opts *oo, struct resolver *resolver, int live)
+{
+	struct source_result res;
+	struct mon_frame *f, *last = NULL;
+	double deadline = mono_now();
+	char when[48];
+
+	memset(&res, 0, sizeof res);
+	res.live = live;
+	for (uint64_t i = 0; o->count == 0 || i < o->count; i++) {
+		const struct flow **rows;
+		size_t n;
+		int r;
+
+		if (i) {
+			deadline += o->delay;
+			sleep_until(deadline);
+			if (mono_now() > deadline + o->delay)
+				deadline = mono_now();
+		}
+		if (signalled)
+			break;
+		f = mon_snapshot(m);
+		if (!f) {
+			int err = errno;
+
+			if (signalled)
+				break;
+			if (err == ENODATA)
+				die(EXIT_RUNTIME, "the input ended after one snapshot");
+			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(err),
+			    hint(err));
+		}
+		rows = xcalloc(f->nflows + 1, sizeof *rows);
+		n = view_build_array(f->flows, f->nflows, vo, rows);
+		if (resolver) {
+			for (size_t k = 0; k < n; k++)
+				resolver_want(resolver, rows[k]->key.family, &rows[k]->key.peer);
+			resolver_wait(resolver, o->dns_timeout);
+		}
+		rfc3339(&f->when, when, sizeof when);
+		oo->time = when;
+		oo->interval = f->interval;
+		errno = 0;
+		r = o->json ? out_json_write(stdout, rows, n, oo) :
+			      out_table_write(stdout, rows, n, oo);
+		free(rows);
+		if (r < 0 && errno != EPIPE)
+			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (!last)
+			check_counters(&f->stats, &res);
+		mon_frame_free(last);
+		last = f;
+		if (r < 0)
+			return;		/* the reader is gone: a quiet end */
+	}
+	if (last) {
+		res.skipped = last->skipped;
+		res.first_bad = last->first_bad;
+		res.malformed = last->malformed;
+		summary(&last->stats, &res);
+	}
+	mon_frame_free(last);
+}
+
+static void run_monitor(struct monitor *m, const struct cli_opts *o, struct resolver *resolver)
+{
+	struct tui_config tc;
+	char host[256], err[256];
+
+	if (gethostname(host, sizeof host) < 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	memset(&tc, 0, sizeof tc);
+	tc.dirs = o->dirs;
+	tc.aport = &o->aport;
+	tc.pport = &o->pport;
+	tc.sort = o->sort;
+	tc.reverse = o->reverse;
+	tc.numeric = o->numeric;
+	tc.show_proto = o->protos != FLOW_PROTO_TCP;
+	tc.resolver = resolver;
+	tc.source = o->source == CLI_SRC_NETLINK ? "netlink" :
+		    o->proc_file ? o->proc_file : PROC_CONNTRACK;
+	tc.hostname = host;
+	tc.signalled = &signalled;
+	tc.sig_fd = sig_pipe[0];
+	if (mon_start(m) < 0)
+		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
+	if (tui_run(m, &tc, err, sizeof err) < 0) {
+		int e = errno;
+
+		mon_free(m);
+		die(EXIT_RUNTIME, "%s%s", err, hint(e));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -190,7 +378,7 @@ int main(int argc, char **argv)
 	struct ct_nl *nl = NULL;
 	size_t n;
 	char err[256];
-	int r, fd = -1;
+	int r, fd = -1, interactive;
 
 	/* A closed pipe shows up as EPIPE from the writers, handled below. */
 	signal(SIGPIPE, SIG_IGN);
@@ -206,6 +394,12 @@ int main(int argc, char **argv)
 		printf("%s %s\n", prog, LSCT_VERSION);
 		return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
 	}
+
+	/* The screen is for a terminal; scripts and pipes get snapshots. */
+	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
+		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	if (interactive)
+		setlocale(LC_ALL, "");
 
 	host_init(&host);
 	if (o.local) {
@@ -233,6 +427,41 @@ int main(int argc, char **argv)
 		fd = open_proc(&o);
 	if (priv_drop(nl ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
+
+	if (interactive || o.count != 1) {
+		struct monitor *m;
+
+		flow_table_free(t);
+		m = monitor_for(&o, &host, &fo, nl, o.source == CLI_SRC_STDIN ? STDIN_FILENO : fd,
+				o.delay);
+		catch_signals();
+		if (!o.numeric && (interactive || !o.json || o.names))
+			resolver = resolver_new(16);
+		if (interactive) {
+			run_monitor(m, &o, resolver);
+		} else {
+			memset(&vo, 0, sizeof vo);
+			vo.dirs = o.dirs;
+			vo.aport = &o.aport;
+			vo.pport = &o.pport;
+			vo.sort = o.sort;
+			vo.reverse = o.reverse;
+			memset(&oo, 0, sizeof oo);
+			oo.show_proto = o.protos != FLOW_PROTO_TCP;
+			oo.stream = 1;
+			if (resolver) {
+				oo.name_of = name_of;
+				oo.name_arg = resolver;
+			}
+			run_stream(m, &o, &vo, &oo, resolver,
+				   nl || (o.source == CLI_SRC_PROC && !o.proc_file));
+		}
+		mon_free(m);
+		resolver_free(resolver);
+		host_fini(&host);
+		cli_fini(&o);
+		return 0;
+	}
 
 	switch (o.source) {
 	case CLI_SRC_NETLINK:

@@ -63,12 +63,40 @@ static void put_string(struct buf *b, const char *s)
 	put(b, "\"");
 }
 
+static void put_delta(struct buf *b, const struct flow_delta *d)
+{
+	put(b, ",\"delta\":{\"inbound_packets\":");
+	put_u64(b, d->in_packets);
+	put(b, ",\"inbound_bytes\":");
+	put_u64(b, d->in_bytes);
+	put(b, ",\"outbound_packets\":");
+	put_u64(b, d->out_packets);
+	put(b, ",\"outbound_bytes\":");
+	put_u64(b, d->out_bytes);
+	put(b, ",\"new_connections\":");
+	put_u64(b, d->new_conns);
+	put(b, ",\"closed_connections\":");
+	put_u64(b, d->closed_conns);
+	put(b, "}");
+}
+
 int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o)
 {
 	/* A name is at most 253 bytes; escaped, six times that, plus the rest. */
 	char line[2048];
 
+	if (o->stream) {
+		struct buf b = { line, line + sizeof line };
+
+		put(&b, "{\"time\":");
+		put_string(&b, o->time ? o->time : "");
+		fwrite(line, 1, (size_t)(b.p - line), fp);
+		if (o->interval > 0)
+			fprintf(fp, ",\"interval\":%.3f,\"flows\":", o->interval);
+		else
+			fputs(",\"interval\":null,\"flows\":", fp);
+	}
 	fputc('[', fp);
 	for (size_t i = 0; i < n && !ferror(fp); i++) {
 		const struct flow *f = rows[i];
@@ -108,10 +136,16 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		put(&b, fmt_proto(f->key.proto, pb, sizeof pb));
 		put(&b, "\",\"connections\":");
 		put_u64(&b, f->conns);
+		if (o->stream) {
+			if (o->interval > 0)
+				put_delta(&b, &f->d);
+			else
+				put(&b, ",\"delta\":null");
+		}
 		put(&b, "}");
 		fwrite(line, 1, (size_t)(b.p - line), fp);
 	}
-	fputs("]\n", fp);
+	fputs(o->stream ? "]}\n" : "]\n", fp);
 	if (fflush(fp) == EOF || ferror(fp)) {
 		if (!errno)
 			errno = EIO;

@@ -2,6 +2,7 @@
 #include "out.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -28,6 +29,28 @@ static uint64_t num_value(const struct flow *f, int col)
 	}
 }
 
+/* Per-interval columns of a stream, after the original ones. */
+enum { RATE_IN, RATE_OUT, RATE_INPKT, RATE_OUTPKT, RATE_NEW, RATE_CLOSED, NUM_RATES };
+
+static const char *const rate_heads[NUM_RATES] = {
+	"In/s", "Out/s", "InPkt/s", "OutPkt/s", "New", "Closed",
+};
+
+/* Rates with one decimal; the counts of connections as they are. */
+static void rate_cell(char *buf, size_t len, const struct flow *f, int col, double secs)
+{
+	const struct flow_delta *d = &f->d;
+	uint64_t v[NUM_RATES] = {
+		d->in_bytes, d->out_bytes, d->in_packets, d->out_packets,
+		d->new_conns, d->closed_conns,
+	};
+
+	if (col >= RATE_NEW)
+		fmt_u64(buf, len, v[col]);
+	else
+		snprintf(buf, len, "%.1f", (double)v[col] / secs);
+}
+
 static const char *peer_name(const struct out_opts *o, const struct flow *f)
 {
 	return o->name_of ? o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
@@ -50,11 +73,20 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	static const char head_local[] = "Local Address:Port";
 	static const char head_peer[] = "Peer Address:Port";
 	size_t wlocal = sizeof head_local - 1, wpeer = sizeof head_peer - 1;
-	size_t wnum[NUM_COLS];
-	char buf[FMT_ENDPOINT_MAX], pb[16];
+	size_t wnum[NUM_COLS], wrate[NUM_RATES];
+	char buf[FMT_ENDPOINT_MAX], pb[16], cell[32];
+	int rates = o->stream && o->interval > 0;
 
+	if (o->stream) {
+		if (rates)
+			fprintf(fp, "# time %s interval %.3f\n", o->time, o->interval);
+		else
+			fprintf(fp, "# time %s interval -\n", o->time);
+	}
 	for (int c = 0; c < NUM_COLS; c++)
 		wnum[c] = strlen(num_heads[c]);
+	for (int c = 0; c < NUM_RATES; c++)
+		wrate[c] = strlen(rate_heads[c]);
 	for (size_t i = 0; i < n; i++) {
 		size_t l;
 
@@ -67,13 +99,22 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		for (int c = 0; c < NUM_COLS; c++)
 			if ((l = digits(num_value(rows[i], c))) > wnum[c])
 				wnum[c] = l;
+		for (int c = 0; rates && c < NUM_RATES; c++) {
+			rate_cell(cell, sizeof cell, rows[i], c, o->interval);
+			if ((l = strlen(cell)) > wrate[c])
+				wrate[c] = l;
+		}
 	}
 
 	/* The original's first columns, in its order; new ones only appended. */
 	fprintf(fp, "%-*s   %-4s   %-*s", (int)wlocal, head_local, "<-->", (int)wpeer, head_peer);
 	for (int c = 0; c < NUM_COLS; c++)
 		fprintf(fp, "  %*s", (int)wnum[c], num_heads[c]);
-	fputs(o->show_proto ? "  Proto\n" : "\n", fp);
+	if (o->show_proto)
+		fputs("  Proto", fp);
+	for (int c = 0; rates && c < NUM_RATES; c++)
+		fprintf(fp, "  %*s", (int)wrate[c], rate_heads[c]);
+	fputc('\n', fp);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct flow *f = rows[i];
@@ -90,7 +131,12 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 			fprintf(fp, "  %*s", (int)wnum[c], num);
 		}
 		if (o->show_proto)
-			fprintf(fp, "  %s", fmt_proto(f->key.proto, pb, sizeof pb));
+			fprintf(fp, rates ? "  %-5s" : "  %s",
+				fmt_proto(f->key.proto, pb, sizeof pb));
+		for (int c = 0; rates && c < NUM_RATES; c++) {
+			rate_cell(cell, sizeof cell, f, c, o->interval);
+			fprintf(fp, "  %*s", (int)wrate[c], cell);
+		}
 		if (fputc('\n', fp) == EOF)
 			break;
 	}

@@ -1,7 +1,10 @@
 /* view.c - filter and sort flows for output. */
 #include "view.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,6 +13,7 @@
 static const char *const sort_names[VIEW_SORT_MAX] = {
 	"bytes", "packets", "inbytes", "outbytes", "inpkts", "outpkts",
 	"conns", "peer", "port",
+	"rate", "inrate", "outrate", "pps", "inpps", "outpps", "new", "closed",
 };
 
 const char *view_sort_name(enum view_sort s)
@@ -31,6 +35,9 @@ int view_sort_parse(const char *s)
 		{ "addr", VIEW_SORT_PEER },
 		{ "address", VIEW_SORT_PEER },
 		{ "host", VIEW_SORT_PEER },
+		{ "bps", VIEW_SORT_RATE },
+		{ "inbps", VIEW_SORT_INRATE },
+		{ "outbps", VIEW_SORT_OUTRATE },
 	};
 
 	for (int i = 0; i < VIEW_SORT_MAX; i++)
@@ -42,6 +49,92 @@ int view_sort_parse(const char *s)
 	return -1;
 }
 
+int host_filter_parse(struct host_filter *f, const char *text, char *err, size_t errlen)
+{
+	struct host_filter nf;
+	const char *slash;
+	size_t len = strlen(text);
+	int fam;
+
+	memset(&nf, 0, sizeof nf);
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	while (len && isspace((unsigned char)*text))
+		text++, len--;
+	if (len == 0) {
+		*f = nf;
+		return 0;
+	}
+	if (len >= sizeof nf.text) {
+		snprintf(err, errlen, "host filter is too long (at most %zu characters)",
+			 sizeof nf.text - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!isprint((unsigned char)text[i]) || isspace((unsigned char)text[i])) {
+			snprintf(err, errlen, "host filter: one word, printable characters only");
+			return -1;
+		}
+	memcpy(nf.text, text, len);
+	slash = memchr(text, '/', len);
+	fam = ct_addr_parse(text, slash ? (size_t)(slash - text) : len, &nf.addr);
+	if (fam < 0) {
+		if (slash) {
+			snprintf(err, errlen, "host filter: '%.*s' is not an address",
+				 (int)(slash - text), text);
+			return -1;
+		}
+		nf.kind = HOST_FILTER_TEXT;
+		*f = nf;
+		return 0;
+	}
+	nf.family = (uint8_t)fam;
+	nf.plen = fam == AF_INET ? 32 : 128;
+	if (slash) {
+		uint64_t v;
+
+		if (parse_u64(slash + 1, len - (size_t)(slash + 1 - text), nf.plen, &v) < 0) {
+			snprintf(err, errlen, "host filter: prefix length must be 0-%u",
+				 (unsigned)nf.plen);
+			return -1;
+		}
+		nf.plen = (uint8_t)v;
+	}
+	for (unsigned bit = nf.plen; bit < 128; bit++)
+		nf.addr.b[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	nf.kind = HOST_FILTER_PREFIX;
+	*f = nf;
+	return 0;
+}
+
+int host_filter_match(const struct host_filter *f, int family, const struct ct_addr *a,
+		      const char *name)
+{
+	char buf[64];
+	unsigned full;
+
+	switch (f->kind) {
+	case HOST_FILTER_NONE:
+		return 1;
+	case HOST_FILTER_PREFIX:
+		if (family != f->family)
+			return 0;
+		full = f->plen / 8;
+		if (memcmp(a->b, f->addr.b, full) != 0)
+			return 0;
+		if (f->plen % 8) {
+			uint8_t m = (uint8_t)(0xff00u >> (f->plen % 8));
+
+			return (a->b[full] & m) == f->addr.b[full];
+		}
+		return 1;
+	case HOST_FILTER_TEXT:
+		ct_addr_str(family, a, buf, sizeof buf);
+		return strcasestr(buf, f->text) || (name && strcasestr(name, f->text));
+	}
+	return 0;
+}
+
 int view_match(const struct view_opts *o, const struct flow *f)
 {
 	const struct port_filter *pf;
@@ -49,7 +142,15 @@ int view_match(const struct view_opts *o, const struct flow *f)
 	if (!(o->dirs & (1u << f->key.dir)))
 		return 0;
 	pf = f->key.dir == FLOW_ACTIVE ? o->aport : o->pport;
-	return !pf || port_filter_match(pf, f->key.port);
+	if (pf && !port_filter_match(pf, f->key.port))
+		return 0;
+	if (o->host && o->host->kind != HOST_FILTER_NONE) {
+		const char *name = o->name_of ?
+			o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
+
+		return host_filter_match(o->host, f->key.family, &f->key.peer, name);
+	}
+	return 1;
 }
 
 static uint64_t metric(const struct flow *f, enum view_sort s)
@@ -71,6 +172,22 @@ static uint64_t metric(const struct flow *f, enum view_sort s)
 		return f->c.out_packets;
 	case VIEW_SORT_CONNS:
 		return f->conns;
+	case VIEW_SORT_RATE:
+		return u64_add_sat(f->d.in_bytes, f->d.out_bytes);
+	case VIEW_SORT_INRATE:
+		return f->d.in_bytes;
+	case VIEW_SORT_OUTRATE:
+		return f->d.out_bytes;
+	case VIEW_SORT_PPS:
+		return u64_add_sat(f->d.in_packets, f->d.out_packets);
+	case VIEW_SORT_INPPS:
+		return f->d.in_packets;
+	case VIEW_SORT_OUTPPS:
+		return f->d.out_packets;
+	case VIEW_SORT_NEW:
+		return f->d.new_conns;
+	case VIEW_SORT_CLOSED:
+		return f->d.closed_conns;
 	default:
 		return 0;
 	}
@@ -152,15 +269,15 @@ int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int r
 	return cmp_recs(&ra, &rb, &ctx);
 }
 
-size_t view_build(const struct flow_table *t, const struct view_opts *o,
-		  const struct flow **rows)
+size_t view_build_array(const struct flow *flows, size_t total, const struct view_opts *o,
+			const struct flow **rows)
 {
-	size_t n = 0, total = flow_table_count(t);
+	size_t n = 0;
 	struct sort_ctx ctx = { o->sort, o->reverse };
 	struct sort_rec *recs = xmalloc((total ? total : 1) * sizeof *recs);
 
 	for (size_t i = 0; i < total; i++) {
-		const struct flow *f = flow_table_at(t, i);
+		const struct flow *f = &flows[i];
 
 		if (!view_match(o, f))
 			continue;
@@ -171,4 +288,12 @@ size_t view_build(const struct flow_table *t, const struct view_opts *o,
 		rows[i] = recs[i].f;
 	free(recs);
 	return n;
+}
+
+size_t view_build(const struct flow_table *t, const struct view_opts *o,
+		  const struct flow **rows)
+{
+	size_t total = flow_table_count(t);
+
+	return view_build_array(total ? flow_table_at(t, 0) : NULL, total, o, rows);
 }

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every suite: unit (cmocka), command line (no root), integration and faults (root).
+# Every suite: unit (cmocka), command line (no root); integration, faults and
+# the monitor's (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -12,8 +13,9 @@ run sh tests/run-unit.sh "$@"
 run bash tests/cli/run.sh
 run bash tests/integration/run.sh
 run bash tests/integration/faults.sh
+run bash tests/integration/stream.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults; do
+for suite in unit cli integration faults stream; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

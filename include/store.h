@@ -1,0 +1,72 @@
+/*
+ * store.h - every tracked connection's counters from the previous snapshot.
+ *
+ * The monitor's per-interval deltas need, for each connection, what its
+ * counters were last time.  A connection is named by a 64-bit hash of its
+ * original tuple, zone, and the kernel's conntrack id when the source has
+ * one (conn_key()); two live connections sharing a key would need a 64-bit
+ * collision (about 3e-8 for a million entries).  Records live in one
+ * open-addressing array (linear probing, no allocation per record), 48 bytes
+ * each, kept at most 80% full.
+ *
+ * A snapshot marks each record it finds (CONN_SEEN); conn_store_sweep()
+ * then reports and removes the unmarked ones (closed connections) and
+ * clears the marks.  Record pointers are valid until the next
+ * conn_store_get() that adds a record, or the next sweep.
+ */
+#ifndef LSCT_STORE_H
+#define LSCT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ct.h"
+
+#define CONN_SEEN	0x80000000u	/* in flow[0]: found by this snapshot */
+#define CONN_FLOW_MASK	0x7fffffffu
+#define CONN_FLOW_NONE	0x7fffffffu	/* flow[1] of a connection in one flow */
+
+struct conn_rec {
+	uint64_t key;			/* 0: free slot */
+	uint64_t orig_packets, orig_bytes;
+	uint64_t reply_packets, reply_bytes;
+	uint32_t flow[2];		/* flow numbers; flow[0] also holds CONN_SEEN */
+};
+
+struct conn_store;
+
+/* Never 0. */
+uint64_t conn_key(const struct ct_entry *e);
+
+/* A delta that never goes negative: a counter that went down was reset. */
+static inline uint64_t conn_delta(uint64_t prev, uint64_t cur)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
+/* expect: connections to size for (0: a small default); grows as needed. */
+struct conn_store *conn_store_new(size_t expect);
+void conn_store_free(struct conn_store *s);
+
+/*
+ * The record of key; a new one (zeroed but for key) when there is none,
+ * with *added set.  Adding may move every record.
+ */
+struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added);
+/* Starts fetching the slot key would live in. */
+void conn_store_prefetch(const struct conn_store *s, uint64_t key);
+/* The record of key, or NULL. */
+const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key);
+
+/*
+ * Calls gone() for every record without CONN_SEEN and removes it; clears
+ * CONN_SEEN on the others and, when remap is not NULL, renumbers their flows
+ * through it (remap[old] = new).  gone() sees flow numbers before remapping.
+ */
+void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
+		      void (*gone)(const struct conn_rec *r, void *arg), void *arg);
+
+size_t conn_store_count(const struct conn_store *s);
+/* Bytes of the record array. */
+size_t conn_store_bytes(const struct conn_store *s);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * tui.h - the full-screen monitor (ncurses).  Only src/tui*.c include curses.
+ *
+ * tui_run() takes over the terminal, shows the frames of a started monitor
+ * until the user quits or a signal arrives, and always restores the
+ * terminal before it returns.  It never prints to stdout/stderr itself:
+ * errors come back as a one-line message in err.
+ */
+#ifndef LSCT_TUI_H
+#define LSCT_TUI_H
+
+#include <signal.h>
+#include <stddef.h>
+#include "monitor.h"
+#include "ports.h"
+#include "resolve.h"
+#include "view.h"
+
+struct tui_config {
+	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE panes shown */
+	const struct port_filter *aport; /* initial filters (copied) */
+	const struct port_filter *pport;
+	enum view_sort sort;		/* initial sort of both panes */
+	int reverse;
+	int numeric;			/* start with numeric addresses */
+	int show_proto;			/* UDP is shown too: mark it */
+	struct resolver *resolver;	/* names, or NULL when there are none */
+	const char *source;		/* "netlink", "/proc/net/nf_conntrack", ... */
+	const char *hostname;
+	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
+	volatile sig_atomic_t *signalled;
+	int sig_fd;
+};
+
+/*
+ * Returns 0 when the user quit or a signal ended it, -1 with a one-line
+ * reason in err (the first snapshot failed: errno set; no terminal; ...).
+ */
+int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen);
+
+#endif

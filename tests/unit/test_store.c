@@ -1,0 +1,315 @@
+/*
+ * The per-connection store and a tracking flow table's deltas: new,
+ * vanished, reset and reused connections, counter wrap, lingering flows.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+#include "flow.h"
+#include "host.h"
+#include "store.h"
+#include "util.h"
+#include "view.h"
+
+struct fixture {
+	struct host_info host;
+	struct flow_opts opts;
+	struct flow_table *t;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	struct ct_addr a;
+
+	host_init(&fx.host);
+	a = tu_addr("10.0.0.1");
+	host_add_addr(&fx.host, AF_INET, &a);
+	host_add_listener(&fx.host, IPPROTO_TCP, 0, NULL, 80);
+	host_finish(&fx.host);
+	memset(&fx.opts, 0, sizeof fx.opts);
+	fx.opts.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+	fx.opts.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	fx.t = flow_table_new(&fx.host, &fx.opts);
+	flow_table_track(fx.t, 0);
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	flow_table_free(fx->t);
+	host_fini(&fx->host);
+	return 0;
+}
+
+/* One snapshot of the n entries. */
+static void snap(struct flow_table *t, const struct ct_entry *e, size_t n)
+{
+	flow_table_begin(t);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(flow_table_add(t, &e[i]), 0);
+	flow_table_end(t);
+}
+
+static const struct flow *find(struct flow_table *t, enum flow_dir dir, const char *peer,
+			       unsigned port)
+{
+	struct ct_addr a = tu_addr(peer);
+
+	for (size_t i = 0; i < flow_table_count(t); i++) {
+		const struct flow *f = flow_table_at(t, i);
+
+		if (f->key.dir == dir && f->key.port == port && ct_addr_equal(&f->key.peer, &a))
+			return f;
+	}
+	return NULL;
+}
+
+/* Active: 10.0.0.1 opened to 10.9.9.9:3306; out = original direction. */
+static struct ct_entry active(unsigned sport, uint64_t op, uint64_t ob, uint64_t rp,
+			      uint64_t rb)
+{
+	return tu_plain(IPPROTO_TCP, "10.0.0.1", sport, "10.9.9.9", 3306, op, ob, rp, rb);
+}
+
+static void assert_delta(const struct flow *f, uint64_t inp, uint64_t inb, uint64_t outp,
+			 uint64_t outb, uint64_t newc, uint64_t closed)
+{
+	assert_non_null(f);
+	assert_int_equal(f->d.in_packets, inp);
+	assert_int_equal(f->d.in_bytes, inb);
+	assert_int_equal(f->d.out_packets, outp);
+	assert_int_equal(f->d.out_bytes, outb);
+	assert_int_equal(f->d.new_conns, newc);
+	assert_int_equal(f->d.closed_conns, closed);
+}
+
+static void test_first_snapshot_has_no_delta(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = active(40000, 10, 1000, 8, 8000);
+
+	snap(fx->t, &e, 1);
+	assert_int_equal(flow_table_snapshots(fx->t), 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, 0, 0, 0, 0);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 1);
+}
+
+static void test_growth_and_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e[2] = { active(40000, 10, 1000, 8, 8000), active(40001, 1, 60, 1, 60) };
+
+	snap(fx->t, e, 1);
+	e[0] = active(40000, 15, 1500, 20, 20000);
+	snap(fx->t, e, 2);
+	/* in = reply direction for an active flow; the new one counts whole. */
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306),
+		     12 + 1, 12000 + 60, 5 + 1, 500 + 60, 1, 0);
+	assert_int_equal(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306)->conns, 2);
+	/* Nothing moved: all zero, not the previous delta again. */
+	snap(fx->t, e, 2);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, 0, 0, 0, 0);
+}
+
+static void test_vanished_and_linger(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e[2] = { active(40000, 1, 100, 1, 100),
+				 tu_plain(IPPROTO_TCP, "10.7.7.7", 5555, "10.0.0.1", 80,
+					  3, 300, 3, 300) };
+	const struct flow *f;
+
+	snap(fx->t, e, 2);
+	snap(fx->t, e, 1);	/* the passive connection is gone */
+	f = find(fx->t, FLOW_PASSIVE, "10.7.7.7", 80);
+	assert_delta(f, 0, 0, 0, 0, 0, 1);
+	assert_int_equal(f->conns, 0);
+	assert_int_equal(f->idle, 1);
+	for (unsigned i = 2; i <= FLOW_LINGER; i++) {
+		snap(fx->t, e, 1);
+		f = find(fx->t, FLOW_PASSIVE, "10.7.7.7", 80);
+		assert_non_null(f);
+		assert_int_equal(f->idle, i);
+		assert_int_equal(f->d.closed_conns, 0);
+	}
+	snap(fx->t, e, 1);
+	assert_null(find(fx->t, FLOW_PASSIVE, "10.7.7.7", 80));
+	/* The remaining flow and its store record survived the renumbering. */
+	assert_int_equal(flow_table_count(fx->t), 1);
+	e[0] = active(40000, 2, 150, 4, 400);
+	snap(fx->t, e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 300, 1, 50, 0, 0);
+	/* A closed connection of a renumbered flow lands on the right flow. */
+	snap(fx->t, e, 0);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, 0, 0, 0, 1);
+}
+
+static void test_counter_reset_is_not_negative(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = active(40000, 100, 100000, 90, 90000);
+
+	snap(fx->t, &e, 1);
+	/* conntrack -Z: counters restart from zero, then grow a little. */
+	e = active(40000, 2, 120, 3, 180);
+	snap(fx->t, &e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 180, 2, 120, 0, 0);
+	assert_int_equal(conn_delta(10, 4), 4);
+	assert_int_equal(conn_delta(4, 10), 6);
+}
+
+static void test_counter_wrap(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = active(40000, UINT64_MAX - 1, UINT64_MAX - 10, 0, 0);
+
+	snap(fx->t, &e, 1);
+	/* Past 2^64 the counter starts again; never a huge or negative delta. */
+	e = active(40000, 5, 20, 0, 0);
+	snap(fx->t, &e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, 5, 20, 0, 0);
+	/* Saturating sums: two near-max deltas do not wrap either. */
+	assert_int_equal(u64_add_sat(UINT64_MAX - 1, 5), UINT64_MAX);
+}
+
+static void test_reused_tuple_with_id(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = active(40000, 50, 5000, 50, 5000);
+
+	e.id = 7;
+	e.flags |= CT_F_ID;
+	snap(fx->t, &e, 1);
+	/* Same tuple, new conntrack id: the old one closed, a new one opened. */
+	e = active(40000, 60, 6000, 70, 7000);
+	e.id = 8;
+	e.flags |= CT_F_ID;
+	snap(fx->t, &e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 70, 7000, 60, 6000, 1, 1);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 1);
+}
+
+static void test_local_connection_feeds_both_flows(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.0.1", 80, 1, 10, 1, 20);
+
+	snap(fx->t, &e, 1);
+	e = tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.0.1", 80, 2, 110, 4, 420);
+	snap(fx->t, &e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.0.0.1", 80), 3, 400, 1, 100, 0, 0);
+	assert_delta(find(fx->t, FLOW_PASSIVE, "10.0.0.1", 80), 1, 100, 3, 400, 0, 0);
+	snap(fx->t, &e, 0);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.0.0.1", 80), 0, 0, 0, 0, 0, 1);
+	assert_delta(find(fx->t, FLOW_PASSIVE, "10.0.0.1", 80), 0, 0, 0, 0, 0, 1);
+}
+
+/* A dump restarted by the source keeps what the aborted pass counted. */
+static void test_restarted_dump(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = active(40000, 1, 100, 1, 100);
+	struct ct_sink sink = flow_table_sink(fx->t);
+
+	snap(fx->t, &e, 1);
+	e = active(40000, 2, 200, 3, 300);
+	flow_table_begin(fx->t);
+	sink.add(&e, sink.arg);
+	sink.reset(sink.arg);
+	sink.add(&e, sink.arg);
+	flow_table_end(fx->t);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 2, 200, 1, 100, 0, 0);
+	assert_int_equal(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306)->conns, 1);
+}
+
+/* Many connections: growth, sweeps with holes in probe runs, no loss. */
+static void test_store_many(void **state)
+{
+	struct conn_store *s = conn_store_new(0);
+	size_t n = 50000;
+	int added;
+
+	(void)state;
+	for (size_t i = 1; i <= n; i++) {
+		struct conn_rec *r = conn_store_get(s, i * 0x9e3779b97f4a7c15ull | 1, &added);
+
+		assert_true(added);
+		r->orig_packets = i;
+		r->flow[0] = (uint32_t)(i % 7);
+		r->flow[1] = CONN_FLOW_NONE;
+	}
+	assert_int_equal(conn_store_count(s), n);
+	/* Grown by halves from 4/5 full: never under half full. */
+	assert_true(conn_store_bytes(s) <= 2 * n * sizeof(struct conn_rec));
+	/* Mark every third as seen; sweep the rest. */
+	for (size_t i = 3; i <= n; i += 3) {
+		struct conn_rec *r = conn_store_get(s, i * 0x9e3779b97f4a7c15ull | 1, &added);
+
+		assert_false(added);
+		assert_int_equal(r->orig_packets, i);
+		r->flow[0] |= CONN_SEEN;
+	}
+	conn_store_sweep(s, NULL, NULL, NULL);
+	assert_int_equal(conn_store_count(s), n / 3);
+	for (size_t i = 1; i <= n; i++) {
+		const struct conn_rec *r = conn_store_find(s, i * 0x9e3779b97f4a7c15ull | 1);
+
+		if (i % 3) {
+			assert_null(r);
+		} else {
+			assert_non_null(r);
+			assert_int_equal(r->orig_packets, i);
+			assert_int_equal(r->flow[0], i % 7);
+		}
+	}
+	conn_store_free(s);
+}
+
+static void test_sort_by_rate(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e[2] = { active(40000, 1, 100, 1, 100),
+				 tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "10.8.8.8", 443,
+					  1, 100000, 1, 100000) };
+	const struct flow *rows[4];
+	struct view_opts vo;
+
+	snap(fx->t, e, 2);
+	e[0] = active(40000, 2, 5100, 2, 5100);
+	snap(fx->t, e, 2);
+	memset(&vo, 0, sizeof vo);
+	vo.dirs = VIEW_ACTIVE;
+	vo.sort = VIEW_SORT_RATE;
+	assert_int_equal(view_build(fx->t, &vo, rows), 2);
+	assert_int_equal(rows[0]->key.port, 3306);	/* moved 10000 bytes */
+	vo.sort = VIEW_SORT_BYTES;
+	assert_int_equal(view_build(fx->t, &vo, rows), 2);
+	assert_int_equal(rows[0]->key.port, 443);	/* more in total */
+	assert_int_equal(view_sort_parse("rate"), VIEW_SORT_RATE);
+	assert_int_equal(view_sort_parse("closed"), VIEW_SORT_CLOSED);
+	assert_string_equal(view_sort_name(VIEW_SORT_OUTPPS), "outpps");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_first_snapshot_has_no_delta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_growth_and_new, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vanished_and_linger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter_reset_is_not_negative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reused_tuple_with_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_connection_feeds_both_flows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_restarted_dump, setup, teardown),
+		cmocka_unit_test(test_store_many),
+		cmocka_unit_test_setup_teardown(test_sort_by_rate, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
