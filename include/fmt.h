@@ -43,4 +43,11 @@ void fmt_escape(const char *s, char *out, size_t len);
 /* Decimal, right-aligned in width, no allocation. */
 int fmt_u64(char *buf, size_t len, uint64_t v);
 
+/*
+ * A byte or packet count (or rate) in at most 4 characters: "0", "980",
+ * "1.2K", "34K", "5.6M", "1.1G" (units of 1024).  Below 10 a fraction
+ * keeps one decimal ("0.5"), so a slow but non-zero rate does not read 0.
+ */
+void fmt_human(char *buf, size_t len, double v);
+
 #endif

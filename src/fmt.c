@@ -107,3 +107,33 @@ int fmt_u64(char *buf, size_t len, uint64_t v)
 {
 	return snprintf(buf, len, "%" PRIu64, v);
 }
+
+void fmt_human(char *buf, size_t len, double v)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	/* NaN and negatives: a rate never goes below zero (deltas saturate). */
+	if (!(v > 0)) {
+		snprintf(buf, len, "0");
+		return;
+	}
+	if (v < 9.95 && v != (double)(uint64_t)v) {
+		snprintf(buf, len, "%.1f", v);
+		return;
+	}
+	/* 999.6 would print as "1000": switch units before rounding does. */
+	while (v >= 999.5 && units[u + 1]) {
+		v /= 1024;
+		u++;
+	}
+	/* Past the last unit (only infinities get there): keep to 4 characters. */
+	if (v >= 999.5)
+		v = 999;
+	if (u < 0)
+		snprintf(buf, len, "%.0f", v);
+	else if (v < 9.95)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+}

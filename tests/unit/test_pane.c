@@ -1,0 +1,373 @@
+/* The monitor's panes: a selection that follows its flow, scrolling, moves. */
+#include "testutil.h"
+
+#include "flow.h"
+#include "pane.h"
+
+#define NFLOWS 20
+
+static struct flow flows[NFLOWS];
+
+/* Flow i: active, TCP, to 10.0.0.<i+1>:443; distinct keys. */
+static int setup(void **state)
+{
+	char addr[32];
+
+	memset(flows, 0, sizeof flows);
+	for (int i = 0; i < NFLOWS; i++) {
+		snprintf(addr, sizeof addr, "10.0.0.%d", i + 1);
+		flows[i].key.peer = tu_addr(addr);
+		flows[i].key.port = 443;
+		flows[i].key.family = AF_INET;
+		flows[i].key.proto = IPPROTO_TCP;
+		flows[i].key.dir = FLOW_ACTIVE;
+	}
+	*state = NULL;
+	return 0;
+}
+
+/* rows[k] = &flows[order[k]] */
+static void arrange(const struct flow **rows, const int *order, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		rows[k] = &flows[order[k]];
+}
+
+static void identity(const struct flow **rows, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		rows[k] = &flows[k];
+}
+
+static void assert_selected(const struct pane *p, const struct flow *f)
+{
+	assert_true(p->has_sel);
+	assert_true(flow_key_equal(&p->sel, &f->key));
+}
+
+/* The cursor row is one of the height rows shown from top. */
+static void assert_visible(const struct pane *p, size_t height)
+{
+	assert_true(p->cursor >= p->top);
+	assert_true(p->cursor < p->top + height);
+}
+
+static void test_init(void **state)
+{
+	struct pane p;
+
+	(void)state;
+	memset(&p, 0x5a, sizeof p);
+	pane_init(&p);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+	assert_false(p.has_sel);
+}
+
+static void test_first_sync_selects_first_row(void **state)
+{
+	const struct flow *rows[4];
+	struct pane p;
+
+	(void)state;
+	identity(rows, 4);
+	pane_init(&p);
+	pane_sync(&p, rows, 4, 10);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+	assert_selected(&p, &flows[0]);
+}
+
+static void test_selection_follows_resort(void **state)
+{
+	static const int before[] = { 0, 1, 2, 3 }, after[] = { 3, 2, 1, 0 };
+	static const int again[] = { 2, 0, 3, 1 };
+	const struct flow *rows[4];
+	struct pane p;
+
+	(void)state;
+	arrange(rows, before, 4);
+	pane_init(&p);
+	pane_sync(&p, rows, 4, 10);
+	pane_move(&p, 2, rows, 4, 10);
+	assert_int_equal(p.cursor, 2);
+	assert_selected(&p, &flows[2]);
+
+	arrange(rows, after, 4);
+	pane_sync(&p, rows, 4, 10);
+	assert_int_equal(p.cursor, 1);
+	assert_selected(&p, &flows[2]);
+
+	arrange(rows, again, 4);
+	pane_sync(&p, rows, 4, 10);
+	assert_int_equal(p.cursor, 0);
+	assert_selected(&p, &flows[2]);
+}
+
+/* A flow reappearing with a different protocol or direction is another flow. */
+static void test_key_includes_proto_and_dir(void **state)
+{
+	struct flow udp = flows[5], passive = flows[5];
+	const struct flow *rows[3];
+	struct pane p;
+
+	(void)state;
+	udp.key.proto = IPPROTO_UDP;
+	passive.key.dir = FLOW_PASSIVE;
+	rows[0] = &flows[5];
+	rows[1] = &udp;
+	rows[2] = &passive;
+	pane_init(&p);
+	pane_sync(&p, rows, 3, 10);
+	pane_move(&p, 1, rows, 3, 10);
+	assert_selected(&p, &udp);
+
+	rows[0] = &passive;
+	rows[1] = &flows[5];
+	rows[2] = &udp;
+	pane_sync(&p, rows, 3, 10);
+	assert_int_equal(p.cursor, 2);
+	assert_selected(&p, &udp);
+}
+
+static void test_vanished_keeps_row_number(void **state)
+{
+	static const int before[] = { 0, 1, 2, 3 }, after[] = { 0, 2, 3 };
+	const struct flow *rows[4];
+	struct pane p;
+
+	(void)state;
+	arrange(rows, before, 4);
+	pane_init(&p);
+	pane_sync(&p, rows, 4, 10);
+	pane_move(&p, 1, rows, 4, 10);
+	assert_selected(&p, &flows[1]);
+
+	/* flows[1] is gone: the cursor stays on row 1, now flows[2]. */
+	arrange(rows, after, 3);
+	pane_sync(&p, rows, 3, 10);
+	assert_int_equal(p.cursor, 1);
+	assert_selected(&p, &flows[2]);
+}
+
+static void test_vanished_clamps_to_last(void **state)
+{
+	static const int before[] = { 0, 1, 2, 3, 4 }, after[] = { 1, 0 };
+	const struct flow *rows[5];
+	struct pane p;
+
+	(void)state;
+	arrange(rows, before, 5);
+	pane_init(&p);
+	pane_sync(&p, rows, 5, 3);
+	pane_move(&p, PANE_END, rows, 5, 3);
+	assert_int_equal(p.cursor, 4);
+	assert_selected(&p, &flows[4]);
+
+	arrange(rows, after, 2);
+	pane_sync(&p, rows, 2, 3);
+	assert_int_equal(p.cursor, 1);
+	assert_int_equal(p.top, 0);
+	assert_selected(&p, &flows[0]);
+}
+
+static void test_scroll_follows_cursor(void **state)
+{
+	const struct flow *rows[NFLOWS];
+	struct pane p;
+
+	(void)state;
+	identity(rows, NFLOWS);
+	pane_init(&p);
+	pane_sync(&p, rows, NFLOWS, 5);
+
+	/* Down past the window: scrolled just enough. */
+	pane_move(&p, 7, rows, NFLOWS, 5);
+	assert_int_equal(p.cursor, 7);
+	assert_int_equal(p.top, 3);
+	/* Up inside the window: no scroll. */
+	pane_move(&p, -2, rows, NFLOWS, 5);
+	assert_int_equal(p.cursor, 5);
+	assert_int_equal(p.top, 3);
+	/* Up above it: the cursor becomes the top row. */
+	pane_move(&p, -4, rows, NFLOWS, 5);
+	assert_int_equal(p.cursor, 1);
+	assert_int_equal(p.top, 1);
+	assert_selected(&p, &flows[1]);
+}
+
+static void test_resort_scrolls_to_selection(void **state)
+{
+	const struct flow *rows[NFLOWS];
+	struct pane p;
+
+	(void)state;
+	identity(rows, NFLOWS);
+	pane_init(&p);
+	pane_sync(&p, rows, NFLOWS, 4);
+	pane_move(&p, 2, rows, NFLOWS, 4);
+	assert_int_equal(p.top, 0);
+
+	/* Reversed, flows[2] is row 17: the window moves down to it. */
+	for (int k = 0; k < NFLOWS; k++)
+		rows[k] = &flows[NFLOWS - 1 - k];
+	pane_sync(&p, rows, NFLOWS, 4);
+	assert_int_equal(p.cursor, 17);
+	assert_visible(&p, 4);
+	assert_int_equal(p.top, 14);
+	assert_selected(&p, &flows[2]);
+
+	/* Back in order it is row 2 again, above the window: it moves up. */
+	identity(rows, NFLOWS);
+	pane_sync(&p, rows, NFLOWS, 4);
+	assert_int_equal(p.cursor, 2);
+	assert_int_equal(p.top, 2);
+}
+
+static void test_shrinking_list_scrolls_back(void **state)
+{
+	const struct flow *rows[NFLOWS];
+	struct pane p;
+
+	(void)state;
+	identity(rows, NFLOWS);
+	pane_init(&p);
+	pane_sync(&p, rows, NFLOWS, 5);
+	pane_move(&p, PANE_END, rows, NFLOWS, 5);
+	assert_int_equal(p.top, 15);
+	pane_move(&p, -2, rows, NFLOWS, 5);
+	assert_int_equal(p.cursor, 17);
+	assert_selected(&p, &flows[17]);
+
+	/* Eight rows left and the selection is gone: last row, window full. */
+	pane_sync(&p, rows, 8, 5);
+	assert_int_equal(p.cursor, 7);
+	assert_int_equal(p.top, 3);
+	assert_visible(&p, 5);
+
+	/* Fewer rows than the height: everything from the first. */
+	pane_sync(&p, rows, 3, 5);
+	assert_int_equal(p.top, 0);
+	assert_int_equal(p.cursor, 2);
+}
+
+static void test_taller_window_fills_from_top(void **state)
+{
+	const struct flow *rows[NFLOWS];
+	struct pane p;
+
+	(void)state;
+	identity(rows, NFLOWS);
+	pane_init(&p);
+	pane_sync(&p, rows, NFLOWS, 5);
+	pane_move(&p, PANE_END, rows, NFLOWS, 5);
+	assert_int_equal(p.top, 15);
+	/* The terminal grew: no blank rows below the last one. */
+	pane_sync(&p, rows, NFLOWS, 10);
+	assert_int_equal(p.top, 10);
+	assert_int_equal(p.cursor, 19);
+}
+
+static void test_move_home_end_pages(void **state)
+{
+	const struct flow *rows[NFLOWS];
+	struct pane p;
+
+	(void)state;
+	identity(rows, NFLOWS);
+	pane_init(&p);
+	pane_sync(&p, rows, NFLOWS, 6);
+
+	pane_move(&p, PANE_END, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, NFLOWS - 1);
+	assert_int_equal(p.top, NFLOWS - 6);
+	assert_selected(&p, &flows[NFLOWS - 1]);
+
+	pane_move(&p, PANE_HOME, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+	assert_selected(&p, &flows[0]);
+
+	/* Page steps as the monitor makes them (height - 1), clamped at both ends. */
+	pane_move(&p, 5, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 5);
+	assert_int_equal(p.top, 0);
+	pane_move(&p, 5, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 10);
+	assert_int_equal(p.top, 5);
+	pane_move(&p, 1000, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, NFLOWS - 1);
+	pane_move(&p, -5, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 14);
+	assert_int_equal(p.top, 14);
+	pane_move(&p, -1000, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+	pane_move(&p, -1, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 0);
+}
+
+static void test_empty_rows(void **state)
+{
+	const struct flow *rows[3];
+	struct pane p;
+
+	(void)state;
+	identity(rows, 3);
+	pane_init(&p);
+	pane_sync(&p, rows, 0, 5);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+	assert_false(p.has_sel);
+	pane_move(&p, 1, rows, 0, 5);
+	pane_move(&p, PANE_END, rows, 0, 5);
+	assert_int_equal(p.cursor, 0);
+	assert_false(p.has_sel);
+
+	/* Selected, then everything goes, then rows come back: the first row. */
+	pane_sync(&p, rows, 3, 5);
+	pane_move(&p, 2, rows, 3, 5);
+	assert_selected(&p, &flows[2]);
+	pane_sync(&p, rows, 0, 5);
+	assert_false(p.has_sel);
+	assert_int_equal(p.cursor, 0);
+	pane_sync(&p, rows, 3, 5);
+	assert_int_equal(p.cursor, 0);
+	assert_selected(&p, &flows[0]);
+}
+
+/* A zero height (a collapsed pane) still keeps the cursor on the one row shown. */
+static void test_zero_height(void **state)
+{
+	const struct flow *rows[NFLOWS];
+	struct pane p;
+
+	(void)state;
+	identity(rows, NFLOWS);
+	pane_init(&p);
+	pane_sync(&p, rows, NFLOWS, 0);
+	pane_move(&p, 3, rows, NFLOWS, 0);
+	assert_int_equal(p.cursor, 3);
+	assert_int_equal(p.top, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_first_sync_selects_first_row),
+		cmocka_unit_test(test_selection_follows_resort),
+		cmocka_unit_test(test_key_includes_proto_and_dir),
+		cmocka_unit_test(test_vanished_keeps_row_number),
+		cmocka_unit_test(test_vanished_clamps_to_last),
+		cmocka_unit_test(test_scroll_follows_cursor),
+		cmocka_unit_test(test_resort_scrolls_to_selection),
+		cmocka_unit_test(test_shrinking_list_scrolls_back),
+		cmocka_unit_test(test_taller_window_fills_from_top),
+		cmocka_unit_test(test_move_home_end_pages),
+		cmocka_unit_test(test_empty_rows),
+		cmocka_unit_test(test_zero_height),
+	};
+
+	return cmocka_run_group_tests_name("pane", tests, setup, NULL);
+}
