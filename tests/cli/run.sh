@@ -220,8 +220,37 @@ usage_error "--sort nope" --sort nope
 usage_error "--stdin --proc" --stdin --proc
 usage_error "stray positional" --stdin foo
 usage_error "--local 999.1.1.1" --stdin --local 999.1.1.1
+usage_error "-c abc" --stdin -c abc
+usage_error "-c -1" --stdin -c -1
+usage_error "-c missing" --stdin -c
+usage_error "-d -1" --stdin -d -1
+usage_error "-d nan" --stdin -d nan
+usage_error "-d 1s" --stdin -d 1s
+usage_error "--stdin with -c 2" --stdin -c 2
+usage_error "--stdin with -c 0" --stdin --count=0
 run --bogus
 assert_match "unknown flag names the flag" "$ERR" 'bogus'
+
+# ---------------------------------------------------------------------------
+# streams from a file (--proc=FILE is read again for each snapshot)
+
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 3 -d 0 --json
+assert_eq "file stream: exit 0" "$RC" 0
+assert_lines "file stream: one JSON line per snapshot" "$OUT" 3
+assert_eq "file stream: first interval null" "$(printf '%s\n' "$OUT" | sed -n 1p | jq -c .interval)" null
+assert_eq "file stream: unchanged file, all deltas zero" \
+	"$(printf '%s\n' "$OUT" | sed -n 3p | jq -c '[.flows[].delta[]] | unique')" '[0]'
+assert_eq "file stream: same flows as the single snapshot" \
+	"$(printf '%s\n' "$OUT" | sed -n 3p | jq -c '[.flows[] | del(.delta)]')" \
+	"$("$LSCT" --proc="$TMP/main.txt" --local "$LOCAL" -n --json 2>/dev/null | jq -c .)"
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 2 -d 0
+assert_eq "file table stream: two time lines" "$(printf '%s\n' "$OUT" | grep -c '^# time ')" 2
+assert_match "file table stream: rate columns in the second" "$OUT" 'Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed'
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -d 0.5
+assert_eq "-d alone with --stdin is one snapshot: exit 0" "$RC" 0
+assert_no_match "-d alone with --stdin: no time line" "$OUT" '^# time'
+assert_match "-d alone with --stdin: the table" "$OUT" '^localhost:many +--> '
+
 
 # ---------------------------------------------------------------------------
 # --stdin: classification, counters, order
