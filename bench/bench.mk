@@ -1,12 +1,13 @@
 # bench/bench.mk - `make bench` (root): time lsconntrack against the floor
 # and its peers on 10k, 100k and 1M synthetic conntrack entries, and write
-# doc/performance.md.  Included by the Makefile; see bench/run.sh.
+# doc/performance.md; then the monitor's key latency and bytes per refresh
+# (bench/tui.sh).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
 BENCH_TOOLS := $(BENCH_DIR)/fill $(BENCH_DIR)/timeit $(BENCH_DIR)/nldump_count \
                $(BENCH_DIR)/nldump_filter
 # Debian packages the benchmark runs, beyond the build's.
-DEPS_BENCH  := conntrack iptstate iproute2
+DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3
 
 # The tools define _GNU_SOURCE themselves, so they also build standalone.
 BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(CPPFLAGS))
@@ -16,6 +17,7 @@ BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(CPPFLAGS))
 bench: deps-bench
 	$(MAKE) lsconntrack bench-tools
 	bash bench/run.sh
+	bash bench/tui.sh
 
 bench-tools: $(BENCH_TOOLS)
 

@@ -1,0 +1,197 @@
+#!/bin/bash
+# bench/tui.sh - the monitor's responsiveness, measured through tmux.
+# Part of `make bench` (root).  Two measurements, in a namespace of its own:
+#
+#   latency   the monitor runs on BENCH_TUI_ENTRIES (default 1M) synthetic
+#             entries (build/bench/fill), so a snapshot takes seconds and
+#             the collector is busy nearly all the time; `t` is pressed
+#             BENCH_TUI_KEYS times (default 20) and the time until tmux
+#             shows the answer (the header's "rates"/"totals" flips) is
+#             taken.  It includes tmux's own delay and the polling step
+#             (one capture-pane, a few ms): an upper bound.
+#   bytes     the table is flushed, 8 loopback connections carry steady
+#             traffic and new short connections come and go; what the
+#             monitor writes to its terminal (tmux pipe-pane) at 100x30 is
+#             counted over BENCH_TUI_SECONDS (default 20) refreshes of 1 s,
+#             and compared with one full repaint (Ctrl-L).
+#
+# Writes its results between the bench-tui markers of doc/performance.md
+# (BENCH_OUT) and prints them.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+LSCT=$ROOT/lsconntrack
+FILL=$ROOT/build/bench/fill
+ENTRIES=${BENCH_TUI_ENTRIES:-1000000}
+KEYS=${BENCH_TUI_KEYS:-20}
+SECONDS_BYTES=${BENCH_TUI_SECONDS:-20}
+OUT=${BENCH_OUT:-$ROOT/doc/performance.md}
+MAXFILE=/proc/sys/net/netfilter/nf_conntrack_max
+NS=lsct-btui-$$
+SOCK=lsct-btui-$$
+W=100
+H=30
+PIDS=()
+OLDMAX=
+SETMAX=
+TMP=$(mktemp -d /tmp/lsct-btui.XXXXXX) || exit 1
+
+die() {
+	echo "bench-tui: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	local p
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	for p in "${PIDS[@]}"; do
+		pkill -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+	if [ -n "$SETMAX" ] && [ "$(cat "$MAXFILE")" = "$SETMAX" ]; then
+		echo "$OLDMAX" >"$MAXFILE"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || die "needs root"
+for t in tmux socat nft conntrack python3; do
+	command -v "$t" >/dev/null || die "$t is missing"
+done
+[ -x "$FILL" ] || die "$FILL is missing: run make bench-tools"
+[ -x "$LSCT" ] || die "$LSCT is missing: run make"
+
+inns() { ip netns exec "$NS" "$@"; }
+tm() { tmux -L "$SOCK" "$@"; }
+now() { date +%s.%N; }
+screen() { tm capture-pane -p -t b; }
+
+ip netns add "$NS" || die "cannot create a namespace"
+ip -n "$NS" link set lo up
+ip -n "$NS" addr add 198.18.0.1/32 dev lo
+ip -n "$NS" addr add 2001:2::1/128 dev lo nodad
+inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct' || die "nf_conntrack_acct"
+inns nft -f - <<'EOF' || die "nft"
+table inet lsctb {
+	chain input { type filter hook input priority 0; ct state established accept; }
+	chain output { type filter hook output priority 0; ct state established accept; }
+}
+EOF
+
+cur=$(cat "$MAXFILE")
+need=$((ENTRIES + ENTRIES / 10 + 1000))
+if [ "$cur" != 0 ] && [ "$cur" -lt "$need" ]; then
+	OLDMAX=$cur
+	SETMAX=$need
+	echo "$need" >"$MAXFILE" || die "cannot raise nf_conntrack_max"
+fi
+
+# ---- latency while a large snapshot is being taken -------------------------
+
+inns "$FILL" -n "$ENTRIES" >"$TMP/fill" 2>&1 || die "fill: $(cat "$TMP/fill")"
+tm new-session -d -s b -x "$W" -y "$H" "ip netns exec $NS $LSCT -n -d 1" || die "tmux"
+for i in $(seq 600); do
+	screen | grep -q 'took' && break
+	sleep 0.1
+done
+screen | grep -q 'took' || die "no first snapshot after 60 s: $(screen | head -n 3)"
+cost=$(screen | sed -n '1s/.*took \([0-9.]*[a-z]*\).*/\1/p')
+
+: >"$TMP/lat"
+for k in $(seq "$KEYS"); do
+	sleep "0.$((RANDOM % 5 + 2))"
+	before=$(screen | sed -n 2p)
+	t0=$(now)
+	tm send-keys -t b t
+	while :; do
+		line=$(screen | sed -n 2p)
+		[ "$line" != "$before" ] && break
+		awk -v a="$t0" -v b="$(now)" 'BEGIN { exit !(b - a > 5) }' && break
+	done
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >>"$TMP/lat"
+done
+lat_med=$(sort -g "$TMP/lat" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+lat_max=$(sort -g "$TMP/lat" | tail -n 1)
+lat_n=$(wc -l <"$TMP/lat")
+tm send-keys -t b q
+sleep 0.5
+tm kill-server 2>/dev/null
+
+# The same poll with nothing to wait for: what tmux and the polling add.
+tm new-session -d -s b -x "$W" -y "$H" "sh -c 'stty -echo; cat >/dev/null'"
+sleep 0.3
+: >"$TMP/base"
+for k in $(seq 10); do
+	t0=$(now)
+	screen >/dev/null
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >>"$TMP/base"
+done
+poll=$(sort -g "$TMP/base" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+tm kill-server 2>/dev/null
+
+# ---- bytes per refresh at 100x30 -------------------------------------------
+
+inns conntrack -F >/dev/null 2>&1
+for p in 9001 9002 9003 9004 9005 9006 9007 9008; do
+	inns socat -u "TCP4-LISTEN:$p,bind=127.0.0.1,reuseaddr,fork" OPEN:/dev/null,wronly \
+		</dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+inns socat -u "TCP4-LISTEN:9100,bind=127.0.0.1,reuseaddr,fork" OPEN:/dev/null,wronly \
+	</dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 0.5
+for p in 9001 9002 9003 9004 9005 9006 9007 9008; do
+	( while :; do head -c $((p * 10)) /dev/zero; sleep 0.$((p % 7 + 1)); done |
+		inns socat -u - "TCP4:127.0.0.1:$p" ) >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+( while :; do head -c 1000 /dev/zero | inns socat -u - TCP4:127.0.0.1:9100; sleep 0.3; done ) \
+	>/dev/null 2>&1 &
+PIDS+=($!)
+
+tm new-session -d -s b -x "$W" -y "$H" "ip netns exec $NS $LSCT -n -d 1" || die "tmux"
+for i in $(seq 100); do
+	screen | grep -q '9008' && break
+	sleep 0.1
+done
+sleep 3
+tm pipe-pane -t b -o "cat >>$TMP/tty"
+sleep "$SECONDS_BYTES"
+tm pipe-pane -t b
+bytes=$(stat -c %s "$TMP/tty")
+rows=$(screen | grep -c -- '-->\|<--')
+: >"$TMP/full"
+tm pipe-pane -t b -o "cat >>$TMP/full"
+tm send-keys -t b C-l
+sleep 0.5
+tm pipe-pane -t b
+full=$(stat -c %s "$TMP/full")
+tm send-keys -t b q
+per=$((bytes / SECONDS_BYTES))
+
+result=$(cat <<EOF
+- Key latency while snapshots of $ENTRIES entries run back to back (each took $cost; \`-d 1\`): $lat_n presses of \`t\`, median **$lat_med ms**, max **$lat_max ms** from \`send-keys\` until \`capture-pane\` shows the answer; one \`capture-pane\` alone takes $poll ms here, so that much of each figure is the measuring.
+- Bytes written to the terminal per refresh at ${W}x${H}, $rows flow rows with rates changing every second: **$per bytes** (average over $SECONDS_BYTES refreshes); a full repaint (Ctrl-L) of the same screen is $full bytes.
+EOF
+)
+printf '%s\n' "$result"
+python3 - "$OUT" "$result" <<'EOF'
+import sys
+path, text = sys.argv[1], sys.argv[2]
+begin = "<!-- bench-tui:begin (generated by bench/tui.sh; edit outside these markers) -->"
+end = "<!-- bench-tui:end -->"
+doc = open(path).read()
+block = begin + "\n\n" + text + "\n\n" + end
+if begin in doc and end in doc:
+    doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
+else:
+    doc = doc.rstrip("\n") + "\n\n## The monitor's responsiveness\n\n" + block + "\n"
+open(path, "w").write(doc)
+EOF
+echo "bench-tui: wrote $OUT" >&2
