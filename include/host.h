@@ -53,6 +53,16 @@ void host_add_listener(struct host_info *h, int proto, int family,
  */
 int host_read_proc_sockets(struct host_info *h, int fd, int proto, int family);
 /* All four /proc/net tables; missing tables (no IPv6) are not an error. */
+int host_load_listeners_proc(struct host_info *h);
+/*
+ * The same four tables from NETLINK_SOCK_DIAG (inet_diag dumps filtered by
+ * state), counted exactly as host_read_proc_sockets() counts them.  Much
+ * cheaper: /proc/net/tcp{,6} each walk every TCP connection of the host,
+ * the dump only the listening sockets.  -1 with errno when a dump fails
+ * (old kernel, no inet_diag or udp_diag module); what came before stays.
+ */
+int host_load_listeners_diag(struct host_info *h);
+/* sock_diag, falling back to /proc from the first table it cannot dump. */
 int host_load_listeners(struct host_info *h);
 
 /* Sorts and deduplicates; call once after the adds. */

@@ -4,12 +4,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "util.h"
 
@@ -136,6 +143,51 @@ static int64_t hexnum(const char *s, size_t n)
 }
 
 /*
+ * The kernel's socket states (include/net/tcp_states.h) as /proc/net prints
+ * them and sock_diag reports them; an unconnected UDP socket is TCP_CLOSE.
+ */
+#define SK_STATE_CLOSE	7
+#define SK_STATE_LISTEN	10
+
+/*
+ * One socket of family, whichever way it was read: a is its bound address,
+ * ra its peer's (IPv4 in the first 4 bytes, the rest zero).  Listeners are
+ * TCP sockets in LISTEN and UDP sockets in TCP_CLOSE without a peer.
+ */
+static void add_socket(struct host_info *h, int proto, int family, int64_t state,
+		       const struct ct_addr *a, const struct ct_addr *ra, uint16_t port)
+{
+	int wildcard = 1, rwild = 1;
+
+	for (size_t i = 0; i < 16; i++) {
+		wildcard &= a->b[i] == 0;
+		rwild &= ra->b[i] == 0;
+	}
+	if (proto == IPPROTO_TCP && state != SK_STATE_LISTEN)
+		return;
+	if (proto == IPPROTO_UDP && (state != SK_STATE_CLOSE || !rwild))
+		return;
+	if (wildcard) {
+		/*
+		 * "::" on a dual-stack socket also accepts IPv4.  Neither
+		 * source tells IPV6_V6ONLY sockets apart, so "::" always counts
+		 * for both.
+		 */
+		host_add_listener(h, proto, family == AF_INET6 ? 0 : AF_INET, NULL, port);
+		return;
+	}
+	if (family == AF_INET6 && memcmp(a->b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		struct ct_addr v4;
+
+		memset(&v4, 0, sizeof v4);
+		memcpy(v4.b, a->b + 12, 4);
+		host_add_listener(h, proto, AF_INET, &v4, port);
+		return;
+	}
+	host_add_listener(h, proto, family, a, port);
+}
+
+/*
  * One line of /proc/net/tcp: "  0: 0100007F:0CEA 00000000:0000 0A ...".
  * The kernel prints each 32-bit word of the address as a native-endian
  * number, so the bytes go back through a uint32_t in host order.
@@ -146,7 +198,6 @@ static void parse_socket_line(struct host_info *h, const char *line, int proto, 
 	const char *p = strchr(line, ':');
 	struct ct_addr a, ra;
 	int64_t port, st;
-	int wildcard = 1, rwild = 1;
 
 	if (!p)
 		return;
@@ -179,29 +230,7 @@ static void parse_socket_line(struct host_info *h, const char *line, int proto, 
 			p++;
 	}
 	st = hexnum(p, 2);
-	for (size_t i = 0; i < 16; i++) {
-		wildcard &= a.b[i] == 0;
-		rwild &= ra.b[i] == 0;
-	}
-	/* TCP_LISTEN is 0x0A; an unconnected UDP socket is TCP_CLOSE (0x07). */
-	if (proto == IPPROTO_TCP && st != 0x0A)
-		return;
-	if (proto == IPPROTO_UDP && (st != 0x07 || !rwild))
-		return;
-	if (wildcard) {
-		/* "::" on a dual-stack socket also accepts IPv4. */
-		host_add_listener(h, proto, family == AF_INET6 ? 0 : AF_INET, NULL, (uint16_t)port);
-		return;
-	}
-	if (family == AF_INET6 && memcmp(a.b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		struct ct_addr v4;
-
-		memset(&v4, 0, sizeof v4);
-		memcpy(v4.b, a.b + 12, 4);
-		host_add_listener(h, proto, AF_INET, &v4, (uint16_t)port);
-		return;
-	}
-	host_add_listener(h, proto, family, &a, (uint16_t)port);
+	add_socket(h, proto, family, st, &a, &ra, (uint16_t)port);
 }
 
 int host_read_proc_sockets(struct host_info *h, int fd, int proto, int family)
@@ -235,33 +264,217 @@ int host_read_proc_sockets(struct host_info *h, int fd, int proto, int family)
 	return 0;
 }
 
-int host_load_listeners(struct host_info *h)
+/* The four socket tables, in the order they are read. */
+static const struct sock_table {
+	const char *path;
+	uint8_t proto, family;
+} sock_tables[] = {
+	{ "/proc/net/tcp", IPPROTO_TCP, AF_INET },
+	{ "/proc/net/tcp6", IPPROTO_TCP, AF_INET6 },
+	{ "/proc/net/udp", IPPROTO_UDP, AF_INET },
+	{ "/proc/net/udp6", IPPROTO_UDP, AF_INET6 },
+};
+#define NUM_SOCK_TABLES (sizeof sock_tables / sizeof sock_tables[0])
+
+/* A missing table (no IPv6) is not an error. */
+static int proc_table(struct host_info *h, const struct sock_table *t)
 {
-	static const struct {
-		const char *path;
-		int proto, family;
-	} tabs[] = {
-		{ "/proc/net/tcp", IPPROTO_TCP, AF_INET },
-		{ "/proc/net/tcp6", IPPROTO_TCP, AF_INET6 },
-		{ "/proc/net/udp", IPPROTO_UDP, AF_INET },
-		{ "/proc/net/udp6", IPPROTO_UDP, AF_INET6 },
-	};
+	int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+	int r;
 
-	for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
-		int fd = open(tabs[i].path, O_RDONLY | O_CLOEXEC);
-		int r;
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	r = host_read_proc_sockets(h, fd, t->proto, t->family);
+	close(fd);
+	return r;
+}
 
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
+int host_load_listeners_proc(struct host_info *h)
+{
+	for (size_t i = 0; i < NUM_SOCK_TABLES; i++)
+		if (proc_table(h, &sock_tables[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- sock_diag --------------------------------------------------------- */
+
+/*
+ * A dump's parts are at most 32 KiB (the kernel caps max_recvmsg_len there),
+ * so a buffer that size never truncates one.
+ */
+#define DIAG_BUFSIZE	(32 * 1024)
+
+struct diag {
+	struct mnl_socket *sock;
+	unsigned portid;
+	uint32_t seq;
+	union {
+		char b[DIAG_BUFSIZE];
+		struct nlmsghdr align;
+	} buf;
+};
+
+static int diag_open(struct diag *d)
+{
+	d->sock = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	if (!d->sock)
+		return -1;
+	if (mnl_socket_bind(d->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(d->sock);
+		d->sock = NULL;
+		errno = e;
+		return -1;
+	}
+	d->portid = mnl_socket_get_portid(d->sock);
+	d->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+static void diag_close(struct diag *d)
+{
+	mnl_socket_close(d->sock);
+}
+
+static void diag_socket(struct host_info *h, const struct sock_table *t,
+			const struct nlmsghdr *nlh)
+{
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	size_t alen = t->family == AF_INET ? 4 : 16;
+	struct ct_addr a, ra;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->idiag_family != t->family)
+		return;
+	memset(&a, 0, sizeof a);
+	memset(&ra, 0, sizeof ra);
+	memcpy(a.b, m->id.idiag_src, alen);
+	memcpy(ra.b, m->id.idiag_dst, alen);
+	add_socket(h, t->proto, t->family, m->idiag_state, &a, &ra,
+		   ntohs(m->id.idiag_sport));
+}
+
+/*
+ * One table as an inet_diag dump, the kernel filtering by state: for TCP
+ * it then walks only the listening hash, where /proc/net/tcp walks every
+ * connection of every namespace.  0, or -1 with errno.
+ */
+static int diag_table(struct diag *d, struct host_info *h, const struct sock_table *t)
+{
+	union {
+		char b[NLMSG_SPACE(sizeof(struct inet_diag_req_v2))];
+		struct nlmsghdr align;
+	} req;
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *r;
+	ssize_t n;
+
+	memset(&req, 0, sizeof req);
+	nlh = mnl_nlmsg_put_header(req.b);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++d->seq;
+	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
+	r->sdiag_family = t->family;
+	r->sdiag_protocol = t->proto;
+	r->idiag_states = 1u << (t->proto == IPPROTO_TCP ? SK_STATE_LISTEN : SK_STATE_CLOSE);
+	do {
+		n = mnl_socket_sendto(d->sock, nlh, nlh->nlmsg_len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (;;) {
+		const struct nlmsghdr *m = &d->buf.align;
+		int left;
+
+		n = mnl_socket_recvfrom(d->sock, d->buf.b, sizeof d->buf.b);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EPROTO;
 			return -1;
 		}
-		r = host_read_proc_sockets(h, fd, tabs[i].proto, tabs[i].family);
-		close(fd);
-		if (r < 0)
-			return -1;
+		for (left = (int)n; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+			if (m->nlmsg_seq != d->seq || m->nlmsg_pid != d->portid)
+				continue;
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR) {
+				errno = EINTR;
+				return -1;
+			}
+			if (m->nlmsg_type == NLMSG_DONE) {
+				/* A dump that failed midway says why in DONE's payload. */
+				int v = 0;
+
+				if (m->nlmsg_len >= NLMSG_LENGTH(sizeof v))
+					memcpy(&v, mnl_nlmsg_get_payload(m), sizeof v);
+				if (v < 0) {
+					errno = -v;
+					return -1;
+				}
+				return 0;
+			}
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *me = mnl_nlmsg_get_payload(m);
+
+				/* ENOENT: no inet_diag, tcp_diag or udp_diag module. */
+				errno = m->nlmsg_len < NLMSG_LENGTH(sizeof *me) ? EBADMSG :
+					me->error < 0 ? -me->error : EPROTO;
+				return -1;
+			}
+			if (m->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+				diag_socket(h, t, m);
+		}
 	}
-	return 0;
+}
+
+/*
+ * Every table through sock_diag; with fallback, a table whose dump fails and
+ * all after it through /proc instead.  What a failed dump added is real, and
+ * host_finish() drops the duplicates.
+ */
+static int load_listeners(struct host_info *h, int fallback)
+{
+	struct diag d;
+	int use_diag = diag_open(&d) == 0, r = 0;
+
+	if (!use_diag && !fallback)
+		return -1;
+	for (size_t i = 0; r == 0 && i < NUM_SOCK_TABLES; i++) {
+		if (use_diag && (r = diag_table(&d, h, &sock_tables[i])) == 0)
+			continue;
+		if (!fallback)
+			break;
+		/*
+		 * An old kernel, no udp_diag module, a seccomp or LSM filter:
+		 * the rest would most likely fail alike.  Closing the socket
+		 * also drops a dump the kernel may still hold for it.
+		 */
+		if (use_diag) {
+			diag_close(&d);
+			use_diag = 0;
+		}
+		r = proc_table(h, &sock_tables[i]);
+	}
+	if (use_diag) {
+		int e = errno;
+
+		diag_close(&d);
+		errno = e;
+	}
+	return r;
+}
+
+int host_load_listeners_diag(struct host_info *h)
+{
+	return load_listeners(h, 0);
+}
+
+int host_load_listeners(struct host_info *h)
+{
+	return load_listeners(h, 1);
 }
 
 static int cmp_addr(const void *x, const void *y)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "fmt.h"
 
@@ -56,6 +57,131 @@ static const char *peer_name(const struct out_opts *o, const struct flow *f)
 	return o->name_of ? o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
 }
 
+/*
+ * Each line is built in a buffer and written with one fwrite, as in
+ * out_json.c: a row through fprintf cell by cell, with the endpoints first
+ * formatted by snprintf (twice: once for the widths), took six times the
+ * instructions.  The pieces stop at the end of the buffer rather than
+ * overflow it; a line's longest possible content fits with room to spare.
+ */
+struct line {
+	char *p, *end;
+};
+
+static void put_mem(struct line *l, const char *s, size_t n)
+{
+	if (n > (size_t)(l->end - l->p))
+		n = (size_t)(l->end - l->p);
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+static void put_str(struct line *l, const char *s)
+{
+	put_mem(l, s, strlen(s));
+}
+
+static void put_char(struct line *l, char c)
+{
+	if (l->p < l->end)
+		*l->p++ = c;
+}
+
+static void put_spaces(struct line *l, size_t n)
+{
+	if (n > (size_t)(l->end - l->p))
+		n = (size_t)(l->end - l->p);
+	memset(l->p, ' ', n);
+	l->p += n;
+}
+
+/* s (n bytes) padded to width, as printf's "%-*s" and "%*s". */
+static void put_left(struct line *l, const char *s, size_t n, size_t width)
+{
+	put_mem(l, s, n);
+	if (n < width)
+		put_spaces(l, width - n);
+}
+
+static void put_right(struct line *l, const char *s, size_t n, size_t width)
+{
+	if (n < width)
+		put_spaces(l, width - n);
+	put_mem(l, s, n);
+}
+
+/* v in decimal into buf (20 bytes or more), unterminated; returns its length. */
+static size_t dec(char *buf, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static void put_u64(struct line *l, uint64_t v)
+{
+	char d[20];
+
+	put_mem(l, d, dec(d, v));
+}
+
+/* The flow's port, or "many" for the side that has many (fmt_flow_ports()). */
+static void put_port(struct line *l, const struct flow *f, int local)
+{
+	if ((f->key.dir == FLOW_ACTIVE) == local)
+		put_mem(l, "many", 4);
+	else
+		put_u64(l, f->key.port);
+}
+
+/*
+ * fmt_flow_local() and fmt_flow_peer() into buf (FMT_ENDPOINT_MAX bytes,
+ * unterminated, cut where their snprintf would cut); return the length.
+ * IPv4 addresses are written here, the way inet_ntop() writes them: it
+ * costs a few percent of a call to it.
+ */
+static size_t local_text(const struct flow *f, char *buf)
+{
+	struct line l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
+
+	put_mem(&l, "localhost:", 10);
+	put_port(&l, f, 1);
+	return (size_t)(l.p - buf);
+}
+
+static size_t peer_text(const struct flow *f, const char *name, char *buf)
+{
+	struct line l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
+	char addr[64];
+
+	if (name) {
+		put_str(&l, name);
+	} else if (f->key.family == AF_INET) {
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				put_char(&l, '.');
+			put_u64(&l, f->key.peer.b[i]);
+		}
+	} else {
+		ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr);
+		if (f->key.family == AF_INET6)
+			put_char(&l, '[');
+		put_str(&l, addr);
+		if (f->key.family == AF_INET6)
+			put_char(&l, ']');
+	}
+	put_char(&l, ':');
+	put_port(&l, f, 0);
+	return (size_t)(l.p - buf);
+}
+
 static size_t digits(uint64_t v)
 {
 	size_t n = 1;
@@ -67,6 +193,9 @@ static size_t digits(uint64_t v)
 	return n;
 }
 
+/* Longer than any line: endpoints, 5 numbers, Proto and 6 rate cells, padded. */
+#define LINE_MAX_BYTES	(2 * FMT_ENDPOINT_MAX + 1024)
+
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		    const struct out_opts *o)
 {
@@ -74,8 +203,9 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	static const char head_peer[] = "Peer Address:Port";
 	size_t wlocal = sizeof head_local - 1, wpeer = sizeof head_peer - 1;
 	size_t wnum[NUM_COLS], wrate[NUM_RATES];
-	char buf[FMT_ENDPOINT_MAX], pb[16], cell[32];
+	char buf[FMT_ENDPOINT_MAX], pb[16], cell[32], line[LINE_MAX_BYTES];
 	int rates = o->stream && o->interval > 0;
+	struct line l;
 
 	if (o->stream) {
 		if (rates)
@@ -88,57 +218,66 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	for (int c = 0; c < NUM_RATES; c++)
 		wrate[c] = strlen(rate_heads[c]);
 	for (size_t i = 0; i < n; i++) {
-		size_t l;
+		size_t w;
 
-		fmt_flow_local(rows[i], buf, sizeof buf);
-		if ((l = strlen(buf)) > wlocal)
-			wlocal = l;
-		fmt_flow_peer(rows[i], peer_name(o, rows[i]), buf, sizeof buf);
-		if ((l = strlen(buf)) > wpeer)
-			wpeer = l;
+		if ((w = local_text(rows[i], buf)) > wlocal)
+			wlocal = w;
+		if ((w = peer_text(rows[i], peer_name(o, rows[i]), buf)) > wpeer)
+			wpeer = w;
 		for (int c = 0; c < NUM_COLS; c++)
-			if ((l = digits(num_value(rows[i], c))) > wnum[c])
-				wnum[c] = l;
+			if ((w = digits(num_value(rows[i], c))) > wnum[c])
+				wnum[c] = w;
 		for (int c = 0; rates && c < NUM_RATES; c++) {
 			rate_cell(cell, sizeof cell, rows[i], c, o->interval);
-			if ((l = strlen(cell)) > wrate[c])
-				wrate[c] = l;
+			if ((w = strlen(cell)) > wrate[c])
+				wrate[c] = w;
 		}
 	}
 
 	/* The original's first columns, in its order; new ones only appended. */
-	fprintf(fp, "%-*s   %-4s   %-*s", (int)wlocal, head_local, "<-->", (int)wpeer, head_peer);
-	for (int c = 0; c < NUM_COLS; c++)
-		fprintf(fp, "  %*s", (int)wnum[c], num_heads[c]);
+	l = (struct line){ line, line + sizeof line };
+	put_left(&l, head_local, sizeof head_local - 1, wlocal);
+	put_mem(&l, "   <-->   ", 10);
+	put_left(&l, head_peer, sizeof head_peer - 1, wpeer);
+	for (int c = 0; c < NUM_COLS; c++) {
+		put_mem(&l, "  ", 2);
+		put_right(&l, num_heads[c], strlen(num_heads[c]), wnum[c]);
+	}
 	if (o->show_proto)
-		fputs("  Proto", fp);
-	for (int c = 0; rates && c < NUM_RATES; c++)
-		fprintf(fp, "  %*s", (int)wrate[c], rate_heads[c]);
-	fputc('\n', fp);
+		put_mem(&l, "  Proto", 7);
+	for (int c = 0; rates && c < NUM_RATES; c++) {
+		put_mem(&l, "  ", 2);
+		put_right(&l, rate_heads[c], strlen(rate_heads[c]), wrate[c]);
+	}
+	put_char(&l, '\n');
+	fwrite(line, 1, (size_t)(l.p - line), fp);
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !ferror(fp); i++) {
 		const struct flow *f = rows[i];
 
-		fmt_flow_local(f, buf, sizeof buf);
-		fprintf(fp, "%-*s   %-4s   ", (int)wlocal, buf,
-			f->key.dir == FLOW_ACTIVE ? "-->" : "<--");
-		fmt_flow_peer(f, peer_name(o, f), buf, sizeof buf);
-		fprintf(fp, "%-*s", (int)wpeer, buf);
+		l = (struct line){ line, line + sizeof line };
+		put_left(&l, buf, local_text(f, buf), wlocal);
+		put_mem(&l, f->key.dir == FLOW_ACTIVE ? "   -->    " : "   <--    ", 10);
+		put_left(&l, buf, peer_text(f, peer_name(o, f), buf), wpeer);
 		for (int c = 0; c < NUM_COLS; c++) {
-			char num[24];
+			char d[20];
 
-			fmt_u64(num, sizeof num, num_value(f, c));
-			fprintf(fp, "  %*s", (int)wnum[c], num);
+			put_mem(&l, "  ", 2);
+			put_right(&l, d, dec(d, num_value(f, c)), wnum[c]);
 		}
-		if (o->show_proto)
-			fprintf(fp, rates ? "  %-5s" : "  %s",
-				fmt_proto(f->key.proto, pb, sizeof pb));
+		if (o->show_proto) {
+			const char *p = fmt_proto(f->key.proto, pb, sizeof pb);
+
+			put_mem(&l, "  ", 2);
+			put_left(&l, p, strlen(p), rates ? 5 : 0);
+		}
 		for (int c = 0; rates && c < NUM_RATES; c++) {
 			rate_cell(cell, sizeof cell, f, c, o->interval);
-			fprintf(fp, "  %*s", (int)wrate[c], cell);
+			put_mem(&l, "  ", 2);
+			put_right(&l, cell, strlen(cell), wrate[c]);
 		}
-		if (fputc('\n', fp) == EOF)
-			break;
+		put_char(&l, '\n');
+		fwrite(line, 1, (size_t)(l.p - line), fp);
 	}
 	if (fflush(fp) == EOF || ferror(fp)) {
 		if (!errno)

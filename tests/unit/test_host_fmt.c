@@ -1,9 +1,23 @@
-/* Local addresses, listening sockets from /proc/net text, text formatting, names. */
+/*
+ * Local addresses, listening sockets from /proc/net text and from sock_diag,
+ * text formatting, names.
+ */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "fmt.h"
 #include "host.h"
@@ -81,6 +95,295 @@ static void test_proc_tcp_listeners(void **state)
 	assert_false(host_is_listener(&h, IPPROTO_UDP, AF_INET, &a1, 40000));
 	assert_false(host_is_listener(&h, IPPROTO_UDP, AF_INET, &a1, 80));
 	host_fini(&h);
+}
+
+/* ---- sock_diag against /proc (own network namespace when root) ---------- */
+
+#define SK_CHECK(c) do { \
+	if (!(c)) { \
+		fprintf(stderr, "sockets: %s:%d: check failed: %s (errno %s)\n", \
+			__FILE__, __LINE__, #c, strerror(errno)); \
+		_exit(1); \
+	} \
+} while (0)
+
+#define SK_SKIP 77
+
+/*
+ * Fault injection: these stand in for libc's socket() and sendto() (libmnl
+ * calls them) to take sock_diag away, all of it or for UDP only, as an old
+ * kernel or a missing udp_diag module would.  Disarmed, they pass through.
+ */
+static struct {
+	int no_diag;		/* socket(NETLINK_SOCK_DIAG) fails */
+	int no_udp_diag;	/* UDP dumps get an error from the kernel */
+	unsigned dumps;		/* sock_diag dump requests sent */
+} sk_inj;
+
+int socket(int domain, int type, int protocol)
+{
+	static int (*real)(int, int, int);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "socket");
+	if (sk_inj.no_diag && domain == AF_NETLINK && protocol == NETLINK_SOCK_DIAG) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	return real(domain, type, protocol);
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+	       const struct sockaddr *to, socklen_t tolen)
+{
+	static ssize_t (*real)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "sendto");
+	if (len != sizeof req)
+		return real(fd, buf, len, flags, to, tolen);
+	memcpy(&req, buf, sizeof req);
+	if (req.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return real(fd, buf, len, flags, to, tolen);
+	sk_inj.dumps++;
+	if (!sk_inj.no_udp_diag || req.r.sdiag_protocol != IPPROTO_UDP)
+		return real(fd, buf, len, flags, to, tolen);
+	/* A family no handler has: the kernel answers EINVAL. */
+	req.r.sdiag_family = 200;
+	return real(fd, &req, sizeof req, flags, to, tolen);
+}
+
+/* A socket of type on addr (port 0: any), listening for TCP; returns its port. */
+static uint16_t sk_open(int family, int type, const char *addr, int v6only, int *fdp)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd = socket(family, type | SOCK_CLOEXEC, 0), one = 1;
+
+	SK_CHECK(fd >= 0);
+	memset(&ss, 0, sizeof ss);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		SK_CHECK(inet_pton(AF_INET, addr, &sin->sin_addr) == 1);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		SK_CHECK(inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1);
+		sl = sizeof *sin6;
+		SK_CHECK(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) == 0);
+	}
+	SK_CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
+	SK_CHECK(bind(fd, (struct sockaddr *)&ss, sl) == 0);
+	if (type == SOCK_STREAM && v6only >= 0)
+		SK_CHECK(listen(fd, 4) == 0);
+	sl = sizeof ss;
+	SK_CHECK(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0);
+	*fdp = fd;
+	return ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+		     ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static void sk_connect(int fd, int family, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	memset(&ss, 0, sizeof ss);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		SK_CHECK(inet_pton(AF_INET, addr, &sin->sin_addr) == 1);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		SK_CHECK(inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1);
+		sl = sizeof *sin6;
+	}
+	SK_CHECK(connect(fd, (struct sockaddr *)&ss, sl) == 0);
+}
+
+static int same_listeners(const struct host_info *a, const struct host_info *b)
+{
+	if (a->nls != b->nls)
+		return 0;
+	for (size_t i = 0; i < a->nls; i++) {
+		const struct host_listener *x = &a->ls[i], *y = &b->ls[i];
+
+		if (x->proto != y->proto || x->port != y->port || x->family != y->family ||
+		    x->any != y->any || memcmp(x->a.b, y->a.b, sizeof x->a.b) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Both ways into d and p; a busy namespace may change between reads. */
+static void sk_load_both(struct host_info *d, struct host_info *p, int tries)
+{
+	for (int i = 0; i < tries; i++) {
+		host_fini(d);
+		host_fini(p);
+		SK_CHECK(host_load_listeners_diag(d) == 0);
+		SK_CHECK(host_load_listeners_proc(p) == 0);
+		host_finish(d);
+		host_finish(p);
+		if (same_listeners(d, p))
+			return;
+		usleep(20000);
+	}
+	SK_CHECK(!"sock_diag and /proc/net disagree");
+}
+
+static void sockets_child(void)
+{
+	struct ct_addr lo4 = tu_addr("127.0.0.1"), other4 = tu_addr("10.9.9.9");
+	struct ct_addr lo6 = tu_addr("::1"), other6 = tu_addr("fd00::9");
+	struct host_info d, p, f;
+	struct ifreq ifr;
+	int own_ns = 0, v6, fd, tries = 1, ctl;
+	uint16_t t4, t6dual = 0, t6only = 0, t6lo = 0, t6mapped = 0, tbound, tcli;
+	uint16_t u4, u6 = 0, u4any, u4conn, u6conn = 0;
+
+	host_init(&d);
+	host_init(&p);
+	host_init(&f);
+	if (unshare(CLONE_NEWNET) == 0) {
+		/* A fresh namespace: its lo is down and has no address yet. */
+		own_ns = 1;
+		ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		SK_CHECK(ctl >= 0);
+		memset(&ifr, 0, sizeof ifr);
+		strcpy(ifr.ifr_name, "lo");
+		SK_CHECK(ioctl(ctl, SIOCGIFFLAGS, &ifr) == 0);
+		ifr.ifr_flags |= IFF_UP;
+		SK_CHECK(ioctl(ctl, SIOCSIFFLAGS, &ifr) == 0);
+		close(ctl);
+	} else {
+		/* Not root: this namespace, whose other sockets may come and go. */
+		tries = 10;
+	}
+	if (host_load_listeners_diag(&d) < 0) {
+		fprintf(stderr, "sockets: no sock_diag here: %s\n", strerror(errno));
+		_exit(SK_SKIP);
+	}
+	host_fini(&d);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	v6 = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+
+	t4 = sk_open(AF_INET, SOCK_STREAM, "127.0.0.1", 0, &fd);
+	tcli = sk_open(AF_INET, SOCK_STREAM, "127.0.0.1", -1, &fd);
+	sk_connect(fd, AF_INET, "127.0.0.1", t4);		/* ESTABLISHED, both ends */
+	tbound = sk_open(AF_INET, SOCK_STREAM, "127.0.0.1", -1, &fd);	/* bound only */
+	u4 = sk_open(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, &fd);
+	u4any = sk_open(AF_INET, SOCK_DGRAM, "0.0.0.0", 0, &fd);
+	u4conn = sk_open(AF_INET, SOCK_DGRAM, "127.0.0.1", 0, &fd);
+	sk_connect(fd, AF_INET, "127.0.0.1", u4);
+	if (v6) {
+		t6dual = sk_open(AF_INET6, SOCK_STREAM, "::", 0, &fd);
+		t6only = sk_open(AF_INET6, SOCK_STREAM, "::", 1, &fd);
+		t6lo = sk_open(AF_INET6, SOCK_STREAM, "::1", 1, &fd);
+		t6mapped = sk_open(AF_INET6, SOCK_STREAM, "::ffff:127.0.0.1", 0, &fd);
+		u6 = sk_open(AF_INET6, SOCK_DGRAM, "::", 0, &fd);
+		u6conn = sk_open(AF_INET6, SOCK_DGRAM, "::1", 1, &fd);
+		sk_connect(fd, AF_INET6, "::1", u6);
+	}
+
+	sk_load_both(&d, &p, tries);
+	/* What main() uses, fallback included, finds the same. */
+	SK_CHECK(host_load_listeners(&f) == 0);
+	host_finish(&f);
+	SK_CHECK(same_listeners(&d, &f) || !own_ns);
+
+	SK_CHECK(host_is_listener(&d, IPPROTO_TCP, AF_INET, &lo4, t4));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_TCP, AF_INET, &other4, t4));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_UDP, AF_INET, &lo4, t4));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_TCP, AF_INET, &lo4, tcli));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_TCP, AF_INET, &lo4, tbound));
+	SK_CHECK(host_is_listener(&d, IPPROTO_UDP, AF_INET, &lo4, u4));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_UDP, AF_INET, &other4, u4));
+	SK_CHECK(host_is_listener(&d, IPPROTO_UDP, AF_INET, &other4, u4any));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_UDP, AF_INET6, &lo6, u4any));
+	SK_CHECK(!host_is_listener(&d, IPPROTO_UDP, AF_INET, &lo4, u4conn));
+	if (v6) {
+		SK_CHECK(host_is_listener(&d, IPPROTO_TCP, AF_INET, &other4, t6dual));
+		SK_CHECK(host_is_listener(&d, IPPROTO_TCP, AF_INET6, &other6, t6dual));
+		/* /proc cannot tell IPV6_V6ONLY apart, so "::" counts for IPv4 too. */
+		SK_CHECK(host_is_listener(&d, IPPROTO_TCP, AF_INET, &lo4, t6only));
+		SK_CHECK(host_is_listener(&d, IPPROTO_TCP, AF_INET6, &lo6, t6lo));
+		SK_CHECK(!host_is_listener(&d, IPPROTO_TCP, AF_INET6, &other6, t6lo));
+		SK_CHECK(!host_is_listener(&d, IPPROTO_TCP, AF_INET, &lo4, t6lo));
+		SK_CHECK(host_is_listener(&d, IPPROTO_TCP, AF_INET, &lo4, t6mapped));
+		SK_CHECK(!host_is_listener(&d, IPPROTO_TCP, AF_INET, &other4, t6mapped));
+		SK_CHECK(host_is_listener(&d, IPPROTO_UDP, AF_INET, &lo4, u6));
+		SK_CHECK(host_is_listener(&d, IPPROTO_UDP, AF_INET6, &lo6, u6));
+		SK_CHECK(!host_is_listener(&d, IPPROTO_UDP, AF_INET6, &lo6, u6conn));
+	}
+	if (own_ns)
+		SK_CHECK(d.nls == (v6 ? 8u : 3u));
+
+	/* Without sock_diag, or without its UDP part, /proc fills in. */
+	if (own_ns) {
+		unsigned ntcp = 0;
+
+		sk_inj.no_diag = 1;
+		sk_inj.dumps = 0;
+		host_fini(&f);
+		SK_CHECK(host_load_listeners_diag(&f) == -1 && errno == EPROTONOSUPPORT);
+		SK_CHECK(host_load_listeners(&f) == 0);
+		host_finish(&f);
+		SK_CHECK(same_listeners(&p, &f) && sk_inj.dumps == 0);
+		sk_inj.no_diag = 0;
+
+		sk_inj.no_udp_diag = 1;
+		host_fini(&f);
+		SK_CHECK(host_load_listeners(&f) == 0);
+		host_finish(&f);
+		SK_CHECK(same_listeners(&p, &f) && sk_inj.dumps == 3);
+		host_fini(&f);
+		/* The TCP tables came through before the UDP dump failed. */
+		SK_CHECK(host_load_listeners_diag(&f) == -1 && errno == EINVAL);
+		for (size_t i = 0; i < f.nls; i++)
+			ntcp += f.ls[i].proto == IPPROTO_TCP;
+		SK_CHECK(ntcp == f.nls && ntcp == (v6 ? 5u : 1u));
+		sk_inj.no_udp_diag = 0;
+	}
+	host_fini(&d);
+	host_fini(&p);
+	host_fini(&f);
+	_exit(0);
+}
+
+static void test_diag_listeners_match_proc(void **state)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		sockets_child();
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == SK_SKIP) {
+		print_message("sock_diag test skipped (see message above)\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_local_addresses(void **state)
@@ -186,6 +489,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_tcp_listeners),
+		cmocka_unit_test(test_diag_listeners_match_proc),
 		cmocka_unit_test(test_local_addresses),
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_hostname_check_and_escape),
