@@ -485,9 +485,41 @@ static void test_resolver(void **state)
 	resolver_free(r);
 }
 
+/* The hand-written IPv4 path of ct_addr_str() against inet_ntop(). */
+static void test_addr_str(void **state)
+{
+	static const char *const v4[] = {
+		"0.0.0.0", "255.255.255.255", "10.0.100.9", "1.20.199.200", "100.10.0.1",
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v4 / sizeof v4[0]; i++) {
+		struct ct_addr a = tu_addr(v4[i]);
+
+		assert_string_equal(ct_addr_str(AF_INET, &a, buf, sizeof buf), v4[i]);
+	}
+	for (unsigned v = 0; v < 256; v++) {
+		struct ct_addr a;
+		char want[16];
+
+		memset(&a, 0, sizeof a);
+		a.b[0] = a.b[3] = (uint8_t)v;
+		a.b[1] = (uint8_t)(255 - v);
+		snprintf(want, sizeof want, "%u.%u.0.%u", v, 255 - v, v);
+		assert_string_equal(ct_addr_str(AF_INET, &a, buf, sizeof buf), want);
+	}
+	{
+		struct ct_addr a = tu_addr("fd00::1");
+
+		assert_string_equal(ct_addr_str(AF_INET6, &a, buf, sizeof buf), "fd00::1");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_str),
 		cmocka_unit_test(test_proc_tcp_listeners),
 		cmocka_unit_test(test_diag_listeners_match_proc),
 		cmocka_unit_test(test_local_addresses),
