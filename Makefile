@@ -35,7 +35,7 @@ DEPS_BUILD := gcc make pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-de
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
               procps util-linux libcap2-bin valgrind
 
-.PHONY: all deps deps-test run check unit integration asan install uninstall clean
+.PHONY: all deps deps-test run check unit integration asan soak install uninstall clean
 
 all: lsconntrack
 
@@ -82,6 +82,17 @@ asan:
 	$(MAKE) WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
+
+# The monitor under churn for SOAK_SECONDS (default 1800), RSS sampled every 10 s.
+soak: deps-test
+	$(MAKE) all $(BUILD)/tools/ct_churn
+	@bash tests/soak.sh
+
+$(BUILD)/tools/ct_churn: tests/tools/ct_churn.c | $(BUILD)/tools
+	$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/tools:
+	mkdir -p $@
 
 install: lsconntrack
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

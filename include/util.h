@@ -24,6 +24,17 @@ static inline uint64_t u64_sub_sat(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/* A 64-bit mixing function (the splitmix64 finaliser), for hash keys. */
+static inline uint64_t u64_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
 /*
  * Parses a decimal unsigned number of exactly len bytes (digits only, no sign,
  * no spaces).  Returns 0, or -1 if empty, not all digits, or above max.

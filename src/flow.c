@@ -252,13 +252,7 @@ static uint64_t key_hash(const struct flow_key *k)
 	x ^= y * 0x9e3779b97f4a7c15ull;
 	x ^= ((uint64_t)k->port << 24) | ((uint64_t)k->proto << 8) |
 	     ((uint64_t)k->family << 16) | k->dir;
-	/* splitmix64 finaliser */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
+	return u64_mix(x);
 }
 
 static int key_equal(const struct flow_key *a, const struct flow_key *b)

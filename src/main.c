@@ -428,6 +428,15 @@ int main(int argc, char **argv)
 	if (priv_drop(nl ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 
+	memset(&vo, 0, sizeof vo);
+	vo.dirs = o.dirs;
+	vo.aport = &o.aport;
+	vo.pport = &o.pport;
+	vo.sort = o.sort;
+	vo.reverse = o.reverse;
+	memset(&oo, 0, sizeof oo);
+	oo.show_proto = o.protos != FLOW_PROTO_TCP;
+
 	if (interactive || o.count != 1) {
 		struct monitor *m;
 
@@ -440,14 +449,6 @@ int main(int argc, char **argv)
 		if (interactive) {
 			run_monitor(m, &o, resolver);
 		} else {
-			memset(&vo, 0, sizeof vo);
-			vo.dirs = o.dirs;
-			vo.aport = &o.aport;
-			vo.pport = &o.pport;
-			vo.sort = o.sort;
-			vo.reverse = o.reverse;
-			memset(&oo, 0, sizeof oo);
-			oo.show_proto = o.protos != FLOW_PROTO_TCP;
 			oo.stream = 1;
 			if (resolver) {
 				oo.name_of = name_of;
@@ -478,17 +479,9 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	memset(&vo, 0, sizeof vo);
-	vo.dirs = o.dirs;
-	vo.aport = &o.aport;
-	vo.pport = &o.pport;
-	vo.sort = o.sort;
-	vo.reverse = o.reverse;
 	rows = xcalloc(flow_table_count(t) + 1, sizeof *rows);
 	n = view_build(t, &vo, rows);
 
-	memset(&oo, 0, sizeof oo);
-	oo.show_proto = o.protos != FLOW_PROTO_TCP;
 	if (!o.numeric && (!o.json || o.names) && n) {
 		resolver = resolver_new(16);
 		for (size_t i = 0; i < n; i++)

@@ -21,16 +21,6 @@ struct conn_store {
 	size_t cap, count;
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
 uint64_t conn_key(const struct ct_entry *e)
 {
 	const struct ct_tuple *t = &e->orig;
@@ -40,14 +30,14 @@ uint64_t conn_key(const struct ct_entry *e)
 	memcpy(&b, t->src.b + 8, 8);
 	memcpy(&c, t->dst.b, 8);
 	memcpy(&d, t->dst.b + 8, 8);
-	k = mix(a ^ 0x9e3779b97f4a7c15ull);
-	k = mix(k ^ b);
-	k = mix(k ^ c);
-	k = mix(k ^ d);
-	k = mix(k ^ ((uint64_t)t->sport << 48 | (uint64_t)t->dport << 32 |
+	k = u64_mix(a ^ 0x9e3779b97f4a7c15ull);
+	k = u64_mix(k ^ b);
+	k = u64_mix(k ^ c);
+	k = u64_mix(k ^ d);
+	k = u64_mix(k ^ ((uint64_t)t->sport << 48 | (uint64_t)t->dport << 32 |
 		     (uint64_t)e->zone << 16 | (uint64_t)e->proto << 8 | e->family));
 	if (e->flags & CT_F_ID)
-		k = mix(k ^ ((uint64_t)e->id << 1 | 1));
+		k = u64_mix(k ^ ((uint64_t)e->id << 1 | 1));
 	return k ? k : 1;
 }
 
