@@ -15,8 +15,9 @@ run bash tests/integration/run.sh
 run bash tests/integration/faults.sh
 run bash tests/integration/stream.sh
 run bash tests/integration/tui.sh
+run bash tests/integration/tui_faults.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui; do
+for suite in unit cli integration faults stream tui tuifaults; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"
