@@ -1,0 +1,266 @@
+#!/bin/bash
+# tests/soak.sh - the full-screen monitor left running under churn: does
+# its memory stay flat, and does it still answer at the end?
+#
+# A namespace H gets a steady churn of conntrack entries (tests/tools/
+# ct_churn.c: SOAK_RATE created and as many destroyed each second, the
+# table holding SOAK_KEEP; passive flows come and go with ever new client
+# addresses, active flows stay while their connections churn) plus a little
+# real traffic.  Two monitors run side by side on it, each in a tmux window
+# of 120x40, refreshing every 0.5 s:
+#
+#   numeric   lsconntrack -n: the collector, the delta store, the flow
+#             table, frames and views
+#   names     lsconntrack with names (its default): the same, plus the
+#             resolver's threads and cache, fed ever new peers
+#
+# Every 10 s each monitor's VmRSS (/proc/PID/status) is sampled, with the
+# table's entry count.  A sample is the highest of 11 readings 0.1 s apart
+# (two refreshes): one reading can land while malloc has given a freed
+# frame back to the kernel and not yet taken the next one; the "low"
+# columns show the lowest reading.
+#
+# RSS must stay flat: after a warm-up (samples at 30 s and before), the
+# largest and the smallest sample must be within SOAK_TOLERANCE percent
+# (default 5) of the MEAN of the samples after the warm-up.  At the end
+# each monitor must still be alive and answer keys (? shows "Keys"), and q
+# must exit 0.
+#
+#   SOAK_SECONDS   how long (default 1800; CI runs 120)
+#   SOAK_RATE      entries created (and destroyed) a second (default 5000)
+#   SOAK_KEEP      entries the churn keeps in the table (default 10000)
+#   SOAK_ARGS      more options for both monitors (default "-t -u")
+#   CT_CHURN       the churn tool; default build/tools/ct_churn if it is
+#                  newer than its source, else it is compiled here
+#
+# Needs root; skips loudly without.  Run from anywhere: bash tests/soak.sh
+# Everything it starts (namespaces, processes, its tmux server) is gone
+# when it exits, also on Ctrl-C.
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
+SUITE=soak
+N_TESTS=20
+NS_TOOLS="tmux pkg-config"
+. tests/integration/nslib.sh
+
+SECS=${SOAK_SECONDS:-1800}
+RATE=${SOAK_RATE:-5000}
+KEEP=${SOAK_KEEP:-10000}
+TOL=${SOAK_TOLERANCE:-5}
+ARGS=${SOAK_ARGS--t -u}
+STEP=10		# seconds between samples
+WARMUP=30	# samples at this age or younger are the warm-up
+INTERVAL=0.5
+NAMES=(numeric names)
+declare -A OPTS=([numeric]="-n $ARGS" [names]="$ARGS")
+declare -A WIN MON DEAD FROZEN CLOCK RSS
+
+TM=(tmux -L "lsct-soak-$$" -f /dev/null)
+SOCK=
+CHURN_PID=
+
+tm() { "${TM[@]}" "$@"; }
+
+suite_cleanup() {
+	local m
+	[ -n "$CHURN_PID" ] && kill "$CHURN_PID" 2>/dev/null
+	tm kill-server 2>/dev/null
+	[ -n "$SOCK" ] && rm -f "$SOCK"
+	# The hung-up terminal ends the monitors; one still there goes by PID.
+	for m in "${MON[@]}"; do
+		if kill -0 "$m" 2>/dev/null; then
+			sleep 0.5
+			kill -KILL "$m" 2>/dev/null
+		fi
+	done
+}
+
+screen() { tm capture-pane -p -t "$1"; }
+
+wait_screen() {	# WINDOW ERE [SECONDS]
+	local i
+	for i in $(seq $(( ${3:-10} * 10 ))); do
+		screen "$1" | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+exit_of() {	# WINDOW [SECONDS]: the status the shell printed, or "none"
+	local i
+	for i in $(seq $(( ${2:-10} * 10 ))); do
+		if tm capture-pane -p -J -S - -t "$1" | grep -Eq '^EXIT=[0-9]+$'; then
+			tm capture-pane -p -J -S - -t "$1" | grep -E '^EXIT=[0-9]+$' | tail -n 1 | cut -d= -f2
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo none
+}
+
+# A pane's title line, which the help screen does not have.
+title() { echo " $1 [^A-Za-z]*[0-9]+ (of [0-9]+ )?flows? "; }
+
+count() { ip netns exec "$H" cat /proc/sys/net/netfilter/nf_conntrack_count; }
+
+# ---------------------------------------------------------------------------
+# The churn tool: the Makefile's build if it is current, else built here.
+
+CHURN=${CT_CHURN:-build/tools/ct_churn}
+if [ -z "$CT_CHURN" ] && ! [ -x "$CHURN" -a "$CHURN" -nt tests/tools/ct_churn.c ]; then
+	CHURN=$TMP/ct_churn
+	# shellcheck disable=SC2046
+	${CC:-cc} -O2 -std=c11 $(pkg-config --cflags libmnl libnetfilter_conntrack) \
+		-o "$CHURN" tests/tools/ct_churn.c \
+		$(pkg-config --libs libmnl libnetfilter_conntrack) 2>"$TMP/cc.err" ||
+		ns_fail "cannot build tests/tools/ct_churn.c: $(cat "$TMP/cc.err")"
+fi
+case $CHURN in /*) ;; *) CHURN=$PWD/$CHURN ;; esac
+
+ns_setup
+bg "$P" socat -u "TCP4-LISTEN:3306,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
+bg "$H" socat -u "TCP4-LISTEN:80,reuseaddr,fork" OPEN:/dev/null,wronly
+wait_listen "$P" t 3306 || ns_fail "server 3306"
+wait_listen "$H" t 80 || ns_fail "server 80"
+# Real traffic beside the synthetic entries: a connection each way that
+# stays and trickles, and short transfers that come and go.
+bg "$H" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$P4:3306"
+bg "$P" sh -c "while :; do echo y; sleep 0.2; done | socat -u - TCP4:$H4:80"
+bg "$H" sh -c "while :; do head -c 20000 /dev/zero | timeout 5 socat -u - TCP4:$P4:3306; sleep 0.5; done"
+
+ip netns exec "$H" "$CHURN" -l "$H4" -L "$H6" -r "$RATE" -k "$KEEP" \
+	>"$TMP/churn.out" 2>&1 </dev/null &
+CHURN_PID=$!
+PIDS+=("$CHURN_PID")
+for i in $(seq 100); do
+	[ "$(count)" -ge "$KEEP" ] && break
+	sleep 0.1
+done
+
+# ---------------------------------------------------------------------------
+# The monitors, typed into interactive shells.
+
+tm new-session -d -s soak -x 120 -y 40 -n idle "sleep 100000" || ns_fail "tmux new-session"
+SOCK=$(tm display -p '#{socket_path}')
+for m in "${NAMES[@]}"; do
+	WIN[$m]=$(tm new-window -d -P -F '#{window_id}' -t soak: "env -u ENV PS1='$ ' sh -i")
+	tm resize-window -t "${WIN[$m]}" -x 120 -y 40
+	tm send-keys -t "${WIN[$m]}" -l "ip netns exec $H $LSCT ${OPTS[$m]} -d $INTERVAL; echo EXIT=\$?"
+	tm send-keys -t "${WIN[$m]}" Enter
+done
+for m in "${NAMES[@]}"; do
+	w=${WIN[$m]}
+	wait_screen "$w" "$(title Passive)" 15
+	sp=$(tm display -p -t "$w" '#{pane_pid}')
+	for i in $(seq 50); do
+		MON[$m]=$(pgrep -P "$sp" -x lsconntrack)
+		[ -n "${MON[$m]}" ] && break
+		sleep 0.1
+	done
+	if [ -n "${MON[$m]}" ] && screen "$w" | grep -Eq "$(title Active)"; then
+		t_ok "$m: the monitor is up (pid ${MON[$m]})"
+	else
+		t_fail "$m: the monitor is up" "$(screen "$w")"
+	fi
+	DEAD[$m]=0 FROZEN[$m]=0 CLOCK[$m]= RSS[$m]=
+done
+
+# ---------------------------------------------------------------------------
+# Samples every STEP seconds.
+
+# sample PID: "highest lowest threads" of 11 readings of VmRSS, 0.1 s apart.
+sample() {
+	local i
+	for i in 0 1 2 3 4 5 6 7 8 9 10; do
+		cat "/proc/$1/status" 2>/dev/null
+		sleep 0.1
+	done | awk '$1 == "VmRSS:" { if (!n++ || $2 > hi) hi = $2; if (n == 1 || $2 < lo) lo = $2 }
+		    $1 == "Threads:" { thr = $2 }
+		    END { if (n) print hi, lo, thr }'
+}
+
+echo "soak: ${SECS}s; churn $RATE entries/s, $KEEP in the table; lsconntrack [-n] $ARGS -d $INTERVAL, 120x40"
+printf '%6s  %9s %9s  %9s %9s %7s  %9s\n' "" "numeric" "" "names" "" "" ""
+printf '%6s  %9s %9s  %9s %9s %7s  %9s\n' 't(s)' 'RSS(kB)' 'low(kB)' 'RSS(kB)' 'low(kB)' threads conntrack
+start=$SECONDS
+minct= maxct=0
+for ((t = STEP; t <= SECS; t += STEP)); do
+	while [ $((SECONDS - start)) -lt "$t" ]; do
+		sleep 0.5
+	done
+	line=$(printf '%6s' "$t")
+	for m in "${NAMES[@]}"; do
+		read -r rss low thr <<<"$(sample "${MON[$m]:-0}")"
+		if [ -z "${MON[$m]}" ] || [ -z "$rss" ]; then
+			DEAD[$m]=$((DEAD[$m] + 1))
+			line="$line  $(printf '%9s %9s' gone -)"
+			continue
+		fi
+		line="$line  $(printf '%9s %9s' "$rss" "$low")"
+		[ "$t" -gt "$WARMUP" ] && RSS[$m]="${RSS[$m]} $rss"
+		# The header's clock is the newest snapshot's time: it must move.
+		clock=$(screen "${WIN[$m]}" | head -n 1 | grep -Eo '[0-9]{2}:[0-9]{2}:[0-9]{2}' | head -n 1)
+		if [ -z "$clock" ] || [ "$clock" = "${CLOCK[$m]}" ]; then
+			FROZEN[$m]=$((FROZEN[$m] + 1))
+		fi
+		CLOCK[$m]=$clock
+	done
+	ct=$(count)
+	printf '%s %7s  %9s\n' "$line" "${thr:--}" "$ct"
+	if [ -z "$minct" ] || [ "$ct" -lt "$minct" ]; then minct=$ct; fi
+	[ "$ct" -gt "$maxct" ] && maxct=$ct
+done
+
+kill "$CHURN_PID" 2>/dev/null
+wait "$CHURN_PID" 2>/dev/null
+CHURN_PID=
+churned=$(cat "$TMP/churn.out")
+
+# ---------------------------------------------------------------------------
+
+assert_ge "the table stayed busy (entries between $minct and $maxct)" "${minct:-0}" $((KEEP * 9 / 10))
+created=$(printf '%s\n' "$churned" | awk '$1 == "created" { print $2 }')
+refused=$(printf '%s\n' "$churned" | awk '$1 == "created" { print $6 }')
+assert_ge "the churn kept its rate ($churned)" "${created:-0}" $((RATE * SECS * 9 / 10))
+assert_eq "the kernel took every churn request" "${refused:-none}" 0
+n=$(echo ${RSS[numeric]} | wc -w)
+assert_ge "samples after the warm-up ($n)" "$n" 3
+
+for m in "${NAMES[@]}"; do
+	w=${WIN[$m]}
+	assert_eq "$m: alive at every sample" "${DEAD[$m]}" 0
+	assert_eq "$m: the screen refreshed between every two samples" "${FROZEN[$m]}" 0
+	if [ -n "${RSS[$m]}" ]; then
+		read -r mean lo hi <<<"$(printf '%s\n' ${RSS[$m]} |
+			awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+			     END { printf "%.0f %d %d\n", s / NR, lo, hi }')"
+		dev() { awk -v v="$1" -v m="$mean" 'BEGIN { printf "%+.1f", (v - m) * 100 / m }'; }
+		echo "soak: $m: RSS after ${WARMUP}s: mean $mean kB, min $lo kB ($(dev "$lo")%), max $hi kB ($(dev "$hi")%)"
+		assert_eq "$m: RSS max within +$TOL% of the mean ($hi kB, mean $mean kB)" \
+			"$(awk -v v="$hi" -v m="$mean" -v t="$TOL" 'BEGIN { print (v <= m * (1 + t / 100)) }')" 1
+		assert_eq "$m: RSS min within -$TOL% of the mean ($lo kB, mean $mean kB)" \
+			"$(awk -v v="$lo" -v m="$mean" -v t="$TOL" 'BEGIN { print (v >= m * (1 - t / 100)) }')" 1
+	else
+		t_fail "$m: RSS max within +$TOL% of the mean" "no sample"
+		t_fail "$m: RSS min within -$TOL% of the mean" "no sample"
+	fi
+	tm send-keys -t "$w" '?'
+	if wait_screen "$w" 'Keys' 10; then
+		t_ok "$m: still answers keys at the end (? shows the help)"
+	else
+		t_fail "$m: still answers keys at the end (? shows the help)" "$(screen "$w")"
+	fi
+	tm send-keys -t "$w" Escape
+	wait_screen "$w" "$(title Active)" 10
+	tm send-keys -t "$w" q
+	assert_eq "$m: q exits 0" "$(exit_of "$w" 15)" 0
+	gone=
+	for i in $(seq 50); do
+		kill -0 "${MON[$m]:-0}" 2>/dev/null || { gone=gone; break; }
+		sleep 0.1
+	done
+	assert_eq "$m: the monitor is gone" "$gone" gone
+done
+
+t_summary "$SUITE"
