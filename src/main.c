@@ -320,8 +320,10 @@ static void run_stream(struct monitor *m, const struct cli_opts *o, struct view_
 			check_counters(&f->stats, &res);
 		mon_frame_free(last);
 		last = f;
-		if (r < 0)
+		if (r < 0) {
+			mon_frame_free(last);
 			return;		/* the reader is gone: a quiet end */
+		}
 	}
 	if (last) {
 		res.skipped = last->skipped;

@@ -1199,7 +1199,7 @@ static void draw(struct tui *t)
 {
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_LINES) {
-		put(0, 0, COLS, "terminal too small", A_NORMAL);
+		put(0, 0, COLS, COLS >= 18 ? "terminal too small" : "too small", A_NORMAL);
 	} else if (t->mode == MODE_HELP) {
 		draw_help(t);
 	} else {
@@ -1306,7 +1306,8 @@ static void accept_frame(struct tui *t, struct mon_frame *nf)
 	if (nf->watching && listing(t) && flow_key_equal(&nf->watch, &t->dkey) &&
 	    (!t->paused || !t->df)) {
 		/* Ordered by tuple so rows keep their place from one frame to the next. */
-		qsort(nf->conns, nf->nconns, sizeof *nf->conns, conn_cmp);
+		if (nf->nconns)
+			qsort(nf->conns, nf->nconns, sizeof *nf->conns, conn_cmp);
 		t->df = nf;
 	}
 	if (!t->paused || !t->f) {
