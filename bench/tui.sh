@@ -103,11 +103,14 @@ cost=$(screen | sed -n '1s/.*took \([0-9.]*[a-z]*\).*/\1/p')
 : >"$TMP/lat"
 for k in $(seq "$KEYS"); do
 	sleep "0.$((RANDOM % 5 + 2))"
-	before=$(screen | sed -n 2p)
+	before=$(tm capture-pane -p -t b -S 1 -E 1)
 	t0=$(now)
 	tm send-keys -t b t
+	# Poll gently: a tight loop of tmux clients would take the CPU the
+	# monitor needs (2 cores: one is the kernel building the dump).
 	while :; do
-		line=$(screen | sed -n 2p)
+		sleep 0.01
+		line=$(tm capture-pane -p -t b -S 1 -E 1)
 		[ "$line" != "$before" ] && break
 		awk -v a="$t0" -v b="$(now)" 'BEGIN { exit !(b - a > 5) }' && break
 	done
