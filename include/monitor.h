@@ -16,7 +16,9 @@
  *    ready; mon_take() hands over the newest one.  No call made by the
  *    screen's thread waits for a snapshot.
  *
- * Nothing here prints.  The collector thread blocks every signal.
+ * Nothing here prints.  The collector thread blocks every signal and runs
+ * 10 nice levels below the process, so the screen's thread gets the CPU
+ * first.
  */
 #ifndef LSCT_MONITOR_H
 #define LSCT_MONITOR_H

@@ -7,12 +7,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ct_source_text.h"
 #include "util.h"
 
 #define WATCH_MAX_DEFAULT 10000
+#define COLLECTOR_NICE 10	/* added to the process's nice value */
 
 struct monitor {
 	struct mon_config cfg;
@@ -249,6 +251,13 @@ static void *collector(void *arg)
 {
 	struct monitor *m = arg;
 	double next = mono_now();
+
+	/*
+	 * Snapshots are background work: on a busy machine the screen's
+	 * thread must win the CPU, or keys wait behind a dump of seconds.
+	 * (Linux applies nice per thread; failing is harmless.)
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), COLLECTOR_NICE);
 
 	pthread_mutex_lock(&m->lock);
 	while (!m->stop) {
