@@ -30,6 +30,8 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 #define PROC_CONNTRACK "/proc/net/nf_conntrack"
+/* Names kept by a monitor or a stream: a screenful many times over. */
+#define RESOLVER_MAX_NAMES 4096
 
 static const char prog[] = "lsconntrack";
 
@@ -447,7 +449,7 @@ int main(int argc, char **argv)
 				o.delay);
 		catch_signals();
 		if (!o.numeric && (interactive || !o.json || o.names))
-			resolver = resolver_new(16);
+			resolver = resolver_new(16, RESOLVER_MAX_NAMES);
 		if (interactive) {
 			run_monitor(m, &o, resolver);
 		} else {
@@ -485,7 +487,7 @@ int main(int argc, char **argv)
 	n = view_build(t, &vo, rows);
 
 	if (!o.numeric && (!o.json || o.names) && n) {
-		resolver = resolver_new(16);
+		resolver = resolver_new(16, 0);
 		for (size_t i = 0; i < n; i++)
 			resolver_want(resolver, rows[i]->key.family, &rows[i]->key.peer);
 		resolver_wait(resolver, o.dns_timeout);

@@ -30,6 +30,7 @@ struct resolver {
 	pthread_cond_t done;	/* a lookup finished */
 	struct name **buckets;
 	size_t nbuckets, count;
+	size_t max_names;	/* 0: no bound */
 	struct name *qhead, *qtail;
 	size_t unfinished;	/* queued + running */
 	unsigned threads, started, idle;
@@ -153,7 +154,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct resolver *resolver_new(unsigned threads)
+struct resolver *resolver_new(unsigned threads, size_t max_names)
 {
 	struct resolver *r = xcalloc(1, sizeof *r);
 
@@ -168,6 +169,7 @@ struct resolver *resolver_new(unsigned threads)
 		pthread_cond_init(&r->done, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	r->max_names = max_names;
 	r->nbuckets = 1024;
 	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
 	r->threads = threads ? threads : 1;
@@ -213,6 +215,31 @@ void resolver_free(struct resolver *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/*
+ * A monitor meets ever new peers: past max_names, every finished entry is
+ * dropped at once (queued and running ones stay: a worker holds them), and
+ * the names still wanted are asked again.  Cheap, and memory stays bounded.
+ */
+static void forget_finished(struct resolver *r)
+{
+	for (size_t i = 0; i < r->nbuckets; i++) {
+		struct name **pp = &r->buckets[i];
+
+		while (*pp) {
+			struct name *n = *pp;
+
+			if (n->state != NAME_DONE) {
+				pp = &n->next;
+				continue;
+			}
+			*pp = n->next;
+			free(n->name);
+			free(n);
+			r->count--;
+		}
+	}
+}
+
 void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
 {
 	struct name *n;
@@ -222,6 +249,8 @@ void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
 		pthread_mutex_unlock(&r->lock);
 		return;
 	}
+	if (r->max_names && r->count >= r->max_names)
+		forget_finished(r);
 	n = xcalloc(1, sizeof *n);
 	n->a = *a;
 	n->family = family;
@@ -289,4 +318,14 @@ const char *resolver_name(struct resolver *r, int family, const struct ct_addr *
 		name = n->name;
 	pthread_mutex_unlock(&r->lock);
 	return name;
+}
+
+size_t resolver_cached(struct resolver *r)
+{
+	size_t n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->count;
+	pthread_mutex_unlock(&r->lock);
+	return n;
 }

@@ -4,21 +4,26 @@
 #
 # A namespace H gets a steady churn of conntrack entries (tests/tools/
 # ct_churn.c: SOAK_RATE created and as many destroyed each second, the
-# table holding SOAK_KEEP; passive flows come and go with ever new client
-# addresses, active flows stay while their connections churn) plus a little
-# real traffic.  Two monitors run side by side on it, each in a tmux window
+# table holding SOAK_KEEP; about 4300 flows stay while their connections
+# churn, and RATE/40 flows a second come and go with peer addresses never
+# seen before) plus a little real traffic.  Two monitors run side by side on it, each in a tmux window
 # of 120x40, refreshing every 0.5 s:
 #
 #   numeric   lsconntrack -n: the collector, the delta store, the flow
 #             table, frames and views
 #   names     lsconntrack with names (its default): the same, plus the
-#             resolver's threads and cache, fed ever new peers
+#             resolver's threads and cache; the new peers sort first in
+#             the Passive pane, so names are asked for new peers all along
 #
-# Every 10 s each monitor's VmRSS (/proc/PID/status) is sampled, with the
-# table's entry count.  A sample is the highest of 11 readings 0.1 s apart
-# (two refreshes): one reading can land while malloc has given a freed
-# frame back to the kernel and not yet taken the next one; the "low"
-# columns show the lowest reading.
+# Every 10 s each monitor's RSS is sampled (/proc/PID/status), with the
+# table's entry count.  A sample is the highest RSS of the 10 s before it:
+# VmHWM, which the previous sample reset to the RSS of that moment
+# (/proc/PID/clear_refs, 5).  A single reading of VmRSS is noisy: each
+# frame copies every flow (0.6 MB here), up to three frames live at
+# once, and malloc gives freed ones back to the kernel and takes them again,
+# at moments that depend on the load of the machine; the "now" columns show
+# VmRSS at the sample.  The peak of each period moves only when the monitor
+# needs more memory than before.
 #
 # RSS must stay flat: after a warm-up (samples at 30 s and before), the
 # largest and the smallest sample must be within SOAK_TOLERANCE percent
@@ -46,7 +51,7 @@ NS_TOOLS="tmux pkg-config"
 
 SECS=${SOAK_SECONDS:-1800}
 RATE=${SOAK_RATE:-5000}
-KEEP=${SOAK_KEEP:-10000}
+TABLE=${SOAK_KEEP:-10000}	# not KEEP: nslib.sh keeps $TMP when KEEP is set
 TOL=${SOAK_TOLERANCE:-5}
 ARGS=${SOAK_ARGS--t -u}
 STEP=10		# seconds between samples
@@ -104,11 +109,22 @@ title() { echo " $1 [^A-Za-z]*[0-9]+ (of [0-9]+ )?flows? "; }
 
 count() { ip netns exec "$H" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 
+# What a monitor's screen says: "flows real took" (flows of both panes,
+# the real interval and the cost of the newest snapshot).
+shown() {	# WINDOW
+	screen "$1" | awk '
+		NR == 1 && match($0, /real [0-9.]+s, took [0-9.]+m?s/) {
+			split(substr($0, RSTART, RLENGTH), w, /[ ,]+/); real = w[2]; took = w[4] }
+		/ (Active|Passive) / && match($0, / [0-9]+ (of [0-9]+ )?flows? /) {
+			n = split(substr($0, RSTART, RLENGTH), w, " "); flows += w[n - 1] }
+		END { print flows + 0, (real == "" ? "-" : real), (took == "" ? "-" : took) }'
+}
+
 # ---------------------------------------------------------------------------
 # The churn tool: the Makefile's build if it is current, else built here.
 
 CHURN=${CT_CHURN:-build/tools/ct_churn}
-if [ -z "$CT_CHURN" ] && ! [ -x "$CHURN" -a "$CHURN" -nt tests/tools/ct_churn.c ]; then
+if [ -z "$CT_CHURN" ] && ! { [ -x "$CHURN" ] && [ "$CHURN" -nt tests/tools/ct_churn.c ]; }; then
 	CHURN=$TMP/ct_churn
 	# shellcheck disable=SC2046
 	${CC:-cc} -O2 -std=c11 $(pkg-config --cflags libmnl libnetfilter_conntrack) \
@@ -129,12 +145,12 @@ bg "$H" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$P4:3306"
 bg "$P" sh -c "while :; do echo y; sleep 0.2; done | socat -u - TCP4:$H4:80"
 bg "$H" sh -c "while :; do head -c 20000 /dev/zero | timeout 5 socat -u - TCP4:$P4:3306; sleep 0.5; done"
 
-ip netns exec "$H" "$CHURN" -l "$H4" -L "$H6" -r "$RATE" -k "$KEEP" \
+ip netns exec "$H" "$CHURN" -l "$H4" -L "$H6" -r "$RATE" -k "$TABLE" \
 	>"$TMP/churn.out" 2>&1 </dev/null &
 CHURN_PID=$!
 PIDS+=("$CHURN_PID")
 for i in $(seq 100); do
-	[ "$(count)" -ge "$KEEP" ] && break
+	[ "$(count)" -ge "$TABLE" ] && break
 	sleep 0.1
 done
 
@@ -163,41 +179,47 @@ for m in "${NAMES[@]}"; do
 	else
 		t_fail "$m: the monitor is up" "$(screen "$w")"
 	fi
-	DEAD[$m]=0 FROZEN[$m]=0 CLOCK[$m]= RSS[$m]=
+	DEAD[$m]=0 FROZEN[$m]=0 CLOCK[$m]='' RSS[$m]=''
 done
 
 # ---------------------------------------------------------------------------
 # Samples every STEP seconds.
 
-# sample PID: "highest lowest threads" of 11 readings of VmRSS, 0.1 s apart.
+# sample PID: "peak now threads": VmHWM since the last sample, VmRSS; then
+# the peak starts again from now.
 sample() {
-	local i
-	for i in 0 1 2 3 4 5 6 7 8 9 10; do
-		cat "/proc/$1/status" 2>/dev/null
-		sleep 0.1
-	done | awk '$1 == "VmRSS:" { if (!n++ || $2 > hi) hi = $2; if (n == 1 || $2 < lo) lo = $2 }
-		    $1 == "Threads:" { thr = $2 }
-		    END { if (n) print hi, lo, thr }'
+	awk '$1 == "VmHWM:" { hwm = $2 } $1 == "VmRSS:" { rss = $2 } $1 == "Threads:" { thr = $2 }
+	     END { if (rss != "") print hwm, rss, thr }' "/proc/$1/status" 2>/dev/null
+	echo 5 2>/dev/null >"/proc/$1/clear_refs"
 }
 
-echo "soak: ${SECS}s; churn $RATE entries/s, $KEEP in the table; lsconntrack [-n] $ARGS -d $INTERVAL, 120x40"
-printf '%6s  %9s %9s  %9s %9s %7s  %9s\n' "" "numeric" "" "names" "" "" ""
-printf '%6s  %9s %9s  %9s %9s %7s  %9s\n' 't(s)' 'RSS(kB)' 'low(kB)' 'RSS(kB)' 'low(kB)' threads conntrack
+echo "soak: ${SECS}s; churn $RATE entries/s, $TABLE in the table; lsconntrack [-n] $ARGS -d $INTERVAL, 120x40"
+printf '%6s  %9s %9s %6s %6s %6s  %9s %9s %6s  %9s\n' "" "numeric" "" "" "" "" "names" "" "" ""
+printf '%6s  %9s %9s %6s %6s %6s  %9s %9s %6s  %9s\n' 't(s)' 'peak(kB)' 'now(kB)' flows real took \
+	'peak(kB)' 'now(kB)' flows conntrack
+for m in "${NAMES[@]}"; do
+	sample "${MON[$m]:-0}" >/dev/null
+done
 start=$SECONDS
-minct= maxct=0
+minct='' maxct=0
 for ((t = STEP; t <= SECS; t += STEP)); do
 	while [ $((SECONDS - start)) -lt "$t" ]; do
 		sleep 0.5
 	done
 	line=$(printf '%6s' "$t")
 	for m in "${NAMES[@]}"; do
-		read -r rss low thr <<<"$(sample "${MON[$m]:-0}")"
+		read -r rss now thr <<<"$(sample "${MON[$m]:-0}")"
 		if [ -z "${MON[$m]}" ] || [ -z "$rss" ]; then
 			DEAD[$m]=$((DEAD[$m] + 1))
-			line="$line  $(printf '%9s %9s' gone -)"
+			line="$line  $(printf '%9s' gone)"
 			continue
 		fi
-		line="$line  $(printf '%9s %9s' "$rss" "$low")"
+		read -r flows real took <<<"$(shown "${WIN[$m]}")"
+		if [ "$m" = numeric ]; then
+			line="$line  $(printf '%9s %9s %6s %6s %6s' "$rss" "$now" "$flows" "$real" "$took")"
+		else
+			line="$line  $(printf '%9s %9s %6s' "$rss" "$now" "$flows")"
+		fi
 		[ "$t" -gt "$WARMUP" ] && RSS[$m]="${RSS[$m]} $rss"
 		# The header's clock is the newest snapshot's time: it must move.
 		clock=$(screen "${WIN[$m]}" | head -n 1 | grep -Eo '[0-9]{2}:[0-9]{2}:[0-9]{2}' | head -n 1)
@@ -207,7 +229,7 @@ for ((t = STEP; t <= SECS; t += STEP)); do
 		CLOCK[$m]=$clock
 	done
 	ct=$(count)
-	printf '%s %7s  %9s\n' "$line" "${thr:--}" "$ct"
+	printf '%s  %9s\n' "$line" "$ct"
 	if [ -z "$minct" ] || [ "$ct" -lt "$minct" ]; then minct=$ct; fi
 	[ "$ct" -gt "$maxct" ] && maxct=$ct
 done
@@ -219,12 +241,12 @@ churned=$(cat "$TMP/churn.out")
 
 # ---------------------------------------------------------------------------
 
-assert_ge "the table stayed busy (entries between $minct and $maxct)" "${minct:-0}" $((KEEP * 9 / 10))
+assert_ge "the table stayed busy (entries between $minct and $maxct)" "${minct:-0}" $((TABLE * 9 / 10))
 created=$(printf '%s\n' "$churned" | awk '$1 == "created" { print $2 }')
 refused=$(printf '%s\n' "$churned" | awk '$1 == "created" { print $6 }')
 assert_ge "the churn kept its rate ($churned)" "${created:-0}" $((RATE * SECS * 9 / 10))
 assert_eq "the kernel took every churn request" "${refused:-none}" 0
-n=$(echo ${RSS[numeric]} | wc -w)
+n=$(echo "${RSS[numeric]}" | wc -w)
 assert_ge "samples after the warm-up ($n)" "$n" 3
 
 for m in "${NAMES[@]}"; do
@@ -232,11 +254,12 @@ for m in "${NAMES[@]}"; do
 	assert_eq "$m: alive at every sample" "${DEAD[$m]}" 0
 	assert_eq "$m: the screen refreshed between every two samples" "${FROZEN[$m]}" 0
 	if [ -n "${RSS[$m]}" ]; then
+		# shellcheck disable=SC2086  # one sample a word
 		read -r mean lo hi <<<"$(printf '%s\n' ${RSS[$m]} |
 			awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
 			     END { printf "%.0f %d %d\n", s / NR, lo, hi }')"
 		dev() { awk -v v="$1" -v m="$mean" 'BEGIN { printf "%+.1f", (v - m) * 100 / m }'; }
-		echo "soak: $m: RSS after ${WARMUP}s: mean $mean kB, min $lo kB ($(dev "$lo")%), max $hi kB ($(dev "$hi")%)"
+		echo "soak: $m: peak RSS per ${STEP}s after ${WARMUP}s: mean $mean kB, min $lo kB ($(dev "$lo")%), max $hi kB ($(dev "$hi")%)"
 		assert_eq "$m: RSS max within +$TOL% of the mean ($hi kB, mean $mean kB)" \
 			"$(awk -v v="$hi" -v m="$mean" -v t="$TOL" 'BEGIN { print (v <= m * (1 + t / 100)) }')" 1
 		assert_eq "$m: RSS min within -$TOL% of the mean ($lo kB, mean $mean kB)" \
@@ -256,7 +279,7 @@ for m in "${NAMES[@]}"; do
 	tm send-keys -t "$w" q
 	assert_eq "$m: q exits 0" "$(exit_of "$w" 15)" 0
 	gone=
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		kill -0 "${MON[$m]:-0}" 2>/dev/null || { gone=gone; break; }
 		sleep 0.1
 	done

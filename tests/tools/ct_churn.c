@@ -10,13 +10,18 @@
  * and go each second.  Entry i is one of four kinds (i % 4):
  *
  *   TCP/IPv4 active:  LOCAL4:eph -> 200 peers in 10.205.0.0/16, service ports
- *                     (200 flows that stay; their connections churn)
- *   TCP/IPv4 passive: clients in 10.64.0.0/10 -> LOCAL4:80 and :443
- *   TCP/IPv6 passive: clients in fd00:206::/64 -> [LOCAL6]:443
- *                     (a client is new each time: flows come and go too,
- *                     and the peers are ever new, as on a public server;
- *                     an IPv4 client comes back after 2^22 of them)
  *   UDP/IPv4 active:  LOCAL4:eph -> 20 resolvers 10.205.9.x:53
+ *   TCP/IPv4 passive: 1900 regular clients in 10.64.0.0/16 -> LOCAL4:80 or
+ *                     :443; one connection in 20 from a client never seen
+ *                     before, counting up from 10.1.0.0 (2^22 of them)
+ *   TCP/IPv6 passive: the same into [LOCAL6]:443, regular clients
+ *                     fd00:206::/112, new ones counting up in fd00:206:1::/64
+ *
+ * With KEEP >= 8000 every regular client always has a connection: those
+ * flows stay while their connections churn, so the number of flows does not
+ * depend on how often a reader looks.  The new clients are flows that come
+ * and go (RATE/80 a second per family) with ever new peer addresses, as a
+ * public server sees them; their addresses sort before the regular ones.
  *
  * LOCAL4 and LOCAL6 must be addresses of the namespace, so the entries are
  * host flows.  No packet is sent and the counters stay zero.  Any KEEP/4
@@ -60,7 +65,8 @@
 
 #define N_PEERS		200
 #define N_RESOLVERS	20
-#define N_CLIENTS	(1u << 22)	/* 10.64.0.0/10 */
+#define N_CLIENTS	2000		/* regular; 1900 of them are used */
+#define NEW_EVERY	20		/* a new client for one passive connection in 20 */
 #define EPH_FIRST	32768
 #define EPH_COUNT	28000
 #define KEEP_MAX	(4 * EPH_COUNT)
@@ -110,23 +116,40 @@ static void entry_of(const struct churn *c, uint64_t i, struct entry *e)
 		e->dport = services[p % 10];
 		break;
 	case PAS4:
-		cl = (unsigned)(k % N_CLIENTS);
-		e->src[0] = 10, e->src[1] = (uint8_t)(64 + (cl >> 16));
-		e->src[2] = (uint8_t)(cl >> 8), e->src[3] = (uint8_t)cl;
 		memcpy(e->dst, c->local4, 4);
+		e->src[0] = 10;
+		if (k % NEW_EVERY == NEW_EVERY - 1) {
+			/* 10.1.0.0 + n: a client not seen before (for 2^22 of them) */
+			uint32_t n = (uint32_t)(k / NEW_EVERY % (1u << 22)) + (1u << 16);
+
+			e->src[1] = (uint8_t)(n >> 16), e->src[2] = (uint8_t)(n >> 8);
+			e->src[3] = (uint8_t)n;
+			e->sport = 40000;
+			e->dport = 80;
+			break;
+		}
+		cl = (unsigned)(k % N_CLIENTS);
+		e->src[1] = 64, e->src[2] = (uint8_t)(cl >> 8), e->src[3] = (uint8_t)cl;
 		e->sport = (uint16_t)(1024 + k / N_CLIENTS % 60000);
 		e->dport = cl % 3 ? 80 : 443;
 		break;
 	case PAS6:
 		e->family = AF_INET6;
-		e->src[0] = 0xfd, e->src[2] = 0x02, e->src[3] = 0x06;	/* fd00:206::/64 */
-		e->src[12] = (uint8_t)((k + 1) >> 24);
-		e->src[13] = (uint8_t)((k + 1) >> 16);
-		e->src[14] = (uint8_t)((k + 1) >> 8);
-		e->src[15] = (uint8_t)(k + 1);
 		memcpy(e->dst, c->local6, 16);
-		e->sport = (uint16_t)(1024 + (k >> 32) % 60000);
+		e->src[0] = 0xfd, e->src[2] = 0x02, e->src[3] = 0x06;	/* fd00:206:: */
 		e->dport = 443;
+		if (k % NEW_EVERY == NEW_EVERY - 1) {
+			uint64_t n = k / NEW_EVERY;	/* fd00:206:1::n */
+
+			e->src[5] = 1;
+			for (int b = 0; b < 8; b++)
+				e->src[15 - b] = (uint8_t)(n >> (8 * b));
+			e->sport = 40000;
+			break;
+		}
+		cl = (unsigned)(k % N_CLIENTS);
+		e->src[14] = (uint8_t)(cl >> 8), e->src[15] = (uint8_t)cl;
+		e->sport = (uint16_t)(1024 + k / N_CLIENTS % 60000);
 		break;
 	case UDP4:
 	default:

@@ -464,7 +464,7 @@ static void test_parse_u64(void **state)
 
 static void test_resolver(void **state)
 {
-	struct resolver *r = resolver_new(4);
+	struct resolver *r = resolver_new(4, 0);
 	struct ct_addr lo = tu_addr("127.0.0.1");
 	struct ct_addr doc = tu_addr("192.0.2.1");
 	const char *name;
@@ -482,6 +482,31 @@ static void test_resolver(void **state)
 	/* A zero wait returns at once whatever is pending. */
 	resolver_want(r, AF_INET, &doc);
 	(void)resolver_wait(r, 0);
+	resolver_free(r);
+}
+
+/* A bounded cache drops finished names instead of growing. */
+static void test_resolver_bounded(void **state)
+{
+	struct resolver *r = resolver_new(2, 1);
+	struct ct_addr lo = tu_addr("127.0.0.1");
+	struct ct_addr lo6 = tu_addr("::1");
+
+	(void)state;
+	resolver_want(r, AF_INET, &lo);
+	assert_int_equal(resolver_wait(r, 10.0), 0);
+	assert_string_equal(resolver_name(r, AF_INET, &lo), "localhost");
+	assert_int_equal(resolver_cached(r), 1);
+	/* A second peer: the finished first one goes. */
+	resolver_want(r, AF_INET6, &lo6);
+	assert_int_equal(resolver_cached(r), 1);
+	assert_null(resolver_name(r, AF_INET, &lo));
+	assert_int_equal(resolver_wait(r, 10.0), 0);
+	/* Wanted again, it is asked again. */
+	resolver_want(r, AF_INET, &lo);
+	assert_int_equal(resolver_cached(r), 1);
+	assert_int_equal(resolver_wait(r, 10.0), 0);
+	assert_string_equal(resolver_name(r, AF_INET, &lo), "localhost");
 	resolver_free(r);
 }
 
@@ -520,6 +545,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_resolver_bounded),
 		cmocka_unit_test(test_proc_tcp_listeners),
 		cmocka_unit_test(test_diag_listeners_match_proc),
 		cmocka_unit_test(test_local_addresses),
