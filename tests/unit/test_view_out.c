@@ -67,7 +67,7 @@ static int teardown(void **state)
 static size_t build(struct fixture *fx, unsigned dirs, enum view_sort s, int rev,
 		    const struct port_filter *ap, const struct port_filter *pp)
 {
-	struct view_opts o = { dirs, ap, pp, s, rev };
+	struct view_opts o = { .dirs = dirs, .aport = ap, .pport = pp, .sort = s, .reverse = rev };
 
 	return view_build(fx->t, &o, fx->rows);
 }
@@ -221,7 +221,7 @@ static const char *fake_name(void *arg, int family, const struct ct_addr *a)
 static void test_table_names_and_proto(void **state)
 {
 	struct fixture *fx = *state;
-	struct out_opts o = { fake_name, NULL, 1 };
+	struct out_opts o = { .name_of = fake_name, .show_proto = 1 };
 	size_t n = build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
 	char *text = capture(out_table_write, fx, n, &o);
 
@@ -284,7 +284,7 @@ static const char *evil_name(void *arg, int family, const struct ct_addr *a)
 static void test_json_escapes(void **state)
 {
 	struct fixture *fx = *state;
-	struct out_opts o = { evil_name, NULL, 0 };
+	struct out_opts o = { .name_of = evil_name };
 	size_t n = build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
 	char *text = capture(out_json_write, fx, n, &o);
 
