@@ -29,6 +29,8 @@ struct port_filter {
 void port_filter_init(struct port_filter *f);
 void port_filter_fini(struct port_filter *f);
 void port_filter_clear(struct port_filter *f);
+/* Initializes dst as a copy of src (NULL: an empty filter). */
+void port_filter_copy(struct port_filter *dst, const struct port_filter *src);
 
 /*
  * Adds the items of text to f.  Returns 0, or -1 leaving f unchanged and a

@@ -162,3 +162,14 @@ void port_filter_str(const struct port_filter *f, char *buf, size_t len)
 		off += (size_t)w;
 	}
 }
+
+void port_filter_copy(struct port_filter *dst, const struct port_filter *src)
+{
+	port_filter_init(dst);
+	if (!src || src->n == 0)
+		return;
+	dst->r = xmalloc(src->n * sizeof *dst->r);
+	memcpy(dst->r, src->r, src->n * sizeof *dst->r);
+	dst->n = dst->cap = src->n;
+	dst->npos = src->npos;
+}

@@ -1888,17 +1888,6 @@ static int loop(struct tui *t, char *err, size_t errlen)
 
 /* ---- setup and teardown ---- */
 
-static void copy_filter(struct port_filter *dst, const struct port_filter *src)
-{
-	port_filter_init(dst);
-	if (!src || src->n == 0)
-		return;
-	dst->r = xmalloc(src->n * sizeof *dst->r);
-	memcpy(dst->r, src->r, src->n * sizeof *dst->r);
-	dst->n = dst->cap = src->n;
-	dst->npos = src->npos;
-}
-
 static void tui_init(struct tui *t, struct monitor *m, const struct tui_config *c)
 {
 	static const struct {
@@ -1911,8 +1900,8 @@ static void tui_init(struct tui *t, struct monitor *m, const struct tui_config *
 	memset(t, 0, sizeof *t);
 	t->m = m;
 	t->c = c;
-	copy_filter(&t->aport, c->aport);
-	copy_filter(&t->pport, c->pport);
+	port_filter_copy(&t->aport, c->aport);
+	port_filter_copy(&t->pport, c->pport);
 	t->names = !c->numeric && c->resolver;
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
 		struct tpane *p;
