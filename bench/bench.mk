@@ -5,7 +5,7 @@
 
 BENCH_DIR   := $(BUILD)/bench
 BENCH_TOOLS := $(BENCH_DIR)/fill $(BENCH_DIR)/timeit $(BENCH_DIR)/nldump_count \
-               $(BENCH_DIR)/nldump_filter
+               $(BENCH_DIR)/nldump_filter $(BENCH_DIR)/replay
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3
 
@@ -26,6 +26,10 @@ deps-bench:
 
 $(BENCH_DIR)/%: bench/%.c | $(BENCH_DIR)
 	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# The user-space half of a snapshot, replayed from a saved dump.
+$(BENCH_DIR)/replay: bench/replay.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LDLIBS)
 
 # The floor dumper stays beside the tests; only its build lives here.
 $(BENCH_DIR)/nldump_count: tests/tools/nldump_count.c | $(BENCH_DIR)

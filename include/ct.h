@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 /* TCP states, numbered as the kernel's enum tcp_conntrack. */
 enum ct_tcp_state {
@@ -84,7 +85,17 @@ const char *ct_tcp_state_name(unsigned state);
 int ct_tcp_state_parse(const char *s, size_t len);
 
 /* Address helpers: family-aware compare and text form (no brackets). */
-int ct_addr_equal(const struct ct_addr *a, const struct ct_addr *b);
+/* Two loads a side instead of a call to memcmp(): it runs per entry. */
+static inline int ct_addr_equal(const struct ct_addr *a, const struct ct_addr *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a->b, 8);
+	memcpy(&a1, a->b + 8, 8);
+	memcpy(&b0, b->b, 8);
+	memcpy(&b1, b->b + 8, 8);
+	return a0 == b0 && a1 == b1;
+}
 int ct_addr_is_loopback(int family, const struct ct_addr *a);
 /* Writes the numeric form into buf (at least 46 bytes); returns buf. */
 const char *ct_addr_str(int family, const struct ct_addr *a, char *buf, size_t len);

@@ -10,6 +10,9 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* The same for big arrays read at random: aligned for huge pages; free() frees. */
+void *xmalloc_huge(size_t n);
+void *xcalloc_huge(size_t n, size_t size);
 void util_set_fatal_hook(void (*hook)(void));
 
 /* a + b, stopping at UINT64_MAX instead of wrapping. */

@@ -91,6 +91,22 @@ size_t view_build(const struct flow_table *t, const struct view_opts *o,
 size_t view_build_array(const struct flow *flows, size_t count, const struct view_opts *o,
 			const struct flow **rows);
 
+/*
+ * Writers walk the rows in sort order, which reads the flows at random: a
+ * cache miss per row on large tables.  view_prefetch(rows, i, n) in the
+ * loop asks for the flow a few rows ahead.
+ */
+#define VIEW_PREFETCH_AHEAD 8
+static inline void view_prefetch(const struct flow *const *rows, size_t i, size_t n)
+{
+	if (i + VIEW_PREFETCH_AHEAD < n) {
+		const char *p = (const char *)rows[i + VIEW_PREFETCH_AHEAD];
+
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + sizeof(struct flow) - 1);
+	}
+}
+
 /* The comparison view_build() uses, for callers that keep their own arrays. */
 int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse);
 

@@ -28,11 +28,6 @@ int ct_tcp_state_parse(const char *s, size_t len)
 	return -1;
 }
 
-int ct_addr_equal(const struct ct_addr *a, const struct ct_addr *b)
-{
-	return memcmp(a->b, b->b, sizeof a->b) == 0;
-}
-
 int ct_addr_is_loopback(int family, const struct ct_addr *a)
 {
 	static const uint8_t v6_loop[16] = { [15] = 1 };
@@ -42,24 +37,84 @@ int ct_addr_is_loopback(int family, const struct ct_addr *a)
 	return memcmp(a->b, v6_loop, 16) == 0;
 }
 
+/* Writes v's dotted quad at p; returns the end. */
+static char *put_v4(char *p, const uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	return p;
+}
+
+/*
+ * IPv6 by hand too, in the text inet_ntop() writes (RFC 5952: lower case,
+ * no leading zeros, the first longest run of two or more zero groups as
+ * "::"; ::a.b.c.d and ::ffff:a.b.c.d for IPv4-compatible and -mapped
+ * addresses).  glibc's goes through sprintf for every group.
+ */
+static char *put_v6(char *p, const uint8_t *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, best_len = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	for (int i = 0; i < 8;) {
+		int j = i;
+
+		while (j < 8 && w[j] == 0)
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';	/* the run's first colon */
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return put_v4(p, b + 12);
+		for (int shift = 12, lead = 1; shift >= 0; shift -= 4) {
+			unsigned d = w[i] >> shift & 15;
+
+			if (d || !lead || shift == 0) {
+				*p++ = hex[d];
+				lead = 0;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
 const char *ct_addr_str(int family, const struct ct_addr *a, char *buf, size_t len)
 {
-	/* IPv4 by hand: inet_ntop() costs most of a JSON writer's time. */
+	/* inet_ntop() costs most of a JSON writer's time. */
 	if (family == AF_INET && len >= 16) {
-		char *p = buf;
-
-		for (int i = 0; i < 4; i++) {
-			unsigned v = a->b[i];
-
-			if (i)
-				*p++ = '.';
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-		}
-		*p = '\0';
+		*put_v4(buf, a->b) = '\0';
+		return buf;
+	}
+	if (family != AF_INET && len >= 46) {
+		*put_v6(buf, a->b) = '\0';
 		return buf;
 	}
 	if (!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, a->b, buf, (socklen_t)len)) {

@@ -286,10 +286,16 @@ static void index_rebuild(struct flow_table *t)
 static void grow(struct flow_table *t)
 {
 	t->cap *= 2;
-	t->flows = xrealloc(t->flows, t->cap * sizeof *t->flows);
+	{
+		struct flow *nf = xmalloc_huge(t->cap * sizeof *t->flows);
+
+		memcpy(nf, t->flows, t->nflows * sizeof *t->flows);
+		free(t->flows);
+		t->flows = nf;
+	}
 	t->index_size *= 2;
 	free(t->index);
-	t->index = xcalloc(t->index_size, sizeof *t->index);
+	t->index = xcalloc_huge(t->index_size, sizeof *t->index);
 	index_rebuild(t);
 }
 

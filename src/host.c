@@ -521,15 +521,32 @@ void host_finish(struct host_info *h)
 	h->nls = j;
 }
 
+/* Up to this many addresses a plain scan beats bsearch() (asked twice per entry). */
+#define LOCAL_SCAN_MAX 16
+
 int host_is_local(const struct host_info *h, int family, const struct ct_addr *a)
 {
 	struct host_addr key;
 
+	if (h->naddrs <= LOCAL_SCAN_MAX) {
+		uint64_t x0, x1;
+
+		memcpy(&x0, a->b, 8);
+		memcpy(&x1, a->b + 8, 8);
+		for (size_t i = 0; i < h->naddrs; i++) {
+			uint64_t y0, y1;
+
+			memcpy(&y0, h->addrs[i].a.b, 8);
+			memcpy(&y1, h->addrs[i].a.b + 8, 8);
+			if (x0 == y0 && x1 == y1 && h->addrs[i].family == family)
+				return 1;
+		}
+		return 0;
+	}
 	memset(&key, 0, sizeof key);
 	key.family = (uint8_t)family;
 	key.a = *a;
-	return h->naddrs &&
-	       bsearch(&key, h->addrs, h->naddrs, sizeof key, cmp_addr) != NULL;
+	return bsearch(&key, h->addrs, h->naddrs, sizeof key, cmp_addr) != NULL;
 }
 
 int host_is_listener(const struct host_info *h, int proto, int family,

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "fmt.h"
+#include "view.h"
 
 enum { COL_INPKTS, COL_INBYTES, COL_OUTPKTS, COL_OUTBYTES, COL_CONNS, NUM_COLS };
 
@@ -220,6 +221,7 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		size_t w;
 
+		view_prefetch(rows, i, n);
 		if ((w = local_text(rows[i], buf)) > wlocal)
 			wlocal = w;
 		if ((w = peer_text(rows[i], peer_name(o, rows[i]), buf)) > wpeer)
@@ -255,6 +257,7 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	for (size_t i = 0; i < n && !ferror(fp); i++) {
 		const struct flow *f = rows[i];
 
+		view_prefetch(rows, i, n);
 		l = (struct line){ line, line + sizeof line };
 		put_left(&l, buf, local_text(f, buf), wlocal);
 		put_mem(&l, f->key.dir == FLOW_ACTIVE ? "   -->    " : "   <--    ", 10);

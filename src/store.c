@@ -62,7 +62,7 @@ struct conn_store *conn_store_new(size_t expect)
 	s->cap = size_for(expect);
 	if (s->cap > UINT32_MAX)
 		s->cap = UINT32_MAX;
-	s->r = xcalloc(s->cap, sizeof *s->r);
+	s->r = xcalloc_huge(s->cap, sizeof *s->r);
 	return s;
 }
 
@@ -92,7 +92,7 @@ static void grow(struct conn_store *s)
 	s->cap = oldcap + oldcap / 2;
 	if (s->cap > UINT32_MAX)
 		s->cap = UINT32_MAX;
-	s->r = xcalloc(s->cap, sizeof *s->r);
+	s->r = xcalloc_huge(s->cap, sizeof *s->r);
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i].key)
 			*slot_for(s, old[i].key) = old[i];

@@ -151,6 +151,77 @@ static void test_build_agrees_with_view_cmp(void **state)
 	}
 }
 
+/*
+ * view_build_array() sorts packed keys with its own merge sort; view_cmp()
+ * compares flows field by field.  On 5,000 random flows full of ties (few
+ * distinct counter values, peers and ports) and both families and
+ * directions, every sort key, both ways, must come out strictly ordered by
+ * view_cmp() and hold every matching flow once.
+ */
+static void test_build_large_agrees_with_view_cmp(void **state)
+{
+	enum { N = 5000 };
+	static const uint64_t vals[] = { 0, 1, 2, 1000, UINT64_MAX };
+	struct flow *flows = calloc(N, sizeof *flows);
+	const struct flow **rows = calloc(N, sizeof *rows);
+	unsigned char *seen = calloc(N, 1);
+	uint64_t x = 7;
+
+	(void)state;
+	assert_non_null(flows);
+	assert_non_null(rows);
+	assert_non_null(seen);
+	for (size_t i = 0; i < N; i++) {
+		struct flow *f = &flows[i];
+		uint64_t *c = &f->c.in_packets;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		/* The index spread over the key keeps keys unique; the rest of
+		 * the key is shared, so that every field decides some ties. */
+		f->key.port = (uint16_t)((i & 3) * 1000);
+		f->key.proto = i >> 2 & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		f->key.dir = (uint8_t)(i >> 3 & 1);
+		f->key.peer.b[3] = (uint8_t)(i >> 4);
+		f->key.peer.b[2] = (uint8_t)(i >> 12);
+		f->key.peer.b[0] = (uint8_t)(x >> 32 & 1);
+		f->key.family = x >> 59 & 1 ? AF_INET6 : AF_INET;
+		if (f->key.family == AF_INET6)
+			f->key.peer.b[15] = (uint8_t)(x >> 36 & 3);
+		for (int k = 0; k < 4; k++)
+			c[k] = vals[(x >> (8 * k)) % 5];
+		f->conns = vals[(x >> 20) % 5];
+		f->d.in_bytes = vals[(x >> 24) % 5];
+		f->d.out_bytes = vals[(x >> 28) % 3];
+		f->d.in_packets = vals[(x >> 44) % 3];
+		f->d.out_packets = vals[(x >> 48) % 5];
+		f->d.new_conns = vals[(x >> 52) % 3];
+		f->d.closed_conns = vals[(x >> 56) % 3];
+	}
+	for (int s = 0; s < VIEW_SORT_MAX; s++) {
+		for (int rev = 0; rev < 2; rev++) {
+			struct view_opts o = { .dirs = VIEW_ACTIVE | VIEW_PASSIVE,
+					       .sort = (enum view_sort)s, .reverse = rev };
+			size_t n = view_build_array(flows, N, &o, rows);
+
+			assert_int_equal(n, N);
+			memset(seen, 0, N);
+			for (size_t i = 0; i < n; i++) {
+				size_t k = (size_t)(rows[i] - flows);
+
+				assert_true(k < N);
+				assert_int_equal(seen[k], 0);
+				seen[k] = 1;
+				if (i + 1 < n)
+					assert_true(view_cmp(rows[i], rows[i + 1],
+							     (enum view_sort)s, rev) < 0);
+			}
+		}
+	}
+	free(seen);
+	free(rows);
+	free(flows);
+}
+
 static void test_filters(void **state)
 {
 	struct fixture *fx = *state;
@@ -315,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_default_sort),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_build_agrees_with_view_cmp),
+		cmocka_unit_test(test_build_large_agrees_with_view_cmp),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_names_and_proto),
