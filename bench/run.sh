@@ -9,6 +9,8 @@
 #   filter    build/bench/nldump_filter -p 6: the same with the kernel
 #             keeping only TCP (two dumps, IPv4 and IPv6), for reference
 #   snapshot  lsconntrack -n -b --json >/dev/null
+#   snap4     lsconntrack -4 -n -b --json: one family and one protocol,
+#             which the kernel filters itself (CTA_FILTER)
 #   store     lsconntrack -n -b -c 3 -d 0 (three snapshots with the
 #             per-connection store), once lsconntrack has -c/-d
 #   conntrack conntrack -L >/dev/null
@@ -107,7 +109,7 @@ inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct' ||
 
 # ---- what can run ----------------------------------------------------------
 
-ROWS="floor filter snapshot store conntrack iptstate"
+ROWS="floor filter snapshot snap4 store conntrack iptstate"
 declare -A LABEL CMD DIV NOTE
 LABEL[floor]='floor: `nldump_count` (counts messages, no parsing)'
 CMD[floor]="$TOOLS/nldump_count"
@@ -115,6 +117,8 @@ LABEL[filter]='floor, kernel-side TCP filter: `nldump_filter -p 6` (2 dumps: IPv
 CMD[filter]="$TOOLS/nldump_filter -p 6"
 LABEL[snapshot]='`lsconntrack -n -b --json >/dev/null`'
 CMD[snapshot]="$LSCT -n -b --json"
+LABEL[snap4]='`lsconntrack -4 -n -b --json >/dev/null` (the kernel leaves out IPv6 and UDP)'
+CMD[snap4]="$LSCT -4 -n -b --json"
 LABEL[store]='`lsconntrack -n -b -c 3 -d 0` (3 snapshots; time per snapshot)'
 CMD[store]="$LSCT -n -b -c 3 -d 0"
 DIV[store]=3

@@ -26,7 +26,24 @@ struct ct_nl;
 
 struct ct_nl_filter {
 	uint8_t family;		/* AF_UNSPEC (both), AF_INET or AF_INET6 */
+	/*
+	 * 0 (all), or IPPROTO_TCP/IPPROTO_UDP: only entries of that protocol.
+	 * The kernel (5.8+, CTA_FILTER) takes it only together with a family,
+	 * so it is sent only then; a kernel that refuses it gets the request
+	 * without it from then on.  Entries may still come of any protocol:
+	 * the consumer keeps filtering.
+	 */
+	uint8_t proto;
 };
+
+/*
+ * Builds the dump request for filter (NULL: everything) into buf, which
+ * holds CT_NL_REQ_MAX bytes; use_proto 0 leaves the protocol out.  Returns
+ * its length, or 0 on failure.  Exposed for tests.
+ */
+#define CT_NL_REQ_MAX 128
+size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *filter,
+			   int use_proto);
 
 struct ct_nl_stats {
 	uint64_t messages;	/* netlink messages received in the last dump */

@@ -49,6 +49,7 @@ struct ct_nl {
 	size_t rcvbuf_want;	/* bytes last asked for with SO_RCVBUF(FORCE) */
 	size_t rcvbuf;		/* bytes the kernel reports */
 	char *buf;		/* NL_BUFSIZE bytes, reused by every dump */
+	int proto_refused;	/* the kernel refused a protocol filter */
 };
 
 /* ---- attribute parsing ------------------------------------------------ */
@@ -566,43 +567,80 @@ static void sock_drain(struct ct_nl *nl)
 	}
 }
 
-static int send_dump_request(struct ct_nl *nl, uint8_t family)
+/*
+ * CTA_FILTER_ORIG_FLAGS bit "match the L4 protocol number": the kernel's
+ * net/netfilter/nf_internals.h, not exported to user space.  Flags are in
+ * host byte order, and CTA_FILTER must carry NLA_F_NESTED (strict parse).
+ */
+#define FILTER_F_PROTO_NUM (1u << 3)
+
+size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *filter,
+			   int use_proto)
 {
-	union {
-		char buf[NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg))];
-		struct nlmsghdr align;
-	} req;
+	uint8_t family = filter ? filter->family : AF_UNSPEC;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
-	ssize_t n;
 
-	memset(&req, 0, sizeof req);
-	nlh = mnl_nlmsg_put_header(req.buf);
+	memset(buf, 0, CT_NL_REQ_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++nl->seq;
+	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
 	nfg->nfgen_family = AF_UNSPEC;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
-	if (family != AF_UNSPEC) {
+	if (family == AF_UNSPEC)
+		return nlh->nlmsg_len;
+	{
 		/* The kernel skips other families itself: no message is built for them. */
 		struct nfct_filter_dump *f = nfct_filter_dump_create();
+		int n;
 
 		if (!f)
-			return -1;
+			return 0;
 		nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, family);
 		n = nfct_nlmsg_build_filter(nlh, f);
 		nfct_filter_dump_destroy(f);
 		if (n < 0)
-			return -1;
+			return 0;
 	}
+	if (use_proto && filter->proto) {
+		/* Nor of other protocols: CTA_FILTER matching the original tuple's
+		 * protocol number, which CTA_TUPLE_ORIG gives. */
+		struct nlattr *nest, *tuple, *proto;
+
+		nest = mnl_attr_nest_start(nlh, CTA_FILTER | NLA_F_NESTED);
+		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, FILTER_F_PROTO_NUM);
+		mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
+		mnl_attr_nest_end(nlh, nest);
+		tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+		proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, filter->proto);
+		mnl_attr_nest_end(nlh, proto);
+		mnl_attr_nest_end(nlh, tuple);
+	}
+	return nlh->nlmsg_len;
+}
+
+static int send_dump_request(struct ct_nl *nl, const struct ct_nl_filter *filter,
+			     int use_proto)
+{
+	union {
+		char buf[CT_NL_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	size_t len = ct_nl_build_request(req.buf, ++nl->seq, filter, use_proto);
+	ssize_t n;
+
+	if (!len)
+		return -1;
 	do {
-		n = mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len);
+		n = mnl_socket_sendto(nl->sock, req.buf, len);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	if ((size_t)n != nlh->nlmsg_len) {
+	if ((size_t)n != len) {
 		errno = EIO;
 		return -1;
 	}
@@ -716,20 +754,28 @@ done:
 int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
 	       const struct ct_sink *sink, struct ct_nl_stats *st)
 {
-	uint8_t family = filter ? filter->family : AF_UNSPEC;
 	int reopened = 0;
 
 	memset(st, 0, sizeof *st);
 	for (;;) {
+		int use_proto = filter && filter->family != AF_UNSPEC && filter->proto &&
+				!nl->proto_refused;
 		int r;
 
 		st->messages = st->entries = st->malformed = 0;
 		st->rcvbuf = nl->rcvbuf;
-		if (send_dump_request(nl, family) < 0)
+		if (send_dump_request(nl, filter, use_proto) < 0)
 			return -1;
 		r = dump_receive(nl, sink, st);
 		if (r == 0)
 			return 0;
+		if (r < 0 && use_proto && st->messages == 0 &&
+		    (errno == EINVAL || errno == EOPNOTSUPP)) {
+			/* A kernel that parses CTA_FILTER but not this one: ask
+			 * again without it (older kernels ignore it silently). */
+			nl->proto_refused = 1;
+			continue;
+		}
 		if (r < 0)
 			return -1;
 		if (r == RUN_BUSY) {

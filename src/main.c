@@ -82,6 +82,20 @@ static struct ct_nl *open_netlink(void)
 	return nl;
 }
 
+/* What the kernel can leave out of the dump: results stay the same. */
+static void nl_filter(const struct cli_opts *o, struct ct_nl_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	if (o->families == FLOW_FAM_V4)
+		f->family = AF_INET;
+	else if (o->families == FLOW_FAM_V6)
+		f->family = AF_INET6;
+	if (o->protos == FLOW_PROTO_TCP)
+		f->proto = IPPROTO_TCP;
+	else if (o->protos == FLOW_PROTO_UDP)
+		f->proto = IPPROTO_UDP;
+}
+
 static void read_netlink(struct ct_nl *nl, const struct cli_opts *o, struct flow_table *t,
 			 struct source_result *r)
 {
@@ -89,10 +103,7 @@ static void read_netlink(struct ct_nl *nl, const struct cli_opts *o, struct flow
 	struct ct_nl_stats st;
 	struct ct_sink sink = flow_table_sink(t);
 
-	if (o->families == FLOW_FAM_V4)
-		filter.family = AF_INET;
-	else if (o->families == FLOW_FAM_V6)
-		filter.family = AF_INET6;
+	nl_filter(o, &filter);
 	flow_table_begin(t);
 	if (ct_nl_dump(nl, &filter, &sink, &st) < 0) {
 		int err = errno;
@@ -237,10 +248,7 @@ static struct monitor *monitor_for(const struct cli_opts *o, const struct host_i
 		mc.source = MON_SRC_NETLINK;
 		mc.nl = nl;
 		mc.live = 1;
-		if (o->families == FLOW_FAM_V4)
-			mc.filter.family = AF_INET;
-		else if (o->families == FLOW_FAM_V6)
-			mc.filter.family = AF_INET6;
+		nl_filter(o, &mc.filter);
 	} else if (o->source == CLI_SRC_PROC) {
 		mc.source = MON_SRC_FILE;
 		mc.live = !o->proc_file;

@@ -298,6 +298,15 @@ lsct -n --json -u
 assert_eq "-u: exit 0" "$RC" 0
 assert_eq "-u: the UDP flow only" "$(jkeys "$OUT")" "active many $P4 5353 udp"
 check_flow "udp 5353" "$OUT" active many "$P4" 5353 udp 1 "$UDP_BYTES" 0
+# One family and one protocol: the kernel leaves the rest out of the dump
+# (CTA_FILTER); what is shown must not change.
+lsct -n --json -4 -u
+assert_eq "-4 -u: exit 0" "$RC" 0
+assert_eq "-4 -u: the UDP flow only" "$(jkeys "$OUT")" "active many $P4 5353 udp"
+lsct -n --json -6 -u
+assert_eq "-6 -u: no flows (no IPv6 UDP)" "$(printf '%s' "$OUT" | jq length)" 0
+lsct -n --json -4 -t -u
+assert_eq "-4 -t -u: TCP and UDP of IPv4" "$(jkeys "$OUT")" "$(printf '%s\n' "active many $P4 3306 tcp" "active many $P4 5353 udp" "passive 80 $P4 many tcp" "passive 9090 $P4 many tcp" | sort)"
 lsct -n -u
 assert_match "-u table: Proto column" "$OUT" "^localhost:many +--> +10\\.203\\.0\\.2:5353 +$NUM +1 +udp\$"
 

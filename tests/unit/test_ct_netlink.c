@@ -1066,6 +1066,74 @@ static void test_parse_layout_near_misses(void **state)
  * Random byte damage, to hand-built and kernel-layout messages: no crash, no
  * out-of-bounds read, and the model's answer.
  */
+/* The dump request: family in the header, the protocol as CTA_FILTER. */
+static void test_build_request(void **state)
+{
+	union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
+	struct ct_nl_filter f = { 0 };
+	const struct nlmsghdr *nlh = &req.align;
+	const struct nfgenmsg *nfg;
+	const struct nlattr *a, *in, *in2;
+	size_t len;
+	int seen = 0;
+
+	(void)state;
+	len = ct_nl_build_request(req.b, 42, NULL, 1);
+	nfg = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(len, NLMSG_HDRLEN + sizeof *nfg);
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_seq, 42);
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_int_equal(nfg->nfgen_family, AF_UNSPEC);
+
+	/* A protocol without a family is not sent (the kernel would refuse it). */
+	f.proto = IPPROTO_TCP;
+	assert_int_equal(ct_nl_build_request(req.b, 1, &f, 1), NLMSG_HDRLEN + sizeof *nfg);
+	/* A family alone: the header's family, no attributes. */
+	f.family = AF_INET6;
+	assert_int_equal(ct_nl_build_request(req.b, 1, &f, 0), NLMSG_HDRLEN + sizeof *nfg);
+	assert_int_equal(nfg->nfgen_family, AF_INET6);
+
+	f.family = AF_INET;
+	f.proto = IPPROTO_UDP;
+	len = ct_nl_build_request(req.b, 1, &f, 1);
+	assert_true(len > NLMSG_HDRLEN + sizeof *nfg && len <= CT_NL_REQ_MAX);
+	assert_int_equal(nfg->nfgen_family, AF_INET);
+	mnl_attr_for_each(a, nlh, sizeof *nfg) {
+		switch (mnl_attr_get_type(a)) {
+		case CTA_FILTER:
+			assert_true(a->nla_type & NLA_F_NESTED);
+			mnl_attr_for_each_nested(in, a) {
+				if (mnl_attr_get_type(in) == CTA_FILTER_ORIG_FLAGS)
+					assert_int_equal(mnl_attr_get_u32(in), 1u << 3);
+				else if (mnl_attr_get_type(in) == CTA_FILTER_REPLY_FLAGS)
+					assert_int_equal(mnl_attr_get_u32(in), 0);
+				else
+					fail_msg("unexpected CTA_FILTER attribute %d",
+						 mnl_attr_get_type(in));
+			}
+			seen |= 1;
+			break;
+		case CTA_TUPLE_ORIG:
+			mnl_attr_for_each_nested(in, a) {
+				assert_int_equal(mnl_attr_get_type(in), CTA_TUPLE_PROTO);
+				mnl_attr_for_each_nested(in2, in) {
+					assert_int_equal(mnl_attr_get_type(in2), CTA_PROTO_NUM);
+					assert_int_equal(mnl_attr_get_u8(in2), IPPROTO_UDP);
+					seen |= 2;
+				}
+			}
+			break;
+		default:
+			fail_msg("unexpected attribute %d", mnl_attr_get_type(a));
+		}
+	}
+	assert_int_equal(seen, 3);
+	/* use_proto 0: the family only. */
+	assert_int_equal(ct_nl_build_request(req.b, 1, &f, 0), NLMSG_HDRLEN + sizeof *nfg);
+}
+
 static void test_parse_mutations(void **state)
 {
 	static const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp };
@@ -1122,6 +1190,7 @@ static struct {
 	unsigned intr_dumps;	/* flag the next this many dumps interrupted */
 	unsigned nobufs_dumps;	/* fail a read inside the next this many dumps */
 	unsigned busy_dumps;	/* answer the next this many dumps with EBUSY */
+	unsigned einval_dumps;	/* ... with EINVAL (a kernel refusing the filter) */
 	uint32_t last_seq;	/* dump seen last */
 	uint32_t intr_seq;	/* dump being flagged */
 	uint32_t nobufs_seq;	/* dump whose next read fails with ENOBUFS */
@@ -1146,11 +1215,15 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		return n;
 	if (nlh->nlmsg_seq != inj.last_seq) {
 		inj.last_seq = nlh->nlmsg_seq;
-		if (inj.busy_dumps) {
-			/* As if an older dump of this socket were still running. */
-			struct nlmsgerr me = { .error = -EBUSY };
+		if (inj.busy_dumps || inj.einval_dumps) {
+			/* As if an older dump of this socket were still running,
+			 * or the kernel did not take the request's filter. */
+			struct nlmsgerr me = { .error = inj.busy_dumps ? -EBUSY : -EINVAL };
 
-			inj.busy_dumps--;
+			if (inj.busy_dumps)
+				inj.busy_dumps--;
+			else
+				inj.einval_dumps--;
 			me.msg = *nlh;
 			nlh->nlmsg_type = NLMSG_ERROR;
 			nlh->nlmsg_flags = 0;
@@ -1291,10 +1364,10 @@ static void collect_reset(void *arg)
 	c->total = c->bulk = c->nkeep = 0;
 }
 
-static int run_dump(struct ct_nl *nl, uint8_t family, struct collect *c,
-		    struct ct_nl_stats *st)
+static int run_dump_proto(struct ct_nl *nl, uint8_t family, uint8_t proto,
+			  struct collect *c, struct ct_nl_stats *st)
 {
-	struct ct_nl_filter f = { .family = family };
+	struct ct_nl_filter f = { .family = family, .proto = proto };
 	struct ct_sink sink = { collect_add, collect_reset, c };
 	unsigned stop_at = c->stop_at;
 	int stop_errno = c->stop_errno;
@@ -1303,6 +1376,12 @@ static int run_dump(struct ct_nl *nl, uint8_t family, struct collect *c,
 	c->stop_at = stop_at;
 	c->stop_errno = stop_errno;
 	return ct_nl_dump(nl, &f, &sink, st);
+}
+
+static int run_dump(struct ct_nl *nl, uint8_t family, struct collect *c,
+		    struct ct_nl_stats *st)
+{
+	return run_dump_proto(nl, family, 0, c, st);
 }
 
 static const struct ct_entry *find_entry(const struct collect *c, int family, uint8_t proto)
@@ -1402,6 +1481,38 @@ static void live_child(void)
 	      find_entry(&c, AF_INET, IPPROTO_ICMP) && st.entries == 2);
 	CHECK(run_dump(nl, AF_INET6, &c, &st) == 0);
 	CHECK(c.total == 1 && live_entry_ok(find_entry(&c, AF_INET6, IPPROTO_UDP), &udp));
+
+	/* With a family, the kernel also leaves out other protocols: fewer
+	 * messages arrive.  Without one the protocol is not sent. */
+	CHECK(run_dump_proto(nl, AF_INET, IPPROTO_TCP, &c, &st) == 0);
+	CHECK(st.messages == 1 && c.total == 1 &&
+	      live_entry_ok(find_entry(&c, AF_INET, IPPROTO_TCP), &tcp));
+	CHECK(run_dump_proto(nl, AF_INET, IPPROTO_UDP, &c, &st) == 0);
+	CHECK(st.messages == 0 && c.total == 0);
+	CHECK(run_dump_proto(nl, AF_INET6, IPPROTO_UDP, &c, &st) == 0);
+	CHECK(st.messages == 1 && live_entry_ok(find_entry(&c, AF_INET6, IPPROTO_UDP), &udp));
+	CHECK(run_dump_proto(nl, AF_INET6, IPPROTO_TCP, &c, &st) == 0);
+	CHECK(st.messages == 0 && c.total == 0);
+	CHECK(run_dump_proto(nl, AF_UNSPEC, IPPROTO_TCP, &c, &st) == 0);
+	CHECK(st.messages == 3 && c.total == 3);
+	/* A kernel that refuses the filter: asked again without it, and from
+	 * then on never with it (the ICMP entry comes too). */
+	{
+		struct ct_nl *nl2 = ct_nl_open();
+
+		CHECK(nl2);
+		inj.einval_dumps = 1;
+		CHECK(run_dump_proto(nl2, AF_INET, IPPROTO_TCP, &c, &st) == 0);
+		CHECK(inj.einval_dumps == 0 && st.retries == 0 && c.resets == 0);
+		CHECK(st.messages == 2 && c.total == 2 && find_entry(&c, AF_INET, IPPROTO_ICMP));
+		CHECK(run_dump_proto(nl2, AF_INET, IPPROTO_TCP, &c, &st) == 0);
+		CHECK(st.messages == 2 && c.total == 2);
+		/* Without a protocol filter EINVAL is the kernel's answer. */
+		inj.einval_dumps = 1;
+		errno = 0;
+		CHECK(run_dump(nl2, AF_INET, &c, &st) == -1 && errno == EINVAL);
+		ct_nl_close(nl2);
+	}
 
 	/* Enough entries that a dump spans many socket reads. */
 	CHECK(create_bulk(s) == 0);
@@ -1528,6 +1639,7 @@ int main(void)
 		cmocka_unit_test(test_parse_layouts_agree),
 		cmocka_unit_test(test_parse_layout_near_misses),
 		cmocka_unit_test(test_parse_mutations),
+		cmocka_unit_test(test_build_request),
 		cmocka_unit_test(test_live_dump),
 	};
 
