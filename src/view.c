@@ -402,6 +402,9 @@ size_t view_build_array(const struct flow *flows, size_t total, const struct vie
 			key_fill(&keys[at[dir[i]]++], &flows[i], (uint32_t)i, o->sort, o->reverse);
 	}
 	free(dir);
+	/* The index takes 32 bits: flows are at most two per conntrack entry,
+	 * and a table of 2^31 entries would need hundreds of GiB of kernel
+	 * memory. */
 	key_sort(keys, tmp, nact);
 	key_sort(keys + nact, tmp, n - nact);
 	for (size_t i = 0; i < n; i++)

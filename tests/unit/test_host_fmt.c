@@ -448,6 +448,29 @@ static void test_hostname_check_and_escape(void **state)
 	assert_string_equal(out, "\\x01\\x02");
 }
 
+/* Big arrays: 2 MiB-aligned (so huge pages can back them), zeroed by the
+ * calloc form, freed by free(); small ones are ordinary allocations. */
+static void test_alloc_huge(void **state)
+{
+	size_t n = (size_t)5 << 20;
+	unsigned char *p = xcalloc_huge(n / 8, 8);
+	unsigned char *q = xmalloc_huge(n + 1);
+	char *small = xcalloc_huge(10, 10);
+
+	(void)state;
+	assert_int_equal((uintptr_t)p % ((uintptr_t)2 << 20), 0);
+	assert_int_equal((uintptr_t)q % ((uintptr_t)2 << 20), 0);
+	for (size_t i = 0; i < n; i += 4093)
+		assert_int_equal(p[i], 0);
+	assert_int_equal(p[n - 1], 0);
+	memset(q, 0xab, n + 1);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(small[i], 0);
+	free(small);
+	free(q);
+	free(p);
+}
+
 static void test_parse_u64(void **state)
 {
 	uint64_t v;
@@ -609,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_hostname_check_and_escape),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_alloc_huge),
 		cmocka_unit_test(test_resolver),
 	};
 
