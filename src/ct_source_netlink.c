@@ -8,8 +8,9 @@
  * state, counters) are recognised header by header and read at fixed
  * offsets, for a fraction of the cost of walking them; anything else is
  * walked.
- * libnetfilter_conntrack builds the request's kernel-side filter; its
- * per-entry objects are not used, they cost ~30% over the dump itself.
+ * libnetfilter_conntrack builds the request's family filter (the protocol
+ * filter, which 1.0.9 cannot, is added by hand); its per-entry objects are
+ * not used, they cost ~30% over the dump itself.
  */
 #include "ct_source_netlink.h"
 
