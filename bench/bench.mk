@@ -9,7 +9,7 @@ BENCH_TOOLS := $(BENCH_DIR)/fill $(BENCH_DIR)/timeit $(BENCH_DIR)/nldump_count \
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3
 
-# The tools define _GNU_SOURCE themselves, so they also build standalone.
+# The tools define _GNU_SOURCE themselves; fill and timeit also build standalone.
 BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(CPPFLAGS))
 
 .PHONY: bench bench-tools deps-bench
@@ -27,8 +27,10 @@ deps-bench:
 $(BENCH_DIR)/%: bench/%.c | $(BENCH_DIR)
 	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-# The user-space half of a snapshot, replayed from a saved dump.
-$(BENCH_DIR)/replay: bench/replay.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+# Linked with lsconntrack's library: the user-space half of a snapshot
+# replayed from a saved dump, and the filtered dump sent as lsconntrack
+# builds it.
+$(BENCH_DIR)/replay $(BENCH_DIR)/nldump_filter: $(BENCH_DIR)/%: bench/%.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LDLIBS)
 
 # The floor dumper stays beside the tests; only its build lives here.

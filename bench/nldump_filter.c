@@ -11,6 +11,8 @@
  * wanting both families must.  Prints per repetition: messages, bytes,
  * dumps, seconds (CLOCK_MONOTONIC).  Needs CAP_NET_ADMIN.  Exit status 0,
  * or 1 with a message on failure (EOPNOTSUPP: the kernel has no CTA_FILTER).
+ * The request is lsconntrack's own (ct_nl_build_request(), from
+ * build/liblsct.a), so this measures what lsconntrack would ask for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,13 +28,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "ct_source_netlink.h"
+
 #define BUFSIZE (64 * 1024)
-/*
- * CTA_FILTER_ORIG_FLAGS bit "match the L4 protocol number": the kernel's
- * net/netfilter/nf_internals.h, not exported to user space.  The flags are
- * in host byte order, and CTA_FILTER must carry NLA_F_NESTED (strict parse).
- */
-#define FILTER_F_PROTO_NUM (1u << 3)
 
 struct count {
 	uint64_t messages, bytes;
@@ -50,33 +48,18 @@ static int dump(struct mnl_socket *nl, unsigned portid, uint32_t seq, uint8_t fa
 		int proto, void *buf, struct count *c)
 {
 	union {
-		char b[256];
+		char b[CT_NL_REQ_MAX];
 		struct nlmsghdr align;
 	} req;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req.b);
-	struct nfgenmsg *nfg;
+	/* The request lsconntrack sends for the same family and protocol. */
+	struct ct_nl_filter f = { .family = family, .proto = proto > 0 ? (uint8_t)proto : 0 };
+	size_t len = ct_nl_build_request(req.b, seq, &f, 1);
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
-	nfg->nfgen_family = family;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	if (proto >= 0) {
-		struct nlattr *f, *t, *p;
-
-		f = mnl_attr_nest_start(nlh, CTA_FILTER | NLA_F_NESTED);
-		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, FILTER_F_PROTO_NUM);
-		mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
-		mnl_attr_nest_end(nlh, f);
-		t = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
-		p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, (uint8_t)proto);
-		mnl_attr_nest_end(nlh, p);
-		mnl_attr_nest_end(nlh, t);
+	if (!len) {
+		errno = ENOMEM;
+		return -1;
 	}
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(nl, req.b, len) < 0)
 		return -1;
 
 	for (;;) {
@@ -118,7 +101,13 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
-		case 'p': proto = atoi(optarg); break;
+		case 'p':
+			proto = atoi(optarg);
+			if (proto < 1 || proto > 255) {
+				fprintf(stderr, "nldump_filter: -p wants a protocol number 1-255\n");
+				return 2;
+			}
+			break;
 		case 'n': repeat = (unsigned)strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: %s [-4|-6] [-p PROTO] [-n REPEAT]\n", argv[0]);
