@@ -107,7 +107,7 @@ static inline void view_prefetch(const struct flow *const *rows, size_t i, size_
 	}
 }
 
-/* The comparison view_build() uses, for callers that keep their own arrays. */
+/* view_build()'s order, field by field (<0, 0, >0), for callers comparing two flows. */
 int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse);
 
 #endif
