@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "outbuf.h"
 #include "view.h"
 #include "util.h"
 
@@ -14,47 +15,13 @@
  * it may not hold another: formatting through stdio call by call cost twice
  * as much on 100k flows, and a fwrite per object another quarter.
  */
-struct buf {
-	char *p, *end;
-};
-
-static void put_n(struct buf *b, const char *s, size_t n)
-{
-	if (n > (size_t)(b->end - b->p))
-		n = (size_t)(b->end - b->p);
-	memcpy(b->p, s, n);
-	b->p += n;
-}
-
-static void put(struct buf *b, const char *s)
-{
-	put_n(b, s, strlen(s));
-}
-
-/* A string literal: its length known when compiling. */
-#define PUT(b, lit) put_n((b), "" lit, sizeof(lit) - 1)
-
-static void put_u64(struct buf *b, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (n > b->end - b->p)
-		return;
-	while (n)
-		*b->p++ = tmp[--n];
-}
 
 /* A JSON string, quotes included, escaping what JSON requires. */
-static void put_string(struct buf *b, const char *s)
+static void put_string(struct outbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	PUT(b, "\"");
+	OUTBUF_LIT(b, "\"");
 	for (; *s && b->end - b->p >= 6; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -70,24 +37,24 @@ static void put_string(struct buf *b, const char *s)
 			*b->p++ = (char)c;
 		}
 	}
-	PUT(b, "\"");
+	OUTBUF_LIT(b, "\"");
 }
 
-static void put_delta(struct buf *b, const struct flow_delta *d)
+static void put_delta(struct outbuf *b, const struct flow_delta *d)
 {
-	PUT(b, ",\"delta\":{\"inbound_packets\":");
-	put_u64(b, d->in_packets);
-	PUT(b, ",\"inbound_bytes\":");
-	put_u64(b, d->in_bytes);
-	PUT(b, ",\"outbound_packets\":");
-	put_u64(b, d->out_packets);
-	PUT(b, ",\"outbound_bytes\":");
-	put_u64(b, d->out_bytes);
-	PUT(b, ",\"new_connections\":");
-	put_u64(b, d->new_conns);
-	PUT(b, ",\"closed_connections\":");
-	put_u64(b, d->closed_conns);
-	PUT(b, "}");
+	OUTBUF_LIT(b, ",\"delta\":{\"inbound_packets\":");
+	outbuf_u64(b, d->in_packets);
+	OUTBUF_LIT(b, ",\"inbound_bytes\":");
+	outbuf_u64(b, d->in_bytes);
+	OUTBUF_LIT(b, ",\"outbound_packets\":");
+	outbuf_u64(b, d->out_packets);
+	OUTBUF_LIT(b, ",\"outbound_bytes\":");
+	outbuf_u64(b, d->out_bytes);
+	OUTBUF_LIT(b, ",\"new_connections\":");
+	outbuf_u64(b, d->new_conns);
+	OUTBUF_LIT(b, ",\"closed_connections\":");
+	outbuf_u64(b, d->closed_conns);
+	OUTBUF_LIT(b, "}");
 }
 
 /* Room one object may need: a name is at most 253 bytes, escaped six
@@ -95,7 +62,7 @@ static void put_delta(struct buf *b, const struct flow_delta *d)
 #define OBJ_MAX 2560
 #define OUT_BUF (64 * 1024)
 
-static void flush(FILE *fp, char *start, struct buf *b)
+static void flush(FILE *fp, char *start, struct outbuf *b)
 {
 	fwrite(start, 1, (size_t)(b->p - start), fp);
 	b->p = start;
@@ -105,10 +72,10 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o)
 {
 	char *out = xmalloc(OUT_BUF);
-	struct buf b = { out, out + OUT_BUF };
+	struct outbuf b = { out, out + OUT_BUF };
 
 	if (o->stream) {
-		PUT(&b, "{\"time\":");
+		OUTBUF_LIT(&b, "{\"time\":");
 		put_string(&b, o->time ? o->time : "");
 		flush(fp, out, &b);
 		if (o->interval > 0)
@@ -116,7 +83,7 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		else
 			fputs(",\"interval\":null,\"flows\":", fp);
 	}
-	PUT(&b, "[");
+	OUTBUF_LIT(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		const struct flow *f = rows[i];
 		const char *name = o->name_of ?
@@ -133,48 +100,48 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		if (!name)
 			name = ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr);
 		if (i)
-			PUT(&b, ",");
-		PUT(&b, "{\"direction\":\"");
+			OUTBUF_LIT(&b, ",");
+		OUTBUF_LIT(&b, "{\"direction\":\"");
 		if (active)
-			PUT(&b, "active");
+			OUTBUF_LIT(&b, "active");
 		else
-			PUT(&b, "passive");
-		PUT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
+			OUTBUF_LIT(&b, "passive");
+		OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
 		if (active)
-			PUT(&b, "many");
+			OUTBUF_LIT(&b, "many");
 		else
-			put_u64(&b, f->key.port);
-		PUT(&b, "\"},\"peer\":{\"addr\":");
+			outbuf_u64(&b, f->key.port);
+		OUTBUF_LIT(&b, "\"},\"peer\":{\"addr\":");
 		put_string(&b, name);
-		PUT(&b, ",\"port\":\"");
+		OUTBUF_LIT(&b, ",\"port\":\"");
 		if (active)
-			put_u64(&b, f->key.port);
+			outbuf_u64(&b, f->key.port);
 		else
-			PUT(&b, "many");
-		PUT(&b, "\"},\"stat\":{\"total_inbound_packets\":");
-		put_u64(&b, f->c.in_packets);
-		PUT(&b, ",\"total_inbound_bytes\":");
-		put_u64(&b, f->c.in_bytes);
-		PUT(&b, ",\"total_outbound_packets\":");
-		put_u64(&b, f->c.out_packets);
-		PUT(&b, ",\"total_outbound_bytes\":");
-		put_u64(&b, f->c.out_bytes);
-		PUT(&b, "},\"proto\":\"");
-		put(&b, fmt_proto(f->key.proto, pb, sizeof pb));
-		PUT(&b, "\",\"connections\":");
-		put_u64(&b, f->conns);
+			OUTBUF_LIT(&b, "many");
+		OUTBUF_LIT(&b, "\"},\"stat\":{\"total_inbound_packets\":");
+		outbuf_u64(&b, f->c.in_packets);
+		OUTBUF_LIT(&b, ",\"total_inbound_bytes\":");
+		outbuf_u64(&b, f->c.in_bytes);
+		OUTBUF_LIT(&b, ",\"total_outbound_packets\":");
+		outbuf_u64(&b, f->c.out_packets);
+		OUTBUF_LIT(&b, ",\"total_outbound_bytes\":");
+		outbuf_u64(&b, f->c.out_bytes);
+		OUTBUF_LIT(&b, "},\"proto\":\"");
+		outbuf_str(&b, fmt_proto(f->key.proto, pb, sizeof pb));
+		OUTBUF_LIT(&b, "\",\"connections\":");
+		outbuf_u64(&b, f->conns);
 		if (o->stream) {
 			if (o->interval > 0)
 				put_delta(&b, &f->d);
 			else
-				PUT(&b, ",\"delta\":null");
+				OUTBUF_LIT(&b, ",\"delta\":null");
 		}
-		PUT(&b, "}");
+		OUTBUF_LIT(&b, "}");
 	}
 	if (o->stream)
-		PUT(&b, "]}\n");
+		OUTBUF_LIT(&b, "]}\n");
 	else
-		PUT(&b, "]\n");
+		OUTBUF_LIT(&b, "]\n");
 	flush(fp, out, &b);
 	free(out);
 	if (fflush(fp) == EOF || ferror(fp)) {

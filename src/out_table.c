@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "fmt.h"
+#include "outbuf.h"
 #include "view.h"
 
 enum { COL_INPKTS, COL_INBYTES, COL_OUTPKTS, COL_OUTBYTES, COL_CONNS, NUM_COLS };
@@ -65,30 +66,7 @@ static const char *peer_name(const struct out_opts *o, const struct flow *f)
  * instructions.  The pieces stop at the end of the buffer rather than
  * overflow it; a line's longest possible content fits with room to spare.
  */
-struct line {
-	char *p, *end;
-};
-
-static void put_mem(struct line *l, const char *s, size_t n)
-{
-	if (n > (size_t)(l->end - l->p))
-		n = (size_t)(l->end - l->p);
-	memcpy(l->p, s, n);
-	l->p += n;
-}
-
-static void put_str(struct line *l, const char *s)
-{
-	put_mem(l, s, strlen(s));
-}
-
-static void put_char(struct line *l, char c)
-{
-	if (l->p < l->end)
-		*l->p++ = c;
-}
-
-static void put_spaces(struct line *l, size_t n)
+static void put_spaces(struct outbuf *l, size_t n)
 {
 	if (n > (size_t)(l->end - l->p))
 		n = (size_t)(l->end - l->p);
@@ -97,49 +75,27 @@ static void put_spaces(struct line *l, size_t n)
 }
 
 /* s (n bytes) padded to width, as printf's "%-*s" and "%*s". */
-static void put_left(struct line *l, const char *s, size_t n, size_t width)
+static void put_left(struct outbuf *l, const char *s, size_t n, size_t width)
 {
-	put_mem(l, s, n);
+	outbuf_mem(l, s, n);
 	if (n < width)
 		put_spaces(l, width - n);
 }
 
-static void put_right(struct line *l, const char *s, size_t n, size_t width)
+static void put_right(struct outbuf *l, const char *s, size_t n, size_t width)
 {
 	if (n < width)
 		put_spaces(l, width - n);
-	put_mem(l, s, n);
-}
-
-/* v in decimal into buf (20 bytes or more), unterminated; returns its length. */
-static size_t dec(char *buf, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static void put_u64(struct line *l, uint64_t v)
-{
-	char d[20];
-
-	put_mem(l, d, dec(d, v));
+	outbuf_mem(l, s, n);
 }
 
 /* The flow's port, or "many" for the side that has many (fmt_flow_ports()). */
-static void put_port(struct line *l, const struct flow *f, int local)
+static void put_port(struct outbuf *l, const struct flow *f, int local)
 {
 	if ((f->key.dir == FLOW_ACTIVE) == local)
-		put_mem(l, "many", 4);
+		outbuf_mem(l, "many", 4);
 	else
-		put_u64(l, f->key.port);
+		outbuf_u64(l, f->key.port);
 }
 
 /*
@@ -150,35 +106,35 @@ static void put_port(struct line *l, const struct flow *f, int local)
  */
 static size_t local_text(const struct flow *f, char *buf)
 {
-	struct line l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
+	struct outbuf l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
 
-	put_mem(&l, "localhost:", 10);
+	outbuf_mem(&l, "localhost:", 10);
 	put_port(&l, f, 1);
 	return (size_t)(l.p - buf);
 }
 
 static size_t peer_text(const struct flow *f, const char *name, char *buf)
 {
-	struct line l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
+	struct outbuf l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
 	char addr[64];
 
 	if (name) {
-		put_str(&l, name);
+		outbuf_str(&l, name);
 	} else if (f->key.family == AF_INET) {
 		for (int i = 0; i < 4; i++) {
 			if (i)
-				put_char(&l, '.');
-			put_u64(&l, f->key.peer.b[i]);
+				outbuf_char(&l, '.');
+			outbuf_u64(&l, f->key.peer.b[i]);
 		}
 	} else {
 		ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr);
 		if (f->key.family == AF_INET6)
-			put_char(&l, '[');
-		put_str(&l, addr);
+			outbuf_char(&l, '[');
+		outbuf_str(&l, addr);
 		if (f->key.family == AF_INET6)
-			put_char(&l, ']');
+			outbuf_char(&l, ']');
 	}
-	put_char(&l, ':');
+	outbuf_char(&l, ':');
 	put_port(&l, f, 0);
 	return (size_t)(l.p - buf);
 }
@@ -206,7 +162,7 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	size_t wnum[NUM_COLS], wrate[NUM_RATES];
 	char buf[FMT_ENDPOINT_MAX], pb[16], cell[32], line[LINE_MAX_BYTES];
 	int rates = o->stream && o->interval > 0;
-	struct line l;
+	struct outbuf l;
 
 	if (o->stream) {
 		if (rates)
@@ -237,49 +193,49 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	}
 
 	/* The original's first columns, in its order; new ones only appended. */
-	l = (struct line){ line, line + sizeof line };
+	l = (struct outbuf){ line, line + sizeof line };
 	put_left(&l, head_local, sizeof head_local - 1, wlocal);
-	put_mem(&l, "   <-->   ", 10);
+	outbuf_mem(&l, "   <-->   ", 10);
 	put_left(&l, head_peer, sizeof head_peer - 1, wpeer);
 	for (int c = 0; c < NUM_COLS; c++) {
-		put_mem(&l, "  ", 2);
+		outbuf_mem(&l, "  ", 2);
 		put_right(&l, num_heads[c], strlen(num_heads[c]), wnum[c]);
 	}
 	if (o->show_proto)
-		put_mem(&l, "  Proto", 7);
+		outbuf_mem(&l, "  Proto", 7);
 	for (int c = 0; rates && c < NUM_RATES; c++) {
-		put_mem(&l, "  ", 2);
+		outbuf_mem(&l, "  ", 2);
 		put_right(&l, rate_heads[c], strlen(rate_heads[c]), wrate[c]);
 	}
-	put_char(&l, '\n');
+	outbuf_char(&l, '\n');
 	fwrite(line, 1, (size_t)(l.p - line), fp);
 
 	for (size_t i = 0; i < n && !ferror(fp); i++) {
 		const struct flow *f = rows[i];
 
 		view_prefetch(rows, i, n);
-		l = (struct line){ line, line + sizeof line };
+		l = (struct outbuf){ line, line + sizeof line };
 		put_left(&l, buf, local_text(f, buf), wlocal);
-		put_mem(&l, f->key.dir == FLOW_ACTIVE ? "   -->    " : "   <--    ", 10);
+		outbuf_mem(&l, f->key.dir == FLOW_ACTIVE ? "   -->    " : "   <--    ", 10);
 		put_left(&l, buf, peer_text(f, peer_name(o, f), buf), wpeer);
 		for (int c = 0; c < NUM_COLS; c++) {
 			char d[20];
 
-			put_mem(&l, "  ", 2);
-			put_right(&l, d, dec(d, num_value(f, c)), wnum[c]);
+			outbuf_mem(&l, "  ", 2);
+			put_right(&l, d, outbuf_dec(d, num_value(f, c)), wnum[c]);
 		}
 		if (o->show_proto) {
 			const char *p = fmt_proto(f->key.proto, pb, sizeof pb);
 
-			put_mem(&l, "  ", 2);
+			outbuf_mem(&l, "  ", 2);
 			put_left(&l, p, strlen(p), rates ? 5 : 0);
 		}
 		for (int c = 0; rates && c < NUM_RATES; c++) {
 			rate_cell(cell, sizeof cell, f, c, o->interval);
-			put_mem(&l, "  ", 2);
+			outbuf_mem(&l, "  ", 2);
 			put_right(&l, cell, strlen(cell), wrate[c]);
 		}
-		put_char(&l, '\n');
+		outbuf_char(&l, '\n');
 		fwrite(line, 1, (size_t)(l.p - line), fp);
 	}
 	if (fflush(fp) == EOF || ferror(fp)) {
