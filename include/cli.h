@@ -30,7 +30,8 @@ struct cli_opts {
 	int names;			/* --names: names in JSON too */
 	int json;
 	int batch;
-	enum view_sort sort;
+	enum view_sort sort;		/* VIEW_SORT_BYTES unless -s */
+	int sort_set;			/* -s was given: the monitor keeps it */
 	int reverse;
 	const char *local;		/* --local ADDR[,ADDR...], borrowed from argv */
 	double dns_timeout;		/* seconds, total wait for names */

@@ -41,7 +41,7 @@ struct mon_config {
 	int live;			/* the table is this host's: read nf_conntrack_* sysctls */
 	const struct host_info *host;	/* borrowed */
 	struct flow_opts fo;		/* server_ports borrowed */
-	double interval;		/* seconds between snapshot starts (>= 0) */
+	double period;			/* seconds asked between snapshot starts (>= 0) */
 	size_t watch_max;		/* most connections a detail frame lists (0: 10000) */
 };
 
@@ -50,7 +50,6 @@ struct mon_frame {
 	struct timespec when;		/* CLOCK_REALTIME at the snapshot's start */
 	double interval;		/* seconds since the previous snapshot's start; 0 first */
 	double cost;			/* seconds the snapshot took */
-	double period;			/* the interval asked for when it was taken */
 	int err;			/* 0, or the errno of a failed snapshot (no flows then) */
 	struct flow *flows;		/* owned; every flow, including closed ones */
 	size_t nflows;
@@ -85,9 +84,14 @@ int mon_start(struct monitor *m);
 int mon_fd(const struct monitor *m);
 /* The newest frame not yet taken (older ones are dropped), or NULL. */
 struct mon_frame *mon_take(struct monitor *m);
-/* Seconds between snapshots from now on (clamped to 0.1 .. 3600 by callers). */
-void mon_set_interval(struct monitor *m, double seconds);
-double mon_interval(struct monitor *m);
+/* The period asked for: seconds between snapshot starts from now on. */
+void mon_set_period(struct monitor *m, double seconds);
+double mon_period(struct monitor *m);
+/*
+ * The --pport ports from the next snapshot on (copied; NULL or empty: none):
+ * they count as server ports when classifying, as on the command line.
+ */
+void mon_set_server_ports(struct monitor *m, const struct port_filter *pf);
 /* Lists the connections of flow k in the next frames; NULL stops. */
 void mon_watch(struct monitor *m, const struct flow_key *k);
 /* Starts the next snapshot now instead of at its deadline. */

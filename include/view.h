@@ -72,6 +72,15 @@ struct view_opts {
 	void *name_arg;
 };
 
+/*
+ * The sort used when none is asked for: total bytes for one snapshot, the
+ * byte rate where there are intervals (the monitor: the busiest now, not
+ * the busiest ever).
+ */
+enum view_sort view_sort_default(int rates);
+/* Metric sorts put the biggest first; peer and port sorts run ascending. */
+int view_sort_descends(enum view_sort s, int reverse);
+
 /* "bytes", "packets", ...; NULL for an unknown value. */
 const char *view_sort_name(enum view_sort s);
 /* Inverse of view_sort_name (also "inpkts"/"in-packets" style aliases); -1 if unknown. */

@@ -243,6 +243,7 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			return -1;
 		}
 		o->sort = (enum view_sort)s;
+		o->sort_set = 1;
 		break;
 	case O_REVERSE:
 		o->reverse = on;

@@ -243,7 +243,7 @@ static struct monitor *monitor_for(const struct cli_opts *o, const struct host_i
 	memset(&mc, 0, sizeof mc);
 	mc.host = host;
 	mc.fo = *fo;
-	mc.interval = interval;
+	mc.period = interval;
 	mc.fd = fd;
 	if (nl) {
 		mc.source = MON_SRC_NETLINK;
@@ -357,7 +357,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 	tc.dirs = o->dirs;
 	tc.aport = &o->aport;
 	tc.pport = &o->pport;
-	tc.sort = o->sort;
+	tc.sort = o->sort_set ? o->sort : view_sort_default(1);
 	tc.reverse = o->reverse;
 	tc.numeric = o->numeric;
 	tc.show_proto = o->protos != FLOW_PROTO_TCP;

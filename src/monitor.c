@@ -19,6 +19,7 @@
 struct monitor {
 	struct mon_config cfg;
 	struct flow_table *t;
+	struct port_filter sports;	/* the table's server ports (fo points here) */
 	int stdin_done;			/* MON_SRC_STDIN was read */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
 	uint64_t seq;
@@ -36,6 +37,8 @@ struct monitor {
 	double interval;
 	int watching;
 	struct flow_key watch;
+	int sports_new;			/* sports_next waits to replace sports */
+	struct port_filter sports_next;
 	struct mon_frame *ready;	/* taken by mon_take() */
 	int pipe[2];			/* a byte while ready is set */
 };
@@ -99,9 +102,12 @@ struct monitor *mon_new(const struct mon_config *c)
 	m->cfg = *c;
 	if (!m->cfg.watch_max)
 		m->cfg.watch_max = WATCH_MAX_DEFAULT;
-	m->interval = c->interval;
+	m->interval = c->period;
 	m->prev_start = -1;
 	m->pipe[0] = m->pipe[1] = -1;
+	port_filter_copy(&m->sports, c->fo.server_ports);
+	port_filter_init(&m->sports_next);
+	m->cfg.fo.server_ports = &m->sports;
 	if (c->live) {
 		host_read_ct_sysctl(&sc);
 		if (sc.count > 0)
@@ -168,14 +174,21 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 
 	memset(&ss, 0, sizeof ss);
 	ss.m = m;
+	pthread_mutex_lock(&m->lock);
+	if (m->sports_new) {
+		/* Only this thread reads sports: swap in the new ports. */
+		struct port_filter old = m->sports;
+
+		m->sports = m->sports_next;
+		m->sports_next = old;
+		m->sports_new = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
 	ss.inner = flow_table_sink(m->t);
 	ss.watching = watching;
 	if (watching)
 		ss.watch = *watch;
 	clock_gettime(CLOCK_REALTIME, &f->when);
-	pthread_mutex_lock(&m->lock);
-	f->period = m->interval;
-	pthread_mutex_unlock(&m->lock);
 
 	flow_table_begin(m->t);
 	if (read_source(m, &sink, f) < 0) {
@@ -344,7 +357,7 @@ struct mon_frame *mon_take(struct monitor *m)
 	return f;
 }
 
-void mon_set_interval(struct monitor *m, double seconds)
+void mon_set_period(struct monitor *m, double seconds)
 {
 	pthread_mutex_lock(&m->lock);
 	m->interval = seconds;
@@ -352,7 +365,7 @@ void mon_set_interval(struct monitor *m, double seconds)
 	pthread_mutex_unlock(&m->lock);
 }
 
-double mon_interval(struct monitor *m)
+double mon_period(struct monitor *m)
 {
 	double v;
 
@@ -360,6 +373,15 @@ double mon_interval(struct monitor *m)
 	v = m->interval;
 	pthread_mutex_unlock(&m->lock);
 	return v;
+}
+
+void mon_set_server_ports(struct monitor *m, const struct port_filter *pf)
+{
+	pthread_mutex_lock(&m->lock);
+	port_filter_fini(&m->sports_next);
+	port_filter_copy(&m->sports_next, pf);
+	m->sports_new = 1;
+	pthread_mutex_unlock(&m->lock);
 }
 
 void mon_watch(struct monitor *m, const struct flow_key *k)
@@ -412,6 +434,8 @@ void mon_free(struct monitor *m)
 	if (m->cfg.fd > STDIN_FILENO)
 		close(m->cfg.fd);
 	flow_table_free(m->t);
+	port_filter_fini(&m->sports);
+	port_filter_fini(&m->sports_next);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
 	free(m);

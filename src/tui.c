@@ -223,11 +223,6 @@ static const char *sort_label(enum view_sort s)
 	return n ? n : "?";
 }
 
-/* Metric sorts put big first; peer and port sorts run ascending. */
-static int sort_descends(enum view_sort s, int reverse)
-{
-	return (s != VIEW_SORT_PEER && s != VIEW_SORT_PORT) != !!reverse;
-}
 
 static const struct sort_step *sort_step_of(enum view_sort s)
 {
@@ -483,7 +478,7 @@ static void head_interval(const struct tui *t, struct segs *ss)
 	const struct mon_frame *f = t->f;
 	char asked[32], real[32], cost[32];
 
-	interval_text(asked, sizeof asked, mon_interval(t->m));
+	interval_text(asked, sizeof asked, mon_period(t->m));
 	seg_add(ss, 0, 1, R_PLAIN, "every %s", asked);
 	if (!f)
 		return;
@@ -798,7 +793,7 @@ static void draw_pane_title(const struct tui *t, const struct tpane *p, int has_
 	x = put(p->y, x + 1, COLS - x - 1, buf, A_NORMAL);
 	snprintf(buf, sizeof buf, " sort %s ", sort_label(p->sort));
 	x = put(p->y, x + 1, COLS - x - 1, buf, A_NORMAL);
-	if (sort_descends(p->sort, p->reverse))
+	if (view_sort_descends(p->sort, p->reverse))
 		x = put_sym(t, p->y, x, "\u25bc", 'v', A_BOLD);
 	else
 		x = put_sym(t, p->y, x, "\u25b2", '^', A_BOLD);
@@ -1513,7 +1508,7 @@ static unsigned k_pause(struct tui *t, long arg)
 static unsigned k_interval(struct tui *t, long dir)
 {
 	static const double steps[] = { 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60 };
-	double cur = mon_interval(t->m), to = cur;
+	double cur = mon_period(t->m), to = cur;
 	char txt[32];
 
 	if (dir > 0) {
@@ -1526,7 +1521,7 @@ static unsigned k_interval(struct tui *t, long dir)
 				to = steps[i];
 	}
 	if (to != cur) {
-		mon_set_interval(t->m, to);
+		mon_set_period(t->m, to);
 		mon_wake(t->m);
 	}
 	interval_text(txt, sizeof txt, to);
@@ -1894,8 +1889,7 @@ static void tui_init(struct tui *t, struct monitor *m, const struct tui_config *
 		const char *name;
 		unsigned dir;
 	} kinds[] = { { "Active", VIEW_ACTIVE }, { "Passive", VIEW_PASSIVE } };
-	/* The batch default (total bytes) would be the busiest-ever order: show the busiest now. */
-	enum view_sort s = c->sort == VIEW_SORT_BYTES ? VIEW_SORT_RATE : c->sort;
+	enum view_sort s = c->sort;
 
 	memset(t, 0, sizeof *t);
 	t->m = m;

@@ -16,6 +16,16 @@ static const char *const sort_names[VIEW_SORT_MAX] = {
 	"rate", "inrate", "outrate", "pps", "inpps", "outpps", "new", "closed",
 };
 
+enum view_sort view_sort_default(int rates)
+{
+	return rates ? VIEW_SORT_RATE : VIEW_SORT_BYTES;
+}
+
+int view_sort_descends(enum view_sort s, int reverse)
+{
+	return (s != VIEW_SORT_PEER && s != VIEW_SORT_PORT) != !!reverse;
+}
+
 const char *view_sort_name(enum view_sort s)
 {
 	return (unsigned)s < VIEW_SORT_MAX ? sort_names[s] : NULL;
