@@ -4,6 +4,9 @@
  * As with Go's flag package, "-name" and "--name" are the same option and a
  * value may follow as "--name=value" or as the next argument.  Single-letter
  * options may also be bundled ("-tn") or take an attached value ("-sconns").
+ * --proc takes its optional file only attached: --proc=FILE.  Arguments
+ * that are not options are ports for the side -a or -p named last, as in
+ * older releases of the original ("--active 3306 11211").
  * cli_parse() never prints: it returns -1 with a one-line reason in err.
  */
 #ifndef LSCT_CLI_H
@@ -37,7 +40,7 @@ struct cli_opts {
 	double dns_timeout;		/* seconds, total wait for names */
 	uint64_t count;			/* -c: snapshots (0: no end); default 1 */
 	int count_set;			/* -c was given (it implies batch) */
-	double delay;			/* -d: seconds between snapshots */
+	double delay;			/* -d: the period, 0 .. MON_PERIOD_MAX seconds */
 };
 
 void cli_init(struct cli_opts *o);

@@ -11,7 +11,8 @@
  * entry (or the ct_sink from flow_table_sink()), flow_table_end().  Counts
  * and flows are complete only after flow_table_end().  Flows live in the
  * table; pointers from flow_table_at() stay valid until the next
- * flow_table_begin().  The host_info and port_filter passed to
+ * flow_table_begin().  Flows are contiguous: flow_table_flows() is the
+ * array, flow_table_at(t, i) its element i.  The host_info and port_filter passed to
  * flow_table_new() are borrowed and must outlive the table.
  *
  * A tracking table (flow_table_track()) keeps its flows and a store of every
@@ -114,6 +115,13 @@ void flow_table_free(struct flow_table *t);
 
 void flow_table_begin(struct flow_table *t);
 int flow_table_add(struct flow_table *t, const struct ct_entry *e);
+/*
+ * flow_table_add() that also reports how e was classified: the hits it was
+ * counted in (*nhits 0 when it is not this host's).  Each entry is
+ * classified once; a caller that needs the hits takes them from here.
+ */
+int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
+			struct flow_hit hits[2], unsigned *nhits);
 void flow_table_end(struct flow_table *t);
 /* A sink that adds to t; its reset() restarts the snapshot. */
 struct ct_sink flow_table_sink(struct flow_table *t);
@@ -131,6 +139,8 @@ size_t flow_table_tracked(const struct flow_table *t, size_t *bytes);
 
 size_t flow_table_count(const struct flow_table *t);
 const struct flow *flow_table_at(const struct flow_table *t, size_t i);
+/* The flow_table_count() flows as one array (NULL when there are none). */
+const struct flow *flow_table_flows(const struct flow_table *t);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 
 #endif

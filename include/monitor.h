@@ -1,20 +1,26 @@
 /*
- * monitor.h - snapshots on a schedule, with per-interval deltas.
+ * monitor.h - snapshots of a source on a schedule, with per-interval deltas.
  *
- * A monitor owns one source (a netlink socket, or a text file read again
- * from its start each time) and a tracking flow table.  Each snapshot
- * becomes a frame: a copy of every flow with its deltas, plus what the
- * header of a screen or a stream needs.  Frames are owned by whoever takes
- * them and freed with mon_frame_free().
+ * A monitor owns one source (ct_source.h) and a flow table.  Each snapshot
+ * becomes a frame: the flows with their deltas, plus what the header of a
+ * screen or a stream needs.  Frames are owned by whoever takes them and
+ * freed with mon_frame_free().
  *
- * Two ways to drive it:
- *  - synchronously (batch streams): mon_snapshot() takes one now;
- *  - with a collector thread (the screen): mon_start() runs snapshots every
- *    interval on CLOCK_MONOTONIC, deadlines k * interval apart (no drift;
- *    a snapshot that overruns its interval is followed at once and the
- *    schedule restarts from it).  mon_fd() becomes readable when a frame is
- *    ready; mon_take() hands over the newest one.  No call made by the
- *    screen's thread waits for a snapshot.
+ * Words: the period is what was asked (seconds between snapshot starts);
+ * the interval is what was measured between two snapshots.
+ *
+ * The schedule, one rule for every caller: snapshot k + 1 is due one period
+ * after snapshot k was due (CLOCK_MONOTONIC, so no drift); a snapshot that
+ * ends after its successor's deadline is followed at once, and the schedule
+ * restarts from then; mon_wake() restarts it from now.  A period of 0 takes
+ * snapshots back to back.
+ *
+ * Three ways to drive it:
+ *  - one table: mon_snapshot() once, on a monitor without tracking;
+ *  - a stream: mon_sleep() then mon_snapshot(), in the caller's thread;
+ *  - the screen: mon_start() runs a collector thread; mon_fd() becomes
+ *    readable when a frame is ready and mon_take() hands over the newest.
+ *    No call made by the screen's thread waits for a snapshot.
  *
  * Nothing here prints.  The collector thread blocks every signal and runs
  * 10 nice levels below the process, so the screen's thread gets the CPU
@@ -23,40 +29,47 @@
 #ifndef LSCT_MONITOR_H
 #define LSCT_MONITOR_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 #include "ct.h"
-#include "ct_source_netlink.h"
+#include "ct_source.h"
 #include "flow.h"
 #include "host.h"
+#include "ports.h"
 
-enum mon_source { MON_SRC_NETLINK = 0, MON_SRC_FILE, MON_SRC_STDIN };
+/* The longest period: a day. */
+#define MON_PERIOD_MAX 86400.0
 
 struct mon_config {
-	enum mon_source source;
-	struct ct_nl *nl;		/* MON_SRC_NETLINK: owned by the monitor from mon_new() */
-	struct ct_nl_filter filter;
-	int fd;				/* MON_SRC_FILE/STDIN: owned; files are re-read from 0 */
-	int live;			/* the table is this host's: read nf_conntrack_* sysctls */
+	struct ct_source *src;		/* owned by the monitor from mon_new() */
 	const struct host_info *host;	/* borrowed */
-	struct flow_opts fo;		/* server_ports borrowed */
-	double period;			/* seconds asked between snapshot starts (>= 0) */
+	struct flow_opts fo;		/* server_ports copied */
+	double period;			/* 0 .. MON_PERIOD_MAX seconds */
+	int track;			/* per-connection deltas: streams and the screen */
 	size_t watch_max;		/* most connections a detail frame lists (0: 10000) */
 };
 
 struct mon_frame {
 	uint64_t seq;			/* 1 for the first snapshot */
 	struct timespec when;		/* CLOCK_REALTIME at the snapshot's start */
-	double interval;		/* seconds since the previous snapshot's start; 0 first */
+	double interval;		/* measured: seconds since the previous snapshot's start; 0 first */
 	double cost;			/* seconds the snapshot took */
 	int err;			/* 0, or the errno of a failed snapshot (no flows then) */
-	struct flow *flows;		/* owned; every flow, including closed ones */
+	/*
+	 * Every flow, including closed ones.  Owned by the frame when it came
+	 * from the collector; from mon_snapshot() borrowed from the monitor,
+	 * valid until its next snapshot.
+	 */
+	const struct flow *flows;
 	size_t nflows;
+	struct flow *own_flows;		/* private: flows when the frame owns them */
 	struct flow_stats stats;
 	struct host_ct_sysctl sysctl;	/* -1 fields when not live or unreadable */
-	uint64_t skipped, first_bad;	/* text lines skipped (cumulative), first one */
-	uint64_t malformed;		/* netlink messages that did not parse */
+	/* Text lines skipped, summed over every snapshot so far; bad_msgs of this one. */
+	struct ct_source_stats input;
+	int live;			/* the source is this host's table */
 	size_t tracked, store_bytes;	/* connections in the delta store, its size */
 	/* With a watch set: that flow's connections in this snapshot. */
 	int watching;
@@ -74,9 +87,14 @@ void mon_frame_free(struct mon_frame *f);
 
 /*
  * Synchronous: takes one snapshot now.  Returns a frame, or NULL when the
- * snapshot failed (errno set; also when a text source ended: ENODATA).
+ * snapshot failed (errno set; also when a read-once source ended: ENODATA).
  */
 struct mon_frame *mon_snapshot(struct monitor *m);
+/*
+ * Sleeps until the next snapshot is due.  0, or -1 with EINTR as soon as
+ * *stop is set (by a signal handler: the sleep is interrupted).
+ */
+int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop);
 
 /* Starts the collector thread; the first snapshot begins at once.  -1/errno. */
 int mon_start(struct monitor *m);

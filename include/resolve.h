@@ -31,6 +31,9 @@ size_t resolver_wait(struct resolver *r, double seconds);
 /* The name of a, or NULL if it has none, failed, or is not resolved yet. */
 const char *resolver_name(struct resolver *r, int family, const struct ct_addr *a);
 
+/* resolver_name() in the shape view_opts and out_opts take (arg: the resolver). */
+const char *resolver_name_cb(void *arg, int family, const struct ct_addr *a);
+
 /* Entries in the cache: queued, running and finished. */
 size_t resolver_cached(struct resolver *r);
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Out of memory is fatal; the hook (set by main) restores the terminal first. */
 void *xmalloc(size_t n);
@@ -39,6 +40,19 @@ static inline uint64_t u64_mix(uint64_t x)
 }
 
 /*
+ * The one hash of the project's tables: n 64-bit words in, a well-mixed
+ * 64-bit value out (each word folded in by u64_mix).
+ */
+static inline uint64_t hash_words(const uint64_t *w, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = u64_mix(h ^ w[i]);
+	return h;
+}
+
+/*
  * Parses a decimal unsigned number of exactly len bytes (digits only, no sign,
  * no spaces).  Returns 0, or -1 if empty, not all digits, or above max.
  */
@@ -49,5 +63,7 @@ int read_u64_file(const char *path, uint64_t *out);
 
 /* Seconds on CLOCK_MONOTONIC. */
 double mono_now(void);
+/* Seconds (>= 0) as a timespec, nanoseconds carried into seconds. */
+struct timespec ts_of_seconds(double s);
 
 #endif

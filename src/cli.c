@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "flow.h"
+#include "lsct.h"
+#include "monitor.h"
 #include "util.h"
 
 enum opt_id {
@@ -58,6 +60,7 @@ static const struct opt opts[] = {
 
 static const char usage[] =
 "Usage: lsconntrack [options]\n"
+"       lsconntrack -a|-p [options] PORT...   (older releases' form)\n"
 "\n"
 "  Host flows between localhost and other hosts, from the kernel's\n"
 "  connection tracking table: connections this host opened (active,\n"
@@ -69,6 +72,8 @@ static const char usage[] =
 "Options (-name and --name are the same):\n"
 "  -a, --active              show active-open flows only (this host opened them)\n"
 "  -p, --passive             show passive-open flows only (peers opened them)\n"
+"                            ports after -a or -p filter that side: -a 3306 11211\n"
+"                            is -a --aport 3306,11211\n"
 "      --aport, --active-port PORTS\n"
 "                            active flows to these peer ports only\n"
 "      --pport, --passive-port PORTS\n"
@@ -92,7 +97,8 @@ static const char usage[] =
 "  -b, --batch               print snapshots instead of the full-screen monitor\n"
 "  -c, --count N             snapshots to print (default 1; 0: until interrupted);\n"
 "                            from the second on, rates per interval are added\n"
-"  -d, --delay SECS          seconds between snapshots (default 1; fractions ok)\n"
+"  -d, --delay SECS          seconds between snapshots (default 1; 0 to 86400;\n"
+"                            0: back to back in streams, 0.1 in the monitor)\n"
 "      --stdin               read conntrack -L or /proc/net/nf_conntrack text\n"
 "                            from standard input\n"
 "      --proc[=FILE]         read /proc/net/nf_conntrack (or FILE) instead of\n"
@@ -145,7 +151,7 @@ static int parse_bool(const char *s)
 	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
 	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
 
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
 		if (strcmp(s, yes[i]) == 0)
 			return 1;
 		if (strcmp(s, no[i]) == 0)
@@ -269,9 +275,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_DELAY:
 		o->delay = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
-		    o->delay > 86400) {
-			snprintf(err, errlen, "invalid value for %s: '%.40s' (seconds, 0 to 86400)",
-				 shown, val);
+		    o->delay > MON_PERIOD_MAX) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (seconds, 0 to %g)",
+				 shown, val, MON_PERIOD_MAX);
 			return -1;
 		}
 		break;
@@ -288,10 +294,39 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	return 0;
 }
 
+/* The side the last -a or -p chose, for port arguments after it. */
+static void note_side(unsigned *side, const struct opt *op, int on)
+{
+	if (on && (op->id == O_ACTIVE || op->id == O_PASSIVE))
+		*side = op->id == O_ACTIVE ? VIEW_ACTIVE : VIEW_PASSIVE;
+}
+
+/*
+ * Older releases of the original took ports as arguments: "--active 3306
+ * 11211", "-p 80 443".  They filter the side named last.
+ */
+static int port_argument(struct cli_opts *o, unsigned side, const char *arg,
+			 char *err, size_t errlen)
+{
+	char why[160];
+
+	if (!side) {
+		snprintf(err, errlen, "unexpected argument '%.60s' (see lsconntrack --help)", arg);
+		return -1;
+	}
+	if (port_filter_parse(side == VIEW_ACTIVE ? &o->aport : &o->pport, arg, why,
+			      sizeof why) < 0) {
+		snprintf(err, errlen, "invalid port argument after %s: %s",
+			 side == VIEW_ACTIVE ? "--active" : "--passive", why);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	/* Protocols and families: the first -t/-u/-4/-6 replaces the default. */
-	unsigned protos = o->protos, families = o->families;
+	unsigned protos = o->protos, families = o->families, side = 0;
 	int i;
 
 	o->protos = 0;
@@ -307,8 +342,11 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 			i++;
 			break;
 		}
-		if (arg[0] != '-' || arg[1] == '\0')
-			break;
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (port_argument(o, side, arg, err, errlen) < 0)
+				return -1;
+			continue;
+		}
 		dashes = arg[1] == '-' ? 2 : 1;
 		name = arg + dashes;
 		eq = strchr(name, '=');
@@ -339,6 +377,7 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 			}
 			if (apply(o, op, shown, val, on, err, errlen) < 0)
 				return -1;
+			note_side(&side, op, on);
 			continue;
 		}
 		/* A bundle of single letters: "-tn", "-c3", "-sconns". */
@@ -367,6 +406,7 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 				}
 				if (apply(o, sp, shown, NULL, 1, err, errlen) < 0)
 					return -1;
+				note_side(&side, sp, 1);
 			}
 			if (k >= len)
 				continue;
@@ -375,10 +415,10 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 			 (int)(dashes + len > 60 ? 60 : dashes + len), arg);
 		return -1;
 	}
-	if (i < argc) {
-		snprintf(err, errlen, "unexpected argument '%.60s' (see lsconntrack --help)", argv[i]);
-		return -1;
-	}
+	/* After "--" everything is an argument. */
+	for (; i < argc; i++)
+		if (port_argument(o, side, argv[i], err, errlen) < 0)
+			return -1;
 	if (!o->protos)
 		o->protos = protos;
 	if (!o->families)

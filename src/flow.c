@@ -245,14 +245,12 @@ size_t flow_table_tracked(const struct flow_table *t, size_t *bytes)
 
 static uint64_t key_hash(const struct flow_key *k)
 {
-	uint64_t x, y;
+	uint64_t w[3];
 
-	memcpy(&x, k->peer.b, 8);
-	memcpy(&y, k->peer.b + 8, 8);
-	x ^= y * 0x9e3779b97f4a7c15ull;
-	x ^= ((uint64_t)k->port << 24) | ((uint64_t)k->proto << 8) |
-	     ((uint64_t)k->family << 16) | k->dir;
-	return u64_mix(x);
+	memcpy(w, k->peer.b, 16);
+	w[2] = ((uint64_t)k->port << 24) | ((uint64_t)k->proto << 8) |
+	       ((uint64_t)k->family << 16) | k->dir;
+	return hash_words(w, 3);
 }
 
 static int key_equal(const struct flow_key *a, const struct flow_key *b)
@@ -414,18 +412,20 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 	}
 }
 
-int flow_table_add(struct flow_table *t, const struct ct_entry *e)
+int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
+			struct flow_hit hits[2], unsigned *nhits)
 {
-	struct flow_hit hits[2];
 	unsigned n;
 
 	t->stats.entries++;
 	switch (flow_classify(t->host, &t->opts, e, hits, &n)) {
 	case FLOW_CLASS_EXCLUDED:
 		t->stats.excluded++;
+		*nhits = 0;
 		return 0;
 	case FLOW_CLASS_FORWARDED:
 		t->stats.forwarded++;
+		*nhits = 0;
 		return 0;
 	case FLOW_CLASS_HOST:
 		break;
@@ -441,7 +441,16 @@ int flow_table_add(struct flow_table *t, const struct ct_entry *e)
 			t->stats.passive++;
 	}
 	ring_push(t, e, hits, n);
+	*nhits = n;
 	return 0;
+}
+
+int flow_table_add(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	unsigned n;
+
+	return flow_table_add_hits(t, e, hits, &n);
 }
 
 static int sink_add(const struct ct_entry *e, void *arg)
@@ -469,6 +478,11 @@ size_t flow_table_count(const struct flow_table *t)
 const struct flow *flow_table_at(const struct flow_table *t, size_t i)
 {
 	return i < t->nflows ? &t->flows[i] : NULL;
+}
+
+const struct flow *flow_table_flows(const struct flow_table *t)
+{
+	return t->nflows ? t->flows : NULL;
 }
 
 const struct flow_stats *flow_table_stats(const struct flow_table *t)

@@ -10,7 +10,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "ct_source_text.h"
 #include "util.h"
 
 #define WATCH_MAX_DEFAULT 10000
@@ -20,10 +19,9 @@ struct monitor {
 	struct mon_config cfg;
 	struct flow_table *t;
 	struct port_filter sports;	/* the table's server ports (fo points here) */
-	int stdin_done;			/* MON_SRC_STDIN was read */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
 	uint64_t seq;
-	uint64_t skipped, first_bad;
+	struct ct_source_stats input;	/* text counts summed; first_bad the first */
 
 	/* Shared with the collector thread, under lock. */
 	pthread_mutex_t lock;
@@ -34,7 +32,8 @@ struct monitor {
 	int wake;
 	int busy;
 	double busy_since;
-	double interval;
+	double period;
+	double next;			/* monotonic deadline of the next snapshot */
 	int watching;
 	struct flow_key watch;
 	int sports_new;			/* sports_next waits to replace sports */
@@ -46,50 +45,56 @@ struct monitor {
 /* The sink of one snapshot: the flow table, plus the watched flow's list. */
 struct snap_sink {
 	struct monitor *m;
-	struct ct_sink inner;
 	int watching;
 	struct flow_key watch;
 	struct ct_entry *conns;
 	size_t n, cap, total;
 };
 
+static void snap_watch(struct snap_sink *s, const struct ct_entry *e,
+		       const struct flow_hit *hits, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!flow_key_equal(&hits[i].key, &s->watch))
+			continue;
+		s->total++;
+		if (s->n < s->m->cfg.watch_max) {
+			if (s->n == s->cap) {
+				s->cap = s->cap ? s->cap * 2 : 64;
+				s->conns = xrealloc(s->conns, s->cap * sizeof *s->conns);
+			}
+			s->conns[s->n++] = *e;
+		}
+		return;
+	}
+}
+
 static int snap_add(const struct ct_entry *e, void *arg)
 {
 	struct snap_sink *s = arg;
+	struct flow_hit hits[2];
+	unsigned n;
 
 	if (__atomic_load_n(&s->m->stop, __ATOMIC_RELAXED)) {
 		errno = ECANCELED;
 		return -1;
 	}
-	if (s->watching) {
-		struct flow_hit hits[2];
-		unsigned n;
-
-		if (flow_classify(s->m->cfg.host, &s->m->cfg.fo, e, hits, &n) == FLOW_CLASS_HOST)
-			for (unsigned i = 0; i < n; i++) {
-				if (!flow_key_equal(&hits[i].key, &s->watch))
-					continue;
-				s->total++;
-				if (s->n < s->m->cfg.watch_max) {
-					if (s->n == s->cap) {
-						s->cap = s->cap ? s->cap * 2 : 64;
-						s->conns = xrealloc(s->conns, s->cap * sizeof *s->conns);
-					}
-					s->conns[s->n++] = *e;
-				}
-				break;
-			}
-	}
-	return s->inner.add(e, s->inner.arg);
+	/* The table classifies the entry; the watch reuses its hits. */
+	if (flow_table_add_hits(s->m->t, e, hits, &n) < 0)
+		return -1;
+	if (s->watching && n)
+		snap_watch(s, e, hits, n);
+	return 0;
 }
 
 static void snap_reset(void *arg)
 {
 	struct snap_sink *s = arg;
+	struct ct_sink inner = flow_table_sink(s->m->t);
 
 	s->n = 0;
 	s->total = 0;
-	s->inner.reset(s->inner.arg);
+	inner.reset(inner.arg);
 }
 
 struct monitor *mon_new(const struct mon_config *c)
@@ -102,19 +107,22 @@ struct monitor *mon_new(const struct mon_config *c)
 	m->cfg = *c;
 	if (!m->cfg.watch_max)
 		m->cfg.watch_max = WATCH_MAX_DEFAULT;
-	m->interval = c->period;
+	m->period = c->period;
+	m->next = mono_now();
 	m->prev_start = -1;
 	m->pipe[0] = m->pipe[1] = -1;
 	port_filter_copy(&m->sports, c->fo.server_ports);
 	port_filter_init(&m->sports_next);
 	m->cfg.fo.server_ports = &m->sports;
-	if (c->live) {
-		host_read_ct_sysctl(&sc);
-		if (sc.count > 0)
-			expect = (size_t)sc.count;
-	}
 	m->t = flow_table_new(c->host, &m->cfg.fo);
-	flow_table_track(m->t, expect);
+	if (c->track) {
+		if (ct_source_live(c->src)) {
+			host_read_ct_sysctl(&sc);
+			if (sc.count > 0)
+				expect = (size_t)sc.count;
+		}
+		flow_table_track(m->t, expect);
+	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -127,50 +135,48 @@ void mon_frame_free(struct mon_frame *f)
 {
 	if (!f)
 		return;
-	free(f->flows);
+	free(f->own_flows);
 	free(f->conns);
 	free(f);
 }
 
 static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon_frame *f)
 {
-	struct ct_nl_stats ns;
-	struct ct_text_stats ts;
+	struct ct_source_stats st;
 
-	switch (m->cfg.source) {
-	case MON_SRC_NETLINK:
-		if (ct_nl_dump(m->cfg.nl, &m->cfg.filter, sink, &ns) < 0)
-			return -1;
-		f->malformed = ns.malformed;
-		return 0;
-	case MON_SRC_STDIN:
-		if (m->stdin_done) {
-			errno = ENODATA;
-			return -1;
-		}
-		m->stdin_done = 1;
-		break;
-	case MON_SRC_FILE:
-		if (lseek(m->cfg.fd, 0, SEEK_SET) < 0)
-			return -1;
-		break;
-	}
-	memset(&ts, 0, sizeof ts);
-	if (ct_text_read_fd(m->cfg.fd, sink, &ts) < 0)
+	if (ct_source_dump(m->cfg.src, sink, &st) < 0)
 		return -1;
-	if (ct_text_skipped(&ts) && !m->skipped)
-		m->first_bad = ts.first_bad;
-	m->skipped += ct_text_skipped(&ts);
+	if (ct_source_skipped(&st) && !ct_source_skipped(&m->input))
+		m->input.first_bad = st.first_bad;
+	m->input.entries = st.entries;
+	m->input.bad_msgs = st.bad_msgs;
+	m->input.malformed += st.malformed;
+	m->input.overlong += st.overlong;
+	m->input.binary += st.binary;
 	return 0;
 }
 
+/*
+ * The schedule's rule (monitor.h), after a snapshot that began at start:
+ * one period after the deadline it was taken for (after start when it was
+ * taken early: the first, or woken), or now when that has passed.
+ */
+static void schedule_next(struct monitor *m, double start)
+{
+	double now = mono_now();
+
+	m->next = (start < m->next ? start : m->next) + m->period;
+	if (m->next < now)
+		m->next = now;
+}
+
 /* One snapshot; the frame carries err instead of flows when it failed. */
-static struct mon_frame *take(struct monitor *m, int watching, const struct flow_key *watch)
+static struct mon_frame *take(struct monitor *m, int watching, const struct flow_key *watch,
+			      int own_flows, double start)
 {
 	struct mon_frame *f = xcalloc(1, sizeof *f);
 	struct snap_sink ss;
 	struct ct_sink sink = { snap_add, snap_reset, &ss };
-	double start = mono_now();
 
 	memset(&ss, 0, sizeof ss);
 	ss.m = m;
@@ -184,7 +190,6 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		m->sports_new = 0;
 	}
 	pthread_mutex_unlock(&m->lock);
-	ss.inner = flow_table_sink(m->t);
 	ss.watching = watching;
 	if (watching)
 		ss.watch = *watch;
@@ -206,16 +211,22 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	f->interval = m->prev_start < 0 ? 0 : start - m->prev_start;
 	m->prev_start = start;
 	f->nflows = flow_table_count(m->t);
-	f->flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->flows);
-	if (f->nflows)
-		memcpy(f->flows, flow_table_at(m->t, 0), f->nflows * sizeof *f->flows);
+	if (own_flows) {
+		f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
+		if (f->nflows)
+			memcpy(f->own_flows, flow_table_flows(m->t),
+			       f->nflows * sizeof *f->own_flows);
+		f->flows = f->own_flows;
+	} else {
+		f->flows = flow_table_flows(m->t);
+	}
 	f->stats = *flow_table_stats(m->t);
 	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
-	f->skipped = m->skipped;
-	f->first_bad = m->first_bad;
+	f->input = m->input;
+	f->live = ct_source_live(m->cfg.src);
 	f->sysctl.acct = -1;
 	f->sysctl.count = f->sysctl.max = -1;
-	if (m->cfg.live)
+	if (f->live)
 		host_read_ct_sysctl(&f->sysctl);
 	f->watching = watching;
 	if (watching) {
@@ -233,12 +244,14 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	struct mon_frame *f;
 	int watching;
 	struct flow_key watch;
+	double start = mono_now();
 
 	pthread_mutex_lock(&m->lock);
 	watching = m->watching;
 	watch = m->watch;
 	pthread_mutex_unlock(&m->lock);
-	f = take(m, watching, &watch);
+	f = take(m, watching, &watch, 0, start);
+	schedule_next(m, start);
 	if (f->err) {
 		errno = f->err;
 		mon_frame_free(f);
@@ -247,23 +260,22 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	return f;
 }
 
-static struct timespec ts_of(double t)
+int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop)
 {
-	struct timespec ts;
+	struct timespec ts = ts_of_seconds(m->next);
 
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
+	while (!*stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	if (*stop) {
+		errno = EINTR;
+		return -1;
 	}
-	return ts;
+	return 0;
 }
 
 static void *collector(void *arg)
 {
 	struct monitor *m = arg;
-	double next = mono_now();
 
 	/*
 	 * Snapshots are background work: on a busy machine the screen's
@@ -279,15 +291,12 @@ static void *collector(void *arg)
 		int watching;
 		double now = mono_now();
 
-		if (!m->wake && now < next) {
-			struct timespec ts = ts_of(next);
+		if (!m->wake && now < m->next) {
+			struct timespec ts = ts_of_seconds(m->next);
 
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 			continue;
 		}
-		/* Deadlines stay k intervals apart unless woken or overrun. */
-		if (m->wake)
-			next = now;
 		m->wake = 0;
 		m->busy = 1;
 		m->busy_since = now;
@@ -295,7 +304,7 @@ static void *collector(void *arg)
 		watch = m->watch;
 		pthread_mutex_unlock(&m->lock);
 
-		f = take(m, watching, &watch);
+		f = take(m, watching, &watch, 1, now);
 
 		pthread_mutex_lock(&m->lock);
 		m->busy = 0;
@@ -310,9 +319,7 @@ static void *collector(void *arg)
 		}
 		mon_frame_free(m->ready);
 		m->ready = f;
-		next += m->interval;
-		if (next < mono_now())
-			next = mono_now();
+		schedule_next(m, now);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
@@ -360,7 +367,7 @@ struct mon_frame *mon_take(struct monitor *m)
 void mon_set_period(struct monitor *m, double seconds)
 {
 	pthread_mutex_lock(&m->lock);
-	m->interval = seconds;
+	m->period = seconds;
 	pthread_cond_signal(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -370,7 +377,7 @@ double mon_period(struct monitor *m)
 	double v;
 
 	pthread_mutex_lock(&m->lock);
-	v = m->interval;
+	v = m->period;
 	pthread_mutex_unlock(&m->lock);
 	return v;
 }
@@ -429,10 +436,7 @@ void mon_free(struct monitor *m)
 		close(m->pipe[0]);
 		close(m->pipe[1]);
 	}
-	if (m->cfg.nl)
-		ct_nl_close(m->cfg.nl);
-	if (m->cfg.fd > STDIN_FILENO)
-		close(m->cfg.fd);
+	ct_source_close(m->cfg.src);
 	flow_table_free(m->t);
 	port_filter_fini(&m->sports);
 	port_filter_fini(&m->sports_next);

@@ -47,11 +47,11 @@ struct worker_arg {
 
 static size_t bucket_of(const struct resolver *r, int family, const struct ct_addr *a)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
+	uint64_t w[3];
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a->b[i]) * 1099511628211ull;
-	return (size_t)(h & (r->nbuckets - 1));
+	memcpy(w, a->b, 16);
+	w[2] = (uint64_t)family;
+	return (size_t)(hash_words(w, 3) & (r->nbuckets - 1));
 }
 
 static struct name *find(const struct resolver *r, int family, const struct ct_addr *a)
@@ -287,16 +287,9 @@ void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
 
 size_t resolver_wait(struct resolver *r, double seconds)
 {
-	struct timespec deadline;
+	struct timespec deadline = ts_of_seconds(mono_now() + seconds);
 	size_t left;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)seconds;
-	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&r->lock);
 	while (r->unfinished && r->started) {
 		if (pthread_cond_timedwait(&r->done, &r->lock, &deadline) == ETIMEDOUT)
@@ -328,4 +321,9 @@ size_t resolver_cached(struct resolver *r)
 	n = r->count;
 	pthread_mutex_unlock(&r->lock);
 	return n;
+}
+
+const char *resolver_name_cb(void *arg, int family, const struct ct_addr *a)
+{
+	return resolver_name(arg, family, a);
 }

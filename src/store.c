@@ -24,20 +24,14 @@ struct conn_store {
 uint64_t conn_key(const struct ct_entry *e)
 {
 	const struct ct_tuple *t = &e->orig;
-	uint64_t a, b, c, d, k;
+	uint64_t w[6], k;
 
-	memcpy(&a, t->src.b, 8);
-	memcpy(&b, t->src.b + 8, 8);
-	memcpy(&c, t->dst.b, 8);
-	memcpy(&d, t->dst.b + 8, 8);
-	k = u64_mix(a ^ 0x9e3779b97f4a7c15ull);
-	k = u64_mix(k ^ b);
-	k = u64_mix(k ^ c);
-	k = u64_mix(k ^ d);
-	k = u64_mix(k ^ ((uint64_t)t->sport << 48 | (uint64_t)t->dport << 32 |
-		     (uint64_t)e->zone << 16 | (uint64_t)e->proto << 8 | e->family));
-	if (e->flags & CT_F_ID)
-		k = u64_mix(k ^ ((uint64_t)e->id << 1 | 1));
+	memcpy(w, t->src.b, 16);
+	memcpy(w + 2, t->dst.b, 16);
+	w[4] = (uint64_t)t->sport << 48 | (uint64_t)t->dport << 32 |
+	       (uint64_t)e->zone << 16 | (uint64_t)e->proto << 8 | e->family;
+	w[5] = e->flags & CT_F_ID ? (uint64_t)e->id << 1 | 1 : 0;
+	k = hash_words(w, 6);
 	return k ? k : 1;
 }
 

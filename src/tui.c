@@ -504,10 +504,10 @@ static void head_status(const struct tui *t, struct segs *ss)
 	else if (f && f->sysctl.acct < 0 && f->stats.counters == 0 && f->nflows > 0)
 		seg_add(ss, 1, 1, R_WARN, "no counters in input");
 	seg_add(ss, 1, 3, R_PLAIN, "%s", t->totals ? "totals" : "rates");
-	if (f && f->skipped)
-		seg_add(ss, 1, 4, R_PLAIN, "%llu lines skipped", (unsigned long long)f->skipped);
-	if (f && f->malformed)
-		seg_add(ss, 1, 4, R_PLAIN, "%llu bad messages", (unsigned long long)f->malformed);
+	if (f && ct_source_skipped(&f->input))
+		seg_add(ss, 1, 4, R_PLAIN, "%llu lines skipped", (unsigned long long)ct_source_skipped(&f->input));
+	if (f && f->input.bad_msgs)
+		seg_add(ss, 1, 4, R_PLAIN, "%llu bad messages", (unsigned long long)f->input.bad_msgs);
 }
 
 static void head_filters(const struct tui *t, struct segs *ss)

@@ -397,5 +397,5 @@ size_t view_build(const struct flow_table *t, const struct view_opts *o,
 {
 	size_t total = flow_table_count(t);
 
-	return view_build_array(total ? flow_table_at(t, 0) : NULL, total, o, rows);
+	return view_build_array(flow_table_flows(t), total, o, rows);
 }

@@ -1,0 +1,86 @@
+/*
+ * ct_source.h - where snapshots come from: the input-side twin of struct
+ * ct_sink.
+ *
+ * A source is opaque.  Each constructor opens what it needs (so callers
+ * can open sources while privileged and drop privileges afterwards) and
+ * the source owns it from then on: ct_source_close() closes the netlink
+ * socket or the file it opened.  A descriptor handed to ct_source_fd_once()
+ * stays the caller's.
+ *
+ * One dump is one snapshot: every entry of the table, delivered to the sink
+ * in the order the source reads them.  A dump can restart (the sink's
+ * reset() is called first, see ct.h); when it fails the sink has seen part
+ * of a snapshot.  The kinds:
+ *   netlink  the kernel's table of this network namespace, dumped afresh
+ *            each time;
+ *   file     a text table read again from its start each time
+ *            (/proc/net/nf_conntrack, or a saved "conntrack -L" output);
+ *   once     a descriptor read to its end by the first dump (standard
+ *            input); later dumps fail with ENODATA.
+ *
+ * A new kind needs a constructor declared here and a file of its own that
+ * fills a struct ct_source_ops and calls ct_source_new().
+ *
+ * Nothing here prints or exits.
+ */
+#ifndef LSCT_CT_SOURCE_H
+#define LSCT_CT_SOURCE_H
+
+#include <stdint.h>
+#include "ct.h"
+#include "ct_source_netlink.h"
+
+/* What one dump skipped.  Dumps overwrite it. */
+struct ct_source_stats {
+	uint64_t entries;	/* delivered to the sink */
+	uint64_t bad_msgs;	/* netlink messages that did not parse */
+	uint64_t malformed;	/* text lines: bad syntax, truncated, out of range */
+	uint64_t overlong;	/* text lines over CT_TEXT_LINE_MAX */
+	uint64_t binary;	/* text lines with NUL or other non-text bytes */
+	uint64_t first_bad;	/* line number of the first skipped line; 0 none */
+};
+
+/* Text lines the dump skipped, for any reason. */
+static inline uint64_t ct_source_skipped(const struct ct_source_stats *st)
+{
+	return st->malformed + st->overlong + st->binary;
+}
+
+struct ct_source;
+
+/* For implementers of a kind: the operations and their private state. */
+struct ct_source_ops {
+	int (*dump)(void *state, const struct ct_sink *sink, struct ct_source_stats *st);
+	void (*close)(void *state);
+};
+
+/* Takes state (freed by ops->close); name is copied.  Never fails (OOM is fatal). */
+struct ct_source *ct_source_new(const struct ct_source_ops *ops, void *state,
+				const char *name, int live);
+
+/*
+ * This network namespace's table over ctnetlink.  filter (copied; NULL for
+ * everything) says what the kernel may leave out.  NULL with errno: EPERM
+ * without CAP_NET_ADMIN, EPROTONOSUPPORT etc. without nf_conntrack_netlink.
+ */
+struct ct_source *ct_source_netlink(const struct ct_nl_filter *filter);
+/*
+ * The text file at path, opened now and read again from offset 0 on every
+ * dump.  live: it is this host's table (/proc/net/nf_conntrack), so the
+ * nf_conntrack_* sysctls describe it.  NULL with errno from open().
+ */
+struct ct_source *ct_source_file(const char *path, int live);
+/* The text on fd (borrowed), read once; name is for messages ("standard input"). */
+struct ct_source *ct_source_fd_once(int fd, const char *name);
+
+/* One snapshot into sink; *st overwritten.  0, or -1 with errno (ENODATA: nothing more). */
+int ct_source_dump(struct ct_source *s, const struct ct_sink *sink, struct ct_source_stats *st);
+/* "netlink", a path, "standard input". */
+const char *ct_source_name(const struct ct_source *s);
+/* True when this is this host's live table: its sysctls and counters apply. */
+int ct_source_live(const struct ct_source *s);
+/* NULL is fine. */
+void ct_source_close(struct ct_source *s);
+
+#endif

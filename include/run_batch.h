@@ -1,0 +1,44 @@
+/*
+ * run_batch.h - the batch modes: one table, or a stream of snapshots.
+ *
+ * Both take their snapshots from a monitor (monitor.h), build the view,
+ * wait a bounded time for names and hand the rows to a writer (out.h).
+ * They write the output to out and warnings (what the input skipped,
+ * counters that are off, an empty table) to warn; they never exit.  A
+ * closed pipe on out is a quiet, successful end.
+ */
+#ifndef LSCT_RUN_BATCH_H
+#define LSCT_RUN_BATCH_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "monitor.h"
+#include "resolve.h"
+#include "view.h"
+
+struct batch_opts {
+	const struct view_opts *view;
+	int json;
+	int show_proto;			/* table: a Proto column */
+	struct resolver *resolver;	/* names for the peers; NULL: numeric */
+	double dns_timeout;		/* seconds, the longest wait for names per snapshot */
+	uint64_t count;			/* streams: snapshots (0: until stopped) */
+	const volatile sig_atomic_t *stop; /* streams end when set (a signal) */
+	FILE *out, *warn;
+	const char *prog;		/* warnings start with it */
+};
+
+/* What failed when a run returns -1 (errno says why). */
+enum batch_fail { BATCH_OK = 0, BATCH_READ, BATCH_WRITE };
+
+/* One snapshot, written as a table or a JSON array. */
+int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
+/*
+ * -c other than 1: snapshots on the monitor's schedule, written as a
+ * table stream or NDJSON, until the count is reached, *stop is set or the
+ * reader goes away.
+ */
+int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
+
+#endif

@@ -1,0 +1,163 @@
+/* ct_source.c - the source interface, and the netlink and text kinds. */
+#include "ct_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ct_source_text.h"
+#include "util.h"
+
+struct ct_source {
+	const struct ct_source_ops *ops;
+	void *state;
+	char *name;
+	int live;
+};
+
+struct ct_source *ct_source_new(const struct ct_source_ops *ops, void *state,
+				const char *name, int live)
+{
+	struct ct_source *s = xcalloc(1, sizeof *s);
+
+	s->ops = ops;
+	s->state = state;
+	s->name = xstrdup(name);
+	s->live = live;
+	return s;
+}
+
+int ct_source_dump(struct ct_source *s, const struct ct_sink *sink, struct ct_source_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	return s->ops->dump(s->state, sink, st);
+}
+
+const char *ct_source_name(const struct ct_source *s)
+{
+	return s->name;
+}
+
+int ct_source_live(const struct ct_source *s)
+{
+	return s->live;
+}
+
+void ct_source_close(struct ct_source *s)
+{
+	if (!s)
+		return;
+	s->ops->close(s->state);
+	free(s->name);
+	free(s);
+}
+
+/* ---- netlink ---- */
+
+struct nl_state {
+	struct ct_nl *nl;
+	struct ct_nl_filter filter;
+};
+
+static int nl_dump(void *state, const struct ct_sink *sink, struct ct_source_stats *st)
+{
+	struct nl_state *n = state;
+	struct ct_nl_stats ns;
+
+	if (ct_nl_dump(n->nl, &n->filter, sink, &ns) < 0)
+		return -1;
+	st->entries = ns.entries;
+	st->bad_msgs = ns.malformed;
+	return 0;
+}
+
+static void nl_close(void *state)
+{
+	struct nl_state *n = state;
+
+	ct_nl_close(n->nl);
+	free(n);
+}
+
+static const struct ct_source_ops nl_ops = { nl_dump, nl_close };
+
+struct ct_source *ct_source_netlink(const struct ct_nl_filter *filter)
+{
+	struct ct_nl *nl = ct_nl_open();
+	struct nl_state *n;
+
+	if (!nl)
+		return NULL;
+	n = xcalloc(1, sizeof *n);
+	n->nl = nl;
+	if (filter)
+		n->filter = *filter;
+	return ct_source_new(&nl_ops, n, "netlink", 1);
+}
+
+/* ---- text: a file read again each time, or a descriptor read once ---- */
+
+struct text_state {
+	int fd;
+	int once;		/* read once; the fd is borrowed */
+	int done;		/* once: it has been read */
+};
+
+static int text_dump(void *state, const struct ct_sink *sink, struct ct_source_stats *st)
+{
+	struct text_state *x = state;
+	struct ct_text_stats ts;
+	int r;
+
+	if (x->once) {
+		if (x->done) {
+			errno = ENODATA;
+			return -1;
+		}
+		x->done = 1;
+	} else if (lseek(x->fd, 0, SEEK_SET) < 0) {
+		return -1;
+	}
+	memset(&ts, 0, sizeof ts);
+	r = ct_text_read_fd(x->fd, sink, &ts);
+	st->entries = ts.entries;
+	st->malformed = ts.malformed;
+	st->overlong = ts.overlong;
+	st->binary = ts.binary;
+	st->first_bad = ts.first_bad;
+	return r;
+}
+
+static void text_close(void *state)
+{
+	struct text_state *x = state;
+
+	if (!x->once)
+		close(x->fd);
+	free(x);
+}
+
+static const struct ct_source_ops text_ops = { text_dump, text_close };
+
+struct ct_source *ct_source_file(const char *path, int live)
+{
+	struct text_state *x;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	x = xcalloc(1, sizeof *x);
+	x->fd = fd;
+	return ct_source_new(&text_ops, x, path, live);
+}
+
+struct ct_source *ct_source_fd_once(int fd, const char *name)
+{
+	struct text_state *x = xcalloc(1, sizeof *x);
+
+	x->fd = fd;
+	x->once = 1;
+	return ct_source_new(&text_ops, x, name, 0);
+}

@@ -1,0 +1,201 @@
+/* run_batch.c - one table or a stream of snapshots, written for scripts. */
+#include "run_batch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "out.h"
+#include "util.h"
+
+static void rfc3339(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
+}
+
+/* Why text lines were skipped: "as malformed", or "...: 2 malformed, 1 binary". */
+static size_t skip_reasons(char *buf, size_t len, const struct ct_source_stats *in)
+{
+	static const char *const what[] = { "malformed", "over-long", "binary" };
+	const uint64_t n[] = { in->malformed, in->overlong, in->binary };
+	uint64_t total = ct_source_skipped(in);
+	size_t off, kinds = 0, k = 0;
+
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+		if (n[i]) {
+			kinds++;
+			k = i;
+		}
+	if (kinds == 1)
+		return (size_t)snprintf(buf, len, "%llu input line%s skipped as %s (first: line %llu)",
+					(unsigned long long)total, total == 1 ? "" : "s", what[k],
+					(unsigned long long)in->first_bad);
+	off = (size_t)snprintf(buf, len, "%llu input lines skipped (first: line %llu):",
+			       (unsigned long long)total, (unsigned long long)in->first_bad);
+	for (size_t i = 0; i < sizeof n / sizeof n[0] && off < len; i++)
+		if (n[i])
+			off += (size_t)snprintf(buf + off, len - off, "%s %llu %s",
+						off && buf[off - 1] == ':' ? "" : ",",
+						(unsigned long long)n[i], what[i]);
+	return off;
+}
+
+/* One line on what the snapshot left out or skipped, if anything. */
+static void summary(const struct batch_opts *b, const struct mon_frame *f)
+{
+	const struct flow_stats *fs = &f->stats;
+	char line[512], reasons[200];
+	size_t off = 0;
+
+	if (fs->forwarded)
+		off += (size_t)snprintf(line + off, sizeof line - off,
+			"%s%llu forwarded through this host (not shown)", off ? "; " : "",
+			(unsigned long long)fs->forwarded);
+	if (ct_source_skipped(&f->input) && off < sizeof line) {
+		skip_reasons(reasons, sizeof reasons, &f->input);
+		off += (size_t)snprintf(line + off, sizeof line - off, "%s%s",
+					off ? "; " : "", reasons);
+	}
+	if (f->input.bad_msgs && off < sizeof line)
+		off += (size_t)snprintf(line + off, sizeof line - off,
+			"%s%llu netlink message%s did not parse", off ? "; " : "",
+			(unsigned long long)f->input.bad_msgs, f->input.bad_msgs == 1 ? "" : "s");
+	if (off)
+		fprintf(b->warn, "%s: %llu entr%s: %s\n", b->prog,
+			(unsigned long long)fs->entries, fs->entries == 1 ? "y" : "ies", line);
+}
+
+/* Counters that are off, and a live table that is empty, deserve a word. */
+static void check_counters(const struct batch_opts *b, const struct mon_frame *f)
+{
+	const struct flow_stats *fs = &f->stats;
+
+	if (f->live) {
+		if (f->sysctl.acct == 0)
+			fprintf(b->warn, "%s: warning: packet and byte counters are zero because "
+				"accounting is off; enable it with: sysctl -w "
+				"net.netfilter.nf_conntrack_acct=1 (new connections only)\n", b->prog);
+		if (f->sysctl.count == 0)
+			fprintf(b->warn, "%s: the conntrack table is empty: nothing in this "
+				"network namespace uses connection tracking yet (a firewall rule "
+				"with ct state, NAT, or a conntrack helper)\n", b->prog);
+		return;
+	}
+	if (fs->active + fs->passive && !fs->counters)
+		fprintf(b->warn, "%s: warning: the input has no packet or byte counters "
+			"(net.netfilter.nf_conntrack_acct was 0 where it was taken)\n", b->prog);
+}
+
+/*
+ * Builds the view of f, waits for its names and writes it.  0, or -1 with
+ * errno when out failed.
+ */
+static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
+		       struct out_opts *oo)
+{
+	const struct flow **rows = xcalloc(f->nflows + 1, sizeof *rows);
+	size_t n = view_build_array(f->flows, f->nflows, b->view, rows);
+	char when[48];
+	int r;
+
+	if (b->resolver && n) {
+		for (size_t k = 0; k < n; k++)
+			resolver_want(b->resolver, rows[k]->key.family, &rows[k]->key.peer);
+		resolver_wait(b->resolver, b->dns_timeout);
+	}
+	if (oo->stream) {
+		rfc3339(&f->when, when, sizeof when);
+		oo->time = when;
+		oo->interval = f->interval;
+	}
+	errno = 0;
+	r = b->json ? out_json_write(b->out, rows, n, oo) : out_table_write(b->out, rows, n, oo);
+	free(rows);
+	return r;
+}
+
+static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream)
+{
+	memset(oo, 0, sizeof *oo);
+	oo->show_proto = b->show_proto;
+	oo->stream = stream;
+	if (b->resolver) {
+		oo->name_of = resolver_name_cb;
+		oo->name_arg = b->resolver;
+	}
+}
+
+int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
+{
+	struct mon_frame *f = mon_snapshot(m);
+	struct out_opts oo;
+
+	*why = BATCH_OK;
+	if (!f) {
+		*why = BATCH_READ;
+		return -1;
+	}
+	out_opts_of(b, &oo, 0);
+	if (write_frame(b, f, &oo) < 0) {
+		mon_frame_free(f);
+		if (errno == EPIPE)
+			return 0;	/* the reader is gone: a quiet end */
+		*why = BATCH_WRITE;
+		return -1;
+	}
+	summary(b, f);
+	check_counters(b, f);
+	mon_frame_free(f);
+	return 0;
+}
+
+int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
+{
+	struct mon_frame *f, *last = NULL;
+	struct out_opts oo;
+
+	*why = BATCH_OK;
+	out_opts_of(b, &oo, 1);
+	for (uint64_t i = 0; b->count == 0 || i < b->count; i++) {
+		if (i && mon_sleep(m, b->stop) < 0)
+			break;
+		if (*b->stop)
+			break;
+		f = mon_snapshot(m);
+		if (!f) {
+			int err = errno;
+
+			mon_frame_free(last);
+			if (*b->stop)
+				return 0;
+			*why = BATCH_READ;
+			errno = err;
+			return -1;
+		}
+		if (write_frame(b, f, &oo) < 0) {
+			int err = errno;
+
+			mon_frame_free(last);
+			mon_frame_free(f);
+			if (err == EPIPE)
+				return 0;	/* the reader is gone: a quiet end */
+			*why = BATCH_WRITE;
+			errno = err;
+			return -1;
+		}
+		if (!last)
+			check_counters(b, f);
+		mon_frame_free(last);
+		last = f;
+	}
+	if (last)
+		summary(b, last);
+	mon_frame_free(last);
+	return 0;
+}
