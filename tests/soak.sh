@@ -81,32 +81,6 @@ suite_cleanup() {
 	done
 }
 
-screen() { tm capture-pane -p -t "$1"; }
-
-wait_screen() {	# WINDOW ERE [SECONDS]
-	local i
-	for i in $(seq $(( ${3:-10} * 10 ))); do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-exit_of() {	# WINDOW [SECONDS]: the status the shell printed, or "none"
-	local i
-	for i in $(seq $(( ${2:-10} * 10 ))); do
-		if tm capture-pane -p -J -S - -t "$1" | grep -Eq '^EXIT=[0-9]+$'; then
-			tm capture-pane -p -J -S - -t "$1" | grep -E '^EXIT=[0-9]+$' | tail -n 1 | cut -d= -f2
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo none
-}
-
-# A pane's title line, which the help screen does not have.
-title() { echo " $1 [^A-Za-z]*[0-9]+ (of [0-9]+ )?flows? "; }
-
 count() { ip netns exec "$H" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 
 # What a monitor's screen says: "flows real took" (flows of both panes,
@@ -131,15 +105,9 @@ fi
 case $CHURN in /*) ;; *) CHURN=$PWD/$CHURN ;; esac
 
 ns_setup
-bg "$P" socat -u "TCP4-LISTEN:3306,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
-bg "$H" socat -u "TCP4-LISTEN:80,reuseaddr,fork" OPEN:/dev/null,wronly
-wait_listen "$P" t 3306 || ns_fail "server 3306"
-wait_listen "$H" t 80 || ns_fail "server 80"
 # Real traffic beside the synthetic entries: a connection each way that
 # stays and trickles, and short transfers that come and go.
-bg "$H" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$P4:3306"
-bg "$P" sh -c "while :; do echo y; sleep 0.2; done | socat -u - TCP4:$H4:80"
-bg "$H" sh -c "while :; do head -c 20000 /dev/zero | timeout 5 socat -u - TCP4:$P4:3306; sleep 0.5; done"
+ns_traffic 20000 0.5
 
 ip netns exec "$H" "$CHURN" churn -l "$H4" -L "$H6" -r "$RATE" -k "$TABLE" \
 	>"$TMP/churn.out" 2>&1 </dev/null &
