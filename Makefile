@@ -100,7 +100,7 @@ NEED_CMOCKA = $(eval NEED_CMOCKA :=)$(call need_pc,cmocka)
 .PHONY: all deps deps-test run test check unit integration asan soak tools \
 	install uninstall clean
 
-all: lsconntrack
+all: lsconntrack $(BUILD)/lsconntrack.1
 
 lsconntrack: $(BUILD)/main.o $(BUILD)/liblsct.a
 	$(CC) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LINKLIBS)
@@ -164,7 +164,7 @@ soak: deps-test
 	$(MAKE) all $(BUILD)/tools/ctgen
 	@bash tests/soak.sh
 
-# The man page's version comes from VERSION above.
+# The man page's version comes from VERSION above (man -l build/lsconntrack.1).
 $(BUILD)/lsconntrack.1: doc/lsconntrack.1 Makefile | $(BUILD)
 	sed 's/@VERSION@/$(VERSION)/g' doc/lsconntrack.1 >$@
 
