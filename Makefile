@@ -116,10 +116,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblsct.a | $(BUILD)/tests
 	$(NEED_CMOCKA)$(COMPILE) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a \
 		$(CMOCKA_LIBS) $(LINKLIBS)
 
-# The tools link lsconntrack's library (nldump sends its dump request).
 tools: $(TOOL_BINS)
 
-$(BUILD)/tools/%: tools/%.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+$(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LDFLAGS) -o $@ $< $(LINKLIBS)
+
+# nldump -p sends lsconntrack's own request: it links the library.
+$(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 $(BUILD) $(BUILD)/tests $(BUILD)/tools:
