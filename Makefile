@@ -156,9 +156,10 @@ check: all $(UNIT_BINS)
 test: deps-test
 	$(MAKE) check
 
+# -B: every object again with the sanitizers (make -n asan shows each command).
 asan: deps-test
 	$(MAKE) clean
-	$(MAKE) WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	$(MAKE) -B WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
