@@ -1,33 +1,80 @@
 # lsconntrack - plain GNU make.  See README.md.
+# The version is written here only; the binary (-v) and the man page take it.
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/lsconntrack
 DESTDIR   ?=
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 WERROR    ?= 0
 
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (a packager's, `make
+# asan`'s): they come after the project's flags, which live in LSCT_* so a
+# command-line value cannot drop them.
+CFLAGS    ?= -O2 -g
 BUILD     := build
 LIBS_PC   := libmnl libnetfilter_conntrack libcap-ng ncursesw
-CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DLSCT_VERSION='"$(VERSION)"'
-CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
-             -Wmissing-prototypes -Wformat=2 -Wpointer-arith -Wcast-qual \
-             -Wno-unused-parameter -pthread -MMD -MP
+LSCT_CPPFLAGS := -Iinclude -D_GNU_SOURCE -DLSCT_VERSION='"$(VERSION)"'
+LSCT_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wpointer-arith -Wcast-qual -Wno-unused-parameter
+LSCT_CFLAGS := -std=c11 $(LSCT_WARN) -pthread -MMD -MP
 ifeq ($(WERROR),1)
-CFLAGS    += -Werror
+LSCT_CFLAGS += -Werror
 endif
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
-LDLIBS    += $(PC_LIBS) -pthread
+COMPILE   = $(CC) $(LSCT_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS)
+LINKLIBS  = $(PC_LIBS) -pthread $(LDLIBS)
 
-SRCS      := $(wildcard src/*.c)
+# The sources, one a line.  New files are added here: nothing is globbed, so
+# a stray .c in src/ or tests/unit/ is not built.
+# --- sources begin ---
+SRCS := \
+	src/cli.c \
+	src/ct.c \
+	src/ct_source_netlink.c \
+	src/ct_source_text.c \
+	src/flow.c \
+	src/fmt.c \
+	src/host.c \
+	src/main.c \
+	src/monitor.c \
+	src/out_json.c \
+	src/out_table.c \
+	src/pane.c \
+	src/ports.c \
+	src/priv.c \
+	src/resolve.c \
+	src/store.c \
+	src/tui.c \
+	src/util.c \
+	src/view.c
+UNIT_SRCS := \
+	tests/unit/test_cli.c \
+	tests/unit/test_ct_netlink.c \
+	tests/unit/test_ct_text.c \
+	tests/unit/test_flow.c \
+	tests/unit/test_host_fmt.c \
+	tests/unit/test_hostfilter.c \
+	tests/unit/test_pane.c \
+	tests/unit/test_ports.c \
+	tests/unit/test_store.c \
+	tests/unit/test_view_out.c
+# tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh.
+TOOLS := \
+	ctgen \
+	nldump
+# --- sources end ---
+
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
+DOCS      := doc/classification.md doc/json.md doc/monitor.md doc/performance.md \
+             doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
@@ -35,25 +82,50 @@ DEPS_BUILD := gcc make pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-de
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
               procps util-linux libcap2-bin valgrind
 
-.PHONY: all deps deps-test run check unit integration asan soak install uninstall clean
+# A missing library stops the build at its first compile, naming the Debian
+# package (pkg-config's own errors would only show up later as a missing
+# header).  Checked when a recipe needs it, so clean and deps work without.
+deb_of = $(or $(word 2,$(subst =, ,$(filter $(1)=%,libmnl=libmnl-dev \
+	libnetfilter_conntrack=libnetfilter-conntrack-dev libcap-ng=libcap-ng-dev \
+	ncursesw=libncurses-dev cmocka=libcmocka-dev))),$(1))
+pc_missing = $(strip $(foreach p,$(1),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
+need_pc = $(if $(shell command -v $(PKG_CONFIG)),,$(error $(PKG_CONFIG) is not installed: \
+	apt-get install pkg-config (or: sudo make deps)))$(if $(call pc_missing,$(1)),$(error \
+	missing development package(s): $(foreach p,$(call pc_missing,$(1)),$(call deb_of,$(p))) \
+	(apt-get install them, or: sudo make deps$(if $(filter cmocka,$(1)),-test))))
+# Once per make run, on first use.
+NEED_LIBS = $(eval NEED_LIBS :=)$(call need_pc,$(LIBS_PC))
+NEED_CMOCKA = $(eval NEED_CMOCKA :=)$(call need_pc,cmocka)
 
-all: lsconntrack
+.PHONY: all deps deps-test run test check unit integration asan soak tools \
+	install uninstall clean
+
+all: lsconntrack $(BUILD)/lsconntrack.1
 
 lsconntrack: $(BUILD)/main.o $(BUILD)/liblsct.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LINKLIBS)
 
 $(BUILD)/liblsct.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
-	$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(NEED_LIBS)$(COMPILE) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblsct.a | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblsct.a \
-		$(CMOCKA_LIBS) $(LDLIBS)
+	$(NEED_CMOCKA)$(COMPILE) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a \
+		$(CMOCKA_LIBS) $(LINKLIBS)
 
-$(BUILD) $(BUILD)/tests:
+tools: $(TOOL_BINS)
+
+$(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LDFLAGS) -o $@ $< $(LINKLIBS)
+
+# nldump -p sends lsconntrack's own request: it links the library.
+$(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/tools:
 	mkdir -p $@
 
 # Installs the Debian packages that are missing (needs root and apt-get).
@@ -63,6 +135,8 @@ deps:
 deps-test:
 	@sh tests/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
+# The README's first command: installs what is missing, builds, runs.  A
+# second make, so the packages just installed are seen.
 run: deps
 	$(MAKE) all
 	./lsconntrack
@@ -73,34 +147,41 @@ unit: $(UNIT_BINS)
 integration: lsconntrack
 	@sh tests/integration/run.sh
 
-check: deps-test
-	$(MAKE) WERROR=1 all $(UNIT_BINS)
+# Every suite; installs nothing (root suites skip, loudly, without their tools).
+check: all $(UNIT_BINS)
 	@sh tests/run-all.sh $(UNIT_BINS)
 
-asan:
+# The README's second command: the test packages, then every suite.  CI adds
+# WERROR=1.
+test: deps-test
+	$(MAKE) check
+
+# -B: every object again with the sanitizers (make -n asan shows each command).
+asan: deps-test
 	$(MAKE) clean
-	$(MAKE) WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	$(MAKE) -B WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
 # The monitor under churn for SOAK_SECONDS (default 1800), RSS sampled every 10 s.
 soak: deps-test
-	$(MAKE) all $(BUILD)/tools/ct_churn
+	$(MAKE) all $(BUILD)/tools/ctgen
 	@bash tests/soak.sh
 
-$(BUILD)/tools/ct_churn: tests/tools/ct_churn.c | $(BUILD)/tools
-	$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+# The man page's version comes from VERSION above (man -l build/lsconntrack.1).
+$(BUILD)/lsconntrack.1: doc/lsconntrack.1 Makefile | $(BUILD)
+	sed 's/@VERSION@/$(VERSION)/g' doc/lsconntrack.1 >$@
 
-$(BUILD)/tools:
-	mkdir -p $@
-
-install: lsconntrack
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: lsconntrack $(BUILD)/lsconntrack.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)
 	install -m 0755 lsconntrack $(DESTDIR)$(BINDIR)/lsconntrack
-	install -m 0644 doc/lsconntrack.1 $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
+	install -m 0644 $(BUILD)/lsconntrack.1 $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lsconntrack $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
+	rm -f $(DOCS:doc/%=$(DESTDIR)$(DOCDIR)/%)
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) lsconntrack
@@ -109,4 +190,4 @@ clean:
 -include bench/bench.mk
 -include tests/fuzz/fuzz.mk
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/tools/*.d)

@@ -4,13 +4,14 @@
 # (bench/tui.sh).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
-BENCH_TOOLS := $(BENCH_DIR)/fill $(BENCH_DIR)/timeit $(BENCH_DIR)/nldump_count \
-               $(BENCH_DIR)/nldump_filter $(BENCH_DIR)/replay
+# The table generator and the floor dumper are tools/ctgen and tools/nldump
+# (built by the Makefile into build/tools/, shared with tests/soak.sh).
+BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3
 
-# The tools define _GNU_SOURCE themselves; fill and timeit also build standalone.
-BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(CPPFLAGS))
+# The tools define _GNU_SOURCE themselves; timeit also builds standalone.
+BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(LSCT_CPPFLAGS))
 
 .PHONY: bench bench-tools deps-bench
 
@@ -24,18 +25,14 @@ bench-tools: $(BENCH_TOOLS)
 deps-bench:
 	@sh tests/deps.sh $(DEPS_BUILD) $(DEPS_BENCH)
 
-$(BENCH_DIR)/%: bench/%.c | $(BENCH_DIR)
-	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+$(BENCH_DIR)/timeit: bench/timeit.c | $(BENCH_DIR)
+	$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Linked with lsconntrack's library: the user-space half of a snapshot
-# replayed from a saved dump, and the filtered dump sent as lsconntrack
-# builds it.
-$(BENCH_DIR)/replay $(BENCH_DIR)/nldump_filter: $(BENCH_DIR)/%: bench/%.c $(BUILD)/liblsct.a | $(BENCH_DIR)
-	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LDLIBS)
-
-# The floor dumper stays beside the tests; only its build lives here.
-$(BENCH_DIR)/nldump_count: tests/tools/nldump_count.c | $(BENCH_DIR)
-	$(CC) $(BENCH_CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+# replayed from a saved dump.
+$(BENCH_DIR)/replay: bench/replay.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 $(BENCH_DIR):
 	mkdir -p $@

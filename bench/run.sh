@@ -2,11 +2,12 @@
 # bench/run.sh - the benchmark behind `make bench`.  Needs root.
 #
 # In a network namespace of its own it fills the conntrack table with
-# synthetic entries (build/bench/fill) to each size in BENCH_SIZES and times,
-# inside the namespace (build/bench/timeit, so `ip netns exec` is not timed):
+# synthetic entries (build/tools/ctgen fill) to each size in BENCH_SIZES and
+# times, inside the namespace (build/bench/timeit, so `ip netns exec` is not
+# timed):
 #
-#   floor     build/bench/nldump_count: a dump that only counts messages
-#   filter    build/bench/nldump_filter -p 6: the same with the kernel
+#   floor     build/tools/nldump: a dump that only counts messages
+#   filter    build/tools/nldump -p 6: the same with the kernel
 #             keeping only TCP (two dumps, IPv4 and IPv6), for reference
 #   snapshot  lsconntrack -n -b --json >/dev/null
 #   snap4     lsconntrack -4 -n -b --json: one family and one protocol,
@@ -36,6 +37,8 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 LSCT=$ROOT/lsconntrack
 TOOLS=$ROOT/build/bench
+GEN=$ROOT/build/tools/ctgen
+DUMP=$ROOT/build/tools/nldump
 SIZES=${BENCH_SIZES:-10000 100000 1000000}
 RUNS=${BENCH_RUNS:-7}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-5}
@@ -65,8 +68,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, ctnetlink): sudo make bench"
-for t in fill timeit nldump_count nldump_filter; do
-	[ -x "$TOOLS/$t" ] || die "$TOOLS/$t is missing: run make bench"
+for t in "$TOOLS/timeit" "$GEN" "$DUMP"; do
+	[ -x "$t" ] || die "$t is missing: run make bench"
 done
 [ -x "$LSCT" ] || die "$LSCT is missing: run make"
 command -v ip >/dev/null || die "ip (iproute2) is missing"
@@ -99,7 +102,7 @@ median() {
 
 ip netns add "$NS" || die "cannot create network namespace $NS"
 ip -n "$NS" link set lo up
-# The filled entries' local addresses (bench/fill.c), so they classify as
+# The filled entries' local addresses (tools/ctgen.c, fill), so they classify as
 # this host's flows.  Nothing is ever sent to or from them.
 ip -n "$NS" addr add 198.18.0.1/32 dev lo || die "cannot add an IPv4 address"
 ip -n "$NS" addr add 2001:2::1/128 dev lo nodad || die "cannot add an IPv6 address"
@@ -111,10 +114,10 @@ inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct' ||
 
 ROWS="floor filter snapshot snap4 store conntrack iptstate"
 declare -A LABEL CMD DIV NOTE
-LABEL[floor]='floor: `nldump_count` (counts messages, no parsing)'
-CMD[floor]="$TOOLS/nldump_count"
-LABEL[filter]='floor, kernel-side TCP filter: `nldump_filter -p 6` (2 dumps: IPv4, IPv6)'
-CMD[filter]="$TOOLS/nldump_filter -p 6"
+LABEL[floor]='floor: `nldump` (counts messages, no parsing)'
+CMD[floor]="$DUMP"
+LABEL[filter]='floor, kernel-side TCP filter: `nldump -p 6` (2 dumps: IPv4, IPv6)'
+CMD[filter]="$DUMP -p 6"
 LABEL[snapshot]='`lsconntrack -n -b --json >/dev/null`'
 CMD[snapshot]="$LSCT -n -b --json"
 LABEL[snap4]='`lsconntrack -4 -n -b --json >/dev/null` (the kernel leaves out IPv6 and UDP)'
@@ -131,7 +134,7 @@ inns "$LSCT" -n -b -c 1 -d 0 </dev/null >/dev/null 2>&1
 if [ $? = 2 ]; then
 	NOTE[store]="not implemented yet (lsconntrack has no -c/-d)"
 fi
-inns "$TOOLS/nldump_filter" -4 -p 6 >/dev/null 2>"$TMP/err" ||
+inns "$DUMP" -4 -p 6 >/dev/null 2>"$TMP/err" ||
 	NOTE[filter]="unavailable: $(head -n 1 "$TMP/err")"
 command -v conntrack >/dev/null || NOTE[conntrack]="not installed (apt-get install conntrack)"
 command -v iptstate >/dev/null || NOTE[iptstate]="not installed (apt-get install iptstate)"
@@ -148,14 +151,14 @@ awk -v l="${LOAD0%% *}" 'BEGIN { exit !(l > 0.5) }' &&
 	echo "bench: warning: load average $LOAD0: other work will skew the times" >&2
 # A dump walks the kernel's one global hash, other namespaces' entries too:
 # the time of an empty dump shows what they add to every row.
-EMPTY=$(inns "$TOOLS/nldump_count" -n 3 | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | median)
+EMPTY=$(inns "$DUMP" -n 3 | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | median)
 HOSTCOUNT=$(cat /proc/sys/net/netfilter/nf_conntrack_count)
 have=0
 for n in $SIZES; do
 	# Headroom: entries of other namespaces do not count, ours do.
 	ensure_max $((n + n / 10 + 1000))
 	for try in 1 2; do
-		if inns "$TOOLS/fill" -s "$have" -n $((n - have)) >"$TMP/fill" 2>"$TMP/err"; then
+		if inns "$GEN" fill -s "$have" -n $((n - have)) >"$TMP/fill" 2>"$TMP/err"; then
 			break
 		fi
 		# Something else may have lowered nf_conntrack_max meanwhile.
@@ -169,7 +172,7 @@ for n in $SIZES; do
 	have=$n
 
 	# What the commands see: every entry, and lsconntrack accounts for each.
-	msgs=$(inns "$TOOLS/nldump_count" | sed -n 's/^messages=\([0-9]*\).*/\1/p')
+	msgs=$(inns "$DUMP" | sed -n 's/^messages=\([0-9]*\).*/\1/p')
 	[ "$msgs" = "$n" ] || die "the floor dumper saw $msgs entries, not $n"
 	conns=$(inns "$LSCT" -n -b -t -u --json 2>/dev/null |
 		grep -o '"connections":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
@@ -251,7 +254,7 @@ machine() {
 	awk -v e="$EMPTY" -v h="$HOSTCOUNT" 'BEGIN { printf "- Before filling: a dump of the empty namespace took %.1f ms (it walks the global hash); the initial namespace held %d entries\n", e * 1000, h }'
 	echo "- Table: nf_conntrack_buckets $(cat /proc/sys/net/netfilter/nf_conntrack_buckets) (global), nf_conntrack_max $(cat "$MAXFILE") during the run, accounting on"
 	echo "- Rounds: $RUNS below $LARGE entries, $RUNS_LARGE from there, after one warm-up round; times are medians, RSS the largest of the rounds"
-	printf -- '- Fill (bench/fill):'
+	printf -- '- Fill (ctgen fill):'
 	for f in $FILLINFO; do
 		IFS=: read -r n s added <<<"$f"
 		awk -v n="$n" -v s="$s" -v a="$added" -v fl="${FLOWS[$n]}" 'BEGIN {

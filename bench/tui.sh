@@ -3,7 +3,7 @@
 # Part of `make bench` (root).  Two measurements, in a namespace of its own:
 #
 #   latency   the monitor runs on BENCH_TUI_ENTRIES (default 1M) synthetic
-#             entries (build/bench/fill), so a snapshot takes seconds and
+#             entries (build/tools/ctgen fill), so a snapshot takes seconds and
 #             the collector is busy nearly all the time; `t` is pressed
 #             BENCH_TUI_KEYS times (default 20) and the time until tmux
 #             shows the answer (the header's "rates"/"totals" flips) is
@@ -21,7 +21,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 LSCT=$ROOT/lsconntrack
-FILL=$ROOT/build/bench/fill
+FILL=$ROOT/build/tools/ctgen
 ENTRIES=${BENCH_TUI_ENTRIES:-1000000}
 KEYS=${BENCH_TUI_KEYS:-20}
 SECONDS_BYTES=${BENCH_TUI_SECONDS:-20}
@@ -91,7 +91,7 @@ fi
 
 # ---- latency while a large snapshot is being taken -------------------------
 
-inns "$FILL" -n "$ENTRIES" >"$TMP/fill" 2>&1 || die "fill: $(cat "$TMP/fill")"
+inns "$FILL" fill -n "$ENTRIES" >"$TMP/fill" 2>&1 || die "fill: $(cat "$TMP/fill")"
 tm new-session -d -s b -x "$W" -y "$H" "ip netns exec $NS $LSCT -n -d 1" || die "tmux"
 for i in $(seq 600); do
 	screen | grep -q 'took' && break

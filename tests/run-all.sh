@@ -29,5 +29,16 @@ for suite in unit cli integration faults stream tui tuifaults; do
 	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + ${3:-0}))
 done
 [ "$failed" -ne 0 ] && status=1
-echo "check: $passed passed, $failed failed, $skipped skipped"
+# Skips keep the result green while whole suites did not run: say so, last.
+note=""
+skips=$(grep -E '^[a-z]+: SKIPPED [0-9]+ tests?: ' "$log")
+if [ -n "$skips" ]; then
+	nskip=$(printf '%s\n' "$skips" | wc -l)
+	why=$(printf '%s\n' "$skips" | sed -E 's/^[a-z]+: SKIPPED [0-9]+ tests?: //' | sort -u | paste -sd';' - | sed 's/;/; /g')
+	echo "check: WARNING: $nskip suite(s) did not run at all; a pass here does not cover them:"
+	printf '%s\n' "$skips" | sed 's/^/check:   /'
+	note=" ($nskip suite(s) skipped: $why)"
+fi
+[ "$skipped" -ne 0 ] && echo "check: WARNING: $skipped test(s) skipped in total"
+echo "check: $passed passed, $failed failed, $skipped skipped$note"
 exit $status

@@ -2,8 +2,8 @@
 # tests/soak.sh - the full-screen monitor left running under churn: does
 # its memory stay flat, and does it still answer at the end?
 #
-# A namespace H gets a steady churn of conntrack entries (tests/tools/
-# ct_churn.c: SOAK_RATE created and as many destroyed each second, the
+# A namespace H gets a steady churn of conntrack entries (tools/ctgen.c,
+# churn: SOAK_RATE created and as many destroyed each second, the
 # table holding SOAK_KEEP; about 4300 flows stay while their connections
 # churn, and RATE/40 flows a second come and go with peer addresses never
 # seen before) plus a little real traffic.  Two monitors run side by side on it, each in a tmux window
@@ -35,8 +35,8 @@
 #   SOAK_RATE      entries created (and destroyed) a second (default 5000)
 #   SOAK_KEEP      entries the churn keeps in the table (default 10000)
 #   SOAK_ARGS      more options for both monitors (default "-t -u")
-#   CT_CHURN       the churn tool; default build/tools/ct_churn if it is
-#                  newer than its source, else it is compiled here
+#   CT_CHURN       the churn tool (ctgen); default build/tools/ctgen, which
+#                  is brought up to date with make
 #
 # Needs root; skips loudly without.  Run from anywhere: bash tests/soak.sh
 # Everything it starts (namespaces, processes, its tmux server) is gone
@@ -46,7 +46,7 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 SUITE=soak
 N_TESTS=20
-NS_TOOLS="tmux pkg-config"
+NS_TOOLS="tmux make"
 . tests/integration/nslib.sh
 
 SECS=${SOAK_SECONDS:-1800}
@@ -81,32 +81,6 @@ suite_cleanup() {
 	done
 }
 
-screen() { tm capture-pane -p -t "$1"; }
-
-wait_screen() {	# WINDOW ERE [SECONDS]
-	local i
-	for i in $(seq $(( ${3:-10} * 10 ))); do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-exit_of() {	# WINDOW [SECONDS]: the status the shell printed, or "none"
-	local i
-	for i in $(seq $(( ${2:-10} * 10 ))); do
-		if tm capture-pane -p -J -S - -t "$1" | grep -Eq '^EXIT=[0-9]+$'; then
-			tm capture-pane -p -J -S - -t "$1" | grep -E '^EXIT=[0-9]+$' | tail -n 1 | cut -d= -f2
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo none
-}
-
-# A pane's title line, which the help screen does not have.
-title() { echo " $1 [^A-Za-z]*[0-9]+ (of [0-9]+ )?flows? "; }
-
 count() { ip netns exec "$H" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 
 # What a monitor's screen says: "flows real took" (flows of both panes,
@@ -121,31 +95,21 @@ shown() {	# WINDOW
 }
 
 # ---------------------------------------------------------------------------
-# The churn tool: the Makefile's build if it is current, else built here.
+# The churn tool, built (or found current) by the Makefile's rule.
 
-CHURN=${CT_CHURN:-build/tools/ct_churn}
-if [ -z "$CT_CHURN" ] && ! { [ -x "$CHURN" ] && [ "$CHURN" -nt tests/tools/ct_churn.c ]; }; then
-	CHURN=$TMP/ct_churn
-	# shellcheck disable=SC2046
-	${CC:-cc} -O2 -std=c11 $(pkg-config --cflags libmnl libnetfilter_conntrack) \
-		-o "$CHURN" tests/tools/ct_churn.c \
-		$(pkg-config --libs libmnl libnetfilter_conntrack) 2>"$TMP/cc.err" ||
-		ns_fail "cannot build tests/tools/ct_churn.c: $(cat "$TMP/cc.err")"
+CHURN=${CT_CHURN:-build/tools/ctgen}
+if [ -z "$CT_CHURN" ]; then
+	make --no-print-directory -s "$CHURN" >"$TMP/cc.err" 2>&1 ||
+		ns_fail "cannot build $CHURN: $(cat "$TMP/cc.err")"
 fi
 case $CHURN in /*) ;; *) CHURN=$PWD/$CHURN ;; esac
 
 ns_setup
-bg "$P" socat -u "TCP4-LISTEN:3306,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
-bg "$H" socat -u "TCP4-LISTEN:80,reuseaddr,fork" OPEN:/dev/null,wronly
-wait_listen "$P" t 3306 || ns_fail "server 3306"
-wait_listen "$H" t 80 || ns_fail "server 80"
 # Real traffic beside the synthetic entries: a connection each way that
 # stays and trickles, and short transfers that come and go.
-bg "$H" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$P4:3306"
-bg "$P" sh -c "while :; do echo y; sleep 0.2; done | socat -u - TCP4:$H4:80"
-bg "$H" sh -c "while :; do head -c 20000 /dev/zero | timeout 5 socat -u - TCP4:$P4:3306; sleep 0.5; done"
+ns_traffic 20000 0.5
 
-ip netns exec "$H" "$CHURN" -l "$H4" -L "$H6" -r "$RATE" -k "$TABLE" \
+ip netns exec "$H" "$CHURN" churn -l "$H4" -L "$H6" -r "$RATE" -k "$TABLE" \
 	>"$TMP/churn.out" 2>&1 </dev/null &
 CHURN_PID=$!
 PIDS+=("$CHURN_PID")

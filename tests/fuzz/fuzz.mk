@@ -13,8 +13,8 @@ FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := $(BUILD)/fuzz
 FUZZ_CFLAGS   ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                  -fno-omit-frame-pointer
-FUZZ_WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-                 -Wno-unused-parameter
+# The project's warnings (the Makefile's LSCT_WARN), as for the build.
+FUZZ_WARN     := $(LSCT_WARN)
 ifeq ($(WERROR),1)
 FUZZ_WARN     += -Werror
 endif

@@ -11,51 +11,26 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
+SUITE=faults
 N_TESTS=15
-skip_all() {
-	echo "faults: SKIPPED $N_TESTS tests: $1"
-	T_SKIP=$N_TESTS
-	t_summary "faults"
-}
-[ "$(id -u)" = 0 ] || skip_all "not root"
-for tool in ip nft jq python3; do
-	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
-done
-LSCT=${LSCT:-./lsconntrack}
-case $LSCT in /*) ;; *) LSCT=$PWD/$LSCT ;; esac
-[ -x "$LSCT" ] || skip_all "$LSCT is not built (run make)"
+NS_TOOLS=python3
+. tests/integration/nslib.sh
 
 F=lsct-f-$$
-PIDS=()
-TMP=$(mktemp -d /tmp/lsct-faults.XXXXXX) || exit 1
 MAXFILE=/proc/sys/net/netfilter/nf_conntrack_max
 OLDMAX=
 
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
+# Called by nslib's ns_cleanup on exit.
+# shellcheck disable=SC2317
+suite_cleanup() {
 	[ -n "$OLDMAX" ] && echo "$OLDMAX" >"$MAXFILE"
-	ip netns del "$F" 2>/dev/null
-	rm -rf "$TMP"
+	return 0
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 inf() { ip netns exec "$F" "$@"; }
 
-ip netns add "$F" || skip_all "cannot create a network namespace"
-ip -n "$F" link set lo up
-inf nft -f - <<'NFT'
-table inet lsct {
-	chain input { type filter hook input priority 0; ct state established accept; }
-	chain output { type filter hook output priority 0; ct state established accept; }
-}
-NFT
+ns_new "$F" || ns_skip_all "cannot create a network namespace"
+ns_track "$F"
 inf sysctl -qw net.netfilter.nf_conntrack_acct=1
 
 # ---------------------------------------------------------------------------

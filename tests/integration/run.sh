@@ -16,119 +16,17 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # The number of tests below, reported as skipped when they cannot run.
+SUITE=integration
 N_TESTS=127
+NS_TOOLS="setpriv setcap"
+NS_TAG=		# lsct-h-PID, lsct-p-PID
+NS_NET=203
+. tests/integration/nslib.sh
 
-skip_all() {
-	echo "integration: SKIPPED $N_TESTS tests: $1"
-	T_SKIP=$N_TESTS
-	t_summary "integration"
-}
-
-[ "$(id -u)" = 0 ] || skip_all "not root"
-for tool in ip nft socat conntrack jq ss setpriv setcap timeout; do
-	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
-done
-
-LSCT=${LSCT:-./lsconntrack}
-case $LSCT in /*) ;; *) LSCT=$PWD/$LSCT ;; esac
-[ -x "$LSCT" ] || skip_all "$LSCT is not built (run make)"
-
-H=lsct-h-$$		# the host under test
-P=lsct-p-$$		# its peer
 Z=lsct-z-$$		# a host with accounting off
-H4=10.203.0.1
-P4=10.203.0.2
-H6=fd00:203::1
-P6=fd00:203::2
-PIDS=()
-TMP=$(mktemp -d /tmp/lsct-int.XXXXXX) || exit 1
-chmod 755 "$TMP"
-MADE_ETC_NETNS=0
-[ -d /etc/netns ] || MADE_ETC_NETNS=1
-
-# kill_tree PID: PID and its descendants (by PID, children first).
-kill_tree() {
-	local kid
-	for kid in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-		kill_tree "$kid"
-	done
-	kill "$1" 2>/dev/null
-}
-
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill_tree "$pid"
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	for ns in "$H" "$P" "$Z"; do
-		ip netns del "$ns" 2>/dev/null
-		rm -rf "/etc/netns/$ns"
-	done
-	[ "$MADE_ETC_NETNS" = 1 ] && rmdir /etc/netns 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-inh() { ip netns exec "$H" "$@"; }
-inp() { ip netns exec "$P" "$@"; }
 inz() { ip netns exec "$Z" "$@"; }
 
-# bg NS CMD...: starts CMD in the background in NS, remembers its PID.
-bg() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" >/dev/null 2>>"$TMP/bg.err" </dev/null &
-	PIDS+=($!)
-}
-
-# wait_listen NS t|u PORT: until a socket listens on PORT (5 s at most).
-wait_listen() {
-	local i
-	for i in $(seq 50); do
-		[ -n "$(ip netns exec "$1" ss -Hln"$2" "sport = :$3" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	echo "integration: nothing listens on $2 port $3 in $1" >&2
-	return 1
-}
-
-setup_fail() {
-	echo "integration: setup failed: $1" >&2
-	[ -s "$TMP/bg.err" ] && cat "$TMP/bg.err" >&2
-	t_fail "setup" "$1"
-	t_summary "integration"
-}
-
-# ---------------------------------------------------------------------------
-# namespaces
-
-ip netns add "$H" || setup_fail "ip netns add"
-ip netns add "$P" || setup_fail "ip netns add"
-ip -n "$H" link set lo up
-ip -n "$P" link set lo up
-ip -n "$H" link add vh type veth peer name vp netns "$P" || setup_fail "veth"
-ip -n "$H" addr add "$H4/24" dev vh
-ip -n "$P" addr add "$P4/24" dev vp
-ip -n "$H" addr add "$H6/64" dev vh nodad
-ip -n "$P" addr add "$P6/64" dev vp nodad
-ip -n "$H" link set vh up
-ip -n "$P" link set vp up
-
-# A ruleset that uses conntrack makes the namespace track connections.
-inh nft -f - <<'EOF' || setup_fail "nft in $H"
-table inet lsct {
-	chain input { type filter hook input priority 0; ct state established accept; }
-	chain output { type filter hook output priority 0; ct state established accept; }
-}
-EOF
-inh sysctl -qw net.netfilter.nf_conntrack_acct=1 || setup_fail "nf_conntrack_acct=1"
-# Keep the unanswered UDP entry for the whole run (default 30 s).
-inh sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 2>/dev/null
-
+ns_setup
 
 # ---------------------------------------------------------------------------
 # traffic of known sizes
@@ -152,7 +50,7 @@ bg "$H" socat TCP6-LISTEN:80,ipv6only=1,reuseaddr,fork \
 bg "$H" socat -u "TCP4-LISTEN:9090,bind=$H4,reuseaddr" OPEN:/dev/null,wronly
 
 wait_listen "$P" t 3306 && wait_listen "$P" t 6379 && wait_listen "$P" u 5353 &&
-	wait_listen "$H" t 80 && wait_listen "$H" t 9090 || setup_fail "listeners"
+	wait_listen "$H" t 80 && wait_listen "$H" t 9090 || ns_fail "listeners"
 
 CLIENTS=()
 client() {	# NS BYTES socat-args...
@@ -180,7 +78,7 @@ ok=1
 for pid in "${CLIENTS[@]}"; do
 	wait "$pid" || ok=0
 done
-[ "$ok" = 1 ] || setup_fail "a client failed"
+[ "$ok" = 1 ] || ns_fail "a client failed"
 
 # All 11 TCP connections closed: their entries stay in TIME_WAIT for 120 s
 # with final counters.
@@ -192,7 +90,7 @@ for i in $(seq 100); do
 done
 [ "$n" = "$N_TCP" ] || {
 	inh conntrack -L >&2
-	setup_fail "want $N_TCP TCP entries in TIME_WAIT, got $n"
+	ns_fail "want $N_TCP TCP entries in TIME_WAIT, got $n"
 }
 
 # ---------------------------------------------------------------------------
@@ -369,15 +267,7 @@ assert_lines "unprivileged --proc: one line on stderr" "$ERR" 1
 # names: a private /etc/hosts for H (ip netns exec bind-mounts
 # /etc/netns/NAME/* over /etc/*), and a resolver that is P itself.
 
-mkdir -p "/etc/netns/$H"
-cat >"/etc/netns/$H/hosts" <<EOF
-127.0.0.1 localhost
-::1 localhost
-$P4 peer-db.test
-$P6 peer-db6.test
-EOF
-echo "nameserver $P4" >"/etc/netns/$H/resolv.conf"
-[ -e /etc/nsswitch.conf ] && printf 'hosts: files dns\n' >"/etc/netns/$H/nsswitch.conf"
+ns_names
 
 lsct
 assert_eq "names: exit 0" "$RC" 0
@@ -509,17 +399,11 @@ assert_eq "privilege: --stdin run exit 0" "$?" 0
 # ---------------------------------------------------------------------------
 # accounting off: a third namespace, loopback traffic
 
-ip netns add "$Z" || setup_fail "ip netns add $Z"
-ip -n "$Z" link set lo up
-inz nft -f - <<'EOF' || setup_fail "nft in $Z"
-table inet lsct {
-	chain input { type filter hook input priority 0; ct state established accept; }
-	chain output { type filter hook output priority 0; ct state established accept; }
-}
-EOF
+ns_new "$Z" || ns_fail "ip netns add $Z"
+ns_track "$Z" || ns_fail "nft in $Z"
 inz sysctl -qw net.netfilter.nf_conntrack_acct=0
 bg "$Z" socat -u TCP4-LISTEN:7000,bind=127.0.0.1,reuseaddr OPEN:/dev/null,wronly
-wait_listen "$Z" t 7000 || setup_fail "listener in $Z"
+wait_listen "$Z" t 7000 || ns_fail "listener in $Z"
 head -c 5000 /dev/zero | inz timeout 20 socat -u - TCP4:127.0.0.1:7000
 OUT=$(inz "$LSCT" -n 2>"$TMP/err" </dev/null)
 RC=$?

@@ -15,15 +15,11 @@ NS_TOOLS=tmux
 . tests/integration/nslib.sh
 
 TMUX_SOCK=lsct-tui-$$
-MADE_ETC_NETNS=0
-[ -d /etc/netns ] || MADE_ETC_NETNS=1
 
 # Called by nslib's ns_cleanup on exit.
 # shellcheck disable=SC2317
 suite_cleanup() {
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
-	rm -rf "/etc/netns/$H"
-	[ "$MADE_ETC_NETNS" = 1 ] && rmdir /etc/netns 2>/dev/null
 	return 0
 }
 
@@ -611,18 +607,10 @@ text q
 expect_exit "ascii: q exits 0"
 
 # ---------------------------------------------------------------------------
-# Names from a private hosts file for H (ip netns exec bind-mounts
-# /etc/netns/H/*); n toggles them, / matches them.
+# Names from a private hosts file for H (nslib's ns_names); n toggles
+# them, / matches them.
 
-mkdir -p "/etc/netns/$H"
-cat >"/etc/netns/$H/hosts" <<EOF
-127.0.0.1 localhost
-::1 localhost
-$P4 peer-db.test
-$P6 peer-db6.test
-EOF
-echo "nameserver $P4" >"/etc/netns/$H/resolv.conf"
-[ -e /etc/nsswitch.conf ] && printf 'hosts: files dns\n' >"/etc/netns/$H/nsswitch.conf"
+ns_names
 
 start_mon 80 24 "$UTF8" ""
 expect "names: peer-db.test:3306" '^localhost:many +--> +peer-db\.test:3306 +3 ' 10

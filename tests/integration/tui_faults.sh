@@ -62,19 +62,6 @@ type_line() {	# WINDOW TEXT: typed, then Enter
 	tm send-keys -t "$1" Enter
 }
 
-screen() { tm capture-pane -p -t "$1"; }
-# The whole pane, history included, wrapped lines joined.
-history() { tm capture-pane -p -J -S - -t "$1"; }
-
-wait_screen() {	# WINDOW ERE [SECONDS]: until a line of the screen matches
-	local i
-	for i in $(seq $(( ${3:-10} * 10 ))); do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 descendants() {
 	local k
 	for k in $(pgrep -P "$1"); do
@@ -103,10 +90,6 @@ mon_pid() {	# WINDOW
 	return 1
 }
 
-# A pane's title line (" Active ─ 3 flows ─ sort ..."), which the help
-# screen, that names the panes too, does not have.
-title() { echo " $1 [^A-Za-z]*[0-9]+ (of [0-9]+ )?flows? "; }
-
 # The one line below the minimum size; the assertion on its words is
 # "too small" below, the waits only need to see the screen switch.
 SMALL="^(terminal|too small)"
@@ -117,18 +100,6 @@ start_mon() {	# WINDOW ARGS...
 	shift
 	type_line "$w" "ip netns exec $H $LSCT $*; echo EXIT=\$?"
 	wait_screen "$w" "$(title Active)" 15 && wait_screen "$w" "$(title Passive)" 5
-}
-
-exit_of() {	# WINDOW [SECONDS]: the status the shell printed, or "none"
-	local i
-	for i in $(seq $(( ${2:-10} * 10 ))); do
-		if history "$1" | grep -Eq '^EXIT=[0-9]+$'; then
-			history "$1" | grep -E '^EXIT=[0-9]+$' | tail -n 1 | cut -d= -f2
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo none
 }
 
 # The terminal modes the shell sees now: each of MODES as stty -a, typed
@@ -179,15 +150,9 @@ thread_field() {	# PID FIELD
 threads_of() { ls "/proc/$1/task" 2>/dev/null | wc -l; }
 
 ns_setup
-bg "$P" socat -u "TCP4-LISTEN:3306,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
-bg "$H" socat -u "TCP4-LISTEN:80,reuseaddr,fork" OPEN:/dev/null,wronly
-wait_listen "$P" t 3306 || ns_fail "server 3306"
-wait_listen "$H" t 80 || ns_fail "server 80"
 # Real traffic all along: a connection each way that stays and trickles,
 # and short transfers that come and go (new and closed flows).
-bg "$H" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$P4:3306"
-bg "$P" sh -c "while :; do echo y; sleep 0.2; done | socat -u - TCP4:$H4:80"
-bg "$H" sh -c "while :; do head -c 3000 /dev/zero | timeout 5 socat -u - TCP4:$P4:3306; sleep 0.3; done"
+ns_traffic 3000 0.3
 
 tm new-session -d -s "$S" -x 80 -y 24 -n idle "sleep 100000" || ns_fail "tmux new-session"
 SOCK=$(tm display -p '#{socket_path}')
