@@ -53,7 +53,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblsct.a | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblsct.a \
 		$(CMOCKA_LIBS) $(LDLIBS)
 
-$(BUILD) $(BUILD)/tests:
+# Root-only checks against the kernel, run by tests/integration/run.sh.
+$(BUILD)/integration/live: tests/integration/live.c $(BUILD)/liblsct.a | $(BUILD)/integration
+	$(CC) $(CPPFLAGS) -Itests/unit $(PC_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LDLIBS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/integration:
 	mkdir -p $@
 
 # Installs the Debian packages that are missing (needs root and apt-get).
@@ -70,17 +74,17 @@ run: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-integration: lsconntrack
+integration: lsconntrack $(BUILD)/integration/live
 	@sh tests/integration/run.sh
 
 check: deps-test
-	$(MAKE) WERROR=1 all $(UNIT_BINS)
+	$(MAKE) WERROR=1 all $(UNIT_BINS) $(BUILD)/integration/live
 	@sh tests/run-all.sh $(UNIT_BINS)
 
 asan:
 	$(MAKE) clean
 	$(MAKE) WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS) $(BUILD)/integration/live
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
 # The monitor under churn for SOAK_SECONDS (default 1800), RSS sampled every 10 s.
@@ -109,4 +113,4 @@ clean:
 -include bench/bench.mk
 -include tests/fuzz/fuzz.mk
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/integration/*.d)
