@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -832,10 +833,6 @@ static void test_parse_layout_near_misses(void **state)
 	assert_true(refused > 0 && kept > 0);
 }
 
-/*
- * Random byte damage, to hand-built and kernel-layout messages: no crash, no
- * out-of-bounds read, and the model's answer.
- */
 /* The dump request: family in the header, the protocol as CTA_FILTER. */
 static void test_build_request(void **state)
 {
@@ -904,6 +901,10 @@ static void test_build_request(void **state)
 	assert_int_equal(ct_nl_build_request(req.b, 1, &f, 0), NLMSG_HDRLEN + sizeof *nfg);
 }
 
+/*
+ * Random byte damage, to hand-built and kernel-layout messages: no crash, no
+ * out-of-bounds read, and the model's answer.
+ */
 static void test_parse_mutations(void **state)
 {
 	static const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp };
@@ -935,6 +936,254 @@ static void test_parse_mutations(void **state)
 	assert_true(ok > 0);
 }
 
+/* ---- the dump loop on a fake socket --------------------------------------- */
+
+/*
+ * These stand in for libmnl's socket calls (the binary's definitions win
+ * over the shared library's), so ct_nl_open() and ct_nl_dump() run without
+ * a socket: a request is recorded, and each read returns the next part of a
+ * canned reply.  A reply is a stale message of an earlier request, two
+ * entries, then NLMSG_DONE in a read of its own.
+ */
+#define FAKE_PORTID 4242u
+
+static struct {
+	uint32_t seq;		/* of the last request */
+	unsigned requests;	/* dump requests sent */
+	unsigned opens;		/* sockets opened */
+	unsigned part;		/* reads of this reply so far */
+	unsigned intr_dumps;	/* flag the next this many replies NLM_F_DUMP_INTR */
+	unsigned nobufs_dumps;	/* the next this many replies fail a read with ENOBUFS */
+	unsigned busy_dumps;	/* the next this many replies are an EBUSY error */
+	int done_error;		/* DONE carries this (negative) error once */
+	int flag;		/* the current reply is interrupted */
+} fake;
+
+static char fake_sock;
+
+struct mnl_socket *mnl_socket_open2(int bus, int flags)
+{
+	(void)bus;
+	(void)flags;
+	fake.opens++;
+	return (struct mnl_socket *)(void *)&fake_sock;
+}
+
+int mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid)
+{
+	(void)nl;
+	(void)groups;
+	(void)pid;
+	return 0;
+}
+
+int mnl_socket_close(struct mnl_socket *nl)
+{
+	(void)nl;
+	return 0;
+}
+
+int mnl_socket_get_fd(const struct mnl_socket *nl)
+{
+	(void)nl;
+	return -1;	/* setsockopt() and the drain's recv() fail harmlessly */
+}
+
+unsigned int mnl_socket_get_portid(const struct mnl_socket *nl)
+{
+	(void)nl;
+	return FAKE_PORTID;
+}
+
+int mnl_socket_setsockopt(const struct mnl_socket *nl, int type, void *buf, socklen_t len)
+{
+	(void)nl;
+	(void)type;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *req, size_t siz)
+{
+	const struct nlmsghdr *nlh = req;
+
+	(void)nl;
+	assert_true(siz >= sizeof *nlh);
+	assert_true(nlh->nlmsg_flags & NLM_F_DUMP);
+	fake.seq = nlh->nlmsg_seq;
+	fake.requests++;
+	fake.part = 0;
+	fake.flag = 0;
+	if (fake.intr_dumps) {
+		fake.intr_dumps--;
+		fake.flag = 1;
+	}
+	return (ssize_t)siz;
+}
+
+/* Appends an entry message of request seq at buf + *len. */
+static void fake_put_entry(char *buf, size_t *len, uint32_t seq, int flag)
+{
+	struct mspec m = v4_tcp;
+	struct nlmsghdr *nlh;
+
+	m.seq = seq;
+	m.nlflags = NLM_F_MULTI | (flag ? NLM_F_DUMP_INTR : 0);
+	nlh = build_msg(buf + *len, &m);
+	nlh->nlmsg_pid = FAKE_PORTID;
+	*len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t siz)
+{
+	size_t len = 0;
+	struct nlmsghdr *nlh;
+
+	(void)nl;
+	assert_true(siz >= 8192);
+	memset(buf, 0, 8192);
+	switch (fake.part++) {
+	case 0:
+		if (fake.busy_dumps) {
+			struct nlmsgerr me = { .error = -EBUSY };
+
+			fake.busy_dumps--;
+			nlh = mnl_nlmsg_put_header(buf);
+			nlh->nlmsg_type = NLMSG_ERROR;
+			nlh->nlmsg_seq = fake.seq;
+			nlh->nlmsg_pid = FAKE_PORTID;
+			memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof me), &me, sizeof me);
+			return nlh->nlmsg_len;
+		}
+		/* Left over from an abandoned request: never delivered. */
+		fake_put_entry(buf, &len, fake.seq - 1, 0);
+		fake_put_entry(buf, &len, fake.seq, fake.flag);
+		fake_put_entry(buf, &len, fake.seq, fake.flag);
+		return (ssize_t)len;
+	case 1:
+		if (fake.nobufs_dumps) {
+			fake.nobufs_dumps--;
+			errno = ENOBUFS;
+			return -1;
+		}
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = NLMSG_DONE;
+		nlh->nlmsg_flags = NLM_F_MULTI | (fake.flag ? NLM_F_DUMP_INTR : 0);
+		nlh->nlmsg_seq = fake.seq;
+		nlh->nlmsg_pid = FAKE_PORTID;
+		*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = fake.done_error;
+		fake.done_error = 0;
+		return nlh->nlmsg_len;
+	default:
+		fail_msg("read past the end of dump %u", (unsigned)fake.seq);
+		return -1;
+	}
+}
+
+struct fake_sink {
+	unsigned adds, resets;
+};
+
+static int fake_add(const struct ct_entry *e, void *arg)
+{
+	struct fake_sink *k = arg;
+
+	assert_entry(e, &v4_tcp);
+	k->adds++;
+	return 0;
+}
+
+static void fake_reset(void *arg)
+{
+	struct fake_sink *k = arg;
+
+	k->resets++;
+	k->adds = 0;
+}
+
+/*
+ * The receive loop's recovery without a kernel: an interrupted dump
+ * (NLM_F_DUMP_INTR) is thrown away and asked again up to a bound, an
+ * overrun likewise, EBUSY gets one fresh socket, a failed DONE is an error,
+ * and a stale message of another request is never delivered.
+ */
+static void test_dump_recovery_fake_socket(void **state)
+{
+	struct fake_sink k = { 0 };
+	struct ct_sink sink = { fake_add, fake_reset, &k };
+	struct ct_nl_stats st;
+	struct ct_nl *nl;
+
+	(void)state;
+	memset(&fake, 0, sizeof fake);
+	nl = ct_nl_open();
+	assert_non_null(nl);
+	assert_int_equal(fake.opens, 1);
+
+	/* A clean dump: two entries, the stale one skipped. */
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), 0);
+	assert_int_equal(k.adds, 2);
+	assert_int_equal(k.resets, 0);
+	assert_int_equal(st.messages, 2);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.retries, 0);
+	assert_int_equal(fake.requests, 1);
+
+	/* Interrupted twice: reset and ask again each time. */
+	fake.requests = 0;
+	fake.intr_dumps = 2;
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), 0);
+	assert_int_equal(fake.requests, 3);
+	assert_int_equal(st.retries, 2);
+	assert_int_equal(k.resets, 2);
+	assert_int_equal(k.adds, 2);
+	assert_int_equal(st.entries, 2);
+
+	/* Interrupted every time: give up after the bound, with EINTR. */
+	k.resets = 0;
+	fake.requests = 0;
+	fake.intr_dumps = 100;
+	errno = 0;
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), -1);
+	assert_int_equal(errno, EINTR);
+	assert_int_equal(st.retries, 8);
+	assert_int_equal(k.resets, 8);
+	assert_int_equal(fake.requests, 9);
+	fake.intr_dumps = 0;
+
+	/* An overrun mid-dump: reset, ask again. */
+	k.resets = 0;
+	fake.nobufs_dumps = 1;
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), 0);
+	assert_int_equal(st.enobufs, 1);
+	assert_int_equal(st.retries, 0);
+	assert_int_equal(k.resets, 1);
+	assert_int_equal(k.adds, 2);
+
+	/* EBUSY: one fresh socket, then it works; twice in a row is an error. */
+	k.resets = 0;
+	fake.opens = 0;
+	fake.busy_dumps = 1;
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), 0);
+	assert_int_equal(fake.opens, 1);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(k.adds, 2);
+	fake.busy_dumps = 2;
+	errno = 0;
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), -1);
+	assert_int_equal(errno, EBUSY);
+	fake.busy_dumps = 0;
+
+	/* A dump that failed midway says so in DONE. */
+	fake.done_error = -ENOMEM;
+	errno = 0;
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), -1);
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(ct_nl_dump(nl, NULL, &sink, &st), 0);
+	ct_nl_close(nl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -953,6 +1202,7 @@ int main(void)
 		cmocka_unit_test(test_parse_layout_near_misses),
 		cmocka_unit_test(test_parse_mutations),
 		cmocka_unit_test(test_build_request),
+		cmocka_unit_test(test_dump_recovery_fake_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
