@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 # The number of tests below, reported as skipped when they cannot run.
-N_TESTS=132
+N_TESTS=136
 
 skip_all() {
 	echo "integration: SKIPPED $N_TESTS tests: $1"
