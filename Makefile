@@ -125,7 +125,11 @@ $(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
 $(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
-$(BUILD) $(BUILD)/tests $(BUILD)/tools:
+# Root-only checks against the kernel, run by tests/integration/run.sh.
+$(BUILD)/integration/live: tests/integration/live.c $(BUILD)/liblsct.a | $(BUILD)/integration
+	$(NEED_LIBS)$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/tools $(BUILD)/integration:
 	mkdir -p $@
 
 # Installs the Debian packages that are missing (needs root and apt-get).
@@ -144,11 +148,11 @@ run: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-integration: lsconntrack
+integration: lsconntrack $(BUILD)/integration/live
 	@sh tests/integration/run.sh
 
 # Every suite; installs nothing (root suites skip, loudly, without their tools).
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) $(BUILD)/integration/live
 	@sh tests/run-all.sh $(UNIT_BINS)
 
 # The README's second command: the test packages, then every suite.  CI adds
@@ -160,7 +164,7 @@ test: deps-test
 asan: deps-test
 	$(MAKE) clean
 	$(MAKE) -B WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS) $(BUILD)/integration/live
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
 # The monitor under churn for SOAK_SECONDS (default 1800), RSS sampled every 10 s.
@@ -190,4 +194,4 @@ clean:
 -include bench/bench.mk
 -include tests/fuzz/fuzz.mk
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/tools/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/tools/*.d $(BUILD)/integration/*.d)

@@ -24,6 +24,12 @@ trap '[ -n "$KEEP" ] || rm -rf "$TMP"' EXIT
 # (SNAT) address and an IPv6 address.  127/8 and ::1 are always local.
 LOCAL=10.0.0.1,198.51.100.7,fd00::1
 
+# jq and python3 check the JSON; they are test dependencies (make deps-test),
+# used unguarded: a missing one is a failure, not a skip.
+for tool in jq python3; do
+	command -v "$tool" >/dev/null 2>&1 || t_fail "test tool $tool is installed (make deps-test)"
+done
+
 # ---------------------------------------------------------------------------
 # helpers
 
@@ -246,6 +252,73 @@ assert_eq "file stream: same flows as the single snapshot" \
 run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 2 -d 0
 assert_eq "file table stream: two time lines" "$(printf '%s\n' "$OUT" | grep -c '^# time ')" 2
 assert_match "file table stream: rate columns in the second" "$OUT" 'Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed'
+
+# A file that changes between snapshots: rewritten in place every 20 ms
+# (the binary keeps it open and reads it again from the start; each version
+# has the same length, written by one write(2) without truncating) with
+# counters that only grow, so every interval has non-zero deltas.
+# Whichever versions the snapshots catch, each total must be the previous
+# total plus the delta, and each rate the delta over the interval.
+changing_file() {	# changing_file FILE: until killed
+	_i=1
+	while :; do
+		printf 'tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.10 sport=40001 dport=3306 packets=%08d bytes=%010d src=10.0.1.10 dst=10.0.0.1 sport=3306 dport=40001 packets=%08d bytes=%010d [ASSURED] mark=0 use=1\n' \
+			$((_i * 10)) $((_i * 1000)) $((_i * 7)) $((_i * 3000)) 1<>"$1"
+		_i=$((_i + 1))
+		sleep 0.02
+	done
+}
+changing_file "$TMP/changing.txt" &
+CHANGER=$!
+sleep 0.1
+run --proc="$TMP/changing.txt" --local "$LOCAL" -n -c 3 -d 0.2 --json
+JOUT=$OUT JRC=$RC
+run --proc="$TMP/changing.txt" --local "$LOCAL" -n -c 3 -d 0.2
+kill "$CHANGER"
+wait "$CHANGER" 2>/dev/null
+assert_eq "changing file stream: exit 0" "$JRC" 0
+assert_lines "changing file stream: three JSON lines" "$JOUT" 3
+assert_eq "changing file stream: first snapshot, interval and delta null" \
+	"$(printf '%s\n' "$JOUT" | sed -n 1p | jq -c '[.interval, (.flows | length), .flows[0].delta]')" '[null,1,null]'
+assert_eq "changing file stream: delta fields by name" \
+	"$(printf '%s\n' "$JOUT" | sed -n 2p | jq -c '.flows[0].delta | keys')" \
+	'["closed_connections","inbound_bytes","inbound_packets","new_connections","outbound_bytes","outbound_packets"]'
+assert_eq "changing file stream: later intervals between 0.1 and 2 s" \
+	"$(printf '%s\n' "$JOUT" | sed -n '2,3p' | jq -c '.interval > 0.1 and .interval < 2')" "$(printf 'true\ntrue')"
+assert_eq "changing file stream: byte and packet deltas non-zero, no new or closed connection" \
+	"$(printf '%s\n' "$JOUT" | sed -n '2,3p' | jq -c '.flows[0].delta | [.inbound_packets > 0, .inbound_bytes > 0, .outbound_packets > 0, .outbound_bytes > 0, .new_connections, .closed_connections]')" \
+	"$(printf '[true,true,true,true,0,0]\n[true,true,true,true,0,0]')"
+# The reply direction is inbound for an active flow: 3000 bytes per version in, 1000 out.
+assert_eq "changing file stream: total = previous total + delta, each counter" \
+	"$(printf '%s\n' "$JOUT" | jq -s -c '[range(1; length) as $n | .[$n - 1].flows[0].stat as $p | .[$n].flows[0] |
+		(.stat.total_inbound_packets == $p.total_inbound_packets + .delta.inbound_packets),
+		(.stat.total_inbound_bytes == $p.total_inbound_bytes + .delta.inbound_bytes),
+		(.stat.total_outbound_packets == $p.total_outbound_packets + .delta.outbound_packets),
+		(.stat.total_outbound_bytes == $p.total_outbound_bytes + .delta.outbound_bytes),
+		(.delta.inbound_bytes * 1000 == .delta.outbound_bytes * 3000)] | unique')" '[true]'
+assert_eq "changing file table stream: exit 0" "$RC" 0
+# Each later snapshot's In/s, Out/s, InPkt/s, OutPkt/s against the totals'
+# differences over the printed interval (1% for the interval's rounding).
+RATES=$(printf '%s\n' "$OUT" | awk '
+	/^# time / { iv = $5; next }
+	/^localhost:many +--> / {
+		# In/s, Out/s, InPkt/s, OutPkt/s (fields 9-12) from Inbytes,
+		# Outbytes, Inpkts, Outpkts (fields 5, 7, 4, 6).
+		split("5 7 4 6", from, " ")
+		for (c = 1; c <= 4 && iv != "-"; c++) {
+			d = $(from[c]) - prev[c]
+			want = d / iv
+			got = $(8 + c)
+			if (d <= 0 || got < want * 0.99 - 0.1 || got > want * 1.01 + 0.1)
+				printf "bad rate column %d: got %s, want %.1f (delta %d over %s s)\n", c, got, want, d, iv
+			else
+				ok++
+		}
+		for (c = 1; c <= 4; c++)
+			prev[c] = $(from[c])
+	}
+	END { printf "%d rate cells right\n", ok }')
+assert_eq "changing file table stream: rate cells are delta / interval" "$RATES" "8 rate cells right"
 run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -d 0.5
 assert_eq "-d alone with --stdin is one snapshot: exit 0" "$RC" 0
 assert_no_match "-d alone with --stdin: no time line" "$OUT" '^# time'
@@ -396,59 +469,51 @@ table_is "--local [expanded v6]" "$(lines "$HEAD" "$A_6379")"
 # ---------------------------------------------------------------------------
 # JSON
 
-if command -v jq >/dev/null 2>&1; then
-	run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json
-	assert_eq "json: exit 0" "$RC" 0
-	if printf '%s' "$OUT" | jq -e 'type == "array"' >/dev/null 2>&1; then
-		t_ok "json: jq parses an array"
-	else
-		t_fail "json: jq parses an array" "$OUT"
-	fi
-	assert_eq "json: 12 flows" "$(printf '%s' "$OUT" | jq length)" 12
-	KEYS='connections direction local.addr local.port peer.addr peer.port proto stat.total_inbound_bytes stat.total_inbound_packets stat.total_outbound_bytes stat.total_outbound_packets'
-	got=$(printf '%s' "$OUT" | jq -r '.[] | [paths(scalars) | map(tostring) | join(".")] | sort | join(" ")' | sort -u)
-	assert_eq "json: exactly the keys" "$got" "$KEYS"
-	assert_eq "json: ports are strings" "$(printf '%s' "$OUT" | jq 'all(.[]; (.local.port | type) == "string" and (.peer.port | type) == "string")')" true
-	assert_eq "json: counters are numbers" "$(printf '%s' "$OUT" | jq 'all(.[]; (.stat | to_entries | all(.value | type == "number")) and (.connections | type) == "number")')" true
-	assert_eq "json: local.addr is localhost" "$(printf '%s' "$OUT" | jq 'all(.[]; .local.addr == "localhost")')" true
-	assert_eq "json: peer.addr numeric (no -n needed)" "$(printf '%s' "$OUT" | jq 'all(.[]; .peer.addr | test("^([0-9]+\\.){3}[0-9]+$|^[0-9a-f:]+$"))')" true
-	assert_eq "json: proto tcp" "$(printf '%s' "$OUT" | jq -r '[.[].proto] | unique | join(",")')" tcp
-	assert_eq "json: active 3306" \
-		"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "active" and .peer.port == "3306")')" \
-		'{"direction":"active","local":{"addr":"localhost","port":"many"},"peer":{"addr":"10.0.1.10","port":"3306"},"stat":{"total_inbound_packets":13,"total_inbound_bytes":5360,"total_outbound_packets":18,"total_outbound_bytes":1580},"proto":"tcp","connections":4}'
-	assert_eq "json: passive 80 from 10.0.2.10" \
-		"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "passive" and .local.port == "80" and .peer.addr == "10.0.2.10")')" \
-		'{"direction":"passive","local":{"addr":"localhost","port":"80"},"peer":{"addr":"10.0.2.10","port":"many"},"stat":{"total_inbound_packets":16,"total_inbound_bytes":1500,"total_outbound_packets":13,"total_outbound_bytes":50100},"proto":"tcp","connections":3}'
-	assert_eq "json: v6 peer address" \
-		"$(printf '%s' "$OUT" | jq -c '[.[] | select(.peer.port == "6379") | .peer.addr, .connections]')" '["fd00::20",2]'
-	assert_eq "json: same order as the table" \
-		"$(printf '%s' "$OUT" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port)"')" \
-		"$(norm "$ALL" | awk 'NR > 1 { split($1, l, ":"); n = split($3, p, ":"); port = p[n]; addr = substr($3, 1, length($3) - length(port) - 1); gsub(/^\[|\]$/, "", addr); print ($2 == "-->" ? "active" : "passive"), l[2], addr, port }')"
-	run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json -u
-	assert_eq "json -u: udp flows" "$(printf '%s' "$OUT" | jq -c '[.[] | [.direction, .proto, .peer.port, .local.port]]')" \
-		'[["active","udp","53","many"],["passive","udp","many","5353"]]'
-	run_in "$TMP/empty.txt" --stdin --local "$LOCAL" --json
-	assert_eq "json: empty input gives []" "$(printf '%s' "$OUT" | tr -d ' \n')" '[]'
-	assert_eq "json: empty input, exit 0" "$RC" 0
-	assert_eq "json: empty input parses" "$(printf '%s' "$OUT" | jq -c .)" '[]'
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json
+assert_eq "json: exit 0" "$RC" 0
+if printf '%s' "$OUT" | jq -e 'type == "array"' >/dev/null 2>&1; then
+	t_ok "json: jq parses an array"
 else
-	t_skip "json (jq)" "jq is not installed"
+	t_fail "json: jq parses an array" "$OUT"
 fi
-if command -v python3 >/dev/null 2>&1; then
-	run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json --proto all
-	if printf '%s' "$OUT" | python3 -m json.tool >/dev/null 2>&1; then
-		t_ok "json: python3 -m json.tool accepts it"
-	else
-		t_fail "json: python3 -m json.tool accepts it" "$OUT"
-	fi
-	run_in "$TMP/empty.txt" --stdin --local "$LOCAL" --json
-	if printf '%s' "$OUT" | python3 -m json.tool >/dev/null 2>&1; then
-		t_ok "json: empty array accepted by python3"
-	else
-		t_fail "json: empty array accepted by python3" "$OUT"
-	fi
+assert_eq "json: 12 flows" "$(printf '%s' "$OUT" | jq length)" 12
+KEYS='connections direction local.addr local.port peer.addr peer.port proto stat.total_inbound_bytes stat.total_inbound_packets stat.total_outbound_bytes stat.total_outbound_packets'
+got=$(printf '%s' "$OUT" | jq -r '.[] | [paths(scalars) | map(tostring) | join(".")] | sort | join(" ")' | sort -u)
+assert_eq "json: exactly the keys" "$got" "$KEYS"
+assert_eq "json: ports are strings" "$(printf '%s' "$OUT" | jq 'all(.[]; (.local.port | type) == "string" and (.peer.port | type) == "string")')" true
+assert_eq "json: counters are numbers" "$(printf '%s' "$OUT" | jq 'all(.[]; (.stat | to_entries | all(.value | type == "number")) and (.connections | type) == "number")')" true
+assert_eq "json: local.addr is localhost" "$(printf '%s' "$OUT" | jq 'all(.[]; .local.addr == "localhost")')" true
+assert_eq "json: peer.addr numeric (no -n needed)" "$(printf '%s' "$OUT" | jq 'all(.[]; .peer.addr | test("^([0-9]+\\.){3}[0-9]+$|^[0-9a-f:]+$"))')" true
+assert_eq "json: proto tcp" "$(printf '%s' "$OUT" | jq -r '[.[].proto] | unique | join(",")')" tcp
+assert_eq "json: active 3306" \
+	"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "active" and .peer.port == "3306")')" \
+	'{"direction":"active","local":{"addr":"localhost","port":"many"},"peer":{"addr":"10.0.1.10","port":"3306"},"stat":{"total_inbound_packets":13,"total_inbound_bytes":5360,"total_outbound_packets":18,"total_outbound_bytes":1580},"proto":"tcp","connections":4}'
+assert_eq "json: passive 80 from 10.0.2.10" \
+	"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "passive" and .local.port == "80" and .peer.addr == "10.0.2.10")')" \
+	'{"direction":"passive","local":{"addr":"localhost","port":"80"},"peer":{"addr":"10.0.2.10","port":"many"},"stat":{"total_inbound_packets":16,"total_inbound_bytes":1500,"total_outbound_packets":13,"total_outbound_bytes":50100},"proto":"tcp","connections":3}'
+assert_eq "json: v6 peer address" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.peer.port == "6379") | .peer.addr, .connections]')" '["fd00::20",2]'
+assert_eq "json: same order as the table" \
+	"$(printf '%s' "$OUT" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port)"')" \
+	"$(norm "$ALL" | awk 'NR > 1 { split($1, l, ":"); n = split($3, p, ":"); port = p[n]; addr = substr($3, 1, length($3) - length(port) - 1); gsub(/^\[|\]$/, "", addr); print ($2 == "-->" ? "active" : "passive"), l[2], addr, port }')"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json -u
+assert_eq "json -u: udp flows" "$(printf '%s' "$OUT" | jq -c '[.[] | [.direction, .proto, .peer.port, .local.port]]')" \
+	'[["active","udp","53","many"],["passive","udp","many","5353"]]'
+run_in "$TMP/empty.txt" --stdin --local "$LOCAL" --json
+assert_eq "json: empty input gives []" "$(printf '%s' "$OUT" | tr -d ' \n')" '[]'
+assert_eq "json: empty input, exit 0" "$RC" 0
+assert_eq "json: empty input parses" "$(printf '%s' "$OUT" | jq -c .)" '[]'
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json --proto all
+if printf '%s' "$OUT" | python3 -m json.tool >/dev/null 2>&1; then
+	t_ok "json: python3 -m json.tool accepts it"
 else
-	t_skip "json (python3)" "python3 is not installed"
+	t_fail "json: python3 -m json.tool accepts it" "$OUT"
+fi
+run_in "$TMP/empty.txt" --stdin --local "$LOCAL" --json
+if printf '%s' "$OUT" | python3 -m json.tool >/dev/null 2>&1; then
+	t_ok "json: empty array accepted by python3"
+else
+	t_fail "json: empty array accepted by python3" "$OUT"
 fi
 
 run_in "$TMP/empty.txt" --stdin --local "$LOCAL" -n
@@ -587,7 +652,7 @@ assert_eq "bad input, CRLF: nothing on stderr" "$ERR" ""
 : >"$TMP/bad.txt"
 run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 -n
 assert_eq "empty input: exit 0" "$RC" 0
-assert_eq "empty input: header only" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1
+assert_eq "empty input: header only" "$(norm "$OUT")" "$HEAD"
 run_in "$TMP/bad.txt" --stdin --local 10.0.0.1 --json
 assert_eq "empty input: json []" "$OUT" "[]"
 head -c 100000 /dev/urandom >"$TMP/bad.txt"

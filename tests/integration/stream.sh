@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=stream
-N_TESTS=44
+N_TESTS=49
 NS_TOOLS=python3
 . tests/integration/nslib.sh
 
@@ -86,19 +86,46 @@ assert_eq "ndjson: every delta field is present from the second snapshot" \
 # ---------------------------------------------------------------------------
 # The table stream: a time line per snapshot, rate columns from the second.
 
-out=$(inh "$LSCT" -n -c 2 -d 0.3 2>&1)
+# 30000 bytes to 3306 between the two snapshots, so the rates are not all 0.
+inh "$LSCT" -n -c 2 -d 1 >"$TMP/ts" 2>&1 &
+mon=$!
+wait_lines "$TMP/ts" 1
+send "$H" 30000 "TCP4:$P4:3306"
+wait "$mon"
 assert_eq "table stream: exit 0" "$?" 0
+out=$(cat "$TMP/ts")
 assert_eq "table stream: two time lines" "$(printf '%s\n' "$out" | grep -c '^# time ')" 2
 assert_match "table stream: the first has no interval" "$(printf '%s\n' "$out" | grep '^# time' | head -n 1)" \
 	'^# time 20[0-9-]{8}T[0-9:.]{12}Z interval -$'
 assert_match "table stream: the second has one" "$(printf '%s\n' "$out" | grep '^# time' | tail -n 1)" \
-	'interval 0\.[2-4][0-9]{2}$'
+	'interval (0\.9[0-9]{2}|1\.[0-3][0-9]{2})$'
 heads=$(printf '%s\n' "$out" | grep '^Local Address')
 assert_no_match "table stream: no rate columns in the first" "$(printf '%s\n' "$heads" | head -n 1)" 'In/s'
 assert_match "table stream: rate columns appended in the second" "$(printf '%s\n' "$heads" | tail -n 1)" \
 	'Outbytes +Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed$'
 assert_match "table stream: the 3306 flow has rate cells" "$out" \
 	"^localhost:many +--> +$P4:3306( +[0-9]+){5}( +[0-9]+\.[0-9]){4} +[0-9]+ +[0-9]+$"
+# In/s, Out/s, InPkt/s, OutPkt/s (fields 9-12) against the differences of
+# Inbytes, Outbytes, Inpkts, Outpkts (fields 5, 7, 4, 6) over the interval;
+# Out/s must be at least the 30000 bytes sent.
+rates=$(printf '%s\n' "$out" | awk -v peer="$P4:3306" '
+	/^# time / { iv = $5; next }
+	$1 == "localhost:many" && $3 == peer {
+		split("5 7 4 6", from, " ")
+		for (c = 1; c <= 4 && iv != "-"; c++) {
+			d = $(from[c]) - prev[c]
+			want = d / iv
+			got = $(8 + c)
+			if (got < want * 0.99 - 0.1 || got > want * 1.01 + 0.1 || (c == 2 && d < 30000))
+				printf "bad rate column %d: got %s, want %.1f (delta %d over %s s)\n", c, got, want, d, iv
+			else
+				ok++
+		}
+		for (c = 1; c <= 4; c++)
+			prev[c] = $(from[c])
+	}
+	END { printf "%d rate cells right\n", ok }')
+assert_eq "table stream: the 3306 rate cells are delta / interval" "$rates" "4 rate cells right"
 
 # ---------------------------------------------------------------------------
 # A connection that goes away: counted closed once, its flow lingers with
@@ -124,21 +151,37 @@ assert_eq "closed: shown closed (0 connections) for 3 snapshots" "$zero" 3
 assert_eq "closed: then gone" "$(flowq "$TMP/cl" 7 "$U" .connections)" none
 
 # ---------------------------------------------------------------------------
-# conntrack -Z resets counters under a live connection: no negative or
-# wrapped delta.
+# conntrack -L -z zeroes the counters under a live connection (conntrack -Z
+# is refused by conntrack-tools), which then sends 20000 bytes more: across
+# the reset the delta is the new total (what was counted since), elsewhere
+# total - previous total; never wrapped.
 
-( head -c 50000 /dev/zero; sleep 8 ) | inh timeout 10 socat -u - "TCP4:$P4:3306" &
+mkfifo "$TMP/more"
+( head -c 50000 /dev/zero; cat "$TMP/more"; sleep 8 ) | inh timeout 12 socat -u - "TCP4:$P4:3306" &
 PIDS+=($!)
 sleep 0.5
 inh "$LSCT" -n -c 3 -d 1 --json >"$TMP/z" 2>"$TMP/z.err" &
 mon=$!
 wait_lines "$TMP/z" 1
-inh conntrack -Z >/dev/null 2>&1
+inh conntrack -L -z >/dev/null 2>&1
+zrc=$?
+timeout 5 sh -c 'head -c 20000 /dev/zero >"$1"' sh "$TMP/more"
 wait "$mon"
 assert_eq "reset: exit 0" "$?" 0
-max=$(jq '[.flows[] | .delta // {} | .[]] | max // 0' "$TMP/z" | sort -n | tail -n 1)
-assert_eq "reset: no delta is wrapped or huge (max $max)" "$(( max < 1000000 ))" 1
-assert_eq "reset: no delta is negative" "$(jq '[.flows[] | .delta // {} | .[] | select(. < 0)] | length' "$TMP/z" | sort -u)" 0
+assert_eq "reset: conntrack -L -z exit 0" "$zrc" 0
+assert_lines "reset: three snapshots" "$(cat "$TMP/z")" 3
+# The active 3306 flow in each snapshot: [total, delta] for each counter.
+Z='[.[] | [.flows[] | select(.direction == "active" and .peer.addr == "'$P4'" and .peer.port == "3306")][0]] as $f
+	| [range(1; $f | length) as $n | $f[$n - 1].stat as $p | $f[$n] as $c
+	| ["inbound_packets", "inbound_bytes", "outbound_packets", "outbound_bytes"][]
+	| [$p["total_" + .], $c.stat["total_" + .], $c.delta[.]]]'
+assert_eq "reset: the totals went down once (the counters were zeroed)" \
+	"$(jq -s -c "$Z | map(select(.[1] < .[0])) | length" "$TMP/z")" 4
+assert_eq "reset: each delta is total - previous total, or the total after a reset" \
+	"$(jq -s -c "$Z | map(if .[1] >= .[0] then .[2] == .[1] - .[0] else .[2] == .[1] end) | unique" "$TMP/z")" '[true]'
+d=$(jq -s -c "$Z | map(select(.[1] < .[0]))[3][2]" "$TMP/z")
+assert_eq "reset: the outbound delta across it counts the 20000 bytes sent after ($d)" \
+	"$(awk -v d="$d" 'BEGIN { print (d >= 20000 && d < 1000000) }')" 1
 
 # ---------------------------------------------------------------------------
 # The schedule: deadlines k intervals after the first, no drift.
@@ -150,6 +193,7 @@ t = [datetime.datetime.strptime(l.strip(), "%Y-%m-%dT%H:%M:%S.%fZ") for l in sys
 print("%.3f" % (t[-1] - t[0]).total_seconds())')
 assert_eq "schedule: 10 intervals of 0.2 s span 2 s ($span)" \
 	"$(awk -v v="$span" 'BEGIN { print (v >= 1.95 && v <= 2.15) }')" 1
+assert_eq "schedule: 10 intervals" "$(jq -r 'select(.interval != null) | .interval' "$TMP/s" | wc -l)" 10
 assert_eq "schedule: every interval near 0.2 s" \
 	"$(jq -r 'select(.interval != null) | .interval' "$TMP/s" | awk '$1 < 0.1 || $1 > 0.35' | wc -l)" 0
 

@@ -123,35 +123,40 @@ static void test_new_options(void **state)
 	cli_fini(&o);
 }
 
+/* A refused parse: -1, and a message of one non-empty line in err. */
+#define REFUSED(...) do { \
+	assert_int_equal(parse(&o, err, sizeof err, __VA_ARGS__, NULL), -1); \
+	assert_true(err[0] != '\0'); \
+	assert_null(strchr(err, '\n')); \
+} while (0)
+
 static void test_errors(void **state)
 {
 	struct cli_opts o;
 	char err[256];
 
 	cli_init(&o);
-	assert_int_equal(parse(&o, err, sizeof err, "--bogus", NULL), -1);
+	REFUSED("--bogus");
 	assert_string_equal(err, "unknown option '--bogus' (see lsconntrack --help)");
-	assert_int_equal(parse(&o, err, sizeof err, "-x", NULL), -1);
+	REFUSED("-x");
 	assert_string_equal(err, "unknown option '-x' (see lsconntrack --help)");
-	assert_int_equal(parse(&o, err, sizeof err, "-tx", NULL), -1);
-	assert_int_equal(parse(&o, err, sizeof err, "--aport", "70000", NULL), -1);
+	REFUSED("-tx");
+	REFUSED("--aport", "70000");
 	assert_string_equal(err, "invalid value for --aport: port 70000 is out of range (0-65535)");
-	assert_int_equal(parse(&o, err, sizeof err, "-pport", "abc", NULL), -1);
+	REFUSED("-pport", "abc");
 	assert_string_equal(err, "invalid value for -pport: 'abc' is not a port number");
-	assert_int_equal(parse(&o, err, sizeof err, "--aport", NULL), -1);
+	REFUSED("--aport");
 	assert_string_equal(err, "option --aport needs a value");
-	assert_int_equal(parse(&o, err, sizeof err, "--proto", "icmp", NULL), -1);
-	assert_int_equal(parse(&o, err, sizeof err, "--sort", "nope", NULL), -1);
-	assert_int_equal(parse(&o, err, sizeof err, "--json=maybe", NULL), -1);
-	assert_int_equal(parse(&o, err, sizeof err, "--stdin", "--proc", NULL), -1);
+	REFUSED("--proto", "icmp");
+	REFUSED("--sort", "nope");
+	REFUSED("--json=maybe");
+	REFUSED("--stdin", "--proc");
 	assert_string_equal(err, "--stdin and --proc cannot be used together");
-	assert_int_equal(parse(&o, err, sizeof err, "--dns-timeout", "-1", NULL), -1);
-	assert_int_equal(parse(&o, err, sizeof err, "--stdin", "foo", "--json", NULL), -1);
+	REFUSED("--dns-timeout", "-1");
+	REFUSED("--stdin", "foo", "--json");
 	assert_string_equal(err, "unexpected argument 'foo' (see lsconntrack --help)");
-	assert_int_equal(parse(&o, err, sizeof err, "--", "foo", NULL), -1);
+	REFUSED("--", "foo");
 	assert_int_equal(parse(&o, err, sizeof err, "--", NULL), 0);
-	/* Every message is one line. */
-	assert_null(strchr(err, '\n'));
 	cli_fini(&o);
 }
 

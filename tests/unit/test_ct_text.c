@@ -476,6 +476,18 @@ static void test_other_protos(void **state)
 		     "delta-time=0 use=1", &e);
 	assert_int_equal(e.proto, 99);
 	assert_int_equal(e.status, 0);
+	/* Ports on a protocol without them are checked, then dropped (ct.h:
+	 * a port-less protocol's ports are 0), so no flow is split by them. */
+	expect_entry("unknown  99 29 src=10.200.0.1 dst=10.200.0.2 sport=1234 dport=5678 "
+		     "packets=0 bytes=0 [UNREPLIED] src=10.200.0.2 dst=10.200.0.1 sport=5678 "
+		     "dport=1234 packets=0 bytes=0 mark=0 delta-time=0 use=1", &e);
+	assert_int_equal(e.proto, 99);
+	assert_int_equal(e.orig.sport, 0);
+	assert_int_equal(e.orig.dport, 0);
+	assert_int_equal(e.reply.sport, 0);
+	assert_int_equal(e.reply.dport, 0);
+	expect_result("unknown 99 29 src=10.0.0.1 dst=10.0.0.2 sport=70000 dport=1 "
+		      "src=10.0.0.2 dst=10.0.0.1", CT_TEXT_MALFORMED);
 
 	expect_result("unknown 256 29 src=10.0.0.1 dst=10.0.0.2 src=10.0.0.2 dst=10.0.0.1",
 		      CT_TEXT_MALFORMED);

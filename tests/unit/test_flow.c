@@ -151,6 +151,7 @@ static void test_dnat_remote_backend_forwarded(void **state)
 				     "10.9.9.9", 8080, "192.0.2.4", 5000, 3, 300, 2, 200);
 
 	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_FORWARDED);
+	assert_int_equal(n, 0);
 }
 
 static void test_redirect_is_passive_on_real_port(void **state)
@@ -198,6 +199,11 @@ static void test_local_to_local_v6_loopback(void **state)
 
 	assert_int_equal(classify(*state, &e, h, &n), FLOW_CLASS_HOST);
 	assert_int_equal(n, 2);
+	/* The client's side gets the reply as inbound, the server's the original. */
+	assert_hit(&h[0], FLOW_ACTIVE, "::1", 6379, 3, 4, 1, 2);
+	assert_hit(&h[1], FLOW_PASSIVE, "::1", 6379, 1, 2, 3, 4);
+	assert_int_equal(h[0].key.family, AF_INET6);
+	assert_int_equal(h[1].key.family, AF_INET6);
 }
 
 static void test_midstream_pickup_listener(void **state)

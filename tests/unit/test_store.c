@@ -173,8 +173,20 @@ static void test_counter_wrap(void **state)
 	e = active(40000, 5, 20, 0, 0);
 	snap(fx->t, &e, 1);
 	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, 5, 20, 0, 0);
-	/* Saturating sums: two near-max deltas do not wrap either. */
-	assert_int_equal(u64_add_sat(UINT64_MAX - 1, 5), UINT64_MAX);
+	/* Saturating sums: two near-max deltas in one flow do not wrap either. */
+	{
+		struct ct_entry two[2] = { active(40001, 1, 1, 0, 0), active(40002, 1, 1, 0, 0) };
+		const struct flow *f;
+
+		snap(fx->t, two, 2);
+		two[0] = active(40001, UINT64_MAX - 1, UINT64_MAX - 1, 0, 0);
+		two[1] = active(40002, UINT64_MAX - 1, UINT64_MAX - 1, 0, 0);
+		snap(fx->t, two, 2);
+		f = find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306);
+		/* Each connection's delta is 2^64 - 3; their sum stops at the top. */
+		assert_delta(f, 0, 0, UINT64_MAX, UINT64_MAX, 0, 0);
+		assert_true(f->c.out_packets == UINT64_MAX && f->c.out_bytes == UINT64_MAX);
+	}
 }
 
 static void test_reused_tuple_with_id(void **state)

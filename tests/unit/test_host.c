@@ -1,0 +1,99 @@
+/* host.c: local addresses, and listening sockets read from /proc/net text. */
+#include "testutil.h"
+
+#include "host.h"
+
+static void test_proc_tcp_listeners(void **state)
+{
+	/* Captured from /proc/net/tcp and tcp6 (little-endian host). */
+	static const char tcp[] =
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+		"   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+		"   1: 0100CB0A:2382 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0\n"
+		"   2: 0100CB0A:D431 0200CB0A:0CEA 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 100 0 0 10 0\n"
+		"   3: garbage\n";
+	static const char tcp6[] =
+		"  sl  local_address                         remote_address                        st\n"
+		"   0: 00000000000000000000000000000000:18EB 00000000000000000000000000000000:0000 0A 0\n"
+		"   1: 0000FFFD000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0\n"
+		"   2: 0000000000000000FFFF00000500000A:2383 00000000000000000000000000000000:0000 0A 0\n";
+	static const char udp[] =
+		"   sl  local_address rem_address   st\n"
+		"  1: 00000000:14E9 00000000:0000 07 0\n"
+		"  2: 0100CB0A:9C40 0200CB0A:0035 01 0\n";
+	struct host_info h;
+	struct ct_addr a1 = tu_addr("10.203.0.1"), a2 = tu_addr("10.203.0.2");
+	struct ct_addr v6 = tu_addr("fdff::1"), v6b = tu_addr("fdff::2");
+	struct ct_addr mapped = tu_addr("10.0.0.5");
+	int fd;
+
+	host_init(&h);
+	fd = tu_text_fd(tcp);
+	assert_int_equal(host_read_proc_sockets(&h, fd, IPPROTO_TCP, AF_INET), 0);
+	close(fd);
+	fd = tu_text_fd(tcp6);
+	assert_int_equal(host_read_proc_sockets(&h, fd, IPPROTO_TCP, AF_INET6), 0);
+	close(fd);
+	fd = tu_text_fd(udp);
+	assert_int_equal(host_read_proc_sockets(&h, fd, IPPROTO_UDP, AF_INET), 0);
+	close(fd);
+	host_finish(&h);
+
+	/* 0.0.0.0:80 listens on every address. */
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET, &a1, 80));
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET, &a2, 80));
+	/* 10.203.0.1:9090, bound to one address: the original missed these. */
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET, &a1, 9090));
+	assert_false(host_is_listener(&h, IPPROTO_TCP, AF_INET, &a2, 9090));
+	/* An established socket is not a listener. */
+	assert_false(host_is_listener(&h, IPPROTO_TCP, AF_INET, &a1, 54321));
+	/* [::]:6379 is dual-stack: IPv4 too. */
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET, &a1, 6379));
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET6, &v6, 6379));
+	/* [fdff::1]:8080 only. */
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET6, &v6, 8080));
+	assert_false(host_is_listener(&h, IPPROTO_TCP, AF_INET6, &v6b, 8080));
+	/* [::ffff:10.0.0.5]:9091 is an IPv4 listener. */
+	assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET, &mapped, 9091));
+	/* UDP: bound and unconnected only; protocols stay apart. */
+	assert_true(host_is_listener(&h, IPPROTO_UDP, AF_INET, &a1, 5353));
+	assert_false(host_is_listener(&h, IPPROTO_UDP, AF_INET, &a1, 40000));
+	assert_false(host_is_listener(&h, IPPROTO_UDP, AF_INET, &a1, 80));
+	host_fini(&h);
+}
+
+static void test_local_addresses(void **state)
+{
+	struct host_info h;
+	struct ct_addr lo = tu_addr("127.0.0.1"), x = tu_addr("10.0.0.9"), v6 = tu_addr("fd00::9");
+	char err[128];
+
+	host_init(&h);
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.9,[fd00::9],fd00::9", err, sizeof err), 0);
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.9,nope", err, sizeof err), -1);
+	assert_string_equal(err, "'nope' is not an IPv4 or IPv6 address");
+	assert_int_equal(host_parse_addrs(&h, "", err, sizeof err), -1);
+	host_finish(&h);
+	assert_int_equal(h.naddrs, 2);
+	assert_true(host_is_local(&h, AF_INET, &x));
+	assert_true(host_is_local(&h, AF_INET6, &v6));
+	assert_false(host_is_local(&h, AF_INET, &lo));
+	host_fini(&h);
+
+	/* This namespace's own interfaces include loopback. */
+	host_init(&h);
+	assert_int_equal(host_load_addrs(&h), 0);
+	host_finish(&h);
+	assert_true(host_is_local(&h, AF_INET, &lo));
+	host_fini(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_tcp_listeners),
+		cmocka_unit_test(test_local_addresses),
+	};
+
+	return cmocka_run_group_tests_name("host", tests, NULL, NULL);
+}

@@ -1,0 +1,139 @@
+/* out_json.c: the original's JSON schema, escaping, and the NDJSON stream. */
+#include "testutil.h"
+
+#include "out.h"
+
+static void test_json(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { 0 };
+	size_t n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text = tu_capture(out_json_write, fx->rows, n, &o);
+	const char *first = "[{\"direction\":\"active\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"},"
+		"\"peer\":{\"addr\":\"10.0.1.10\",\"port\":\"3306\"},\"stat\":{\"total_inbound_packets\":30,"
+		"\"total_inbound_bytes\":6000,\"total_outbound_packets\":30,\"total_outbound_bytes\":3000},"
+		"\"proto\":\"tcp\",\"connections\":3},";
+
+	assert_memory_equal(text, first, strlen(first));
+	assert_non_null(strstr(text, "{\"direction\":\"passive\",\"local\":{\"addr\":\"localhost\",\"port\":\"80\"},"
+			    "\"peer\":{\"addr\":\"10.0.2.10\",\"port\":\"many\"}"));
+	assert_non_null(strstr(text, "\"peer\":{\"addr\":\"fd00::20\",\"port\":\"6379\"}"));
+	/* A real parser agrees: the schema's types and the values. */
+	assert_int_equal(tu_pipe_to("jq -e 'length == 6 and (.[0].stat.total_inbound_bytes == 6000) and "
+				 "(.[0].peer.port == \"3306\") and (.[5].local.port == \"80\") and "
+				 "(.[5].connections == 2) and all(.[]; (.stat.total_outbound_bytes|type) == \"number\")' "
+				 ">/dev/null", text), 0);
+	assert_int_equal(tu_pipe_to("python3 -c 'import json,sys; d=json.load(sys.stdin); "
+				 "assert [f[\"direction\"] for f in d] == [\"active\"]*4 + [\"passive\"]*2; "
+				 "assert set(d[0]) == {\"direction\",\"local\",\"peer\",\"stat\",\"proto\",\"connections\"}'",
+				 text), 0);
+	free(text);
+
+	text = tu_capture(out_json_write, fx->rows, 0, &o);
+	assert_string_equal(text, "[]\n");
+	free(text);
+}
+
+static const char *evil_name(void *arg, int family, const struct ct_addr *a)
+{
+	(void)arg;
+	(void)family;
+	(void)a;
+	return "bad\"\\\x1b[31m\x07name";
+}
+
+static void test_json_escapes(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { .name_of = evil_name };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text = tu_capture(out_json_write, fx->rows, n, &o);
+
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\x07'));
+	assert_non_null(strstr(text, "\"bad\\\"\\\\\\u001b[31m\\u0007name\""));
+	assert_int_equal(tu_pipe_to("jq -e '.[0].peer.addr | test(\"^bad\")' >/dev/null", text), 0);
+	free(text);
+}
+
+/*
+ * A stream: one object per line.  The first snapshot has "interval":null and
+ * every flow "delta":null; later ones the interval and each delta field from
+ * its own counter.
+ */
+static void test_json_stream(void **state)
+{
+	struct flow f[2];
+	const struct flow *rows[2] = { &f[0], &f[1] };
+	struct out_opts o = { .stream = 1, .time = "2026-01-02T03:04:05Z" };
+	char *text;
+	static const char flow0[] =
+		"{\"direction\":\"active\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"},"
+		"\"peer\":{\"addr\":\"10.0.1.10\",\"port\":\"3306\"},\"stat\":{\"total_inbound_packets\":30,"
+		"\"total_inbound_bytes\":6000,\"total_outbound_packets\":31,\"total_outbound_bytes\":3000},"
+		"\"proto\":\"tcp\",\"connections\":3";
+	static const char flow1[] =
+		"{\"direction\":\"passive\",\"local\":{\"addr\":\"localhost\",\"port\":\"80\"},"
+		"\"peer\":{\"addr\":\"10.0.2.10\",\"port\":\"many\"},\"stat\":{\"total_inbound_packets\":24,"
+		"\"total_inbound_bytes\":6476,\"total_outbound_packets\":26,\"total_outbound_bytes\":25500},"
+		"\"proto\":\"tcp\",\"connections\":2";
+	char want[2048];
+
+	(void)state;
+	tu_stream_flows(f);
+	text = tu_capture(out_json_write, rows, 2, &o);
+	snprintf(want, sizeof want,
+		 "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":null,\"flows\":["
+		 "%s,\"delta\":null},%s,\"delta\":null}]}\n", flow0, flow1);
+	assert_string_equal(text, want);
+	assert_int_equal(tu_pipe_to("jq -e '.interval == null and (.flows | length == 2) and "
+				    "all(.flows[]; .delta == null)' >/dev/null", text), 0);
+	free(text);
+
+	o.interval = 2.5;
+	text = tu_capture(out_json_write, rows, 2, &o);
+	snprintf(want, sizeof want,
+		 "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":2.500,\"flows\":["
+		 "%s,\"delta\":{\"inbound_packets\":11,\"inbound_bytes\":3000,"
+		 "\"outbound_packets\":7,\"outbound_bytes\":1001,\"new_connections\":2,"
+		 "\"closed_connections\":1}},"
+		 "%s,\"delta\":{\"inbound_packets\":5,\"inbound_bytes\":500,"
+		 "\"outbound_packets\":3,\"outbound_bytes\":12345,\"new_connections\":0,"
+		 "\"closed_connections\":4}}]}\n", flow0, flow1);
+	assert_string_equal(text, want);
+	assert_int_equal(tu_pipe_to("jq -e '.interval == 2.5 and .flows[1].delta.outbound_bytes == 12345 "
+				    "and (.flows[0].delta | keys == [\"closed_connections\",\"inbound_bytes\","
+				    "\"inbound_packets\",\"new_connections\",\"outbound_bytes\","
+				    "\"outbound_packets\"])' >/dev/null", text), 0);
+	free(text);
+
+	/* No flows: still one line with an empty array. */
+	text = tu_capture(out_json_write, rows, 0, &o);
+	assert_string_equal(text, "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":2.500,\"flows\":[]}\n");
+	free(text);
+}
+
+static void test_json_write_error(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { 0 };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	FILE *fp = fopen("/dev/full", "w");
+
+	assert_non_null(fp);
+	assert_int_equal(out_json_write(fp, fx->rows, n, &o), -1);
+	fclose(fp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_stream),
+		cmocka_unit_test(test_json_write_error),
+	};
+
+	return cmocka_run_group_tests_name("out_json", tests, tu_fixture_setup,
+					   tu_fixture_teardown);
+}

@@ -1,0 +1,112 @@
+/* out_table.c: the plain table, one-shot and as a stream with rate columns. */
+#include "testutil.h"
+
+#include "out.h"
+
+static void test_table(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { 0 };
+	size_t n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text = tu_capture(out_table_write, fx->rows, n, &o);
+	static const char want[] =
+		"Local Address:Port   <-->   Peer Address:Port  Inpkts  Inbytes  Outpkts  Outbytes  Conns\n"
+		"localhost:many       -->    10.0.1.10:3306         30     6000       30      3000      3\n"
+		"localhost:many       -->    [fd00::20]:6379        40     3120       38      2900      1\n"
+		"localhost:many       -->    10.0.1.9:11211          1      100        1       100      1\n"
+		"localhost:many       -->    10.0.1.11:11211         1      100        1       100      1\n"
+		"localhost:443        <--    10.0.2.11:many        100    90000       90    100000      1\n"
+		"localhost:80         <--    10.0.2.10:many         24     6476       26     25500      2\n";
+
+	assert_string_equal(text, want);
+	free(text);
+
+	/* No rows: just the header, as the original. */
+	text = tu_capture(out_table_write, fx->rows, 0, &o);
+	assert_string_equal(text, "Local Address:Port   <-->   Peer Address:Port  Inpkts  Inbytes  Outpkts  Outbytes  Conns\n");
+	free(text);
+}
+
+static const char *fake_name(void *arg, int family, const struct ct_addr *a)
+{
+	(void)arg;
+	return family == AF_INET && a->b[3] == 10 ? "db1.example" : NULL;
+}
+
+static void test_table_names_and_proto(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { .name_of = fake_name, .show_proto = 1 };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text = tu_capture(out_table_write, fx->rows, n, &o);
+
+	assert_non_null(strstr(text, "Conns  Proto\n"));
+	assert_non_null(strstr(text, "localhost:many       -->    db1.example:3306       30     6000       30      3000      3  tcp\n"));
+	free(text);
+}
+
+/*
+ * A stream: a time line before each snapshot; rate columns only once there
+ * is an interval, each the delta divided by the interval's seconds.
+ */
+static void test_table_stream(void **state)
+{
+	struct flow f[2];
+	const struct flow *rows[2] = { &f[0], &f[1] };
+	struct out_opts o = { .stream = 1, .time = "2026-01-02T03:04:05Z" };
+	char *text;
+	static const char first[] =
+		"# time 2026-01-02T03:04:05Z interval -\n"
+		"Local Address:Port   <-->   Peer Address:Port  Inpkts  Inbytes  Outpkts  Outbytes  Conns\n"
+		"localhost:many       -->    10.0.1.10:3306         30     6000       31      3000      3\n"
+		"localhost:80         <--    10.0.2.10:many         24     6476       26     25500      2\n";
+	/* In/s 3000/2 and 500/2, Out/s 1001/2 and 12345/2, packets 11/2 7/2 5/2 3/2. */
+	static const char later[] =
+		"# time 2026-01-02T03:04:05Z interval 2.000\n"
+		"Local Address:Port   <-->   Peer Address:Port  Inpkts  Inbytes  Outpkts  Outbytes  Conns    In/s   Out/s  InPkt/s  OutPkt/s  New  Closed\n"
+		"localhost:many       -->    10.0.1.10:3306         30     6000       31      3000      3  1500.0   500.5      5.5       3.5    2       1\n"
+		"localhost:80         <--    10.0.2.10:many         24     6476       26     25500      2   250.0  6172.5      2.5       1.5    0       4\n";
+
+	(void)state;
+	tu_stream_flows(f);
+	/* The first snapshot has no interval: no rates, whatever the deltas hold. */
+	text = tu_capture(out_table_write, rows, 2, &o);
+	assert_string_equal(text, first);
+	free(text);
+	o.interval = 2.0;
+	text = tu_capture(out_table_write, rows, 2, &o);
+	assert_string_equal(text, later);
+	free(text);
+	/* A quarter second: rates four times the deltas. */
+	o.interval = 0.25;
+	o.show_proto = 1;
+	text = tu_capture(out_table_write, rows, 1, &o);
+	assert_non_null(strstr(text, "  Conns  Proto     In/s   Out/s  InPkt/s  OutPkt/s  New  Closed\n"));
+	assert_non_null(strstr(text, "      3  tcp    12000.0  4004.0     44.0      28.0    2       1\n"));
+	free(text);
+}
+
+static void test_table_write_error(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { 0 };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	FILE *fp = fopen("/dev/full", "w");
+
+	assert_non_null(fp);
+	assert_int_equal(out_table_write(fp, fx->rows, n, &o), -1);
+	fclose(fp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_names_and_proto),
+		cmocka_unit_test(test_table_stream),
+		cmocka_unit_test(test_table_write_error),
+	};
+
+	return cmocka_run_group_tests_name("out_table", tests, tu_fixture_setup,
+					   tu_fixture_teardown);
+}

@@ -1,0 +1,357 @@
+/*
+ * view.c: sorting (every key against a hand-written order, and the packed-key
+ * sort against view_cmp), port filters, and the monitor's host filter.
+ */
+#include "testutil.h"
+
+#include "fmt.h"
+#include "view.h"
+
+static void peer_of(const struct flow *f, char *buf, size_t len)
+{
+	fmt_flow_peer(f, NULL, buf, len);
+}
+
+static void assert_order(struct tu_fixture *fx, size_t n, const char *const *want)
+{
+	char buf[FMT_ENDPOINT_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		peer_of(fx->rows[i], buf, sizeof buf);
+		assert_string_equal(buf, want[i]);
+	}
+}
+
+static void test_default_sort(void **state)
+{
+	struct tu_fixture *fx = *state;
+	static const char *const want[] = {
+		"10.0.1.10:3306", "[fd00::20]:6379", "10.0.1.9:11211", "10.0.1.11:11211",
+		"10.0.2.11:many", "10.0.2.10:many",
+	};
+	size_t n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+
+	assert_int_equal(n, 6);
+	/* Active first, each group by total bytes, ties by address. */
+	assert_order(fx, n, want);
+}
+
+static void test_sort_keys(void **state)
+{
+	struct tu_fixture *fx = *state;
+	static const char *const conns[] = {
+		"10.0.1.10:3306", "10.0.1.9:11211", "10.0.1.11:11211", "[fd00::20]:6379",
+	};
+	static const char *const port[] = {
+		"10.0.1.10:3306", "[fd00::20]:6379", "10.0.1.9:11211", "10.0.1.11:11211",
+	};
+	static const char *const peer_rev[] = {
+		"[fd00::20]:6379", "10.0.1.11:11211", "10.0.1.10:3306", "10.0.1.9:11211",
+	};
+	static const char *const pk[] = {
+		"[fd00::20]:6379", "10.0.1.10:3306", "10.0.1.9:11211", "10.0.1.11:11211",
+	};
+	size_t n;
+
+	n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_CONNS, 0, NULL, NULL);
+	assert_int_equal(n, 4);
+	assert_order(fx, n, conns);
+	n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_PORT, 0, NULL, NULL);
+	assert_order(fx, n, port);
+	n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_PEER, 1, NULL, NULL);
+	assert_order(fx, n, peer_rev);
+	n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_PACKETS, 0, NULL, NULL);
+	assert_order(fx, n, pk);
+	assert_int_equal(view_sort_parse("conns"), VIEW_SORT_CONNS);
+	assert_int_equal(view_sort_parse("Connections"), VIEW_SORT_CONNS);
+	assert_int_equal(view_sort_parse("nope"), -1);
+	for (int s = 0; s < VIEW_SORT_MAX; s++)
+		assert_int_equal(view_sort_parse(view_sort_name((enum view_sort)s)), s);
+}
+
+static void test_build_agrees_with_view_cmp(void **state)
+{
+	struct tu_fixture *fx = *state;
+
+	for (int s = 0; s < VIEW_SORT_MAX; s++) {
+		for (int rev = 0; rev < 2; rev++) {
+			size_t n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, (enum view_sort)s, rev,
+					 NULL, NULL);
+
+			assert_int_equal(n, 6);
+			for (size_t i = 0; i + 1 < n; i++)
+				assert_true(view_cmp(fx->rows[i], fx->rows[i + 1],
+						     (enum view_sort)s, rev) < 0);
+		}
+	}
+}
+
+/*
+ * view_build_array() sorts packed keys with its own merge sort; view_cmp()
+ * compares flows field by field.  On 5,000 random flows full of ties (few
+ * distinct counter values, peers and ports) and both families and
+ * directions, every sort key, both ways, must come out strictly ordered by
+ * view_cmp() and hold every matching flow once.
+ */
+static void test_build_large_agrees_with_view_cmp(void **state)
+{
+	enum { N = 5000 };
+	static const uint64_t vals[] = { 0, 1, 2, 1000, UINT64_MAX };
+	struct flow *flows = calloc(N, sizeof *flows);
+	const struct flow **rows = calloc(N, sizeof *rows);
+	unsigned char *seen = calloc(N, 1);
+	uint64_t x = 7;
+
+	(void)state;
+	assert_non_null(flows);
+	assert_non_null(rows);
+	assert_non_null(seen);
+	for (size_t i = 0; i < N; i++) {
+		struct flow *f = &flows[i];
+		uint64_t *c = &f->c.in_packets;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		/* The index spread over the key keeps keys unique; the rest of
+		 * the key is shared, so that every field decides some ties. */
+		f->key.port = (uint16_t)((i & 3) * 1000);
+		f->key.proto = i >> 2 & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		f->key.dir = (uint8_t)(i >> 3 & 1);
+		f->key.peer.b[3] = (uint8_t)(i >> 4);
+		f->key.peer.b[2] = (uint8_t)(i >> 12);
+		f->key.peer.b[0] = (uint8_t)(x >> 32 & 1);
+		f->key.family = x >> 59 & 1 ? AF_INET6 : AF_INET;
+		if (f->key.family == AF_INET6)
+			f->key.peer.b[15] = (uint8_t)(x >> 36 & 3);
+		for (int k = 0; k < 4; k++)
+			c[k] = vals[(x >> (8 * k)) % 5];
+		f->conns = vals[(x >> 20) % 5];
+		f->d.in_bytes = vals[(x >> 24) % 5];
+		f->d.out_bytes = vals[(x >> 28) % 3];
+		f->d.in_packets = vals[(x >> 44) % 3];
+		f->d.out_packets = vals[(x >> 48) % 5];
+		f->d.new_conns = vals[(x >> 52) % 3];
+		f->d.closed_conns = vals[(x >> 56) % 3];
+	}
+	for (int s = 0; s < VIEW_SORT_MAX; s++) {
+		for (int rev = 0; rev < 2; rev++) {
+			struct view_opts o = { .dirs = VIEW_ACTIVE | VIEW_PASSIVE,
+					       .sort = (enum view_sort)s, .reverse = rev };
+			size_t n = view_build_array(flows, N, &o, rows);
+
+			assert_int_equal(n, N);
+			memset(seen, 0, N);
+			for (size_t i = 0; i < n; i++) {
+				size_t k = (size_t)(rows[i] - flows);
+
+				assert_true(k < N);
+				assert_int_equal(seen[k], 0);
+				seen[k] = 1;
+				if (i + 1 < n)
+					assert_true(view_cmp(rows[i], rows[i + 1],
+							     (enum view_sort)s, rev) < 0);
+			}
+		}
+	}
+	free(seen);
+	free(rows);
+	free(flows);
+}
+
+static void test_filters(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct port_filter ap, pp;
+	char err[64];
+	size_t n;
+
+	port_filter_init(&ap);
+	port_filter_init(&pp);
+	port_filter_parse(&ap, "3306,6379", err, sizeof err);
+	port_filter_parse(&pp, "443", err, sizeof err);
+	n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, VIEW_SORT_BYTES, 0, &ap, &pp);
+	assert_int_equal(n, 3);
+	assert_int_equal(fx->rows[0]->key.port, 3306);
+	assert_int_equal(fx->rows[1]->key.port, 6379);
+	assert_int_equal(fx->rows[2]->key.port, 443);
+	n = tu_build(fx, VIEW_PASSIVE, VIEW_SORT_BYTES, 0, &ap, NULL);
+	assert_int_equal(n, 2);
+	assert_int_equal(fx->rows[0]->key.dir, FLOW_PASSIVE);
+	port_filter_fini(&ap);
+	port_filter_fini(&pp);
+}
+
+/*
+ * Every metric sort key against an order written out by hand.  Five active
+ * flows whose fields are set so that each key orders them differently: a key
+ * that read the wrong field, or one half of a sum, gives another order.
+ */
+static void test_sort_every_metric(void **state)
+{
+	/* in_packets, in_bytes, out_packets, out_bytes, conns; the deltas:
+	 * in_packets, in_bytes, out_packets, out_bytes, new, closed. */
+	static const uint64_t v[5][11] = {
+		{ 20, 300, 11, 110, 5, 40, 1000, 34, 5600, 3, 4 },
+		{ 50, 400, 22, 330, 2, 30, 5000, 23, 3400, 5, 1 },
+		{ 30, 200, 44, 550, 3, 50, 2000, 12, 4500, 1, 2 },
+		{ 10, 100, 33, 220, 1, 20, 4000, 56, 1200, 2, 5 },
+		{ 40, 500, 55, 440, 4, 10, 3000, 45, 2300, 4, 3 },
+	};
+	/* Biggest first: flow numbers in the expected order. */
+	static const struct {
+		enum view_sort s;
+		const char *order;
+	} want[] = {
+		{ VIEW_SORT_BYTES, "42103" },	/* 940 750 730 410 320 */
+		{ VIEW_SORT_PACKETS, "42130" },	/* 95 74 72 43 31 */
+		{ VIEW_SORT_INBYTES, "41023" },
+		{ VIEW_SORT_OUTBYTES, "24130" },
+		{ VIEW_SORT_INPKTS, "14203" },
+		{ VIEW_SORT_OUTPKTS, "42310" },
+		{ VIEW_SORT_CONNS, "04213" },
+		{ VIEW_SORT_RATE, "10243" },	/* 8400 6600 6500 5300 5200 */
+		{ VIEW_SORT_INRATE, "13420" },
+		{ VIEW_SORT_OUTRATE, "02143" },
+		{ VIEW_SORT_PPS, "30241" },	/* 76 74 62 55 53 */
+		{ VIEW_SORT_INPPS, "20134" },
+		{ VIEW_SORT_OUTPPS, "34012" },
+		{ VIEW_SORT_NEW, "14032" },
+		{ VIEW_SORT_CLOSED, "30421" },
+	};
+	struct flow flows[5];
+	const struct flow *rows[5];
+	unsigned seen = 0;
+
+	(void)state;
+	memset(flows, 0, sizeof flows);
+	for (int i = 0; i < 5; i++) {
+		struct flow *f = &flows[i];
+
+		f->key.family = AF_INET;
+		f->key.proto = IPPROTO_TCP;
+		f->key.dir = FLOW_ACTIVE;
+		f->key.port = 443;
+		f->key.peer = tu_addr("10.0.0.1");
+		f->key.peer.b[3] = (uint8_t)(i + 1);
+		f->c.in_packets = v[i][0];
+		f->c.in_bytes = v[i][1];
+		f->c.out_packets = v[i][2];
+		f->c.out_bytes = v[i][3];
+		f->conns = v[i][4];
+		f->d.in_packets = v[i][5];
+		f->d.in_bytes = v[i][6];
+		f->d.out_packets = v[i][7];
+		f->d.out_bytes = v[i][8];
+		f->d.new_conns = v[i][9];
+		f->d.closed_conns = v[i][10];
+	}
+	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+		for (int rev = 0; rev < 2; rev++) {
+			struct view_opts o = { .dirs = VIEW_ACTIVE, .sort = want[k].s,
+					       .reverse = rev };
+			char got[6];
+
+			assert_int_equal(view_build_array(flows, 5, &o, rows), 5);
+			for (int i = 0; i < 5; i++)
+				got[rev ? 4 - i : i] = (char)('0' + (rows[i] - flows));
+			got[5] = '\0';
+			if (strcmp(got, want[k].order) != 0)
+				fail_msg("sort %s%s: got %s, want %s", view_sort_name(want[k].s),
+					 rev ? " reversed" : "", got, want[k].order);
+		}
+		seen |= 1u << want[k].s;
+	}
+	/* Every key but the two ascending ones (peer, port: above) is here. */
+	assert_int_equal(seen | 1u << VIEW_SORT_PEER | 1u << VIEW_SORT_PORT,
+			 (1u << VIEW_SORT_MAX) - 1);
+}
+
+/* ---- host filter ---------------------------------------------------------- */
+
+static int match(const char *filter, const char *addr, const char *name)
+{
+	struct host_filter f;
+	struct ct_addr a = tu_addr(addr);
+	char err[128];
+
+	assert_int_equal(host_filter_parse(&f, filter, err, sizeof err), 0);
+	return host_filter_match(&f, strchr(addr, ':') ? AF_INET6 : AF_INET, &a, name);
+}
+
+static void test_prefixes(void **state)
+{
+	(void)state;
+	assert_true(match("10.0.0.0/8", "10.200.3.4", NULL));
+	assert_false(match("10.0.0.0/8", "11.0.0.1", NULL));
+	assert_true(match("192.168.1.128/25", "192.168.1.200", NULL));
+	assert_false(match("192.168.1.128/25", "192.168.1.100", NULL));
+	/* Host bits in the filter are ignored, as ip route does. */
+	assert_true(match("10.1.2.3/16", "10.1.99.1", NULL));
+	assert_true(match("fd00::/8", "fd12:3456::1", NULL));
+	assert_false(match("fd00::/8", "fe80::1", NULL));
+	assert_true(match("0.0.0.0/0", "1.2.3.4", NULL));
+	/* A family never matches the other. */
+	assert_false(match("0.0.0.0/0", "::1", NULL));
+	assert_false(match("::/0", "1.2.3.4", NULL));
+}
+
+static void test_addresses(void **state)
+{
+	(void)state;
+	assert_true(match("10.0.0.1", "10.0.0.1", NULL));
+	assert_false(match("10.0.0.1", "10.0.0.10", NULL));
+	assert_true(match("fd00::1", "fd00::1", NULL));
+	assert_false(match("fd00::1", "fd00::2", NULL));
+}
+
+static void test_substrings(void **state)
+{
+	(void)state;
+	assert_true(match("10.0.0", "10.0.0.17", NULL));
+	assert_true(match("db", "10.0.0.1", "DB1.example.com"));
+	assert_false(match("web", "10.0.0.1", "db1.example.com"));
+	assert_false(match("web", "10.0.0.1", NULL));
+	assert_true(match("  fd00:  ", "fd00::5", NULL));
+	/* Empty text matches everything (the filter is cleared). */
+	assert_true(match("", "1.2.3.4", NULL));
+}
+
+static void test_bad_input(void **state)
+{
+	struct host_filter f;
+	char err[128], longer[200];
+
+	(void)state;
+	f.kind = HOST_FILTER_TEXT;
+	strcpy(f.text, "keep");
+	assert_int_equal(host_filter_parse(&f, "10.0.0.0/33", err, sizeof err), -1);
+	assert_non_null(strstr(err, "0-32"));
+	assert_int_equal(host_filter_parse(&f, "fd00::/129", err, sizeof err), -1);
+	assert_int_equal(host_filter_parse(&f, "nothost/8", err, sizeof err), -1);
+	assert_int_equal(host_filter_parse(&f, "10.0.0.0/x", err, sizeof err), -1);
+	assert_int_equal(host_filter_parse(&f, "two words", err, sizeof err), -1);
+	assert_int_equal(host_filter_parse(&f, "bell\a", err, sizeof err), -1);
+	memset(longer, 'a', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	assert_int_equal(host_filter_parse(&f, longer, err, sizeof err), -1);
+	/* A refused filter leaves the old one in place. */
+	assert_int_equal(f.kind, HOST_FILTER_TEXT);
+	assert_string_equal(f.text, "keep");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_sort),
+		cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_sort_every_metric),
+		cmocka_unit_test(test_build_agrees_with_view_cmp),
+		cmocka_unit_test(test_build_large_agrees_with_view_cmp),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_substrings),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("view", tests, tu_fixture_setup, tu_fixture_teardown);
+}
