@@ -89,7 +89,7 @@ static void test_selection_follows_resort(void **state)
 	arrange(rows, before, 4);
 	pane_init(&p);
 	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, 2, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 2, rows, 4, 10);
 	assert_int_equal(p.cursor, 2);
 	assert_selected(&p, &flows[2]);
 
@@ -119,7 +119,7 @@ static void test_key_includes_proto_and_dir(void **state)
 	rows[2] = &passive;
 	pane_init(&p);
 	pane_sync(&p, rows, 3, 10);
-	pane_move(&p, 1, rows, 3, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 3, 10);
 	assert_selected(&p, &udp);
 
 	rows[0] = &passive;
@@ -140,7 +140,7 @@ static void test_vanished_keeps_row_number(void **state)
 	arrange(rows, before, 4);
 	pane_init(&p);
 	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, 1, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 4, 10);
 	assert_selected(&p, &flows[1]);
 
 	/* flows[1] is gone: the cursor stays on row 1, now flows[2]. */
@@ -160,7 +160,7 @@ static void test_vanished_clamps_to_last(void **state)
 	arrange(rows, before, 5);
 	pane_init(&p);
 	pane_sync(&p, rows, 5, 3);
-	pane_move(&p, PANE_END, rows, 5, 3);
+	pane_move(&p, PANE_LAST, 0, rows, 5, 3);
 	assert_int_equal(p.cursor, 4);
 	assert_selected(&p, &flows[4]);
 
@@ -182,15 +182,15 @@ static void test_scroll_follows_cursor(void **state)
 	pane_sync(&p, rows, NFLOWS, 5);
 
 	/* Down past the window: scrolled just enough. */
-	pane_move(&p, 7, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, 7, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 7);
 	assert_int_equal(p.top, 3);
 	/* Up inside the window: no scroll. */
-	pane_move(&p, -2, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -2, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 5);
 	assert_int_equal(p.top, 3);
 	/* Up above it: the cursor becomes the top row. */
-	pane_move(&p, -4, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -4, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 1);
 	assert_int_equal(p.top, 1);
 	assert_selected(&p, &flows[1]);
@@ -205,7 +205,7 @@ static void test_resort_scrolls_to_selection(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 4);
-	pane_move(&p, 2, rows, NFLOWS, 4);
+	pane_move(&p, PANE_ROWS, 2, rows, NFLOWS, 4);
 	assert_int_equal(p.top, 0);
 
 	/* Reversed, flows[2] is row 17: the window moves down to it. */
@@ -233,9 +233,9 @@ static void test_shrinking_list_scrolls_back(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 5);
-	pane_move(&p, PANE_END, rows, NFLOWS, 5);
+	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 5);
 	assert_int_equal(p.top, 15);
-	pane_move(&p, -2, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -2, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 17);
 	assert_selected(&p, &flows[17]);
 
@@ -260,7 +260,7 @@ static void test_taller_window_fills_from_top(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 5);
-	pane_move(&p, PANE_END, rows, NFLOWS, 5);
+	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 5);
 	assert_int_equal(p.top, 15);
 	/* The terminal grew: no blank rows below the last one. */
 	pane_sync(&p, rows, NFLOWS, 10);
@@ -278,32 +278,32 @@ static void test_move_home_end_pages(void **state)
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 6);
 
-	pane_move(&p, PANE_END, rows, NFLOWS, 6);
+	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
 	assert_int_equal(p.top, NFLOWS - 6);
 	assert_selected(&p, &flows[NFLOWS - 1]);
 
-	pane_move(&p, PANE_HOME, rows, NFLOWS, 6);
+	pane_move(&p, PANE_FIRST, 0, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_selected(&p, &flows[0]);
 
 	/* Page steps as the monitor makes them (height - 1), clamped at both ends. */
-	pane_move(&p, 5, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 5);
 	assert_int_equal(p.top, 0);
-	pane_move(&p, 5, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 10);
 	assert_int_equal(p.top, 5);
-	pane_move(&p, 1000, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, 1000, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
-	pane_move(&p, -5, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, -5, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 14);
 	assert_int_equal(p.top, 14);
-	pane_move(&p, -1000, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, -1000, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
-	pane_move(&p, -1, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, -1, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 }
 
@@ -319,14 +319,14 @@ static void test_empty_rows(void **state)
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_false(p.has_sel);
-	pane_move(&p, 1, rows, 0, 5);
-	pane_move(&p, PANE_END, rows, 0, 5);
+	pane_move(&p, PANE_ROWS, 1, rows, 0, 5);
+	pane_move(&p, PANE_LAST, 0, rows, 0, 5);
 	assert_int_equal(p.cursor, 0);
 	assert_false(p.has_sel);
 
 	/* Selected, then everything goes, then rows come back: the first row. */
 	pane_sync(&p, rows, 3, 5);
-	pane_move(&p, 2, rows, 3, 5);
+	pane_move(&p, PANE_ROWS, 2, rows, 3, 5);
 	assert_selected(&p, &flows[2]);
 	pane_sync(&p, rows, 0, 5);
 	assert_false(p.has_sel);
@@ -346,7 +346,7 @@ static void test_zero_height(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 0);
-	pane_move(&p, 3, rows, NFLOWS, 0);
+	pane_move(&p, PANE_ROWS, 3, rows, NFLOWS, 0);
 	assert_int_equal(p.cursor, 3);
 	assert_int_equal(p.top, 3);
 }
