@@ -457,7 +457,8 @@ int main(int argc, char **argv)
 		m = monitor_for(&o, &host, &fo, nl, o.source == CLI_SRC_STDIN ? STDIN_FILENO : fd,
 				o.delay);
 		catch_signals();
-		if (!o.numeric && (interactive || !o.json || o.names))
+		/* The monitor's n turns names on even after -n (tui_config.numeric). */
+		if (interactive || (!o.numeric && (!o.json || o.names)))
 			resolver = resolver_new(16, RESOLVER_MAX_NAMES);
 		if (interactive) {
 			run_monitor(m, &o, resolver);
