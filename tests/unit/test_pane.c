@@ -104,30 +104,77 @@ static void test_selection_follows_resort(void **state)
 	assert_selected(&p, &flows[2]);
 }
 
-/* A flow reappearing with a different protocol or direction is another flow. */
+/*
+ * A flow reappearing with a different protocol or direction is another flow.
+ * passive_udp differs from the selected udp row in direction only.
+ */
 static void test_key_includes_proto_and_dir(void **state)
 {
-	struct flow udp = flows[5], passive = flows[5];
-	const struct flow *rows[3];
+	struct flow udp = flows[5], passive = flows[5], passive_udp = flows[5];
+	const struct flow *rows[4];
 	struct pane p;
 
 	(void)state;
 	udp.key.proto = IPPROTO_UDP;
 	passive.key.dir = FLOW_PASSIVE;
+	passive_udp.key.proto = IPPROTO_UDP;
+	passive_udp.key.dir = FLOW_PASSIVE;
 	rows[0] = &flows[5];
 	rows[1] = &udp;
 	rows[2] = &passive;
+	rows[3] = &passive_udp;
 	pane_init(&p);
-	pane_sync(&p, rows, 3, 10);
-	pane_move(&p, PANE_ROWS, 1, rows, 3, 10);
+	pane_sync(&p, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 4, 10);
 	assert_selected(&p, &udp);
 
-	rows[0] = &passive;
-	rows[1] = &flows[5];
-	rows[2] = &udp;
-	pane_sync(&p, rows, 3, 10);
-	assert_int_equal(p.cursor, 2);
+	rows[0] = &passive_udp;
+	rows[1] = &passive;
+	rows[2] = &flows[5];
+	rows[3] = &udp;
+	pane_sync(&p, rows, 4, 10);
+	assert_int_equal(p.cursor, 3);
 	assert_selected(&p, &udp);
+	assert_int_equal(p.sel.dir, FLOW_ACTIVE);
+}
+
+/*
+ * Loopback: this host opened a flow to its own service, so an active and a
+ * passive flow have the same peer, port and protocol.  The selection stays
+ * on the one chosen.
+ */
+static void test_same_flow_both_directions(void **state)
+{
+	struct flow active = flows[7], passive = flows[7];
+	const struct flow *rows[2];
+	struct pane p;
+
+	(void)state;
+	passive.key.dir = FLOW_PASSIVE;
+	rows[0] = &active;
+	rows[1] = &passive;
+	pane_init(&p);
+	pane_sync(&p, rows, 2, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 2, 10);
+	assert_int_equal(p.sel.dir, FLOW_PASSIVE);
+
+	rows[0] = &passive;
+	rows[1] = &active;
+	pane_sync(&p, rows, 2, 10);
+	assert_int_equal(p.cursor, 0);
+	rows[0] = &active;
+	rows[1] = &passive;
+	pane_sync(&p, rows, 2, 10);
+	assert_int_equal(p.cursor, 1);
+	assert_int_equal(p.sel.dir, FLOW_PASSIVE);
+
+	/* And the other way: the active one stays selected. */
+	pane_move(&p, PANE_FIRST, 0, rows, 2, 10);
+	rows[0] = &passive;
+	rows[1] = &active;
+	pane_sync(&p, rows, 2, 10);
+	assert_int_equal(p.cursor, 1);
+	assert_int_equal(p.sel.dir, FLOW_ACTIVE);
 }
 
 static void test_vanished_keeps_row_number(void **state)
@@ -288,7 +335,23 @@ static void test_move_home_end_pages(void **state)
 	assert_int_equal(p.top, 0);
 	assert_selected(&p, &flows[0]);
 
-	/* Page steps as the monitor makes them (height - 1), clamped at both ends. */
+	/* A page is height - 1 rows: one row stays in view. */
+	assert_int_equal(pane_page(6), 5);
+	assert_int_equal(pane_page(1), 1);
+	assert_int_equal(pane_page(0), 1);
+	pane_move(&p, PANE_PAGES, 1, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 5);
+	pane_move(&p, PANE_PAGES, 2, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 15);
+	pane_move(&p, PANE_PAGES, 1, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, NFLOWS - 1);
+	pane_move(&p, PANE_PAGES, -1, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, NFLOWS - 6);
+	pane_move(&p, PANE_PAGES, -10, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+
+	/* Row steps, clamped at both ends. */
 	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 5);
 	assert_int_equal(p.top, 0);
@@ -358,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_first_sync_selects_first_row),
 		cmocka_unit_test(test_selection_follows_resort),
 		cmocka_unit_test(test_key_includes_proto_and_dir),
+		cmocka_unit_test(test_same_flow_both_directions),
 		cmocka_unit_test(test_vanished_keeps_row_number),
 		cmocka_unit_test(test_vanished_clamps_to_last),
 		cmocka_unit_test(test_scroll_follows_cursor),
