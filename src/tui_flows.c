@@ -333,8 +333,8 @@ static const char *empty_text(const struct tui *t, const struct tpane *p, int wi
 		return "taking the first snapshot...";
 	if (p->total)
 		return "no flows match the filters (c clears them)";
-	/* An empty table, not a quiet direction: say why a table can be empty. */
-	if (t->f->stats.entries == 0 && !t->err)
+	/* An empty table (not a quiet direction, not unreadable lines): say why. */
+	if (t->f->stats.entries == 0 && !t->err && !t->f->skipped && !t->f->malformed)
 		return width >= (int)sizeof why - 1 ? why : "no conntrack entries";
 	return "no flows";
 }
