@@ -35,11 +35,13 @@ LINKLIBS  = $(PC_LIBS) -pthread $(LDLIBS)
 SRCS := \
 	src/cli.c \
 	src/ct.c \
+	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
 	src/flow.c \
 	src/fmt.c \
 	src/host.c \
+	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
 	src/out_json.c \
@@ -48,21 +50,35 @@ SRCS := \
 	src/ports.c \
 	src/priv.c \
 	src/resolve.c \
+	src/run_batch.c \
 	src/store.c \
 	src/tui.c \
+	src/tui_cell.c \
+	src/tui_conns.c \
+	src/tui_flows.c \
+	src/tui_header.c \
+	src/tui_keys.c \
+	src/tui_layout.c \
 	src/util.c \
 	src/view.c
 UNIT_SRCS := \
 	tests/unit/test_cli.c \
+	tests/unit/test_ct.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
-	tests/unit/test_host_fmt.c \
-	tests/unit/test_hostfilter.c \
+	tests/unit/test_fmt.c \
+	tests/unit/test_host.c \
+	tests/unit/test_lineedit.c \
+	tests/unit/test_out_json.c \
+	tests/unit/test_out_table.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
+	tests/unit/test_resolve.c \
 	tests/unit/test_store.c \
-	tests/unit/test_view_out.c
+	tests/unit/test_tui_layout.c \
+	tests/unit/test_util.c \
+	tests/unit/test_view.c
 # tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh.
 TOOLS := \
 	ctgen \

@@ -22,13 +22,13 @@ struct pane {
 void pane_init(struct pane *p);
 /* After rows (n of them, height shown) changed. */
 void pane_sync(struct pane *p, const struct flow *const *rows, size_t n, size_t height);
-/*
- * Moves the selection by delta rows (negative: up), clamped; PANE_HOME and
- * PANE_END as delta go to the first and last row.
- */
-#define PANE_HOME (-((long)1 << 40))
-#define PANE_END  ((long)1 << 40)
-void pane_move(struct pane *p, long delta, const struct flow *const *rows, size_t n,
-	       size_t height);
+/* How pane_move() moves: by n rows or n pages (negative: up), or to an end. */
+enum pane_move { PANE_ROWS, PANE_PAGES, PANE_FIRST, PANE_LAST };
+
+/* Rows in one page of a list height rows tall: one row stays in view. */
+size_t pane_page(size_t height);
+/* Moves the selection, clamped to the rows; n is ignored for PANE_FIRST/LAST. */
+void pane_move(struct pane *p, enum pane_move how, long n, const struct flow *const *rows,
+	       size_t count, size_t height);
 
 #endif

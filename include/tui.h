@@ -1,9 +1,11 @@
 /*
  * tui.h - the full-screen monitor (ncurses).  Only src/tui*.c include curses.
  *
- * tui_run() takes over the terminal, shows the frames of a started monitor
- * until the user quits or a signal arrives, and always restores the
- * terminal before it returns.  It never prints to stdout/stderr itself:
+ * tui_run() takes over the terminal (keys from stdin, which must be the
+ * terminal), shows the frames of a started monitor until the user quits or
+ * a signal arrives, and always restores the terminal before it returns.
+ * A screen is not refreshed more often than every 0.1 s: a shorter period
+ * of the monitor is raised to that at start.  It never prints to stdout/stderr itself:
  * errors come back as a one-line message in err.
  */
 #ifndef LSCT_TUI_H
@@ -22,9 +24,10 @@ struct tui_config {
 	const struct port_filter *pport;
 	enum view_sort sort;		/* initial sort of both panes */
 	int reverse;
-	int numeric;			/* start with numeric addresses */
+	int numeric;			/* start with numeric addresses (-n) */
 	int show_proto;			/* UDP is shown too: mark it */
-	struct resolver *resolver;	/* names, or NULL when there are none */
+	/* Names; n toggles them whenever there is one (after -n too).  NULL: none. */
+	struct resolver *resolver;
 	const char *source;		/* "netlink", "/proc/net/nf_conntrack", ... */
 	const char *hostname;
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */

@@ -50,25 +50,37 @@ void pane_sync(struct pane *p, const struct flow *const *rows, size_t n, size_t 
 	settle(p, rows, n, height);
 }
 
-void pane_move(struct pane *p, long delta, const struct flow *const *rows, size_t n,
-	       size_t height)
+size_t pane_page(size_t height)
+{
+	return height > 1 ? height - 1 : 1;
+}
+
+void pane_move(struct pane *p, enum pane_move how, long n, const struct flow *const *rows,
+	       size_t count, size_t height)
 {
 	long long to;
 
-	if (n == 0) {
-		settle(p, rows, n, height);
+	if (count == 0) {
+		settle(p, rows, count, height);
 		return;
 	}
-	if (delta <= PANE_HOME)
+	switch (how) {
+	case PANE_FIRST:
 		to = 0;
-	else if (delta >= PANE_END)
-		to = (long long)n - 1;
-	else
-		to = (long long)p->cursor + delta;
+		break;
+	case PANE_LAST:
+		to = (long long)count - 1;
+		break;
+	case PANE_PAGES:
+		to = (long long)p->cursor + (long long)n * (long long)pane_page(height);
+		break;
+	default:
+		to = (long long)p->cursor + n;
+	}
 	if (to < 0)
 		to = 0;
-	if (to > (long long)n - 1)
-		to = (long long)n - 1;
+	if (to > (long long)count - 1)
+		to = (long long)count - 1;
 	p->cursor = (size_t)to;
-	settle(p, rows, n, height);
+	settle(p, rows, count, height);
 }

@@ -10,7 +10,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=tui
-N_TESTS=185
+N_TESTS=200
 NS_TOOLS=tmux
 . tests/integration/nslib.sh
 
@@ -42,8 +42,9 @@ skip_n() {	# N NAME WHY
 # ---------------------------------------------------------------------------
 # Driving the monitor.
 
-# start_mon W H ENV ARGS: lsconntrack ARGS in H on a WxH terminal, with the
-# environment ENV (NAME=VALUE ...); its exit status lands in $TMP/exit.
+# start_mon W H ENV ARGS: lsconntrack ARGS in H (or in MON_NS) on a WxH
+# terminal, with the environment ENV (NAME=VALUE ...); its exit status lands
+# in $TMP/exit.
 start_mon() {
 	local i
 	rm -f "$TMP/exit"
@@ -53,7 +54,7 @@ start_mon() {
 		sleep 0.1
 	done
 	tm -u new-session -d -s mon -x "$1" -y "$2" \
-		"ip netns exec $H env $3 $LSCT $4 2>$TMP/mon.err; echo EXIT=\$? >$TMP/exit"
+		"ip netns exec ${MON_NS:-$H} env $3 $LSCT $4 2>$TMP/mon.err; echo EXIT=\$? >$TMP/exit"
 }
 
 keys() { tm send-keys -t mon "$@"; }	# tmux key names: Tab Up PPage Escape C-u
@@ -75,12 +76,28 @@ wait_screen() {
 	return 1
 }
 
-# wait_gone ERE [SECS]: until no line matches.
+# What the monitor always shows while it runs: a pane, the connection list
+# or the help.  A blank screen or a shell prompt is not "gone", it is broken.
+MON_UP='[─-] (Active|Passive|Connections of) |Keys \(any key returns\)'
+
+# mon_dead: the monitor has exited (then GONE_WHY says how).
+mon_dead() {
+	[ -e "$TMP/exit" ] || return 1
+	GONE_WHY="the monitor ended: $(cat "$TMP/exit") $(cat "$TMP/mon.err" 2>/dev/null)"
+}
+
+# wait_gone ERE [SECS]: until no line matches while the monitor still runs
+# and draws (MON_UP); fails at once when it has exited.
 wait_gone() {
 	local i n=$((${2:-5} * 10))
+	GONE_WHY="still on screen: /$1/"
 	for ((i = 0; i < n; i++)); do
 		SCREEN=$(cap)
-		printf '%s\n' "$SCREEN" | grep -Eq -- "$1" || return 0
+		mon_dead && return 1
+		if ! printf '%s\n' "$SCREEN" | grep -Eq -- "$1"; then
+			printf '%s\n' "$SCREEN" | grep -Eq -- "$MON_UP" && return 0
+			GONE_WHY="gone, but so is the monitor's screen (nothing matches /$MON_UP/)"
+		fi
 		sleep 0.1
 	done
 	return 1
@@ -104,7 +121,7 @@ expect() {	# NAME ERE [SECS]
 
 expect_gone() {	# NAME ERE [SECS]
 	if wait_gone "$2" "$3"; then t_ok "$1"; else
-		t_fail "$1" "$(printf 'still on screen: /%s/\n%s' "$2" "$SCREEN")"; fi
+		t_fail "$1" "$(printf '%s\n%s' "$GONE_WHY" "$SCREEN")"; fi
 }
 
 expect_count() {	# NAME ERE N [SECS]
@@ -152,11 +169,14 @@ expect_exit() {
 		sed 's/^/       stderr: /' "$TMP/mon.err" 2>/dev/null
 }
 
-# still_running NAME: no exit after a key that must not quit.
+# still_running NAME: no exit after a key that must not quit, and the
+# monitor still draws (a snapshot later: the period is 1 s or less here).
 still_running() {
-	sleep 0.3
-	if [ -e "$TMP/exit" ]; then
-		t_fail "$1" "the monitor ended: $(cat "$TMP/exit") $(cat "$TMP/mon.err")"
+	sleep 1.2
+	if mon_dead; then
+		t_fail "$1" "$GONE_WHY"
+	elif ! wait_screen "$MON_UP" 2; then
+		t_fail "$1" "$(printf 'running, but not drawing:\n%s' "$SCREEN")"
 	else
 		t_ok "$1"
 	fi
@@ -262,6 +282,8 @@ expect_gone "resume: the clock moves on" "netlink  $was  "
 text '?'
 expect "help: ? shows the keys" '^lsconntrack monitor - Keys \(any key returns\)'
 expect "help: lists Tab" '^  Tab +switch between the Active and Passive panes'
+expect "help: p filters and names server ports" '^  p +Passive: only these local ports; also server ports'
+expect "help: totals are since each connection began" '^  t +totals since each connection began / rates per second'
 keys Escape
 expect "help: Esc returns to the flows" '─ Active ─'
 expect_gone "help: gone after Esc" 'Keys \(any key'
@@ -282,6 +304,12 @@ expect_sel "Tab: the selection moves to Passive" '<--'
 assert_match "Tab: the Passive title is in reverse video" "$(cap_e)" $'\e\\[([0-9;]*;)?7(;[0-9;]*)?m Passive '
 keys Tab
 expect_sel "Tab: and back to Active" '-->'
+# Shift-Tab: to the previous pane (of two: the other one).
+keys BTab
+expect_sel "Shift-Tab: the selection moves to Passive" '<--'
+assert_match "Shift-Tab: the Passive title is in reverse video" "$(cap_e)" $'\e\\[([0-9;]*;)?7(;[0-9;]*)?m Passive '
+keys BTab
+expect_sel "Shift-Tab: and back to Active" '-->'
 
 # < > s: the sort key of the focused pane, named in its title.
 text '<'
@@ -485,12 +513,15 @@ expect "host: the prefix filter stays" 'host=fd00:204::/64'
 keys c
 expect "c: all rows back" "$A3306"
 
-# n without a resolver (-n).
+# n after -n: names on, and off again (the rows below are numeric).
 text n
-expect "n with -n: names off" '^names off \(-n\)'
+expect "n after -n: names on" '^peer names'
+text n
+expect "n after -n: and numeric again" '^numeric addresses'
 
-# t: totals since first seen.
+# t: totals, the kernel's counters since each connection began.
 text t
+expect "totals: the note says since when" '^totals since each connection began'
 expect "totals: column titles" '^Local +Peer +Conns +In +Out +InPkt +New +Closed$'
 expect "totals: in the header" '^totals$|^totals  '
 expect "totals: Passive sorts by bytes" 'Passive ─ [0-9]+ flows ─ sort bytes ▼'
@@ -551,7 +582,9 @@ expect_exit "q: exit 0"
 # q at every size.
 for size in "20 5" "19 5" "20 4"; do
 	start_mon "${size% *}" "${size#* }" "$UTF8" "-n"
-	wait_screen 'Active|too small' 10
+	if [ "$size" = "20 5" ]; then want='─ Active'; else want='^terminal too small'; fi
+	if wait_screen "$want" 10; then t_ok "q at ${size/ /x}: drawn ($want)"; else
+		t_fail "q at ${size/ /x}: drawn ($want)" "$SCREEN"; fi
 	sleep 0.5
 	text q
 	expect_exit "q at ${size/ /x}: exit 0"
@@ -590,6 +623,27 @@ text t
 expect "slow interval: t answered" '^Local +Peer +Conns +In +Out ' 3
 text q
 expect_exit "slow interval: q exits 0"
+
+# ---------------------------------------------------------------------------
+# An empty table (a namespace where nothing uses conntrack) says why, in
+# narrow panes too; -d 0 refreshes the screen at most every 0.1 s.
+
+E=lsct-me-$$
+if ip netns add "$E"; then
+	MON_NS=$E start_mon 80 24 "$UTF8" "-n -d 0"
+	expect "empty table: the pane says why" \
+		'^  no conntrack entries: nothing on this host uses conntrack \(see README\)$' 10
+	expect "-d 0: every 0.1s in the header" 'netlink.*  every 0\.1s'
+	text q
+	expect_exit "empty table: q exits 0"
+	MON_NS=$E start_mon 30 12 "$UTF8" "-n"
+	expect "empty table, 30 columns: the short text" '^  no conntrack entries$' 10
+	text q
+	expect_exit "empty table, 30 columns: q exits 0"
+	ip netns del "$E"
+else
+	skip_n 5 "empty table" "cannot add a namespace"
+fi
 
 # ---------------------------------------------------------------------------
 # NO_COLOR and the C locale: ASCII only, no colour, selection still visible.

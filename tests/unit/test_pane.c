@@ -89,7 +89,7 @@ static void test_selection_follows_resort(void **state)
 	arrange(rows, before, 4);
 	pane_init(&p);
 	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, 2, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 2, rows, 4, 10);
 	assert_int_equal(p.cursor, 2);
 	assert_selected(&p, &flows[2]);
 
@@ -104,30 +104,77 @@ static void test_selection_follows_resort(void **state)
 	assert_selected(&p, &flows[2]);
 }
 
-/* A flow reappearing with a different protocol or direction is another flow. */
+/*
+ * A flow reappearing with a different protocol or direction is another flow.
+ * passive_udp differs from the selected udp row in direction only.
+ */
 static void test_key_includes_proto_and_dir(void **state)
 {
-	struct flow udp = flows[5], passive = flows[5];
-	const struct flow *rows[3];
+	struct flow udp = flows[5], passive = flows[5], passive_udp = flows[5];
+	const struct flow *rows[4];
 	struct pane p;
 
 	(void)state;
 	udp.key.proto = IPPROTO_UDP;
 	passive.key.dir = FLOW_PASSIVE;
+	passive_udp.key.proto = IPPROTO_UDP;
+	passive_udp.key.dir = FLOW_PASSIVE;
 	rows[0] = &flows[5];
 	rows[1] = &udp;
 	rows[2] = &passive;
+	rows[3] = &passive_udp;
 	pane_init(&p);
-	pane_sync(&p, rows, 3, 10);
-	pane_move(&p, 1, rows, 3, 10);
+	pane_sync(&p, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 4, 10);
 	assert_selected(&p, &udp);
 
-	rows[0] = &passive;
-	rows[1] = &flows[5];
-	rows[2] = &udp;
-	pane_sync(&p, rows, 3, 10);
-	assert_int_equal(p.cursor, 2);
+	rows[0] = &passive_udp;
+	rows[1] = &passive;
+	rows[2] = &flows[5];
+	rows[3] = &udp;
+	pane_sync(&p, rows, 4, 10);
+	assert_int_equal(p.cursor, 3);
 	assert_selected(&p, &udp);
+	assert_int_equal(p.sel.dir, FLOW_ACTIVE);
+}
+
+/*
+ * Loopback: this host opened a flow to its own service, so an active and a
+ * passive flow have the same peer, port and protocol.  The selection stays
+ * on the one chosen.
+ */
+static void test_same_flow_both_directions(void **state)
+{
+	struct flow active = flows[7], passive = flows[7];
+	const struct flow *rows[2];
+	struct pane p;
+
+	(void)state;
+	passive.key.dir = FLOW_PASSIVE;
+	rows[0] = &active;
+	rows[1] = &passive;
+	pane_init(&p);
+	pane_sync(&p, rows, 2, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 2, 10);
+	assert_int_equal(p.sel.dir, FLOW_PASSIVE);
+
+	rows[0] = &passive;
+	rows[1] = &active;
+	pane_sync(&p, rows, 2, 10);
+	assert_int_equal(p.cursor, 0);
+	rows[0] = &active;
+	rows[1] = &passive;
+	pane_sync(&p, rows, 2, 10);
+	assert_int_equal(p.cursor, 1);
+	assert_int_equal(p.sel.dir, FLOW_PASSIVE);
+
+	/* And the other way: the active one stays selected. */
+	pane_move(&p, PANE_FIRST, 0, rows, 2, 10);
+	rows[0] = &passive;
+	rows[1] = &active;
+	pane_sync(&p, rows, 2, 10);
+	assert_int_equal(p.cursor, 1);
+	assert_int_equal(p.sel.dir, FLOW_ACTIVE);
 }
 
 static void test_vanished_keeps_row_number(void **state)
@@ -140,7 +187,7 @@ static void test_vanished_keeps_row_number(void **state)
 	arrange(rows, before, 4);
 	pane_init(&p);
 	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, 1, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 1, rows, 4, 10);
 	assert_selected(&p, &flows[1]);
 
 	/* flows[1] is gone: the cursor stays on row 1, now flows[2]. */
@@ -160,7 +207,7 @@ static void test_vanished_clamps_to_last(void **state)
 	arrange(rows, before, 5);
 	pane_init(&p);
 	pane_sync(&p, rows, 5, 3);
-	pane_move(&p, PANE_END, rows, 5, 3);
+	pane_move(&p, PANE_LAST, 0, rows, 5, 3);
 	assert_int_equal(p.cursor, 4);
 	assert_selected(&p, &flows[4]);
 
@@ -182,15 +229,15 @@ static void test_scroll_follows_cursor(void **state)
 	pane_sync(&p, rows, NFLOWS, 5);
 
 	/* Down past the window: scrolled just enough. */
-	pane_move(&p, 7, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, 7, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 7);
 	assert_int_equal(p.top, 3);
 	/* Up inside the window: no scroll. */
-	pane_move(&p, -2, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -2, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 5);
 	assert_int_equal(p.top, 3);
 	/* Up above it: the cursor becomes the top row. */
-	pane_move(&p, -4, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -4, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 1);
 	assert_int_equal(p.top, 1);
 	assert_selected(&p, &flows[1]);
@@ -205,7 +252,7 @@ static void test_resort_scrolls_to_selection(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 4);
-	pane_move(&p, 2, rows, NFLOWS, 4);
+	pane_move(&p, PANE_ROWS, 2, rows, NFLOWS, 4);
 	assert_int_equal(p.top, 0);
 
 	/* Reversed, flows[2] is row 17: the window moves down to it. */
@@ -233,9 +280,9 @@ static void test_shrinking_list_scrolls_back(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 5);
-	pane_move(&p, PANE_END, rows, NFLOWS, 5);
+	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 5);
 	assert_int_equal(p.top, 15);
-	pane_move(&p, -2, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -2, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 17);
 	assert_selected(&p, &flows[17]);
 
@@ -260,7 +307,7 @@ static void test_taller_window_fills_from_top(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 5);
-	pane_move(&p, PANE_END, rows, NFLOWS, 5);
+	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 5);
 	assert_int_equal(p.top, 15);
 	/* The terminal grew: no blank rows below the last one. */
 	pane_sync(&p, rows, NFLOWS, 10);
@@ -278,32 +325,48 @@ static void test_move_home_end_pages(void **state)
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 6);
 
-	pane_move(&p, PANE_END, rows, NFLOWS, 6);
+	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
 	assert_int_equal(p.top, NFLOWS - 6);
 	assert_selected(&p, &flows[NFLOWS - 1]);
 
-	pane_move(&p, PANE_HOME, rows, NFLOWS, 6);
+	pane_move(&p, PANE_FIRST, 0, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_selected(&p, &flows[0]);
 
-	/* Page steps as the monitor makes them (height - 1), clamped at both ends. */
-	pane_move(&p, 5, rows, NFLOWS, 6);
+	/* A page is height - 1 rows: one row stays in view. */
+	assert_int_equal(pane_page(6), 5);
+	assert_int_equal(pane_page(1), 1);
+	assert_int_equal(pane_page(0), 1);
+	pane_move(&p, PANE_PAGES, 1, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 5);
-	assert_int_equal(p.top, 0);
-	pane_move(&p, 5, rows, NFLOWS, 6);
-	assert_int_equal(p.cursor, 10);
-	assert_int_equal(p.top, 5);
-	pane_move(&p, 1000, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, 2, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 15);
+	pane_move(&p, PANE_PAGES, 1, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
-	pane_move(&p, -5, rows, NFLOWS, 6);
-	assert_int_equal(p.cursor, 14);
-	assert_int_equal(p.top, 14);
-	pane_move(&p, -1000, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, -1, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, NFLOWS - 6);
+	pane_move(&p, PANE_PAGES, -10, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
-	pane_move(&p, -1, rows, NFLOWS, 6);
+
+	/* Row steps, clamped at both ends. */
+	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 5);
+	assert_int_equal(p.top, 0);
+	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 10);
+	assert_int_equal(p.top, 5);
+	pane_move(&p, PANE_ROWS, 1000, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, NFLOWS - 1);
+	pane_move(&p, PANE_ROWS, -5, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 14);
+	assert_int_equal(p.top, 14);
+	pane_move(&p, PANE_ROWS, -1000, rows, NFLOWS, 6);
+	assert_int_equal(p.cursor, 0);
+	assert_int_equal(p.top, 0);
+	pane_move(&p, PANE_ROWS, -1, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 }
 
@@ -319,14 +382,14 @@ static void test_empty_rows(void **state)
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_false(p.has_sel);
-	pane_move(&p, 1, rows, 0, 5);
-	pane_move(&p, PANE_END, rows, 0, 5);
+	pane_move(&p, PANE_ROWS, 1, rows, 0, 5);
+	pane_move(&p, PANE_LAST, 0, rows, 0, 5);
 	assert_int_equal(p.cursor, 0);
 	assert_false(p.has_sel);
 
 	/* Selected, then everything goes, then rows come back: the first row. */
 	pane_sync(&p, rows, 3, 5);
-	pane_move(&p, 2, rows, 3, 5);
+	pane_move(&p, PANE_ROWS, 2, rows, 3, 5);
 	assert_selected(&p, &flows[2]);
 	pane_sync(&p, rows, 0, 5);
 	assert_false(p.has_sel);
@@ -346,7 +409,7 @@ static void test_zero_height(void **state)
 	identity(rows, NFLOWS);
 	pane_init(&p);
 	pane_sync(&p, rows, NFLOWS, 0);
-	pane_move(&p, 3, rows, NFLOWS, 0);
+	pane_move(&p, PANE_ROWS, 3, rows, NFLOWS, 0);
 	assert_int_equal(p.cursor, 3);
 	assert_int_equal(p.top, 3);
 }
@@ -358,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_first_sync_selects_first_row),
 		cmocka_unit_test(test_selection_follows_resort),
 		cmocka_unit_test(test_key_includes_proto_and_dir),
+		cmocka_unit_test(test_same_flow_both_directions),
 		cmocka_unit_test(test_vanished_keeps_row_number),
 		cmocka_unit_test(test_vanished_clamps_to_last),
 		cmocka_unit_test(test_scroll_follows_cursor),

@@ -1,0 +1,254 @@
+/*
+ * tui_conns.c - the connection list (Enter on a flow): the conntrack
+ * entries of the watched flow, one per line, as the monitor's second mode.
+ */
+#include "tui_int.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define CONN_TEXT_MAX	(2 * FMT_ENDPOINT_MAX + 8)	/* "a -> b", "from a to b" */
+/* An established TCP entry lives 5 days: hours read better than 431999s. */
+#define TIMEOUT_SECS_BELOW	1000	/* s: shown in seconds below this */
+#define TIMEOUT_MINS_BELOW	60000	/* s: in minutes below this, then in hours */
+#define HEADER_MIN_LINES	3	/* lines from which the list has column titles */
+
+static void endpoint_text(char *buf, size_t len, int family, const struct ct_addr *a,
+			  uint16_t port)
+{
+	char ps[8];
+
+	snprintf(ps, sizeof ps, "%u", port);
+	fmt_endpoint(buf, len, family, a, NULL, ps);
+}
+
+static void tuple_text(char *buf, size_t len, int family, const struct ct_tuple *tu)
+{
+	char a[FMT_ENDPOINT_MAX], b[FMT_ENDPOINT_MAX];
+
+	endpoint_text(a, sizeof a, family, &tu->src, tu->sport);
+	endpoint_text(b, sizeof b, family, &tu->dst, tu->dport);
+	snprintf(buf, len, "%s -> %s", a, b);
+}
+
+/* NAT shows as a reply that is not the mirror of the original direction. */
+static int reply_src_moved(const struct ct_entry *e)
+{
+	return !ct_addr_equal(&e->reply.src, &e->orig.dst) || e->reply.sport != e->orig.dport;
+}
+
+static int reply_dst_moved(const struct ct_entry *e)
+{
+	return !ct_addr_equal(&e->reply.dst, &e->orig.src) || e->reply.dport != e->orig.sport;
+}
+
+static int is_natted(const struct ct_entry *e)
+{
+	return reply_src_moved(e) || reply_dst_moved(e);
+}
+
+/* "from B:80" (DNAT: the reply comes from elsewhere), "to A:1024" (SNAT), or both. */
+static void nat_text(char *buf, size_t len, const struct ct_entry *e)
+{
+	char from[FMT_ENDPOINT_MAX], to[FMT_ENDPOINT_MAX];
+
+	endpoint_text(from, sizeof from, e->family, &e->reply.src, e->reply.sport);
+	endpoint_text(to, sizeof to, e->family, &e->reply.dst, e->reply.dport);
+	if (reply_src_moved(e) && reply_dst_moved(e))
+		snprintf(buf, len, "from %s to %s", from, to);
+	else if (reply_src_moved(e))
+		snprintf(buf, len, "from %s", from);
+	else if (reply_dst_moved(e))
+		snprintf(buf, len, "to %s", to);
+	else
+		buf[0] = '\0';
+}
+
+static void state_text(char *buf, size_t len, const struct ct_entry *e)
+{
+	if (e->proto == IPPROTO_TCP && (e->flags & CT_F_STATE))
+		snprintf(buf, len, "%s", ct_tcp_state_name(e->tcp_state));
+	else if (e->proto == IPPROTO_UDP && !(e->status & CT_STATUS_SEEN_REPLY))
+		snprintf(buf, len, "UNREPLIED");
+	else if (e->proto == IPPROTO_UDP && (e->status & CT_STATUS_ASSURED))
+		snprintf(buf, len, "ASSURED");
+	else
+		cell_dash(buf, len);
+}
+
+static void pair_text(char *buf, size_t len, const struct ct_entry *e, uint64_t o, uint64_t r)
+{
+	char a[16], b[16];
+
+	if (!(e->flags & CT_F_COUNTERS)) {
+		cell_dash(buf, len);
+		return;
+	}
+	fmt_human(a, sizeof a, (double)o);
+	fmt_human(b, sizeof b, (double)r);
+	snprintf(buf, len, "%s/%s", a, b);
+}
+
+static void timeout_text(char *buf, size_t len, unsigned secs)
+{
+	if (secs < TIMEOUT_SECS_BELOW)
+		snprintf(buf, len, "%us", secs);
+	else if (secs < TIMEOUT_MINS_BELOW)
+		snprintf(buf, len, "%um", secs / 60);
+	else
+		snprintf(buf, len, "%uh", secs / 3600);
+}
+
+static void conn_text(const struct ct_entry *e, enum conn_col c, char *buf, size_t len)
+{
+	char tmp[8];
+
+	switch (c) {
+	case CONN_PROTO:
+		snprintf(buf, len, "%s", fmt_proto(e->proto, tmp, sizeof tmp));
+		return;
+	case CONN_ORIG:
+		tuple_text(buf, len, e->family, &e->orig);
+		return;
+	case CONN_REPLY:
+		nat_text(buf, len, e);
+		return;
+	case CONN_STATE:
+		state_text(buf, len, e);
+		return;
+	case CONN_PKTS:
+		pair_text(buf, len, e, e->orig.packets, e->reply.packets);
+		return;
+	case CONN_BYTES:
+		pair_text(buf, len, e, e->orig.bytes, e->reply.bytes);
+		return;
+	case CONN_TIMEOUT:
+		timeout_text(buf, len, e->timeout);
+		return;
+	case CONN_ID:
+		if (e->flags & CT_F_ID)
+			snprintf(buf, len, "%u", e->id);
+		else
+			cell_dash(buf, len);
+		return;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+/* Widths from the n rows on screen; the NAT column only when one of them is NATed. */
+static void lay_out(struct conn_layout *l, const struct ct_entry *e, size_t n, int width)
+{
+	char buf[CONN_TEXT_MAX];
+	int want[CONN_MAX] = { 0 }, nat = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		nat |= is_natted(&e[i]);
+		for (int c = 0; c < CONN_MAX; c++) {
+			int len;
+
+			conn_text(&e[i], (enum conn_col)c, buf, sizeof buf);
+			len = (int)strlen(buf);
+			if (len > want[c])
+				want[c] = len;
+		}
+	}
+	layout_conns(l, want, nat, width);
+}
+
+static void draw_title(const struct tui *t, int y)
+{
+	struct flow fl;
+	char local[64], peer[FMT_ENDPOINT_MAX], buf[FMT_ENDPOINT_MAX + 160], tmp[8];
+	const struct mon_frame *lf = t->list_frame;
+	int x;
+
+	memset(&fl, 0, sizeof fl);
+	fl.key = t->watched;
+	fmt_flow_local(&fl, local, sizeof local);
+	fmt_flow_peer(&fl, NULL, peer, sizeof peer);
+	cell_rule(t, y);
+	snprintf(buf, sizeof buf, " Connections of %s %s %s (%s) ", local,
+		 fl.key.dir == FLOW_ACTIVE ? "-->" : "<--", peer,
+		 fmt_proto(fl.key.proto, tmp, sizeof tmp));
+	x = cell_put(y, 1, COLS - 1, buf, cell_attr(t, R_FOCUS));
+	if (!lf)
+		return;
+	if (lf->conns_total > lf->nconns)
+		snprintf(buf, sizeof buf, " %zu more not listed ", lf->conns_total - lf->nconns);
+	else
+		snprintf(buf, sizeof buf, " %zu ", lf->nconns);
+	cell_put(y, x + 1, COLS - x - 1, buf, A_NORMAL);
+}
+
+void conns_draw(struct tui *t)
+{
+	const struct mon_frame *lf = t->list_frame;
+	int y = t->head_lines, bottom = LINES - t->foot_lines, hdr;
+	struct conn_layout l;
+	size_t n, maxtop;
+
+	draw_title(t, y++);
+	if (!lf) {
+		cell_put(y, 2, COLS - 2, "collecting...", cell_attr(t, R_CLOSED));
+		return;
+	}
+	if (lf->nconns == 0) {
+		cell_put(y, 2, COLS - 2, "no connections left: the flow has closed",
+			 cell_attr(t, R_CLOSED));
+		return;
+	}
+	hdr = bottom - y >= HEADER_MIN_LINES;
+	t->list_rows = (size_t)(bottom - y - hdr > 1 ? bottom - y - hdr : 1);
+	n = lf->nconns;
+	maxtop = n > t->list_rows ? n - t->list_rows : 0;
+	if (t->list_top > maxtop)
+		t->list_top = maxtop;
+	lay_out(&l, lf->conns + t->list_top,
+		n - t->list_top < t->list_rows ? n - t->list_top : t->list_rows, COLS);
+	if (hdr) {
+		for (int c = 0; c < CONN_MAX; c++)
+			if (l.shown[c])
+				cell_put_cut(t, y, l.x[c], l.w[c], layout_conn_titles[c], 0,
+					     TR_END, cell_attr(t, R_COLS));
+		y++;
+	}
+	for (size_t i = t->list_top; i < n && y < bottom; i++, y++) {
+		char buf[CONN_TEXT_MAX];
+
+		for (int c = 0; c < CONN_MAX; c++) {
+			if (!l.shown[c])
+				continue;
+			conn_text(&lf->conns[i], (enum conn_col)c, buf, sizeof buf);
+			cell_put_cut(t, y, l.x[c], l.w[c], buf, 0, TR_END, A_NORMAL);
+		}
+	}
+}
+
+static int conn_cmp(const void *x, const void *y)
+{
+	const struct ct_entry *a = x, *b = y;
+	int c = memcmp(a->orig.src.b, b->orig.src.b, sizeof a->orig.src.b);
+
+	if (c)
+		return c;
+	if (a->orig.sport != b->orig.sport)
+		return a->orig.sport < b->orig.sport ? -1 : 1;
+	c = memcmp(a->orig.dst.b, b->orig.dst.b, sizeof a->orig.dst.b);
+	if (c)
+		return c;
+	if (a->orig.dport != b->orig.dport)
+		return a->orig.dport < b->orig.dport ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* Ordered by tuple so rows keep their place from one frame to the next. */
+void conns_sort(struct mon_frame *f)
+{
+	if (f->nconns)
+		qsort(f->conns, f->nconns, sizeof *f->conns, conn_cmp);
+}

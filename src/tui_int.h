@@ -1,0 +1,128 @@
+/*
+ * tui_int.h - what the files of the monitor share, private to src/tui*.c:
+ * the state (struct tui, struct tpane), the enums and the functions each
+ * file offers the others, grouped by file.  Function prefixes name the
+ * file: tui_ (tui.c), cell_, header_, flows_, conns_, keys_, layout_.
+ */
+#ifndef LSCT_TUI_INT_H
+#define LSCT_TUI_INT_H
+
+#include <curses.h>
+#include <stddef.h>
+
+#include "lineedit.h"
+#include "lsct.h"
+#include "pane.h"
+#include "tui.h"
+#include "tui_layout.h"
+
+#define MSG_SECS	3.0	/* a note on the bottom line stays this long */
+#define MIN_RATE_INTERVAL 0.05	/* s; shorter (after mon_wake) is noise, not a rate */
+#define MIN_PERIOD	0.1	/* s; the shortest refresh period of the screen (-d, + -) */
+#define KEY_ESC		27
+#define KEY_CTRL(c)	((c) & 0x1f)
+
+/* Colours only decorate: the attributes alone must tell everything. */
+enum role { R_PLAIN, R_HOST, R_WARN, R_FLAG, R_TITLE, R_FOCUS, R_COLS, R_SORTED,
+	    R_CLOSED, R_KEY, R_MAX };
+
+struct role_def {
+	short fg;	/* -1: no colour */
+	attr_t attr;
+};
+
+enum tui_mode { MODE_MAIN, MODE_DETAIL, MODE_HELP };
+enum prompt_kind { PROMPT_NONE, PROMPT_APORT, PROMPT_PPORT, PROMPT_HOST };
+
+/* How put_cell cuts a text too long for its cell. */
+enum trunc { TR_END, TR_START, TR_PORT };
+
+/* A pane of flows of one direction (struct pane is its cursor). */
+struct tpane {
+	const char *name;	/* "Active", "Passive" */
+	unsigned dir;		/* VIEW_ACTIVE or VIEW_PASSIVE */
+	enum view_sort sort;
+	int reverse;
+	const struct flow **rows; /* into the shown frame's flows */
+	size_t n, cap;
+	size_t total;		/* flows of this direction before the filters */
+	struct pane p;
+	int follow;		/* moved or re-sorted: keep the selected flow, not the top row */
+	int y;			/* title line */
+	int colhdr;		/* a line of column titles under it */
+	int list_y;
+	size_t list_h;		/* rows shown (at least 1) */
+};
+
+struct tui {
+	struct monitor *m;
+	const struct tui_config *c;
+	struct mon_frame *f;	/* shown; NULL before the first */
+	struct mon_frame *list_frame; /* newest with the watched flow's connections */
+	int err;		/* errno of the newest snapshot, 0 when it worked */
+	int mon_gone;		/* the frame pipe hung up: stop polling it */
+	struct port_filter aport, pport;
+	struct host_filter host;
+	struct tpane panes[2];
+	int npanes, focus;
+	int names, totals, paused;
+	enum tui_mode mode, under_help;
+	struct flow_key watched;	/* MODE_DETAIL: the flow whose connections are listed */
+	size_t list_top;	/* first connection shown */
+	size_t list_rows;	/* connections the list shows at once */
+	enum prompt_kind prompt;
+	struct lineedit ed;
+	char perr[200];		/* why the prompt's text was refused; until a key */
+	char msg[160];		/* a short note on the bottom line */
+	double msg_until;
+	int names_pending;	/* shown peers without a name yet: poll fast */
+	int utf8, colour;
+	int head_lines, foot_lines;
+	struct flow_layout lay;	/* of the last draw: which columns < > can pick */
+	SCREEN *scr;
+};
+
+/* What a key handler asks of the loop. */
+#define K_REBUILD 1u
+#define K_QUIT    2u
+
+/* tui.c */
+void tui_rebuild(struct tui *t);
+int tui_listing(const struct tui *t);
+void tui_drop_list(struct tui *t);
+
+/* tui_cell.c */
+extern const struct role_def cell_roles[R_MAX];
+attr_t cell_attr(const struct tui *t, enum role r);
+void cell_set_msg(struct tui *t, const char *fmt, ...) LSCT_PRINTF(2, 3);
+int cell_rates_known(const struct mon_frame *f);
+void cell_count_text(char *buf, size_t len, uint64_t v, int width);
+void cell_period_text(char *buf, size_t len, double seconds);
+void cell_dash(char *buf, size_t len);
+int cell_put(int y, int x, int w, const char *s, attr_t a);
+int cell_put_sym(const struct tui *t, int y, int x, const char *utf8, char ascii, attr_t a);
+void cell_put_cut(const struct tui *t, int y, int x, int w, const char *s, int right,
+		  enum trunc tr, attr_t a);
+void cell_blank_line(int y, attr_t a);
+void cell_rule(const struct tui *t, int y);
+
+/* tui_header.c */
+void header_draw(const struct tui *t);
+void header_draw_bottom(const struct tui *t);
+
+/* tui_flows.c (and the cell texts in tui_layout.h) */
+enum view_sort flows_sort_for_mode(enum view_sort s, int totals);
+enum view_sort flows_sort_next(const struct tui *t, const struct tpane *p, int dir);
+void flows_want_widths(const struct tui *t, int *local_want, int *peer_want);
+void flows_rebuild_pane(struct tui *t, struct tpane *p);
+void flows_draw_pane(const struct tui *t, const struct tpane *p, int has_focus);
+
+/* tui_conns.c */
+void conns_sort(struct mon_frame *f);
+void conns_draw(struct tui *t);
+
+/* tui_keys.c */
+unsigned keys_on(struct tui *t, int ch);
+void keys_draw_help(const struct tui *t);
+
+#endif

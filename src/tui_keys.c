@@ -1,0 +1,426 @@
+/*
+ * tui_keys.c - what keys do: one table of commands drives both dispatch
+ * and the help screen.  Handlers change state and return K_* flags; they
+ * never draw.  Also the prompts (a, p, /) and their line editor.
+ */
+#include "tui_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define KEY_BS_BYTE	8	/* Backspace as some terminals send it */
+#define KEY_DEL_BYTE	127	/* Backspace as most terminals send it */
+#define HELP_KEY_X	2	/* help screen: where the keys start */
+#define HELP_TEXT_X	17	/* help screen: where their meaning starts */
+#define PRINT_FIRST	0x20
+#define PRINT_END	0x7f
+
+/* Where a command works. */
+#define IN_MAIN   1u
+#define IN_DETAIL 2u
+
+struct key_cmd {
+	int keys[8];		/* 0 ends the list early */
+	unsigned where;		/* IN_MAIN, IN_DETAIL */
+	const char *name;	/* as the help shows it; NULL: told by the entry before */
+	const char *help;
+	unsigned (*fn)(struct tui *t, const struct key_cmd *k);
+	long arg;		/* for fn: a direction, a prompt, a count of rows or pages */
+	enum pane_move move;	/* k_move, k_scroll */
+};
+
+static struct tpane *focused(struct tui *t)
+{
+	return &t->panes[t->focus];
+}
+
+static unsigned k_quit(struct tui *t, const struct key_cmd *k)
+{
+	return K_QUIT;
+}
+
+static unsigned k_help(struct tui *t, const struct key_cmd *k)
+{
+	t->under_help = t->mode;
+	t->mode = MODE_HELP;
+	return 0;
+}
+
+static unsigned k_focus(struct tui *t, const struct key_cmd *k)
+{
+	if (t->npanes > 1)
+		t->focus = (t->focus + t->npanes + (int)k->arg) % t->npanes;
+	return 0;
+}
+
+static unsigned k_move(struct tui *t, const struct key_cmd *k)
+{
+	struct tpane *p = focused(t);
+
+	pane_move(&p->p, k->move, k->arg, p->rows, p->n, p->list_h);
+	/* Back on the first row, the pane goes back to showing the top. */
+	p->follow = p->p.cursor != 0;
+	return 0;
+}
+
+static unsigned k_sort(struct tui *t, const struct key_cmd *k)
+{
+	struct tpane *p = focused(t);
+	enum view_sort s = flows_sort_next(t, p, (int)k->arg);
+
+	if (s == COL_NO_SORT)
+		return 0;
+	p->sort = s;
+	/* As in htop: a re-sort asked for keeps the selected flow in view. */
+	p->follow |= p->p.has_sel;
+	return K_REBUILD;
+}
+
+static unsigned k_reverse(struct tui *t, const struct key_cmd *k)
+{
+	struct tpane *p = focused(t);
+
+	p->reverse = !p->reverse;
+	p->follow |= p->p.has_sel;
+	return K_REBUILD;
+}
+
+static unsigned k_prompt(struct tui *t, const struct key_cmd *k)
+{
+	char text[LINEEDIT_MAX];
+
+	t->prompt = (enum prompt_kind)k->arg;
+	if (t->prompt == PROMPT_APORT)
+		port_filter_str(&t->aport, text, sizeof text);
+	else if (t->prompt == PROMPT_PPORT)
+		port_filter_str(&t->pport, text, sizeof text);
+	else
+		fmt_escape(t->host.kind != HOST_FILTER_NONE ? t->host.text : "", text,
+			   sizeof text);
+	lineedit_set(&t->ed, text);
+	t->perr[0] = '\0';
+	return 0;
+}
+
+static unsigned k_clear(struct tui *t, const struct key_cmd *k)
+{
+	port_filter_clear(&t->aport);
+	port_filter_clear(&t->pport);
+	mon_set_server_ports(t->m, &t->pport);
+	memset(&t->host, 0, sizeof t->host);
+	cell_set_msg(t, "filters cleared");
+	return K_REBUILD;
+}
+
+static unsigned k_names(struct tui *t, const struct key_cmd *k)
+{
+	if (!t->c->resolver) {
+		cell_set_msg(t, "no names: the resolver could not start");
+		return 0;
+	}
+	t->names = !t->names;
+	cell_set_msg(t, "%s", t->names ? "peer names" : "numeric addresses");
+	return K_REBUILD;
+}
+
+static unsigned k_totals(struct tui *t, const struct key_cmd *k)
+{
+	t->totals = !t->totals;
+	for (int i = 0; i < t->npanes; i++)
+		t->panes[i].sort = flows_sort_for_mode(t->panes[i].sort, t->totals);
+	focused(t)->follow |= focused(t)->p.has_sel;
+	cell_set_msg(t, "%s", t->totals ? "totals since each connection began" :
+					 "rates per second");
+	return K_REBUILD;
+}
+
+static unsigned k_pause(struct tui *t, const struct key_cmd *k)
+{
+	t->paused = !t->paused;
+	/* A fresh frame at once, not one period later. */
+	if (!t->paused)
+		mon_wake(t->m);
+	return 0;
+}
+
+static unsigned k_period(struct tui *t, const struct key_cmd *k)
+{
+	static const double steps[] = { MIN_PERIOD, 0.2, 0.5, 1, 2, 5, 10, 30, 60 };
+	double cur = mon_period(t->m), to = cur;
+	char txt[32];
+
+	if (k->arg > 0) {
+		for (size_t i = 0; i < ARRAY_LEN(steps) && to == cur; i++)
+			if (steps[i] > cur + 1e-9)
+				to = steps[i];
+	} else {
+		for (size_t i = ARRAY_LEN(steps); i-- > 0 && to == cur;)
+			if (steps[i] < cur - 1e-9)
+				to = steps[i];
+	}
+	if (to != cur) {
+		mon_set_period(t->m, to);
+		mon_wake(t->m);
+	}
+	cell_period_text(txt, sizeof txt, to);
+	cell_set_msg(t, "every %s", txt);
+	return 0;
+}
+
+static unsigned k_open(struct tui *t, const struct key_cmd *k)
+{
+	struct tpane *p = focused(t);
+
+	if (p->n == 0)
+		return 0;
+	tui_drop_list(t);
+	t->watched = p->rows[p->p.cursor]->key;
+	t->list_top = 0;
+	t->mode = MODE_DETAIL;
+	mon_watch(t->m, &t->watched);
+	mon_wake(t->m);
+	return 0;
+}
+
+static unsigned k_close(struct tui *t, const struct key_cmd *k)
+{
+	mon_watch(t->m, NULL);
+	t->mode = MODE_MAIN;
+	tui_drop_list(t);
+	return 0;
+}
+
+static unsigned k_scroll(struct tui *t, const struct key_cmd *k)
+{
+	long d = k->arg;
+
+	if (k->move == PANE_PAGES)
+		d *= (long)pane_page(t->list_rows);
+	if (k->move == PANE_FIRST)
+		t->list_top = 0;
+	else if (k->move == PANE_LAST)
+		t->list_top = SIZE_MAX;	/* clamped when drawn */
+	else if (d < 0)
+		t->list_top = (size_t)-d > t->list_top ? 0 : t->list_top - (size_t)-d;
+	else
+		t->list_top += (size_t)d;
+	if (t->list_frame && t->list_top > t->list_frame->nconns)
+		t->list_top = t->list_frame->nconns;
+	return 0;
+}
+
+static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
+{
+	clearok(curscr, TRUE);
+	return 0;
+}
+
+static const struct key_cmd key_cmds[] = {
+	{ { 'q' }, IN_MAIN | IN_DETAIL, "q", "quit", k_quit, 0, PANE_ROWS },
+	{ { '?', 'h' }, IN_MAIN | IN_DETAIL, "? h", "this help", k_help, 0, PANE_ROWS },
+	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes",
+	  k_focus, 1, PANE_ROWS },
+	{ { KEY_BTAB }, IN_MAIN, NULL, NULL, k_focus, -1, PANE_ROWS },
+	{ { KEY_UP, 'k' }, IN_MAIN, "Up Down k j", "select the previous / next flow",
+	  k_move, -1, PANE_ROWS },
+	{ { KEY_DOWN, 'j' }, IN_MAIN, NULL, NULL, k_move, 1, PANE_ROWS },
+	{ { KEY_PPAGE }, IN_MAIN, "PgUp PgDn", "a page up / down", k_move, -1, PANE_PAGES },
+	{ { KEY_NPAGE }, IN_MAIN, NULL, NULL, k_move, 1, PANE_PAGES },
+	{ { KEY_HOME, 'g' }, IN_MAIN, "Home End", "the first / last flow",
+	  k_move, 0, PANE_FIRST },
+	{ { KEY_END, 'G' }, IN_MAIN, NULL, NULL, k_move, 0, PANE_LAST },
+	{ { '<' }, IN_MAIN, "< > s", "sort by the column on the left / right",
+	  k_sort, -1, PANE_ROWS },
+	{ { '>', 's' }, IN_MAIN, NULL, NULL, k_sort, 1, PANE_ROWS },
+	{ { 'r' }, IN_MAIN, "r", "reverse the order", k_reverse, 0, PANE_ROWS },
+	{ { 'a' }, IN_MAIN, "a", "Active: only these peer ports (443,8000-8099,!22)",
+	  k_prompt, PROMPT_APORT, PANE_ROWS },
+	{ { 'p' }, IN_MAIN, "p", "Passive: only these local ports; also server ports",
+	  k_prompt, PROMPT_PPORT, PANE_ROWS },
+	{ { '/' }, IN_MAIN, "/", "only peers: address, prefix (10.0.0.0/8) or text",
+	  k_prompt, PROMPT_HOST, PANE_ROWS },
+	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
+	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
+	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
+	  k_totals, 0, PANE_ROWS },
+	{ { ' ' }, IN_MAIN | IN_DETAIL, "space", "pause / resume the display", k_pause, 0,
+	  PANE_ROWS },
+	{ { '+', '=' }, IN_MAIN | IN_DETAIL, "+ -", "refresh less / more often", k_period, 1,
+	  PANE_ROWS },
+	{ { '-' }, IN_MAIN | IN_DETAIL, NULL, NULL, k_period, -1, PANE_ROWS },
+	{ { '\r', '\n', KEY_ENTER }, IN_MAIN, "Enter", "list the connections of the flow",
+	  k_open, 0, PANE_ROWS },
+	{ { KEY_CTRL('l') }, IN_MAIN | IN_DETAIL, "Ctrl-L", "repaint the screen", k_repaint, 0,
+	  PANE_ROWS },
+	{ { KEY_ESC, '\r', '\n', KEY_ENTER, KEY_BACKSPACE, KEY_DEL_BYTE, KEY_BS_BYTE,
+	    KEY_LEFT }, IN_DETAIL, "Esc Left", "back to the flows (also Enter, Backspace)",
+	  k_close, 0, PANE_ROWS },
+	{ { KEY_UP, 'k' }, IN_DETAIL, "Up Down k j", "scroll (also PgUp PgDn Home End)",
+	  k_scroll, -1, PANE_ROWS },
+	{ { KEY_DOWN, 'j' }, IN_DETAIL, NULL, NULL, k_scroll, 1, PANE_ROWS },
+	{ { KEY_PPAGE }, IN_DETAIL, NULL, NULL, k_scroll, -1, PANE_PAGES },
+	{ { KEY_NPAGE }, IN_DETAIL, NULL, NULL, k_scroll, 1, PANE_PAGES },
+	{ { KEY_HOME, 'g' }, IN_DETAIL, NULL, NULL, k_scroll, 0, PANE_FIRST },
+	{ { KEY_END, 'G' }, IN_DETAIL, NULL, NULL, k_scroll, 0, PANE_LAST },
+};
+
+static const struct key_cmd *find_cmd(enum tui_mode mode, int ch)
+{
+	unsigned where = mode == MODE_DETAIL ? IN_DETAIL : IN_MAIN;
+
+	for (size_t i = 0; i < ARRAY_LEN(key_cmds); i++) {
+		if (!(key_cmds[i].where & where))
+			continue;
+		for (size_t k = 0; k < ARRAY_LEN(key_cmds[i].keys) && key_cmds[i].keys[k]; k++)
+			if (key_cmds[i].keys[k] == ch)
+				return &key_cmds[i];
+	}
+	return NULL;
+}
+
+void keys_draw_help(const struct tui *t)
+{
+	static const char *const legend[] = {
+		"Active: flows this host opened; Passive: flows peers opened to a local port.",
+		"In: what the peer sent, Out: what this host sent; -x> <x-: a closed flow.",
+	};
+	int y = 0;
+
+	/* 80x24 holds it all, so no line is spent on spacing. */
+	cell_put(y++, 0, COLS, "lsconntrack monitor - Keys (any key returns)",
+		 cell_attr(t, R_TITLE));
+	for (unsigned pass = IN_MAIN; pass <= IN_DETAIL; pass <<= 1) {
+		if (pass == IN_DETAIL)
+			cell_put(y++, 0, COLS, "In the connection list (Enter):",
+				 cell_attr(t, R_TITLE));
+		for (size_t i = 0; i < ARRAY_LEN(key_cmds); i++) {
+			const struct key_cmd *k = &key_cmds[i];
+
+			/* Keys that work in both places are listed once, with the flows. */
+			if (!k->name || (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
+			    (pass == IN_DETAIL && k->where != IN_DETAIL))
+				continue;
+			cell_put(y, HELP_KEY_X, COLS - HELP_KEY_X, k->name, cell_attr(t, R_KEY));
+			cell_put(y++, HELP_TEXT_X, COLS - HELP_TEXT_X, k->help, A_NORMAL);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_LEN(legend); i++)
+		cell_put(y++, 0, COLS, legend[i], cell_attr(t, R_CLOSED));
+}
+
+/* ---- the prompt ---- */
+
+static int blank(const char *s)
+{
+	return s[strspn(s, " \t")] == '\0';
+}
+
+static int apply_ports(struct tui *t, struct port_filter *pf, char *err, size_t errlen)
+{
+	struct port_filter nf;
+
+	port_filter_init(&nf);
+	if (!blank(t->ed.buf) && port_filter_parse(&nf, t->ed.buf, err, errlen) < 0) {
+		port_filter_fini(&nf);
+		return -1;
+	}
+	port_filter_fini(pf);
+	*pf = nf;
+	return 0;
+}
+
+static int apply_host(struct tui *t, char *err, size_t errlen)
+{
+	struct host_filter hf;
+
+	memset(&hf, 0, sizeof hf);
+	if (!blank(t->ed.buf) && host_filter_parse(&hf, t->ed.buf, err, errlen) < 0)
+		return -1;
+	t->host = hf;
+	return 0;
+}
+
+/* Enter: a refused text keeps the prompt open with the reason above it. */
+static unsigned prompt_apply(struct tui *t)
+{
+	char err[200] = "";
+	int rc;
+
+	if (t->prompt == PROMPT_APORT) {
+		rc = apply_ports(t, &t->aport, err, sizeof err);
+	} else if (t->prompt == PROMPT_PPORT) {
+		rc = apply_ports(t, &t->pport, err, sizeof err);
+		/* --pport also names server ports when classifying: p does both. */
+		if (rc == 0)
+			mon_set_server_ports(t->m, &t->pport);
+	} else {
+		rc = apply_host(t, err, sizeof err);
+	}
+	if (rc < 0) {
+		fmt_escape(err[0] ? err : "invalid filter", t->perr, sizeof t->perr);
+		return 0;
+	}
+	t->prompt = PROMPT_NONE;
+	return K_REBUILD;
+}
+
+/* The editor's code for a curses key; bytes pass as they are. */
+static int edit_code(int ch)
+{
+	switch (ch) {
+	case KEY_LEFT:
+		return LINEEDIT_LEFT;
+	case KEY_RIGHT:
+		return LINEEDIT_RIGHT;
+	case KEY_HOME:
+		return LINEEDIT_HOME;
+	case KEY_END:
+		return LINEEDIT_END;
+	case KEY_DC:
+		return LINEEDIT_DELETE;
+	case KEY_BACKSPACE:
+		return LINEEDIT_BACKSPACE;
+	case KEY_ENTER:
+		return LINEEDIT_ENTER;
+	default:
+		/* Other curses keys are not text: never let one pass as a byte. */
+		return ch > 0xff ? -1 : ch;
+	}
+}
+
+static unsigned prompt_key(struct tui *t, int ch)
+{
+	switch (lineedit_key(&t->ed, edit_code(ch))) {
+	case LINEEDIT_CANCEL:
+		t->prompt = PROMPT_NONE;
+		return 0;
+	case LINEEDIT_DONE:
+		return prompt_apply(t);
+	default:
+		return 0;
+	}
+}
+
+unsigned keys_on(struct tui *t, int ch)
+{
+	const struct key_cmd *k;
+
+	if (ch == KEY_RESIZE || ch == KEY_MOUSE)
+		return 0;
+	t->msg[0] = '\0';
+	t->perr[0] = '\0';
+	if (t->mode == MODE_HELP) {
+		t->mode = t->under_help;
+		return 0;
+	}
+	if (t->prompt)
+		return prompt_key(t, ch);
+	k = find_cmd(t->mode, ch);
+	if (k)
+		return k->fn(t, k);
+	if (ch >= PRINT_FIRST && ch < PRINT_END)
+		cell_set_msg(t, "? for help");
+	return 0;
+}
