@@ -35,9 +35,11 @@ LINKLIBS  = $(PC_LIBS) -pthread $(LDLIBS)
 SRCS := \
 	src/cli.c \
 	src/ct.c \
+	src/ct_nl_parse.c \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
+	src/ct_text_read.c \
 	src/flow.c \
 	src/fmt.c \
 	src/host.c \
@@ -64,12 +66,14 @@ SRCS := \
 UNIT_SRCS := \
 	tests/unit/test_cli.c \
 	tests/unit/test_ct.c \
+	tests/unit/test_ct_source.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
 	tests/unit/test_lineedit.c \
+	tests/unit/test_monitor.c \
 	tests/unit/test_out_json.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_pane.c \

@@ -136,19 +136,13 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 	if (gethostname(host, sizeof host) < 0)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
-	memset(&tc, 0, sizeof tc);
-	tc.dirs = o->dirs;
-	tc.aport = &o->aport;
-	tc.pport = &o->pport;
-	tc.sort = o->sort_set ? o->sort : view_sort_default(1);
-	tc.reverse = o->reverse;
-	tc.numeric = o->numeric;
-	tc.show_proto = o->protos != FLOW_PROTO_TCP;
-	tc.resolver = r;
-	tc.source = source;
-	tc.hostname = host;
-	tc.signalled = &signalled;
-	tc.sig_fd = sig_pipe[0];
+	tc = (struct tui_config){
+		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
+		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
+		.numeric = o->numeric, .show_proto = o->protos != FLOW_PROTO_TCP,
+		.resolver = r, .source = source, .hostname = host,
+		.signalled = &signalled, .sig_fd = sig_pipe[0],
+	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
 	if (tui_run(m, &tc, err, sizeof err) < 0) {
@@ -210,14 +204,11 @@ int main(int argc, char **argv)
 	if (priv_drop(o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 
-	memset(&mc, 0, sizeof mc);
-	mc.src = src;
-	mc.host = &host;
-	mc.fo.protos = o.protos;
-	mc.fo.families = o.families;
-	mc.fo.server_ports = &o.pport;
-	mc.period = o.delay;
-	mc.track = interactive || o.count != 1;
+	mc = (struct mon_config){
+		.src = src, .host = &host, .period = o.delay,
+		.fo = { .protos = o.protos, .families = o.families, .server_ports = &o.pport },
+		.track = interactive || o.count != 1,
+	};
 	m = mon_new(&mc);
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
@@ -229,23 +220,13 @@ int main(int argc, char **argv)
 		run_monitor(m, &o, resolver, ct_source_name(src));
 		r = 0;
 	} else {
-		memset(&vo, 0, sizeof vo);
-		vo.dirs = o.dirs;
-		vo.aport = &o.aport;
-		vo.pport = &o.pport;
-		vo.sort = o.sort;
-		vo.reverse = o.reverse;
-		memset(&b, 0, sizeof b);
-		b.view = &vo;
-		b.json = o.json;
-		b.show_proto = o.protos != FLOW_PROTO_TCP;
-		b.resolver = resolver;
-		b.dns_timeout = o.dns_timeout;
-		b.count = o.count;
-		b.stop = &signalled;
-		b.out = stdout;
-		b.warn = stderr;
-		b.prog = prog;
+		vo = (struct view_opts){ .dirs = o.dirs, .aport = &o.aport, .pport = &o.pport,
+					 .sort = o.sort, .reverse = o.reverse };
+		b = (struct batch_opts){
+			.view = &vo, .json = o.json, .show_proto = o.protos != FLOW_PROTO_TCP,
+			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
+			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
+		};
 		r = o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));

@@ -46,7 +46,7 @@ static size_t skip_reasons(char *buf, size_t len, const struct ct_source_stats *
 	return off;
 }
 
-/* One line on what the snapshot left out or skipped, if anything. */
+/* What the last snapshot left out or skipped, and an empty table, if so. */
 static void summary(const struct batch_opts *b, const struct mon_frame *f)
 {
 	const struct flow_stats *fs = &f->stats;
@@ -69,9 +69,14 @@ static void summary(const struct batch_opts *b, const struct mon_frame *f)
 	if (off)
 		fprintf(b->warn, "%s: %llu entr%s: %s\n", b->prog,
 			(unsigned long long)fs->entries, fs->entries == 1 ? "y" : "ies", line);
+	/* A live table still empty at the end: say why, not just "[]". */
+	if (f->live && f->sysctl.count == 0)
+		fprintf(b->warn, "%s: the conntrack table is empty: nothing in this "
+			"network namespace uses connection tracking yet (a firewall rule "
+			"with ct state, NAT, or a conntrack helper)\n", b->prog);
 }
 
-/* Counters that are off, and a live table that is empty, deserve a word. */
+/* Counters that are off deserve a word (after the first snapshot). */
 static void check_counters(const struct batch_opts *b, const struct mon_frame *f)
 {
 	const struct flow_stats *fs = &f->stats;
@@ -81,10 +86,6 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 			fprintf(b->warn, "%s: warning: packet and byte counters are zero because "
 				"accounting is off; enable it with: sysctl -w "
 				"net.netfilter.nf_conntrack_acct=1 (new connections only)\n", b->prog);
-		if (f->sysctl.count == 0)
-			fprintf(b->warn, "%s: the conntrack table is empty: nothing in this "
-				"network namespace uses connection tracking yet (a firewall rule "
-				"with ct state, NAT, or a conntrack helper)\n", b->prog);
 		return;
 	}
 	if (fs->active + fs->passive && !fs->counters)

@@ -666,4 +666,41 @@ assert_eq "missing --proc file: exit 1" "$RC" 1
 assert_lines "missing --proc file: one line" "$ERR" 1
 assert_match "missing --proc file: names the file" "$ERR" '/nonexistent/file'
 
+# ---------------------------------------------------------------------------
+# Ports as arguments after -a/-p, as older releases of the original took them.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --active 3306 6379
+table_is "--active 3306 6379 = -a --aport 3306,6379" "$(lines "$HEAD" "$A_3306" "$A_6379")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -a 3306
+table_is "-a 3306" "$(lines "$HEAD" "$A_3306")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -p 80
+table_is "-p 80 = -p --pport 80" "$(lines "$HEAD" "$P_80" "$P_80B")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --passive 80 -s conns
+table_is "--passive 80 then more options" "$(lines "$HEAD" "$P_80" "$P_80B")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -a 3306 -p 80
+table_is "-a 3306 -p 80: each side its ports" "$(lines "$HEAD" "$A_3306" "$P_80" "$P_80B")"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -a -- 3306
+table_is "-a -- 3306" "$(lines "$HEAD" "$A_3306")"
+usage_error "a port argument needs -a or -p first" --stdin 3306
+usage_error "a bad port argument after -a" --stdin -a 70000
+assert_match "a bad port argument: names the side and the reason" "$ERR" 'after --active: .*70000'
+usage_error "words after -p are ports" --stdin -p foo
+
+# Skipped lines are reported with their reasons, one line; '1 entry'.
+{ printf '%s\n' "$GOOD" 'hello world'; printf 'tcp 6 100 ESTABLISHED src=10.0.0.1\001 dst=10.0.1.10\n'; } >"$TMP/why.txt"
+run_in "$TMP/why.txt" --stdin --local 10.0.0.1 -n
+assert_eq "skip reasons: exit 0" "$RC" 0
+assert_eq "skip reasons: the line" "$ERR" \
+	"lsconntrack: 1 entry: 2 input lines skipped (first: line 2): 1 malformed, 1 binary"
+printf '%s\n' "$GOOD" "$GOOD" 'hello' >"$TMP/why.txt"
+run_in "$TMP/why.txt" --stdin --local 10.0.0.1 -n
+assert_eq "skip reasons: one reason" "$ERR" \
+	"lsconntrack: 2 entries: 1 input line skipped as malformed (first: line 3)"
+
+# -d: one range, stated in --help and checked once.
+usage_error "-d above a day" --stdin -d 86401
+assert_match "-d: the range in the message" "$ERR" '0 to 86400'
+run --help
+assert_match "--help: -d's range and what 0 means" "$OUT" '0 to 86400'
+assert_match "--help: ports after -a/-p" "$OUT" '-a 3306 11211'
+
 t_summary "cli"

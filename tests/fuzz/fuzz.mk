@@ -23,8 +23,8 @@ FUZZ_DEPS     := clang libclang-rt-14-dev $(DEPS_BUILD)
 # Options for every run; -timeout makes a hang a reported failure too.
 FUZZ_OPTS     ?= -timeout=25 -print_final_stats=1
 
-FUZZ_TEXT_SRCS    := tests/fuzz/fuzz_text.c src/ct_source_text.c src/ct.c src/util.c
-FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_source_netlink.c
+FUZZ_TEXT_SRCS    := tests/fuzz/fuzz_text.c src/ct_source_text.c src/ct_text_read.c src/ct.c src/util.c
+FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_nl_parse.c src/ct_source_netlink.c
 FUZZ_HDRS         := $(wildcard include/*.h)
 FUZZ_BINS         := $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_netlink
 

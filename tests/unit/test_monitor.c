@@ -1,0 +1,386 @@
+/*
+ * The monitor without root: a scripted source (ct_source_new) and a pipe.
+ * One table, stream deltas, the schedule (no drift, the overrun rule), frame
+ * ownership from the collector thread, the watched flow, server ports set
+ * at run time, a read-once source that ends.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
+#include "ct_source.h"
+#include "lsct.h"
+#include "monitor.h"
+#include "util.h"
+
+#define MAX_SCRIPT 8
+
+/* A source that delivers what the test put in it, and notes when. */
+struct script {
+	struct ct_entry e[MAX_SCRIPT];
+	size_t n;
+	double delay;		/* seconds each dump takes */
+	double delay_once;	/* added to the next dump only */
+	double at[16];		/* monotonic start of each dump */
+	size_t dumps;
+	int closed;
+};
+
+static void nap(double s)
+{
+	struct timespec ts = ts_of_seconds(s);
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int script_dump(void *state, const struct ct_sink *sink, struct ct_source_stats *st)
+{
+	struct script *sc = state;
+
+	if (sc->dumps < ARRAY_LEN(sc->at))
+		sc->at[sc->dumps] = mono_now();
+	sc->dumps++;
+	nap(sc->delay + sc->delay_once);
+	sc->delay_once = 0;
+	for (size_t i = 0; i < sc->n; i++) {
+		if (sink->add(&sc->e[i], sink->arg) < 0)
+			return -1;
+		st->entries++;
+	}
+	return 0;
+}
+
+static void script_close(void *state)
+{
+	((struct script *)state)->closed++;
+}
+
+static const struct ct_source_ops script_ops = { script_dump, script_close };
+
+struct fixture {
+	struct host_info host;
+	struct script sc;
+	struct monitor *m;
+};
+
+static int setup(void **state)
+{
+	static struct fixture fx;
+	struct ct_addr a = tu_addr("10.0.0.1");
+
+	memset(&fx, 0, sizeof fx);
+	host_init(&fx.host);
+	host_add_addr(&fx.host, AF_INET, &a);
+	host_add_listener(&fx.host, IPPROTO_TCP, 0, NULL, 80);
+	host_finish(&fx.host);
+	/* An active flow to 10.0.2.10:3306 (two connections), a passive one to :80. */
+	fx.sc.e[0] = tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.2.10", 3306, 3, 300, 2, 200);
+	fx.sc.e[1] = tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "10.0.2.10", 3306, 1, 100, 1, 50);
+	fx.sc.e[2] = tu_plain(IPPROTO_TCP, "10.0.2.11", 50000, "10.0.0.1", 80, 4, 400, 4, 4000);
+	fx.sc.n = 3;
+	*state = &fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	mon_free(fx->m);
+	host_fini(&fx->host);
+	return 0;
+}
+
+static struct monitor *monitor_of(struct fixture *fx, int track, double period)
+{
+	struct mon_config mc;
+
+	memset(&mc, 0, sizeof mc);
+	mc.src = ct_source_new(&script_ops, &fx->sc, "script", 0);
+	mc.host = &fx->host;
+	mc.fo.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+	mc.fo.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	mc.period = period;
+	mc.track = track;
+	fx->m = mon_new(&mc);
+	return fx->m;
+}
+
+static const struct flow *find(const struct mon_frame *f, enum flow_dir dir, unsigned port)
+{
+	for (size_t i = 0; i < f->nflows; i++)
+		if (f->flows[i].key.dir == dir && f->flows[i].key.port == port)
+			return &f->flows[i];
+	return NULL;
+}
+
+static void test_one_table(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 0, 1);
+	struct mon_frame *f = mon_snapshot(m);
+	const struct flow *a, *p;
+
+	assert_non_null(f);
+	assert_int_equal(f->seq, 1);
+	assert_true(f->interval == 0);
+	assert_int_equal(f->nflows, 2);
+	assert_int_equal(f->stats.entries, 3);
+	assert_int_equal(f->input.entries, 3);
+	assert_int_equal(f->live, 0);
+	assert_int_equal(f->sysctl.count, -1);
+	a = find(f, FLOW_ACTIVE, 3306);
+	p = find(f, FLOW_PASSIVE, 80);
+	assert_non_null(a);
+	assert_non_null(p);
+	assert_int_equal(a->conns, 2);
+	assert_int_equal(a->c.out_bytes, 400);
+	assert_int_equal(a->c.in_bytes, 250);
+	assert_int_equal(p->c.in_bytes, 400);
+	mon_frame_free(f);
+	mon_free(m);
+	fx->m = NULL;
+	/* The monitor owned the source: it closed it. */
+	assert_int_equal(fx->sc.closed, 1);
+}
+
+static void test_stream_deltas(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 0.05);
+	struct mon_frame *f;
+	const struct flow *a;
+
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	a = find(f, FLOW_ACTIVE, 3306);
+	assert_int_equal(a->d.out_bytes, 0);	/* a first snapshot has no interval */
+	assert_true(f->interval == 0);
+	mon_frame_free(f);
+
+	fx->sc.e[0].orig.bytes += 1000;
+	fx->sc.e[0].reply.bytes += 7;
+	fx->sc.n = 2;				/* the passive connection closed */
+	assert_int_equal(mon_sleep(m, &(volatile sig_atomic_t){ 0 }), 0);
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(f->seq, 2);
+	assert_true(f->interval >= 0.04);
+	a = find(f, FLOW_ACTIVE, 3306);
+	assert_int_equal(a->d.out_bytes, 1000);
+	assert_int_equal(a->d.in_bytes, 7);
+	assert_int_equal(a->d.new_conns, 0);
+	assert_int_equal(find(f, FLOW_PASSIVE, 80)->d.closed_conns, 1);
+	mon_frame_free(f);
+}
+
+/* A dump that takes 30 ms every 50 ms: deadlines stay 50 ms apart. */
+static void test_schedule_does_not_drift(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 0.05);
+	volatile sig_atomic_t stop = 0;
+
+	fx->sc.delay = 0.03;
+	for (int i = 0; i < 6; i++) {
+		if (i)
+			assert_int_equal(mon_sleep(m, &stop), 0);
+		mon_frame_free(mon_snapshot(m));
+	}
+	for (int k = 1; k < 6; k++)
+		assert_true(fx->sc.at[k] - fx->sc.at[0] >= 0.05 * k - 0.002);
+	/* Deadlines counted from each end would put the sixth at 0.40 s. */
+	assert_true(fx->sc.at[5] - fx->sc.at[0] < 0.33);
+}
+
+/* A snapshot that overruns is followed at once; the schedule restarts there. */
+static void test_overrun_is_followed_at_once(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 0.05);
+	volatile sig_atomic_t stop = 0;
+	double t;
+
+	mon_frame_free(mon_snapshot(m));
+	fx->sc.delay_once = 0.15;
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	mon_frame_free(mon_snapshot(m));	/* ends ~0.1 s after the next deadline */
+	t = mono_now();
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	assert_true(mono_now() - t < 0.03);
+	mon_frame_free(mon_snapshot(m));
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	mon_frame_free(mon_snapshot(m));
+	assert_true(fx->sc.at[3] - fx->sc.at[2] >= 0.048);
+}
+
+static void test_sleep_stops_on_flag(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 30);
+	volatile sig_atomic_t stop = 1;
+	double t;
+
+	mon_frame_free(mon_snapshot(m));
+	t = mono_now();
+	errno = 0;
+	assert_int_equal(mon_sleep(m, &stop), -1);
+	assert_int_equal(errno, EINTR);
+	assert_true(mono_now() - t < 1);
+}
+
+/* Frames from the collector own their flows: they outlive the monitor. */
+static void test_collector_frames_are_owned(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 0.02);
+	struct pollfd pfd;
+	struct mon_frame *f = NULL;
+
+	assert_int_equal(mon_start(m), 0);
+	pfd.fd = mon_fd(m);
+	pfd.events = POLLIN;
+	for (int i = 0; i < 100 && !f; i++) {
+		if (poll(&pfd, 1, 50) > 0)
+			f = mon_take(m);
+	}
+	assert_non_null(f);
+	assert_true(f->seq >= 1);
+	mon_free(m);
+	fx->m = NULL;
+	assert_int_equal(f->nflows, 2);
+	assert_non_null(find(f, FLOW_ACTIVE, 3306));
+	assert_int_equal(find(f, FLOW_ACTIVE, 3306)->conns, 2);
+	mon_frame_free(f);
+}
+
+static void test_period_and_wake(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 60);
+	struct pollfd pfd;
+	struct mon_frame *f = NULL;
+
+	assert_true(mon_period(m) == 60);
+	assert_int_equal(mon_start(m), 0);
+	pfd.fd = mon_fd(m);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	mon_frame_free(mon_take(m));
+	/* The next is a minute away; a wake takes it now. */
+	mon_set_period(m, 30);
+	assert_true(mon_period(m) == 30);
+	mon_wake(m);
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	f = mon_take(m);
+	assert_non_null(f);
+	assert_int_equal(f->seq, 2);
+	mon_frame_free(f);
+	assert_null(mon_take(m));
+}
+
+static void test_watch_lists_connections(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 1);
+	struct flow_key k;
+	struct mon_frame *f = mon_snapshot(m);
+
+	assert_int_equal(f->watching, 0);
+	k = find(f, FLOW_ACTIVE, 3306)->key;
+	mon_frame_free(f);
+	mon_watch(m, &k);
+	f = mon_snapshot(m);
+	assert_int_equal(f->watching, 1);
+	assert_int_equal(f->nconns, 2);
+	assert_int_equal(f->conns_total, 2);
+	assert_int_equal(f->conns[0].orig.sport, 40000);
+	assert_int_equal(f->conns[1].orig.sport, 40001);
+	assert_true(flow_key_equal(&f->watch, &k));
+	mon_frame_free(f);
+	mon_watch(m, NULL);
+	f = mon_snapshot(m);
+	assert_int_equal(f->watching, 0);
+	assert_int_equal(f->nconns, 0);
+	mon_frame_free(f);
+}
+
+static void test_server_ports_from_next_snapshot(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 1);
+	struct port_filter pf;
+	struct mon_frame *f;
+	char err[128];
+
+	fx->sc.e[0] = tu_plain(IPPROTO_TCP, "10.0.0.1", 8443, "10.0.2.10", 45000, 1, 100, 1, 100);
+	fx->sc.n = 1;
+	f = mon_snapshot(m);
+	assert_non_null(find(f, FLOW_ACTIVE, 45000));
+	mon_frame_free(f);
+	port_filter_init(&pf);
+	assert_int_equal(port_filter_parse(&pf, "8443", err, sizeof err), 0);
+	mon_set_server_ports(m, &pf);
+	port_filter_fini(&pf);		/* copied */
+	f = mon_snapshot(m);
+	assert_non_null(find(f, FLOW_PASSIVE, 8443));
+	mon_frame_free(f);
+	mon_set_server_ports(m, NULL);
+	f = mon_snapshot(m);
+	assert_non_null(find(f, FLOW_ACTIVE, 45000));
+	assert_int_equal(find(f, FLOW_ACTIVE, 45000)->idle, 0);
+	mon_frame_free(f);
+}
+
+static void test_read_once_source_ends(void **state)
+{
+	struct fixture *fx = *state;
+	static const char text[] = "tcp      6 117 ESTABLISHED src=10.0.0.1 dst=10.0.2.10 "
+		"sport=40000 dport=3306 packets=3 bytes=300 src=10.0.2.10 dst=10.0.0.1 "
+		"sport=3306 dport=40000 packets=2 bytes=200 [ASSURED] mark=0 use=1\nnot conntrack\n";
+	struct mon_config mc;
+	struct mon_frame *f;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(p[1]);
+	memset(&mc, 0, sizeof mc);
+	mc.src = ct_source_fd_once(p[0], "standard input");
+	mc.host = &fx->host;
+	mc.fo.protos = FLOW_PROTO_TCP;
+	mc.fo.families = FLOW_FAM_V4;
+	fx->m = mon_new(&mc);
+	f = mon_snapshot(fx->m);
+	assert_non_null(f);
+	assert_int_equal(f->nflows, 1);
+	assert_int_equal(ct_source_skipped(&f->input), 1);
+	assert_int_equal(f->input.first_bad, 2);
+	mon_frame_free(f);
+	errno = 0;
+	assert_null(mon_snapshot(fx->m));
+	assert_int_equal(errno, ENODATA);
+	close(p[0]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_one_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_deltas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_does_not_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overrun_is_followed_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sleep_stops_on_flag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collector_frames_are_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_period_and_wake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_lists_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_ports_from_next_snapshot, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_once_source_ends, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
