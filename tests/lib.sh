@@ -114,6 +114,33 @@ assert_lines() {
 	fi
 }
 
+# rate_cells ROW_ERE MIN_OUT_DELTA < TABLE_STREAM: checks each later
+# snapshot's In/s, Out/s, InPkt/s, OutPkt/s (fields 9-12) of the rows matching
+# ROW_ERE against the differences of Inbytes, Outbytes, Inpkts, Outpkts
+# (fields 5, 7, 4, 6) over the printed interval (1% for its rounding).  Every
+# delta must be above 0, and Outbytes' at least MIN_OUT_DELTA.  Prints "N
+# rate cells right", and a line for each wrong one.
+rate_cells() {
+	awk -v row="$1" -v min_out="$2" '
+	/^# time / { iv = $5; next }
+	$0 ~ row {
+		split("5 7 4 6", from, " ")
+		for (c = 1; c <= 4 && iv != "-"; c++) {
+			d = $(from[c]) - prev[c]
+			want = d / iv
+			got = $(8 + c)
+			if (d <= 0 || (c == 2 && d < min_out) ||
+			    got < want * 0.99 - 0.1 || got > want * 1.01 + 0.1)
+				printf "bad rate column %d: got %s, want %.1f (delta %d over %s s)\n", c, got, want, d, iv
+			else
+				ok++
+		}
+		for (c = 1; c <= 4; c++)
+			prev[c] = $(from[c])
+	}
+	END { printf "%d rate cells right\n", ok }'
+}
+
 t_summary() {
 	printf '%s: %d passed, %d failed, %d skipped\n' "$1" "$T_PASS" "$T_FAIL" "$T_SKIP"
 	[ "$T_FAIL" -eq 0 ] && exit 0

@@ -299,25 +299,7 @@ assert_eq "changing file stream: total = previous total + delta, each counter" \
 assert_eq "changing file table stream: exit 0" "$RC" 0
 # Each later snapshot's In/s, Out/s, InPkt/s, OutPkt/s against the totals'
 # differences over the printed interval (1% for the interval's rounding).
-RATES=$(printf '%s\n' "$OUT" | awk '
-	/^# time / { iv = $5; next }
-	/^localhost:many +--> / {
-		# In/s, Out/s, InPkt/s, OutPkt/s (fields 9-12) from Inbytes,
-		# Outbytes, Inpkts, Outpkts (fields 5, 7, 4, 6).
-		split("5 7 4 6", from, " ")
-		for (c = 1; c <= 4 && iv != "-"; c++) {
-			d = $(from[c]) - prev[c]
-			want = d / iv
-			got = $(8 + c)
-			if (d <= 0 || got < want * 0.99 - 0.1 || got > want * 1.01 + 0.1)
-				printf "bad rate column %d: got %s, want %.1f (delta %d over %s s)\n", c, got, want, d, iv
-			else
-				ok++
-		}
-		for (c = 1; c <= 4; c++)
-			prev[c] = $(from[c])
-	}
-	END { printf "%d rate cells right\n", ok }')
+RATES=$(printf '%s\n' "$OUT" | rate_cells '^localhost:many +--> ' 1)
 assert_eq "changing file table stream: rate cells are delta / interval" "$RATES" "8 rate cells right"
 run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -d 0.5
 assert_eq "-d alone with --stdin is one snapshot: exit 0" "$RC" 0

@@ -108,23 +108,7 @@ assert_match "table stream: the 3306 flow has rate cells" "$out" \
 # In/s, Out/s, InPkt/s, OutPkt/s (fields 9-12) against the differences of
 # Inbytes, Outbytes, Inpkts, Outpkts (fields 5, 7, 4, 6) over the interval;
 # Out/s must be at least the 30000 bytes sent.
-rates=$(printf '%s\n' "$out" | awk -v peer="$P4:3306" '
-	/^# time / { iv = $5; next }
-	$1 == "localhost:many" && $3 == peer {
-		split("5 7 4 6", from, " ")
-		for (c = 1; c <= 4 && iv != "-"; c++) {
-			d = $(from[c]) - prev[c]
-			want = d / iv
-			got = $(8 + c)
-			if (got < want * 0.99 - 0.1 || got > want * 1.01 + 0.1 || (c == 2 && d < 30000))
-				printf "bad rate column %d: got %s, want %.1f (delta %d over %s s)\n", c, got, want, d, iv
-			else
-				ok++
-		}
-		for (c = 1; c <= 4; c++)
-			prev[c] = $(from[c])
-	}
-	END { printf "%d rate cells right\n", ok }')
+rates=$(printf '%s\n' "$out" | rate_cells "^localhost:many +--> +$P4:3306 " 30000)
 assert_eq "table stream: the 3306 rate cells are delta / interval" "$rates" "4 rate cells right"
 
 # ---------------------------------------------------------------------------
