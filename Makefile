@@ -172,7 +172,7 @@ integration: lsconntrack $(BUILD)/integration/live
 	@sh tests/integration/run.sh
 
 # Every suite; installs nothing (root suites skip, loudly, without their tools).
-check: all $(UNIT_BINS) $(BUILD)/integration/live
+check: all $(UNIT_BINS) $(BUILD)/integration/live $(TOOL_BINS)
 	@sh tests/run-all.sh $(UNIT_BINS)
 
 # The README's second command: the test packages, then every suite.  CI adds
@@ -184,7 +184,7 @@ test: deps-test
 asan: deps-test
 	$(MAKE) clean
 	$(MAKE) -B WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS) $(BUILD)/integration/live
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS) $(BUILD)/integration/live $(TOOL_BINS)
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
 # The monitor under churn for SOAK_SECONDS (default 1800), RSS sampled every 10 s.
