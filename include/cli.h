@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "ct_source.h"
 #include "ports.h"
 #include "view.h"
 
@@ -49,5 +50,13 @@ void cli_fini(struct cli_opts *o);
 int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen);
 /* The --help text. */
 const char *cli_usage(void);
+
+/*
+ * Opens the source the options name: the netlink socket (with the kernel
+ * filter -4/-6/-t/-u allow), the --proc file, or standard input.  Call it
+ * while privileged.  NULL with errno and a one-line reason in err.  A new
+ * kind of source is one more flag here and one more branch below.
+ */
+struct ct_source *cli_open_source(const struct cli_opts *o, char *err, size_t errlen);
 
 #endif

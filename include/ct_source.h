@@ -31,6 +31,9 @@
 #include "ct.h"
 #include "ct_source_netlink.h"
 
+/* The kernel's table as text (needs CONFIG_NF_CONNTRACK_PROCFS). */
+#define CT_SOURCE_PROC_PATH "/proc/net/nf_conntrack"
+
 /* What one dump skipped.  Dumps overwrite it. */
 struct ct_source_stats {
 	uint64_t entries;	/* delivered to the sink */
@@ -82,5 +85,11 @@ const char *ct_source_name(const struct ct_source *s);
 int ct_source_live(const struct ct_source *s);
 /* NULL is fine. */
 void ct_source_close(struct ct_source *s);
+
+/*
+ * What an operator can do about err from opening or dumping the netlink
+ * source: " (run as root or with CAP_NET_ADMIN)", ...; "" when nothing.
+ */
+const char *ct_source_hint(int err);
 
 #endif

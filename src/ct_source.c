@@ -54,6 +54,22 @@ void ct_source_close(struct ct_source *s)
 	free(s);
 }
 
+const char *ct_source_hint(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return " (run as root or with CAP_NET_ADMIN)";
+	case EPROTONOSUPPORT:
+	case EAFNOSUPPORT:
+	case EOPNOTSUPP:
+	case ENOENT:
+		return " (conntrack is not available: modprobe nf_conntrack_netlink)";
+	default:
+		return "";
+	}
+}
+
 /* ---- netlink ---- */
 
 struct nl_state {

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +25,6 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
-#define PROC_CONNTRACK "/proc/net/nf_conntrack"
 #define RESOLVER_THREADS 16	/* lookups in flight at once */
 /* Names kept by a monitor or a stream: a screenful many times over. */
 #define RESOLVER_MAX_NAMES 4096
@@ -45,56 +43,6 @@ static void die(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(code);
-}
-
-/* The hint a failed read of the table deserves, by errno. */
-static const char *hint(int err)
-{
-	switch (err) {
-	case EPERM:
-	case EACCES:
-		return " (run as root or with CAP_NET_ADMIN)";
-	case EPROTONOSUPPORT:
-	case EAFNOSUPPORT:
-	case EOPNOTSUPP:
-	case ENOENT:
-		return " (conntrack is not available: modprobe nf_conntrack_netlink)";
-	default:
-		return "";
-	}
-}
-
-/* Opens what -- stdin, --proc or netlink -- the options ask for (privileged). */
-static struct ct_source *open_source(const struct cli_opts *o)
-{
-	const char *path = o->proc_file ? o->proc_file : PROC_CONNTRACK;
-	struct ct_nl_filter filter = { 0 };
-	struct ct_source *s;
-	int err;
-
-	if (o->source == CLI_SRC_STDIN)
-		return ct_source_fd_once(STDIN_FILENO, "standard input");
-	if (o->source == CLI_SRC_PROC) {
-		s = ct_source_file(path, !o->proc_file);
-		err = errno;
-		if (s)
-			return s;
-		if (err == ENOENT && !o->proc_file)
-			die(EXIT_RUNTIME, "%s does not exist: load the nf_conntrack module, or "
-			    "use the default netlink source (the kernel may lack "
-			    "CONFIG_NF_CONNTRACK_PROCFS)", path);
-		die(EXIT_RUNTIME, "cannot open %s: %s%s", path, strerror(err),
-		    err == EACCES && !o->proc_file ? " (run as root)" : "");
-	}
-	/* What the kernel can leave out of the dump: results stay the same. */
-	if (o->families == FLOW_FAM_V4 || o->families == FLOW_FAM_V6)
-		filter.family = o->families == FLOW_FAM_V4 ? AF_INET : AF_INET6;
-	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
-		filter.proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
-	s = ct_source_netlink(&filter);
-	if (!s)
-		die(EXIT_RUNTIME, "cannot open a netlink socket: %s%s", strerror(errno), hint(errno));
-	return s;
 }
 
 /* SIGINT, SIGTERM and SIGHUP end streams and the monitor cleanly (exit 0). */
@@ -149,7 +97,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		int e = errno;
 
 		mon_free(m);
-		die(EXIT_RUNTIME, "%s%s", err, hint(e));
+		die(EXIT_RUNTIME, "%s%s", err, ct_source_hint(e));
 	}
 }
 
@@ -200,7 +148,9 @@ int main(int argc, char **argv)
 	host_finish(&host);
 
 	/* Open what needs privilege, then give the privilege up before reading. */
-	src = open_source(&o);
+	src = cli_open_source(&o, err, sizeof err);
+	if (!src)
+		die(EXIT_RUNTIME, "%s", err);
 	if (priv_drop(o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 
@@ -221,7 +171,8 @@ int main(int argc, char **argv)
 		r = 0;
 	} else {
 		vo = (struct view_opts){ .dirs = o.dirs, .aport = &o.aport, .pport = &o.pport,
-					 .sort = o.sort, .reverse = o.reverse };
+					 .sort = o.sort_set ? o.sort : view_sort_default(0),
+					 .reverse = o.reverse };
 		b = (struct batch_opts){
 			.view = &vo, .json = o.json, .show_proto = o.protos != FLOW_PROTO_TCP,
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
@@ -232,7 +183,7 @@ int main(int argc, char **argv)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
 		if (r < 0 && o.source == CLI_SRC_NETLINK)
 			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(errno),
-			    hint(errno));
+			    ct_source_hint(errno));
 		if (r < 0)
 			die(EXIT_RUNTIME, "cannot read %s: %s", ct_source_name(src), strerror(errno));
 	}
