@@ -1,12 +1,14 @@
-/* util.c - allocation, number parsing, clocks. */
+/* util.c - allocation, number parsing, clocks, the keyed hash. */
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,4 +163,138 @@ struct timespec ts_of_seconds(double s)
 	if (ts.tv_nsec < 0)
 		ts.tv_nsec = 0;
 	return ts;
+}
+
+/* ---- the keyed hash --------------------------------------------------- */
+
+struct util_hash_key util_hash_key;
+static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Fills buf from the kernel's CSPRNG; 0, or -1 when nothing answers. */
+static int random_bytes(unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+	int fd;
+
+	/*
+	 * GRND_NONBLOCK: early in boot, before the pool is seeded, a monitor
+	 * must still start; /dev/urandom then answers at once.
+	 */
+	while (got < len) {
+		ssize_t n = getrandom(buf + got, len - got, GRND_NONBLOCK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == len)
+		return 0;
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return got == len ? 0 : -1;
+}
+
+/*
+ * The last resort, when neither getrandom() nor /dev/urandom answers (an old
+ * kernel in a chroot without /dev): what differs between runs and is hard to
+ * guess from outside, the clocks in nanoseconds, the pid and, with ASLR, the
+ * addresses of the stack, the heap and this code, folded by SipHash.
+ */
+static void weak_key(unsigned char key[16])
+{
+	struct timespec rt, mono;
+	uint64_t w[6], k0, k1;
+	void *heap = malloc(1);
+	int local;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	w[0] = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
+	w[1] = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
+	w[2] = (uint64_t)getpid() << 32 | (uint64_t)getppid();
+	w[3] = (uint64_t)(uintptr_t)&local;
+	w[4] = (uint64_t)(uintptr_t)heap;
+	w[5] = (uint64_t)(uintptr_t)&weak_key;
+	free(heap);
+	k0 = util_siphash(w[0], w[1], w, sizeof w);
+	k1 = util_siphash(w[3], w[4] ^ w[5], w, sizeof w);
+	for (int i = 0; i < 8; i++) {
+		key[i] = (unsigned char)(k0 >> (8 * i));
+		key[8 + i] = (unsigned char)(k1 >> (8 * i));
+	}
+}
+
+static void hash_draw_key(void)
+{
+	unsigned char key[16];
+
+	if (random_bytes(key, sizeof key) < 0)
+		weak_key(key);
+	util_hash_key.k0 = le64(key);
+	util_hash_key.k1 = le64(key + 8);
+	atomic_store_explicit(&util_hash_key.ready, 1, memory_order_release);
+}
+
+void util_hash_init(void)
+{
+	(void)pthread_once(&hash_once, hash_draw_key);
+}
+
+/* Keyed at startup, so no hash ever draws the key inside a sandbox. */
+__attribute__((constructor)) static void hash_init_at_start(void)
+{
+	util_hash_init();
+}
+
+void util_hash_set_key(uint64_t k0, uint64_t k1)
+{
+	util_hash_init();
+	util_hash_key.k0 = k0;
+	util_hash_key.k1 = k1;
+}
+
+uint64_t util_siphash_cd(int c, int d, uint64_t k0, uint64_t k1, const void *msg,
+			 size_t len)
+{
+	const unsigned char *p = msg;
+	uint64_t v[4], last;
+	size_t i;
+
+	util_sip_start(v, k0, k1);
+	for (i = 0; i + 8 <= len; i += 8)
+		util_sip_word(v, le64(p + i), c);
+	/* The last block: the 0-7 bytes left, the length's low byte on top. */
+	last = (uint64_t)len << 56;
+	for (size_t j = 0; i + j < len; j++)
+		last |= (uint64_t)p[i + j] << (8 * j);
+	util_sip_word(v, last, c);
+	return util_sip_end(v, d);
+}
+
+uint64_t util_siphash(uint64_t k0, uint64_t k1, const void *msg, size_t len)
+{
+	return util_siphash_cd(UTIL_SIP_C, UTIL_SIP_D, k0, k1, msg, len);
 }
