@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ct.h"
+#include "util.h"
 
 #define CONN_SEEN	0x80000000u	/* in flow[0]: found by this snapshot */
 #define CONN_FLOW_MASK	0x7fffffffu
@@ -65,6 +66,8 @@ const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key)
 void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
 		      void (*gone)(const struct conn_rec *r, void *arg), void *arg);
 
+/* Probe lengths now (a walk over the slots; lookups count nothing). */
+struct probe_stats conn_store_probe_stats(const struct conn_store *s);
 size_t conn_store_count(const struct conn_store *s);
 /* Bytes of the record array. */
 size_t conn_store_bytes(const struct conn_store *s);

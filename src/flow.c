@@ -264,6 +264,22 @@ int flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 	return key_equal(a, b);
 }
 
+struct probe_stats flow_table_probe_stats(const struct flow_table *t)
+{
+	struct probe_stats ps = { 0, 0, 0 };
+	size_t mask = t->index_size - 1;
+
+	for (size_t i = 0; i < t->index_size; i++) {
+		size_t home;
+
+		if (!t->index[i])
+			continue;
+		home = (size_t)key_hash(&t->flows[t->index[i] - 1].key) & mask;
+		probe_stats_add(&ps, ((i - home) & mask) + 1);
+	}
+	return ps;
+}
+
 static void index_insert(struct flow_table *t, size_t n)
 {
 	size_t mask = t->index_size - 1;

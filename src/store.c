@@ -188,6 +188,21 @@ void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
 	}
 }
 
+struct probe_stats conn_store_probe_stats(const struct conn_store *s)
+{
+	struct probe_stats ps = { 0, 0, 0 };
+
+	for (size_t i = 0; i < s->cap; i++) {
+		size_t h;
+
+		if (!s->r[i].key)
+			continue;
+		h = home(s, s->r[i].key);
+		probe_stats_add(&ps, (i >= h ? i - h : i + s->cap - h) + 1);
+	}
+	return ps;
+}
+
 size_t conn_store_count(const struct conn_store *s)
 {
 	return s->count;
