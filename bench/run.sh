@@ -26,9 +26,13 @@
 # (rounds below BENCH_LARGE entries, default 7), BENCH_RUNS_LARGE (default 5),
 # BENCH_LARGE (default 1000000), BENCH_OUT.
 #
-# nf_conntrack_max is global but counts per namespace: it is raised for the
-# run if needed and put back on exit, unless something else changed it
-# meanwhile.  The namespace (and with it every entry) is deleted on exit.
+# nf_conntrack_max is global (the whole machine's) but counts per namespace:
+# it is raised for the run if needed and put back on every exit (the end, a
+# failure, Ctrl-C, TERM, HUP: trap on EXIT INT TERM HUP), unless something
+# else changed it meanwhile; the run says so when it raises and when it
+# restores.  Only SIGKILL escapes the trap: the raise message gives the
+# command that puts it back.  The namespace (and with it every entry) is
+# deleted on exit.
 # Backticks in the labels are markdown, meant literally.
 # shellcheck disable=SC2016
 set -u
@@ -57,15 +61,34 @@ die() {
 	exit 1
 }
 
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	if [ -n "$SETMAX" ] && [ "$(cat "$MAXFILE" 2>/dev/null)" = "$SETMAX" ]; then
-		echo "$OLDMAX" >"$MAXFILE"
+# Puts nf_conntrack_max back if this run raised it and nobody changed it since.
+restore_max() {
+	local cur
+	[ -n "$SETMAX" ] || return 0
+	cur=$(cat "$MAXFILE" 2>/dev/null)
+	if [ "$cur" = "$SETMAX" ]; then
+		if echo "$OLDMAX" >"$MAXFILE"; then
+			echo "bench: nf_conntrack_max put back to $OLDMAX" >&2
+		else
+			echo "bench: could not put nf_conntrack_max back to $OLDMAX: run sysctl -w net.netfilter.nf_conntrack_max=$OLDMAX" >&2
+		fi
+	else
+		echo "bench: nf_conntrack_max is $cur, not the $SETMAX this run set: something else changed it, left alone (it was $OLDMAX before the run)" >&2
 	fi
+	SETMAX=
+}
+
+cleanup() {
+	# A second signal must not cut the restore short.
+	trap '' INT TERM HUP
+	ip netns del "$NS" 2>/dev/null
+	restore_max
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, ctnetlink): sudo make bench"
 for t in "$TOOLS/timeit" "$GEN" "$DUMP"; do
@@ -83,13 +106,23 @@ inns() {
 
 # Raises nf_conntrack_max to at least $1 (0 means unlimited).
 ensure_max() {
-	local cur
+	local cur prev
 	cur=$(cat "$MAXFILE")
 	[ "$cur" = 0 ] && return 0
 	[ "$cur" -ge "$1" ] && return 0
-	[ -z "$SETMAX" ] && OLDMAX=$cur
-	echo "$1" >"$MAXFILE" || die "cannot raise nf_conntrack_max to $1"
+	if [ -z "$SETMAX" ]; then
+		OLDMAX=$cur
+		echo "bench: raising net.netfilter.nf_conntrack_max (machine-wide) from $cur to $1;" \
+			"it is put back on exit, Ctrl-C, TERM or HUP (after SIGKILL: sysctl -w" \
+			"net.netfilter.nf_conntrack_max=$cur)" >&2
+	fi
+	# Set before writing, so a signal right after the write still restores.
+	prev=$SETMAX
 	SETMAX=$1
+	if ! echo "$1" >"$MAXFILE"; then
+		SETMAX=$prev
+		die "cannot raise nf_conntrack_max to $1"
+	fi
 }
 
 median() {

@@ -49,13 +49,21 @@ cleanup() {
 		kill "$p" 2>/dev/null
 	done
 	ip netns del "$NS" 2>/dev/null
-	if [ -n "$SETMAX" ] && [ "$(cat "$MAXFILE")" = "$SETMAX" ]; then
-		echo "$OLDMAX" >"$MAXFILE"
+	if [ -n "$SETMAX" ]; then
+		if [ "$(cat "$MAXFILE")" = "$SETMAX" ]; then
+			echo "$OLDMAX" >"$MAXFILE" &&
+				echo "bench-tui: nf_conntrack_max put back to $OLDMAX" >&2
+		else
+			echo "bench-tui: nf_conntrack_max changed by something else: left alone (it was $OLDMAX)" >&2
+		fi
 	fi
 	rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# The machine-wide nf_conntrack_max is put back on every exit but SIGKILL.
+trap 'trap "" INT TERM HUP; cleanup' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 [ "$(id -u)" = 0 ] || die "needs root"
 for t in tmux socat nft conntrack python3; do
@@ -86,6 +94,9 @@ need=$((ENTRIES + ENTRIES / 10 + 1000))
 if [ "$cur" != 0 ] && [ "$cur" -lt "$need" ]; then
 	OLDMAX=$cur
 	SETMAX=$need
+	echo "bench-tui: raising net.netfilter.nf_conntrack_max (machine-wide) from $cur to $need;" \
+		"it is put back on exit, Ctrl-C, TERM or HUP (after SIGKILL: sysctl -w" \
+		"net.netfilter.nf_conntrack_max=$cur)" >&2
 	echo "$need" >"$MAXFILE" || die "cannot raise nf_conntrack_max"
 fi
 
