@@ -1,12 +1,13 @@
 # bench/bench.mk - `make bench` (root): time lsconntrack against the floor
 # and its peers on 10k, 100k and 1M synthetic conntrack entries, and write
 # doc/performance.md; then the monitor's key latency and bytes per refresh
-# (bench/tui.sh).  Included by the Makefile; see bench/run.sh.
+# (bench/tui.sh), and crafted against random peers (bench/hashflood.sh,
+# no root).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
 # The table generator and the floor dumper are tools/ctgen and tools/nldump
 # (built by the Makefile into build/tools/, shared with tests/soak.sh).
-BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(TOOL_BINS)
+BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3
 
@@ -18,6 +19,7 @@ BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(LSCT_CPPFLAGS))
 bench: deps-bench
 	$(MAKE) lsconntrack bench-tools
 	bash bench/run.sh
+	bash bench/hashflood.sh
 	bash bench/tui.sh
 
 bench-tools: $(BENCH_TOOLS)
@@ -33,6 +35,11 @@ $(BENCH_DIR)/timeit: bench/timeit.c | $(BENCH_DIR)
 $(BENCH_DIR)/replay: bench/replay.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# What one hash_words() call costs, keyed and unkeyed (bench/hashflood.sh).
+$(BENCH_DIR)/hashcost: bench/hashcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(BUILD)/liblsct.a $(LINKLIBS)
 
 $(BENCH_DIR):
 	mkdir -p $@
