@@ -36,7 +36,7 @@ static inline uint64_t u64_sub_sat(uint64_t a, uint64_t b)
  * (Aumasson and Bernstein) under a 128-bit key drawn once per process from
  * getrandom() (util_hash_init()).  Without the key nobody can choose inputs
  * that collide, so lookups stay O(1) expected whatever the peers' addresses
- * are (doc/reliability.md, "Hash flooding").  hash_words(w, n) is SipHash of
+ * are (doc/performance.md, "Hash flooding").  hash_words(w, n) is SipHash of
  * the 8n bytes that are the words in little-endian order (on a little-endian
  * host, the words' own bytes), as util_siphash() computes it.
  */

@@ -11,7 +11,7 @@ Read them with `lsconntrack --stdin -n --local ADDR`.
 
 The peers' interface identifiers are chosen so that the hash lsconntrack
 used before it was keyed (hash_words() chaining the splitmix64 finaliser,
-unkeyed: see doc/reliability.md) gives every key the same low 32 bits
+unkeyed: see doc/performance.md, "Hash flooding") gives every key the same low 32 bits
 (--against flow: the flow index's key; --against store: the per-connection
 store's key, whose top 32 bits choose its slot): all keys then share one
 home slot at every table size, and each insert walks the whole cluster.
