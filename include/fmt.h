@@ -15,7 +15,7 @@
 
 /*
  * "10.0.0.1:3306", "[fd00::1]:80", "name:80".  port is a decimal string or
- * "many".  name (already checked by fmt_is_hostname) replaces the address
+ * "many".  name (already checked by fmt_is_peer_name) replaces the address
  * when non-NULL.
  */
 void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
@@ -36,6 +36,18 @@ const char *fmt_proto(int proto, char *buf, size_t len);
  * else (control bytes, spaces, UTF-8) is rejected rather than printed.
  */
 int fmt_is_hostname(const char *s);
+
+/*
+ * True if a name from reverse DNS may stand for a peer in place of its
+ * address: fmt_is_hostname() accepts it and it cannot pass for an address or
+ * for this host.  Refused: what ct_addr_parse() reads as an address
+ * ("10.0.0.5"), an all-digit last label (no top-level domain is one; this
+ * catches "10.1" and "0x7f.1", which inet_aton() reads as addresses),
+ * "localhost", "localhost.localdomain", names under ".localhost", and
+ * Debian's "ip6-localhost" and "ip6-loopback", in any case.  A PTR record is
+ * whatever the peer's zone says, so a peer must not look like another host.
+ */
+int fmt_is_peer_name(const char *s);
 
 /* Copies s, writing bytes outside printable ASCII as \xNN; always terminates. */
 void fmt_escape(const char *s, char *out, size_t len);

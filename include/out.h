@@ -33,8 +33,9 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 
 /*
  * The original's schema, one compact array and a newline:
- * [{"direction","local":{"addr","port"},"peer":{"addr","port"},
+ * [{"direction","local":{"addr","port"},"peer":{"addr","port"[,"name"]},
  *   "stat":{"total_inbound_packets",...},"proto","connections"}]
+ * "peer.addr" is always numeric; "name" is there when name_of gave one.
  */
 int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		   const struct out_opts *o);

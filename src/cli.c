@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "flow.h"
+#include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
 #include "util.h"
@@ -326,7 +327,7 @@ static int port_argument(struct cli_opts *o, unsigned side, const char *arg,
 	return 0;
 }
 
-int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen)
+static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	/* Protocols and families: the first -t/-u/-4/-6 replaces the default. */
 	unsigned protos = o->protos, families = o->families, side = 0;
@@ -433,6 +434,20 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 		return -1;
 	}
 	return 0;
+}
+
+int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	char raw[256];
+
+	if (parse(o, argc, argv, raw, sizeof raw) == 0)
+		return 0;
+	/*
+	 * The message may quote an argument, which is outside text like a
+	 * name from DNS: its control bytes must not reach the terminal.
+	 */
+	fmt_escape(raw, err, errlen);
+	return -1;
 }
 
 struct ct_source *cli_open_source(const struct cli_opts *o, char *err, size_t errlen)

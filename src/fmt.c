@@ -5,7 +5,10 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+
+#include "lsct.h"
 
 void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
 		  const char *name, const char *port)
@@ -80,6 +83,27 @@ int fmt_is_hostname(const char *s)
 			return 0;
 	}
 	return n > 0 && n <= 253 && label > 0;
+}
+
+int fmt_is_peer_name(const char *s)
+{
+	static const char *const local_names[] = {
+		"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback",
+	};
+	size_t n = strlen(s), last;
+	struct ct_addr a;
+	int digits = 1;
+
+	if (!fmt_is_hostname(s) || ct_addr_parse(s, n, &a) >= 0)
+		return 0;
+	for (last = n; last > 0 && s[last - 1] != '.'; last--)
+		digits &= s[last - 1] >= '0' && s[last - 1] <= '9';
+	if (digits)
+		return 0;
+	for (size_t i = 0; i < ARRAY_LEN(local_names); i++)
+		if (strcasecmp(s, local_names[i]) == 0)
+			return 0;
+	return !(n > 10 && strcasecmp(s + n - 10, ".localhost") == 0);
 }
 
 void fmt_escape(const char *s, char *out, size_t len)

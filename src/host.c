@@ -46,6 +46,30 @@ void host_add_addr(struct host_info *h, int family, const struct ct_addr *a)
 	x->a = *a;
 }
 
+/*
+ * The first len bytes of an argument for an error message, bytes outside
+ * printable ASCII as \\xNN (fmt_escape()'s form; fmt is a layer above this
+ * one).  out holds 4 * len + 1 bytes.
+ */
+static void escape_arg(const char *s, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			*out++ = (char)c;
+			continue;
+		}
+		*out++ = '\\';
+		*out++ = 'x';
+		*out++ = hex[c >> 4];
+		*out++ = hex[c & 15];
+	}
+	*out = '\0';
+}
+
 int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t errlen)
 {
 	const char *p = text;
@@ -62,8 +86,10 @@ int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t er
 		else
 			fam = ct_addr_parse(p, len, &a);
 		if (fam < 0) {
-			snprintf(err, errlen, "'%.*s' is not an IPv4 or IPv6 address",
-				 len > 60 ? 60 : (int)len, p);
+			char shown[4 * 60 + 1];
+
+			escape_arg(p, len > 60 ? 60 : len, shown);
+			snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", shown);
 			return -1;
 		}
 		host_add_addr(h, fam, &a);
@@ -197,7 +223,7 @@ static void parse_socket_line(struct host_info *h, const char *line, int proto, 
 	size_t alen = family == AF_INET ? 8 : 32;
 	const char *p = strchr(line, ':');
 	struct ct_addr a, ra;
-	int64_t port, st;
+	int64_t port = 0, st, pv;
 
 	if (!p)
 		return;
@@ -220,11 +246,16 @@ static void parse_socket_line(struct host_info *h, const char *line, int proto, 
 		}
 		if (p[alen] != ':')
 			return;
-		if (pass == 0) {
-			port = hexnum(p + alen + 1, 4);
-			if (port < 0)
-				return;
-		}
+		/*
+		 * hexnum() stops at the first byte that is not a digit, the
+		 * NUL included, so nothing past a line cut short (at the
+		 * 511-byte limit) is read.
+		 */
+		pv = hexnum(p + alen + 1, 4);
+		if (pv < 0 || p[alen + 5] != ' ')
+			return;
+		if (pass == 0)
+			port = pv;
 		p += alen + 6;
 		while (*p == ' ')
 			p++;

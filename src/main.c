@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "ct_source.h"
+#include "fmt.h"
 #include "host.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -35,13 +36,15 @@ static void die(int code, const char *fmt, ...) LSCT_PRINTF(2, 3) LSCT_NORETURN;
 
 static void die(int code, const char *fmt, ...)
 {
+	char msg[1024], shown[4096];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* Messages quote paths and arguments: their control bytes are escaped. */
+	fmt_escape(msg, shown, sizeof shown);
+	fprintf(stderr, "%s: %s\n", prog, shown);
 	exit(code);
 }
 

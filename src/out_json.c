@@ -97,8 +97,6 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			if (ferror(fp))
 				break;
 		}
-		if (!name)
-			name = ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr);
 		if (i)
 			OUTBUF_LIT(&b, ",");
 		OUTBUF_LIT(&b, "{\"direction\":\"");
@@ -111,14 +109,23 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			OUTBUF_LIT(&b, "many");
 		else
 			outbuf_u64(&b, f->key.port);
-		OUTBUF_LIT(&b, "\"},\"peer\":{\"addr\":");
-		put_string(&b, name);
-		OUTBUF_LIT(&b, ",\"port\":\"");
+		/*
+		 * The address stays numeric even with a name: a PTR record
+		 * is whatever the peer's zone says.  The name goes last.
+		 */
+		OUTBUF_LIT(&b, "\"},\"peer\":{\"addr\":\"");
+		outbuf_str(&b, ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr));
+		OUTBUF_LIT(&b, "\",\"port\":\"");
 		if (active)
 			outbuf_u64(&b, f->key.port);
 		else
 			OUTBUF_LIT(&b, "many");
-		OUTBUF_LIT(&b, "\"},\"stat\":{\"total_inbound_packets\":");
+		OUTBUF_LIT(&b, "\"");
+		if (name) {
+			OUTBUF_LIT(&b, ",\"name\":");
+			put_string(&b, name);
+		}
+		OUTBUF_LIT(&b, "},\"stat\":{\"total_inbound_packets\":");
 		outbuf_u64(&b, f->c.in_packets);
 		OUTBUF_LIT(&b, ",\"total_inbound_bytes\":");
 		outbuf_u64(&b, f->c.in_bytes);

@@ -15,29 +15,41 @@
 
 enum { NAME_QUEUED, NAME_RUNNING, NAME_DONE };
 
+/*
+ * An entry is on its bucket's hash chain always, on the use list unless a
+ * worker is running its lookup (so eviction never frees what a worker
+ * holds), and on the work queue while queued.  Both lists are doubly
+ * linked: dropping an entry is O(1).
+ */
 struct name {
-	struct name *next;	/* hash chain */
-	struct name *qnext;	/* work queue */
+	struct name *next;		/* hash chain */
+	struct name *newer, *older;	/* use list, most recently used first */
+	struct name *qprev, *qnext;	/* work queue, first wanted first */
 	struct ct_addr a;
 	int family;
 	int state;
-	char *name;		/* NULL: none */
+	double used;			/* mono_now() of the last want, name or answer */
+	char *name;			/* NULL: none */
 };
 
 struct resolver {
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* queue not empty, or stopping */
-	pthread_cond_t done;	/* a lookup finished */
+	pthread_cond_t done;	/* a lookup finished or was dropped */
 	struct name **buckets;
 	size_t nbuckets, count;
 	size_t max_names;	/* 0: no bound */
-	struct name *qhead, *qtail;
+	double keep;		/* seconds an entry in use is kept */
+	struct name *newest, *oldest;	/* the use list */
+	struct name *qhead, *qtail;	/* the work queue */
 	size_t unfinished;	/* queued + running */
+	resolver_lookup_fn *lookup;
+	void *lookup_arg;
 	unsigned threads, started, idle;
 	unsigned refs;		/* the owner + each running thread */
 	int stopping;
 	pthread_t *tids;	/* started threads, joinable */
-	unsigned char *busy;	/* tids[i] is inside getnameinfo() */
+	unsigned char *busy;	/* tids[i] is inside a lookup */
 };
 
 struct worker_arg {
@@ -62,6 +74,112 @@ static struct name *find(const struct resolver *r, int family, const struct ct_a
 	return NULL;
 }
 
+static void use_push(struct resolver *r, struct name *n)
+{
+	n->newer = NULL;
+	n->older = r->newest;
+	if (r->newest)
+		r->newest->newer = n;
+	else
+		r->oldest = n;
+	r->newest = n;
+}
+
+static void use_unlink(struct resolver *r, struct name *n)
+{
+	if (n->newer)
+		n->newer->older = n->older;
+	else
+		r->newest = n->older;
+	if (n->older)
+		n->older->newer = n->newer;
+	else
+		r->oldest = n->newer;
+	n->newer = n->older = NULL;
+}
+
+static void queue_push(struct resolver *r, struct name *n)
+{
+	n->qnext = NULL;
+	n->qprev = r->qtail;
+	if (r->qtail)
+		r->qtail->qnext = n;
+	else
+		r->qhead = n;
+	r->qtail = n;
+}
+
+static void queue_unlink(struct resolver *r, struct name *n)
+{
+	if (n->qprev)
+		n->qprev->qnext = n->qnext;
+	else
+		r->qhead = n->qnext;
+	if (n->qnext)
+		n->qnext->qprev = n->qprev;
+	else
+		r->qtail = n->qprev;
+	n->qprev = n->qnext = NULL;
+}
+
+/* Marks n used now: the newest of the use list (a running entry is on none). */
+static void touch(struct resolver *r, struct name *n, double now)
+{
+	n->used = now;
+	if (n->state != NAME_RUNNING && r->newest != n) {
+		use_unlink(r, n);
+		use_push(r, n);
+	}
+}
+
+/* Twice the buckets once there are more entries than buckets: chains stay short. */
+static void grow(struct resolver *r)
+{
+	struct name **old = r->buckets;
+	size_t nold = r->nbuckets;
+
+	r->nbuckets *= 2;
+	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
+	for (size_t i = 0; i < nold; i++) {
+		struct name *n = old[i], *next;
+
+		for (; n; n = next) {
+			size_t b = bucket_of(r, n->family, &n->a);
+
+			next = n->next;
+			n->next = r->buckets[b];
+			r->buckets[b] = n;
+		}
+	}
+	free(old);
+}
+
+/*
+ * Makes room for a new peer: drops the least recently used entry that no
+ * worker runs, if it was last used more than keep seconds ago.  Returns 0
+ * when there is none such: the cache is full of entries in use.
+ */
+static int evict_one(struct resolver *r, double now)
+{
+	struct name *n = r->oldest, **pp;
+
+	if (!n || now - n->used < r->keep)
+		return 0;
+	if (n->state == NAME_QUEUED) {
+		queue_unlink(r, n);
+		r->unfinished--;
+		pthread_cond_broadcast(&r->done);
+	}
+	use_unlink(r, n);
+	for (pp = &r->buckets[bucket_of(r, n->family, &n->a)]; *pp != n; pp = &(*pp)->next)
+		;
+	*pp = n->next;
+	free(n->name);
+	free(n);
+	r->count--;
+	return 1;
+}
+
 static void destroy(struct resolver *r)
 {
 	for (size_t i = 0; i < r->nbuckets; i++) {
@@ -82,13 +200,11 @@ static void destroy(struct resolver *r)
 	free(r);
 }
 
-/* Returns a malloc'ed, checked name, or NULL. */
-static char *lookup(int family, const struct ct_addr *a)
+static int lookup_getnameinfo(void *arg, int family, const struct ct_addr *a,
+			      char *host, size_t len)
 {
-	char host[NI_MAXHOST];
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	size_t len;
 
 	memset(&ss, 0, sizeof ss);
 	if (family == AF_INET) {
@@ -104,12 +220,23 @@ static char *lookup(int family, const struct ct_addr *a)
 		memcpy(&sin6->sin6_addr, a->b, 16);
 		sl = sizeof *sin6;
 	}
-	if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, NULL, 0, NI_NAMEREQD))
+	return getnameinfo((struct sockaddr *)&ss, sl, host, (socklen_t)len, NULL, 0,
+			   NI_NAMEREQD);
+}
+
+/* Returns a malloc'ed, checked name, or NULL. */
+static char *lookup(resolver_lookup_fn *fn, void *arg, int family, const struct ct_addr *a)
+{
+	char host[NI_MAXHOST];
+	size_t len;
+
+	if (fn(arg, family, a, host, sizeof host))
 		return NULL;
+	host[sizeof host - 1] = '\0';
 	len = strlen(host);
 	if (len > 1 && host[len - 1] == '.')
 		host[len - 1] = '\0';
-	return fmt_is_hostname(host) ? xstrdup(host) : NULL;
+	return fmt_is_peer_name(host) ? xstrdup(host) : NULL;
 }
 
 static void *worker(void *arg)
@@ -121,6 +248,8 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		struct name *n;
+		resolver_lookup_fn *fn;
+		void *fn_arg;
 		char *name;
 
 		while (!r->qhead && !r->stopping) {
@@ -131,17 +260,22 @@ static void *worker(void *arg)
 		if (r->stopping)
 			break;
 		n = r->qhead;
-		r->qhead = n->qnext;
-		if (!r->qhead)
-			r->qtail = NULL;
+		queue_unlink(r, n);
+		/* Off the use list: no eviction frees it under the lookup. */
+		use_unlink(r, n);
 		n->state = NAME_RUNNING;
+		fn = r->lookup;
+		fn_arg = r->lookup_arg;
 		r->busy[wa.i] = 1;
 		pthread_mutex_unlock(&r->lock);
-		name = lookup(n->family, &n->a);
+		name = lookup(fn, fn_arg, n->family, &n->a);
 		pthread_mutex_lock(&r->lock);
 		r->busy[wa.i] = 0;
 		n->name = name;
 		n->state = NAME_DONE;
+		/* A fresh answer gets its time on screen before it may go. */
+		n->used = mono_now();
+		use_push(r, n);
 		r->unfinished--;
 		pthread_cond_broadcast(&r->done);
 	}
@@ -170,7 +304,12 @@ struct resolver *resolver_new(unsigned threads, size_t max_names)
 		pthread_condattr_destroy(&ca);
 	}
 	r->max_names = max_names;
+	r->keep = RESOLVER_KEEP;
+	r->lookup = lookup_getnameinfo;
+	/* One bucket per entry of a bounded cache (up to 2^16, then it grows). */
 	r->nbuckets = 1024;
+	while (r->nbuckets < max_names && r->nbuckets < 65536)
+		r->nbuckets *= 2;
 	r->buckets = xcalloc(r->nbuckets, sizeof *r->buckets);
 	r->threads = threads ? threads : 1;
 	r->tids = xcalloc(r->threads, sizeof *r->tids);
@@ -215,54 +354,34 @@ void resolver_free(struct resolver *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/*
- * A monitor meets ever new peers: past max_names, every finished entry is
- * dropped at once (queued and running ones stay: a worker holds them), and
- * the names still wanted are asked again.  Cheap, and memory stays bounded.
- */
-static void forget_finished(struct resolver *r)
-{
-	for (size_t i = 0; i < r->nbuckets; i++) {
-		struct name **pp = &r->buckets[i];
-
-		while (*pp) {
-			struct name *n = *pp;
-
-			if (n->state != NAME_DONE) {
-				pp = &n->next;
-				continue;
-			}
-			*pp = n->next;
-			free(n->name);
-			free(n);
-			r->count--;
-		}
-	}
-}
-
 void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
 {
+	double now = mono_now();
 	struct name *n;
 
 	pthread_mutex_lock(&r->lock);
-	if (find(r, family, a)) {
+	n = find(r, family, a);
+	if (n) {
+		touch(r, n, now);
 		pthread_mutex_unlock(&r->lock);
 		return;
 	}
-	if (r->max_names && r->count >= r->max_names)
-		forget_finished(r);
+	/* Full of entries in use: this peer shows as its address. */
+	if (r->max_names && r->count >= r->max_names && !evict_one(r, now)) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
 	n = xcalloc(1, sizeof *n);
 	n->a = *a;
 	n->family = family;
 	n->state = NAME_QUEUED;
+	n->used = now;
 	n->next = r->buckets[bucket_of(r, family, a)];
 	r->buckets[bucket_of(r, family, a)] = n;
-	r->count++;
-	if (r->qtail)
-		r->qtail->qnext = n;
-	else
-		r->qhead = n;
-	r->qtail = n;
+	use_push(r, n);
+	queue_push(r, n);
+	if (++r->count > r->nbuckets)
+		grow(r);
 	r->unfinished++;
 	if (r->idle == 0 && r->started < r->threads) {
 		pthread_attr_t attr;
@@ -305,10 +424,16 @@ const char *resolver_name(struct resolver *r, int family, const struct ct_addr *
 	const char *name = NULL;
 	struct name *n;
 
+	double now = mono_now();
+
 	pthread_mutex_lock(&r->lock);
 	n = find(r, family, a);
-	if (n && n->state == NAME_DONE)
-		name = n->name;
+	if (n) {
+		/* A name on screen is in use: it is not evicted from under it. */
+		touch(r, n, now);
+		if (n->state == NAME_DONE)
+			name = n->name;
+	}
 	pthread_mutex_unlock(&r->lock);
 	return name;
 }
@@ -326,4 +451,19 @@ size_t resolver_cached(struct resolver *r)
 const char *resolver_name_cb(void *arg, int family, const struct ct_addr *a)
 {
 	return resolver_name(arg, family, a);
+}
+
+void resolver_set_lookup(struct resolver *r, resolver_lookup_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&r->lock);
+	r->lookup = fn ? fn : lookup_getnameinfo;
+	r->lookup_arg = fn ? arg : NULL;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void resolver_set_keep(struct resolver *r, double seconds)
+{
+	pthread_mutex_lock(&r->lock);
+	r->keep = seconds;
+	pthread_mutex_unlock(&r->lock);
 }

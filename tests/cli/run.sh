@@ -734,4 +734,20 @@ assert_eq "siphash: test_util's table = tests/unit/siphash_ref.py" \
 		grep -o '0x[0-9a-f]\{16\}')" \
 	"$(python3 tests/unit/siphash_ref.py 1 3 64)"
 
+# Arguments and paths echoed in messages are outside text: no raw ESC, BEL
+# or other control byte reaches the terminal, whichever message quotes them.
+raw_ctl() { LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err"; }
+run --proc=$'\e]0;x\a'
+assert_eq "escaped --proc path: exit 1" "$RC" 1
+assert_eq "escaped --proc path: no raw control byte" "$(raw_ctl)" 0
+assert_match "escaped --proc path: shown escaped" "$ERR" 'cannot open \\x1b\]0;x\\x07:'
+usage_error "escaped unknown option" --bogus$'\e'
+assert_eq "escaped unknown option: no raw control byte" "$(raw_ctl)" 0
+assert_match "escaped unknown option: shown escaped" "$ERR" "unknown option '--bogus\\\\x1b'"
+for args in "--sort=$(printf '\033[31m')" "--stdin $(printf '\033[2J')" "--local=$(printf '\a1.2.3.4')"; do
+	run $args
+	assert_eq "escaped '$(printf '%q' "$args")': usage error" "$RC" 2
+	assert_eq "escaped '$(printf '%q' "$args")': no raw control byte" "$(raw_ctl)" 0
+done
+
 t_summary "cli"

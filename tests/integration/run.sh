@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The number of tests below, reported as skipped when they cannot run.
 SUITE=integration
-N_TESTS=136
+N_TESTS=145
 NS_TOOLS="setpriv setcap"
 NS_TAG=		# lsct-h-PID, lsct-p-PID
 NS_NET=203
@@ -278,7 +278,8 @@ assert_no_match "names: no numeric peer left" "$OUT" '10\.203\.0\.2|fd00:203::2'
 lsct --json
 assert_eq "names: --json stays numeric" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" "$P4"
 lsct --json --names
-assert_eq "names: --json --names" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" peer-db.test
+assert_eq "names: --json --names has the name in peer.name" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.name] | join(",")')" peer-db.test
+assert_eq "names: --json --names keeps peer.addr numeric" "$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306") | .peer.addr] | join(",")')" "$P4"
 lsct -n
 assert_match "names: -n stays numeric" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
 
@@ -440,5 +441,24 @@ while IFS= read -r line; do
 done <<<"$LIVE_OUT"
 assert_eq "live: both cases report a result" "$(printf '%s\n' "$LIVE_OUT" | grep -cE '^(ok|skip|FAIL) live: ')" 2
 assert_eq "live: exit 0" "$LIVE_RC" 0
+
+# ---------------------------------------------------------------------------
+# names that pass for something else (L1): a hosts file, as a hostile PTR
+# zone could, names the peers as addresses or as this host.  The real
+# addresses stay, in the table and in JSON.
+for spoof in "10.0.0.5 127.0.0.1" "localhost x.localhost"; do
+	set -- $spoof
+	printf '127.0.0.1 localhost\n%s %s\n%s %s\n' "$P4" "$1" "$P6" "$2" >"/etc/netns/$H/hosts"
+	lsct
+	assert_match "spoofed names '$spoof': v4 peer numeric" "$OUT" '^localhost:many +--> +10\.[0-9]+\.0\.2:3306 '
+	assert_match "spoofed names '$spoof': v6 peer numeric" "$OUT" '^localhost:many +--> +\[fd00:[0-9]+::2\]:6379 '
+	assert_no_match "spoofed names '$spoof': never shown" "$OUT" "(-->|<--) +($1|$2):"
+	lsct --json --names
+	assert_eq "spoofed names '$spoof': JSON addr numeric, no name" \
+		"$(printf '%s' "$OUT" | jq -r '[.[] | select(.peer.port == "3306" or .peer.port == "6379") | (.peer.addr + "/" + (.peer.name // "-"))] | sort | join(",")')" \
+		"$P4/-,$P6/-"
+done
+set --
+printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$H/hosts"
 
 t_summary "integration"

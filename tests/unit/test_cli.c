@@ -160,6 +160,29 @@ static void test_errors(void **state)
 	cli_fini(&o);
 }
 
+/* Arguments quoted in a message have their control bytes escaped. */
+static void test_errors_escape_arguments(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	cli_init(&o);
+	REFUSED("--bogus\033");
+	assert_string_equal(err, "unknown option '--bogus\\x1b' (see lsconntrack --help)");
+	REFUSED("--sort", "\033]0;x\a");
+	assert_non_null(strstr(err, "'\\x1b]0;x\\x07'"));
+	REFUSED("--stdin", "\033[2J");
+	assert_string_equal(err, "unexpected argument '\\x1b[2J' (see lsconntrack --help)");
+	REFUSED("--aport", "8\a0");
+	assert_null(strchr(err, '\a'));
+	REFUSED("-c", "\2331");
+	assert_non_null(strstr(err, "'\\x9b1'"));
+	REFUSED("--json=\033");
+	for (const char *c = err; *c; c++)
+		assert_true(*c >= 0x20 && *c < 0x7f);
+	cli_fini(&o);
+}
+
 static void test_usage_mentions_every_option(void **state)
 {
 	static const char *const names[] = {
@@ -180,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_go_spellings),
 		cmocka_unit_test(test_new_options),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors_escape_arguments),
 		cmocka_unit_test(test_usage_mentions_every_option),
 	};
 

@@ -39,11 +39,40 @@ static void test_hostname_check_and_escape(void **state)
 	assert_string_equal(out, "\\x01\\x02");
 }
 
+/* L1: a PTR name must not pass for an address or for this host. */
+static void test_peer_name_not_an_address(void **state)
+{
+	static const char *const refused[] = {
+		"10.0.0.5", "127.0.0.1", "203.0.113.5",	/* ct_addr_parse reads them */
+		"::1", "fe80::1", "2001:db8::99",	/* not even hostnames (':') */
+		"10.1", "3232235777", "0x7f.1",		/* inet_aton forms */
+		"example.123", "010.000.000.005", "x127.0.0.1",	/* an all-digit last label */
+		"localhost", "LOCALHOST", "localhost.localdomain", "LocalHost.LocalDomain",
+		"x.localhost", "a.b.LOCALHOST", "ip6-localhost", "ip6-loopback",
+		"evil\x1b[2Jname", "",			/* fmt_is_hostname refuses */
+	};
+	static const char *const accepted[] = {
+		"db-1.example.com", "host", "10.0.0.5.example.net", "127-0-0-1.isp.example",
+		"localhost.example.com", "mylocalhost", "notlocalhost", "a.localhost-x",
+		"1.0.0.10.in-addr.arpa", "123abc", "0x7f",
+	};
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		if (fmt_is_peer_name(refused[i]))
+			fail_msg("accepted '%s'", refused[i]);
+	}
+	for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+		if (!fmt_is_peer_name(accepted[i]))
+			fail_msg("refused '%s'", accepted[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_hostname_check_and_escape),
+		cmocka_unit_test(test_peer_name_not_an_address),
 	};
 
 	return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);

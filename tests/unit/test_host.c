@@ -62,6 +62,46 @@ static void test_proc_tcp_listeners(void **state)
 	host_fini(&h);
 }
 
+/*
+ * Lines cut at the 511-byte limit, exactly after a port (the review's L2
+ * reproducer: 496 'x' then ": 0100007F:0CEA").  Nothing may be read past
+ * the cut (ASan would see it) and nothing half-parsed may count.
+ */
+static void test_proc_line_cut_at_port(void **state)
+{
+	static const char head[] = "  sl  local_address rem_address   st\n";
+	static const char *const tails[] = {
+		": 0100007F:0CEA",			/* cut after the local port */
+		": 0100007F:0CEA 0200007F:0035",	/* after the remote port */
+		": 0100007F:0CEA 0200007F:",		/* inside the remote port */
+		": 0100007F:0C",			/* inside the local port */
+	};
+	struct ct_addr lo = tu_addr("127.0.0.1");
+
+	for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+		char text[1024];
+		size_t pad = 511 - strlen(tails[t]), n = 0;
+		struct host_info h;
+		int fd;
+
+		n += (size_t)snprintf(text, sizeof text, "%s", head);
+		memset(text + n, 'x', pad);
+		n += pad;
+		n += (size_t)snprintf(text + n, sizeof text - n, "%s 0A 0\n", tails[t]);
+		/* A good line after it still counts. */
+		snprintf(text + n, sizeof text - n, "   1: 0100007F:1F90 00000000:0000 0A 0\n");
+		host_init(&h);
+		fd = tu_text_fd(text);
+		assert_int_equal(host_read_proc_sockets(&h, fd, IPPROTO_TCP, AF_INET), 0);
+		close(fd);
+		host_finish(&h);
+		assert_int_equal(h.nls, 1);
+		assert_false(host_is_listener(&h, IPPROTO_TCP, AF_INET, &lo, 0x0cea));
+		assert_true(host_is_listener(&h, IPPROTO_TCP, AF_INET, &lo, 8080));
+		host_fini(&h);
+	}
+}
+
 static void test_local_addresses(void **state)
 {
 	struct host_info h;
@@ -72,6 +112,9 @@ static void test_local_addresses(void **state)
 	assert_int_equal(host_parse_addrs(&h, "10.0.0.9,[fd00::9],fd00::9", err, sizeof err), 0);
 	assert_int_equal(host_parse_addrs(&h, "10.0.0.9,nope", err, sizeof err), -1);
 	assert_string_equal(err, "'nope' is not an IPv4 or IPv6 address");
+	/* The argument is echoed escaped: no raw ESC or BEL reaches stderr. */
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.9,\033]0;x\a", err, sizeof err), -1);
+	assert_string_equal(err, "'\\x1b]0;x\\x07' is not an IPv4 or IPv6 address");
 	assert_int_equal(host_parse_addrs(&h, "", err, sizeof err), -1);
 	host_finish(&h);
 	assert_int_equal(h.naddrs, 2);
@@ -92,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_tcp_listeners),
+		cmocka_unit_test(test_proc_line_cut_at_port),
 		cmocka_unit_test(test_local_addresses),
 	};
 

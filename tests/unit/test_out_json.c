@@ -25,7 +25,8 @@ static void test_json(void **state)
 				 ">/dev/null", text), 0);
 	assert_int_equal(tu_pipe_to("python3 -c 'import json,sys; d=json.load(sys.stdin); "
 				 "assert [f[\"direction\"] for f in d] == [\"active\"]*4 + [\"passive\"]*2; "
-				 "assert set(d[0]) == {\"direction\",\"local\",\"peer\",\"stat\",\"proto\",\"connections\"}'",
+				 "assert set(d[0]) == {\"direction\",\"local\",\"peer\",\"stat\",\"proto\",\"connections\"}; "
+				 "assert all(set(f[\"peer\"]) == {\"addr\",\"port\"} for f in d)'",
 				 text), 0);
 	free(text);
 
@@ -52,7 +53,38 @@ static void test_json_escapes(void **state)
 	assert_null(strchr(text, '\x1b'));
 	assert_null(strchr(text, '\x07'));
 	assert_non_null(strstr(text, "\"bad\\\"\\\\\\u001b[31m\\u0007name\""));
-	assert_int_equal(tu_pipe_to("jq -e '.[0].peer.addr | test(\"^bad\")' >/dev/null", text), 0);
+	/* The name goes in "name", last in the peer object; "addr" stays numeric. */
+	assert_non_null(strstr(text, "\"peer\":{\"addr\":\"10.0.1.10\",\"port\":\"3306\","
+			    "\"name\":\"bad"));
+	assert_int_equal(tu_pipe_to("jq -e '(.[0].peer.name | test(\"^bad\")) and "
+				    "(.[0].peer.addr == \"10.0.1.10\") and "
+				    "all(.[]; (.peer | keys_unsorted) == [\"addr\",\"port\",\"name\"])' "
+				    ">/dev/null", text), 0);
+	free(text);
+}
+
+/* Names for some peers only: "name" is there exactly when one is known. */
+static const char *some_names(void *arg, int family, const struct ct_addr *a)
+{
+	struct ct_addr db = tu_addr("10.0.1.10");
+
+	(void)arg;
+	return family == AF_INET && ct_addr_equal(a, &db) ? "db1.example" : NULL;
+}
+
+static void test_json_name_key(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { .name_of = some_names };
+	size_t n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text = tu_capture(out_json_write, fx->rows, n, &o);
+
+	assert_non_null(strstr(text, "\"peer\":{\"addr\":\"10.0.1.10\",\"port\":\"3306\","
+			    "\"name\":\"db1.example\"},\"stat\""));
+	assert_non_null(strstr(text, "\"peer\":{\"addr\":\"10.0.2.10\",\"port\":\"many\"},"));
+	assert_int_equal(tu_pipe_to("jq -e '([.[] | select(.peer | has(\"name\"))] | length) == 1 "
+				    "and all(.[]; .peer.addr | test(\"^[0-9a-f.:]+$\"))' >/dev/null",
+				    text), 0);
 	free(text);
 }
 
@@ -130,6 +162,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_name_key),
 		cmocka_unit_test(test_json_stream),
 		cmocka_unit_test(test_json_write_error),
 	};
