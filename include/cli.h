@@ -7,7 +7,8 @@
  * --proc takes its optional file only attached: --proc=FILE.  Arguments
  * that are not options are ports for the side -a or -p named last, as in
  * older releases of the original ("--active 3306 11211").
- * cli_parse() never prints: it returns -1 with a one-line reason in err.
+ * cli_parse() never prints: it returns -1 with a one-line reason in err,
+ * control bytes of the arguments it quotes escaped.
  */
 #ifndef LSCT_CLI_H
 #define LSCT_CLI_H
