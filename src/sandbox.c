@@ -35,6 +35,9 @@ static const int base_calls[] = {
 	SCMP_SYS(dup3), SCMP_SYS(fcntl), SCMP_SYS(pipe2),
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fstatfs),
 	SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(readlinkat),
+	/* The older calls (x86-64 still has them; ncurses uses access()). */
+	SCMP_SYS(access), SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(readlink),
+	SCMP_SYS(dup2), SCMP_SYS(pipe),
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(mprotect), SCMP_SYS(madvise),
 	SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
@@ -108,6 +111,9 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 	/* Files: read-only (O_RDONLY is 0); no creating or truncating. */
 	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(openat), 1,
 			      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, 0));
+	if (SCMP_SYS(open) >= 0)
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(open), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, 0));
 	/* Threads, never processes. */
 	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(clone), 1,
 			      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
