@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The number of tests below, reported as skipped when they cannot run.
 SUITE=integration
-N_TESTS=166
+N_TESTS=170
 NS_TOOLS="setpriv setcap"
 NS_TAG=		# lsct-h-PID, lsct-p-PID
 NS_NET=203
@@ -508,6 +508,29 @@ lsct -n "--proc=$TMP/suid/root-only"
 assert_eq "root --proc=root-only file: exit 1" "$RC" 1
 assert_match "root --proc=root-only file: permission denied, --stdin named" "$ERR" \
 	'Permission denied \(.*--stdin < FILE'
+
+# LSCT_NO_SECCOMP=1 loosens only a run started from a trusted environment:
+# root's, not a setcap copy's (the sandbox sets no_new_privs first either way).
+nnp_seccomp() {	# PID: "NoNewPrivs Seccomp" once no_new_privs is set
+	local i
+	for i in $(seq 50); do
+		[ "$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$1/status" 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
+	awk '$1 == "NoNewPrivs:" || $1 == "Seccomp:" { printf "%s%s", s, $2; s = " " }' \
+		"/proc/$1/status" 2>/dev/null
+}
+sleep 3 | ip netns exec "$H" env LSCT_NO_SECCOMP=1 "$LSCT" --stdin -n >/dev/null 2>&1 &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+assert_eq "LSCT_NO_SECCOMP=1 as root: no filter, no_new_privs still" "$(nnp_seccomp "$PRIVPID")" "1 0"
+wait "$PRIVPID"
+sleep 3 | ip netns exec "$H" env LSCT_NO_SECCOMP=1 setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$TMP/cap/lsconntrack" --stdin -n >/dev/null 2>&1 &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+assert_eq "LSCT_NO_SECCOMP=1 in a setcap copy: ignored, the filter is on" "$(nnp_seccomp "$PRIVPID")" "1 2"
+wait "$PRIVPID"
 
 # File capabilities (M3): a terminal type only the user's $TERMINFO defines
 # starts the plain binary's screen, not the setcap copy's.

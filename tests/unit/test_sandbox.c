@@ -226,6 +226,41 @@ static void expect_sigsys(pid_t pid)
 			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
+/* Before it dies, the process says which call the sandbox stopped. */
+static void test_sigsys_says_why(void **state)
+{
+	char buf[512], want[64];
+	ssize_t n, len = 0;
+	int p[2];
+	pid_t pid;
+
+	if (!sandboxed)
+		skip();
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char err[256], *argv[] = { (char *)"true", NULL };
+
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		if (sandbox_enter(0, err, sizeof err) != SANDBOX_ON)
+			_exit(100);
+		execve("/bin/true", argv, argv + 1);
+		_exit(1);
+	}
+	close(p[1]);
+	while (len < (ssize_t)sizeof buf - 1 && (n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += n;
+	close(p[0]);
+	buf[len] = '\0';
+	expect_sigsys(pid);
+	snprintf(want, sizeof want, "system call %d is not allowed", (int)SYS_execve);
+	assert_non_null(strstr(buf, "lsconntrack: stopped by the sandbox: "));
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "LSCT_NO_SECCOMP"));
+}
+
 /* execve and ptrace end the process, whatever the mode. */
 static void test_execve_and_ptrace_kill(void **state)
 {
@@ -288,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_names_mode_sockets),
 		cmocka_unit_test(test_netlink_mode_open_socket),
 		cmocka_unit_test(test_execve_and_ptrace_kill),
+		cmocka_unit_test(test_sigsys_says_why),
 		cmocka_unit_test(test_debug_variable_loosens_only),
 	};
 
