@@ -15,7 +15,7 @@ WERROR    ?= 0
 # command-line value cannot drop them.
 CFLAGS    ?= -O2 -g
 BUILD     := build
-LIBS_PC   := libmnl libnetfilter_conntrack libcap-ng ncursesw
+LIBS_PC   := libmnl libnetfilter_conntrack libcap-ng libseccomp ncursesw
 LSCT_CPPFLAGS := -Iinclude -D_GNU_SOURCE -DLSCT_VERSION='"$(VERSION)"'
 LSCT_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wpointer-arith -Wcast-qual -Wno-unused-parameter
@@ -66,6 +66,7 @@ SRCS := \
 	src/priv.c \
 	src/resolve.c \
 	src/run_batch.c \
+	src/sandbox.c \
 	src/store.c \
 	src/tui.c \
 	src/tui_cell.c \
@@ -91,7 +92,9 @@ UNIT_SRCS := \
 	tests/unit/test_out_table.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
+	tests/unit/test_priv.c \
 	tests/unit/test_resolve.c \
+	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \
@@ -111,7 +114,7 @@ DOCS      := doc/classification.md doc/json.md doc/monitor.md doc/performance.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
-              libnfnetlink-dev libcap-ng-dev libncurses-dev
+              libnfnetlink-dev libcap-ng-dev libseccomp-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
               procps util-linux libcap2-bin valgrind
 
@@ -120,7 +123,7 @@ DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
 # header).  Checked when a recipe needs it, so clean and deps work without.
 deb_of = $(or $(word 2,$(subst =, ,$(filter $(1)=%,libmnl=libmnl-dev \
 	libnetfilter_conntrack=libnetfilter-conntrack-dev libcap-ng=libcap-ng-dev \
-	ncursesw=libncurses-dev cmocka=libcmocka-dev))),$(1))
+	libseccomp=libseccomp-dev ncursesw=libncurses-dev cmocka=libcmocka-dev))),$(1))
 pc_missing = $(strip $(foreach p,$(1),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 need_pc = $(if $(shell command -v $(PKG_CONFIG)),,$(error $(PKG_CONFIG) is not installed: \
 	apt-get install pkg-config (or: sudo make deps)))$(if $(call pc_missing,$(1)),$(error \

@@ -53,11 +53,22 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 const char *cli_usage(void);
 
 /*
- * Opens the source the options name: the netlink socket (with the kernel
- * filter -4/-6/-t/-u allow), the --proc file, or standard input.  Call it
- * while privileged.  NULL with errno and a one-line reason in err.  A new
- * kind of source is one more flag here and one more branch below.
+ * When a source is opened: what needs privilege (the netlink socket, the
+ * fixed /proc/net/nf_conntrack) and standard input before the privilege
+ * drop; a path the user names (--proc=FILE) after it, with the rights of
+ * the user we dropped to.
  */
-struct ct_source *cli_open_source(const struct cli_opts *o, char *err, size_t errlen);
+enum cli_phase { CLI_PHASE_PRIVILEGED = 0, CLI_PHASE_USER };
+
+/*
+ * Opens the source the options name if it belongs to this phase: the
+ * netlink socket (with the kernel filter -4/-6/-t/-u allow), the --proc
+ * file, or standard input.  0 with *src set, or NULL when the source opens
+ * in the other phase; -1 with errno and a one-line reason in err (a file
+ * that is not a regular or procfs file: EINVAL).  A new kind of source is
+ * one more flag here and one more branch below.
+ */
+int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_source **src,
+		    char *err, size_t errlen);
 
 #endif

@@ -71,7 +71,10 @@ struct ct_source *ct_source_netlink(const struct ct_nl_filter *filter);
 /*
  * The text file at path, opened now and read again from offset 0 on every
  * dump.  live: it is this host's table (/proc/net/nf_conntrack), so the
- * nf_conntrack_* sysctls describe it.  NULL with errno from open().
+ * nf_conntrack_* sysctls describe it.  Opened with the caller's rights,
+ * O_NONBLOCK and O_NOCTTY, and only if it is a regular file or a procfs
+ * file: anything else (a directory, a device, a FIFO) is refused before it
+ * is opened for reading, with EINVAL.  NULL with errno.
  */
 struct ct_source *ct_source_file(const char *path, int live);
 /* The text on fd (borrowed), read once; name is for messages ("standard input"). */

@@ -49,6 +49,11 @@ struct mon_config {
 	double period;			/* 0 .. MON_PERIOD_MAX seconds */
 	int track;			/* per-connection deltas: streams and the screen */
 	size_t watch_max;		/* most connections a detail frame lists (0: 10000) */
+	/*
+	 * One snapshot only (a one-shot table): the thread that takes it gives
+	 * up its capabilities right after the dump (priv.h's thread rule).
+	 */
+	int one_dump;
 };
 
 struct mon_frame {

@@ -450,41 +450,51 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 	return -1;
 }
 
-struct ct_source *cli_open_source(const struct cli_opts *o, char *err, size_t errlen)
+int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_source **src,
+		    char *err, size_t errlen)
 {
 	const char *path = o->proc_file ? o->proc_file : CT_SOURCE_PROC_PATH;
 	struct ct_nl_filter filter = { 0 };
-	struct ct_source *s;
 	int e;
 
-	if (o->source == CLI_SRC_STDIN)
-		return ct_source_fd_once(STDIN_FILENO, "standard input");
+	*src = NULL;
+	/* A path the user names is opened with the user's rights, after the drop. */
+	if ((o->source == CLI_SRC_PROC && o->proc_file) != (phase == CLI_PHASE_USER))
+		return 0;
+	if (o->source == CLI_SRC_STDIN) {
+		*src = ct_source_fd_once(STDIN_FILENO, "standard input");
+		return 0;
+	}
 	if (o->source == CLI_SRC_PROC) {
-		s = ct_source_file(path, !o->proc_file);
-		if (s)
-			return s;
+		*src = ct_source_file(path, !o->proc_file);
+		if (*src)
+			return 0;
 		e = errno;
 		if (e == ENOENT && !o->proc_file)
 			snprintf(err, errlen, "%s does not exist: load the nf_conntrack module, or "
 				 "use the default netlink source (the kernel may lack "
 				 "CONFIG_NF_CONNTRACK_PROCFS)", path);
+		else if (e == EINVAL)
+			snprintf(err, errlen, "cannot read %s: not a regular file (give a saved "
+				 "conntrack table, or use --stdin)", path);
 		else
 			snprintf(err, errlen, "cannot open %s: %s%s", path, strerror(e),
 				 e == EACCES && !o->proc_file ? " (run as root)" : "");
 		errno = e;
-		return NULL;
+		return -1;
 	}
 	/* What the kernel can leave out of the dump: results stay the same. */
 	if (o->families == FLOW_FAM_V4 || o->families == FLOW_FAM_V6)
 		filter.family = o->families == FLOW_FAM_V4 ? AF_INET : AF_INET6;
 	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
 		filter.proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
-	s = ct_source_netlink(&filter);
-	if (!s) {
+	*src = ct_source_netlink(&filter);
+	if (!*src) {
 		e = errno;
 		snprintf(err, errlen, "cannot open a netlink socket: %s%s", strerror(e),
 			 ct_source_hint(e));
 		errno = e;
+		return -1;
 	}
-	return s;
+	return 0;
 }

@@ -3,8 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "ct_source_text.h"
@@ -157,10 +161,70 @@ static void text_close(void *state)
 
 static const struct ct_source_ops text_ops = { text_dump, text_close };
 
+/*
+ * A table is read from a regular file or a procfs file, nothing else: a
+ * device, a FIFO or a socket may block or act on being opened
+ * (/dev/watchdog), and a directory is never a table.
+ */
+static int text_file_ok(int fd)
+{
+	struct statfs sf;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	if (!S_ISDIR(st.st_mode) && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
+		return 0;
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * Opens path for reading without side effects on what is not a table: the
+ * check runs on an O_PATH descriptor (which opens nothing), then the same
+ * file is opened for reading through /proc/self/fd, so it cannot be
+ * swapped in between.
+ */
+static int open_text_file(const char *path)
+{
+	const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	char self[64];
+	struct stat a, b;
+	int pfd, fd, e;
+
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	if (text_file_ok(pfd) < 0 || fstat(pfd, &a) < 0)
+		goto fail;
+	snprintf(self, sizeof self, "/proc/self/fd/%d", pfd);
+	fd = open(self, flags);
+	if (fd < 0 && errno == ENOENT) {
+		/* No /proc: open the path again and make sure it is the same file. */
+		fd = open(path, flags);
+		if (fd >= 0 && (fstat(fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+			close(fd);
+			fd = -1;
+			errno = EINVAL;
+		}
+	}
+	if (fd < 0)
+		goto fail;
+	close(pfd);
+	return fd;
+fail:
+	e = errno;
+	close(pfd);
+	errno = e;
+	return -1;
+}
+
 struct ct_source *ct_source_file(const char *path, int live)
 {
 	struct text_state *x;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_text_file(path);
 
 	if (fd < 0)
 		return NULL;

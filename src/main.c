@@ -1,7 +1,7 @@
 /*
- * main.c - parse, learn the host, open the source, drop privileges, pick
- * the mode; the only place that prints errors and chooses exit codes
- * (0 ok, 1 runtime, 2 usage).
+ * main.c - parse, learn the host, open the source, drop privileges, enter
+ * the sandbox, pick the mode; the only place that prints errors and
+ * chooses exit codes (0 ok, 1 runtime, 2 usage).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include "priv.h"
 #include "resolve.h"
 #include "run_batch.h"
+#include "sandbox.h"
 #include "tui.h"
 
 #define EXIT_RUNTIME 1
@@ -78,8 +79,17 @@ static void catch_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* Everything is open: from here on only the calls the mode needs. */
+static void enter_sandbox(unsigned needs)
+{
+	char err[256];
+
+	if (sandbox_enter(needs, err, sizeof err) < 0)
+		die(EXIT_RUNTIME, "%s", err);
+}
+
 static void run_monitor(struct monitor *m, const struct cli_opts *o, struct resolver *r,
-			const char *source)
+			const char *source, unsigned needs)
 {
 	struct tui_config tc;
 	char host[256], err[256];
@@ -96,6 +106,10 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
+	/* The collector keeps CAP_NET_ADMIN; the screen and its resolvers need none. */
+	if (priv_thread_drop() < 0)
+		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
+	enter_sandbox(needs | SANDBOX_SCREEN);
 	if (tui_run(m, &tc, err, sizeof err) < 0) {
 		int e = errno;
 
@@ -116,8 +130,11 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	enum batch_fail why;
 	char err[256];
-	int r, interactive;
+	unsigned needs = 0;
+	int r, interactive, was_root;
 
+	/* A setcap or setuid copy: the user's terminfo is not for us to parse. */
+	priv_scrub_env();
 	/* A closed pipe shows up as EPIPE from the writers, handled below. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -150,17 +167,24 @@ int main(int argc, char **argv)
 	}
 	host_finish(&host);
 
-	/* Open what needs privilege, then give the privilege up before reading. */
-	src = cli_open_source(&o, err, sizeof err);
-	if (!src)
+	/*
+	 * Open what needs privilege, give the privilege up, then open what the
+	 * user named, with the rights we dropped to.
+	 */
+	if (cli_open_source(&o, CLI_PHASE_PRIVILEGED, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s", err);
+	was_root = getuid() == 0 && geteuid() == 0;
 	if (priv_drop(o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
+	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
+		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
+		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
 
 	mc = (struct mon_config){
 		.src = src, .host = &host, .period = o.delay,
 		.fo = { .protos = o.protos, .families = o.families, .server_ports = &o.pport },
 		.track = interactive || o.count != 1,
+		.one_dump = !interactive && o.count == 1,
 	};
 	m = mon_new(&mc);
 
@@ -169,8 +193,12 @@ int main(int argc, char **argv)
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
+	if (o.source == CLI_SRC_NETLINK)
+		needs |= SANDBOX_NETLINK;
+	if (resolver)
+		needs |= SANDBOX_NAMES;
 	if (interactive) {
-		run_monitor(m, &o, resolver, ct_source_name(src));
+		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
 	} else {
 		vo = (struct view_opts){ .dirs = o.dirs, .aport = &o.aport, .pport = &o.pport,
@@ -181,6 +209,8 @@ int main(int argc, char **argv)
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
 		};
+		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
+		enter_sandbox(needs);
 		r = o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));

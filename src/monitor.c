@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "util.h"
 
 #define WATCH_MAX_DEFAULT 10000
@@ -252,6 +253,9 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	pthread_mutex_unlock(&m->lock);
 	f = take(m, watching, &watch, 0, start);
 	schedule_next(m, start);
+	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
+	if (m->cfg.one_dump && priv_thread_drop() < 0 && !f->err)
+		f->err = errno;
 	if (f->err) {
 		errno = f->err;
 		mon_frame_free(f);

@@ -3,17 +3,40 @@
 
 #include <cap-ng.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #define FALLBACK_ID 65534	/* "nobody" on Debian and most others */
 
+/* The user root drops to: the dedicated one, else nobody. */
+static void unprivileged_user(uid_t *uid, gid_t *gid)
+{
+	static const char *const names[] = { PRIV_USER, "nobody" };
+	const struct passwd *pw;
+
+	*uid = FALLBACK_ID;
+	*gid = FALLBACK_ID;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		pw = getpwnam(names[i]);
+		if (pw && pw->pw_uid != 0 && pw->pw_gid != 0) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			return;
+		}
+	}
+}
+
 int priv_drop(enum priv_keep keep)
 {
-	const struct passwd *pw;
-	uid_t uid = FALLBACK_ID;
-	gid_t gid = FALLBACK_ID;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	int flags = CAPNG_CLEAR_BOUNDING;
 	int rc;
 
 	if (geteuid() != 0) {
@@ -29,21 +52,21 @@ int priv_drop(enum priv_keep keep)
 		return 1;
 	}
 
-	pw = getpwnam("nobody");
-	if (pw && pw->pw_uid != 0) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
+	/* A user's setuid-root run becomes that user; root's becomes nobody. */
+	if (uid == 0) {
+		unprivileged_user(&uid, &gid);
+		flags |= CAPNG_DROP_SUPP_GRP;
 	}
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (keep == PRIV_KEEP_NET_ADMIN &&
 	    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) < 0)
 		goto fail;
 	/* Sets the groups, gid and uid, then the capabilities above; empties the bounding set. */
-	rc = capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+	rc = capng_change_id((int)uid, (int)gid, flags);
 	if (rc < 0)
 		goto fail;
 	/* Make sure there is no way back. */
-	if (setuid(0) == 0) {
+	if (setuid(0) == 0 || geteuid() == 0) {
 		errno = EPERM;
 		return -1;
 	}
@@ -52,4 +75,29 @@ fail:
 	if (!errno)
 		errno = EPERM;
 	return -1;
+}
+
+int priv_thread_drop(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	/* capset(2) changes the calling thread only: what we want here. */
+	memset(d, 0, sizeof d);
+	return syscall(SYS_capset, &h, d) < 0 ? -1 : 0;
+}
+
+int priv_env_untrusted(void)
+{
+	return getauxval(AT_SECURE) != 0 || getuid() != geteuid() || getgid() != getegid();
+}
+
+void priv_scrub_env(void)
+{
+	static const char *const vars[] = { "TERMINFO", "TERMINFO_DIRS", "TERMCAP", "HOME" };
+
+	if (!priv_env_untrusted())
+		return;
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
 }

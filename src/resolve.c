@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "priv.h"
 #include "util.h"
 
 enum { NAME_QUEUED, NAME_RUNNING, NAME_DONE };
@@ -244,6 +245,7 @@ static void *worker(void *arg)
 	struct worker_arg wa = *(struct worker_arg *)arg;
 	struct resolver *r = wa.r;
 
+	(void)priv_thread_drop();	/* priv.h: a resolver needs no capability */
 	free(arg);
 	pthread_mutex_lock(&r->lock);
 	for (;;) {

@@ -18,6 +18,8 @@ if [ ! -x "$LSCT" ]; then
 fi
 
 TMP=$(mktemp -d /tmp/lsct-cli.XXXXXX) || exit 1
+# Run as root, --proc=FILE is read after the drop to nobody (as in nslib.sh).
+chmod 755 "$TMP"
 trap '[ -n "$KEEP" ] || rm -rf "$TMP"' EXIT
 
 # The local addresses of the crafted host: an inside address, a public

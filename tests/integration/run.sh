@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The number of tests below, reported as skipped when they cannot run.
 SUITE=integration
-N_TESTS=145
+N_TESTS=179
 NS_TOOLS="setpriv setcap"
 NS_TAG=		# lsct-h-PID, lsct-p-PID
 NS_NET=203
@@ -344,8 +344,9 @@ set --
 
 # Least privilege: while the run waits for DNS (P still drops port 53), look
 # at the process.  After opening its netlink socket it is "nobody" with only
-# CAP_NET_ADMIN (every dump request is checked for it); with --stdin it keeps
-# no capability at all.
+# CAP_NET_ADMIN (every dump request is checked for it), and a one-shot run
+# gives that up too after its dump, before names are resolved; with --stdin
+# it keeps no capability at all.
 status_of() {	# status_of PID FIELD [threads]: a field of /proc/PID/status, once it is
 		# lsconntrack run by a non-root uid (and, with "threads", once its
 		# resolver threads run: they start only after the privilege drop)
@@ -361,19 +362,32 @@ status_of() {	# status_of PID FIELD [threads]: a field of /proc/PID/status, once
 	done
 	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status" 2>/dev/null
 }
+# tasks_of PID FIELD: "TID VALUE" for each thread, the process's own first.
+tasks_of() {
+	local f
+	for f in /proc/"$1"/task/*/status; do
+		awk -v f="$2:" -v t="${f%/status}" '$1 == f { sub(/.*\//, "", t); print t, $2 }' "$f"
+	done 2>/dev/null | sort -n -k1,1 | awk -v p="$1" '$1 == p { print; next } { o = o $0 "\n" } END { printf "%s", o }'
+}
 ip netns exec "$H" "$LSCT" --dns-timeout 3 >"$TMP/priv.out" 2>&1 </dev/null &
 PRIVPID=$!
 PIDS+=("$PRIVPID")
 UIDS=$(status_of "$PRIVPID" Uid threads)
 assert_match "privilege: netlink run switched to an unprivileged uid ($UIDS)" "$UIDS" '^[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+[1-9][0-9]*[[:space:]]+[1-9][0-9]*$'
-assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN effective" "$(status_of "$PRIVPID" CapEff threads)" 0000000000001000
-assert_eq "privilege: netlink run keeps only CAP_NET_ADMIN permitted" "$(status_of "$PRIVPID" CapPrm threads)" 0000000000001000
+assert_eq "privilege: one-shot netlink run: no capability once dumped (names pending)" \
+	"$(status_of "$PRIVPID" CapEff threads) $(tasks_of "$PRIVPID" CapEff | awk '{ print $2 }' | sort -u | paste -sd' ')" \
+	"0000000000000000 0000000000000000"
+assert_eq "privilege: one-shot netlink run: nothing permitted in any thread" \
+	"$(tasks_of "$PRIVPID" CapPrm | awk '{ print $2 }' | sort -u | paste -sd' ')" 0000000000000000
 assert_eq "privilege: empty bounding set" "$(status_of "$PRIVPID" CapBnd threads)" 0000000000000000
+assert_eq "privilege: no_new_privs and a seccomp filter" \
+	"$(status_of "$PRIVPID" NoNewPrivs) $(status_of "$PRIVPID" Seccomp)" "1 2"
 wait "$PRIVPID"
 assert_eq "privilege: the dump still worked (exit 0)" "$?" 0
 assert_match "privilege: the dump still worked (rows)" "$(cat "$TMP/priv.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
 # Not root but with a file capability (setcap cap_net_admin,cap_net_raw+ep):
-# the dump works as uid 65534 and every capability but CAP_NET_ADMIN is gone.
+# the dump works as uid 65534 and every capability but CAP_NET_ADMIN is gone,
+# that one too once the one-shot dump is done.
 mkdir -p "$TMP/cap"
 chmod 755 "$TMP/cap"
 cp "$LSCT" "$TMP/cap/lsconntrack"
@@ -383,8 +397,11 @@ ip netns exec "$H" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$TMP/cap/lsconntrack" --dns-timeout 3 >"$TMP/priv.out" 2>&1 </dev/null &
 PRIVPID=$!
 PIDS+=("$PRIVPID")
-assert_eq "file capability: only CAP_NET_ADMIN left effective" "$(status_of "$PRIVPID" CapEff threads)" 0000000000001000
-assert_eq "file capability: only CAP_NET_ADMIN left permitted" "$(status_of "$PRIVPID" CapPrm threads)" 0000000000001000
+assert_eq "file capability: no capability left once dumped, in any thread" \
+	"$(status_of "$PRIVPID" CapEff threads) $(tasks_of "$PRIVPID" CapPrm | awk '{ print $2 }' | sort -u | paste -sd' ')" \
+	"0000000000000000 0000000000000000"
+assert_eq "file capability: nothing inheritable or ambient" \
+	"$(status_of "$PRIVPID" CapInh) $(status_of "$PRIVPID" CapAmb)" "0000000000000000 0000000000000000"
 wait "$PRIVPID"
 assert_eq "file capability: exit 0" "$?" 0
 assert_match "file capability: the dump worked" "$(cat "$TMP/priv.out")" '^localhost:many +--> +10\.203\.0\.2:3306 '
@@ -397,6 +414,148 @@ assert_eq "privilege: --stdin run keeps no capability" "$(status_of "$PRIVPID" C
 assert_eq "privilege: --stdin run keeps nothing permitted" "$(status_of "$PRIVPID" CapPrm)" 0000000000000000
 wait "$PRIVPID"
 assert_eq "privilege: --stdin run exit 0" "$?" 0
+
+# CAP_NET_ADMIN lives only in the thread that dumps (priv.h).  A stream: the
+# main thread dumps, its resolver threads (waiting on the silent DNS) hold
+# nothing.  The monitor (on a terminal from script(1)): the collector holds
+# it, the screen's thread and the resolvers do not.
+ip netns exec "$H" "$LSCT" -c 0 -d 0.5 --dns-timeout 1 >/dev/null 2>"$TMP/stream.err" </dev/null &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+status_of "$PRIVPID" Uid threads >/dev/null
+CAPS=$(tasks_of "$PRIVPID" CapEff)
+assert_match "threads: stream: the dumping (main) thread keeps CAP_NET_ADMIN" "$CAPS" "^$PRIVPID 0000000000001000\$"
+assert_eq "threads: stream: every other thread has none ($(echo $CAPS))" \
+	"$(printf '%s\n' "$CAPS" | awk -v p="$PRIVPID" '$1 != p { print $2 }' | sort -u)" 0000000000000000
+assert_eq "threads: stream: nothing permitted outside the dumping thread" \
+	"$(tasks_of "$PRIVPID" CapPrm | awk -v p="$PRIVPID" '$1 != p { print $2 }' | sort -u)" 0000000000000000
+assert_eq "threads: stream: no_new_privs and a seccomp filter" \
+	"$(status_of "$PRIVPID" NoNewPrivs) $(status_of "$PRIVPID" Seccomp)" "1 2"
+kill -TERM "$PRIVPID"
+wait "$PRIVPID"
+assert_eq "threads: stream: SIGTERM ends it (exit 0)" "$?" 0
+
+( sleep 30 | ip netns exec "$H" env TERM=xterm script -qec \
+	"echo \$\$ >$TMP/mon.pid; exec $LSCT -d 0.5 --dns-timeout 1" /dev/null >/dev/null 2>&1 ) &
+MONSH=$!
+PIDS+=("$MONSH")
+MONPID=
+for i in $(seq 50); do
+	MONPID=$(cat "$TMP/mon.pid" 2>/dev/null)
+	[ -n "$MONPID" ] && [ "$(ls "/proc/$MONPID/task" 2>/dev/null | wc -l)" -ge 3 ] && break
+	sleep 0.1
+done
+CAPS=$(tasks_of "$MONPID" CapEff)
+assert_ge "threads: monitor: screen, collector and resolvers run ($(echo $CAPS))" \
+	"$(printf '%s\n' "$CAPS" | grep -c .)" 3
+assert_eq "threads: monitor: one thread holds CAP_NET_ADMIN" \
+	"$(printf '%s\n' "$CAPS" | grep -c ' 0000000000001000$')" 1
+assert_eq "threads: monitor: the screen's (main) thread holds none" \
+	"$(printf '%s\n' "$CAPS" | awk -v p="$MONPID" '$1 == p { print $2 }')" 0000000000000000
+assert_eq "threads: monitor: the others hold nothing else" \
+	"$(tasks_of "$MONPID" CapPrm | awk '{ print $2 }' | sort -u | paste -sd' ')" \
+	"0000000000000000 0000000000001000"
+assert_eq "threads: monitor: no_new_privs and a seccomp filter" \
+	"$(awk '$1 == "NoNewPrivs:" || $1 == "Seccomp:" { printf "%s ", $2 }' "/proc/$MONPID/status" 2>/dev/null)" "1 2 "
+[ -n "$MONPID" ] && kill -TERM "$MONPID"
+for i in $(seq 50); do
+	[ -n "$MONPID" ] && kill -0 "$MONPID" 2>/dev/null || break
+	sleep 0.1
+done
+assert_eq "threads: monitor: SIGTERM ends it" "$(kill -0 "$MONPID" 2>/dev/null && echo running)" ""
+kill_tree "$MONSH" 2>/dev/null
+
+# A setuid-root copy run by an unprivileged user (M2): --proc=FILE is opened
+# with that user's rights after the drop, and only a regular or procfs file.
+mkdir -p "$TMP/suid" "$TMP/user"
+chmod 755 "$TMP/suid" "$TMP/user"
+cp "$LSCT" "$TMP/suid/lsconntrack"
+chown root:root "$TMP/suid/lsconntrack"
+chmod 4755 "$TMP/suid/lsconntrack"
+cp "$TMP/dump.txt" "$TMP/user/ct.txt"
+chown -R 12345:12345 "$TMP/user"
+chmod 600 "$TMP/user/ct.txt"
+mkfifo "$TMP/fifo"
+suid() {	# ARGS...: the setuid copy as uid 12345 in H
+	OUT=$(ip netns exec "$H" timeout 10 setpriv --reuid=12345 --regid=12345 --clear-groups \
+		"$TMP/suid/lsconntrack" -n --local "$H4,$H6" "$@" 2>"$TMP/err" </dev/null)
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+suid --proc=/etc/shadow
+assert_eq "setuid --proc=/etc/shadow: exit 1" "$RC" 1
+assert_eq "setuid --proc=/etc/shadow: permission denied, one line" "$ERR" \
+	"lsconntrack: cannot open /etc/shadow: Permission denied"
+assert_eq "setuid --proc=/etc/shadow: nothing on stdout" "$OUT" ""
+for f in /root /dev/null "$TMP/fifo"; do
+	suid "--proc=$f"
+	assert_eq "setuid --proc=$f: exit 1 (not hung)" "$RC" 1
+	assert_match "setuid --proc=$f: refused as not a regular file" "$ERR" \
+		"^lsconntrack: cannot read $f: not a regular file"
+done
+suid --proc=/root/nonexistent
+assert_match "setuid --proc=/root/nonexistent: permission denied, not existence" "$ERR" \
+	'Permission denied$'
+suid "--proc=$TMP/user/ct.txt" --proto all
+assert_eq "setuid --proc=the user's own 0600 file: exit 0" "$RC" 0
+assert_match "setuid --proc=the user's own 0600 file: rows" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
+suid
+assert_eq "setuid netlink run: exit 0" "$RC" 0
+assert_match "setuid netlink run: rows" "$OUT" '^localhost:many +--> +10\.203\.0\.2:3306 '
+# Root's run reads a user path as nobody: a root-only file is refused, with the way out.
+printf 'x\n' >"$TMP/suid/root-only"
+chmod 600 "$TMP/suid/root-only"
+lsct -n "--proc=$TMP/suid/root-only"
+assert_eq "root --proc=root-only file: exit 1" "$RC" 1
+assert_match "root --proc=root-only file: permission denied, --stdin named" "$ERR" \
+	'Permission denied \(.*--stdin < FILE'
+
+# LSCT_NO_SECCOMP=1 loosens only a run started from a trusted environment:
+# root's, not a setcap copy's (the sandbox sets no_new_privs first either way).
+nnp_seccomp() {	# PID: "NoNewPrivs Seccomp" once no_new_privs is set
+	local i
+	for i in $(seq 50); do
+		[ "$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$1/status" 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
+	awk '$1 == "NoNewPrivs:" || $1 == "Seccomp:" { printf "%s%s", s, $2; s = " " }' \
+		"/proc/$1/status" 2>/dev/null
+}
+sleep 3 | ip netns exec "$H" env LSCT_NO_SECCOMP=1 "$LSCT" --stdin -n >/dev/null 2>&1 &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+assert_eq "LSCT_NO_SECCOMP=1 as root: no filter, no_new_privs still" "$(nnp_seccomp "$PRIVPID")" "1 0"
+wait "$PRIVPID"
+sleep 3 | ip netns exec "$H" env LSCT_NO_SECCOMP=1 setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$TMP/cap/lsconntrack" --stdin -n >/dev/null 2>&1 &
+PRIVPID=$!
+PIDS+=("$PRIVPID")
+assert_eq "LSCT_NO_SECCOMP=1 in a setcap copy: ignored, the filter is on" "$(nnp_seccomp "$PRIVPID")" "1 2"
+wait "$PRIVPID"
+
+# File capabilities (M3): a terminal type only the user's $TERMINFO defines
+# starts the plain binary's screen, not the setcap copy's.
+mkdir -p "$TMP/ti" "$TMP/plain" "$TMP/cap2"
+chmod 755 "$TMP/ti" "$TMP/plain" "$TMP/cap2"
+infocmp -x xterm | sed 's/^xterm|[^,]*,/lsct-term|a terminal only in $TERMINFO,/' >"$TMP/ti.src"
+tic -x -o "$TMP/ti" "$TMP/ti.src" 2>/dev/null
+chmod -R a+rX "$TMP/ti"
+cp "$LSCT" "$TMP/plain/lsconntrack"
+cp "$LSCT" "$TMP/cap2/lsconntrack"
+chmod 755 "$TMP/plain/lsconntrack" "$TMP/cap2/lsconntrack"
+setcap cap_net_admin+ep "$TMP/cap2/lsconntrack"
+term_run() {	# BINARY: the monitor on a terminal as uid 12345, TERM=lsct-term; q after 2 s
+	OUT=$( (sleep 2; printf q; sleep 1) | script -qec "env TERMINFO=$TMP/ti TERM=lsct-term \
+		setpriv --reuid=12345 --regid=12345 --clear-groups $1 -n --local $H4 \
+		--proc=$TMP/user/ct.txt" /dev/null 2>&1)
+	RC=$?
+}
+term_run "$TMP/plain/lsconntrack"
+assert_eq "TERMINFO: the plain binary uses the user's terminal type (exit 0)" "$RC" 0
+assert_match "TERMINFO: the plain binary drew its screen" "$OUT" 'Active'
+term_run "$TMP/cap2/lsconntrack"
+assert_eq "TERMINFO: the setcap copy ignores it (exit 1)" "$RC" 1
+assert_match "TERMINFO: the setcap copy: unknown terminal type" "$OUT" 'unknown terminal type'
 
 # ---------------------------------------------------------------------------
 # accounting off: a third namespace, loopback traffic

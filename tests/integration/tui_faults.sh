@@ -260,7 +260,7 @@ priv_case() {	# NAME CAPS ARGS...
 	tm kill-window -t "$w"
 }
 
-priv_case "privilege (netlink)" 0000000000001000
+priv_case "privilege (netlink)" "0000000000000000|0000000000001000"	# the collector alone keeps it
 if [ -r /proc/net/nf_conntrack ]; then
 	priv_case "privilege (--proc)" 0000000000000000 --proc
 else

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ct_source.h"
@@ -120,6 +121,64 @@ static void test_file_live_flag_and_missing_file(void **state)
 	errno = 0;
 	assert_null(ct_source_file("/nonexistent/lsct/table", 0));
 	assert_int_equal(errno, ENOENT);
+}
+
+/* Only a regular file or a procfs file is a table; the rest is refused unopened. */
+static void test_file_must_be_regular_or_procfs(void **state)
+{
+	char dir[] = "/tmp/lsct-src-XXXXXX", fifo[64], path[64] = "";
+	struct ct_source *s;
+	int fd, flags;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	errno = 0;
+	assert_null(ct_source_file(dir, 0));
+	assert_int_equal(errno, EINVAL);
+	/* A FIFO without a writer would block an open for reading: it is never opened. */
+	errno = 0;
+	assert_null(ct_source_file(fifo, 0));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(ct_source_file("/dev/null", 0));
+	assert_int_equal(errno, EINVAL);
+
+	write_file(path, LINE_A);
+	s = ct_source_file(path, 0);
+	assert_non_null(s);
+	ct_source_close(s);
+	/* procfs files are regular with size 0; they are read to their end. */
+	s = ct_source_file("/proc/self/status", 0);
+	assert_non_null(s);
+	ct_source_close(s);
+
+	/* The descriptor a source reads: read-only, O_NONBLOCK, close-on-exec. */
+	s = ct_source_file(path, 0);
+	assert_non_null(s);
+	for (fd = 3; fd < 64; fd++) {
+		char link[64], target[128];
+		ssize_t n;
+
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, path) == 0)
+			break;
+	}
+	assert_true(fd < 64);
+	flags = fcntl(fd, F_GETFL);
+	assert_int_equal(flags & O_ACCMODE, O_RDONLY);
+	assert_true(flags & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ct_source_close(s);
+
+	unlink(path);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 static void test_fd_once_then_enodata(void **state)
@@ -233,6 +292,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_is_read_again_each_dump),
 		cmocka_unit_test(test_file_live_flag_and_missing_file),
+		cmocka_unit_test(test_file_must_be_regular_or_procfs),
 		cmocka_unit_test(test_fd_once_then_enodata),
 		cmocka_unit_test(test_sink_stop_ends_the_dump),
 		cmocka_unit_test(test_new_kind_through_ops),
