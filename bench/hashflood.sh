@@ -45,6 +45,7 @@ trap 'exit 130' INT TERM HUP
 [ -x "$LSCT" ] || die "$LSCT is missing: run make"
 command -v python3 >/dev/null || die "python3 is missing"
 TMP=$(mktemp -d /tmp/lsct-hashflood.XXXXXX) || die "mktemp failed"
+chmod 755 "$TMP"	# --proc=FILE is read after the privilege drop (as nobody when root)
 
 # best KIND N BINARY ARGS...: seconds, best of RUNS
 best() {
