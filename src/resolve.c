@@ -22,10 +22,16 @@ enum { NAME_QUEUED, NAME_RUNNING, NAME_DONE };
  * holds), and on the work queue while queued.  Both lists are doubly
  * linked: dropping an entry is O(1).
  */
+/* The two lists an entry can be on, oldest first, both appended at the end. */
+enum list_id {
+	USE,		/* the use list: least recently used first */
+	QUEUE,		/* the work queue: first wanted first */
+	NLISTS
+};
+
 struct name {
 	struct name *next;		/* hash chain */
-	struct name *newer, *older;	/* use list, most recently used first */
-	struct name *qprev, *qnext;	/* work queue, first wanted first */
+	struct name *prev_in[NLISTS], *next_in[NLISTS];	/* list links */
 	struct ct_addr a;
 	int family;
 	int state;
@@ -41,8 +47,7 @@ struct resolver {
 	size_t nbuckets, count;
 	size_t max_names;	/* 0: no bound */
 	double keep;		/* seconds an entry in use is kept */
-	struct name *newest, *oldest;	/* the use list */
-	struct name *qhead, *qtail;	/* the work queue */
+	struct name *first[NLISTS], *last[NLISTS];	/* each list's ends */
 	size_t unfinished;	/* queued + running */
 	resolver_lookup_fn *lookup;
 	void *lookup_arg;
@@ -75,61 +80,37 @@ static struct name *find(const struct resolver *r, int family, const struct ct_a
 	return NULL;
 }
 
-static void use_push(struct resolver *r, struct name *n)
+static void list_append(struct resolver *r, enum list_id l, struct name *n)
 {
-	n->newer = NULL;
-	n->older = r->newest;
-	if (r->newest)
-		r->newest->newer = n;
+	n->next_in[l] = NULL;
+	n->prev_in[l] = r->last[l];
+	if (r->last[l])
+		r->last[l]->next_in[l] = n;
 	else
-		r->oldest = n;
-	r->newest = n;
+		r->first[l] = n;
+	r->last[l] = n;
 }
 
-static void use_unlink(struct resolver *r, struct name *n)
+static void list_unlink(struct resolver *r, enum list_id l, struct name *n)
 {
-	if (n->newer)
-		n->newer->older = n->older;
+	if (n->prev_in[l])
+		n->prev_in[l]->next_in[l] = n->next_in[l];
 	else
-		r->newest = n->older;
-	if (n->older)
-		n->older->newer = n->newer;
+		r->first[l] = n->next_in[l];
+	if (n->next_in[l])
+		n->next_in[l]->prev_in[l] = n->prev_in[l];
 	else
-		r->oldest = n->newer;
-	n->newer = n->older = NULL;
-}
-
-static void queue_push(struct resolver *r, struct name *n)
-{
-	n->qnext = NULL;
-	n->qprev = r->qtail;
-	if (r->qtail)
-		r->qtail->qnext = n;
-	else
-		r->qhead = n;
-	r->qtail = n;
-}
-
-static void queue_unlink(struct resolver *r, struct name *n)
-{
-	if (n->qprev)
-		n->qprev->qnext = n->qnext;
-	else
-		r->qhead = n->qnext;
-	if (n->qnext)
-		n->qnext->qprev = n->qprev;
-	else
-		r->qtail = n->qprev;
-	n->qprev = n->qnext = NULL;
+		r->last[l] = n->prev_in[l];
+	n->prev_in[l] = n->next_in[l] = NULL;
 }
 
 /* Marks n used now: the newest of the use list (a running entry is on none). */
 static void touch(struct resolver *r, struct name *n, double now)
 {
 	n->used = now;
-	if (n->state != NAME_RUNNING && r->newest != n) {
-		use_unlink(r, n);
-		use_push(r, n);
+	if (n->state != NAME_RUNNING && r->last[USE] != n) {
+		list_unlink(r, USE, n);
+		list_append(r, USE, n);
 	}
 }
 
@@ -162,16 +143,16 @@ static void grow(struct resolver *r)
  */
 static int evict_one(struct resolver *r, double now)
 {
-	struct name *n = r->oldest, **pp;
+	struct name *n = r->first[USE], **pp;
 
 	if (!n || now - n->used < r->keep)
 		return 0;
 	if (n->state == NAME_QUEUED) {
-		queue_unlink(r, n);
+		list_unlink(r, QUEUE, n);
 		r->unfinished--;
 		pthread_cond_broadcast(&r->done);
 	}
-	use_unlink(r, n);
+	list_unlink(r, USE, n);
 	for (pp = &r->buckets[bucket_of(r, n->family, &n->a)]; *pp != n; pp = &(*pp)->next)
 		;
 	*pp = n->next;
@@ -254,17 +235,17 @@ static void *worker(void *arg)
 		void *fn_arg;
 		char *name;
 
-		while (!r->qhead && !r->stopping) {
+		while (!r->first[QUEUE] && !r->stopping) {
 			r->idle++;
 			pthread_cond_wait(&r->work, &r->lock);
 			r->idle--;
 		}
 		if (r->stopping)
 			break;
-		n = r->qhead;
-		queue_unlink(r, n);
+		n = r->first[QUEUE];
+		list_unlink(r, QUEUE, n);
 		/* Off the use list: no eviction frees it under the lookup. */
-		use_unlink(r, n);
+		list_unlink(r, USE, n);
 		n->state = NAME_RUNNING;
 		fn = r->lookup;
 		fn_arg = r->lookup_arg;
@@ -277,7 +258,7 @@ static void *worker(void *arg)
 		n->state = NAME_DONE;
 		/* A fresh answer gets its time on screen before it may go. */
 		n->used = mono_now();
-		use_push(r, n);
+		list_append(r, USE, n);
 		r->unfinished--;
 		pthread_cond_broadcast(&r->done);
 	}
@@ -380,8 +361,8 @@ void resolver_want(struct resolver *r, int family, const struct ct_addr *a)
 	n->used = now;
 	n->next = r->buckets[bucket_of(r, family, a)];
 	r->buckets[bucket_of(r, family, a)] = n;
-	use_push(r, n);
-	queue_push(r, n);
+	list_append(r, USE, n);
+	list_append(r, QUEUE, n);
 	if (++r->count > r->nbuckets)
 		grow(r);
 	r->unfinished++;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define CR_GOLD 0x9e3779b97f4a7c15ull
 #define CR_C1 0xbf58476d1ce4e5b9ull
 #define CR_C2 0x94d049bb133111ebull
@@ -76,6 +78,29 @@ static inline uint64_t cr_solve(uint64_t target, uint64_t w0, const uint64_t *la
 	while (n--)
 		h = cr_unmix(h) ^ later[n];
 	return cr_unmix(h) ^ cr_mix(CR_GOLD ^ w0);
+}
+
+/*
+ * The probes of n crafted keys (pc) against n random ones (pr) in one
+ * table: the crafted keys may not cost more than a random key's mean probe
+ * length plus half a probe, nor cluster beyond a few times the random
+ * maximum.  what names the table; max_mean bounds the random mean.
+ * (cmocka's asserts: include <cmocka.h> before this header.)
+ */
+static inline void cr_assert_like_random(const char *what, size_t n, struct probe_stats pr,
+					 struct probe_stats pc, double max_mean)
+{
+	double mr, mc;
+
+	assert_int_equal(pr.keys, n);
+	assert_int_equal(pc.keys, n);
+	mr = (double)pr.total / (double)pr.keys;
+	mc = (double)pc.total / (double)pc.keys;
+	print_message("%s, %zu keys: mean probe random %.3f crafted %.3f; max %zu, %zu\n",
+		      what, n, mr, mc, pr.max, pc.max);
+	assert_true(mr >= 1.0 && mr < max_mean);
+	assert_true(mc <= mr + 0.5);
+	assert_true(pc.max <= 3 * pr.max + 8);
 }
 
 #endif
