@@ -42,6 +42,17 @@ enum ct_tcp_state {
 #define CT_F_COUNTERS (1u << 0)	/* packets/bytes were present */
 #define CT_F_ID       (1u << 1)	/* id is the kernel's conntrack id */
 #define CT_F_STATE    (1u << 2)	/* tcp_state is known */
+/*
+ * Text sources only.  EVENT: the line was a conntrack -E event ([NEW],
+ * [UPDATE], [DESTROY]); DESTROYED: the connection has been destroyed (its
+ * counters, if any, are final): it keeps its bytes but is not open.
+ * ZONE_ORIG/ZONE_REPLY: zone applies to that direction only
+ * (zone-orig=, zone-reply=); neither with zone= (both directions).
+ */
+#define CT_F_EVENT      (1u << 3)
+#define CT_F_DESTROYED  (1u << 4)
+#define CT_F_ZONE_ORIG  (1u << 5)
+#define CT_F_ZONE_REPLY (1u << 6)
 
 /* An IPv4 address is stored in the first 4 bytes, the rest zero. */
 struct ct_addr {

@@ -18,6 +18,9 @@
  *            (/proc/net/nf_conntrack, or a saved "conntrack -L" output);
  *   once     a descriptor read to its end by the first dump (standard
  *            input); later dumps fail with ENODATA.
+ * The text kinds deliver table lines as they read them, and the lines of a
+ * conntrack -E log merged, each connection once, at the end of the dump
+ * (struct ct_text_history, ct_source_text.h).
  *
  * A new kind needs a constructor declared here and a file of its own that
  * fills a struct ct_source_ops and calls ct_source_new().

@@ -65,7 +65,7 @@ struct flow_delta {
 struct flow {
 	struct flow_key key;
 	struct flow_counters c;	/* sums over the connections, saturating */
-	uint64_t conns;		/* conntrack entries in this flow */
+	uint64_t conns;		/* open connections in this flow (not CT_F_DESTROYED) */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
 	uint32_t idle;		/* snapshots in a row without connections (0: open) */
 };

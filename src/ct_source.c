@@ -129,7 +129,9 @@ static int text_dump(void *state, const struct ct_sink *sink, struct ct_source_s
 {
 	struct text_state *x = state;
 	struct ct_text_stats ts;
-	int r;
+	struct ct_text_history *h;
+	struct ct_sink hs;
+	int r, saved;
 
 	if (x->once) {
 		if (x->done) {
@@ -140,9 +142,17 @@ static int text_dump(void *state, const struct ct_sink *sink, struct ct_source_s
 	} else if (lseek(x->fd, 0, SEEK_SET) < 0) {
 		return -1;
 	}
+	/* An event log's lines become connections, each delivered once at its end. */
+	h = ct_text_history_new(sink);
+	hs = ct_text_history_sink(h);
 	memset(&ts, 0, sizeof ts);
-	r = ct_text_read_fd(x->fd, sink, &ts);
-	st->entries = ts.entries;
+	r = ct_text_read_fd(x->fd, &hs, &ts);
+	if (r == 0)
+		r = ct_text_history_flush(h);
+	saved = errno;
+	st->entries = ct_text_history_delivered(h);
+	ct_text_history_free(h);
+	errno = saved;
 	st->malformed = ts.malformed;
 	st->overlong = ts.overlong;
 	st->binary = ts.binary;

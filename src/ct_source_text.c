@@ -59,6 +59,8 @@ enum text_key {
 	KEY_ICMP_ID,	/* never returned by key_lookup(): an "id" in a tuple */
 	KEY_ID,
 	KEY_ZONE,
+	KEY_ZONE_ORIG,
+	KEY_ZONE_REPLY,
 };
 
 #define SEEN(k) (1u << (k))
@@ -80,7 +82,7 @@ struct line_state {
 	int cur;		/* -1 before the first src=, 0 orig, 1 reply */
 	unsigned seen[2];	/* SEEN(KEY_*) per tuple */
 	bool unreplied;
-	bool have_zone;
+	unsigned zones;		/* SEEN(KEY_ZONE*) read so far */
 };
 
 static inline bool tok_eq(const struct token *t, const char *s, size_t len)
@@ -244,6 +246,14 @@ static enum text_key key_lookup(const char *s, size_t len)
 		if (memcmp(s, "packets", 7) == 0)
 			return KEY_PACKETS;
 		break;
+	case 9:
+		if (memcmp(s, "zone-orig", 9) == 0)
+			return KEY_ZONE_ORIG;
+		break;
+	case 10:
+		if (memcmp(s, "zone-reply", 10) == 0)
+			return KEY_ZONE_REPLY;
+		break;
 	}
 	return KEY_OTHER;
 }
@@ -406,11 +416,22 @@ static bool parse_kv(struct line_state *ls, const char *key, size_t klen,
 			e->flags |= CT_F_ID;
 			return true;
 		}
-	} else if (k == KEY_ZONE) {
-		if (ls->have_zone || !parse_num(val, vlen, UINT16_MAX, &v))
+	} else if (k == KEY_ZONE || k == KEY_ZONE_ORIG || k == KEY_ZONE_REPLY) {
+		/*
+		 * A conntrack has one zone: the kernel prints zone= when it
+		 * applies to both directions, zone-orig= or zone-reply= when
+		 * to one.  Each key at most once; on a line with several
+		 * (not the kernel's), zone= wins, then zone-orig=.
+		 */
+		if ((ls->zones & SEEN(k)) || !parse_num(val, vlen, UINT16_MAX, &v))
 			return false;
-		e->zone = (uint16_t)v;
-		ls->have_zone = true;
+		if (k == KEY_ZONE || !(ls->zones & (SEEN(KEY_ZONE) | SEEN(KEY_ZONE_ORIG))))
+			e->zone = (uint16_t)v;
+		ls->zones |= SEEN(k);
+		if (k == KEY_ZONE_ORIG)
+			e->flags |= CT_F_ZONE_ORIG;
+		else if (k == KEY_ZONE_REPLY)
+			e->flags |= CT_F_ZONE_REPLY;
 		return true;
 	}
 
@@ -496,6 +517,7 @@ enum ct_text_result ct_text_parse_line(const char *line, size_t len,
 	const struct l4_proto *proto;
 	uint8_t l3_family = 0;
 	bool have_timeout = false;
+	uint8_t event = 0;	/* CT_F_EVENT, with CT_F_DESTROYED for [DESTROY] */
 	uint64_t v;
 
 	memset(out, 0, sizeof *out);
@@ -529,12 +551,19 @@ enum ct_text_result ct_text_parse_line(const char *line, size_t len,
 		if (tlen == 0 || tag[tlen - 1] != ']')
 			return CT_TEXT_MALFORMED;
 		tlen--;
-		if (tlen == 7 && memcmp(tag, "DESTROY", 7) == 0)
-			return CT_TEXT_IGNORED;
-		if (!(tlen == 3 && memcmp(tag, "NEW", 3) == 0) &&
-		    !(tlen == 6 && memcmp(tag, "UPDATE", 6) == 0) &&
-		    !is_event_time(tag, tlen))
+		if (tlen == 7 && memcmp(tag, "DESTROY", 7) == 0) {
+			if (event)
+				return CT_TEXT_MALFORMED;
+			event = CT_F_EVENT | CT_F_DESTROYED;
+		} else if ((tlen == 3 && memcmp(tag, "NEW", 3) == 0) ||
+			   (tlen == 6 && memcmp(tag, "UPDATE", 6) == 0)) {
+			if (event)
+				return CT_TEXT_MALFORMED;
+			event = CT_F_EVENT;
+		} else if (event || !is_event_time(tag, tlen)) {
+			/* The time stamp comes first, the kind once. */
 			return CT_TEXT_MALFORMED;
+		}
 		if (!next_token(&c, &t))
 			return CT_TEXT_MALFORMED;
 	}
@@ -621,5 +650,6 @@ enum ct_text_result ct_text_parse_line(const char *line, size_t len,
 		return CT_TEXT_MALFORMED;
 	if (!ls.unreplied)
 		out->status |= CT_STATUS_SEEN_REPLY;
+	out->flags |= event;
 	return CT_TEXT_ENTRY;
 }

@@ -22,6 +22,7 @@ struct pending {
 	struct flow_hit hit[2];
 	uint64_t hash[2];
 	unsigned nhits;
+	unsigned open;			/* not CT_F_DESTROYED: counts in flow.conns */
 	uint64_t conn;			/* conn_key(), tracking tables only */
 	uint64_t op, ob, rp, rb;	/* original and reply packets/bytes */
 };
@@ -313,8 +314,12 @@ static void grow(struct flow_table *t)
 	index_rebuild(t);
 }
 
-/* Finds or adds the flow of hit; returns its number. */
-static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h)
+/*
+ * Finds or adds the flow of hit; returns its number.  A connection that is
+ * not open (destroyed, from an event log) adds its bytes but not to conns.
+ */
+static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h,
+		      unsigned open)
 {
 	size_t mask = t->index_size - 1, i;
 	struct flow *f;
@@ -335,7 +340,7 @@ static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t
 	f->key = hit->key;
 	t->index[i] = (uint32_t)++t->nflows;
 found:
-	f->conns++;
+	f->conns += open;
 	f->c.in_packets = u64_add_sat(f->c.in_packets, hit->c.in_packets);
 	f->c.in_bytes = u64_add_sat(f->c.in_bytes, hit->c.in_bytes);
 	f->c.out_packets = u64_add_sat(f->c.out_packets, hit->c.out_packets);
@@ -389,7 +394,7 @@ static void ring_pop(struct flow_table *t)
 
 	t->ring_len--;
 	for (unsigned i = 0; i < p->nhits; i++)
-		fl[i] = account(t, &p->hit[i], p->hash[i]);
+		fl[i] = account(t, &p->hit[i], p->hash[i], p->open);
 	if (t->store)
 		track(t, p, fl);
 }
@@ -404,6 +409,7 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 		ring_pop(t);
 	p = &t->ring[(t->ring_head + t->ring_len++) % FLOW_RING];
 	p->nhits = n;
+	p->open = !(e->flags & CT_F_DESTROYED);
 	for (unsigned i = 0; i < n; i++) {
 		p->hit[i] = hits[i];
 		p->hash[i] = key_hash(&hits[i].key);

@@ -736,6 +736,62 @@ assert_eq "siphash: test_util's table = tests/unit/siphash_ref.py" \
 		grep -o '0x[0-9a-f]\{16\}')" \
 	"$(python3 tests/unit/siphash_ref.py 1 3 64)"
 
+# ---------------------------------------------------------------------------
+# --stdin with conntrack -E output: a history, each connection once.
+# tests/cli/fixtures/events-*.txt were captured from conntrack v1.4.7 -E
+# (-o id,timestamp, and without options) in a namespace: loopback TCP to
+# 7000, to 7001 in zone-orig=5, to 7003 in zone=7 (its SYN then seen again
+# in zone 0: another connection, same tuple), one UDP datagram to 7002,
+# then conntrack -D: every connection ends with a [DESTROY] and its counters.
+
+EV_ID=tests/cli/fixtures/events-id-ts.txt
+EV_PLAIN=tests/cli/fixtures/events-plain.txt
+EV_WANT='Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 127.0.0.1:7000 3 164 5 5268 0
+localhost:many --> 127.0.0.1:7001 3 164 5 3268 0
+localhost:many --> 127.0.0.1:7003 2 104 5 2268 0
+localhost:7000 <-- 127.0.0.1:many 5 5268 3 164 0
+localhost:7001 <-- 127.0.0.1:many 5 3268 3 164 0
+localhost:7003 <-- 127.0.0.1:many 5 2268 2 104 0'
+assert_eq "events fixture: 24 events, 5 of them [DESTROY]" \
+	"$(grep -c '\[NEW\]\|\[UPDATE\]\|\[DESTROY\]' "$EV_ID") $(grep -c '\[DESTROY\]' "$EV_ID")" "24 5"
+run_in "$EV_ID" --stdin -n
+table_is "events -o id,timestamp: final counters, destroyed = not open" "$EV_WANT"
+assert_eq "events -o id,timestamp: nothing skipped" "$ERR" ""
+run_in "$EV_PLAIN" --stdin -n
+table_is "events without id: the same connections (zone tells 7003's two apart)" "$EV_WANT"
+run_in "$EV_ID" --stdin -n --proto all --json
+assert_eq "events json: 8 flows" "$(printf '%s' "$OUT" | jq length)" 8
+assert_eq "events json: no connection open" "$(printf '%s' "$OUT" | jq '[.[].connections] | add')" 0
+assert_eq "events json: UDP's one datagram" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "udp" and .direction == "active") | .stat.total_outbound_packets, .stat.total_outbound_bytes]')" "[1,31]"
+# The first 6 lines: one connection's NEW and five UPDATEs (no counters), still open.
+head -n 6 "$EV_ID" >"$TMP/ev-open.txt"
+run_in "$TMP/ev-open.txt" --stdin -n
+table_is "events: NEW + 5 UPDATEs = one open connection" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 127.0.0.1:7000 0 0 0 0 1
+localhost:7000 <-- 127.0.0.1:many 0 0 0 0 1'
+# The same and its DESTROY: one connection, the DESTROY's counters, not open.
+{ cat "$TMP/ev-open.txt"; grep 'DESTROY.*dport=7000 ' "$EV_ID"; } >"$TMP/ev-closed.txt"
+run_in "$TMP/ev-closed.txt" --stdin -n
+table_is "events: NEW + UPDATEs + DESTROY = one closed connection" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 127.0.0.1:7000 3 164 5 5268 0
+localhost:7000 <-- 127.0.0.1:many 5 5268 3 164 0'
+# A UTF-8 byte-order mark before a saved dump is not a malformed line.
+{ printf '\357\273\277'; cat "$EV_ID"; } >"$TMP/ev-bom.txt"
+run_in "$TMP/ev-bom.txt" --stdin -n
+table_is "events with a BOM: the same table" "$EV_WANT"
+assert_eq "events with a BOM: nothing skipped" "$ERR" ""
+{ printf '\357\273\277'; head -n 1 "$TMP/main.txt"; } >"$TMP/bom-list.txt"
+run_in "$TMP/bom-list.txt" --stdin --local "$LOCAL" -n
+assert_eq "conntrack -L with a BOM: nothing skipped" "$ERR" ""
+assert_match "conntrack -L with a BOM: its row" "$OUT" '10\.0\.1\.10:3306 +8 +5000 +10 +1000 +1$'
+# Mixed: table lines count as read, the events' connections once after them.
+{ head -n 1 "$TMP/main.txt"; cat "$TMP/ev-closed.txt"; } >"$TMP/ev-mixed.txt"
+run_in "$TMP/ev-mixed.txt" --stdin --local "$LOCAL" -n --json
+assert_eq "events mixed with a table line: open connections" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "active") | .connections]')" "[1,0]"
+
 # Arguments and paths echoed in messages are outside text: no raw ESC, BEL
 # or other control byte reaches the terminal, whichever message quotes them.
 raw_ctl() { LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err"; }

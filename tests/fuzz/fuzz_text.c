@@ -84,7 +84,8 @@ static void check_tuple(const struct ct_entry *e, const struct ct_tuple *t)
 static void check_entry(const struct ct_entry *e)
 {
 	CHECK(e->family == AF_INET || e->family == AF_INET6);
-	CHECK((e->flags & ~(CT_F_COUNTERS | CT_F_ID | CT_F_STATE)) == 0);
+	CHECK((e->flags & ~(CT_F_COUNTERS | CT_F_ID | CT_F_STATE | CT_F_EVENT |
+			    CT_F_DESTROYED | CT_F_ZONE_ORIG | CT_F_ZONE_REPLY)) == 0);
 	/* Text knows [ASSURED], [OFFLOAD]/[HW_OFFLOAD] and the lack of [UNREPLIED]. */
 	CHECK((e->status & ~(CT_STATUS_ASSURED | CT_STATUS_OFFLOAD |
 			     CT_STATUS_SEEN_REPLY)) == 0);
@@ -167,6 +168,9 @@ static enum ct_text_result parse_checked(const char *s, size_t len, struct ct_en
 	CHECK(has_binary(s, text_len) == (r == CT_TEXT_BINARY));
 	if (r == CT_TEXT_ENTRY) {
 		check_entry(e);
+		/* Only an event line says destroyed (a merged connection no longer says event). */
+		if (e->flags & CT_F_DESTROYED)
+			CHECK(e->flags & CT_F_EVENT);
 		check_addrs(s, text_len > 0 && s[text_len - 1] == '\r' ? text_len - 1 : text_len, e);
 	}
 	return r;
@@ -270,6 +274,57 @@ static void drain(void)
 	}
 }
 
+/* ---- the event log's connections, from what the reader gave ------------- */
+
+static struct collect merged;
+
+/*
+ * The entries the reader delivered, through a history: table lines pass at
+ * once and unchanged, event lines come out at the flush as at most as many
+ * connections, none an event any more, each with the key of an event line.
+ */
+static void check_history(void)
+{
+	struct ct_sink sink = { collect_add, NULL, &merged };
+	struct ct_text_history *hist = ct_text_history_new(&sink);
+	struct ct_sink in = ct_text_history_sink(hist);
+	unsigned plain = 0, events = 0;
+
+	merged.n = 0;
+	merged.stop_at = 0;
+	for (unsigned i = 0; i < got.n; i++) {
+		CHECK(in.add(&got.e[i], in.arg) == 0);
+		if (got.e[i].flags & CT_F_EVENT) {
+			events++;
+		} else {
+			CHECK(merged.n == plain + 1);
+			CHECK(memcmp(&merged.e[plain], &got.e[i], sizeof got.e[i]) == 0);
+			plain++;
+		}
+	}
+	CHECK(ct_text_history_count(hist) <= events);
+	CHECK(ct_text_history_flush(hist) == 0);
+	CHECK(merged.n <= plain + events);
+	CHECK(ct_text_history_delivered(hist) == merged.n);
+	for (unsigned i = plain; i < merged.n; i++) {
+		const struct ct_entry *m = &merged.e[i];
+		unsigned j;
+
+		CHECK(!(m->flags & CT_F_EVENT));
+		for (j = 0; j < got.n; j++) {
+			const struct ct_entry *g = &got.e[j];
+
+			if ((g->flags & CT_F_EVENT) && g->family == m->family &&
+			    g->proto == m->proto && g->zone == m->zone && g->id == m->id &&
+			    memcmp(&g->orig.src, &m->orig.src, sizeof g->orig.src) == 0 &&
+			    g->orig.sport == m->orig.sport && g->orig.dport == m->orig.dport)
+				break;
+		}
+		CHECK(j < got.n);
+	}
+	ct_text_history_free(hist);
+}
+
 /*
  * What ct_text_read_fd must report, from ct_text_parse_line and the
  * documented line rules: a line ends at LF; it is over-long when, less one
@@ -297,6 +352,9 @@ static void check_read(const uint8_t *data, size_t size, uint64_t h)
 		drain();
 
 	memset(&want, 0, sizeof want);
+	/* A UTF-8 byte-order mark at the very start is not part of a line. */
+	if (size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
 	while (pos < size && !stopped) {
 		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
 		size_t len = nl ? (size_t)(nl - (data + pos)) : size - pos;
@@ -356,6 +414,8 @@ static void check_read(const uint8_t *data, size_t size, uint64_t h)
 	/* Every line is counted exactly once, the one a stopping sink refused included. */
 	CHECK(st.entries + st.ignored + st.malformed + st.binary + st.overlong + (unsigned)stopped ==
 	      st.lines);
+	if (!stopped)
+		check_history();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

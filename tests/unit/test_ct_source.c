@@ -211,6 +211,82 @@ static void test_fd_once_then_enodata(void **state)
 	close(p[0]);
 }
 
+/* conntrack v1.4.7 -E -o id,timestamp, as captured: one connection's history. */
+#define EV_NEW "[1796007650.871358]\t    [NEW] tcp      6 120 SYN_SENT src=127.0.0.1 " \
+	"dst=127.0.0.1 sport=42174 dport=7000 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 " \
+	"sport=7000 dport=42174 id=3764359961\n"
+#define EV_UPD "[1796007650.871409]\t [UPDATE] tcp      6 432000 ESTABLISHED src=127.0.0.1 " \
+	"dst=127.0.0.1 sport=42174 dport=7000 src=127.0.0.1 dst=127.0.0.1 sport=7000 " \
+	"dport=42174 [ASSURED] id=3764359961\n"
+#define EV_DESTROY "[1796007651.912660]\t[DESTROY] tcp      6 118 TIME_WAIT src=127.0.0.1 " \
+	"dst=127.0.0.1 sport=42174 dport=7000 packets=5 bytes=5268 src=127.0.0.1 " \
+	"dst=127.0.0.1 sport=7000 dport=42174 packets=3 bytes=164 [ASSURED] delta-time=1 " \
+	"id=3764359961 [USERSPACE] portid=3765980674\n"
+#define EV_TRAILER "conntrack v1.4.7 (conntrack-tools): 5 flow events have been shown.\n"
+
+/* An event log read once: one connection, its final counters, destroyed; a BOM first. */
+static void test_fd_once_event_log(void **state)
+{
+	int p[2];
+	struct counter c;
+	struct ct_sink sink = sink_of(&c);
+	struct ct_source_stats st;
+	struct ct_source *s;
+	const char text[] = "\xef\xbb\xbf" EV_NEW EV_UPD EV_UPD EV_UPD EV_DESTROY EV_TRAILER;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(p[1]);
+	s = ct_source_fd_once(p[0], "standard input");
+	assert_int_equal(ct_source_dump(s, &sink, &st), 0);
+	assert_int_equal(c.adds, 1);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(ct_source_skipped(&st), 0);
+	assert_int_equal(c.last.flags, CT_F_STATE | CT_F_COUNTERS | CT_F_ID | CT_F_DESTROYED);
+	assert_int_equal(c.last.id, 3764359961u);
+	assert_int_equal(c.last.orig.bytes, 5268);
+	assert_int_equal(c.last.reply.bytes, 164);
+	assert_int_equal(c.last.tcp_state, CT_TCP_TIME_WAIT);
+	ct_source_close(s);
+	close(p[0]);
+}
+
+/*
+ * A file re-read gives the same connections every dump; table lines come
+ * as read, the log's connections after them; a sink that stops the
+ * flush stops the dump.
+ */
+static void test_file_mixed_event_log(void **state)
+{
+	char path[64] = "";
+	struct counter c;
+	struct ct_sink sink = sink_of(&c);
+	struct ct_source_stats st;
+	struct ct_source *s;
+
+	(void)state;
+	write_file(path, EV_NEW LINE_A EV_UPD EV_DESTROY LINE_B);
+	s = ct_source_file(path, 0);
+	assert_non_null(s);
+	for (int round = 0; round < 2; round++) {
+		sink = sink_of(&c);
+		assert_int_equal(ct_source_dump(s, &sink, &st), 0);
+		assert_int_equal(c.adds, 3);
+		assert_int_equal(st.entries, 3);
+		assert_int_equal(c.last.orig.bytes, 5268);
+		assert_true(c.last.flags & CT_F_DESTROYED);
+	}
+	sink = sink_of(&c);
+	c.stop_at = 3;
+	errno = 0;
+	assert_int_equal(ct_source_dump(s, &sink, &st), -1);
+	assert_int_equal(errno, ECANCELED);
+	assert_int_equal(c.adds, 2);
+	ct_source_close(s);
+	unlink(path);
+}
+
 static void test_sink_stop_ends_the_dump(void **state)
 {
 	char path[64] = "";
@@ -294,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_file_live_flag_and_missing_file),
 		cmocka_unit_test(test_file_must_be_regular_or_procfs),
 		cmocka_unit_test(test_fd_once_then_enodata),
+		cmocka_unit_test(test_fd_once_event_log),
+		cmocka_unit_test(test_file_mixed_event_log),
 		cmocka_unit_test(test_sink_stop_ends_the_dump),
 		cmocka_unit_test(test_new_kind_through_ops),
 	};

@@ -344,8 +344,24 @@ static void test_zone(void **state)
 	expect_entry("ipv4 2 " BASE_HEAD BASE_ORIG " zone-orig=3 " BASE_REPLY
 		     " zone-reply=4 mark=0 zone=65535 use=2", &e);
 	assert_int_equal(e.zone, 65535);
+	assert_int_equal(e.flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY),
+			 CT_F_ZONE_ORIG | CT_F_ZONE_REPLY);
 	assert_int_equal(e.orig.sport, 1000);
 	assert_int_equal(e.reply.sport, 80);
+	/* The kernel's directional zones (as conntrack -E printed them). */
+	expect_entry(BASE_HEAD BASE_ORIG " zone-orig=5 " BASE_REPLY " id=69802208", &e);
+	assert_int_equal(e.zone, 5);
+	assert_int_equal(e.flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), CT_F_ZONE_ORIG);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone-reply=6", &e);
+	assert_int_equal(e.zone, 6);
+	assert_int_equal(e.flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), CT_F_ZONE_REPLY);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone-reply=6 zone-orig=2", &e);
+	assert_int_equal(e.zone, 2);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone=7", &e);
+	assert_int_equal(e.flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), 0);
+	expect_result(BASE_HEAD BASE_ORIG " zone-orig=1 " BASE_REPLY " zone-orig=1",
+		      CT_TEXT_MALFORMED);
+	expect_result(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone-reply=70000", CT_TEXT_MALFORMED);
 	expect_result(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone=65536", CT_TEXT_MALFORMED);
 	expect_result(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone=", CT_TEXT_MALFORMED);
 	expect_result(BASE_HEAD BASE_ORIG " " BASE_REPLY " zone=1 zone=1", CT_TEXT_MALFORMED);
@@ -532,9 +548,6 @@ static void test_ignored(void **state)
 	expect_result("   \t  ", CT_TEXT_IGNORED);
 	expect_result("\r", CT_TEXT_IGNORED);
 	expect_result(" \t\r", CT_TEXT_IGNORED);
-	expect_result("[DESTROY] " BASE_HEAD BASE_ORIG " " BASE_REPLY, CT_TEXT_IGNORED);
-	expect_result("    [DESTROY] udp 17 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
-		      "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", CT_TEXT_IGNORED);
 }
 
 static void test_events(void **state)
@@ -548,7 +561,7 @@ static void test_events(void **state)
 	assert_int_equal(e.tcp_state, CT_TCP_SYN_SENT);
 	assert_int_equal(e.timeout, 120);
 	assert_int_equal(e.status, 0);
-	assert_int_equal(e.flags, CT_F_STATE);
+	assert_int_equal(e.flags, CT_F_STATE | CT_F_EVENT);
 	assert_int_equal(e.orig.sport, 1000);
 	assert_int_equal(e.reply.sport, 80);
 
@@ -556,6 +569,7 @@ static void test_events(void **state)
 		     "dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000 mark=0", &e);
 	assert_int_equal(e.tcp_state, CT_TCP_SYN_RECV);
 	assert_int_equal(e.status, CT_STATUS_SEEN_REPLY);
+	assert_int_equal(e.flags, CT_F_STATE | CT_F_EVENT);
 
 	/* conntrack -E -o timestamp,id, as captured. */
 	expect_entry("[1795734445.960503]\t    [NEW] sctp     132 30 ESTABLISHED "
@@ -564,7 +578,37 @@ static void test_events(void **state)
 		     "id=1155629631 [USERSPACE] portid=3258", &e);
 	assert_int_equal(e.proto, IPPROTO_SCTP);
 	assert_int_equal(e.id, 1155629631u);
-	assert_int_equal(e.flags, CT_F_ID);
+	assert_int_equal(e.flags, CT_F_ID | CT_F_EVENT);
+
+	/* [DESTROY] was ignored; it is the connection's last word now. */
+	expect_entry("[DESTROY] " BASE_HEAD BASE_ORIG " " BASE_REPLY, &e);
+	assert_int_equal(e.flags, CT_F_STATE | CT_F_COUNTERS | CT_F_EVENT | CT_F_DESTROYED);
+	assert_int_equal(e.orig.bytes, 60);
+	assert_int_equal(e.reply.bytes, 120);
+	expect_entry("    [DESTROY] udp 17 28 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
+		     "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", &e);
+	assert_int_equal(e.flags, CT_F_EVENT | CT_F_DESTROYED);
+	assert_int_equal(e.proto, IPPROTO_UDP);
+	/* As captured from conntrack v1.4.7 -E -o id,timestamp. */
+	expect_entry("[1796007651.911236]\t[DESTROY] tcp      6 118 TIME_WAIT src=127.0.0.1 "
+		     "dst=127.0.0.1 sport=34620 dport=7001 zone-orig=5 packets=5 bytes=3268 "
+		     "src=127.0.0.1 dst=127.0.0.1 sport=7001 dport=34620 packets=3 bytes=164 "
+		     "[ASSURED] delta-time=1 id=69802208 [USERSPACE] portid=3765980674 "
+		     "progname=conntrack", &e);
+	assert_int_equal(e.flags, CT_F_STATE | CT_F_COUNTERS | CT_F_ID | CT_F_EVENT |
+			 CT_F_DESTROYED | CT_F_ZONE_ORIG);
+	assert_int_equal(e.zone, 5);
+	assert_int_equal(e.id, 69802208u);
+	assert_int_equal(e.tcp_state, CT_TCP_TIME_WAIT);
+	assert_int_equal(e.orig.bytes, 3268);
+	assert_int_equal(e.reply.packets, 3);
+	/* A time stamp alone is a table line; the kind once, after the stamp. */
+	expect_entry("[1796007651.911236] " BASE_HEAD BASE_ORIG " " BASE_REPLY, &e);
+	assert_int_equal(e.flags & CT_F_EVENT, 0);
+	expect_result("[NEW] [UPDATE] " BASE_HEAD BASE_ORIG " " BASE_REPLY, CT_TEXT_MALFORMED);
+	expect_result("[DESTROY] [NEW] " BASE_HEAD BASE_ORIG " " BASE_REPLY, CT_TEXT_MALFORMED);
+	expect_result("[NEW] [1796007651.911236] " BASE_HEAD BASE_ORIG " " BASE_REPLY,
+		      CT_TEXT_MALFORMED);
 
 	expect_result("[NEW]", CT_TEXT_MALFORMED);
 	expect_result("[BOGUS] " BASE_HEAD BASE_ORIG " " BASE_REPLY, CT_TEXT_MALFORMED);
@@ -1233,6 +1277,267 @@ static void test_read_error(void **state)
 	assert_int_equal(c.calls, 0);
 }
 
+/* ---- a byte-order mark, and an event log's connections ---- */
+
+static void test_read_bom(void **state)
+{
+	static const size_t chunks[] = { 1, 2, 3, 4096 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		struct buf b = { NULL, 0 };
+		struct collect c = { .n = 0 };
+		struct ct_sink sink = { collect_add, NULL, &c };
+		struct ct_text_stats st = { 0 };
+		pid_t child;
+		int fd;
+
+		buf_str(&b, "\xef\xbb\xbf");
+		buf_str(&b, L_TCP4);
+		buf_str(&b, "\n\xef\xbb\xbf");	/* only at the start of the input */
+		buf_str(&b, L_TCP6);
+		buf_str(&b, "\n");
+		fd = stream_of(&b, chunks[i], &child);
+		assert_int_equal(ct_text_read_fd(fd, &sink, &st), 0);
+		close(fd);
+		reap(child);
+		assert_int_equal(st.lines, 2);
+		assert_int_equal(st.entries, 1);
+		assert_int_equal(st.binary, 1);
+		assert_int_equal(st.first_bad, 2);
+		assert_int_equal(c.n, 1);
+		assert_tcp4(&c.e[0]);
+		free(b.p);
+	}
+	/* Part of a mark, and a mark alone, are not. */
+	{
+		static const char *const in[] = { "\xef\xbb\n", "\xef\n", "\xef\xbb\xbf", "\xef\xbb\xbf\n" };
+		static const unsigned binary[] = { 1, 1, 0, 0 };
+		static const unsigned ignored[] = { 0, 0, 0, 1 };
+
+		for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+			struct buf b = { NULL, 0 };
+			struct collect c = { .n = 0 };
+			struct ct_sink sink = { collect_add, NULL, &c };
+			struct ct_text_stats st = { 0 };
+			int fd;
+
+			buf_str(&b, in[i]);
+			fd = file_of(&b);
+			assert_int_equal(ct_text_read_fd(fd, &sink, &st), 0);
+			close(fd);
+			assert_int_equal(st.binary, binary[i]);
+			assert_int_equal(st.ignored, ignored[i]);
+			assert_int_equal(st.entries, 0);
+			free(b.p);
+		}
+	}
+}
+
+/* The tuple 10.0.0.1:1000 -> 10.0.0.2:80 with its reply; ext is put after the original tuple. */
+#define EV_ORIG "src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80"
+#define EV_REPLY "src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000"
+
+static void hist_line(struct ct_text_history *h, const char *line)
+{
+	struct ct_entry e;
+	struct ct_sink s = ct_text_history_sink(h);
+
+	if (ct_text_parse_line(line, strlen(line), &e) != CT_TEXT_ENTRY)
+		fail_msg("line \"%s\" does not parse", line);
+	assert_int_equal(s.add(&e, s.arg), 0);
+}
+
+static void test_history_one_connection(void **state)
+{
+	struct collect c = { .n = 0 };
+	struct ct_sink sink = { collect_add, NULL, &c };
+	struct ct_text_history *h = ct_text_history_new(&sink);
+
+	(void)state;
+	hist_line(h, "    [NEW] tcp 6 120 SYN_SENT " EV_ORIG " [UNREPLIED] " EV_REPLY);
+	hist_line(h, " [UPDATE] tcp 6 60 SYN_RECV " EV_ORIG " " EV_REPLY);
+	hist_line(h, " [UPDATE] tcp 6 432000 ESTABLISHED " EV_ORIG " packets=3 bytes=180 "
+		  EV_REPLY " packets=2 bytes=120 [ASSURED]");
+	/* No counters on this one: the last ones stay. */
+	hist_line(h, " [UPDATE] tcp 6 120 FIN_WAIT " EV_ORIG " " EV_REPLY " [ASSURED]");
+	/* No state word (conntrack prints none at times): the last state stays. */
+	hist_line(h, " [UPDATE] tcp 6 300 " EV_ORIG " " EV_REPLY);
+	assert_int_equal(ct_text_history_count(h), 1);
+	assert_int_equal(c.n, 0);	/* nothing before the flush */
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.e[0].tcp_state, CT_TCP_FIN_WAIT);
+	assert_int_equal(c.e[0].orig.bytes, 180);
+	assert_int_equal(c.e[0].reply.packets, 2);
+	assert_int_equal(c.e[0].flags, CT_F_STATE | CT_F_COUNTERS);
+	assert_int_equal(c.e[0].timeout, 300);	/* the rest: the last line's */
+	assert_int_equal(c.e[0].status, CT_STATUS_SEEN_REPLY);
+
+	/* NEW, three UPDATEs and a DESTROY: one connection, the final counters, not open. */
+	c.n = 0;
+	hist_line(h, "    [NEW] tcp 6 120 SYN_SENT " EV_ORIG " [UNREPLIED] " EV_REPLY);
+	hist_line(h, " [UPDATE] tcp 6 60 SYN_RECV " EV_ORIG " " EV_REPLY);
+	hist_line(h, " [UPDATE] tcp 6 432000 ESTABLISHED " EV_ORIG " " EV_REPLY " [ASSURED]");
+	hist_line(h, " [UPDATE] tcp 6 120 TIME_WAIT " EV_ORIG " " EV_REPLY " [ASSURED]");
+	hist_line(h, "[DESTROY] tcp 6 118 TIME_WAIT " EV_ORIG " packets=5 bytes=5268 "
+		  EV_REPLY " packets=3 bytes=164 [ASSURED] delta-time=1");
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.e[0].flags, CT_F_STATE | CT_F_COUNTERS | CT_F_DESTROYED);
+	assert_int_equal(c.e[0].tcp_state, CT_TCP_TIME_WAIT);
+	assert_int_equal(c.e[0].orig.packets, 5);
+	assert_int_equal(c.e[0].orig.bytes, 5268);
+	assert_int_equal(c.e[0].reply.packets, 3);
+	assert_int_equal(c.e[0].reply.bytes, 164);
+	assert_int_equal(c.e[0].timeout, 118);
+	assert_int_equal(ct_text_history_delivered(h), 2);
+	assert_int_equal(ct_text_history_count(h), 0);
+	ct_text_history_free(h);
+}
+
+static void test_history_keys(void **state)
+{
+	struct collect c = { .n = 0 };
+	struct ct_sink sink = { collect_add, NULL, &c };
+	struct ct_text_history *h = ct_text_history_new(&sink);
+
+	(void)state;
+	/* The same tuple, two ids: two connections. */
+	hist_line(h, "[NEW] udp 17 30 " EV_ORIG " [UNREPLIED] " EV_REPLY " id=1");
+	hist_line(h, "[NEW] udp 17 30 " EV_ORIG " [UNREPLIED] " EV_REPLY " id=2");
+	hist_line(h, "[DESTROY] udp 17 30 " EV_ORIG " packets=1 bytes=10 " EV_REPLY
+		  " packets=0 bytes=0 id=2");
+	hist_line(h, "[UPDATE] udp 17 30 " EV_ORIG " packets=4 bytes=40 " EV_REPLY
+		  " packets=4 bytes=44 id=1");
+	/* Zones: none, zone=, zone-orig=, zone-reply=, each its own. */
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY);
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY " zone=5");
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " zone-orig=5 " EV_REPLY);
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY " zone-reply=5");
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " zone-orig=6 " EV_REPLY);
+	hist_line(h, "[UPDATE] tcp 6 60 SYN_RECV " EV_ORIG " zone-orig=5 " EV_REPLY);
+	hist_line(h, "[UPDATE] tcp 6 60 ESTABLISHED " EV_ORIG " " EV_REPLY " zone-reply=5");
+	/* Another family or protocol, same ports. */
+	hist_line(h, "[NEW] udp 17 30 " EV_ORIG " " EV_REPLY);
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT src=::1 dst=::2 sport=1000 dport=80 "
+		  "src=::2 dst=::1 sport=80 dport=1000");
+	assert_int_equal(ct_text_history_count(h), 9);
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 9);
+	/* In the order of their first line, each with its own last line. */
+	assert_int_equal(c.e[0].id, 1);
+	assert_int_equal(c.e[0].orig.bytes, 40);
+	assert_int_equal(c.e[0].flags, CT_F_ID | CT_F_COUNTERS);
+	assert_int_equal(c.e[1].id, 2);
+	assert_int_equal(c.e[1].orig.bytes, 10);
+	assert_int_equal(c.e[1].flags, CT_F_ID | CT_F_COUNTERS | CT_F_DESTROYED);
+	assert_int_equal(c.e[2].zone, 0);
+	assert_int_equal(c.e[2].tcp_state, CT_TCP_SYN_SENT);
+	assert_int_equal(c.e[3].zone, 5);
+	assert_int_equal(c.e[3].flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), 0);
+	assert_int_equal(c.e[4].flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), CT_F_ZONE_ORIG);
+	assert_int_equal(c.e[4].tcp_state, CT_TCP_SYN_RECV);
+	assert_int_equal(c.e[5].flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), CT_F_ZONE_REPLY);
+	assert_int_equal(c.e[5].tcp_state, CT_TCP_ESTABLISHED);
+	assert_int_equal(c.e[6].zone, 6);
+	assert_int_equal(c.e[6].tcp_state, CT_TCP_SYN_SENT);
+	assert_int_equal(c.e[7].proto, IPPROTO_UDP);
+	assert_int_equal(c.e[8].family, AF_INET6);
+	for (unsigned i = 0; i < c.n; i++)
+		assert_int_equal(c.e[i].flags & CT_F_EVENT, 0);
+	ct_text_history_free(h);
+}
+
+static void test_history_reuse_and_tables(void **state)
+{
+	struct collect c = { .n = 0 };
+	struct ct_sink sink = { collect_add, NULL, &c };
+	struct ct_text_history *h = ct_text_history_new(&sink);
+
+	(void)state;
+	/* Without ids, a destroyed tuple used again is another connection. */
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY);
+	hist_line(h, "[DESTROY] tcp 6 10 CLOSE " EV_ORIG " packets=2 bytes=100 " EV_REPLY
+		  " packets=1 bytes=40");
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY);
+	hist_line(h, "[UPDATE] tcp 6 300 ESTABLISHED " EV_ORIG " packets=1 bytes=60 " EV_REPLY
+		  " packets=1 bytes=60");
+	/* conntrack -E -e DESTROY: two destroys are two connections. */
+	hist_line(h, "[DESTROY] udp 17 10 " EV_ORIG " packets=1 bytes=1 " EV_REPLY
+		  " packets=1 bytes=1");
+	hist_line(h, "[DESTROY] udp 17 10 " EV_ORIG " packets=2 bytes=2 " EV_REPLY
+		  " packets=2 bytes=2");
+	/* A table line passes straight through, now, each one a connection. */
+	hist_line(h, BASE_HEAD BASE_ORIG " " BASE_REPLY);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.e[0].orig.bytes, 60);
+	assert_int_equal(c.e[0].flags, CT_F_STATE | CT_F_COUNTERS);
+	assert_int_equal(ct_text_history_count(h), 4);
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 5);
+	assert_int_equal(c.e[1].flags, CT_F_STATE | CT_F_COUNTERS | CT_F_DESTROYED);
+	assert_int_equal(c.e[1].orig.bytes, 100);
+	assert_int_equal(c.e[2].flags, CT_F_STATE | CT_F_COUNTERS);
+	assert_int_equal(c.e[2].tcp_state, CT_TCP_ESTABLISHED);
+	assert_int_equal(c.e[2].orig.bytes, 60);
+	assert_int_equal(c.e[3].orig.bytes, 1);
+	assert_int_equal(c.e[4].orig.bytes, 2);
+	assert_int_equal(c.e[4].flags, CT_F_COUNTERS | CT_F_DESTROYED);
+	assert_int_equal(ct_text_history_delivered(h), 5);
+
+	/* reset() forgets the merged lines and passes on. */
+	c.n = 0;
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY);
+	{
+		struct ct_sink s = ct_text_history_sink(h);
+
+		s.reset(s.arg);
+	}
+	assert_int_equal(ct_text_history_count(h), 0);
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 0);
+
+	/* A sink that stops the flush. */
+	hist_line(h, "[NEW] tcp 6 120 SYN_SENT " EV_ORIG " " EV_REPLY);
+	c.calls = 0;
+	c.stop_at = 1;
+	errno = 0;
+	assert_int_equal(ct_text_history_flush(h), -1);
+	assert_int_equal(errno, ECANCELED);
+	ct_text_history_free(h);
+	ct_text_history_free(NULL);
+}
+
+/* Many connections: each once, the index growing under them; memory is per connection. */
+static void test_history_many(void **state)
+{
+	struct collect c = { .n = 0 };
+	struct ct_sink sink = { collect_add, NULL, &c };
+	struct ct_text_history *h = ct_text_history_new(&sink);
+	char line[256];
+
+	(void)state;
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned port = 1; port <= 3000; port++) {
+			snprintf(line, sizeof line, "%s tcp 6 10 ESTABLISHED src=10.0.0.1 "
+				 "dst=10.0.0.2 sport=%u dport=80 packets=%u bytes=%u "
+				 "src=10.0.0.2 dst=10.0.0.1 sport=80 dport=%u", round == 2 ?
+				 "[DESTROY]" : "[UPDATE]", port, round + 1, port * 10 + round, port);
+			hist_line(h, line);
+		}
+		assert_int_equal(ct_text_history_count(h), 3000);
+	}
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.calls, 3000);
+	for (unsigned i = 0; i < c.n; i++) {
+		assert_int_equal(c.e[i].orig.sport, i + 1);
+		assert_int_equal(c.e[i].orig.bytes, (i + 1) * 10 + 2);
+		assert_true(c.e[i].flags & CT_F_DESTROYED);
+	}
+	ct_text_history_free(h);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -1296,6 +1601,11 @@ int main(void)
 		cmocka_unit_test(test_whitespace),
 		cmocka_unit_test(test_ignored),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_read_bom),
+		cmocka_unit_test(test_history_one_connection),
+		cmocka_unit_test(test_history_keys),
+		cmocka_unit_test(test_history_reuse_and_tables),
+		cmocka_unit_test(test_history_many),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_unknown_keys),

@@ -347,6 +347,51 @@ static void test_aggregate(void **state)
 	flow_table_free(t);
 }
 
+/* A destroyed connection (an event log's [DESTROY]) adds its bytes but is not open. */
+static void test_destroyed_not_open(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_table *t = flow_table_new(&fx->host, &fx->opts);
+	struct ct_entry es[] = {
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "10.0.1.10", 3306, 4, 230, 3, 178),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40002, "10.0.1.10", 3306, 5, 5268, 3, 164),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40003, "10.0.1.11", 3306, 1, 60, 0, 0),
+		tu_plain(IPPROTO_TCP, "127.0.0.1", 40004, "127.0.0.1", 80, 2, 100, 1, 50),
+	};
+	const struct flow *f;
+	struct ct_sink sink = flow_table_sink(t);
+
+	es[1].flags |= CT_F_DESTROYED;
+	es[2].flags |= CT_F_DESTROYED;
+	es[3].flags |= CT_F_DESTROYED;
+	flow_table_begin(t);
+	for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
+		assert_int_equal(sink.add(&es[i], sink.arg), 0);
+	flow_table_end(t);
+
+	f = find_flow(t, FLOW_ACTIVE, "10.0.1.10", 3306);
+	assert_non_null(f);
+	assert_int_equal(f->conns, 1);
+	assert_int_equal(f->c.out_bytes, 230 + 5268);
+	assert_int_equal(f->c.in_bytes, 178 + 164);
+	/* A flow of destroyed connections only: its row and bytes, no open one. */
+	f = find_flow(t, FLOW_ACTIVE, "10.0.1.11", 3306);
+	assert_non_null(f);
+	assert_int_equal(f->conns, 0);
+	assert_int_equal(f->c.out_bytes, 60);
+	/* Local to local: both flows, neither open. */
+	f = find_flow(t, FLOW_ACTIVE, "127.0.0.1", 80);
+	assert_non_null(f);
+	assert_int_equal(f->conns, 0);
+	assert_int_equal(f->c.out_bytes, 100);
+	f = find_flow(t, FLOW_PASSIVE, "127.0.0.1", 80);
+	assert_non_null(f);
+	assert_int_equal(f->conns, 0);
+	assert_int_equal(f->c.in_bytes, 100);
+	assert_int_equal(flow_table_stats(t)->entries, 4);
+	flow_table_free(t);
+}
+
 static void test_aggregate_many_and_saturate(void **state)
 {
 	struct fixture *fx = *state;
@@ -470,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_pport_counts_as_server_port),
 		cmocka_unit_test(test_excluded),
 		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_destroyed_not_open),
 		cmocka_unit_test(test_aggregate_many_and_saturate),
 		cmocka_unit_test(test_crafted_keys_probe_like_random),
 	};
