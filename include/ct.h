@@ -53,6 +53,8 @@ enum ct_tcp_state {
 #define CT_F_DESTROYED  (1u << 4)
 #define CT_F_ZONE_ORIG  (1u << 5)
 #define CT_F_ZONE_REPLY (1u << 6)
+/* start_ns is the kernel's creation time (nf_conntrack_timestamp was on). */
+#define CT_F_TSTAMP     (1u << 7)
 
 /* An IPv4 address is stored in the first 4 bytes, the rest zero. */
 struct ct_addr {
@@ -69,6 +71,7 @@ struct ct_tuple {
 struct ct_entry {
 	struct ct_tuple orig;	/* direction of the first packet seen */
 	struct ct_tuple reply;	/* expected answer, after NAT */
+	uint64_t start_ns;	/* CLOCK_REALTIME ns at creation, valid with CT_F_TSTAMP */
 	uint32_t id;		/* kernel conntrack id, valid with CT_F_ID */
 	uint32_t status;	/* CT_STATUS_* bits (text sources: from [FLAGS]) */
 	uint32_t timeout;	/* seconds left */

@@ -77,6 +77,8 @@ struct host_ct_sysctl {
 	int acct;		/* net.netfilter.nf_conntrack_acct, -1 unknown */
 	int64_t count;		/* nf_conntrack_count, -1 unknown */
 	int64_t max;		/* nf_conntrack_max, -1 unknown */
+	int events;		/* nf_conntrack_events: 0 off, 1 on, 2 auto; -1 unknown */
+	int timestamp;		/* nf_conntrack_timestamp, -1 unknown */
 };
 void host_read_ct_sysctl(struct host_ct_sysctl *s);
 

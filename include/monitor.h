@@ -54,6 +54,19 @@ struct mon_config {
 	 * up its capabilities right after the dump (priv.h's thread rule).
 	 */
 	int one_dump;
+	/*
+	 * DESTROY events (ct_events.h), owned by the monitor from mon_new(),
+	 * already started; NULL without.  Drained before each sweep, and
+	 * between dumps so that the queue stays short.
+	 */
+	struct ct_events *ev;
+	/*
+	 * The CPU budget of dumping, a fraction of one core (0.1 = 10%; 0 = no
+	 * limit): after a dump that cost c CPU seconds, the next one starts no
+	 * sooner than c / max_cpu seconds after it.  The first dump is never
+	 * held back.
+	 */
+	double max_cpu;
 };
 
 struct mon_frame {
@@ -76,6 +89,22 @@ struct mon_frame {
 	struct ct_source_stats input;
 	int live;			/* the source is this host's table */
 	size_t tracked, store_bytes;	/* connections in the delta store, its size */
+	/*
+	 * Dumps and events.  A frame is either a dump of the whole table
+	 * (dumped 1) or, on the screen while the CPU budget holds the next
+	 * dump back, what events said since the previous frame (dumped 0: the
+	 * flows keep the last dump's totals; deltas hold only new and closed
+	 * connections and the final counters of closed ones).  In a dump frame
+	 * interval is the time since the previous dump.
+	 */
+	int dumped;
+	double period;			/* asked, at this frame */
+	int budget_held;		/* this dump came later than the period: CPU budget */
+	double dump_cpu;		/* CPU seconds (user + system) the last dump took */
+	double next_dump;		/* seconds from this frame to the next dump; 0 now */
+	int events;			/* DESTROY events feed this monitor */
+	uint64_t events_seen;		/* events applied since the previous frame */
+	uint64_t events_lost;		/* events lost since the start */
 	/* With a watch set: that flow's connections in this snapshot. */
 	int watching;
 	struct flow_key watch;

@@ -622,4 +622,8 @@ void host_read_ct_sysctl(struct host_ct_sysctl *s)
 	s->acct = acct < 0 ? -1 : acct != 0;
 	s->count = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_count");
 	s->max = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_max");
+	s->events = (int)sysctl_num("/proc/sys/net/netfilter/nf_conntrack_events");
+	s->timestamp = (int)sysctl_num("/proc/sys/net/netfilter/nf_conntrack_timestamp");
+	if (s->timestamp > 0)
+		s->timestamp = 1;
 }
