@@ -69,6 +69,8 @@ die() {
 cleanup() {
 	local p ns
 	for p in "${PIDS[@]}"; do
+		# The stream runs under a shell: its children first.
+		pkill -P "$p" 2>/dev/null
 		kill "$p" 2>/dev/null
 	done
 	for p in "${PIDS[@]}"; do
@@ -228,11 +230,41 @@ table() {
 			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 }' "$TMP/rows"
 }
 
+# Per rate: what the stream missed (both flows) against the lost events, and
+# the worst byte difference; the issue's goals.
+summary() {
+	awk -F'\t' '{
+		r = $1; seen[r] = 1
+		if (!(r in order)) { order[r] = ++n; rates[n] = r }
+		mnew[r] += $4 - $5; mclosed[r] += $4 - $6
+		d = $9 == "" ? 100 : ($9 < 0 ? -$9 : $9)
+		if (d > worst[r]) worst[r] = d
+		lost[r] = $10; left[r] += $11
+	} END {
+		for (i = 1; i <= n; i++) {
+			r = rates[i]
+			verdict = "meets the goal"
+			if (lost[r] == "null")
+				verdict = "events are off"
+			else if (mnew[r] == 0 && mclosed[r] == 0 && worst[r] <= 0.5 && lost[r] == 0)
+				verdict = "meets the goal (exact counts, bytes within 0.5%, nothing lost)"
+			else if (lost[r] > 0 && mnew[r] == lost[r] && mclosed[r] == lost[r])
+				verdict = "the shortfall equals the lost events"
+			else
+				verdict = "MISSES the goal"
+			printf "- %d/s: the stream missed %d openings and %d closings; %s events lost; bytes off by %.2f%% at most; %d entries left in the table: %s\n",
+				r, mnew[r], mclosed[r], lost[r], worst[r], left[r] / 2, verdict
+		}
+	}' "$TMP/rows"
+}
+
 result=$(
 	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- \`churngen client\` for $SECS s per rate ($THREADS threads; 75% TCP, a quarter of them RST-closed; 25% UDP; 100 B out, 1000 B back), stream \`lsconntrack -n --json -d $PERIOD -c $COUNT\` in the client namespace, $FLUSH s of flush after the generator; TIME_WAIT timeout $TIME_WAIT s, the other timeouts the defaults"
 	echo
 	table
+	echo
+	summary
 )
 printf '%s\n' "$result"
 command -v python3 >/dev/null || die "python3 is missing: $OUT not written"
