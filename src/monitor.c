@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "ct_events.h"
 #include "priv.h"
 #include "util.h"
 
@@ -21,7 +22,14 @@ struct monitor {
 	struct flow_table *t;
 	struct port_filter sports;	/* the table's server ports (fo points here) */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
+	double prev_frame;		/* monotonic time of the last frame; <0 none */
 	uint64_t seq;
+	uint64_t events_seen;		/* applied since the last frame */
+	struct ct_entry *wconns;	/* the last dump's list of the watched flow */
+	size_t nwconns, wtotal;
+	struct flow_key wkey;
+	double dump_cpu;		/* CPU seconds of the last dump */
+	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
 
 	/* Shared with the collector thread, under lock. */
@@ -34,7 +42,8 @@ struct monitor {
 	int busy;
 	double busy_since;
 	double period;
-	double next;			/* monotonic deadline of the next snapshot */
+	double next;			/* monotonic deadline of the next snapshot or tick */
+	double next_dump;		/* monotonic: the budget allows a dump from then */
 	int watching;
 	struct flow_key watch;
 	int sports_new;			/* sports_next waits to replace sports */
@@ -110,7 +119,9 @@ struct monitor *mon_new(const struct mon_config *c)
 		m->cfg.watch_max = WATCH_MAX_DEFAULT;
 	m->period = c->period;
 	m->next = mono_now();
+	m->next_dump = m->next;
 	m->prev_start = -1;
+	m->prev_frame = -1;
 	m->pipe[0] = m->pipe[1] = -1;
 	port_filter_copy(&m->sports, c->fo.server_ports);
 	port_filter_init(&m->sports_next);
@@ -123,6 +134,7 @@ struct monitor *mon_new(const struct mon_config *c)
 				expect = (size_t)sc.count;
 		}
 		flow_table_track(m->t, expect);
+		flow_table_events(m->t, c->ev != NULL);
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -141,11 +153,41 @@ void mon_frame_free(struct mon_frame *f)
 	free(f);
 }
 
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int event_add(const struct ct_entry *e, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)flow_table_event(m->t, e);
+	m->events_seen++;
+	return 0;
+}
+
+/* Applies the events waiting in the queue to the flows and the store. */
+static void drain_events(struct monitor *m)
+{
+	struct ct_sink sink = { event_add, NULL, m };
+
+	if (m->cfg.ev && m->cfg.track)
+		(void)ct_events_drain(m->cfg.ev, &sink);
+}
+
 static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon_frame *f)
 {
 	struct ct_source_stats st;
+	double cpu = thread_cpu();
+	int r = ct_source_dump(m->cfg.src, sink, &st);
 
-	if (ct_source_dump(m->cfg.src, sink, &st) < 0)
+	m->dump_cpu = thread_cpu() - cpu;
+	if (r < 0)
 		return -1;
 	if (ct_source_skipped(&st) && !ct_source_skipped(&m->input))
 		m->input.first_bad = st.first_bad;
@@ -169,6 +211,28 @@ static void schedule_next(struct monitor *m, double start)
 	m->next = (start < m->next ? start : m->next) + m->period;
 	if (m->next < now)
 		m->next = now;
+	/* The CPU budget: a dump that cost c seconds waits c / max_cpu from its start. */
+	m->next_dump = m->next;
+	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->dump_cpu / m->cfg.max_cpu > m->next)
+		m->next_dump = start + m->dump_cpu / m->cfg.max_cpu;
+	m->held = m->next_dump > m->next;
+}
+
+/* The header fields every frame shares; call with the frame's flows in place. */
+static void frame_common(struct monitor *m, struct mon_frame *f, double now)
+{
+	f->period = m->period;
+	f->dump_cpu = m->dump_cpu;
+	f->events = m->cfg.ev != NULL && m->cfg.track;
+	f->events_seen = m->events_seen;
+	m->events_seen = 0;
+	if (m->cfg.ev) {
+		struct ct_events_stats es;
+
+		ct_events_stats(m->cfg.ev, &es);
+		f->events_lost = es.lost;
+	}
+	m->prev_frame = now;
 }
 
 /* One snapshot; the frame carries err instead of flows when it failed. */
@@ -197,6 +261,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	clock_gettime(CLOCK_REALTIME, &f->when);
 
 	flow_table_begin(m->t);
+	f->budget_held = m->held;
 	if (read_source(m, &sink, f) < 0) {
 		/*
 		 * The store is left as the partial snapshot made it; the next
@@ -206,8 +271,11 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		free(ss.conns);
 		return f;
 	}
+	/* Events up to now, before the sweep decides what has closed. */
+	drain_events(m);
 	flow_table_end(m->t);
 
+	f->dumped = 1;
 	f->seq = ++m->seq;
 	f->interval = m->prev_start < 0 ? 0 : start - m->prev_start;
 	m->prev_start = start;
@@ -225,7 +293,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
 	f->input = m->input;
 	f->live = ct_source_live(m->cfg.src);
-	f->sysctl.acct = -1;
+	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
 	f->sysctl.count = f->sysctl.max = -1;
 	if (f->live)
 		host_read_ct_sysctl(&f->sysctl);
@@ -235,8 +303,63 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		f->conns = ss.conns;
 		f->nconns = ss.n;
 		f->conns_total = ss.total;
+		if (own_flows && m->cfg.ev) {
+			/* Frames between dumps show this list again. */
+			free(m->wconns);
+			m->wconns = xmalloc((ss.n ? ss.n : 1) * sizeof *m->wconns);
+			if (ss.n)
+				memcpy(m->wconns, ss.conns, ss.n * sizeof *m->wconns);
+			m->nwconns = ss.n;
+			m->wtotal = ss.total;
+			m->wkey = *watch;
+		}
 	}
 	f->cost = mono_now() - start;
+	frame_common(m, f, start);
+	return f;
+}
+
+/*
+ * Between dumps the budget held back: what events said since the last
+ * frame, on the last dump's flows.
+ */
+static struct mon_frame *take_events(struct monitor *m, int watching,
+				     const struct flow_key *watch, double now)
+{
+	struct mon_frame *f = xcalloc(1, sizeof *f);
+
+	f->watching = watching;
+	if (watching) {
+		f->watch = *watch;
+		if (m->wconns && flow_key_equal(&m->wkey, watch)) {
+			f->conns = xmalloc((m->nwconns ? m->nwconns : 1) * sizeof *f->conns);
+			if (m->nwconns)
+				memcpy(f->conns, m->wconns, m->nwconns * sizeof *f->conns);
+			f->nconns = m->nwconns;
+			f->conns_total = m->wtotal;
+		}
+	}
+
+	clock_gettime(CLOCK_REALTIME, &f->when);
+	drain_events(m);
+	f->seq = ++m->seq;
+	f->interval = m->prev_frame < 0 ? 0 : now - m->prev_frame;
+	f->nflows = flow_table_count(m->t);
+	f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
+	if (f->nflows)
+		memcpy(f->own_flows, flow_table_flows(m->t), f->nflows * sizeof *f->own_flows);
+	f->flows = f->own_flows;
+	flow_table_interval_done(m->t);
+	f->stats = *flow_table_stats(m->t);
+	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
+	f->input = m->input;
+	f->live = ct_source_live(m->cfg.src);
+	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
+	f->sysctl.count = f->sysctl.max = -1;
+	if (f->live)
+		host_read_ct_sysctl(&f->sysctl);
+	f->cost = mono_now() - now;
+	frame_common(m, f, now);
 	return f;
 }
 
@@ -253,6 +376,7 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	pthread_mutex_unlock(&m->lock);
 	f = take(m, watching, &watch, 0, start);
 	schedule_next(m, start);
+	f->next_dump = m->next_dump > start ? m->next_dump - start : 0;
 	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
 	if (m->cfg.one_dump && priv_thread_drop() < 0 && !f->err)
 		f->err = errno;
@@ -264,12 +388,27 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	return f;
 }
 
+/* Events wait in the queue no longer than this while a stream sleeps. */
+#define DRAIN_EVERY 1.0
+
 int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop)
 {
-	struct timespec ts = ts_of_seconds(m->next);
+	double until = m->next_dump > m->next ? m->next_dump : m->next;
 
-	while (!*stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	while (!*stop) {
+		double now = mono_now(), wake = until;
+		struct timespec ts;
+
+		if (now >= until)
+			break;
+		if (m->cfg.ev && m->cfg.track && wake > now + DRAIN_EVERY)
+			wake = now + DRAIN_EVERY;
+		ts = ts_of_seconds(wake);
+		while (!*stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		if (!*stop)
+			drain_events(m);
+	}
 	if (*stop) {
 		errno = EINTR;
 		return -1;
@@ -295,20 +434,36 @@ static void *collector(void *arg)
 		int watching;
 		double now = mono_now();
 
+		int dump;
+
 		if (!m->wake && now < m->next) {
 			struct timespec ts = ts_of_seconds(m->next);
 
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 			continue;
 		}
+		/*
+		 * A tick: a dump when the budget allows one (or a key asked);
+		 * otherwise, with events, a frame of what they said.
+		 */
+		dump = m->wake || now >= m->next_dump || m->seq == 0;
+		if (!dump && !m->cfg.ev) {
+			m->next = m->next_dump;
+			continue;
+		}
 		m->wake = 0;
-		m->busy = 1;
+		m->busy = dump;
 		m->busy_since = now;
 		watching = m->watching;
 		watch = m->watch;
 		pthread_mutex_unlock(&m->lock);
 
-		f = take(m, watching, &watch, 1, now);
+		if (dump) {
+			f = take(m, watching, &watch, 1, now);
+		} else {
+			f = take_events(m, watching, &watch, now);
+			f->budget_held = m->held;
+		}
 
 		pthread_mutex_lock(&m->lock);
 		m->busy = 0;
@@ -321,9 +476,18 @@ static void *collector(void *arg)
 
 			(void)w;
 		}
+		if (dump) {
+			schedule_next(m, now);
+		} else {
+			m->next += m->period;
+			if (m->next < mono_now())
+				m->next = mono_now();
+			if (m->next > m->next_dump)
+				m->next = m->next_dump;
+		}
+		f->next_dump = m->next_dump > now ? m->next_dump - now : 0;
 		mon_frame_free(m->ready);
 		m->ready = f;
-		schedule_next(m, now);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
@@ -436,6 +600,8 @@ void mon_free(struct monitor *m)
 		pthread_join(m->thread, NULL);
 	}
 	mon_frame_free(m->ready);
+	ct_events_close(m->cfg.ev);
+	free(m->wconns);
 	if (m->pipe[0] >= 0) {
 		close(m->pipe[0]);
 		close(m->pipe[1]);

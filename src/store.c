@@ -153,7 +153,7 @@ static void remove_at(struct conn_store *s, size_t i)
 }
 
 void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
-		      void (*gone)(const struct conn_rec *r, void *arg), void *arg)
+		      int (*gone)(struct conn_rec *r, void *arg), void *arg)
 {
 	size_t start = 0, i, seen;
 
@@ -167,20 +167,22 @@ void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
 	for (seen = 0; seen < s->cap; ) {
 		struct conn_rec *r = &s->r[i];
 
-		if (r->key && !(r->flow[0] & CONN_SEEN)) {
-			if (gone)
-				gone(r, arg);
+		if (r->key && !(r->flow[0] & CONN_SEEN) && (!gone || gone(r, arg))) {
 			remove_at(s, i);
 			/* Slot i may now hold a record not visited yet. */
 			continue;
 		}
 		if (r->key) {
+			uint32_t state = r->flow[0] & ~(CONN_FLOW_MASK | CONN_SEEN);
+
 			r->flow[0] &= CONN_FLOW_MASK;
 			if (remap) {
-				r->flow[0] = remap[r->flow[0]];
+				if (r->flow[0] != CONN_FLOW_NONE)
+					r->flow[0] = remap[r->flow[0]];
 				if (r->flow[1] != CONN_FLOW_NONE)
 					r->flow[1] = remap[r->flow[1]];
 			}
+			r->flow[0] |= state;
 		}
 		seen++;
 		if (++i == s->cap)
