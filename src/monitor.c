@@ -215,7 +215,16 @@ static void schedule_next(struct monitor *m, double start)
 	m->next_dump = m->next;
 	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->dump_cpu / m->cfg.max_cpu > m->next)
 		m->next_dump = start + m->dump_cpu / m->cfg.max_cpu;
-	m->held = m->next_dump > m->next;
+	/* A wait under a millisecond is no news (a tiny dump right after an overrun). */
+	m->held = m->next_dump > m->next + 0.001;
+}
+
+/* Seconds from now to the monotonic time t; 0 when it has passed. */
+static double till(double t)
+{
+	double now = mono_now();
+
+	return t > now ? t - now : 0;
 }
 
 /* The header fields every frame shares; call with the frame's flows in place. */
@@ -376,7 +385,7 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	pthread_mutex_unlock(&m->lock);
 	f = take(m, watching, &watch, 0, start);
 	schedule_next(m, start);
-	f->next_dump = m->next_dump > start ? m->next_dump - start : 0;
+	f->next_dump = till(m->next_dump);
 	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
 	if (m->cfg.one_dump && priv_thread_drop() < 0 && !f->err)
 		f->err = errno;
@@ -485,7 +494,7 @@ static void *collector(void *arg)
 			if (m->next > m->next_dump)
 				m->next = m->next_dump;
 		}
-		f->next_dump = m->next_dump > now ? m->next_dump - now : 0;
+		f->next_dump = till(m->next_dump);
 		mon_frame_free(m->ready);
 		m->ready = f;
 	}
