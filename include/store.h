@@ -70,6 +70,8 @@ struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added);
 void conn_store_prefetch(const struct conn_store *s, uint64_t key);
 /* The record of key, or NULL. */
 const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key);
+/* The same, to change it (its key excepted). */
+struct conn_rec *conn_store_lookup(struct conn_store *s, uint64_t key);
 
 /*
  * Offers every record without CONN_SEEN to gone(), which returns 1 to

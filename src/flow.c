@@ -42,6 +42,8 @@ struct flow_table {
 	int events;			/* DESTROY events feed the store */
 	int in_snapshot;		/* between begin and end */
 	int delta_shown;		/* d was shown: zero it before adding to it */
+	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
+	size_t reread_cap;
 };
 
 static int addr_is_local(const struct host_info *h, int family, const struct ct_addr *a)
@@ -143,6 +145,7 @@ void flow_table_free(struct flow_table *t)
 	if (!t)
 		return;
 	conn_store_free(t->store);
+	free(t->reread);
 	free(t->flows);
 	free(t->index);
 	free(t);
@@ -174,6 +177,7 @@ static void restart(struct flow_table *t, int keep_delta)
 		memset(&f->c, 0, sizeof f->c);
 		f->conns = 0;
 		f->entries = 0;
+		f->stale = 0;
 		if (!keep_delta)
 			memset(&f->d, 0, sizeof f->d);
 	}
@@ -591,6 +595,82 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 				    e->reply.packets, e->reply.bytes);
 	}
 	return 1;
+}
+
+void flow_table_refresh_begin(struct flow_table *t)
+{
+	if (t->reread_cap < t->nflows) {
+		free(t->reread);
+		t->reread_cap = t->nflows + t->nflows / 2 + 64;
+		t->reread = xmalloc(t->reread_cap * sizeof *t->reread);
+	}
+	if (t->reread)
+		memset(t->reread, 0, t->reread_cap * sizeof *t->reread);
+}
+
+int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	struct conn_rec *r;
+	unsigned n;
+	uint32_t st;
+	uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
+	int closed, counted;
+
+	if (!t->store)
+		return 0;
+	while (t->ring_len)
+		ring_pop(t);
+	delta_fresh(t);
+	r = conn_store_lookup(t->store, conn_key(e));
+	if (!r || (r->flow[0] & CONN_TOMB))
+		return 0;
+	if (flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		return 0;
+	st = r->flow[0];
+	if (e->flags & CT_F_COUNTERS) {
+		dop = conn_delta(r->orig_packets, e->orig.packets);
+		dob = conn_delta(r->orig_bytes, e->orig.bytes);
+		drp = conn_delta(r->reply_packets, e->reply.packets);
+		drb = conn_delta(r->reply_bytes, e->reply.bytes);
+		r->orig_packets = e->orig.packets;
+		r->orig_bytes = e->orig.bytes;
+		r->reply_packets = e->reply.packets;
+		r->reply_bytes = e->reply.bytes;
+	}
+	closed = ct_entry_ended(e) && !(st & CONN_ENDED);
+	/* In conns since the last dump: found by it and open then. */
+	counted = !(st & (CONN_ENDED | CONN_GRACE));
+	if (closed)
+		r->flow[0] |= CONN_ENDED;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
+		size_t k = (size_t)(f - t->flows);
+		int in_orig = hits[i].in_orig;
+
+		event_delta(f, in_orig, dop, dob, drp, drb);
+		f->c.in_packets = u64_add_sat(f->c.in_packets, in_orig ? dop : drp);
+		f->c.in_bytes = u64_add_sat(f->c.in_bytes, in_orig ? dob : drb);
+		f->c.out_packets = u64_add_sat(f->c.out_packets, in_orig ? drp : dop);
+		f->c.out_bytes = u64_add_sat(f->c.out_bytes, in_orig ? drb : dob);
+		if (closed) {
+			f->d.closed_conns++;
+			if (counted && f->conns)
+				f->conns--;
+		}
+		if (k < t->reread_cap)
+			t->reread[k]++;
+	}
+	return 1;
+}
+
+void flow_table_refresh_end(struct flow_table *t)
+{
+	for (size_t i = 0; i < t->nflows; i++) {
+		struct flow *f = &t->flows[i];
+
+		f->stale = f->entries && (i >= t->reread_cap || t->reread[i] < f->entries);
+	}
 }
 
 int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,

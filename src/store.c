@@ -126,6 +126,13 @@ const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key)
 	return s->r[i].key ? &s->r[i] : NULL;
 }
 
+struct conn_rec *conn_store_lookup(struct conn_store *s, uint64_t key)
+{
+	struct conn_rec *r = slot_for(s, key);
+
+	return r->key ? r : NULL;
+}
+
 /* True if cyclic position h lies in (lo, hi]. */
 static int between(size_t lo, size_t h, size_t hi)
 {

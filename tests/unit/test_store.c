@@ -589,6 +589,66 @@ static void test_tcp_states_close(void **state)
 	assert_int_equal(f3306(fx)->idle, 1);
 }
 
+/*
+ * Rereads between dumps (GET): what a connection did since the store saw
+ * it, into deltas and totals, never counted again by the next dump.
+ */
+static void test_refresh_between_dumps(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e[2] = { conn_id(40000, 1, CT_TCP_ESTABLISHED, 1, 100, 1, 100),
+				 conn_id(40001, 2, CT_TCP_ESTABLISHED, 1, 100, 1, 100) };
+	struct ct_entry now0 = conn_id(40000, 1, CT_TCP_ESTABLISHED, 5, 500, 4, 4000);
+	struct ct_entry unknown = conn_id(40009, 9, CT_TCP_ESTABLISHED, 9, 900, 9, 900);
+
+	snap(fx->t, e, 2);
+	snap(fx->t, e, 2);
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &now0), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &unknown), 0);
+	flow_table_refresh_end(fx->t);
+	/* in = reply for an active flow. */
+	assert_delta(f3306(fx), 3, 3900, 4, 400, 0, 0);
+	assert_int_equal(f3306(fx)->c.in_bytes, 4000 + 100);
+	assert_int_equal(f3306(fx)->c.out_bytes, 500 + 100);
+	/* One of its two entries was read again: the totals are partly old. */
+	assert_int_equal(f3306(fx)->stale, 1);
+	flow_table_interval_done(fx->t);
+	/* Both read again: fresh; the second did nothing. */
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &now0), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &e[1]), 1);
+	flow_table_refresh_end(fx->t);
+	assert_int_equal(f3306(fx)->stale, 0);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	flow_table_interval_done(fx->t);
+	/* The next dump sees the same counters: nothing new, nothing twice. */
+	e[0] = now0;
+	snap(fx->t, e, 2);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	assert_int_equal(f3306(fx)->stale, 0);
+}
+
+/* A reread that finds the connection past ESTABLISHED closes it, once. */
+static void test_refresh_sees_close(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = conn_id(40000, 1, CT_TCP_ESTABLISHED, 1, 100, 1, 100);
+	struct ct_entry tw = conn_id(40000, 1, CT_TCP_TIME_WAIT, 2, 200, 2, 200);
+
+	snap(fx->t, &e, 1);
+	snap(fx->t, &e, 1);
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &tw), 1);
+	flow_table_refresh_end(fx->t);
+	assert_delta(f3306(fx), 1, 100, 1, 100, 0, 1);
+	assert_int_equal(f3306(fx)->conns, 0);
+	flow_table_interval_done(fx->t);
+	snap(fx->t, &tw, 1);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	assert_int_equal(f3306(fx)->conns, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +672,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_reused_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_states_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_between_dumps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_sees_close, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
