@@ -134,9 +134,9 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->host = h;
 	t->opts = *o;
 	t->cap = 256;
-	t->flows = xmalloc(t->cap * sizeof *t->flows);
+	t->flows = huge_alloc(t->cap * sizeof *t->flows);
 	t->index_size = 512;
-	t->index = xcalloc(t->index_size, sizeof *t->index);
+	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	return t;
 }
 
@@ -146,8 +146,8 @@ void flow_table_free(struct flow_table *t)
 		return;
 	conn_store_free(t->store);
 	free(t->reread);
-	free(t->flows);
-	free(t->index);
+	huge_free(t->flows, t->cap * sizeof *t->flows);
+	huge_free(t->index, t->index_size * sizeof *t->index);
 	free(t);
 }
 
@@ -368,17 +368,13 @@ static void index_rebuild(struct flow_table *t)
 
 static void grow(struct flow_table *t)
 {
+	/* The flows' pages move; they are not copied (no second copy at the peak). */
+	t->flows = huge_realloc(t->flows, t->cap * sizeof *t->flows,
+				2 * t->cap * sizeof *t->flows);
 	t->cap *= 2;
-	{
-		struct flow *nf = xmalloc_huge(t->cap * sizeof *t->flows);
-
-		memcpy(nf, t->flows, t->nflows * sizeof *t->flows);
-		free(t->flows);
-		t->flows = nf;
-	}
+	huge_free(t->index, t->index_size * sizeof *t->index);
 	t->index_size *= 2;
-	free(t->index);
-	t->index = xcalloc_huge(t->index_size, sizeof *t->index);
+	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	index_rebuild(t);
 }
 
