@@ -435,18 +435,17 @@ static void track(struct flow_table *t, const struct pending *p, struct conn_rec
 	/* An ended connection that is open again is a new one on the same tuple. */
 	opened = added || (p->open && (was & CONN_ENDED));
 	closed = !p->open && (opened || !(was & CONN_ENDED));
-	if (opened) {
-		dop = p->op, dob = p->ob, drp = p->rp, drb = p->rb;
-	} else {
-		dop = conn_delta(r->orig_packets, p->op);
-		dob = conn_delta(r->orig_bytes, p->ob);
-		drp = conn_delta(r->reply_packets, p->rp);
-		drb = conn_delta(r->reply_bytes, p->rb);
+	{
+		struct conn_counts now = { p->op, p->ob, p->rp, p->rb }, d;
+
+		if (opened) {
+			d = now;
+			conn_counts_set(r, &now);
+		} else {
+			conn_counts_advance(r, &now, &d);
+		}
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 	}
-	r->orig_packets = p->op;
-	r->orig_bytes = p->ob;
-	r->reply_packets = p->rp;
-	r->reply_bytes = p->rb;
 	r->flow[0] = (uint32_t)fl[0] | CONN_SEEN | (p->open ? 0 : CONN_ENDED);
 	r->flow[1] = p->nhits == 2 ? (uint32_t)fl[1] : CONN_FLOW_NONE;
 	if (first)
@@ -556,10 +555,11 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 			return 0;	/* a duplicate */
 		r->flow[0] = (st & CONN_FLOW_MASK) | CONN_TOMB;
 		if (counters) {
-			dop = conn_delta(r->orig_packets, e->orig.packets);
-			dob = conn_delta(r->orig_bytes, e->orig.bytes);
-			drp = conn_delta(r->reply_packets, e->reply.packets);
-			drb = conn_delta(r->reply_bytes, e->reply.bytes);
+			struct conn_counts now = { e->orig.packets, e->orig.bytes,
+						   e->reply.packets, e->reply.bytes }, d;
+
+			conn_counts_advance(r, &now, &d);
+			dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 		}
 		if (t->snapshots == 0 ||
 		    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
@@ -625,14 +625,11 @@ int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
 		return 0;
 	st = r->flow[0];
 	if (e->flags & CT_F_COUNTERS) {
-		dop = conn_delta(r->orig_packets, e->orig.packets);
-		dob = conn_delta(r->orig_bytes, e->orig.bytes);
-		drp = conn_delta(r->reply_packets, e->reply.packets);
-		drb = conn_delta(r->reply_bytes, e->reply.bytes);
-		r->orig_packets = e->orig.packets;
-		r->orig_bytes = e->orig.bytes;
-		r->reply_packets = e->reply.packets;
-		r->reply_bytes = e->reply.bytes;
+		struct conn_counts now = { e->orig.packets, e->orig.bytes,
+					   e->reply.packets, e->reply.bytes }, d;
+
+		conn_counts_advance(r, &now, &d);
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 	}
 	closed = ct_entry_ended(e) && !(st & CONN_ENDED);
 	/* In conns since the last dump: found by it and open then. */
