@@ -234,7 +234,7 @@ table() {
 # the worst byte difference; the issue's goals.
 summary() {
 	awk -F'\t' '{
-		r = $1; seen[r] = 1
+		r = $1
 		if (!(r in order)) { order[r] = ++n; rates[n] = r }
 		mnew[r] += $4 - $5; mclosed[r] += $4 - $6
 		d = $9 == "" ? 100 : ($9 < 0 ? -$9 : $9)
