@@ -66,12 +66,20 @@ die() {
 	exit 1
 }
 
+# kill_tree PID: PID and its descendants, by PID (a function run in the
+# background is a subshell whose child runs the command).
+kill_tree() {
+	local kid
+	for kid in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$kid"
+	done
+	kill "$1" 2>/dev/null
+}
+
 cleanup() {
 	local p ns
 	for p in "${PIDS[@]}"; do
-		# The stream runs under a shell: its children first.
-		pkill -P "$p" 2>/dev/null
-		kill "$p" 2>/dev/null
+		kill_tree "$p"
 	done
 	for p in "${PIDS[@]}"; do
 		wait "$p" 2>/dev/null

@@ -55,10 +55,18 @@ die() {
 	exit 1
 }
 
-# stop PID: PID and its children (by PID).
-stop() {
-	pkill -P "$1" 2>/dev/null
+# kill_tree PID: PID and its descendants, by PID (a function run in the
+# background is a subshell whose child runs the command).
+kill_tree() {
+	local kid
+	for kid in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$kid"
+	done
 	kill "$1" 2>/dev/null
+}
+
+stop() {
+	kill_tree "$1"
 	wait "$1" 2>/dev/null
 }
 
@@ -114,12 +122,12 @@ if [ "$cur" != 0 ] && [ "$cur" -lt "$need" ]; then
 	echo "$need" >"$MAXFILE" || die "cannot raise nf_conntrack_max"
 fi
 
-# lsct_of PID: PID, or the descendant that runs lsconntrack (the pane's shell
-# may fork it rather than exec it).
-lsct_of() {
+# proc_of PID COMM: PID, or its first descendant whose command is COMM (a
+# shell may fork the command rather than exec it).
+proc_of() {
 	local p=$1
 	for _ in 1 2 3 4; do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lsconntrack ] && break
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] && break
 		p=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ')
 		[ -n "$p" ] || return 1
 	done
@@ -132,30 +140,31 @@ hwm() {
 
 # measure ROW SIZE: starts the watcher, measures, stops it; appends a row.
 measure() {
-	local r=$1 n=$2 pid kids="" w0 w1 u0 s0 u1 s1 rss
+	local r=$1 n=$2 top comm pid kids="" w0 w1 u0 s0 u1 s1 rss
 	case $r in
 	stream)
-		inns "$LSCT" -n --json -d 1 -c 0 </dev/null >/dev/null 2>"$TMP/err" &
-		pid=$!
+		ip netns exec "$NS" "$LSCT" -n --json -d 1 -c 0 </dev/null >/dev/null 2>"$TMP/err" &
+		top=$! comm=lsconntrack
 		;;
 	monitor)
 		tm new-session -d -s b -x 100 -y 30 "ip netns exec $NS $LSCT -n -d 1" || die "tmux"
-		sleep 1
-		pid=$(lsct_of "$(tm list-panes -t b -F '#{pane_pid}')") ||
-			die "no lsconntrack in the tmux pane: $(tm capture-pane -p -t b | head -n 3)"
+		top=$(tm list-panes -t b -F '#{pane_pid}') comm=lsconntrack
 		;;
 	events)
-		inns conntrack -E </dev/null >/dev/null 2>"$TMP/err" &
-		pid=$!
+		ip netns exec "$NS" conntrack -E </dev/null >/dev/null 2>"$TMP/err" &
+		top=$! comm=conntrack
 		;;
 	dumps)
-		inns bash -c 'while :; do conntrack -L >/dev/null 2>&1 & sleep 1; wait; done' \
+		ip netns exec "$NS" bash -c \
+			'while :; do conntrack -L >/dev/null 2>&1 & sleep 1; wait; done' \
 			</dev/null >/dev/null 2>&1 &
-		pid=$!
+		top=$! comm=bash
 		kids=1
 		;;
 	esac
-	PIDS+=("$pid")
+	PIDS+=("$top")
+	sleep 0.5
+	pid=$(proc_of "$top" "$comm") || die "$r: no $comm process under $top"
 	sleep "$WARMUP"
 	kill -0 "$pid" 2>/dev/null || die "$r exited early: $(head -c 300 "$TMP/err" 2>/dev/null)"
 	read -r u0 s0 < <(awk -v kids="$kids" '{ sub(/^.*\) /, "");
@@ -171,7 +180,7 @@ measure() {
 		sleep 0.5
 		tm kill-server 2>/dev/null
 	fi
-	stop "$pid"
+	stop "$top"
 	[ "$r" = dumps ] && rss="-"
 	awk -v n="$n" -v r="$r" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$HZ" \
 	    -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" -v rss="${rss:-0}" 'BEGIN {
