@@ -134,7 +134,7 @@ static int snap_add(const struct ct_entry *e, void *arg)
 		return -1;
 	if (s->watching && n)
 		snap_watch(s, e, hits, n);
-	if (s->m->nvis && n)
+	if (s->m->nvis && n && s->m->vnext)
 		snap_visible(s->m, e, hits, n);
 	return 0;
 }
@@ -333,6 +333,8 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	}
 	pthread_mutex_unlock(&m->lock);
 	m->nvnext = 0;
+	if (m->nvis && !m->vnext)
+		m->vnext = xmalloc(REREAD_MAX * sizeof *m->vnext);
 	ss.watching = watching;
 	if (watching)
 		ss.watch = *watch;
