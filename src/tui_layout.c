@@ -145,7 +145,8 @@ void layout_screen(struct screen_layout *s, int lines, int npanes)
 }
 
 const char *const layout_conn_titles[CONN_MAX] = {
-	"Proto", "Connection", "NAT reply", "State", "Pkts o/r", "Bytes o/r", "Timeout", "Id",
+	"Proto", "Connection", "NAT reply", "State", "Pkts o/r", "Bytes o/r", "Age", "Timeout",
+	"Id",
 };
 
 static int conns_width(const struct conn_layout *l)
@@ -158,11 +159,14 @@ static int conns_width(const struct conn_layout *l)
 	return s;
 }
 
-/* Proto goes first when narrow: the title names the flow's protocol. */
-void layout_conns(struct conn_layout *l, const int *want, int nat, int width)
+/*
+ * Proto goes first when narrow: the title names the flow's protocol.  Age
+ * outlasts Pkts: how long a connection has lasted tells more than packets.
+ */
+void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int width)
 {
 	static const enum conn_col drops[] = { CONN_PROTO, CONN_ID, CONN_TIMEOUT, CONN_PKTS,
-					       CONN_BYTES, CONN_REPLY, CONN_STATE };
+					       CONN_AGE, CONN_BYTES, CONN_REPLY, CONN_STATE };
 	int x = 0, k = 0;
 
 	memset(l, 0, sizeof *l);
@@ -173,6 +177,7 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int width)
 		l->w[c] = want[c] > title ? want[c] : title;
 	}
 	l->shown[CONN_REPLY] = nat;
+	l->shown[CONN_AGE] = ages;
 	for (size_t i = 0; i < ARRAY_LEN(drops) && conns_width(l) > width; i++)
 		l->shown[drops[i]] = 0;
 	if (conns_width(l) > width)

@@ -107,7 +107,7 @@ void layout_screen(struct screen_layout *s, int lines, int npanes);
 
 /* Columns of the connection list. */
 enum conn_col { CONN_PROTO, CONN_ORIG, CONN_REPLY, CONN_STATE, CONN_PKTS, CONN_BYTES,
-		CONN_TIMEOUT, CONN_ID, CONN_MAX };
+		CONN_AGE, CONN_TIMEOUT, CONN_ID, CONN_MAX };
 
 extern const char *const layout_conn_titles[CONN_MAX];
 
@@ -118,9 +118,10 @@ struct conn_layout {
 
 /*
  * Fits the connection list in width: want[c] is the widest text of column c
- * on screen (the titles count too); the NAT column only when nat.
+ * on screen (the titles count too); the NAT column only when nat, the Age
+ * column only when ages (a row on screen has its creation time).
  */
-void layout_conns(struct conn_layout *l, const int *want, int nat, int width);
+void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int width);
 
 /* ---- the header: segments that drop by priority as the width shrinks ---- */
 
