@@ -94,6 +94,7 @@ static void head_period(const struct tui *t, struct segs *ss)
 	if (f->events && !f->dumped) {
 		cost_text(real, sizeof real, f->next_dump > 0 ? f->next_dump : 0);
 		layout_seg_add(ss, 0, 1, R_PLAIN, "events only: next dump in %s", real);
+		layout_seg_brief(ss, "events only");
 		layout_seg_add(ss, 0, 4, R_PLAIN, "(%s)", budget);
 		return;
 	}
@@ -121,18 +122,22 @@ static void head_status(const struct tui *t, struct segs *ss)
 
 	if (mon_busy(t->m, &since) && mono_now() - since > BUSY_SHOWN)
 		layout_seg_add(ss, 1, 1, R_FLAG, "collecting %.0fs", mono_now() - since);
-	if (f && f->sysctl.acct == 0)
+	if (f && f->sysctl.acct == 0) {
 		layout_seg_add(ss, 1, 1, R_WARN,
 			       "counters off: sysctl -w net.netfilter.nf_conntrack_acct=1");
-	else if (f && f->sysctl.acct < 0 && f->stats.counters == 0 && f->nflows > 0)
+		layout_seg_brief(ss, "counters off: nf_conntrack_acct=0");
+	} else if (f && f->sysctl.acct < 0 && f->stats.counters == 0 && f->nflows > 0) {
 		layout_seg_add(ss, 1, 1, R_WARN, "no counters in input");
+	}
 	if (f && f->events_lost)
 		layout_seg_add(ss, 1, 1, R_WARN, "events lost %llu",
 			       (unsigned long long)f->events_lost);
 	/* Subscribed, but the kernel sends no events in this namespace. */
-	if (f && f->events && f->live && f->sysctl.events == 0)
+	if (f && f->events && f->live && f->sysctl.events == 0) {
 		layout_seg_add(ss, 1, 1, R_WARN,
 			       "events off: sysctl -w net.netfilter.nf_conntrack_events=1");
+		layout_seg_brief(ss, "events off: nf_conntrack_events=0");
+	}
 	layout_seg_add(ss, 1, 3, R_PLAIN, "%s", t->totals ? "totals" : "rates");
 	if (f && ct_source_skipped(&f->input))
 		layout_seg_add(ss, 1, 4, R_PLAIN, "%llu lines skipped",
@@ -177,12 +182,16 @@ static void head_missing(const struct tui *t, struct segs *ss)
 
 	if (!f)
 		return;
-	if (tui_listing(t) && f->live && f->sysctl.timestamp == 0)
+	if (tui_listing(t) && f->live && f->sysctl.timestamp == 0) {
 		layout_seg_add(ss, 1, 2, R_PLAIN,
 			       "ages off: sysctl -w net.netfilter.nf_conntrack_timestamp=1");
-	if (!f->events)
+		layout_seg_brief(ss, "ages off: nf_conntrack_timestamp=0");
+	}
+	if (!f->events) {
 		layout_seg_add(ss, 1, 3, R_PLAIN,
 			       "no events: short connections between snapshots not counted");
+		layout_seg_brief(ss, "no events: short connections not counted");
+	}
 }
 
 void header_draw(const struct tui *t)

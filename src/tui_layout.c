@@ -204,10 +204,17 @@ void layout_seg_add(struct segs *ss, int line, int prio, int role, const char *f
 	va_start(ap, fmt);
 	vsnprintf(s->text, sizeof s->text, fmt, ap);
 	va_end(ap);
+	s->brief[0] = '\0';
 	s->role = role;
 	s->line = line;
 	s->prio = prio;
 	s->shown = 1;
+}
+
+void layout_seg_brief(struct segs *ss, const char *text)
+{
+	if (ss->n > 0)
+		snprintf(ss->s[ss->n - 1].brief, sizeof ss->s[0].brief, "%s", text);
 }
 
 void layout_seg_fit(struct segs *ss, int line, int width)
@@ -227,6 +234,11 @@ void layout_seg_fit(struct segs *ss, int line, int width)
 		}
 		if (total <= width || n <= 1)
 			return;
+		if (ss->s[worst].brief[0]) {
+			memcpy(ss->s[worst].text, ss->s[worst].brief, sizeof ss->s[worst].brief);
+			ss->s[worst].brief[0] = '\0';
+			continue;
+		}
 		ss->s[worst].shown = 0;
 	}
 }

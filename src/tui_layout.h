@@ -126,10 +126,12 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int
 /* ---- the header: segments that drop by priority as the width shrinks ---- */
 
 #define SEG_TEXT_MAX	200
-#define SEGS_MAX	16
+#define SEG_BRIEF_MAX	48
+#define SEGS_MAX	24	/* every segment the header can have at once: 19 */
 
 struct seg {
 	char text[SEG_TEXT_MAX];
+	char brief[SEG_BRIEF_MAX];	/* shorter text tried before it goes; "" none */
 	int role;	/* enum role of tui_int.h */
 	int line;	/* 0 or 1 of a two-line header */
 	int prio;	/* 0 stays longest */
@@ -143,7 +145,12 @@ struct segs {
 
 void layout_seg_add(struct segs *ss, int line, int prio, int role, const char *fmt, ...)
 	LSCT_PRINTF(5, 6);
-/* Drops the least important segments of line (-1: all) until they fit in width. */
+/* A shorter text for the segment added last (cut to SEG_BRIEF_MAX - 1). */
+void layout_seg_brief(struct segs *ss, const char *text);
+/*
+ * Drops the least important segments of line (-1: all) until they fit in
+ * width; one with a brief text is shortened to it first.
+ */
 void layout_seg_fit(struct segs *ss, int line, int width);
 
 #endif

@@ -313,6 +313,32 @@ static void test_segments(void **state)
 	assert_int_equal(segs_shown(&ss), 0x1);
 }
 
+/* A segment with a brief text is shortened before it (or anything else) goes. */
+static void test_segments_brief(void **state)
+{
+	struct segs ss = { .n = 0 };
+
+	(void)state;
+	layout_seg_add(&ss, 1, 3, 0, "%s", "rates");				/* 5 */
+	layout_seg_add(&ss, 1, 3, 0, "%s", "caveat: thirty characters long");	/* 30 */
+	layout_seg_brief(&ss, "short one");					/* 9 */
+	layout_seg_fit(&ss, 1, 37);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[1].text, "caveat: thirty characters long");
+	/* 36 cells: the brief text (5 + 2 + 9). */
+	layout_seg_fit(&ss, 1, 36);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[1].text, "short one");
+	assert_string_equal(ss.s[1].brief, "");
+	/* Then it goes as any other. */
+	layout_seg_fit(&ss, 1, 15);
+	assert_int_equal(segs_shown(&ss), 0x1);
+	/* A brief text longer than its room is cut, not overflowed. */
+	layout_seg_add(&ss, 0, 1, 0, "%s", "x");
+	layout_seg_brief(&ss, "0123456789012345678901234567890123456789012345678901234567890");
+	assert_int_equal((int)strlen(ss.s[2].brief), SEG_BRIEF_MAX - 1);
+}
+
 static void test_segments_full(void **state)
 {
 	struct segs ss = { .n = 0 };
@@ -338,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_conns_age),
 		cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_segments_brief),
 		cmocka_unit_test(test_segments_full),
 	};
 
