@@ -220,7 +220,7 @@ void layout_seg_brief(struct segs *ss, const char *text)
 void layout_seg_fit(struct segs *ss, int line, int width)
 {
 	for (;;) {
-		int total = 0, n = 0, worst = -1;
+		int total = 0, n = 0, worst = -1, brief = -1;
 
 		for (int i = 0; i < ss->n; i++) {
 			struct seg *s = &ss->s[i];
@@ -234,9 +234,17 @@ void layout_seg_fit(struct segs *ss, int line, int width)
 		}
 		if (total <= width || n <= 1)
 			return;
-		if (ss->s[worst].brief[0]) {
-			memcpy(ss->s[worst].text, ss->s[worst].brief, sizeof ss->s[worst].brief);
-			ss->s[worst].brief[0] = '\0';
+		/* Before one of the least important goes, those of them that can shrink do. */
+		for (int i = 0; i < ss->n; i++) {
+			const struct seg *s = &ss->s[i];
+
+			if (s->shown && (line < 0 || s->line == line) && s->brief[0] &&
+			    s->prio == ss->s[worst].prio)
+				brief = i;
+		}
+		if (brief >= 0) {
+			memcpy(ss->s[brief].text, ss->s[brief].brief, sizeof ss->s[brief].brief);
+			ss->s[brief].brief[0] = '\0';
 			continue;
 		}
 		ss->s[worst].shown = 0;

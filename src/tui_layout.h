@@ -148,8 +148,9 @@ void layout_seg_add(struct segs *ss, int line, int prio, int role, const char *f
 /* A shorter text for the segment added last (cut to SEG_BRIEF_MAX - 1). */
 void layout_seg_brief(struct segs *ss, const char *text);
 /*
- * Drops the least important segments of line (-1: all) until they fit in
- * width; one with a brief text is shortened to it first.
+ * Fits the segments of line (-1: all) in width by dropping the least
+ * important (highest prio; of equals, the last) one at a time; before one
+ * goes, the segments of its prio that have a brief text take it.
  */
 void layout_seg_fit(struct segs *ss, int line, int width);
 

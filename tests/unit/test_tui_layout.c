@@ -313,7 +313,7 @@ static void test_segments(void **state)
 	assert_int_equal(segs_shown(&ss), 0x1);
 }
 
-/* A segment with a brief text is shortened before it (or anything else) goes. */
+/* Segments with a brief text are shortened before one of their prio goes. */
 static void test_segments_brief(void **state)
 {
 	struct segs ss = { .n = 0 };
@@ -333,10 +333,23 @@ static void test_segments_brief(void **state)
 	/* Then it goes as any other. */
 	layout_seg_fit(&ss, 1, 15);
 	assert_int_equal(segs_shown(&ss), 0x1);
+	/* A less important one goes before a more important one is shortened ... */
+	ss.n = 0;
+	layout_seg_add(&ss, 1, 1, 0, "%s", "warning: sysctl -w x=1");		/* 22 */
+	layout_seg_brief(&ss, "warning: x=0");					/* 12 */
+	layout_seg_add(&ss, 1, 1, 0, "%s", "events lost 9");			/* 13 */
+	layout_seg_add(&ss, 1, 3, 0, "%s", "rates");				/* 5 */
+	layout_seg_fit(&ss, 1, 40);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[0].text, "warning: sysctl -w x=1");
+	/* ... but is shortened before one of its own prio goes. */
+	layout_seg_fit(&ss, 1, 36);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[0].text, "warning: x=0");
 	/* A brief text longer than its room is cut, not overflowed. */
 	layout_seg_add(&ss, 0, 1, 0, "%s", "x");
 	layout_seg_brief(&ss, "0123456789012345678901234567890123456789012345678901234567890");
-	assert_int_equal((int)strlen(ss.s[2].brief), SEG_BRIEF_MAX - 1);
+	assert_int_equal((int)strlen(ss.s[3].brief), SEG_BRIEF_MAX - 1);
 }
 
 static void test_segments_full(void **state)
