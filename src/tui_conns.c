@@ -105,20 +105,6 @@ static void timeout_text(char *buf, size_t len, unsigned secs)
 		snprintf(buf, len, "%uh", secs / 3600);
 }
 
-/*
- * A TCP connection has ended once either side has closed (FIN_WAIT to
- * CLOSE): the kernel keeps its entry a while longer, the flow no longer
- * counts it as open.
- */
-static int conn_ended(const struct ct_entry *e)
-{
-	if (e->flags & CT_F_DESTROYED)
-		return 1;
-	if (e->proto != IPPROTO_TCP || !(e->flags & CT_F_STATE))
-		return 0;
-	return e->tcp_state >= CT_TCP_FIN_WAIT && e->tcp_state <= CT_TCP_CLOSE;
-}
-
 /* How long ago the kernel created it, at the snapshot (now_ns, CLOCK_REALTIME). */
 static void age_text(char *buf, size_t len, const struct ct_entry *e, uint64_t now_ns)
 {
@@ -264,7 +250,7 @@ void conns_draw(struct tui *t)
 	}
 	for (size_t i = t->list_top; i < n && y < bottom; i++, y++) {
 		const struct ct_entry *e = &lf->conns[i];
-		attr_t a = conn_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
+		attr_t a = ct_entry_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
 		char buf[CONN_TEXT_MAX];
 
 		for (int c = 0; c < CONN_MAX; c++) {
