@@ -10,7 +10,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=tui
-N_TESTS=200
+N_TESTS=225
 NS_TOOLS=tmux
 . tests/integration/nslib.sh
 
