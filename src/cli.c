@@ -14,6 +14,7 @@
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
+#include "priv.h"
 #include "util.h"
 
 enum opt_id {
@@ -450,6 +451,22 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 	return -1;
 }
 
+/* The one port f matches, if it matches exactly one: 1 with *port set, or 0. */
+static int single_port(const struct port_filter *f, uint16_t *port)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->r[i].negate)
+			continue;
+		if (f->r[i].lo != f->r[i].hi || (found && f->r[i].lo != *port))
+			return 0;
+		*port = f->r[i].lo;
+		found = 1;
+	}
+	return found && port_filter_match(f, *port);
+}
+
 int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_source **src,
 		    char *err, size_t errlen)
 {
@@ -488,6 +505,42 @@ int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_so
 		filter.family = o->families == FLOW_FAM_V4 ? AF_INET : AF_INET6;
 	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
 		filter.proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	{
+		/*
+		 * One port on one side: the kernel serializes only the entries
+		 * that can make a row shown (doc/classification.md, flow.c):
+		 * - -a --aport P: every active flow's peer port is the original
+		 *   destination port, local-to-local entries included; entries
+		 *   made passive (a server port as the original source) are not
+		 *   shown.  Original dport == P is a superset.
+		 * - -p --pport P: a passive flow's local port is the reply's
+		 *   source port, or for a mid-stream pickup the original source
+		 *   port.  Reply sport == P or original sport == P.
+		 * Not with both sides (the other side's flows are all shown),
+		 * several ports, ranges or negations.  There is no peer-address
+		 * option to use.  Only in batch runs: the monitor's keys change
+		 * the filters and directions (c clears them), which must not
+		 * hide what is then asked for; the test is main()'s, so a run
+		 * this takes for batch is one.  The stderr summary then counts
+		 * only what the kernel sent ("N entries: M forwarded").
+		 */
+		int batch = o->batch || o->count_set || o->json ||
+			    !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
+		const char *off = priv_env_untrusted() ? NULL : getenv("LSCT_NO_KFILTER");
+		uint16_t port;
+
+		if (off && strcmp(off, "1") == 0) {
+			filter.proto = 0;
+		} else if (batch && o->dirs == VIEW_ACTIVE && single_port(&o->aport, &port)) {
+			filter.ports[filter.nports++] =
+				(struct ct_nl_port){ CT_NL_ORIG_DPORT, port };
+		} else if (batch && o->dirs == VIEW_PASSIVE && single_port(&o->pport, &port)) {
+			filter.ports[filter.nports++] =
+				(struct ct_nl_port){ CT_NL_REPLY_SPORT, port };
+			filter.ports[filter.nports++] =
+				(struct ct_nl_port){ CT_NL_ORIG_SPORT, port };
+		}
+	}
 	*src = ct_source_netlink(&filter);
 	if (!*src) {
 		e = errno;
