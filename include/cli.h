@@ -71,4 +71,14 @@ enum cli_phase { CLI_PHASE_PRIVILEGED = 0, CLI_PHASE_USER };
 int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_source **src,
 		    char *err, size_t errlen);
 
+/*
+ * The netlink dump's kernel filter for o into *f: the family and protocol
+ * (-4/-6/-t/-u), and with batch (no monitor, whose keys change the
+ * filters) one port of -a --aport or -p --pport, only where what the kernel
+ * sends is a superset of what is shown.  off (LSCT_NO_KFILTER=1): the
+ * family only.
+ */
+struct ct_nl_filter;
+void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_nl_filter *f);
+
 #endif
