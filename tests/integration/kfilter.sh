@@ -48,7 +48,7 @@ inh conntrack -I -p tcp -s "$H4" -d "$P4" --sport 80 --dport 40001 \
 	--state ESTABLISHED -t 600 -u ASSURED,SEEN_REPLY >/dev/null 2>&1 ||
 	ns_fail "conntrack -I (pickup)"
 
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	n=$(inh conntrack -L -p tcp 2>/dev/null | grep -c TIME_WAIT)
 	[ "$n" -ge "$N_TCP" ] && break
 	sleep 0.1
