@@ -48,6 +48,7 @@ LINKLIBS  = $(PC_LIBS) -pthread $(LDLIBS)
 SRCS := \
 	src/cli.c \
 	src/ct.c \
+	src/ct_events.c \
 	src/ct_nl_parse.c \
 	src/ct_source.c \
 	src/ct_source_netlink.c \

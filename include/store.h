@@ -10,9 +10,19 @@
  * each, kept at most 80% full.
  *
  * A snapshot marks each record it finds (CONN_SEEN); conn_store_sweep()
- * then reports and removes the unmarked ones (closed connections) and
- * clears the marks.  Record pointers are valid until the next
- * conn_store_get() that adds a record, or the next sweep.
+ * then offers the unmarked ones to a callback that says whether each goes
+ * (the flow layer's rules: a closed connection, a tombstone that has served
+ * its interval) and clears the marks.  Record pointers are valid until the
+ * next conn_store_get() that adds a record, or the next sweep.
+ *
+ * The top four bits of flow[0] are the record's state, for the flow layer:
+ *   SEEN   found by the snapshot being taken;
+ *   ENDED  counted as closed already (a TCP state past ESTABLISHED, or a
+ *          destroyed entry of an event log) while still in the table;
+ *   TOMB   destroyed (a DESTROY event was counted): a dump that raced the
+ *          destroy must not bring it back; gone after one more sweep;
+ *   GRACE  missing from one dump while events are on (its DESTROY may
+ *          never come); with TOMB: the tombstone has served one sweep.
  */
 #ifndef LSCT_STORE_H
 #define LSCT_STORE_H
@@ -23,14 +33,17 @@
 #include "util.h"
 
 #define CONN_SEEN	0x80000000u	/* in flow[0]: found by this snapshot */
-#define CONN_FLOW_MASK	0x7fffffffu
-#define CONN_FLOW_NONE	0x7fffffffu	/* flow[1] of a connection in one flow */
+#define CONN_ENDED	0x40000000u
+#define CONN_TOMB	0x20000000u
+#define CONN_GRACE	0x10000000u
+#define CONN_FLOW_MASK	0x0fffffffu
+#define CONN_FLOW_NONE	0x0fffffffu	/* no flow: flow[1] of a connection in one flow */
 
 struct conn_rec {
 	uint64_t key;			/* 0: free slot */
 	uint64_t orig_packets, orig_bytes;
 	uint64_t reply_packets, reply_bytes;
-	uint32_t flow[2];		/* flow numbers; flow[0] also holds CONN_SEEN */
+	uint32_t flow[2];		/* flow numbers; flow[0] also holds the CONN_* state */
 };
 
 struct conn_store;
@@ -57,14 +70,18 @@ struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added);
 void conn_store_prefetch(const struct conn_store *s, uint64_t key);
 /* The record of key, or NULL. */
 const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key);
+/* The same, to change it (its key excepted). */
+struct conn_rec *conn_store_lookup(struct conn_store *s, uint64_t key);
 
 /*
- * Calls gone() for every record without CONN_SEEN and removes it; clears
- * CONN_SEEN on the others and, when remap is not NULL, renumbers their flows
- * through it (remap[old] = new).  gone() sees flow numbers before remapping.
+ * Offers every record without CONN_SEEN to gone(), which returns 1 to
+ * remove it or 0 to keep it (and may change its state bits); gone NULL
+ * removes them all.  Clears CONN_SEEN on the rest and, when remap is not
+ * NULL, renumbers their flows through it (remap[old] = new; a flow that
+ * went becomes CONN_FLOW_NONE).  gone() sees flow numbers before remapping.
  */
 void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
-		      void (*gone)(const struct conn_rec *r, void *arg), void *arg);
+		      int (*gone)(struct conn_rec *r, void *arg), void *arg);
 
 /* Probe lengths now (a walk over the slots; lookups count nothing). */
 struct probe_stats conn_store_probe_stats(const struct conn_store *s);
