@@ -89,4 +89,14 @@ struct ct_events;
 struct ct_events *cli_open_events(const struct cli_opts *o, int tracking, char *why,
 				  size_t whylen);
 
+/*
+ * The netlink dump's kernel filter for o into *f: the family and protocol
+ * (-4/-6/-t/-u), and with batch (no monitor, whose keys change the
+ * filters) one port of -a --aport or -p --pport, only where what the kernel
+ * sends is a superset of what is shown.  off (LSCT_NO_KFILTER=1): the
+ * family only.
+ */
+struct ct_nl_filter;
+void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_nl_filter *f);
+
 #endif

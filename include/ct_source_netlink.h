@@ -24,6 +24,21 @@
 
 struct ct_nl;
 
+/* Tuple fields a port can be matched against (struct ct_nl_port.field). */
+enum ct_nl_port_field {
+	CT_NL_ORIG_SPORT = 1,	/* original tuple's source port */
+	CT_NL_ORIG_DPORT,	/* original tuple's destination port */
+	CT_NL_REPLY_SPORT,	/* reply tuple's source port */
+};
+
+/* One port condition: the entry's field equals port (host byte order). */
+struct ct_nl_port {
+	uint8_t field;		/* enum ct_nl_port_field */
+	uint16_t port;
+};
+
+#define CT_NL_PORTS_MAX 2
+
 struct ct_nl_filter {
 	uint8_t family;		/* AF_UNSPEC (both), AF_INET or AF_INET6 */
 	/*
@@ -34,14 +49,65 @@ struct ct_nl_filter {
 	 * the consumer keeps filtering.
 	 */
 	uint8_t proto;
+	/*
+	 * nports > 0: only entries where at least one of ports[] holds (an
+	 * OR).  The kernel matches ports only within one family and one
+	 * protocol, so the dump becomes one request per family (AF_UNSPEC:
+	 * IPv4 then IPv6), per protocol (proto 0: TCP then UDP; entries of
+	 * other protocols are left out) and per condition, each walking the
+	 * whole table (about 10% of a full dump's cost); past
+	 * CT_NL_PASSES_MAX requests the ports are not used.  Every entry is
+	 * delivered once, and only if it matches: the same entries whether or
+	 * not the kernel applied the filter (before 5.8 it ignores it).  A
+	 * kernel that refuses it (EINVAL, EOPNOTSUPP) gets the one request
+	 * of family and protocol above from then on.
+	 *
+	 * cli_open_source() fills it from the command line only where it is
+	 * a superset of what is shown; LSCT_NO_KFILTER=1 in a trusted
+	 * environment (not a setuid or setcap copy) leaves the protocol and
+	 * the ports out, for tests that compare.
+	 */
+	uint8_t nports;
+	struct ct_nl_port ports[CT_NL_PORTS_MAX];
 };
+
+/* One request of a dump (a pass over the table). */
+struct ct_nl_pass {
+	uint8_t family;		/* the request header's family */
+	uint8_t proto;		/* 0: no CTA_FILTER */
+	struct ct_nl_port port;	/* field 0: no port condition */
+};
+
+#define CT_NL_PASSES_MAX 4
+
+/*
+ * The requests a dump with filter (not NULL) sends, into out; returns
+ * their number (at least 1).  use_ports 0 (or a plan longer than
+ * CT_NL_PASSES_MAX) gives the one request of family and protocol;
+ * use_proto 0 leaves the protocol out of that one.  Exposed for tests.
+ */
+unsigned ct_nl_plan(const struct ct_nl_filter *filter, int use_proto, int use_ports,
+		    struct ct_nl_pass out[CT_NL_PASSES_MAX]);
+
+/*
+ * True if e is one pass i of plan delivers: it matches pass i and no
+ * earlier pass (so that each entry comes once).  Exposed for tests.
+ */
+int ct_nl_pass_keeps(const struct ct_nl_pass *plan, unsigned i, const struct ct_entry *e);
+
+/*
+ * Builds the request of pass p into buf, which holds CT_NL_REQ_MAX bytes.
+ * Returns its length, or 0 on failure.  Exposed for tests.
+ */
+#define CT_NL_REQ_MAX 128
+size_t ct_nl_build_pass(void *buf, uint32_t seq, const struct ct_nl_pass *p);
 
 /*
  * Builds the dump request for filter (NULL: everything) into buf, which
- * holds CT_NL_REQ_MAX bytes; use_proto 0 leaves the protocol out.  Returns
- * its length, or 0 on failure.  Exposed for tests.
+ * holds CT_NL_REQ_MAX bytes; use_proto 0 leaves the protocol out; the
+ * ports are not used.  Returns its length, or 0 on failure.  Exposed for
+ * tests.
  */
-#define CT_NL_REQ_MAX 128
 size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *filter,
 			   int use_proto);
 

@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
+#include "priv.h"
 #include "util.h"
 
 enum opt_id {
@@ -497,6 +498,61 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, char *err, size_t errle
 	return -1;
 }
 
+/* The one port f matches, if it matches exactly one: 1 with *port set, or 0. */
+static int single_port(const struct port_filter *f, uint16_t *port)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->r[i].negate)
+			continue;
+		if (f->r[i].lo != f->r[i].hi || (found && f->r[i].lo != *port))
+			return 0;
+		*port = f->r[i].lo;
+		found = 1;
+	}
+	return found && port_filter_match(f, *port);
+}
+
+void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_nl_filter *f)
+{
+	uint16_t port;
+
+	memset(f, 0, sizeof *f);
+	/* What the kernel can leave out of the dump: results stay the same. */
+	if (o->families == FLOW_FAM_V4 || o->families == FLOW_FAM_V6)
+		f->family = o->families == FLOW_FAM_V4 ? AF_INET : AF_INET6;
+	if (off)
+		return;
+	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
+		f->proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	/*
+	 * One port on one side: the kernel serializes only the entries that
+	 * can make a row shown (doc/classification.md, flow_classify()):
+	 * - -a --aport P: every active flow's peer port is the original
+	 *   destination port, local-to-local entries included; entries made
+	 *   passive (a server port as the original source) are not shown.
+	 *   Original dport == P is a superset.
+	 * - -p --pport P: a passive flow's local port is the reply's source
+	 *   port, or for a mid-stream pickup the original source port.
+	 *   Reply sport == P or original sport == P is a superset.
+	 * Not with both sides (the other side's flows are all shown), several
+	 * ports, ranges or negations.  There is no peer-address option to
+	 * use.  Only in batch runs: the monitor's keys change the filters and
+	 * the directions (c clears them), which must not hide what is then
+	 * asked for.  The stderr summary then counts only what the kernel
+	 * sent ("N entries: M forwarded").
+	 */
+	if (!batch)
+		return;
+	if (o->dirs == VIEW_ACTIVE && single_port(&o->aport, &port)) {
+		f->ports[f->nports++] = (struct ct_nl_port){ CT_NL_ORIG_DPORT, port };
+	} else if (o->dirs == VIEW_PASSIVE && single_port(&o->pport, &port)) {
+		f->ports[f->nports++] = (struct ct_nl_port){ CT_NL_REPLY_SPORT, port };
+		f->ports[f->nports++] = (struct ct_nl_port){ CT_NL_ORIG_SPORT, port };
+	}
+}
+
 int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_source **src,
 		    char *err, size_t errlen)
 {
@@ -530,11 +586,14 @@ int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_so
 		errno = e;
 		return -1;
 	}
-	/* What the kernel can leave out of the dump: results stay the same. */
-	if (o->families == FLOW_FAM_V4 || o->families == FLOW_FAM_V6)
-		filter.family = o->families == FLOW_FAM_V4 ? AF_INET : AF_INET6;
-	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
-		filter.proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	{
+		/* Batch runs: see cli_kernel_filter(); the test is main()'s. */
+		int batch = o->batch || o->count_set || o->json ||
+			    !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
+		const char *off = priv_env_untrusted() ? NULL : getenv("LSCT_NO_KFILTER");
+
+		cli_kernel_filter(o, batch, off && strcmp(off, "1") == 0, &filter);
+	}
 	*src = ct_source_netlink(&filter);
 	if (!*src) {
 		e = errno;

@@ -5,8 +5,9 @@
  * IPCTNL_MSG_CT_GET dump requests over one kept NETLINK_NETFILTER socket
  * and hands each reply to ct_nl_parse_msg() (ct_nl_parse.c).
  * libnetfilter_conntrack builds the request's family filter (the protocol
- * filter, which 1.0.9 cannot, is added by hand); its per-entry objects are
- * not used, they cost ~30% over the dump itself.
+ * and port filters, which 1.0.9 cannot, are added by hand); its per-entry
+ * objects are not used, they cost ~30% over the dump itself.  A port filter
+ * makes a dump several requests (ct_nl_plan()), read one after the other.
  */
 #include "ct_source_netlink.h"
 
@@ -47,6 +48,7 @@ struct ct_nl {
 	size_t rcvbuf;		/* bytes the kernel reports */
 	char *buf;		/* NL_BUFSIZE bytes, reused by every dump */
 	int proto_refused;	/* the kernel refused a protocol filter */
+	int ports_refused;	/* ... or a port filter */
 };
 
 /* ---- socket ------------------------------------------------------------ */
@@ -153,18 +155,111 @@ static void sock_drain(struct ct_nl *nl)
 }
 
 /*
- * CTA_FILTER_ORIG_FLAGS bit "match the L4 protocol number": the kernel's
- * net/netfilter/nf_internals.h, not exported to user space.  Flags are in
- * host byte order, and CTA_FILTER must carry NLA_F_NESTED (strict parse).
+ * CTA_FILTER_ORIG_FLAGS / CTA_FILTER_REPLY_FLAGS bits, from the kernel's
+ * net/netfilter/nf_internals.h (not exported to user space): 1 << 3 "match
+ * the L4 protocol number", 1 << 4 "the source port", 1 << 5 "the
+ * destination port".  Flags are in host byte order, ports big-endian (the
+ * CTA_PROTO_*_PORT attributes of a dumped entry), and CTA_FILTER must carry
+ * NLA_F_NESTED (strict parse).  What nf_conntrack_netlink.c requires (5.8
+ * and later): a tuple filter needs the header's family to be AF_INET or
+ * AF_INET6 (EOPNOTSUPP otherwise), port bits need the protocol bit and
+ * CTA_PROTO_NUM in the same tuple (EINVAL otherwise), each flagged field
+ * must be present in that tuple (EINVAL), and ports are compared only for
+ * TCP and UDP entries.  Some early kernels refuse every flag (EOPNOTSUPP);
+ * kernels before 5.8 ignore CTA_FILTER.  IPv6 address matching is inverted
+ * in the kernels read (it drops the equal address): addresses are never
+ * sent.
  */
-#define FILTER_F_PROTO_NUM (1u << 3)
+#define FILTER_F_PROTO_NUM	(1u << 3)
+#define FILTER_F_SRC_PORT	(1u << 4)
+#define FILTER_F_DST_PORT	(1u << 5)
 
-size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *filter,
-			   int use_proto)
+static int port_field_ok(uint8_t field)
 {
-	uint8_t family = filter ? filter->family : AF_UNSPEC;
+	return field == CT_NL_ORIG_SPORT || field == CT_NL_ORIG_DPORT ||
+	       field == CT_NL_REPLY_SPORT;
+}
+
+unsigned ct_nl_plan(const struct ct_nl_filter *filter, int use_proto, int use_ports,
+		    struct ct_nl_pass out[CT_NL_PASSES_MAX])
+{
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	unsigned nfam = filter->family == AF_UNSPEC ? 2 : 1;
+	unsigned nproto = filter->proto ? 1 : 2;
+	unsigned nports = filter->nports, n = 0;
+
+	memset(out, 0, CT_NL_PASSES_MAX * sizeof *out);
+	for (unsigned k = 0; k < nports && k < CT_NL_PORTS_MAX; k++)
+		if (!port_field_ok(filter->ports[k].field))
+			use_ports = 0;
+	if (use_ports && nports && nports <= CT_NL_PORTS_MAX &&
+	    nfam * nproto * nports <= CT_NL_PASSES_MAX) {
+		for (unsigned f = 0; f < nfam; f++)
+			for (unsigned p = 0; p < nproto; p++)
+				for (unsigned k = 0; k < nports; k++) {
+					out[n].family = nfam == 1 ? filter->family : families[f];
+					out[n].proto = nproto == 1 ? filter->proto : protos[p];
+					out[n].port = filter->ports[k];
+					n++;
+				}
+		return n;
+	}
+	out[0].family = filter->family;
+	if (use_proto && filter->family != AF_UNSPEC)
+		out[0].proto = filter->proto;
+	return 1;
+}
+
+static int pass_match(const struct ct_nl_pass *p, const struct ct_entry *e)
+{
+	if (p->family != AF_UNSPEC && e->family != p->family)
+		return 0;
+	if (p->proto && e->proto != p->proto)
+		return 0;
+	switch (p->port.field) {
+	case CT_NL_ORIG_SPORT:
+		return e->orig.sport == p->port.port;
+	case CT_NL_ORIG_DPORT:
+		return e->orig.dport == p->port.port;
+	case CT_NL_REPLY_SPORT:
+		return e->reply.sport == p->port.port;
+	default:
+		return 1;
+	}
+}
+
+int ct_nl_pass_keeps(const struct ct_nl_pass *plan, unsigned i, const struct ct_entry *e)
+{
+	if (!pass_match(&plan[i], e))
+		return 0;
+	for (unsigned j = 0; j < i; j++)
+		if (pass_match(&plan[j], e))
+			return 0;
+	return 1;
+}
+
+/* CTA_TUPLE_ORIG or _REPLY holding the protocol and, if port_type, a port. */
+static void put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t proto, uint16_t port_type,
+		      uint16_t port)
+{
+	struct nlattr *tuple = mnl_attr_nest_start(nlh, type);
+	struct nlattr *pn = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, proto);
+	if (port_type)
+		mnl_attr_put_u16(nlh, port_type, htons(port));
+	mnl_attr_nest_end(nlh, pn);
+	mnl_attr_nest_end(nlh, tuple);
+}
+
+size_t ct_nl_build_pass(void *buf, uint32_t seq, const struct ct_nl_pass *p)
+{
+	uint32_t oflags = FILTER_F_PROTO_NUM, rflags = 0;
+	uint16_t oport = 0, rport = 0;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
+	struct nlattr *nest;
 
 	memset(buf, 0, CT_NL_REQ_MAX);
 	nlh = mnl_nlmsg_put_header(buf);
@@ -175,7 +270,7 @@ size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *f
 	nfg->nfgen_family = AF_UNSPEC;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
-	if (family == AF_UNSPEC)
+	if (p->family == AF_UNSPEC)
 		return nlh->nlmsg_len;
 	{
 		/* The kernel skips other families itself: no message is built for them. */
@@ -184,38 +279,64 @@ size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *f
 
 		if (!f)
 			return 0;
-		nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, family);
+		nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, p->family);
 		n = nfct_nlmsg_build_filter(nlh, f);
 		nfct_filter_dump_destroy(f);
 		if (n < 0)
 			return 0;
 	}
-	if (use_proto && filter->proto) {
-		/* Nor of other protocols: CTA_FILTER matching the original tuple's
-		 * protocol number, which CTA_TUPLE_ORIG gives. */
-		struct nlattr *nest, *tuple, *proto;
-
-		nest = mnl_attr_nest_start(nlh, CTA_FILTER | NLA_F_NESTED);
-		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, FILTER_F_PROTO_NUM);
-		mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
-		mnl_attr_nest_end(nlh, nest);
-		tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
-		proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, filter->proto);
-		mnl_attr_nest_end(nlh, proto);
-		mnl_attr_nest_end(nlh, tuple);
+	if (!p->proto)
+		return nlh->nlmsg_len;
+	/*
+	 * Nor of other protocols or ports: CTA_FILTER says which fields of
+	 * each tuple count, CTA_TUPLE_ORIG/REPLY give their values.  The
+	 * original tuple always names the protocol; a reply port names it
+	 * again in the reply tuple, as the kernel wants it beside the port.
+	 */
+	switch (p->port.field) {
+	case CT_NL_ORIG_SPORT:
+		oflags |= FILTER_F_SRC_PORT;
+		oport = CTA_PROTO_SRC_PORT;
+		break;
+	case CT_NL_ORIG_DPORT:
+		oflags |= FILTER_F_DST_PORT;
+		oport = CTA_PROTO_DST_PORT;
+		break;
+	case CT_NL_REPLY_SPORT:
+		rflags = FILTER_F_PROTO_NUM | FILTER_F_SRC_PORT;
+		rport = CTA_PROTO_SRC_PORT;
+		break;
 	}
+	nest = mnl_attr_nest_start(nlh, CTA_FILTER | NLA_F_NESTED);
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, oflags);
+	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, rflags);
+	mnl_attr_nest_end(nlh, nest);
+	put_tuple(nlh, CTA_TUPLE_ORIG, p->proto, oport, p->port.port);
+	if (rflags)
+		put_tuple(nlh, CTA_TUPLE_REPLY, p->proto, rport, p->port.port);
 	return nlh->nlmsg_len;
 }
 
-static int send_dump_request(struct ct_nl *nl, const struct ct_nl_filter *filter,
-			     int use_proto)
+size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *filter,
+			   int use_proto)
+{
+	struct ct_nl_pass plan[CT_NL_PASSES_MAX];
+
+	if (!filter) {
+		memset(plan, 0, sizeof plan);
+		return ct_nl_build_pass(buf, seq, &plan[0]);
+	}
+	ct_nl_plan(filter, use_proto, 0, plan);
+	return ct_nl_build_pass(buf, seq, &plan[0]);
+}
+
+static int send_dump_request(struct ct_nl *nl, const struct ct_nl_pass *pass)
 {
 	union {
 		char buf[CT_NL_REQ_MAX];
 		struct nlmsghdr align;
 	} req;
-	size_t len = ct_nl_build_request(req.buf, ++nl->seq, filter, use_proto);
+	size_t len = ct_nl_build_pass(req.buf, ++nl->seq, pass);
 	ssize_t n;
 
 	if (!len)
@@ -238,14 +359,16 @@ static int send_dump_request(struct ct_nl *nl, const struct ct_nl_filter *filter
 #define RUN_INTR	1	/* the kernel flagged the dump inconsistent */
 #define RUN_NOBUFS	2	/* the socket overflowed */
 #define RUN_BUSY	3	/* the kernel still runs an older dump for us */
+#define RUN_REFUSED	4	/* the kernel refused the request's CTA_FILTER */
 
 /*
  * Receives the answer to request nl->seq up to its end, delivering entries
  * unless the dump turned out interrupted or the sink stopped it.  After a
  * stop the rest is still read, so the socket is clean for the next request.
+ * With plan (a port filter), only the entries pass i of it keeps.
  */
 static int dump_receive(struct ct_nl *nl, const struct ct_sink *sink,
-			struct ct_nl_stats *st)
+			struct ct_nl_stats *st, const struct ct_nl_pass *plan, unsigned i)
 {
 	int intr = 0, stopped = 0, sink_errno = 0, err = 0;
 	struct ct_entry e;
@@ -310,6 +433,8 @@ static int dump_receive(struct ct_nl *nl, const struct ct_sink *sink,
 				st->malformed++;
 				continue;
 			}
+			if (plan && !ct_nl_pass_keeps(plan, i, &e))
+				continue;
 			if (sink->add(&e, sink->arg) < 0) {
 				stopped = 1;
 				sink_errno = errno;
@@ -343,22 +468,39 @@ int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
 
 	memset(st, 0, sizeof *st);
 	for (;;) {
-		int use_proto = filter && filter->family != AF_UNSPEC && filter->proto &&
-				!nl->proto_refused;
-		int r;
+		struct ct_nl_pass plan[CT_NL_PASSES_MAX];
+		unsigned n = 1, i;
+		int r = 0;
 
+		memset(plan, 0, sizeof plan);
+		if (filter)
+			n = ct_nl_plan(filter, !nl->proto_refused, !nl->ports_refused, plan);
 		st->messages = st->entries = st->malformed = 0;
 		st->rcvbuf = nl->rcvbuf;
-		if (send_dump_request(nl, filter, use_proto) < 0)
-			return -1;
-		r = dump_receive(nl, sink, st);
+		for (i = 0; i < n && r == 0; i++) {
+			uint64_t before = st->messages;
+
+			if (send_dump_request(nl, &plan[i]) < 0)
+				return -1;
+			r = dump_receive(nl, sink, st, plan[i].port.field ? plan : NULL, i);
+			if (r < 0 && plan[i].proto && st->messages == before &&
+			    (errno == EINVAL || errno == EOPNOTSUPP)) {
+				/* A kernel that parses CTA_FILTER but not this one: ask
+				 * again without it (older kernels ignore it silently),
+				 * first without the ports, then without the protocol. */
+				if (plan[i].port.field)
+					nl->ports_refused = 1;
+				else
+					nl->proto_refused = 1;
+				r = RUN_REFUSED;
+			}
+		}
 		if (r == 0)
 			return 0;
-		if (r < 0 && use_proto && st->messages == 0 &&
-		    (errno == EINVAL || errno == EOPNOTSUPP)) {
-			/* A kernel that parses CTA_FILTER but not this one: ask
-			 * again without it (older kernels ignore it silently). */
-			nl->proto_refused = 1;
+		if (r == RUN_REFUSED) {
+			/* Earlier passes may have delivered entries. */
+			if (st->entries && sink->reset)
+				sink->reset(sink->arg);
 			continue;
 		}
 		if (r < 0)

@@ -261,6 +261,15 @@ static int run_dump_proto(struct ct_nl *nl, uint8_t family, uint8_t proto,
 	return ct_nl_dump(nl, &f, &sink, st);
 }
 
+static int run_dump_filter(struct ct_nl *nl, const struct ct_nl_filter *f,
+			   struct collect *c, struct ct_nl_stats *st)
+{
+	struct ct_sink sink = { collect_add, collect_reset, c };
+
+	memset(c, 0, sizeof *c);
+	return ct_nl_dump(nl, f, &sink, st);
+}
+
 static int run_dump(struct ct_nl *nl, uint8_t family, struct collect *c,
 		    struct ct_nl_stats *st)
 {
@@ -402,6 +411,62 @@ static void live_child(void)
 	CHECK(run_dump(nl, AF_UNSPEC, &c, &st) == 0);
 	CHECK(c.total == BULK + 3 && c.bulk == BULK && c.nkeep == 3 && c.resets == 0);
 	CHECK(st.entries == BULK + 3 && st.retries == 0);
+
+	/*
+	 * Ports (CTA_FILTER, 5.8+): the kernel sends only the matching entries,
+	 * one request per family and condition, and each comes once.  The
+	 * TCP entry is 10.9.0.1:40000 -> 10.9.0.2:80, the bulk ones
+	 * 10.10.x.y:1000+i -> 10.11.0.1:8080, the UDP one [fd00::1]:53 ->
+	 * [fd00::2]:5353.
+	 */
+	{
+		struct ct_nl_filter pf = { .family = AF_UNSPEC, .proto = IPPROTO_TCP, .nports = 1,
+					   .ports = { { CT_NL_ORIG_DPORT, 80 } } };
+		struct ct_nl *nl3;
+
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == 1 && c.total == 1 && st.retries == 0 &&
+		      live_entry_ok(find_entry(&c, AF_INET, IPPROTO_TCP), &tcp));
+		pf.ports[0].port = 8080;
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == BULK && c.total == BULK && c.bulk == BULK);
+		pf.ports[0].port = 81;
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == 0 && c.total == 0);
+		/* The original source port: one bulk entry. */
+		pf.ports[0] = (struct ct_nl_port){ CT_NL_ORIG_SPORT, 1005 };
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == 1 && c.total == 1 && c.bulk == 1);
+		/* Reply source port 80 or original source port 40000: the TCP entry
+		 * matches both, the kernel sends it twice, it is delivered once. */
+		pf.nports = 2;
+		pf.ports[0] = (struct ct_nl_port){ CT_NL_REPLY_SPORT, 80 };
+		pf.ports[1] = (struct ct_nl_port){ CT_NL_ORIG_SPORT, 40000 };
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == 2 && c.total == 1 && st.entries == 1 &&
+		      live_entry_ok(find_entry(&c, AF_INET, IPPROTO_TCP), &tcp));
+		/* UDP over IPv6, in zone 7, by its reply source port. */
+		pf = (struct ct_nl_filter){ .family = AF_INET6, .proto = IPPROTO_UDP, .nports = 1,
+					    .ports = { { CT_NL_REPLY_SPORT, 5353 } } };
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == 1 && live_entry_ok(find_entry(&c, AF_INET6, IPPROTO_UDP), &udp));
+		pf.ports[0].port = 53;
+		CHECK(run_dump_filter(nl, &pf, &c, &st) == 0);
+		CHECK(st.messages == 0 && c.total == 0);
+		/* A kernel that refuses the ports: one request without them, from
+		 * then on; every entry of the family comes (the consumer filters). */
+		nl3 = ct_nl_open();
+		CHECK(nl3);
+		pf = (struct ct_nl_filter){ .family = AF_UNSPEC, .proto = IPPROTO_TCP, .nports = 1,
+					    .ports = { { CT_NL_ORIG_DPORT, 80 } } };
+		inj.einval_dumps = 1;
+		CHECK(run_dump_filter(nl3, &pf, &c, &st) == 0);
+		CHECK(inj.einval_dumps == 0 && c.resets == 0 && st.retries == 0);
+		CHECK(st.messages == BULK + 3 && c.total == BULK + 3);
+		CHECK(run_dump_filter(nl3, &pf, &c, &st) == 0);
+		CHECK(st.messages == BULK + 3 && c.total == BULK + 3);
+		ct_nl_close(nl3);
+	}
 
 	/* The sink stops the dump; its errno comes back; the socket stays usable. */
 	c.stop_at = 10;

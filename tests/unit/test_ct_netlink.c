@@ -23,6 +23,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "cli.h"
 #include "ct.h"
 #include "ct_source_netlink.h"
 #include "ctmsg.h"
@@ -901,6 +902,286 @@ static void test_build_request(void **state)
 	assert_int_equal(ct_nl_build_request(req.b, 1, &f, 0), NLMSG_HDRLEN + sizeof *nfg);
 }
 
+/* Which requests a filter makes: one per family, protocol and port condition. */
+static void test_plan(void **state)
+{
+	struct ct_nl_pass p[CT_NL_PASSES_MAX];
+	struct ct_nl_filter f = { .family = AF_UNSPEC, .proto = IPPROTO_TCP, .nports = 1,
+				  .ports = { { CT_NL_ORIG_DPORT, 3306 } } };
+
+	(void)state;
+	/* -a --aport 3306: IPv4 then IPv6, TCP, original destination port. */
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 2);
+	assert_int_equal(p[0].family, AF_INET);
+	assert_int_equal(p[1].family, AF_INET6);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(p[i].proto, IPPROTO_TCP);
+		assert_int_equal(p[i].port.field, CT_NL_ORIG_DPORT);
+		assert_int_equal(p[i].port.port, 3306);
+	}
+	/* One family, TCP and UDP (proto 0). */
+	f.family = AF_INET6;
+	f.proto = 0;
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 2);
+	assert_int_equal(p[0].family, AF_INET6);
+	assert_int_equal(p[0].proto, IPPROTO_TCP);
+	assert_int_equal(p[1].family, AF_INET6);
+	assert_int_equal(p[1].proto, IPPROTO_UDP);
+	/* -p --pport 443: reply source port, then original source port, per family. */
+	f = (struct ct_nl_filter){ .family = AF_UNSPEC, .proto = IPPROTO_TCP, .nports = 2,
+				   .ports = { { CT_NL_REPLY_SPORT, 443 }, { CT_NL_ORIG_SPORT, 443 } } };
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 4);
+	assert_int_equal(p[0].family, AF_INET);
+	assert_int_equal(p[0].port.field, CT_NL_REPLY_SPORT);
+	assert_int_equal(p[1].family, AF_INET);
+	assert_int_equal(p[1].port.field, CT_NL_ORIG_SPORT);
+	assert_int_equal(p[2].family, AF_INET6);
+	assert_int_equal(p[2].port.field, CT_NL_REPLY_SPORT);
+	assert_int_equal(p[3].family, AF_INET6);
+	assert_int_equal(p[3].port.field, CT_NL_ORIG_SPORT);
+	assert_int_equal(p[3].port.port, 443);
+	/* Eight requests would cost more than they save: one, as before. */
+	f.proto = 0;
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_int_equal(p[0].family, AF_UNSPEC);
+	assert_int_equal(p[0].proto, 0);
+	assert_int_equal(p[0].port.field, 0);
+	/* Ports refused: the family and protocol request; protocol refused too. */
+	f = (struct ct_nl_filter){ .family = AF_INET, .proto = IPPROTO_UDP, .nports = 1,
+				   .ports = { { CT_NL_ORIG_DPORT, 53 } } };
+	assert_int_equal(ct_nl_plan(&f, 1, 0, p), 1);
+	assert_int_equal(p[0].family, AF_INET);
+	assert_int_equal(p[0].proto, IPPROTO_UDP);
+	assert_int_equal(p[0].port.field, 0);
+	assert_int_equal(ct_nl_plan(&f, 0, 0, p), 1);
+	assert_int_equal(p[0].proto, 0);
+	/* A field it does not know, or too many conditions: no ports. */
+	f.ports[0].field = 9;
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_int_equal(p[0].port.field, 0);
+	f.ports[0].field = CT_NL_ORIG_DPORT;
+	f.nports = CT_NL_PORTS_MAX + 1;
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_int_equal(p[0].port.field, 0);
+	f.nports = 0;
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_int_equal(p[0].proto, IPPROTO_UDP);
+}
+
+/* The kernel filter of a command line (batch unless said), into *f. */
+static void kfilter_of(const char *line, int batch, int off, struct ct_nl_filter *f)
+{
+	char copy[256], *argv[16], err[256];
+	struct cli_opts o;
+	int argc = 0;
+
+	snprintf(copy, sizeof copy, "lsconntrack %s", line);
+	for (char *t = strtok(copy, " "); t && argc < 15; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	cli_init(&o);
+	assert_int_equal(cli_parse(&o, argc, argv, err, sizeof err), 0);
+	memset(f, 0xa5, sizeof *f);
+	cli_kernel_filter(&o, batch, off, f);
+	cli_fini(&o);
+}
+
+/* Ports go to the kernel only where what it sends is a superset of what is shown. */
+static void test_cli_kernel_filter(void **state)
+{
+	static const char *const none[] = {
+		"--aport 3306",			/* passive flows shown too */
+		"-p --aport 3306",		/* the port of a side not shown */
+		"-a --pport 443",
+		"-a -p --aport 3306",
+		"-a --aport 3306,3307",		/* several ports */
+		"-a --aport 3306 --aport 11211",
+		"-a --aport 3000-3306",		/* a range */
+		"-a --aport !22",		/* a negation */
+		"-a --aport 3306,!3306",	/* matches nothing */
+		"-p --pport 80-81",
+		"-a",
+		"-p",
+		"-n --local 10.0.0.1",		/* no peer-address filter exists */
+	};
+	struct ct_nl_filter f;
+
+	(void)state;
+	kfilter_of("-a --aport 3306", 1, 0, &f);
+	assert_int_equal(f.family, AF_UNSPEC);
+	assert_int_equal(f.proto, IPPROTO_TCP);
+	assert_int_equal(f.nports, 1);
+	assert_int_equal(f.ports[0].field, CT_NL_ORIG_DPORT);
+	assert_int_equal(f.ports[0].port, 3306);
+	/* The old form, a negation of another port, a repeat: still one port. */
+	kfilter_of("-4 -u --active 53", 1, 0, &f);
+	assert_int_equal(f.family, AF_INET);
+	assert_int_equal(f.proto, IPPROTO_UDP);
+	assert_int_equal(f.nports, 1);
+	assert_int_equal(f.ports[0].port, 53);
+	kfilter_of("-a --aport 3306,!22 --aport 3306", 1, 0, &f);
+	assert_int_equal(f.nports, 1);
+	assert_int_equal(f.ports[0].port, 3306);
+	kfilter_of("-p --pport 443 -t -u", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	assert_int_equal(f.nports, 2);
+	assert_int_equal(f.ports[0].field, CT_NL_REPLY_SPORT);
+	assert_int_equal(f.ports[0].port, 443);
+	assert_int_equal(f.ports[1].field, CT_NL_ORIG_SPORT);
+	assert_int_equal(f.ports[1].port, 443);
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+		kfilter_of(none[i], 1, 0, &f);
+		if (f.nports != 0)
+			fail_msg("'%s' gave %u kernel ports", none[i], f.nports);
+	}
+	/* The monitor: family and protocol only. */
+	kfilter_of("-6 -a --aport 3306", 0, 0, &f);
+	assert_int_equal(f.family, AF_INET6);
+	assert_int_equal(f.proto, IPPROTO_TCP);
+	assert_int_equal(f.nports, 0);
+	/* LSCT_NO_KFILTER: the family only. */
+	kfilter_of("-6 -a --aport 3306", 1, 1, &f);
+	assert_int_equal(f.family, AF_INET6);
+	assert_int_equal(f.proto, 0);
+	assert_int_equal(f.nports, 0);
+}
+
+/* Each entry is kept by the first pass it matches, and only by that one. */
+static void test_pass_keeps(void **state)
+{
+	struct ct_nl_pass p[CT_NL_PASSES_MAX];
+	struct ct_nl_filter f = { .family = AF_UNSPEC, .proto = IPPROTO_TCP, .nports = 2,
+				  .ports = { { CT_NL_REPLY_SPORT, 443 }, { CT_NL_ORIG_SPORT, 443 } } };
+	struct ct_entry e;
+	unsigned n;
+
+	(void)state;
+	n = ct_nl_plan(&f, 1, 1, p);
+	assert_int_equal(n, 4);
+	memset(&e, 0, sizeof e);
+	e.family = AF_INET;
+	e.proto = IPPROTO_TCP;
+	/* A peer's connection to local port 443: pass 0 only. */
+	e.orig.sport = 50000, e.orig.dport = 443, e.reply.sport = 443, e.reply.dport = 50000;
+	assert_true(ct_nl_pass_keeps(p, 0, &e));
+	for (unsigned i = 1; i < n; i++)
+		assert_false(ct_nl_pass_keeps(p, i, &e));
+	/* Picked up mid-stream (first packet from local 443): pass 1 only. */
+	e.orig.sport = 443, e.orig.dport = 50000, e.reply.sport = 50000, e.reply.dport = 443;
+	assert_false(ct_nl_pass_keeps(p, 0, &e));
+	assert_true(ct_nl_pass_keeps(p, 1, &e));
+	assert_false(ct_nl_pass_keeps(p, 2, &e));
+	assert_false(ct_nl_pass_keeps(p, 3, &e));
+	/* 443 to 443 matches both conditions: delivered once, by pass 0. */
+	e.orig.dport = 443, e.reply.sport = 443;
+	assert_true(ct_nl_pass_keeps(p, 0, &e));
+	assert_false(ct_nl_pass_keeps(p, 1, &e));
+	/* The same over IPv6: passes 2 and 3. */
+	e.family = AF_INET6;
+	assert_false(ct_nl_pass_keeps(p, 0, &e));
+	assert_false(ct_nl_pass_keeps(p, 1, &e));
+	assert_true(ct_nl_pass_keeps(p, 2, &e));
+	assert_false(ct_nl_pass_keeps(p, 3, &e));
+	/* Another port, another protocol: none. */
+	e.orig.sport = 1, e.reply.sport = 2;
+	for (unsigned i = 0; i < n; i++)
+		assert_false(ct_nl_pass_keeps(p, i, &e));
+	e.orig.sport = 443, e.reply.sport = 443, e.proto = IPPROTO_UDP;
+	for (unsigned i = 0; i < n; i++)
+		assert_false(ct_nl_pass_keeps(p, i, &e));
+	/* Original destination port. */
+	f = (struct ct_nl_filter){ .family = AF_INET, .proto = IPPROTO_UDP, .nports = 1,
+				   .ports = { { CT_NL_ORIG_DPORT, 53 } } };
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	e.family = AF_INET;
+	e.orig.dport = 53;
+	assert_true(ct_nl_pass_keeps(p, 0, &e));
+	e.orig.dport = 54;
+	e.reply.sport = 53;
+	assert_false(ct_nl_pass_keeps(p, 0, &e));
+}
+
+/* The exact bytes after the nfgenmsg header of a port request (little-endian host). */
+static void assert_pass_bytes(const struct ct_nl_pass *p, const uint8_t *want, size_t want_len)
+{
+	union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
+	size_t len = ct_nl_build_pass(req.b, 7, p);
+	const struct nlmsghdr *nlh = &req.align;
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+
+	assert_int_equal(len, NLMSG_HDRLEN + sizeof *nfg + want_len);
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_seq, 7);
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_int_equal(nfg->nfgen_family, p->family);
+	if (want_len)
+		assert_memory_equal(req.b + NLMSG_HDRLEN + sizeof *nfg, want, want_len);
+}
+
+static void test_build_pass_ports(void **state)
+{
+	/* CTA_FILTER (25): ORIG_FLAGS = proto | dst port, REPLY_FLAGS = 0;
+	 * CTA_TUPLE_ORIG (1) { CTA_TUPLE_PROTO (2) { CTA_PROTO_NUM 6,
+	 * CTA_PROTO_DST_PORT (3) 3306 big-endian } }; every nest carries
+	 * NLA_F_NESTED (0x8000). */
+	static const uint8_t orig_dport[] = {
+		20, 0, 25, 0x80,
+		8, 0, 1, 0, 0x28, 0, 0, 0,
+		8, 0, 2, 0, 0, 0, 0, 0,
+		24, 0, 1, 0x80,
+		20, 0, 2, 0x80,
+		5, 0, 1, 0, 6, 0, 0, 0,
+		6, 0, 3, 0, 0x0c, 0xea, 0, 0,
+	};
+	/* Original source port (bit 4, CTA_PROTO_SRC_PORT 2), UDP 53. */
+	static const uint8_t orig_sport[] = {
+		20, 0, 25, 0x80,
+		8, 0, 1, 0, 0x18, 0, 0, 0,
+		8, 0, 2, 0, 0, 0, 0, 0,
+		24, 0, 1, 0x80,
+		20, 0, 2, 0x80,
+		5, 0, 1, 0, 17, 0, 0, 0,
+		6, 0, 2, 0, 0, 53, 0, 0,
+	};
+	/* Reply source port 443: the original tuple names the protocol, the
+	 * reply tuple (2) the protocol and its source port. */
+	static const uint8_t reply_sport[] = {
+		20, 0, 25, 0x80,
+		8, 0, 1, 0, 0x08, 0, 0, 0,
+		8, 0, 2, 0, 0x18, 0, 0, 0,
+		16, 0, 1, 0x80,
+		12, 0, 2, 0x80,
+		5, 0, 1, 0, 6, 0, 0, 0,
+		24, 0, 2, 0x80,
+		20, 0, 2, 0x80,
+		5, 0, 1, 0, 6, 0, 0, 0,
+		6, 0, 2, 0, 0x01, 0xbb, 0, 0,
+	};
+	struct ct_nl_pass p = { AF_INET, IPPROTO_TCP, { CT_NL_ORIG_DPORT, 3306 } };
+
+	(void)state;
+	if (htons(1) == 1)
+		skip();
+	assert_pass_bytes(&p, orig_dport, sizeof orig_dport);
+	p = (struct ct_nl_pass){ AF_INET6, IPPROTO_UDP, { CT_NL_ORIG_SPORT, 53 } };
+	assert_pass_bytes(&p, orig_sport, sizeof orig_sport);
+	p = (struct ct_nl_pass){ AF_INET, IPPROTO_TCP, { CT_NL_REPLY_SPORT, 443 } };
+	assert_pass_bytes(&p, reply_sport, sizeof reply_sport);
+	/* No family: the kernel takes no tuple filter then; nothing is sent. */
+	p.family = AF_UNSPEC;
+	assert_pass_bytes(&p, NULL, 0);
+	/* The old entry point never sends ports. */
+	{
+		union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
+		struct ct_nl_filter f = { .family = AF_INET, .proto = IPPROTO_TCP, .nports = 1,
+					  .ports = { { CT_NL_ORIG_DPORT, 3306 } } };
+
+		assert_int_equal(ct_nl_build_request(req.b, 1, &f, 1),
+				 NLMSG_HDRLEN + sizeof(struct nfgenmsg) + 20 + 16);
+	}
+}
+
 /*
  * Random byte damage, to hand-built and kernel-layout messages: no crash, no
  * out-of-bounds read, and the model's answer.
@@ -955,6 +1236,9 @@ static struct {
 	unsigned intr_dumps;	/* flag the next this many replies NLM_F_DUMP_INTR */
 	unsigned nobufs_dumps;	/* the next this many replies fail a read with ENOBUFS */
 	unsigned busy_dumps;	/* the next this many replies are an EBUSY error */
+	unsigned einval_dumps;	/* ... an EINVAL error (a filter refused) */
+	uint8_t family[16];	/* request n's header family (n < 16) */
+	size_t len[16];		/* and its length */
 	int done_error;		/* DONE carries this (negative) error once */
 	int flag;		/* the current reply is interrupted */
 } fake;
@@ -1012,6 +1296,11 @@ ssize_t mnl_socket_sendto(const struct mnl_socket *nl, const void *req, size_t s
 	assert_true(siz >= sizeof *nlh);
 	assert_true(nlh->nlmsg_flags & NLM_F_DUMP);
 	fake.seq = nlh->nlmsg_seq;
+	if (fake.requests < 16) {
+		fake.family[fake.requests] =
+			((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
+		fake.len[fake.requests] = siz;
+	}
 	fake.requests++;
 	fake.part = 0;
 	fake.flag = 0;
@@ -1045,10 +1334,13 @@ ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t siz)
 	memset(buf, 0, 8192);
 	switch (fake.part++) {
 	case 0:
-		if (fake.busy_dumps) {
-			struct nlmsgerr me = { .error = -EBUSY };
+		if (fake.busy_dumps || fake.einval_dumps) {
+			struct nlmsgerr me = { .error = fake.busy_dumps ? -EBUSY : -EINVAL };
 
-			fake.busy_dumps--;
+			if (fake.busy_dumps)
+				fake.busy_dumps--;
+			else
+				fake.einval_dumps--;
 			nlh = mnl_nlmsg_put_header(buf);
 			nlh->nlmsg_type = NLMSG_ERROR;
 			nlh->nlmsg_seq = fake.seq;
@@ -1184,6 +1476,80 @@ static void test_dump_recovery_fake_socket(void **state)
 	ct_nl_close(nl);
 }
 
+/*
+ * A port filter over both families: two requests, read in turn.  The fake
+ * answers every request with the same two IPv4 entries, as a kernel that
+ * ignores CTA_FILTER would: the IPv6 request's copies are not delivered
+ * again, nor are entries of another port.  A refused filter: asked again
+ * as one request without ports, from then on.
+ */
+static void test_dump_ports_fake_socket(void **state)
+{
+	struct fake_sink k = { 0 };
+	struct ct_sink sink = { fake_add, fake_reset, &k };
+	struct ct_nl_filter f = { .family = AF_UNSPEC, .proto = IPPROTO_TCP, .nports = 1,
+				  .ports = { { CT_NL_ORIG_DPORT, 80 } } };
+	const size_t bare = NLMSG_HDRLEN + sizeof(struct nfgenmsg);
+	struct ct_nl_stats st;
+	struct ct_nl *nl;
+
+	(void)state;
+	memset(&fake, 0, sizeof fake);
+	nl = ct_nl_open();
+	assert_non_null(nl);
+
+	assert_int_equal(ct_nl_dump(nl, &f, &sink, &st), 0);
+	assert_int_equal(fake.requests, 2);
+	assert_int_equal(fake.family[0], AF_INET);
+	assert_int_equal(fake.family[1], AF_INET6);
+	assert_true(fake.len[0] > bare && fake.len[1] > bare);
+	assert_int_equal(st.messages, 4);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(k.adds, 2);
+	assert_int_equal(k.resets, 0);
+
+	/* Port 81: the kernel would have sent nothing; nothing is delivered. */
+	memset(&fake, 0, sizeof fake);
+	k.adds = 0;
+	f.ports[0].port = 81;
+	assert_int_equal(ct_nl_dump(nl, &f, &sink, &st), 0);
+	assert_int_equal(fake.requests, 2);
+	assert_int_equal(st.messages, 4);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(k.adds, 0);
+
+	/* The second request refused: reset, then one request without the
+	 * filter, whose entries all come (the consumer filters). */
+	memset(&fake, 0, sizeof fake);
+	f = (struct ct_nl_filter){ .family = AF_INET, .proto = IPPROTO_TCP, .nports = 2,
+				   .ports = { { CT_NL_REPLY_SPORT, 80 }, { CT_NL_ORIG_SPORT, 80 } } };
+	fake.einval_dumps = 0;
+	assert_int_equal(ct_nl_dump(nl, &f, &sink, &st), 0);
+	assert_int_equal(fake.requests, 2);
+	assert_int_equal(k.adds, 2);
+	memset(&fake, 0, sizeof fake);
+	k.adds = 0;
+	k.resets = 0;
+	fake.einval_dumps = 1;
+	assert_int_equal(ct_nl_dump(nl, &f, &sink, &st), 0);
+	/* The first request refused: no entries yet, no reset. */
+	assert_int_equal(k.resets, 0);
+	assert_int_equal(fake.requests, 2);
+	assert_int_equal(fake.family[1], AF_INET);
+	assert_true(fake.len[1] > bare);	/* the protocol is still asked for */
+	assert_true(fake.len[1] < fake.len[0]);
+	assert_int_equal(k.adds, 2);
+	assert_int_equal(st.retries, 0);
+	memset(&fake, 0, sizeof fake);
+	k.adds = 0;
+	f.ports[0].port = 81;
+	f.ports[1].port = 81;
+	assert_int_equal(ct_nl_dump(nl, &f, &sink, &st), 0);
+	assert_int_equal(fake.requests, 1);
+	assert_int_equal(k.adds, 2);
+	ct_nl_close(nl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1202,6 +1568,11 @@ int main(void)
 		cmocka_unit_test(test_parse_layout_near_misses),
 		cmocka_unit_test(test_parse_mutations),
 		cmocka_unit_test(test_build_request),
+		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_pass_keeps),
+		cmocka_unit_test(test_cli_kernel_filter),
+		cmocka_unit_test(test_build_pass_ports),
+		cmocka_unit_test(test_dump_ports_fake_socket),
 		cmocka_unit_test(test_dump_recovery_fake_socket),
 	};
 
