@@ -48,6 +48,7 @@ LINKLIBS  = $(PC_LIBS) -pthread $(LDLIBS)
 SRCS := \
 	src/cli.c \
 	src/ct.c \
+	src/ct_events.c \
 	src/ct_nl_parse.c \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
@@ -80,6 +81,7 @@ SRCS := \
 UNIT_SRCS := \
 	tests/unit/test_cli.c \
 	tests/unit/test_ct.c \
+	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
