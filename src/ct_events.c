@@ -378,6 +378,15 @@ size_t ct_events_drain(struct ct_events *ev, const struct ct_sink *sink)
 		(void)sink->add(&t.e[i], sink->arg);
 	n = t.n;
 	t.n = 0;
+	/*
+	 * After a burst, give back what a quiet queue does not use (up to
+	 * 32 MiB a half); it grows again from EV_QUEUE_MIN when needed.
+	 */
+	if (t.cap > 16 * EV_QUEUE_MIN && n < t.cap / 16) {
+		free(t.e);
+		t.e = NULL;
+		t.cap = 0;
+	}
 	ev->spare = t;
 	return n;
 }

@@ -515,6 +515,12 @@ static void test_queue_cap(void **state)
 	assert_int_equal(st.lost, more);
 	assert_int_equal(ct_events_drain(ev, &(struct ct_sink){ collect_add, NULL, &c }), 10);
 	assert_int_equal(c.e[0].id, total);
+	/* The big halves were given back; the queue still works. */
+	c.n = 0;
+	send_events(total + 10, 3000, 100);
+	wait_for(ev, total + 3010, &st);
+	assert_int_equal(ct_events_drain(ev, &(struct ct_sink){ collect_add, NULL, &c }), 3000);
+	assert_int_equal(c.e[2999].id, total + 3009);
 	ct_events_close(ev);
 	close(fake.peer);
 	free(c.e);
