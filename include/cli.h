@@ -43,6 +43,9 @@ struct cli_opts {
 	uint64_t count;			/* -c: snapshots (0: no end); default 1 */
 	int count_set;			/* -c was given (it implies batch) */
 	double delay;			/* -d: the period, 0 .. MON_PERIOD_MAX seconds */
+	double max_cpu;			/* --max-cpu: percent of one core, 0 none */
+	int events;			/* 0 with --no-events */
+	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 };
 
 void cli_init(struct cli_opts *o);
@@ -70,5 +73,20 @@ enum cli_phase { CLI_PHASE_PRIVILEGED = 0, CLI_PHASE_USER };
  */
 int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_source **src,
 		    char *err, size_t errlen);
+
+/*
+ * Opens the DESTROY events subscription the run wants (ct_events.h): a
+ * netlink source, a run that tracks connections (tracking: streams and the
+ * screen), events not turned off.  Call it while privileged; start the
+ * reader (ct_events_start()) after the privilege drop.  Returns the
+ * subscription, or NULL with a one-line warning in why ("" when there is
+ * nothing to say: none was wanted): events off in the kernel
+ * (nf_conntrack_events=0) or a subscription that failed.  Without events
+ * the run goes on: connections that open and close between two snapshots
+ * are then not counted, and the warning says so.
+ */
+struct ct_events;
+struct ct_events *cli_open_events(const struct cli_opts *o, int tracking, char *why,
+				  size_t whylen);
 
 #endif

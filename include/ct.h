@@ -93,6 +93,19 @@ struct ct_sink {
 	void *arg;
 };
 
+/*
+ * The connection has ended: destroyed, or a TCP connection past
+ * ESTABLISHED (FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE) whose
+ * entry stays in the table a while longer.
+ */
+static inline int ct_entry_ended(const struct ct_entry *e)
+{
+	if (e->flags & CT_F_DESTROYED)
+		return 1;
+	return (e->flags & CT_F_STATE) && e->proto == 6 /* IPPROTO_TCP */ &&
+	       e->tcp_state >= CT_TCP_FIN_WAIT && e->tcp_state <= CT_TCP_CLOSE;
+}
+
 /* "ESTABLISHED" etc. for a valid state, "NONE" otherwise. */
 const char *ct_tcp_state_name(unsigned state);
 /* Inverse of ct_tcp_state_name (also accepts the old name LISTEN); -1 if unknown. */

@@ -17,9 +17,15 @@
  *
  * A tracking table (flow_table_track()) keeps its flows and a store of every
  * connection's last counters from one snapshot to the next, so each flow
- * also carries per-snapshot deltas (struct flow_delta), and flows whose
- * connections are gone stay FLOW_LINGER snapshots with idle > 0.  Pointers
- * from flow_table_at() are then valid until the next flow_table_end().
+ * also carries per-interval deltas (struct flow_delta), and flows whose
+ * entries are gone stay FLOW_LINGER snapshots with idle > 0.  Pointers
+ * from flow_table_at() are then valid until the next flow_table_end() or
+ * flow_table_event().
+ *
+ * A connection counts once as new and once as closed, whatever mix of
+ * dumps and events saw it: closed when its TCP state passes ESTABLISHED,
+ * when its DESTROY event arrives, or when a dump no longer finds it,
+ * whichever comes first.
  */
 #ifndef LSCT_FLOW_H
 #define LSCT_FLOW_H
@@ -65,9 +71,15 @@ struct flow_delta {
 struct flow {
 	struct flow_key key;
 	struct flow_counters c;	/* sums over the connections, saturating */
-	uint64_t conns;		/* open connections in this flow (not CT_F_DESTROYED) */
+	uint64_t conns;		/* open connections in this flow (not ct_entry_ended()) */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
-	uint32_t idle;		/* snapshots in a row without connections (0: open) */
+	uint32_t entries;	/* entries of the last dump, open or ended */
+	uint16_t idle;		/* dumps in a row without entries in the table (0: some) */
+	/*
+	 * In a frame between dumps: c is still the last dump's for some of
+	 * its entries (not read again: flow_table_refresh_end()).
+	 */
+	uint8_t stale;
 };
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
@@ -133,6 +145,43 @@ struct ct_sink flow_table_sink(struct flow_table *t);
  * flow_table_begin().
  */
 void flow_table_track(struct flow_table *t, size_t expect);
+/*
+ * DESTROY events feed this tracking table (ct_events.h): a connection
+ * missing from a dump gets one more dump of grace for its event before it
+ * counts as closed without final counters.
+ */
+void flow_table_events(struct flow_table *t, int on);
+/*
+ * Applies one DESTROY event (e->flags has CT_F_DESTROYED) to a tracking
+ * table, between flow_table_begin() and flow_table_end() or between
+ * snapshots.  A connection the store knows adds its final counters minus
+ * the last seen ones and counts as closed (once); one it never saw (born
+ * and gone between dumps) is classified and counts as opened and closed
+ * with all its counters.  Either way it leaves a tombstone, so that a dump
+ * that raced the destroy cannot count it again.  Returns 1 when it changed
+ * a flow, 0 when not (a duplicate, not this host's, the first snapshot).
+ */
+int flow_table_event(struct flow_table *t, const struct ct_entry *e);
+/*
+ * Between dumps, fresh readings of some connections (GET requests):
+ * flow_table_refresh_begin(), flow_table_refresh() for each, then
+ * flow_table_refresh_end(), which marks stale every flow with entries not
+ * all read again.  A reading adds what the connection did since the store
+ * last saw it to its flows' deltas and totals, and counts it closed if its
+ * TCP state has passed ESTABLISHED; a connection the store does not know
+ * (or knows destroyed) is left to the next dump.  refresh() returns 1 when
+ * it changed a flow.
+ */
+void flow_table_refresh_begin(struct flow_table *t);
+int flow_table_refresh(struct flow_table *t, const struct ct_entry *e);
+void flow_table_refresh_end(struct flow_table *t);
+
+/*
+ * The deltas so far have been shown (in a frame): the next event or
+ * snapshot starts a new interval.  flow_table_end() implies it.
+ */
+void flow_table_interval_done(struct flow_table *t);
+
 /* Snapshots completed; a tracking table's deltas are meaningful from the second. */
 uint64_t flow_table_snapshots(const struct flow_table *t);
 /* Connections in the store, and the bytes the store holds. */

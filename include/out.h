@@ -26,6 +26,10 @@ struct out_opts {
 	int stream;
 	const char *time;	/* RFC 3339 */
 	double interval;	/* seconds since the previous snapshot; 0 for the first */
+	double period;		/* seconds asked between snapshots */
+	int budget_held;	/* the CPU budget made this interval longer than the period */
+	int events;		/* DESTROY events feed the stream */
+	uint64_t events_lost;	/* since the start */
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
@@ -42,10 +46,12 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 
 /*
  * With o->stream, out_json_write() writes instead one line per snapshot:
- * {"time","interval","flows":[...each flow as above plus "delta":
+ * {"time","interval","period","budget_held","events_lost","flows":[...each
+ *   flow as above plus "delta":
  *   {"inbound_packets","inbound_bytes","outbound_packets","outbound_bytes",
  *    "new_connections","closed_connections"}]}
- * with "interval" and every "delta" null for the first snapshot.
+ * with "interval" and every "delta" null for the first snapshot, and
+ * "events_lost" null when no events feed the stream.
  */
 
 #endif

@@ -10,7 +10,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "ct_events.h"
 #include "flow.h"
+#include "host.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -19,7 +21,8 @@
 enum opt_id {
 	O_ACTIVE, O_PASSIVE, O_APORT, O_PPORT, O_NUMERIC, O_NAMES, O_STDIN, O_PROC,
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
-	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY,
+	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
+	O_NO_EVENTS, O_EVENT_BUFFER,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -60,6 +63,9 @@ static const struct opt opts[] = {
 	{ "dns-timeout", O_DNS_TIMEOUT, ARG_REQUIRED },
 	{ "c", O_COUNT, ARG_REQUIRED },		{ "count", O_COUNT, ARG_REQUIRED },
 	{ "d", O_DELAY, ARG_REQUIRED },		{ "delay", O_DELAY, ARG_REQUIRED },
+	{ "max-cpu", O_MAX_CPU, ARG_REQUIRED },
+	{ "no-events", O_NO_EVENTS, ARG_NONE },
+	{ "event-buffer", O_EVENT_BUFFER, ARG_REQUIRED },
 };
 
 static const char usage[] =
@@ -103,8 +109,15 @@ static const char usage[] =
 "                            from the second on, rates per interval are added\n"
 "  -d, --delay SECS          seconds between snapshots (default 1; 0 to 86400;\n"
 "                            0: back to back in streams, 0.1 in the monitor)\n"
+"      --max-cpu PCT         CPU budget for dumping the table, % of one core\n"
+"                            (default 10; 0: none): on a big table dumps come\n"
+"                            further apart than -d, and events fill the gaps\n"
+"      --no-events           do not subscribe to conntrack DESTROY events\n"
+"                            (connections that open and close between two\n"
+"                            snapshots are then not counted)\n"
+"      --event-buffer BYTES  receive buffer for events (default 16M; K, M, G)\n"
 "      --stdin               read conntrack -L or /proc/net/nf_conntrack text\n"
-"                            from standard input\n"
+"                            or conntrack -E events from standard input\n"
 "      --proc[=FILE]         read /proc/net/nf_conntrack (or FILE) instead of\n"
 "                            asking the kernel over netlink\n"
 "      --local ADDR[,ADDR]   these are the local addresses (for --stdin input\n"
@@ -133,6 +146,8 @@ void cli_init(struct cli_opts *o)
 	o->dns_timeout = 2.0;
 	o->count = 1;
 	o->delay = 1.0;
+	o->max_cpu = 10.0;
+	o->events = 1;
 }
 
 void cli_fini(struct cli_opts *o)
@@ -285,6 +300,38 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			return -1;
 		}
 		break;
+	case O_MAX_CPU:
+		o->max_cpu = strtod(val, &end);
+		if (end != val && *end == '%' && !end[1])
+			end++;
+		if (end == val || *end || !isfinite(o->max_cpu) || o->max_cpu < 0 ||
+		    o->max_cpu > 100) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (percent of one core, "
+				 "0 to 100; 0: no limit)", shown, val);
+			return -1;
+		}
+		break;
+	case O_NO_EVENTS:
+		o->events = !on;
+		break;
+	case O_EVENT_BUFFER: {
+		uint64_t v, mul = 1;
+		size_t len = strlen(val);
+
+		if (len && strchr("kKmMgG", val[len - 1])) {
+			mul = strchr("kK", val[len - 1]) ? 1u << 10 :
+			      strchr("mM", val[len - 1]) ? 1u << 20 : 1u << 30;
+			len--;
+		}
+		if (parse_u64(val, len, 1u << 30, &v) < 0 || v * mul < 4096 ||
+		    v * mul > (1u << 30)) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (bytes, 4096 to 1G; "
+				 "K, M, G allowed)", shown, val);
+			return -1;
+		}
+		o->event_buffer = (size_t)(v * mul);
+		break;
+	}
 	case O_DNS_TIMEOUT:
 		o->dns_timeout = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->dns_timeout) ||
@@ -497,4 +544,33 @@ int cli_open_source(const struct cli_opts *o, enum cli_phase phase, struct ct_so
 		return -1;
 	}
 	return 0;
+}
+
+struct ct_events *cli_open_events(const struct cli_opts *o, int tracking, char *why,
+				  size_t whylen)
+{
+	static const char missed[] = "connections that open and close between two "
+				     "snapshots are not counted";
+	struct host_ct_sysctl sc;
+	struct ct_events *ev;
+
+	*why = '\0';
+	if (!tracking || !o->events || o->source != CLI_SRC_NETLINK)
+		return NULL;
+	host_read_ct_sysctl(&sc);
+	if (sc.events == 0) {
+		snprintf(why, whylen, "conntrack events are off (net.netfilter.nf_conntrack_events"
+			 "=0): %s; turn them on with: sysctl -w net.netfilter.nf_conntrack_events=1",
+			 missed);
+		return NULL;
+	}
+	ev = ct_events_open(o->event_buffer);
+	if (!ev) {
+		int e = errno;
+
+		snprintf(why, whylen, "cannot subscribe to conntrack events: %s%s; %s",
+			 strerror(e), ct_source_hint(e), missed);
+		return NULL;
+	}
+	return ev;
 }

@@ -22,7 +22,7 @@ struct pending {
 	struct flow_hit hit[2];
 	uint64_t hash[2];
 	unsigned nhits;
-	unsigned open;			/* not CT_F_DESTROYED: counts in flow.conns */
+	unsigned open;			/* not ct_entry_ended(): counts in flow.conns */
 	uint64_t conn;			/* conn_key(), tracking tables only */
 	uint64_t op, ob, rp, rb;	/* original and reply packets/bytes */
 };
@@ -39,6 +39,11 @@ struct flow_table {
 	unsigned ring_head, ring_len;	/* oldest at ring[ring_head % FLOW_RING] */
 	struct conn_store *store;	/* tracking tables only */
 	uint64_t snapshots;		/* completed */
+	int events;			/* DESTROY events feed the store */
+	int in_snapshot;		/* between begin and end */
+	int delta_shown;		/* d was shown: zero it before adding to it */
+	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
+	size_t reread_cap;
 };
 
 static int addr_is_local(const struct host_info *h, int family, const struct ct_addr *a)
@@ -129,9 +134,9 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->host = h;
 	t->opts = *o;
 	t->cap = 256;
-	t->flows = xmalloc(t->cap * sizeof *t->flows);
+	t->flows = huge_alloc(t->cap * sizeof *t->flows);
 	t->index_size = 512;
-	t->index = xcalloc(t->index_size, sizeof *t->index);
+	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	return t;
 }
 
@@ -140,8 +145,9 @@ void flow_table_free(struct flow_table *t)
 	if (!t)
 		return;
 	conn_store_free(t->store);
-	free(t->flows);
-	free(t->index);
+	free(t->reread);
+	huge_free(t->flows, t->cap * sizeof *t->flows);
+	huge_free(t->index, t->index_size * sizeof *t->index);
 	free(t);
 }
 
@@ -170,26 +176,86 @@ static void restart(struct flow_table *t, int keep_delta)
 
 		memset(&f->c, 0, sizeof f->c);
 		f->conns = 0;
+		f->entries = 0;
+		f->stale = 0;
 		if (!keep_delta)
 			memset(&f->d, 0, sizeof f->d);
 	}
+	if (!keep_delta)
+		t->delta_shown = 0;
+}
+
+/* Deltas shown in a frame are zeroed by the first thing that adds to them. */
+static void delta_fresh(struct flow_table *t)
+{
+	if (!t->delta_shown)
+		return;
+	for (size_t i = 0; i < t->nflows; i++)
+		memset(&t->flows[i].d, 0, sizeof t->flows[i].d);
+	t->delta_shown = 0;
 }
 
 void flow_table_begin(struct flow_table *t)
 {
-	restart(t, 0);
+	/*
+	 * Deltas events added since the last frame belong to this interval;
+	 * deltas already shown do not.
+	 */
+	restart(t, !t->delta_shown);
+	t->in_snapshot = 1;
+}
+
+void flow_table_interval_done(struct flow_table *t)
+{
+	t->delta_shown = 1;
+}
+
+void flow_table_events(struct flow_table *t, int on)
+{
+	t->events = on;
 }
 
 static void ring_pop(struct flow_table *t);
 static void index_rebuild(struct flow_table *t);
 
-static void conn_gone(const struct conn_rec *r, void *arg)
+/* One more closed connection in the flows of r. */
+static void count_closed(struct flow_table *t, const struct conn_rec *r)
 {
-	struct flow *flows = arg;
+	uint32_t f0 = r->flow[0] & CONN_FLOW_MASK;
 
-	flows[r->flow[0] & CONN_FLOW_MASK].d.closed_conns++;
+	if (t->snapshots == 0)
+		return;
+	if (f0 != CONN_FLOW_NONE)
+		t->flows[f0].d.closed_conns++;
 	if (r->flow[1] != CONN_FLOW_NONE)
-		flows[r->flow[1]].d.closed_conns++;
+		t->flows[r->flow[1]].d.closed_conns++;
+}
+
+/*
+ * The sweep's rules for a record this dump did not find (store.h):
+ * returns 1 when it goes.
+ */
+static int conn_gone(struct conn_rec *r, void *arg)
+{
+	struct flow_table *t = arg;
+	uint32_t st = r->flow[0];
+
+	if (st & CONN_TOMB) {
+		/* Counted by its event; kept for one sweep against racing dumps. */
+		if (st & CONN_GRACE)
+			return 1;
+		r->flow[0] |= CONN_GRACE;
+		return 0;
+	}
+	if (st & CONN_ENDED)
+		return 1;	/* counted as closed when it ended */
+	if (t->events && !(st & CONN_GRACE)) {
+		/* Its DESTROY event may still come (or never, for old entries). */
+		r->flow[0] |= CONN_GRACE;
+		return 0;
+	}
+	count_closed(t, r);
+	return 1;
 }
 
 /*
@@ -204,7 +270,7 @@ static void track_end(struct flow_table *t)
 	for (size_t i = 0; i < t->nflows; i++) {
 		struct flow *f = &t->flows[i];
 
-		f->idle = f->conns ? 0 : f->idle + 1;
+		f->idle = f->entries ? 0 : f->idle + 1;
 		if (f->idle > FLOW_LINGER && !remap)
 			remap = xmalloc(t->nflows * sizeof *remap);
 	}
@@ -212,7 +278,7 @@ static void track_end(struct flow_table *t)
 		for (size_t i = 0; i < t->nflows; i++)
 			remap[i] = t->flows[i].idle > FLOW_LINGER ? CONN_FLOW_NONE :
 				   (uint32_t)kept++;
-	conn_store_sweep(t->store, remap, conn_gone, t->flows);
+	conn_store_sweep(t->store, remap, conn_gone, t);
 	if (remap) {
 		for (size_t i = 0; i < t->nflows; i++)
 			if (remap[i] != CONN_FLOW_NONE)
@@ -230,6 +296,8 @@ void flow_table_end(struct flow_table *t)
 	if (t->store)
 		track_end(t);
 	t->snapshots++;
+	t->in_snapshot = 0;
+	t->delta_shown = 1;
 }
 
 uint64_t flow_table_snapshots(const struct flow_table *t)
@@ -300,17 +368,13 @@ static void index_rebuild(struct flow_table *t)
 
 static void grow(struct flow_table *t)
 {
+	/* The flows' pages move; they are not copied (no second copy at the peak). */
+	t->flows = huge_realloc(t->flows, t->cap * sizeof *t->flows,
+				2 * t->cap * sizeof *t->flows);
 	t->cap *= 2;
-	{
-		struct flow *nf = xmalloc_huge(t->cap * sizeof *t->flows);
-
-		memcpy(nf, t->flows, t->nflows * sizeof *t->flows);
-		free(t->flows);
-		t->flows = nf;
-	}
+	huge_free(t->index, t->index_size * sizeof *t->index);
 	t->index_size *= 2;
-	free(t->index);
-	t->index = xcalloc_huge(t->index_size, sizeof *t->index);
+	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	index_rebuild(t);
 }
 
@@ -318,16 +382,16 @@ static void grow(struct flow_table *t)
  * Finds or adds the flow of hit; returns its number.  A connection that is
  * not open (destroyed, from an event log) adds its bytes but not to conns.
  */
-static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h,
-		      unsigned open)
+static inline struct flow *flow_get(struct flow_table *t, const struct flow_key *key,
+				   uint64_t h)
 {
 	size_t mask = t->index_size - 1, i;
 	struct flow *f;
 
 	for (i = (size_t)h & mask; t->index[i]; i = (i + 1) & mask) {
 		f = &t->flows[t->index[i] - 1];
-		if (key_equal(&f->key, &hit->key))
-			goto found;
+		if (key_equal(&f->key, key))
+			return f;
 	}
 	if (t->nflows == t->cap) {
 		grow(t);
@@ -337,10 +401,18 @@ static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t
 	}
 	f = &t->flows[t->nflows];
 	memset(f, 0, sizeof *f);
-	f->key = hit->key;
+	f->key = *key;
 	t->index[i] = (uint32_t)++t->nflows;
-found:
+	return f;
+}
+
+static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h,
+		      unsigned open)
+{
+	struct flow *f = flow_get(t, &hit->key, h);
+
 	f->conns += open;
+	f->entries++;
 	f->c.in_packets = u64_add_sat(f->c.in_packets, hit->c.in_packets);
 	f->c.in_bytes = u64_add_sat(f->c.in_bytes, hit->c.in_bytes);
 	f->c.out_packets = u64_add_sat(f->c.out_packets, hit->c.out_packets);
@@ -352,26 +424,29 @@ found:
  * What one connection did since the previous snapshot, added to its flows.
  * The first snapshot only fills the store: it has no interval.
  */
-static void track(struct flow_table *t, const struct pending *p, const size_t fl[2])
+static void track(struct flow_table *t, const struct pending *p, struct conn_rec *r,
+		  int added, const size_t fl[2])
 {
-	struct conn_rec *r;
 	uint64_t dop, dob, drp, drb;
-	int added, first = t->snapshots == 0;
+	int first = t->snapshots == 0;
+	uint32_t was = added ? 0 : r->flow[0];
+	int opened, closed;
 
-	r = conn_store_get(t->store, p->conn, &added);
-	if (added) {
-		dop = p->op, dob = p->ob, drp = p->rp, drb = p->rb;
-	} else {
-		dop = conn_delta(r->orig_packets, p->op);
-		dob = conn_delta(r->orig_bytes, p->ob);
-		drp = conn_delta(r->reply_packets, p->rp);
-		drb = conn_delta(r->reply_bytes, p->rb);
+	/* An ended connection that is open again is a new one on the same tuple. */
+	opened = added || (p->open && (was & CONN_ENDED));
+	closed = !p->open && (opened || !(was & CONN_ENDED));
+	{
+		struct conn_counts now = { p->op, p->ob, p->rp, p->rb }, d;
+
+		if (opened) {
+			d = now;
+			conn_counts_set(r, &now);
+		} else {
+			conn_counts_advance(r, &now, &d);
+		}
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 	}
-	r->orig_packets = p->op;
-	r->orig_bytes = p->ob;
-	r->reply_packets = p->rp;
-	r->reply_bytes = p->rb;
-	r->flow[0] = (uint32_t)fl[0] | CONN_SEEN;
+	r->flow[0] = (uint32_t)fl[0] | CONN_SEEN | (p->open ? 0 : CONN_ENDED);
 	r->flow[1] = p->nhits == 2 ? (uint32_t)fl[1] : CONN_FLOW_NONE;
 	if (first)
 		return;
@@ -379,7 +454,8 @@ static void track(struct flow_table *t, const struct pending *p, const size_t fl
 		struct flow_delta *d = &t->flows[fl[i]].d;
 		int in_orig = p->hit[i].in_orig;
 
-		d->new_conns += (uint64_t)added;
+		d->new_conns += (uint64_t)opened;
+		d->closed_conns += (uint64_t)closed;
 		d->in_packets = u64_add_sat(d->in_packets, in_orig ? dop : drp);
 		d->in_bytes = u64_add_sat(d->in_bytes, in_orig ? dob : drb);
 		d->out_packets = u64_add_sat(d->out_packets, in_orig ? drp : dop);
@@ -391,12 +467,20 @@ static void ring_pop(struct flow_table *t)
 {
 	const struct pending *p = &t->ring[t->ring_head++ % FLOW_RING];
 	size_t fl[2] = { 0, 0 };
+	struct conn_rec *r = NULL;
+	int added = 0;
 
 	t->ring_len--;
+	if (t->store) {
+		r = conn_store_get(t->store, p->conn, &added);
+		/* Destroyed (its event was counted): a dump that raced it. */
+		if (!added && (r->flow[0] & CONN_TOMB))
+			return;
+	}
 	for (unsigned i = 0; i < p->nhits; i++)
 		fl[i] = account(t, &p->hit[i], p->hash[i], p->open);
-	if (t->store)
-		track(t, p, fl);
+	if (r)
+		track(t, p, r, added, fl);
 }
 
 static void ring_push(struct flow_table *t, const struct ct_entry *e,
@@ -409,7 +493,7 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 		ring_pop(t);
 	p = &t->ring[(t->ring_head + t->ring_len++) % FLOW_RING];
 	p->nhits = n;
-	p->open = !(e->flags & CT_F_DESTROYED);
+	p->open = !ct_entry_ended(e);
 	for (unsigned i = 0; i < n; i++) {
 		p->hit[i] = hits[i];
 		p->hash[i] = key_hash(&hits[i].key);
@@ -431,6 +515,154 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 
 		if (slot)
 			__builtin_prefetch(&t->flows[slot - 1]);
+	}
+}
+
+/* Adds what a destroyed connection did to flow f's deltas. */
+static void event_delta(struct flow *f, int in_orig, uint64_t dop, uint64_t dob,
+			uint64_t drp, uint64_t drb)
+{
+	struct flow_delta *d = &f->d;
+
+	d->in_packets = u64_add_sat(d->in_packets, in_orig ? dop : drp);
+	d->in_bytes = u64_add_sat(d->in_bytes, in_orig ? dob : drb);
+	d->out_packets = u64_add_sat(d->out_packets, in_orig ? drp : dop);
+	d->out_bytes = u64_add_sat(d->out_bytes, in_orig ? drb : dob);
+}
+
+int flow_table_event(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	struct conn_rec *r;
+	unsigned n;
+	int added, counters = !!(e->flags & CT_F_COUNTERS);
+
+	if (!t->store)
+		return 0;
+	/* Entries of the dump in progress first: the event comes after them. */
+	while (t->ring_len)
+		ring_pop(t);
+	delta_fresh(t);
+	r = conn_store_get(t->store, conn_key(e), &added);
+	if (!added) {
+		uint32_t st = r->flow[0];
+		/* In the flows' conns now: found by this dump, or by the last one. */
+		int counted = !(st & (CONN_ENDED | CONN_TOMB)) &&
+			      (t->in_snapshot ? (st & CONN_SEEN) : !(st & CONN_GRACE));
+		uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
+
+		if (st & CONN_TOMB)
+			return 0;	/* a duplicate */
+		r->flow[0] = (st & CONN_FLOW_MASK) | CONN_TOMB;
+		if (counters) {
+			struct conn_counts now = { e->orig.packets, e->orig.bytes,
+						   e->reply.packets, e->reply.bytes }, d;
+
+			conn_counts_advance(r, &now, &d);
+			dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
+		}
+		if (t->snapshots == 0 ||
+		    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+			return 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
+
+			event_delta(f, hits[i].in_orig, dop, dob, drp, drb);
+			if (!(st & CONN_ENDED))
+				f->d.closed_conns++;
+			if (counted && f->conns)
+				f->conns--;
+		}
+		return 1;
+	}
+	/* Born and gone between two dumps. */
+	r->flow[0] = CONN_FLOW_NONE | CONN_TOMB;
+	r->flow[1] = CONN_FLOW_NONE;
+	if (t->snapshots == 0 ||
+	    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
+
+		f->d.new_conns++;
+		f->d.closed_conns++;
+		if (counters)
+			event_delta(f, hits[i].in_orig, e->orig.packets, e->orig.bytes,
+				    e->reply.packets, e->reply.bytes);
+	}
+	return 1;
+}
+
+void flow_table_refresh_begin(struct flow_table *t)
+{
+	if (t->reread_cap < t->nflows) {
+		free(t->reread);
+		t->reread_cap = t->nflows + t->nflows / 2 + 64;
+		t->reread = xmalloc(t->reread_cap * sizeof *t->reread);
+	}
+	if (t->reread)
+		memset(t->reread, 0, t->reread_cap * sizeof *t->reread);
+}
+
+int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	struct conn_rec *r;
+	unsigned n;
+	uint32_t st;
+	uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
+	int closed, counted;
+
+	if (!t->store)
+		return 0;
+	while (t->ring_len)
+		ring_pop(t);
+	delta_fresh(t);
+	r = conn_store_lookup(t->store, conn_key(e));
+	if (!r || (r->flow[0] & CONN_TOMB))
+		return 0;
+	if (flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		return 0;
+	st = r->flow[0];
+	if (e->flags & CT_F_COUNTERS) {
+		struct conn_counts now = { e->orig.packets, e->orig.bytes,
+					   e->reply.packets, e->reply.bytes }, d;
+
+		conn_counts_advance(r, &now, &d);
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
+	}
+	closed = ct_entry_ended(e) && !(st & CONN_ENDED);
+	/* In conns since the last dump: found by it and open then. */
+	counted = !(st & (CONN_ENDED | CONN_GRACE));
+	if (closed)
+		r->flow[0] |= CONN_ENDED;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
+		size_t k = (size_t)(f - t->flows);
+		int in_orig = hits[i].in_orig;
+
+		event_delta(f, in_orig, dop, dob, drp, drb);
+		f->c.in_packets = u64_add_sat(f->c.in_packets, in_orig ? dop : drp);
+		f->c.in_bytes = u64_add_sat(f->c.in_bytes, in_orig ? dob : drb);
+		f->c.out_packets = u64_add_sat(f->c.out_packets, in_orig ? drp : dop);
+		f->c.out_bytes = u64_add_sat(f->c.out_bytes, in_orig ? drb : dob);
+		if (closed) {
+			f->d.closed_conns++;
+			if (counted && f->conns)
+				f->conns--;
+		}
+		if (k < t->reread_cap)
+			t->reread[k]++;
+	}
+	return 1;
+}
+
+void flow_table_refresh_end(struct flow_table *t)
+{
+	for (size_t i = 0; i < t->nflows; i++) {
+		struct flow *f = &t->flows[i];
+
+		f->stale = f->entries && (i >= t->reread_cap || t->reread[i] < f->entries);
 	}
 }
 

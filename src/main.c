@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ct_events.h"
 #include "ct_source.h"
 #include "fmt.h"
 #include "host.h"
@@ -128,10 +129,11 @@ int main(int argc, char **argv)
 	struct monitor *m;
 	struct resolver *resolver = NULL;
 	struct ct_source *src;
+	struct ct_events *ev;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
-	int r, interactive, was_root;
+	int r, interactive, was_root, tracking;
 
 	/* A setcap or setuid copy: the user's terminfo is not for us to parse. */
 	priv_scrub_env();
@@ -173,18 +175,32 @@ int main(int argc, char **argv)
 	 */
 	if (cli_open_source(&o, CLI_PHASE_PRIVILEGED, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s", err);
+	tracking = interactive || o.count != 1;
+	ev = cli_open_events(&o, tracking, err, sizeof err);
+	if (*err && !interactive)
+		fprintf(stderr, "%s: warning: %s\n", prog, err);
 	was_root = getuid() == 0 && geteuid() == 0;
 	if (priv_drop(o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
 		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
+	/* The reader thread starts unprivileged (and drops what it inherits). */
+	if (ev && ct_events_start(ev) < 0) {
+		if (!interactive)
+			fprintf(stderr, "%s: warning: cannot read conntrack events: %s; connections "
+				"that open and close between two snapshots are not counted\n",
+				prog, strerror(errno));
+		ct_events_close(ev);
+		ev = NULL;
+	}
 
 	mc = (struct mon_config){
 		.src = src, .host = &host, .period = o.delay,
 		.fo = { .protos = o.protos, .families = o.families, .server_ports = &o.pport },
-		.track = interactive || o.count != 1,
-		.one_dump = !interactive && o.count == 1,
+		.track = tracking,
+		.one_dump = !tracking,
+		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 	};
 	m = mon_new(&mc);
 

@@ -10,10 +10,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "ct_events.h"
 #include "priv.h"
+#include "store.h"
 #include "util.h"
 
 #define WATCH_MAX_DEFAULT 10000
+/* Connections read again between budgeted dumps, at most, each period. */
+#define REREAD_MAX 4096
+#define VIS_BITS 4096			/* the on-screen flows' prefilter */
 #define COLLECTOR_NICE 10	/* added to the process's nice value */
 
 struct monitor {
@@ -21,7 +26,20 @@ struct monitor {
 	struct flow_table *t;
 	struct port_filter sports;	/* the table's server ports (fo points here) */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
+	double prev_frame;		/* monotonic time of the last frame; <0 none */
 	uint64_t seq;
+	uint64_t events_seen;		/* applied since the last frame */
+	struct ct_entry *wconns;	/* the last dump's list of the watched flow */
+	size_t nwconns, wtotal;
+	struct flow_key wkey;
+	/* The flows on screen, for the dump; their connections for the rereads. */
+	struct flow_key *vis;
+	size_t nvis;
+	uint64_t vis_bits[VIS_BITS / 64];
+	struct ct_entry *vconns, *vnext, *reread;
+	size_t nvconns, nvnext;
+	double dump_cpu;		/* CPU seconds of the last dump */
+	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
 
 	/* Shared with the collector thread, under lock. */
@@ -34,9 +52,13 @@ struct monitor {
 	int busy;
 	double busy_since;
 	double period;
-	double next;			/* monotonic deadline of the next snapshot */
+	double next;			/* monotonic deadline of the next snapshot or tick */
+	double next_dump;		/* monotonic: the budget allows a dump from then */
 	int watching;
 	struct flow_key watch;
+	struct flow_key *show;		/* mon_show(): copied to vis by the next dump */
+	size_t nshow;
+	int show_new;
 	int sports_new;			/* sports_next waits to replace sports */
 	struct port_filter sports_next;
 	struct mon_frame *ready;	/* taken by mon_take() */
@@ -70,6 +92,33 @@ static void snap_watch(struct snap_sink *s, const struct ct_entry *e,
 	}
 }
 
+static unsigned vis_bit(const struct flow_key *k)
+{
+	uint64_t w[2];
+
+	memcpy(w, k->peer.b, 16);
+	return (unsigned)(((w[0] ^ w[1] ^ ((uint64_t)k->port << 8 | k->dir)) *
+			   0x9e3779b97f4a7c15ull) >> 52) % VIS_BITS;
+}
+
+/* Keeps e for the rereads when one of its flows is on screen. */
+static void snap_visible(struct monitor *m, const struct ct_entry *e,
+			 const struct flow_hit *hits, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned b = vis_bit(&hits[i].key);
+
+		if (!(m->vis_bits[b / 64] >> (b % 64) & 1))
+			continue;
+		for (size_t k = 0; k < m->nvis; k++)
+			if (flow_key_equal(&m->vis[k], &hits[i].key)) {
+				if (m->nvnext < REREAD_MAX)
+					m->vnext[m->nvnext++] = *e;
+				return;
+			}
+	}
+}
+
 static int snap_add(const struct ct_entry *e, void *arg)
 {
 	struct snap_sink *s = arg;
@@ -85,6 +134,8 @@ static int snap_add(const struct ct_entry *e, void *arg)
 		return -1;
 	if (s->watching && n)
 		snap_watch(s, e, hits, n);
+	if (s->m->nvis && n)
+		snap_visible(s->m, e, hits, n);
 	return 0;
 }
 
@@ -95,6 +146,7 @@ static void snap_reset(void *arg)
 
 	s->n = 0;
 	s->total = 0;
+	s->m->nvnext = 0;
 	inner.reset(inner.arg);
 }
 
@@ -110,7 +162,9 @@ struct monitor *mon_new(const struct mon_config *c)
 		m->cfg.watch_max = WATCH_MAX_DEFAULT;
 	m->period = c->period;
 	m->next = mono_now();
+	m->next_dump = m->next;
 	m->prev_start = -1;
+	m->prev_frame = -1;
 	m->pipe[0] = m->pipe[1] = -1;
 	port_filter_copy(&m->sports, c->fo.server_ports);
 	port_filter_init(&m->sports_next);
@@ -123,6 +177,7 @@ struct monitor *mon_new(const struct mon_config *c)
 				expect = (size_t)sc.count;
 		}
 		flow_table_track(m->t, expect);
+		flow_table_events(m->t, c->ev != NULL);
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -141,11 +196,50 @@ void mon_frame_free(struct mon_frame *f)
 	free(f);
 }
 
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The screen gets frames between budgeted dumps when something can tell
+ * it more than the last dump did: events, or rereads.
+ */
+static int between_frames(const struct monitor *m)
+{
+	return m->cfg.track && (m->cfg.ev || ct_source_can_get(m->cfg.src));
+}
+
+static int event_add(const struct ct_entry *e, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)flow_table_event(m->t, e);
+	m->events_seen++;
+	return 0;
+}
+
+/* Applies the events waiting in the queue to the flows and the store. */
+static void drain_events(struct monitor *m)
+{
+	struct ct_sink sink = { event_add, NULL, m };
+
+	if (m->cfg.ev && m->cfg.track)
+		(void)ct_events_drain(m->cfg.ev, &sink);
+}
+
 static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon_frame *f)
 {
 	struct ct_source_stats st;
+	double cpu = thread_cpu();
+	int r = ct_source_dump(m->cfg.src, sink, &st);
 
-	if (ct_source_dump(m->cfg.src, sink, &st) < 0)
+	m->dump_cpu = thread_cpu() - cpu;
+	if (r < 0)
 		return -1;
 	if (ct_source_skipped(&st) && !ct_source_skipped(&m->input))
 		m->input.first_bad = st.first_bad;
@@ -169,6 +263,37 @@ static void schedule_next(struct monitor *m, double start)
 	m->next = (start < m->next ? start : m->next) + m->period;
 	if (m->next < now)
 		m->next = now;
+	/* The CPU budget: a dump that cost c seconds waits c / max_cpu from its start. */
+	m->next_dump = m->next;
+	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->dump_cpu / m->cfg.max_cpu > m->next)
+		m->next_dump = start + m->dump_cpu / m->cfg.max_cpu;
+	/* A wait under a millisecond is no news (a tiny dump right after an overrun). */
+	m->held = m->next_dump > m->next + 0.001;
+}
+
+/* Seconds from now to the monotonic time t; 0 when it has passed. */
+static double till(double t)
+{
+	double now = mono_now();
+
+	return t > now ? t - now : 0;
+}
+
+/* The header fields every frame shares; call with the frame's flows in place. */
+static void frame_common(struct monitor *m, struct mon_frame *f, double now)
+{
+	f->period = m->period;
+	f->dump_cpu = m->dump_cpu;
+	f->events = m->cfg.ev != NULL && m->cfg.track;
+	f->events_seen = m->events_seen;
+	m->events_seen = 0;
+	if (m->cfg.ev) {
+		struct ct_events_stats es;
+
+		ct_events_stats(m->cfg.ev, &es);
+		f->events_lost = es.lost;
+	}
+	m->prev_frame = now;
 }
 
 /* One snapshot; the frame carries err instead of flows when it failed. */
@@ -190,13 +315,31 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		m->sports_next = old;
 		m->sports_new = 0;
 	}
+	if (m->show_new) {
+		/* Only this thread reads vis: take the screen's new rows. */
+		struct flow_key *old = m->vis;
+
+		m->vis = m->show;
+		m->nvis = m->nshow;
+		m->show = old;
+		m->nshow = 0;
+		m->show_new = 0;
+		memset(m->vis_bits, 0, sizeof m->vis_bits);
+		for (size_t k = 0; k < m->nvis; k++) {
+			unsigned b = vis_bit(&m->vis[k]);
+
+			m->vis_bits[b / 64] |= 1ull << (b % 64);
+		}
+	}
 	pthread_mutex_unlock(&m->lock);
+	m->nvnext = 0;
 	ss.watching = watching;
 	if (watching)
 		ss.watch = *watch;
 	clock_gettime(CLOCK_REALTIME, &f->when);
 
 	flow_table_begin(m->t);
+	f->budget_held = m->held;
 	if (read_source(m, &sink, f) < 0) {
 		/*
 		 * The store is left as the partial snapshot made it; the next
@@ -206,8 +349,19 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		free(ss.conns);
 		return f;
 	}
+	/* Events up to now, before the sweep decides what has closed. */
+	drain_events(m);
 	flow_table_end(m->t);
+	{
+		struct ct_entry *t = m->vconns;
 
+		m->vconns = m->vnext;
+		m->nvconns = m->nvnext;
+		m->vnext = t;
+		m->nvnext = 0;
+	}
+
+	f->dumped = 1;
 	f->seq = ++m->seq;
 	f->interval = m->prev_start < 0 ? 0 : start - m->prev_start;
 	m->prev_start = start;
@@ -225,7 +379,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
 	f->input = m->input;
 	f->live = ct_source_live(m->cfg.src);
-	f->sysctl.acct = -1;
+	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
 	f->sysctl.count = f->sysctl.max = -1;
 	if (f->live)
 		host_read_ct_sysctl(&f->sysctl);
@@ -235,8 +389,117 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		f->conns = ss.conns;
 		f->nconns = ss.n;
 		f->conns_total = ss.total;
+		if (own_flows && between_frames(m)) {
+			/* Frames between dumps show this list again. */
+			free(m->wconns);
+			m->wconns = xmalloc((ss.n ? ss.n : 1) * sizeof *m->wconns);
+			if (ss.n)
+				memcpy(m->wconns, ss.conns, ss.n * sizeof *m->wconns);
+			m->nwconns = ss.n;
+			m->wtotal = ss.total;
+			m->wkey = *watch;
+		}
 	}
 	f->cost = mono_now() - start;
+	frame_common(m, f, start);
+	return f;
+}
+
+/*
+ * Between dumps the budget held back: what events said since the last
+ * frame, on the last dump's flows.
+ */
+/* The reread's sink: a connection read again, into the flows and the list. */
+struct reread_sink {
+	struct monitor *m;
+	size_t next;			/* the watched list's first entry not matched yet */
+	size_t refreshed;
+};
+
+static int reread_add(const struct ct_entry *e, void *arg)
+{
+	struct reread_sink *rs = arg;
+	struct monitor *m = rs->m;
+	uint64_t key = conn_key(e);
+
+	rs->refreshed += (size_t)flow_table_refresh(m->t, e);
+	/* Answers come in the order asked: the watched list's first. */
+	for (size_t k = rs->next; k < m->nwconns; k++)
+		if (conn_key(&m->wconns[k]) == key) {
+			m->wconns[k] = *e;
+			rs->next = k + 1;
+			break;
+		}
+	return 0;
+}
+
+/*
+ * Reads again, with a GET each, the watched flow's connections and those
+ * of the flows on screen (REREAD_MAX at most); their flows are then as
+ * fresh as an event-only frame can be.
+ */
+static size_t reread(struct monitor *m, int watching, const struct flow_key *watch)
+{
+	struct reread_sink rs = { m, 0, 0 };
+	struct ct_sink sink = { reread_add, NULL, &rs };
+	size_t n = 0, found;
+
+	flow_table_refresh_begin(m->t);
+	if (ct_source_can_get(m->cfg.src)) {
+		if (!m->reread)
+			m->reread = xmalloc(REREAD_MAX * sizeof *m->reread);
+		if (watching && m->wconns && flow_key_equal(&m->wkey, watch)) {
+			n = m->nwconns < REREAD_MAX ? m->nwconns : REREAD_MAX;
+			memcpy(m->reread, m->wconns, n * sizeof *m->reread);
+		} else {
+			m->nwconns = 0;
+		}
+		for (size_t k = 0; k < m->nvconns && n < REREAD_MAX; k++)
+			m->reread[n++] = m->vconns[k];
+		/* A failed GET leaves the flows as the last dump left them. */
+		(void)ct_source_get(m->cfg.src, m->reread, n, &sink, &found);
+	}
+	flow_table_refresh_end(m->t);
+	return rs.refreshed;
+}
+
+static struct mon_frame *take_events(struct monitor *m, int watching,
+				     const struct flow_key *watch, double now)
+{
+	struct mon_frame *f = xcalloc(1, sizeof *f);
+
+	clock_gettime(CLOCK_REALTIME, &f->when);
+	drain_events(m);
+	f->reread = reread(m, watching, watch);
+	f->watching = watching;
+	if (watching) {
+		f->watch = *watch;
+		if (m->wconns && flow_key_equal(&m->wkey, watch)) {
+			f->conns = xmalloc((m->nwconns ? m->nwconns : 1) * sizeof *f->conns);
+			if (m->nwconns)
+				memcpy(f->conns, m->wconns, m->nwconns * sizeof *f->conns);
+			f->nconns = m->nwconns;
+			f->conns_total = m->wtotal;
+		}
+	}
+	f->seq = ++m->seq;
+	f->interval = m->prev_frame < 0 ? 0 : now - m->prev_frame;
+	f->nflows = flow_table_count(m->t);
+	f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
+	if (f->nflows)
+		memcpy(f->own_flows, flow_table_flows(m->t), f->nflows * sizeof *f->own_flows);
+	f->flows = f->own_flows;
+	flow_table_interval_done(m->t);
+	f->stats = *flow_table_stats(m->t);
+	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
+	f->input = m->input;
+	f->live = ct_source_live(m->cfg.src);
+	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
+	f->sysctl.count = f->sysctl.max = -1;
+	if (f->live)
+		host_read_ct_sysctl(&f->sysctl);
+	f->cost = mono_now() - now;
+	frame_common(m, f, now);
 	return f;
 }
 
@@ -253,6 +516,7 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	pthread_mutex_unlock(&m->lock);
 	f = take(m, watching, &watch, 0, start);
 	schedule_next(m, start);
+	f->next_dump = till(m->next_dump);
 	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
 	if (m->cfg.one_dump && priv_thread_drop() < 0 && !f->err)
 		f->err = errno;
@@ -264,12 +528,27 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	return f;
 }
 
+/* Events wait in the queue no longer than this while a stream sleeps. */
+#define DRAIN_EVERY 1.0
+
 int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop)
 {
-	struct timespec ts = ts_of_seconds(m->next);
+	double until = m->next_dump > m->next ? m->next_dump : m->next;
 
-	while (!*stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	while (!*stop) {
+		double now = mono_now(), wake = until;
+		struct timespec ts;
+
+		if (now >= until)
+			break;
+		if (m->cfg.ev && m->cfg.track && wake > now + DRAIN_EVERY)
+			wake = now + DRAIN_EVERY;
+		ts = ts_of_seconds(wake);
+		while (!*stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		if (!*stop)
+			drain_events(m);
+	}
 	if (*stop) {
 		errno = EINTR;
 		return -1;
@@ -295,20 +574,36 @@ static void *collector(void *arg)
 		int watching;
 		double now = mono_now();
 
+		int dump;
+
 		if (!m->wake && now < m->next) {
 			struct timespec ts = ts_of_seconds(m->next);
 
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 			continue;
 		}
+		/*
+		 * A tick: a dump when the budget allows one (or a key asked);
+		 * otherwise, with events, a frame of what they said.
+		 */
+		dump = m->wake || now >= m->next_dump || m->seq == 0;
+		if (!dump && !between_frames(m)) {
+			m->next = m->next_dump;
+			continue;
+		}
 		m->wake = 0;
-		m->busy = 1;
+		m->busy = dump;
 		m->busy_since = now;
 		watching = m->watching;
 		watch = m->watch;
 		pthread_mutex_unlock(&m->lock);
 
-		f = take(m, watching, &watch, 1, now);
+		if (dump) {
+			f = take(m, watching, &watch, 1, now);
+		} else {
+			f = take_events(m, watching, &watch, now);
+			f->budget_held = m->held;
+		}
 
 		pthread_mutex_lock(&m->lock);
 		m->busy = 0;
@@ -321,9 +616,18 @@ static void *collector(void *arg)
 
 			(void)w;
 		}
+		if (dump) {
+			schedule_next(m, now);
+		} else {
+			m->next += m->period;
+			if (m->next < mono_now())
+				m->next = mono_now();
+			if (m->next > m->next_dump)
+				m->next = m->next_dump;
+		}
+		f->next_dump = till(m->next_dump);
 		mon_frame_free(m->ready);
 		m->ready = f;
-		schedule_next(m, now);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
@@ -395,6 +699,20 @@ void mon_set_server_ports(struct monitor *m, const struct port_filter *pf)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void mon_show(struct monitor *m, const struct flow_key *keys, size_t n)
+{
+	if (n > REREAD_MAX)
+		n = REREAD_MAX;
+	pthread_mutex_lock(&m->lock);
+	free(m->show);
+	m->show = n ? xmalloc(n * sizeof *m->show) : NULL;
+	if (n)
+		memcpy(m->show, keys, n * sizeof *m->show);
+	m->nshow = n;
+	m->show_new = 1;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void mon_watch(struct monitor *m, const struct flow_key *k)
 {
 	pthread_mutex_lock(&m->lock);
@@ -436,6 +754,13 @@ void mon_free(struct monitor *m)
 		pthread_join(m->thread, NULL);
 	}
 	mon_frame_free(m->ready);
+	ct_events_close(m->cfg.ev);
+	free(m->wconns);
+	free(m->vis);
+	free(m->show);
+	free(m->vconns);
+	free(m->vnext);
+	free(m->reread);
 	if (m->pipe[0] >= 0) {
 		close(m->pipe[0]);
 		close(m->pipe[1]);

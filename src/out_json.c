@@ -79,9 +79,16 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		put_string(&b, o->time ? o->time : "");
 		flush(fp, out, &b);
 		if (o->interval > 0)
-			fprintf(fp, ",\"interval\":%.3f,\"flows\":", o->interval);
+			fprintf(fp, ",\"interval\":%.3f", o->interval);
 		else
-			fputs(",\"interval\":null,\"flows\":", fp);
+			fputs(",\"interval\":null", fp);
+		fprintf(fp, ",\"period\":%.3f,\"budget_held\":%s", o->period,
+			o->budget_held ? "true" : "false");
+		if (o->events)
+			fprintf(fp, ",\"events_lost\":%llu,\"flows\":",
+				(unsigned long long)o->events_lost);
+		else
+			fputs(",\"events_lost\":null,\"flows\":", fp);
 	}
 	OUTBUF_LIT(&b, "[");
 	for (size_t i = 0; i < n; i++) {

@@ -166,7 +166,8 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 
 	if (o->stream) {
 		if (rates)
-			fprintf(fp, "# time %s interval %.3f\n", o->time, o->interval);
+			fprintf(fp, "# time %s interval %.3f%s\n", o->time, o->interval,
+				o->budget_held ? " (held back by the CPU budget)" : "");
 		else
 			fprintf(fp, "# time %s interval -\n", o->time);
 	}

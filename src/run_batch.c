@@ -114,6 +114,10 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		rfc3339(&f->when, when, sizeof when);
 		oo->time = when;
 		oo->interval = f->interval;
+		oo->period = f->period;
+		oo->budget_held = f->budget_held;
+		oo->events = f->events;
+		oo->events_lost = f->events_lost;
 	}
 	errno = 0;
 	r = b->json ? out_json_write(b->out, rows, n, oo) : out_table_write(b->out, rows, n, oo);
@@ -195,8 +199,16 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 		mon_frame_free(last);
 		last = f;
 	}
-	if (last)
+	if (last) {
 		summary(b, last);
+		if (last->events_lost)
+			fprintf(b->warn, "%s: %llu conntrack event%s lost (the receive buffer "
+				"overflowed; --event-buffer makes it bigger): connections opened and "
+				"closed between two snapshots may be missing, the others were counted "
+				"by the next snapshot\n", b->prog,
+				(unsigned long long)last->events_lost,
+				last->events_lost == 1 ? " was" : "s were");
+	}
 	mon_frame_free(last);
 	return 0;
 }

@@ -56,7 +56,7 @@ struct conn_store *conn_store_new(size_t expect)
 	s->cap = size_for(expect);
 	if (s->cap > UINT32_MAX)
 		s->cap = UINT32_MAX;
-	s->r = xcalloc_huge(s->cap, sizeof *s->r);
+	s->r = huge_alloc(s->cap * sizeof *s->r);
 	return s;
 }
 
@@ -64,7 +64,7 @@ void conn_store_free(struct conn_store *s)
 {
 	if (!s)
 		return;
-	free(s->r);
+	huge_free(s->r, s->cap * sizeof *s->r);
 	free(s);
 }
 
@@ -86,11 +86,11 @@ static void grow(struct conn_store *s)
 	s->cap = oldcap + oldcap / 2;
 	if (s->cap > UINT32_MAX)
 		s->cap = UINT32_MAX;
-	s->r = xcalloc_huge(s->cap, sizeof *s->r);
+	s->r = huge_alloc(s->cap * sizeof *s->r);
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i].key)
 			*slot_for(s, old[i].key) = old[i];
-	free(old);
+	huge_free(old, oldcap * sizeof *old);
 }
 
 struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added)
@@ -126,6 +126,13 @@ const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key)
 	return s->r[i].key ? &s->r[i] : NULL;
 }
 
+struct conn_rec *conn_store_lookup(struct conn_store *s, uint64_t key)
+{
+	struct conn_rec *r = slot_for(s, key);
+
+	return r->key ? r : NULL;
+}
+
 /* True if cyclic position h lies in (lo, hi]. */
 static int between(size_t lo, size_t h, size_t hi)
 {
@@ -153,7 +160,7 @@ static void remove_at(struct conn_store *s, size_t i)
 }
 
 void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
-		      void (*gone)(const struct conn_rec *r, void *arg), void *arg)
+		      int (*gone)(struct conn_rec *r, void *arg), void *arg)
 {
 	size_t start = 0, i, seen;
 
@@ -167,20 +174,22 @@ void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
 	for (seen = 0; seen < s->cap; ) {
 		struct conn_rec *r = &s->r[i];
 
-		if (r->key && !(r->flow[0] & CONN_SEEN)) {
-			if (gone)
-				gone(r, arg);
+		if (r->key && !(r->flow[0] & CONN_SEEN) && (!gone || gone(r, arg))) {
 			remove_at(s, i);
 			/* Slot i may now hold a record not visited yet. */
 			continue;
 		}
 		if (r->key) {
+			uint32_t state = r->flow[0] & ~(CONN_FLOW_MASK | CONN_SEEN);
+
 			r->flow[0] &= CONN_FLOW_MASK;
 			if (remap) {
-				r->flow[0] = remap[r->flow[0]];
+				if (r->flow[0] != CONN_FLOW_NONE)
+					r->flow[0] = remap[r->flow[0]];
 				if (r->flow[1] != CONN_FLOW_NONE)
 					r->flow[1] = remap[r->flow[1]];
 			}
+			r->flow[0] |= state;
 		}
 		seen++;
 		if (++i == s->cap)

@@ -172,19 +172,21 @@ awk 'BEGIN {
 
 HEAD='Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns'
 # bytes (in+out): 6940, 4500, 1700, 1300, 1000 (x3: address, then port), 750
-A_3306='localhost:many --> 10.0.1.10:3306 13 5360 18 1580 4'
+# Conns counts open connections: the TIME_WAIT, CLOSE and FIN_WAIT entries
+# add their packets and bytes but not a connection.
+A_3306='localhost:many --> 10.0.1.10:3306 13 5360 18 1580 3'
 A_443='localhost:many --> 203.0.113.50:443 4 4000 5 500 1'
 A_8080='localhost:many --> 10.0.1.20:8080 3 900 4 800 1'
 A_LO='localhost:many --> 127.0.0.1:5000 6 600 7 700 1'
 A_30_21='localhost:many --> 10.0.1.30:21 3 700 3 300 1'
 A_30_25='localhost:many --> 10.0.1.30:25 2 500 2 500 1'
 A_31_21='localhost:many --> 10.0.1.31:21 2 400 2 600 1'
-A_6379='localhost:many --> [fd00::20]:6379 5 300 5 450 2'
+A_6379='localhost:many --> [fd00::20]:6379 5 300 5 450 1'
 # bytes: 51600, 3400, 1300, 200
-P_80='localhost:80 <-- 10.0.2.10:many 16 1500 13 50100 3'
+P_80='localhost:80 <-- 10.0.2.10:many 16 1500 13 50100 1'
 P_8080='localhost:8080 <-- 10.0.2.10:many 4 400 3 3000 1'
 P_LO='localhost:5000 <-- 127.0.0.1:many 7 700 6 600 1'
-P_80B='localhost:80 <-- 10.0.2.11:many 2 100 2 100 1'
+P_80B='localhost:80 <-- 10.0.2.11:many 2 100 2 100 0'
 # UDP, 200 bytes each
 A_UDP='localhost:many --> 10.0.1.53:53 1 130 1 70 1'
 P_UDP='localhost:5353 <-- 10.0.2.10:many 2 200 0 0 1'
@@ -382,8 +384,8 @@ table_is "-t (no Proto column)" "$ALL"
 
 # Sorting.
 run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -s conns
-table_is "-s conns" "$(lines "$HEAD" "$A_3306" "$A_6379" "$A_8080" "$A_30_21" "$A_30_25" "$A_31_21" "$A_LO" "$A_443" \
-	"$P_80" "$P_8080" "$P_80B" "$P_LO")"
+table_is "-s conns" "$(lines "$HEAD" "$A_3306" "$A_8080" "$A_30_21" "$A_30_25" "$A_31_21" "$A_LO" "$A_443" \
+	"$A_6379" "$P_80" "$P_8080" "$P_LO" "$P_80B")"
 run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -s peer
 table_is "-s peer" "$(lines "$HEAD" "$A_3306" "$A_8080" "$A_30_21" "$A_30_25" "$A_31_21" "$A_LO" "$A_443" "$A_6379" \
 	"$P_80" "$P_8080" "$P_80B" "$P_LO")"
@@ -400,7 +402,7 @@ assert_eq "-r: directions and totals ascending" "$got" "$(lines '--> 750' '--> 1
 assert_eq "-r: the same rows" "$(norm "$OUT" | sort)" "$(printf '%s\n' "$ALL" | sort)"
 run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -s conns -r
 got=$(norm "$OUT" | awk 'NR > 1 { print $2, $NF }')
-assert_eq "-s conns -r: conns ascending" "$got" "$(lines '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 2' '--> 4' '<-- 1' '<-- 1' '<-- 1' '<-- 3')"
+assert_eq "-s conns -r: conns ascending" "$got" "$(lines '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 1' '--> 3' '<-- 0' '<-- 1' '<-- 1' '<-- 1')"
 
 # Mid-stream pickup: the original source is a local server port.
 run_in "$TMP/midstream.txt" --stdin --local "$LOCAL" -n --pport 80
@@ -471,12 +473,12 @@ assert_eq "json: peer.addr numeric (no -n needed)" "$(printf '%s' "$OUT" | jq 'a
 assert_eq "json: proto tcp" "$(printf '%s' "$OUT" | jq -r '[.[].proto] | unique | join(",")')" tcp
 assert_eq "json: active 3306" \
 	"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "active" and .peer.port == "3306")')" \
-	'{"direction":"active","local":{"addr":"localhost","port":"many"},"peer":{"addr":"10.0.1.10","port":"3306"},"stat":{"total_inbound_packets":13,"total_inbound_bytes":5360,"total_outbound_packets":18,"total_outbound_bytes":1580},"proto":"tcp","connections":4}'
+	'{"direction":"active","local":{"addr":"localhost","port":"many"},"peer":{"addr":"10.0.1.10","port":"3306"},"stat":{"total_inbound_packets":13,"total_inbound_bytes":5360,"total_outbound_packets":18,"total_outbound_bytes":1580},"proto":"tcp","connections":3}'
 assert_eq "json: passive 80 from 10.0.2.10" \
 	"$(printf '%s' "$OUT" | jq -c '.[] | select(.direction == "passive" and .local.port == "80" and .peer.addr == "10.0.2.10")')" \
-	'{"direction":"passive","local":{"addr":"localhost","port":"80"},"peer":{"addr":"10.0.2.10","port":"many"},"stat":{"total_inbound_packets":16,"total_inbound_bytes":1500,"total_outbound_packets":13,"total_outbound_bytes":50100},"proto":"tcp","connections":3}'
+	'{"direction":"passive","local":{"addr":"localhost","port":"80"},"peer":{"addr":"10.0.2.10","port":"many"},"stat":{"total_inbound_packets":16,"total_inbound_bytes":1500,"total_outbound_packets":13,"total_outbound_bytes":50100},"proto":"tcp","connections":1}'
 assert_eq "json: v6 peer address" \
-	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.peer.port == "6379") | .peer.addr, .connections]')" '["fd00::20",2]'
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.peer.port == "6379") | .peer.addr, .connections]')" '["fd00::20",1]'
 assert_eq "json: same order as the table" \
 	"$(printf '%s' "$OUT" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port)"')" \
 	"$(norm "$ALL" | awk 'NR > 1 { split($1, l, ":"); n = split($3, p, ":"); port = p[n]; addr = substr($3, 1, length($3) - length(port) - 1); gsub(/^\[|\]$/, "", addr); print ($2 == "-->" ? "active" : "passive"), l[2], addr, port }')"
@@ -687,6 +689,33 @@ run --help
 assert_match "--help: -d's range and what 0 means" "$OUT" '0 to 86400'
 assert_match "--help: ports after -a/-p" "$OUT" '-a 3306 11211'
 
+# The CPU budget and events: ranges, and what --help says.
+usage_error "--max-cpu above 100" --stdin --max-cpu 101
+assert_match "--max-cpu: the range in the message" "$ERR" '0 to 100'
+usage_error "--max-cpu -1" --stdin --max-cpu -1
+usage_error "--max-cpu nan" --stdin --max-cpu nan
+usage_error "--max-cpu 5x" --stdin --max-cpu 5x
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --max-cpu 25%
+table_is "--max-cpu 25% (a percent sign is fine)" "$ALL"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --max-cpu 0 --no-events
+table_is "--max-cpu 0 --no-events: the same table" "$ALL"
+usage_error "--event-buffer below 4096" --stdin --event-buffer 4095
+assert_match "--event-buffer: the range in the message" "$ERR" '4096 to 1G'
+usage_error "--event-buffer above 1G" --stdin --event-buffer 2G
+usage_error "--event-buffer 1.5M" --stdin --event-buffer 1.5M
+usage_error "--event-buffer empty" --stdin --event-buffer ''
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --event-buffer 64K
+table_is "--event-buffer 64K" "$ALL"
+run --help
+assert_match "--help: --max-cpu" "$OUT" '^ +--max-cpu PCT '
+assert_match "--help: --max-cpu's default" "$OUT" 'default 10; 0: none'
+assert_match "--help: --no-events" "$OUT" '^ +--no-events '
+# A file has no events: a stream says so with "events_lost": null.
+printf '%s\n' "$GOOD" >"$TMP/one.txt"
+run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json -c 2 -d 0
+assert_eq "stream from a file: events_lost null, period, budget_held" \
+	"$(printf '%s\n' "$OUT" | head -n1 | jq -c '[.events_lost, .period, .budget_held]')" '[null,0,false]'
+
 # ---------------------------------------------------------------------------
 # Hash flooding (review M1).  tools/crafted.py writes 40,000 passive entries
 # from one IPv6 /64 whose flow keys all shared their low 32 bits under the
@@ -765,12 +794,18 @@ assert_eq "events json: 8 flows" "$(printf '%s' "$OUT" | jq length)" 8
 assert_eq "events json: no connection open" "$(printf '%s' "$OUT" | jq '[.[].connections] | add')" 0
 assert_eq "events json: UDP's one datagram" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "udp" and .direction == "active") | .stat.total_outbound_packets, .stat.total_outbound_bytes]')" "[1,31]"
-# The first 6 lines: one connection's NEW and five UPDATEs (no counters), still open.
-head -n 6 "$EV_ID" >"$TMP/ev-open.txt"
-run_in "$TMP/ev-open.txt" --stdin -n
-table_is "events: NEW + 5 UPDATEs = one open connection" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+# The first 3 lines: one connection's NEW and two UPDATEs up to ESTABLISHED (no counters), open.
+head -n 3 "$EV_ID" >"$TMP/ev-est.txt"
+run_in "$TMP/ev-est.txt" --stdin -n
+table_is "events: NEW + 2 UPDATEs to ESTABLISHED = one open connection" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
 localhost:many --> 127.0.0.1:7000 0 0 0 0 1
 localhost:7000 <-- 127.0.0.1:many 0 0 0 0 1'
+# The first 6: three more UPDATEs to TIME_WAIT: still in the table, but ended (not open).
+head -n 6 "$EV_ID" >"$TMP/ev-open.txt"
+run_in "$TMP/ev-open.txt" --stdin -n
+table_is "events: NEW + 5 UPDATEs to TIME_WAIT = one ended connection" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 127.0.0.1:7000 0 0 0 0 0
+localhost:7000 <-- 127.0.0.1:many 0 0 0 0 0'
 # The same and its DESTROY: one connection, the DESTROY's counters, not open.
 { cat "$TMP/ev-open.txt"; grep 'DESTROY.*dport=7000 ' "$EV_ID"; } >"$TMP/ev-closed.txt"
 run_in "$TMP/ev-closed.txt" --stdin -n

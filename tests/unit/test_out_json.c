@@ -97,7 +97,7 @@ static void test_json_stream(void **state)
 {
 	struct flow f[2];
 	const struct flow *rows[2] = { &f[0], &f[1] };
-	struct out_opts o = { .stream = 1, .time = "2026-01-02T03:04:05Z" };
+	struct out_opts o = { .stream = 1, .time = "2026-01-02T03:04:05Z", .period = 2 };
 	char *text;
 	static const char flow0[] =
 		"{\"direction\":\"active\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"},"
@@ -115,17 +115,23 @@ static void test_json_stream(void **state)
 	tu_stream_flows(f);
 	text = tu_capture(out_json_write, rows, 2, &o);
 	snprintf(want, sizeof want,
-		 "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":null,\"flows\":["
+		 "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":null,\"period\":2.000,"
+		 "\"budget_held\":false,\"events_lost\":null,\"flows\":["
 		 "%s,\"delta\":null},%s,\"delta\":null}]}\n", flow0, flow1);
 	assert_string_equal(text, want);
 	assert_int_equal(tu_pipe_to("jq -e '.interval == null and (.flows | length == 2) and "
 				    "all(.flows[]; .delta == null)' >/dev/null", text), 0);
 	free(text);
 
+	/* Events feed it, one was lost, and the budget held this snapshot back. */
 	o.interval = 2.5;
+	o.events = 1;
+	o.events_lost = 7;
+	o.budget_held = 1;
 	text = tu_capture(out_json_write, rows, 2, &o);
 	snprintf(want, sizeof want,
-		 "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":2.500,\"flows\":["
+		 "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":2.500,\"period\":2.000,"
+		 "\"budget_held\":true,\"events_lost\":7,\"flows\":["
 		 "%s,\"delta\":{\"inbound_packets\":11,\"inbound_bytes\":3000,"
 		 "\"outbound_packets\":7,\"outbound_bytes\":1001,\"new_connections\":2,"
 		 "\"closed_connections\":1}},"
@@ -133,7 +139,8 @@ static void test_json_stream(void **state)
 		 "\"outbound_packets\":3,\"outbound_bytes\":12345,\"new_connections\":0,"
 		 "\"closed_connections\":4}}]}\n", flow0, flow1);
 	assert_string_equal(text, want);
-	assert_int_equal(tu_pipe_to("jq -e '.interval == 2.5 and .flows[1].delta.outbound_bytes == 12345 "
+	assert_int_equal(tu_pipe_to("jq -e '.interval == 2.5 and .period == 2 and .budget_held and "
+				    ".events_lost == 7 and .flows[1].delta.outbound_bytes == 12345 "
 				    "and (.flows[0].delta | keys == [\"closed_connections\",\"inbound_bytes\","
 				    "\"inbound_packets\",\"new_connections\",\"outbound_bytes\","
 				    "\"outbound_packets\"])' >/dev/null", text), 0);
@@ -141,7 +148,8 @@ static void test_json_stream(void **state)
 
 	/* No flows: still one line with an empty array. */
 	text = tu_capture(out_json_write, rows, 0, &o);
-	assert_string_equal(text, "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":2.500,\"flows\":[]}\n");
+	assert_string_equal(text, "{\"time\":\"2026-01-02T03:04:05Z\",\"interval\":2.500,"
+			    "\"period\":2.000,\"budget_held\":true,\"events_lost\":7,\"flows\":[]}\n");
 	free(text);
 }
 
