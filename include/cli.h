@@ -65,7 +65,7 @@ enum cli_phase { CLI_PHASE_PRIVILEGED = 0, CLI_PHASE_USER };
 
 /*
  * Opens the source the options name if it belongs to this phase: the
- * netlink socket (with the kernel filter -4/-6/-t/-u allow), the --proc
+ * netlink socket (with the kernel filter cli_kernel_filter() allows), the --proc
  * file, or standard input.  0 with *src set, or NULL when the source opens
  * in the other phase; -1 with errno and a one-line reason in err (a file
  * that is not a regular or procfs file: EINVAL).  A new kind of source is

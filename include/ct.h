@@ -43,11 +43,12 @@ enum ct_tcp_state {
 #define CT_F_ID       (1u << 1)	/* id is the kernel's conntrack id */
 #define CT_F_STATE    (1u << 2)	/* tcp_state is known */
 /*
- * Text sources only.  EVENT: the line was a conntrack -E event ([NEW],
- * [UPDATE], [DESTROY]); DESTROYED: the connection has been destroyed (its
- * counters, if any, are final): it keeps its bytes but is not open.
- * ZONE_ORIG/ZONE_REPLY: zone applies to that direction only
- * (zone-orig=, zone-reply=); neither with zone= (both directions).
+ * EVENT: the entry came from an event (a conntrack -E line: [NEW],
+ * [UPDATE], [DESTROY]; or a ctnetlink event message, ct_events.h);
+ * DESTROYED: the connection has been destroyed (its counters, if any, are
+ * final): it keeps its bytes but is not open.  ZONE_ORIG/ZONE_REPLY: zone
+ * applies to that direction only (zone-orig=, zone-reply=; a zone inside
+ * one tuple of a netlink message); neither with zone= (both directions).
  */
 #define CT_F_EVENT      (1u << 3)
 #define CT_F_DESTROYED  (1u << 4)

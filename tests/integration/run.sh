@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The number of tests below, reported as skipped when they cannot run.
 SUITE=integration
-N_TESTS=181
+N_TESTS=182
 NS_TOOLS="setpriv setcap"
 NS_TAG=		# lsct-h-PID, lsct-p-PID
 NS_NET=203
