@@ -187,8 +187,9 @@ static void head_missing(const struct tui *t, struct segs *ss)
 			       "ages off: sysctl -w net.netfilter.nf_conntrack_timestamp=1");
 		layout_seg_brief(ss, "ages off: nf_conntrack_timestamp=0");
 	}
+	/* A general caveat: it gives way to news about this input (lines skipped). */
 	if (!f->events) {
-		layout_seg_add(ss, 1, 3, R_PLAIN,
+		layout_seg_add(ss, 1, 4, R_PLAIN,
 			       "no events: short connections between snapshots not counted");
 		layout_seg_brief(ss, "no events: short connections not counted");
 	}
