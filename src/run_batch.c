@@ -46,8 +46,11 @@ static size_t skip_reasons(char *buf, size_t len, const struct ct_source_stats *
 	return off;
 }
 
-/* What the last snapshot left out or skipped, and an empty table, if so. */
-static void summary(const struct batch_opts *b, const struct mon_frame *f)
+/*
+ * What the last snapshot left out or skipped, and a table that was empty
+ * all along (seen: some snapshot had entries or flows), if so.
+ */
+static void summary(const struct batch_opts *b, const struct mon_frame *f, int seen)
 {
 	const struct flow_stats *fs = &f->stats;
 	char line[512], reasons[200];
@@ -69,8 +72,8 @@ static void summary(const struct batch_opts *b, const struct mon_frame *f)
 	if (off)
 		fprintf(b->warn, "%s: %llu entr%s: %s\n", b->prog,
 			(unsigned long long)fs->entries, fs->entries == 1 ? "y" : "ies", line);
-	/* A live table still empty at the end: say why, not just "[]". */
-	if (f->live && f->sysctl.count == 0)
+	/* A live table empty from start to end: say why, not just "[]". */
+	if (f->live && f->sysctl.count == 0 && !seen)
 		fprintf(b->warn, "%s: the conntrack table is empty: nothing in this "
 			"network namespace uses connection tracking yet (a firewall rule "
 			"with ct state, NAT, or a conntrack helper)\n", b->prog);
@@ -154,7 +157,7 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
 		*why = BATCH_WRITE;
 		return -1;
 	}
-	summary(b, f);
+	summary(b, f, 0);
 	check_counters(b, f);
 	mon_frame_free(f);
 	return 0;
@@ -164,6 +167,7 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 {
 	struct mon_frame *f, *last = NULL;
 	struct out_opts oo;
+	int seen = 0;
 
 	*why = BATCH_OK;
 	out_opts_of(b, &oo, 1);
@@ -196,11 +200,12 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 		}
 		if (!last)
 			check_counters(b, f);
+		seen |= f->stats.entries > 0 || f->nflows > 0;
 		mon_frame_free(last);
 		last = f;
 	}
 	if (last) {
-		summary(b, last);
+		summary(b, last, seen);
 		if (last->events_lost)
 			fprintf(b->warn, "%s: %llu conntrack event%s lost (the receive buffer "
 				"overflowed; --event-buffer makes it bigger): connections opened and "
