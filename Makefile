@@ -81,6 +81,7 @@ SRCS := \
 UNIT_SRCS := \
 	tests/unit/test_cli.c \
 	tests/unit/test_ct.c \
+	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \

@@ -208,9 +208,13 @@ static inline int parse_tuple_fixed(const uint8_t *p, size_t len, int family,
 	return 1;
 }
 
-/* Stores the tuple's L4 protocol in *proto; both IP and PROTO are required. */
+/*
+ * Stores the tuple's L4 protocol in *proto; both IP and PROTO are required.
+ * A CTA_TUPLE_ZONE (the kernel's zone of one direction only) goes to *zone
+ * and sets *seen; the fixed layout above has none, so it is always walked.
+ */
 static int parse_tuple(const uint8_t *p, size_t len, int family,
-		       struct ct_tuple *t, int *proto)
+		       struct ct_tuple *t, int *proto, uint16_t *zone, int *seen)
 {
 	const uint8_t *end = p + len, *d;
 	unsigned type;
@@ -229,7 +233,13 @@ static int parse_tuple(const uint8_t *p, size_t len, int family,
 			if (parse_proto(d, dlen, t, proto) < 0)
 				return -1;
 			break;
-		default:	/* CTA_TUPLE_ZONE: CTA_ZONE carries the zone */
+		case CTA_TUPLE_ZONE:
+			if (dlen != 2)
+				return -1;
+			*zone = get_be16(d);
+			*seen = 1;
+			break;
+		default:
 			break;
 		}
 	}
@@ -330,6 +340,29 @@ static int parse_counters(const uint8_t *p, size_t len, struct ct_tuple *t,
 	return r;
 }
 
+/*
+ * CTA_TIMESTAMP: creation (and, in a DESTROY event, end) time in ns since
+ * the epoch.  Only the start is kept; the stop time is the event's arrival,
+ * near enough.
+ */
+static int parse_tstamp(const uint8_t *p, size_t len, struct ct_entry *out)
+{
+	const uint8_t *end = p + len, *d;
+	unsigned type;
+	size_t dlen;
+	int r;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		if (type != CTA_TIMESTAMP_START)
+			continue;	/* CTA_TIMESTAMP_STOP, CTA_TIMESTAMP_PAD */
+		if (dlen != 8)
+			return -1;
+		out->start_ns = get_be64(d);
+		out->flags |= CT_F_TSTAMP;
+	}
+	return r;
+}
+
 /* The protocols whose tuples have ports; GRE's keys travel as ports but are none. */
 static int proto_has_ports(uint8_t proto)
 {
@@ -342,18 +375,21 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 	const uint8_t *d;
 	unsigned type;
 	size_t dlen;
-	int r, oproto = -1, rproto = -1;
+	int r, oproto = -1, rproto = -1, have_zone = 0, tzseen[2] = { 0, 0 };
+	uint16_t tzone[2] = { 0, 0 };
 
 	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
 		switch (type) {
 		case CTA_TUPLE_ORIG:
 			if (!parse_tuple_fixed(d, dlen, out->family, &out->orig, &oproto) &&
-			    parse_tuple(d, dlen, out->family, &out->orig, &oproto) < 0)
+			    parse_tuple(d, dlen, out->family, &out->orig, &oproto,
+					&tzone[0], &tzseen[0]) < 0)
 				return -1;
 			break;
 		case CTA_TUPLE_REPLY:
 			if (!parse_tuple_fixed(d, dlen, out->family, &out->reply, &rproto) &&
-			    parse_tuple(d, dlen, out->family, &out->reply, &rproto) < 0)
+			    parse_tuple(d, dlen, out->family, &out->reply, &rproto,
+					&tzone[1], &tzseen[1]) < 0)
 				return -1;
 			break;
 		case CTA_STATUS:
@@ -374,6 +410,11 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 			if (dlen != 2)
 				return -1;
 			out->zone = get_be16(d);
+			have_zone = 1;
+			break;
+		case CTA_TIMESTAMP:
+			if (parse_tstamp(d, dlen, out) < 0)
+				return -1;
 			break;
 		case CTA_PROTOINFO:
 			if (parse_protoinfo(d, dlen, out) < 0)
@@ -392,6 +433,22 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 	if (r < 0 || oproto < 0 || rproto < 0)
 		return -1;
 	out->proto = (uint8_t)oproto;
+	/*
+	 * The kernel sends CTA_ZONE for a zone of both directions and a
+	 * CTA_TUPLE_ZONE inside the one tuple a directional zone applies to;
+	 * the flags say which, as the text source's zone-orig=/zone-reply= do,
+	 * so a dump, an event and a conntrack -E line key the same entry
+	 * alike.  Should several come (never from the kernel), CTA_ZONE wins,
+	 * then the original direction's.
+	 */
+	if (tzseen[0] | tzseen[1]) {
+		if (tzseen[0])
+			out->flags |= CT_F_ZONE_ORIG;
+		if (tzseen[1])
+			out->flags |= CT_F_ZONE_REPLY;
+		if (!have_zone)
+			out->zone = tzone[tzseen[0] ? 0 : 1];
+	}
 	/* Attributes are read in any order, so what needs the protocol is settled here. */
 	if (!proto_has_ports(out->proto))
 		out->orig.sport = out->orig.dport = out->reply.sport = out->reply.dport = 0;

@@ -1,7 +1,8 @@
 /*
  * ctmsg.h - ctnetlink messages built by hand, for the parser's unit tests
- * (test_ct_netlink.c) and for creating entries in the root live test
- * (tests/integration/live.c).  Header-only: every function is static inline.
+ * and the event parser's (test_ct_netlink.c, test_ct_events.c) and for
+ * creating entries in the root live test (tests/integration/live.c).
+ * Header-only: every function is static inline.
  */
 #ifndef LSCT_CTMSG_H
 #define LSCT_CTMSG_H
@@ -42,8 +43,13 @@ enum bad {
 	BAD_NO_PROTO,
 	BAD_NO_PROTONUM,
 	BAD_TRAILING,		/* 2 stray bytes after the last attribute */
+	BAD_TUPLE_ZONE_SIZE,	/* a directional zone of 4 bytes */
+	BAD_TSTAMP_SIZE,	/* a start time of 4 bytes */
 	BAD_MAX
 };
+
+#define ZONE_DIR_ORIG  1u
+#define ZONE_DIR_REPLY 2u
 
 struct tspec {
 	const char *src, *dst;
@@ -59,7 +65,16 @@ struct mspec {
 	uint8_t proto;
 	struct tspec orig, reply;
 	uint32_t status, timeout, id;
-	uint16_t zone;		/* 0: no CTA_ZONE */
+	uint16_t zone;		/* 0: no zone attribute */
+	/*
+	 * Which directions zone applies to: 0 both (CTA_ZONE), else
+	 * ZONE_DIR_ORIG and/or ZONE_DIR_REPLY (a CTA_TUPLE_ZONE in that
+	 * tuple, as the kernel sends a directional zone).
+	 */
+	unsigned zone_dir;
+	int delete;		/* an IPCTNL_MSG_CT_DELETE (a DESTROY event) */
+	uint64_t start_ns;	/* 0: no CTA_TIMESTAMP */
+	uint64_t stop_ns;	/* with start_ns: 0 leaves CTA_TIMESTAMP_STOP out */
 	int tcp_state;		/* -1: no CTA_PROTOINFO */
 	int counters;		/* 0: none, 64 or 32 bit attributes */
 	uint64_t opk, oby, rpk, rby;
@@ -118,9 +133,13 @@ static inline void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct m
 		}
 		mnl_attr_nest_end(nlh, n);
 	}
-	/* The kernel adds this for directional zones; ignored by the parser. */
-	if (!m->create && m->zone)
-		mnl_attr_put_u16(nlh, CTA_TUPLE_ZONE, htons(m->zone));
+	/* A directional zone, in the tuple of its direction. */
+	if (m->zone && (m->zone_dir & (reply ? ZONE_DIR_REPLY : ZONE_DIR_ORIG))) {
+		if (m->bad == BAD_TUPLE_ZONE_SIZE)
+			mnl_attr_put_u32(nlh, CTA_TUPLE_ZONE, htonl(m->zone));
+		else
+			mnl_attr_put_u16(nlh, CTA_TUPLE_ZONE, htons(m->zone));
+	}
 	mnl_attr_nest_end(nlh, nt);
 }
 
@@ -151,7 +170,8 @@ static inline struct nlmsghdr *build_msg(void *buf, const struct mspec *m)
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
+			  (m->delete ? IPCTNL_MSG_CT_DELETE : IPCTNL_MSG_CT_NEW);
 	nlh->nlmsg_flags = m->nlflags;
 	nlh->nlmsg_seq = m->seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
@@ -197,7 +217,18 @@ static inline struct nlmsghdr *build_msg(void *buf, const struct mspec *m)
 			mnl_attr_put_u32(nlh, CTA_ID, htonl(m->id));
 		mnl_attr_put_u32(nlh, CTA_USE, htonl(1));
 	}
-	if (m->zone) {
+	if (m->start_ns && !m->create) {
+		struct nlattr *ts = mnl_attr_nest_start(nlh, CTA_TIMESTAMP);
+
+		if (m->bad == BAD_TSTAMP_SIZE)
+			mnl_attr_put_u32(nlh, CTA_TIMESTAMP_START, htonl((uint32_t)m->start_ns));
+		else
+			mnl_attr_put_u64(nlh, CTA_TIMESTAMP_START, htobe64(m->start_ns));
+		if (m->stop_ns)
+			mnl_attr_put_u64(nlh, CTA_TIMESTAMP_STOP, htobe64(m->stop_ns));
+		mnl_attr_nest_end(nlh, ts);
+	}
+	if (m->zone && !m->zone_dir) {
 		if (m->bad == BAD_ZONE_SIZE)
 			mnl_attr_put_u32(nlh, CTA_ZONE, htonl(m->zone));
 		else

@@ -52,6 +52,10 @@ static void assert_entry(const struct ct_entry *e, const struct mspec *m)
 	assert_int_equal(e->status, m->status);
 	assert_int_equal(e->timeout, m->timeout);
 	assert_int_equal(e->zone, m->zone);
+	assert_int_equal(!!(e->flags & CT_F_ZONE_ORIG), m->zone && (m->zone_dir & ZONE_DIR_ORIG));
+	assert_int_equal(!!(e->flags & CT_F_ZONE_REPLY), m->zone && (m->zone_dir & ZONE_DIR_REPLY));
+	assert_int_equal(!!(e->flags & CT_F_TSTAMP), m->start_ns != 0);
+	assert_true(e->start_ns == m->start_ns);
 	assert_true(e->flags & CT_F_ID);
 	assert_int_equal(e->id, m->id);
 	if (m->tcp_state >= 0) {
@@ -103,6 +107,10 @@ struct model {
 	int have_ip;
 	unsigned seen;		/* addresses seen in the current CTA_TUPLE_IP */
 	int oproto, rproto;	/* of the last original and reply tuple */
+	int dir;		/* the tuple being read: 0 original, 1 reply */
+	int have_zone;		/* CTA_ZONE seen */
+	int tzseen[2];		/* CTA_TUPLE_ZONE seen in each direction */
+	uint16_t tzone[2];	/* its value */
 };
 
 static int model_walk(const uint8_t *p, size_t len, struct model *m,
@@ -175,6 +183,11 @@ static int model_tuple(struct model *m, unsigned type, const uint8_t *d, size_t 
 		if (model_walk(d, n, m, model_ip) < 0 || m->seen != 3)
 			return -1;
 		m->have_ip = 1;
+	} else if (type == CTA_TUPLE_ZONE) {
+		if (n != 2)
+			return -1;
+		m->tzone[m->dir] = (uint16_t)model_be(d, 2);
+		m->tzseen[m->dir] = 1;
 	} else if (type == CTA_TUPLE_PROTO) {
 		if (model_walk(d, n, m, model_proto) < 0 || m->proto < 0)
 			return -1;
@@ -216,6 +229,17 @@ static int model_counters(struct model *m, unsigned type, const uint8_t *d, size
 	return 0;
 }
 
+static int model_tstamp(struct model *m, unsigned type, const uint8_t *d, size_t n)
+{
+	if (type != CTA_TIMESTAMP_START)
+		return 0;
+	if (n != 8)
+		return -1;
+	m->e->start_ns = model_be(d, 8);
+	m->e->flags |= CT_F_TSTAMP;
+	return 0;
+}
+
 static int model_top(struct model *m, unsigned type, const uint8_t *d, size_t n)
 {
 	struct ct_entry *e = m->e;
@@ -224,6 +248,7 @@ static int model_top(struct model *m, unsigned type, const uint8_t *d, size_t n)
 	case CTA_TUPLE_ORIG:
 	case CTA_TUPLE_REPLY:
 		m->t = type == CTA_TUPLE_ORIG ? &e->orig : &e->reply;
+		m->dir = type == CTA_TUPLE_REPLY;
 		m->proto = -1;
 		m->have_ip = 0;
 		if (model_walk(d, n, m, model_tuple) < 0 || !m->have_ip || m->proto < 0)
@@ -246,7 +271,10 @@ static int model_top(struct model *m, unsigned type, const uint8_t *d, size_t n)
 		if (n != 2)
 			return -1;
 		e->zone = (uint16_t)model_be(d, 2);
+		m->have_zone = 1;
 		return 0;
+	case CTA_TIMESTAMP:
+		return model_walk(d, n, m, model_tstamp);
 	case CTA_PROTOINFO:
 		return model_walk(d, n, m, model_protoinfo);
 	case CTA_COUNTERS_ORIG:
@@ -283,6 +311,13 @@ static int model_parse(const uint8_t *msg, size_t len, struct ct_entry *e)
 		return -1;
 	}
 	e->proto = (uint8_t)m.oproto;
+	/* Directional zones: flagged; CTA_ZONE's value first, then the original's. */
+	if (m.tzseen[0])
+		e->flags |= CT_F_ZONE_ORIG;
+	if (m.tzseen[1])
+		e->flags |= CT_F_ZONE_REPLY;
+	if (!m.have_zone && (m.tzseen[0] || m.tzseen[1]))
+		e->zone = m.tzseen[0] ? m.tzone[0] : m.tzone[1];
 	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP && e->proto != IPPROTO_UDPLITE &&
 	    e->proto != IPPROTO_SCTP && e->proto != IPPROTO_DCCP)
 		e->orig.sport = e->orig.dport = e->reply.sport = e->reply.dport = 0;
@@ -364,6 +399,118 @@ static void test_parse_counters32(void **state)
 	nlh = build_msg(mb.b, &m);
 	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
 	assert_entry(&e, &m);
+}
+
+/*
+ * Zones as the kernel sends them: CTA_ZONE for both directions, a
+ * CTA_TUPLE_ZONE in the tuple of one direction otherwise; the flags say
+ * which, as zone-orig=/zone-reply= do in the text source.  The tuples are
+ * then walked, not read at fixed offsets: both must agree with the model.
+ */
+static void test_parse_zone_directions(void **state)
+{
+	static const unsigned dirs[] = { 0, ZONE_DIR_ORIG, ZONE_DIR_REPLY,
+					 ZONE_DIR_ORIG | ZONE_DIR_REPLY };
+	static const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp };
+
+	for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+		for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+			struct mspec m = *bases[b];
+			union msgbuf mb;
+			struct nlmsghdr *nlh;
+			struct ct_entry e;
+
+			m.zone = (uint16_t)(100 + i);
+			m.zone_dir = dirs[i];
+			nlh = build_msg(mb.b, &m);
+			memset(&e, 0xa5, sizeof e);
+			assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+			assert_entry(&e, &m);
+			assert_as_model(nlh, nlh->nlmsg_len);
+		}
+	}
+}
+
+/* Not the kernel's, but decided: CTA_ZONE wins, then the original's. */
+static void test_parse_zone_precedence(void **state)
+{
+	struct mspec m = v4_tcp;
+	union msgbuf mb;
+	struct nlmsghdr *nlh;
+	struct ct_entry e;
+	uint16_t z = htons(77);
+
+	/* A directional zone, then a CTA_ZONE: CTA_ZONE's value, the flag stays. */
+	m.zone = 5;
+	m.zone_dir = ZONE_DIR_ORIG;
+	nlh = build_msg(mb.b, &m);
+	mnl_attr_put(nlh, CTA_ZONE, 2, &z);
+	memset(&e, 0xa5, sizeof e);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_int_equal(e.zone, 77);
+	assert_int_equal(e.flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY), CT_F_ZONE_ORIG);
+	assert_as_model(nlh, nlh->nlmsg_len);
+
+	/* A reply-direction zone, then an original tuple with another one: the original's. */
+	m.zone = 6;
+	m.zone_dir = ZONE_DIR_REPLY;
+	nlh = build_msg(mb.b, &m);
+	m.zone = 9;
+	m.zone_dir = ZONE_DIR_ORIG;
+	put_tuple(nlh, CTA_TUPLE_ORIG, &m, &m.orig);
+	memset(&e, 0xa5, sizeof e);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_int_equal(e.zone, 9);
+	assert_int_equal(e.flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY),
+			 CT_F_ZONE_ORIG | CT_F_ZONE_REPLY);
+	assert_as_model(nlh, nlh->nlmsg_len);
+}
+
+/* CTA_TIMESTAMP: the start time, with or without a stop time; absent, nothing. */
+static void test_parse_timestamp(void **state)
+{
+	struct mspec m = v4_tcp;
+	union msgbuf mb;
+	struct nlmsghdr *nlh;
+	struct ct_entry e;
+	struct nlattr *ts;
+	uint64_t v = htobe64(1234);
+
+	m.start_ns = 1764474150123456789ull;
+	nlh = build_msg(mb.b, &m);
+	memset(&e, 0xa5, sizeof e);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_entry(&e, &m);
+	assert_int_equal(e.flags, CT_F_COUNTERS | CT_F_ID | CT_F_STATE | CT_F_TSTAMP);
+	assert_as_model(nlh, nlh->nlmsg_len);
+
+	m.stop_ns = m.start_ns + 5000000000ull;
+	m.delete = 1;
+	nlh = build_msg(mb.b, &m);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_entry(&e, &m);
+	assert_as_model(nlh, nlh->nlmsg_len);
+
+	/* A stop time alone (and padding) says nothing of the start. */
+	m = v6_udp;
+	nlh = build_msg(mb.b, &m);
+	ts = mnl_attr_nest_start(nlh, CTA_TIMESTAMP);
+	mnl_attr_put(nlh, CTA_TIMESTAMP_PAD, 0, NULL);
+	mnl_attr_put(nlh, CTA_TIMESTAMP_STOP, 8, &v);
+	mnl_attr_nest_end(nlh, ts);
+	memset(&e, 0xa5, sizeof e);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_entry(&e, &m);
+	assert_false(e.flags & CT_F_TSTAMP);
+	assert_as_model(nlh, nlh->nlmsg_len);
+
+	/* A nest that overruns itself. */
+	ts = mnl_attr_nest_start(nlh, CTA_TIMESTAMP);
+	mnl_attr_put(nlh, CTA_TIMESTAMP_START, 8, &v);
+	mnl_attr_nest_end(nlh, ts);
+	ts->nla_len = (uint16_t)(ts->nla_len - 2);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), -1);
+	assert_as_model(nlh, nlh->nlmsg_len);
 }
 
 /* States the header does not name are kept out of tcp_state. */
@@ -503,6 +650,10 @@ static void test_parse_bad(void **state)
 				m.counters = 32;
 			if (bad == BAD_ZONE_SIZE)
 				m.zone = 9;
+			if (bad == BAD_TUPLE_ZONE_SIZE)
+				m.zone = 9, m.zone_dir = b % 2 ? ZONE_DIR_ORIG : ZONE_DIR_REPLY;
+			if (bad == BAD_TSTAMP_SIZE)
+				m.start_ns = 1;
 			nlh = build_msg(mb.b, &m);
 			if (parse_exact(nlh, nlh->nlmsg_len, &e) != -1)
 				fail_msg("base %zu bad %d parsed", b, bad);
@@ -641,8 +792,9 @@ static void lay_tuple(struct lay *y, uint16_t type, int family, uint8_t proto,
 			lay_leaves(y, pr, proto == IPPROTO_ICMP ? 1 : 3);
 		mnl_attr_nest_end(y->nlh, n);
 	}
+	/* Not CTA_TUPLE_ZONE: that one is read (a directional zone). */
 	if (y->l == LAY_EXTRA)
-		lay_put(y, CTA_TUPLE_ZONE, 2, &zone);
+		lay_put(y, CTA_TUPLE_MAX + 1, 2, &zone);
 	mnl_attr_nest_end(y->nlh, nt);
 }
 
@@ -907,14 +1059,19 @@ static void test_build_request(void **state)
  */
 static void test_parse_mutations(void **state)
 {
-	static const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp };
+	struct mspec zt = v6_udp, zr = v4_tcp;
+	const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp, &zt, &zr };
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	unsigned ok = 0;
 
+	/* Directional zones and timestamps: the walked paths for those. */
+	zt.zone = 4, zt.zone_dir = ZONE_DIR_ORIG, zt.start_ns = 99, zt.stop_ns = 100;
+	zr.zone = 8, zr.zone_dir = ZONE_DIR_REPLY, zr.delete = 1;
 	for (unsigned iter = 0; iter < 40000; iter++) {
 		union msgbuf mb;
-		unsigned base = iter % 7;
-		struct nlmsghdr *nlh = base < 3 ? build_msg(mb.b, bases[base]) :
+		unsigned base = iter % 9;
+		struct nlmsghdr *nlh = base >= 7 ? build_msg(mb.b, bases[base - 4]) :
+			base < 3 ? build_msg(mb.b, bases[base]) :
 			build_layout(mb.b, base < 5 ? LAY_KERNEL : LAY_EXTRA,
 				     base % 2 ? AF_INET : AF_INET6,
 				     base < 5 ? IPPROTO_TCP : IPPROTO_UDP, CT_TCP_SYN_SENT);
@@ -1191,6 +1348,9 @@ int main(void)
 		cmocka_unit_test(test_parse_v6_udp_no_counters),
 		cmocka_unit_test(test_parse_icmp),
 		cmocka_unit_test(test_parse_counters32),
+		cmocka_unit_test(test_parse_zone_directions),
+		cmocka_unit_test(test_parse_zone_precedence),
+		cmocka_unit_test(test_parse_timestamp),
 		cmocka_unit_test(test_parse_unknown_tcp_state),
 		cmocka_unit_test(test_parse_unaligned),
 		cmocka_unit_test(test_parse_lengths),
