@@ -103,6 +103,7 @@ UNIT_SRCS := \
 	tests/unit/test_view.c
 # tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh.
 TOOLS := \
+	churngen \
 	ctgen \
 	nldump
 # --- sources end ---

@@ -2,14 +2,18 @@
 # and its peers on 10k, 100k and 1M synthetic conntrack entries, and write
 # doc/performance.md; then the monitor's key latency and bytes per refresh
 # (bench/tui.sh), and crafted against random peers (bench/hashflood.sh,
-# no root).  Included by the Makefile; see bench/run.sh.
+# no root); short connections counted with their bytes (bench/churn.sh,
+# real connections from tools/churngen), the monitor's own CPU next to
+# conntrack -E and a dump loop (bench/cpu.sh), and memory per entry with
+# many flows (bench/busy.sh).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
-# The table generator and the floor dumper are tools/ctgen and tools/nldump
-# (built by the Makefile into build/tools/, shared with tests/soak.sh).
+# The table generator, the floor dumper and the connection generator are
+# tools/ctgen, tools/nldump and tools/churngen (built by the Makefile into
+# build/tools/, the first two shared with tests/soak.sh).
 BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
-DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3
+DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
 # The tools define _GNU_SOURCE themselves; timeit also builds standalone.
 BENCH_CPPFLAGS = $(filter-out -D_GNU_SOURCE,$(LSCT_CPPFLAGS))
@@ -21,6 +25,9 @@ bench: deps-bench
 	bash bench/run.sh
 	bash bench/hashflood.sh
 	bash bench/tui.sh
+	bash bench/busy.sh
+	bash bench/cpu.sh
+	bash bench/churn.sh
 
 bench-tools: $(BENCH_TOOLS)
 

@@ -59,6 +59,9 @@ struct ct_source;
 struct ct_source_ops {
 	int (*dump)(void *state, const struct ct_sink *sink, struct ct_source_stats *st);
 	void (*close)(void *state);
+	/* Optional: reads some connections again (ct_source_get()). */
+	int (*get)(void *state, const struct ct_entry *e, size_t n, const struct ct_sink *sink,
+		   size_t *found);
 };
 
 /* Takes state (freed by ops->close); name is copied.  Never fails (OOM is fatal). */
@@ -85,6 +88,16 @@ struct ct_source *ct_source_fd_once(int fd, const char *name);
 
 /* One snapshot into sink; *st overwritten.  0, or -1 with errno (ENODATA: nothing more). */
 int ct_source_dump(struct ct_source *s, const struct ct_sink *sink, struct ct_source_stats *st);
+/*
+ * Reads the n connections e again, without a dump, and hands each one that
+ * is still there to sink->add() in the order asked (*found counts them).
+ * Only the netlink source can (a GET request per connection): others fail
+ * with EOPNOTSUPP.  0, or -1 with errno.
+ */
+int ct_source_get(struct ct_source *s, const struct ct_entry *e, size_t n,
+		  const struct ct_sink *sink, size_t *found);
+/* True when ct_source_get() works for this source. */
+int ct_source_can_get(const struct ct_source *s);
 /* "netlink", a path, "standard input". */
 const char *ct_source_name(const struct ct_source *s);
 /* True when this is this host's live table: its sysctls and counters apply. */

@@ -73,4 +73,16 @@ int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
  */
 int ct_nl_parse_msg(const void *msg, size_t len, struct ct_entry *out);
 
+/*
+ * Reads n connections again, one GET request each for its original tuple
+ * and zone (in datagrams of 64), and hands each one the kernel still has
+ * to sink->add() (its result is ignored), in the order asked; *found
+ * counts them.  A connection that is gone is skipped.  0, or -1 with errno
+ * (EPERM without CAP_NET_ADMIN).
+ */
+int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,
+	      const struct ct_sink *sink, size_t *found);
+/* One GET request for e into buf (192 bytes); its length.  Exposed for tests. */
+size_t ct_nl_build_get(void *buf, uint32_t seq, const struct ct_entry *e);
+
 #endif

@@ -73,8 +73,13 @@ struct flow {
 	struct flow_counters c;	/* sums over the connections, saturating */
 	uint64_t conns;		/* open connections in this flow (not ct_entry_ended()) */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
-	uint32_t idle;		/* snapshots in a row without entries in the table (0: some) */
-	uint32_t entries;	/* entries of this snapshot, open or ended */
+	uint32_t entries;	/* entries of the last dump, open or ended */
+	uint16_t idle;		/* dumps in a row without entries in the table (0: some) */
+	/*
+	 * In a frame between dumps: c is still the last dump's for some of
+	 * its entries (not read again: flow_table_refresh_end()).
+	 */
+	uint8_t stale;
 };
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
@@ -157,6 +162,20 @@ void flow_table_events(struct flow_table *t, int on);
  * a flow, 0 when not (a duplicate, not this host's, the first snapshot).
  */
 int flow_table_event(struct flow_table *t, const struct ct_entry *e);
+/*
+ * Between dumps, fresh readings of some connections (GET requests):
+ * flow_table_refresh_begin(), flow_table_refresh() for each, then
+ * flow_table_refresh_end(), which marks stale every flow with entries not
+ * all read again.  A reading adds what the connection did since the store
+ * last saw it to its flows' deltas and totals, and counts it closed if its
+ * TCP state has passed ESTABLISHED; a connection the store does not know
+ * (or knows destroyed) is left to the next dump.  refresh() returns 1 when
+ * it changed a flow.
+ */
+void flow_table_refresh_begin(struct flow_table *t);
+int flow_table_refresh(struct flow_table *t, const struct ct_entry *e);
+void flow_table_refresh_end(struct flow_table *t);
+
 /*
  * The deltas so far have been shown (in a frame): the next event or
  * snapshot starts a new interval.  flow_table_end() implies it.

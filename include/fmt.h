@@ -62,4 +62,10 @@ int fmt_u64(char *buf, size_t len, uint64_t v);
  */
 void fmt_human(char *buf, size_t len, double v);
 
+/*
+ * A duration in two units at most, the larger first: "42s", "3m12s",
+ * "5h03m", "2d05h".  For ages of connections (a few seconds to weeks).
+ */
+void fmt_duration(char *buf, size_t len, uint64_t secs);
+
 #endif

@@ -105,6 +105,7 @@ struct mon_frame {
 	int events;			/* DESTROY events feed this monitor */
 	uint64_t events_seen;		/* events applied since the previous frame */
 	uint64_t events_lost;		/* events lost since the start */
+	size_t reread;			/* between dumps: connections read again (GET) */
 	/* With a watch set: that flow's connections in this snapshot. */
 	int watching;
 	struct flow_key watch;
@@ -144,6 +145,13 @@ double mon_period(struct monitor *m);
  * they count as server ports when classifying, as on the command line.
  */
 void mon_set_server_ports(struct monitor *m, const struct port_filter *pf);
+/*
+ * The flows on screen (copied; n 0: none), from the next dump on.  While
+ * the CPU budget holds dumps back, the frames between them read these
+ * flows' connections again (and the watched flow's), a GET request each,
+ * a few thousand at most, so what the user looks at stays current.
+ */
+void mon_show(struct monitor *m, const struct flow_key *keys, size_t n);
 /* Lists the connections of flow k in the next frames; NULL stops. */
 void mon_watch(struct monitor *m, const struct flow_key *k);
 /* Starts the next snapshot now instead of at its deadline. */

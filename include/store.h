@@ -6,7 +6,7 @@
  * original tuple, zone, and the kernel's conntrack id when the source has
  * one (conn_key()); two live connections sharing a key would need a 64-bit
  * collision (about 3e-8 for a million entries).  Records live in one
- * open-addressing array (linear probing, no allocation per record), 48 bytes
+ * open-addressing array (linear probing, no allocation per record), 40 bytes
  * each, kept at most 80% full.
  *
  * A snapshot marks each record it finds (CONN_SEEN); conn_store_sweep()
@@ -39,22 +39,77 @@
 #define CONN_FLOW_MASK	0x0fffffffu
 #define CONN_FLOW_NONE	0x0fffffffu	/* no flow: flow[1] of a connection in one flow */
 
+/*
+ * The counters keep their low 48 bits (conn_counts_get/set): 40 bytes a
+ * record instead of 48.  A delta is exact while the counters stay below
+ * 2^48 (256 TiB, 2.8e14 packets), and modulo 2^48 beyond: no connection
+ * moves that much in one interval.
+ */
 struct conn_rec {
 	uint64_t key;			/* 0: free slot */
-	uint64_t orig_packets, orig_bytes;
-	uint64_t reply_packets, reply_bytes;
+	uint64_t orig_bytes : 48, orig_pk_hi : 16;
+	uint64_t reply_bytes : 48, reply_pk_hi : 16;
+	uint32_t orig_pk_lo, reply_pk_lo;
 	uint32_t flow[2];		/* flow numbers; flow[0] also holds the CONN_* state */
 };
+
+/* A connection's four counters. */
+struct conn_counts {
+	uint64_t op, ob, rp, rb;	/* original packets, bytes; reply packets, bytes */
+};
+
+#define CONN_COUNT_BITS 48
+#define CONN_COUNT_MASK ((UINT64_C(1) << CONN_COUNT_BITS) - 1)
+
+/* The counters r holds (their low 48 bits). */
+static inline struct conn_counts conn_counts_get(const struct conn_rec *r)
+{
+	struct conn_counts c = {
+		(uint64_t)r->orig_pk_hi << 32 | r->orig_pk_lo, r->orig_bytes,
+		(uint64_t)r->reply_pk_hi << 32 | r->reply_pk_lo, r->reply_bytes,
+	};
+
+	return c;
+}
+
+static inline void conn_counts_set(struct conn_rec *r, const struct conn_counts *c)
+{
+	r->orig_pk_lo = (uint32_t)c->op;
+	r->orig_pk_hi = (uint16_t)(c->op >> 32);
+	r->orig_bytes = c->ob & CONN_COUNT_MASK;
+	r->reply_pk_lo = (uint32_t)c->rp;
+	r->reply_pk_hi = (uint16_t)(c->rp >> 32);
+	r->reply_bytes = c->rb & CONN_COUNT_MASK;
+}
 
 struct conn_store;
 
 /* Never 0. */
 uint64_t conn_key(const struct ct_entry *e);
 
-/* A delta that never goes negative: a counter that went down was reset. */
+/*
+ * A delta that never goes negative: a counter that went down was reset.
+ * prev is what the store kept (48 bits): a counter past 2^48 is taken
+ * modulo 2^48.
+ */
 static inline uint64_t conn_delta(uint64_t prev, uint64_t cur)
 {
+	if (cur > CONN_COUNT_MASK)
+		return (cur - prev) & CONN_COUNT_MASK;
 	return cur >= prev ? cur - prev : cur;
+}
+
+/* What the counters did since r last saw them (*d); r then holds now. */
+static inline void conn_counts_advance(struct conn_rec *r, const struct conn_counts *now,
+				       struct conn_counts *d)
+{
+	struct conn_counts was = conn_counts_get(r);
+
+	d->op = conn_delta(was.op, now->op);
+	d->ob = conn_delta(was.ob, now->ob);
+	d->rp = conn_delta(was.rp, now->rp);
+	d->rb = conn_delta(was.rb, now->rb);
+	conn_counts_set(r, now);
 }
 
 /* expect: connections to size for (0: a small default); grows as needed. */
@@ -70,6 +125,8 @@ struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added);
 void conn_store_prefetch(const struct conn_store *s, uint64_t key);
 /* The record of key, or NULL. */
 const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key);
+/* The same, to change it (its key excepted). */
+struct conn_rec *conn_store_lookup(struct conn_store *s, uint64_t key);
 
 /*
  * Offers every record without CONN_SEEN to gone(), which returns 1 to

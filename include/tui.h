@@ -30,6 +30,8 @@ struct tui_config {
 	struct resolver *resolver;
 	const char *source;		/* "netlink", "/proc/net/nf_conntrack", ... */
 	const char *hostname;
+	/* The monitor's CPU budget (mon_config.max_cpu), named in the header; 0: not named. */
+	double max_cpu;
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
 	volatile sig_atomic_t *signalled;
 	int sig_fd;

@@ -12,9 +12,17 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
-/* The same for big arrays read at random: aligned for huge pages; free() frees. */
-void *xmalloc_huge(size_t n);
-void *xcalloc_huge(size_t n, size_t size);
+/*
+ * Big arrays read at random (the flow index, the flows, the store): blocks
+ * of 2 MiB and more are mapped on their own, aligned for huge pages, and
+ * zero-filled by the kernel as they are touched (untouched pages cost
+ * nothing).  The caller keeps the size: huge_realloc() moves the pages
+ * instead of copying them, so growing never holds two copies, and
+ * huge_free() needs it.  Smaller blocks come from malloc.
+ */
+void *huge_alloc(size_t n);				/* zeroed */
+void *huge_realloc(void *p, size_t old, size_t n);	/* the new part zeroed */
+void huge_free(void *p, size_t n);				/* NULL is fine */
 void util_set_fatal_hook(void (*hook)(void));
 
 /* a + b, stopping at UINT64_MAX instead of wrapping. */

@@ -39,6 +39,22 @@ int ct_source_dump(struct ct_source *s, const struct ct_sink *sink, struct ct_so
 	return s->ops->dump(s->state, sink, st);
 }
 
+int ct_source_get(struct ct_source *s, const struct ct_entry *e, size_t n,
+		  const struct ct_sink *sink, size_t *found)
+{
+	*found = 0;
+	if (!s->ops->get) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return n ? s->ops->get(s->state, e, n, sink, found) : 0;
+}
+
+int ct_source_can_get(const struct ct_source *s)
+{
+	return s->ops->get != NULL;
+}
+
 const char *ct_source_name(const struct ct_source *s)
 {
 	return s->name;
@@ -101,7 +117,15 @@ static void nl_close(void *state)
 	free(n);
 }
 
-static const struct ct_source_ops nl_ops = { nl_dump, nl_close };
+static int nl_get(void *state, const struct ct_entry *e, size_t n, const struct ct_sink *sink,
+		  size_t *found)
+{
+	struct nl_state *ns = state;
+
+	return ct_nl_get(ns->nl, e, n, sink, found);
+}
+
+static const struct ct_source_ops nl_ops = { nl_dump, nl_close, nl_get };
 
 struct ct_source *ct_source_netlink(const struct ct_nl_filter *filter)
 {
@@ -169,7 +193,7 @@ static void text_close(void *state)
 	free(x);
 }
 
-static const struct ct_source_ops text_ops = { text_dump, text_close };
+static const struct ct_source_ops text_ops = { text_dump, text_close, NULL };
 
 /*
  * A table is read from a regular file or a procfs file, nothing else: a

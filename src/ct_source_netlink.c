@@ -395,3 +395,133 @@ int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
 			sink->reset(sink->arg);
 	}
 }
+
+/* ---- per-connection GET ------------------------------------------------ */
+
+/* Requests sent in one datagram; their answers fit the receive buffer. */
+#define GET_BATCH 64
+#define GET_REQ_MAX 192
+
+size_t ct_nl_build_get(void *buf, uint32_t seq, const struct ct_entry *e)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	struct nlattr *tuple, *ip, *proto;
+
+	memset(buf, 0, GET_REQ_MAX);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
+	nfg->nfgen_family = e->family;
+	nfg->version = NFNETLINK_V0;
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	if (e->family == AF_INET) {
+		mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, e->orig.src.b);
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, e->orig.dst.b);
+	} else {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, e->orig.src.b);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, e->orig.dst.b);
+	}
+	mnl_attr_nest_end(nlh, ip);
+	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, e->proto);
+	if (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htobe16(e->orig.sport));
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htobe16(e->orig.dport));
+	}
+	mnl_attr_nest_end(nlh, proto);
+	mnl_attr_nest_end(nlh, tuple);
+	/* The kernel looks the tuple up in one zone (both directions' here). */
+	if (e->zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htobe16(e->zone));
+	return nlh->nlmsg_len;
+}
+
+/* Sends requests [from, to) of e in one datagram, numbered base + i. */
+static int get_send(struct ct_nl *nl, const struct ct_entry *e, size_t from, size_t to,
+		    uint32_t base)
+{
+	static __thread union {
+		char buf[GET_BATCH * GET_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	size_t len = 0;
+	ssize_t n;
+
+	for (size_t i = from; i < to; i++)
+		len += NLMSG_ALIGN(ct_nl_build_get(req.buf + len, base + (uint32_t)(i - from),
+						   &e[i]));
+	do {
+		n = mnl_socket_sendto(nl->sock, req.buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,
+	      const struct ct_sink *sink, size_t *found)
+{
+	struct ct_entry fresh;
+
+	*found = 0;
+	for (size_t from = 0; from < n; from += GET_BATCH) {
+		size_t to = n - from > GET_BATCH ? from + GET_BATCH : n, answered = 0;
+		uint32_t base = nl->seq + 1;
+
+		nl->seq += (uint32_t)(to - from);
+		if (get_send(nl, e, from, to, base) < 0)
+			return -1;
+		while (answered < to - from) {
+			const struct nlmsghdr *nlh = (const struct nlmsghdr *)(void *)nl->buf;
+			ssize_t r = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUFSIZE);
+			int left;
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				int err = errno;
+
+				sock_drain(nl);
+				errno = err;
+				return -1;
+			}
+			if (r == 0) {
+				errno = EPROTO;
+				return -1;
+			}
+			for (left = (int)r; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+				uint32_t k = nlh->nlmsg_seq - base;
+
+				if (k >= to - from || nlh->nlmsg_pid != nl->portid)
+					continue;	/* an older request's leftovers */
+				answered++;
+				if (nlh->nlmsg_type == NLMSG_ERROR) {
+					const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
+
+					/* ENOENT: gone since the dump; its event tells the rest. */
+					if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) &&
+					    (me->error == -EPERM || me->error == -EACCES)) {
+						sock_drain(nl);
+						errno = -me->error;
+						return -1;
+					}
+					continue;
+				}
+				if (nlh->nlmsg_type < NLMSG_MIN_TYPE ||
+				    ct_nl_parse_msg(nlh, nlh->nlmsg_len, &fresh) < 0)
+					continue;
+				(*found)++;
+				(void)sink->add(&fresh, sink->arg);
+			}
+		}
+	}
+	return 0;
+}

@@ -42,6 +42,8 @@ struct flow_table {
 	int events;			/* DESTROY events feed the store */
 	int in_snapshot;		/* between begin and end */
 	int delta_shown;		/* d was shown: zero it before adding to it */
+	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
+	size_t reread_cap;
 };
 
 static int addr_is_local(const struct host_info *h, int family, const struct ct_addr *a)
@@ -132,9 +134,9 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->host = h;
 	t->opts = *o;
 	t->cap = 256;
-	t->flows = xmalloc(t->cap * sizeof *t->flows);
+	t->flows = huge_alloc(t->cap * sizeof *t->flows);
 	t->index_size = 512;
-	t->index = xcalloc(t->index_size, sizeof *t->index);
+	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	return t;
 }
 
@@ -143,8 +145,9 @@ void flow_table_free(struct flow_table *t)
 	if (!t)
 		return;
 	conn_store_free(t->store);
-	free(t->flows);
-	free(t->index);
+	free(t->reread);
+	huge_free(t->flows, t->cap * sizeof *t->flows);
+	huge_free(t->index, t->index_size * sizeof *t->index);
 	free(t);
 }
 
@@ -174,6 +177,7 @@ static void restart(struct flow_table *t, int keep_delta)
 		memset(&f->c, 0, sizeof f->c);
 		f->conns = 0;
 		f->entries = 0;
+		f->stale = 0;
 		if (!keep_delta)
 			memset(&f->d, 0, sizeof f->d);
 	}
@@ -364,17 +368,13 @@ static void index_rebuild(struct flow_table *t)
 
 static void grow(struct flow_table *t)
 {
+	/* The flows' pages move; they are not copied (no second copy at the peak). */
+	t->flows = huge_realloc(t->flows, t->cap * sizeof *t->flows,
+				2 * t->cap * sizeof *t->flows);
 	t->cap *= 2;
-	{
-		struct flow *nf = xmalloc_huge(t->cap * sizeof *t->flows);
-
-		memcpy(nf, t->flows, t->nflows * sizeof *t->flows);
-		free(t->flows);
-		t->flows = nf;
-	}
+	huge_free(t->index, t->index_size * sizeof *t->index);
 	t->index_size *= 2;
-	free(t->index);
-	t->index = xcalloc_huge(t->index_size, sizeof *t->index);
+	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	index_rebuild(t);
 }
 
@@ -435,18 +435,17 @@ static void track(struct flow_table *t, const struct pending *p, struct conn_rec
 	/* An ended connection that is open again is a new one on the same tuple. */
 	opened = added || (p->open && (was & CONN_ENDED));
 	closed = !p->open && (opened || !(was & CONN_ENDED));
-	if (opened) {
-		dop = p->op, dob = p->ob, drp = p->rp, drb = p->rb;
-	} else {
-		dop = conn_delta(r->orig_packets, p->op);
-		dob = conn_delta(r->orig_bytes, p->ob);
-		drp = conn_delta(r->reply_packets, p->rp);
-		drb = conn_delta(r->reply_bytes, p->rb);
+	{
+		struct conn_counts now = { p->op, p->ob, p->rp, p->rb }, d;
+
+		if (opened) {
+			d = now;
+			conn_counts_set(r, &now);
+		} else {
+			conn_counts_advance(r, &now, &d);
+		}
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 	}
-	r->orig_packets = p->op;
-	r->orig_bytes = p->ob;
-	r->reply_packets = p->rp;
-	r->reply_bytes = p->rb;
 	r->flow[0] = (uint32_t)fl[0] | CONN_SEEN | (p->open ? 0 : CONN_ENDED);
 	r->flow[1] = p->nhits == 2 ? (uint32_t)fl[1] : CONN_FLOW_NONE;
 	if (first)
@@ -556,10 +555,11 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 			return 0;	/* a duplicate */
 		r->flow[0] = (st & CONN_FLOW_MASK) | CONN_TOMB;
 		if (counters) {
-			dop = conn_delta(r->orig_packets, e->orig.packets);
-			dob = conn_delta(r->orig_bytes, e->orig.bytes);
-			drp = conn_delta(r->reply_packets, e->reply.packets);
-			drb = conn_delta(r->reply_bytes, e->reply.bytes);
+			struct conn_counts now = { e->orig.packets, e->orig.bytes,
+						   e->reply.packets, e->reply.bytes }, d;
+
+			conn_counts_advance(r, &now, &d);
+			dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 		}
 		if (t->snapshots == 0 ||
 		    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
@@ -591,6 +591,79 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 				    e->reply.packets, e->reply.bytes);
 	}
 	return 1;
+}
+
+void flow_table_refresh_begin(struct flow_table *t)
+{
+	if (t->reread_cap < t->nflows) {
+		free(t->reread);
+		t->reread_cap = t->nflows + t->nflows / 2 + 64;
+		t->reread = xmalloc(t->reread_cap * sizeof *t->reread);
+	}
+	if (t->reread)
+		memset(t->reread, 0, t->reread_cap * sizeof *t->reread);
+}
+
+int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	struct conn_rec *r;
+	unsigned n;
+	uint32_t st;
+	uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
+	int closed, counted;
+
+	if (!t->store)
+		return 0;
+	while (t->ring_len)
+		ring_pop(t);
+	delta_fresh(t);
+	r = conn_store_lookup(t->store, conn_key(e));
+	if (!r || (r->flow[0] & CONN_TOMB))
+		return 0;
+	if (flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		return 0;
+	st = r->flow[0];
+	if (e->flags & CT_F_COUNTERS) {
+		struct conn_counts now = { e->orig.packets, e->orig.bytes,
+					   e->reply.packets, e->reply.bytes }, d;
+
+		conn_counts_advance(r, &now, &d);
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
+	}
+	closed = ct_entry_ended(e) && !(st & CONN_ENDED);
+	/* In conns since the last dump: found by it and open then. */
+	counted = !(st & (CONN_ENDED | CONN_GRACE));
+	if (closed)
+		r->flow[0] |= CONN_ENDED;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
+		size_t k = (size_t)(f - t->flows);
+		int in_orig = hits[i].in_orig;
+
+		event_delta(f, in_orig, dop, dob, drp, drb);
+		f->c.in_packets = u64_add_sat(f->c.in_packets, in_orig ? dop : drp);
+		f->c.in_bytes = u64_add_sat(f->c.in_bytes, in_orig ? dob : drb);
+		f->c.out_packets = u64_add_sat(f->c.out_packets, in_orig ? drp : dop);
+		f->c.out_bytes = u64_add_sat(f->c.out_bytes, in_orig ? drb : dob);
+		if (closed) {
+			f->d.closed_conns++;
+			if (counted && f->conns)
+				f->conns--;
+		}
+		if (k < t->reread_cap)
+			t->reread[k]++;
+	}
+	return 1;
+}
+
+void flow_table_refresh_end(struct flow_table *t)
+{
+	for (size_t i = 0; i < t->nflows; i++) {
+		struct flow *f = &t->flows[i];
+
+		f->stale = f->entries && (i >= t->reread_cap || t->reread[i] < f->entries);
+	}
 }
 
 int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,

@@ -161,3 +161,15 @@ void fmt_human(char *buf, size_t len, double v)
 	else
 		snprintf(buf, len, "%.0f%c", v, units[u]);
 }
+
+void fmt_duration(char *buf, size_t len, uint64_t secs)
+{
+	if (secs < 60)
+		snprintf(buf, len, "%" PRIu64 "s", secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", secs / 3600, secs / 60 % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", secs / 86400, secs / 3600 % 24);
+}

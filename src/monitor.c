@@ -12,9 +12,13 @@
 
 #include "ct_events.h"
 #include "priv.h"
+#include "store.h"
 #include "util.h"
 
 #define WATCH_MAX_DEFAULT 10000
+/* Connections read again between budgeted dumps, at most, each period. */
+#define REREAD_MAX 4096
+#define VIS_BITS 4096			/* the on-screen flows' prefilter */
 #define COLLECTOR_NICE 10	/* added to the process's nice value */
 
 struct monitor {
@@ -28,6 +32,12 @@ struct monitor {
 	struct ct_entry *wconns;	/* the last dump's list of the watched flow */
 	size_t nwconns, wtotal;
 	struct flow_key wkey;
+	/* The flows on screen, for the dump; their connections for the rereads. */
+	struct flow_key *vis;
+	size_t nvis;
+	uint64_t vis_bits[VIS_BITS / 64];
+	struct ct_entry *vconns, *vnext, *reread;
+	size_t nvconns, nvnext;
 	double dump_cpu;		/* CPU seconds of the last dump */
 	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
@@ -46,6 +56,9 @@ struct monitor {
 	double next_dump;		/* monotonic: the budget allows a dump from then */
 	int watching;
 	struct flow_key watch;
+	struct flow_key *show;		/* mon_show(): copied to vis by the next dump */
+	size_t nshow;
+	int show_new;
 	int sports_new;			/* sports_next waits to replace sports */
 	struct port_filter sports_next;
 	struct mon_frame *ready;	/* taken by mon_take() */
@@ -79,6 +92,33 @@ static void snap_watch(struct snap_sink *s, const struct ct_entry *e,
 	}
 }
 
+static unsigned vis_bit(const struct flow_key *k)
+{
+	uint64_t w[2];
+
+	memcpy(w, k->peer.b, 16);
+	return (unsigned)(((w[0] ^ w[1] ^ ((uint64_t)k->port << 8 | k->dir)) *
+			   0x9e3779b97f4a7c15ull) >> 52) % VIS_BITS;
+}
+
+/* Keeps e for the rereads when one of its flows is on screen. */
+static void snap_visible(struct monitor *m, const struct ct_entry *e,
+			 const struct flow_hit *hits, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned b = vis_bit(&hits[i].key);
+
+		if (!(m->vis_bits[b / 64] >> (b % 64) & 1))
+			continue;
+		for (size_t k = 0; k < m->nvis; k++)
+			if (flow_key_equal(&m->vis[k], &hits[i].key)) {
+				if (m->nvnext < REREAD_MAX)
+					m->vnext[m->nvnext++] = *e;
+				return;
+			}
+	}
+}
+
 static int snap_add(const struct ct_entry *e, void *arg)
 {
 	struct snap_sink *s = arg;
@@ -94,6 +134,8 @@ static int snap_add(const struct ct_entry *e, void *arg)
 		return -1;
 	if (s->watching && n)
 		snap_watch(s, e, hits, n);
+	if (s->m->nvis && n && s->m->vnext)
+		snap_visible(s->m, e, hits, n);
 	return 0;
 }
 
@@ -104,6 +146,7 @@ static void snap_reset(void *arg)
 
 	s->n = 0;
 	s->total = 0;
+	s->m->nvnext = 0;
 	inner.reset(inner.arg);
 }
 
@@ -162,6 +205,15 @@ static double thread_cpu(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * The screen gets frames between budgeted dumps when something can tell
+ * it more than the last dump did: events, or rereads.
+ */
+static int between_frames(const struct monitor *m)
+{
+	return m->cfg.track && (m->cfg.ev || ct_source_can_get(m->cfg.src));
+}
+
 static int event_add(const struct ct_entry *e, void *arg)
 {
 	struct monitor *m = arg;
@@ -215,7 +267,16 @@ static void schedule_next(struct monitor *m, double start)
 	m->next_dump = m->next;
 	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->dump_cpu / m->cfg.max_cpu > m->next)
 		m->next_dump = start + m->dump_cpu / m->cfg.max_cpu;
-	m->held = m->next_dump > m->next;
+	/* A wait under a millisecond is no news (a tiny dump right after an overrun). */
+	m->held = m->next_dump > m->next + 0.001;
+}
+
+/* Seconds from now to the monotonic time t; 0 when it has passed. */
+static double till(double t)
+{
+	double now = mono_now();
+
+	return t > now ? t - now : 0;
 }
 
 /* The header fields every frame shares; call with the frame's flows in place. */
@@ -254,7 +315,26 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		m->sports_next = old;
 		m->sports_new = 0;
 	}
+	if (m->show_new) {
+		/* Only this thread reads vis: take the screen's new rows. */
+		struct flow_key *old = m->vis;
+
+		m->vis = m->show;
+		m->nvis = m->nshow;
+		m->show = old;
+		m->nshow = 0;
+		m->show_new = 0;
+		memset(m->vis_bits, 0, sizeof m->vis_bits);
+		for (size_t k = 0; k < m->nvis; k++) {
+			unsigned b = vis_bit(&m->vis[k]);
+
+			m->vis_bits[b / 64] |= 1ull << (b % 64);
+		}
+	}
 	pthread_mutex_unlock(&m->lock);
+	m->nvnext = 0;
+	if (m->nvis && !m->vnext)
+		m->vnext = xmalloc(REREAD_MAX * sizeof *m->vnext);
 	ss.watching = watching;
 	if (watching)
 		ss.watch = *watch;
@@ -274,6 +354,14 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	/* Events up to now, before the sweep decides what has closed. */
 	drain_events(m);
 	flow_table_end(m->t);
+	{
+		struct ct_entry *t = m->vconns;
+
+		m->vconns = m->vnext;
+		m->nvconns = m->nvnext;
+		m->vnext = t;
+		m->nvnext = 0;
+	}
 
 	f->dumped = 1;
 	f->seq = ++m->seq;
@@ -303,7 +391,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		f->conns = ss.conns;
 		f->nconns = ss.n;
 		f->conns_total = ss.total;
-		if (own_flows && m->cfg.ev) {
+		if (own_flows && between_frames(m)) {
 			/* Frames between dumps show this list again. */
 			free(m->wconns);
 			m->wconns = xmalloc((ss.n ? ss.n : 1) * sizeof *m->wconns);
@@ -323,11 +411,68 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
  * Between dumps the budget held back: what events said since the last
  * frame, on the last dump's flows.
  */
+/* The reread's sink: a connection read again, into the flows and the list. */
+struct reread_sink {
+	struct monitor *m;
+	size_t next;			/* the watched list's first entry not matched yet */
+	size_t refreshed;
+};
+
+static int reread_add(const struct ct_entry *e, void *arg)
+{
+	struct reread_sink *rs = arg;
+	struct monitor *m = rs->m;
+	uint64_t key = conn_key(e);
+
+	rs->refreshed += (size_t)flow_table_refresh(m->t, e);
+	/* Answers come in the order asked: the watched list's first. */
+	for (size_t k = rs->next; k < m->nwconns; k++)
+		if (conn_key(&m->wconns[k]) == key) {
+			m->wconns[k] = *e;
+			rs->next = k + 1;
+			break;
+		}
+	return 0;
+}
+
+/*
+ * Reads again, with a GET each, the watched flow's connections and those
+ * of the flows on screen (REREAD_MAX at most); their flows are then as
+ * fresh as an event-only frame can be.
+ */
+static size_t reread(struct monitor *m, int watching, const struct flow_key *watch)
+{
+	struct reread_sink rs = { m, 0, 0 };
+	struct ct_sink sink = { reread_add, NULL, &rs };
+	size_t n = 0, found;
+
+	flow_table_refresh_begin(m->t);
+	if (ct_source_can_get(m->cfg.src)) {
+		if (!m->reread)
+			m->reread = xmalloc(REREAD_MAX * sizeof *m->reread);
+		if (watching && m->wconns && flow_key_equal(&m->wkey, watch)) {
+			n = m->nwconns < REREAD_MAX ? m->nwconns : REREAD_MAX;
+			memcpy(m->reread, m->wconns, n * sizeof *m->reread);
+		} else {
+			m->nwconns = 0;
+		}
+		for (size_t k = 0; k < m->nvconns && n < REREAD_MAX; k++)
+			m->reread[n++] = m->vconns[k];
+		/* A failed GET leaves the flows as the last dump left them. */
+		(void)ct_source_get(m->cfg.src, m->reread, n, &sink, &found);
+	}
+	flow_table_refresh_end(m->t);
+	return rs.refreshed;
+}
+
 static struct mon_frame *take_events(struct monitor *m, int watching,
 				     const struct flow_key *watch, double now)
 {
 	struct mon_frame *f = xcalloc(1, sizeof *f);
 
+	clock_gettime(CLOCK_REALTIME, &f->when);
+	drain_events(m);
+	f->reread = reread(m, watching, watch);
 	f->watching = watching;
 	if (watching) {
 		f->watch = *watch;
@@ -339,9 +484,6 @@ static struct mon_frame *take_events(struct monitor *m, int watching,
 			f->conns_total = m->wtotal;
 		}
 	}
-
-	clock_gettime(CLOCK_REALTIME, &f->when);
-	drain_events(m);
 	f->seq = ++m->seq;
 	f->interval = m->prev_frame < 0 ? 0 : now - m->prev_frame;
 	f->nflows = flow_table_count(m->t);
@@ -376,7 +518,7 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	pthread_mutex_unlock(&m->lock);
 	f = take(m, watching, &watch, 0, start);
 	schedule_next(m, start);
-	f->next_dump = m->next_dump > start ? m->next_dump - start : 0;
+	f->next_dump = till(m->next_dump);
 	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
 	if (m->cfg.one_dump && priv_thread_drop() < 0 && !f->err)
 		f->err = errno;
@@ -447,7 +589,7 @@ static void *collector(void *arg)
 		 * otherwise, with events, a frame of what they said.
 		 */
 		dump = m->wake || now >= m->next_dump || m->seq == 0;
-		if (!dump && !m->cfg.ev) {
+		if (!dump && !between_frames(m)) {
 			m->next = m->next_dump;
 			continue;
 		}
@@ -485,7 +627,7 @@ static void *collector(void *arg)
 			if (m->next > m->next_dump)
 				m->next = m->next_dump;
 		}
-		f->next_dump = m->next_dump > now ? m->next_dump - now : 0;
+		f->next_dump = till(m->next_dump);
 		mon_frame_free(m->ready);
 		m->ready = f;
 	}
@@ -559,6 +701,20 @@ void mon_set_server_ports(struct monitor *m, const struct port_filter *pf)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void mon_show(struct monitor *m, const struct flow_key *keys, size_t n)
+{
+	if (n > REREAD_MAX)
+		n = REREAD_MAX;
+	pthread_mutex_lock(&m->lock);
+	free(m->show);
+	m->show = n ? xmalloc(n * sizeof *m->show) : NULL;
+	if (n)
+		memcpy(m->show, keys, n * sizeof *m->show);
+	m->nshow = n;
+	m->show_new = 1;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void mon_watch(struct monitor *m, const struct flow_key *k)
 {
 	pthread_mutex_lock(&m->lock);
@@ -602,6 +758,11 @@ void mon_free(struct monitor *m)
 	mon_frame_free(m->ready);
 	ct_events_close(m->cfg.ev);
 	free(m->wconns);
+	free(m->vis);
+	free(m->show);
+	free(m->vconns);
+	free(m->vnext);
+	free(m->reread);
 	if (m->pipe[0] >= 0) {
 		close(m->pipe[0]);
 		close(m->pipe[1]);

@@ -56,7 +56,7 @@ struct conn_store *conn_store_new(size_t expect)
 	s->cap = size_for(expect);
 	if (s->cap > UINT32_MAX)
 		s->cap = UINT32_MAX;
-	s->r = xcalloc_huge(s->cap, sizeof *s->r);
+	s->r = huge_alloc(s->cap * sizeof *s->r);
 	return s;
 }
 
@@ -64,7 +64,7 @@ void conn_store_free(struct conn_store *s)
 {
 	if (!s)
 		return;
-	free(s->r);
+	huge_free(s->r, s->cap * sizeof *s->r);
 	free(s);
 }
 
@@ -86,11 +86,11 @@ static void grow(struct conn_store *s)
 	s->cap = oldcap + oldcap / 2;
 	if (s->cap > UINT32_MAX)
 		s->cap = UINT32_MAX;
-	s->r = xcalloc_huge(s->cap, sizeof *s->r);
+	s->r = huge_alloc(s->cap * sizeof *s->r);
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i].key)
 			*slot_for(s, old[i].key) = old[i];
-	free(old);
+	huge_free(old, oldcap * sizeof *old);
 }
 
 struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added)
@@ -124,6 +124,13 @@ const struct conn_rec *conn_store_find(const struct conn_store *s, uint64_t key)
 		if (++i == s->cap)
 			i = 0;
 	return s->r[i].key ? &s->r[i] : NULL;
+}
+
+struct conn_rec *conn_store_lookup(struct conn_store *s, uint64_t key)
+{
+	struct conn_rec *r = slot_for(s, key);
+
+	return r->key ? r : NULL;
 }
 
 /* True if cyclic position h lies in (lo, hi]. */

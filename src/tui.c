@@ -84,6 +84,43 @@ static void want_names(struct tui *t)
 	}
 }
 
+/*
+ * Tells the monitor which flows are on screen when that changes: while the
+ * CPU budget holds dumps back, it reads their connections again, so the
+ * rows the user looks at stay current.  Only from the flow panes: under the
+ * connection list or the help they stay what they were.
+ */
+static void show_rows(struct tui *t)
+{
+	struct flow_key *tmp;
+	size_t n = 0, need = 0;
+	int same;
+
+	for (int i = 0; i < t->npanes; i++)
+		need += t->panes[i].list_h;
+	if (need > t->shown_cap) {
+		t->shown_cap = need;
+		t->shown = xrealloc(t->shown, need * sizeof *t->shown);
+		t->shown_next = xrealloc(t->shown_next, need * sizeof *t->shown_next);
+	}
+	for (int i = 0; i < t->npanes; i++) {
+		const struct tpane *p = &t->panes[i];
+
+		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++)
+			t->shown_next[n++] = p->rows[r]->key;
+	}
+	same = n == t->nshown;
+	for (size_t i = 0; same && i < n; i++)
+		same = flow_key_equal(&t->shown[i], &t->shown_next[i]);
+	if (same)
+		return;
+	mon_show(t->m, t->shown_next, n);
+	tmp = t->shown;
+	t->shown = t->shown_next;
+	t->shown_next = tmp;
+	t->nshown = n;
+}
+
 static void draw(struct tui *t)
 {
 	erase();
@@ -95,6 +132,8 @@ static void draw(struct tui *t)
 	} else {
 		place(t);
 		want_names(t);
+		if (t->mode == MODE_MAIN && t->f)
+			show_rows(t);
 		header_draw(t);
 		if (t->mode == MODE_DETAIL) {
 			conns_draw(t);
@@ -302,6 +341,8 @@ static void fini(struct tui *t)
 		mon_frame_free(lf);
 	for (int i = 0; i < t->npanes; i++)
 		free(t->panes[i].rows);
+	free(t->shown);
+	free(t->shown_next);
 	port_filter_fini(&t->aport);
 	port_filter_fini(&t->pport);
 }

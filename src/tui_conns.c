@@ -1,6 +1,8 @@
 /*
  * tui_conns.c - the connection list (Enter on a flow): the conntrack
  * entries of the watched flow, one per line, as the monitor's second mode.
+ * Connections that have ended (a TCP close under way, or destroyed) but are
+ * still in the table are listed with their state, dimmed.
  */
 #include "tui_int.h"
 
@@ -103,7 +105,26 @@ static void timeout_text(char *buf, size_t len, unsigned secs)
 		snprintf(buf, len, "%uh", secs / 3600);
 }
 
-static void conn_text(const struct ct_entry *e, enum conn_col c, char *buf, size_t len)
+/* How long ago the kernel created it, at the snapshot (now_ns, CLOCK_REALTIME). */
+static void age_text(char *buf, size_t len, const struct ct_entry *e, uint64_t now_ns)
+{
+	if (!(e->flags & CT_F_TSTAMP)) {
+		cell_dash(buf, len);
+		return;
+	}
+	/* A clock stepped back, or an entry born during the dump: not negative. */
+	fmt_duration(buf, len, now_ns > e->start_ns ? (now_ns - e->start_ns) / 1000000000u : 0);
+}
+
+static uint64_t frame_ns(const struct mon_frame *f)
+{
+	if (f->when.tv_sec < 0)
+		return 0;
+	return (uint64_t)f->when.tv_sec * 1000000000u + (uint64_t)f->when.tv_nsec;
+}
+
+static void conn_text(const struct ct_entry *e, enum conn_col c, uint64_t now_ns, char *buf,
+		      size_t len)
 {
 	char tmp[8];
 
@@ -126,6 +147,9 @@ static void conn_text(const struct ct_entry *e, enum conn_col c, char *buf, size
 	case CONN_BYTES:
 		pair_text(buf, len, e, e->orig.bytes, e->reply.bytes);
 		return;
+	case CONN_AGE:
+		age_text(buf, len, e, now_ns);
+		return;
 	case CONN_TIMEOUT:
 		timeout_text(buf, len, e->timeout);
 		return;
@@ -140,24 +164,29 @@ static void conn_text(const struct ct_entry *e, enum conn_col c, char *buf, size
 	}
 }
 
-/* Widths from the n rows on screen; the NAT column only when one of them is NATed. */
-static void lay_out(struct conn_layout *l, const struct ct_entry *e, size_t n, int width)
+/*
+ * Widths from the n rows on screen; the NAT column only when one of them is
+ * NATed, Age only when one of them has its creation time.
+ */
+static void lay_out(struct conn_layout *l, const struct ct_entry *e, size_t n, uint64_t now_ns,
+		    int width)
 {
 	char buf[CONN_TEXT_MAX];
-	int want[CONN_MAX] = { 0 }, nat = 0;
+	int want[CONN_MAX] = { 0 }, nat = 0, ages = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		nat |= is_natted(&e[i]);
+		ages |= (e[i].flags & CT_F_TSTAMP) != 0;
 		for (int c = 0; c < CONN_MAX; c++) {
 			int len;
 
-			conn_text(&e[i], (enum conn_col)c, buf, sizeof buf);
+			conn_text(&e[i], (enum conn_col)c, now_ns, buf, sizeof buf);
 			len = (int)strlen(buf);
 			if (len > want[c])
 				want[c] = len;
 		}
 	}
-	layout_conns(l, want, nat, width);
+	layout_conns(l, want, nat, ages, width);
 }
 
 static void draw_title(const struct tui *t, int y)
@@ -191,6 +220,7 @@ void conns_draw(struct tui *t)
 	int y = t->head_lines, bottom = LINES - t->foot_lines, hdr;
 	struct conn_layout l;
 	size_t n, maxtop;
+	uint64_t now_ns;
 
 	draw_title(t, y++);
 	if (!lf) {
@@ -208,8 +238,9 @@ void conns_draw(struct tui *t)
 	maxtop = n > t->list_rows ? n - t->list_rows : 0;
 	if (t->list_top > maxtop)
 		t->list_top = maxtop;
+	now_ns = frame_ns(lf);
 	lay_out(&l, lf->conns + t->list_top,
-		n - t->list_top < t->list_rows ? n - t->list_top : t->list_rows, COLS);
+		n - t->list_top < t->list_rows ? n - t->list_top : t->list_rows, now_ns, COLS);
 	if (hdr) {
 		for (int c = 0; c < CONN_MAX; c++)
 			if (l.shown[c])
@@ -218,13 +249,15 @@ void conns_draw(struct tui *t)
 		y++;
 	}
 	for (size_t i = t->list_top; i < n && y < bottom; i++, y++) {
+		const struct ct_entry *e = &lf->conns[i];
+		attr_t a = ct_entry_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
 		char buf[CONN_TEXT_MAX];
 
 		for (int c = 0; c < CONN_MAX; c++) {
 			if (!l.shown[c])
 				continue;
-			conn_text(&lf->conns[i], (enum conn_col)c, buf, sizeof buf);
-			cell_put_cut(t, y, l.x[c], l.w[c], buf, 0, TR_END, A_NORMAL);
+			conn_text(e, (enum conn_col)c, now_ns, buf, sizeof buf);
+			cell_put_cut(t, y, l.x[c], l.w[c], buf, 0, TR_END, a);
 		}
 	}
 }

@@ -262,11 +262,23 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 
 /* ---- drawing ---- */
 
+/* The columns of bytes and packets (rates or totals). */
+static int is_traffic(int c)
+{
+	return c == COL_IN || c == COL_OUT || c == COL_INPKT || c == COL_OUTPKT;
+}
+
+/*
+ * A closed flow is dim; between budgeted dumps, so are the byte and packet
+ * cells of a flow not every connection of which could be read again
+ * (stale): they are partly the last dump's.
+ */
 static void draw_row(const struct tui *t, int y, const struct flow *f, int selected)
 {
 	const struct flow_layout *l = &t->lay;
 	char buf[ROW_TEXT_MAX];
 	attr_t a = selected ? A_REVERSE : f->idle ? cell_attr(t, R_CLOSED) : A_NORMAL;
+	attr_t old = a | A_DIM;
 
 	if (selected)
 		cell_blank_line(y, A_REVERSE);
@@ -275,7 +287,8 @@ static void draw_row(const struct tui *t, int y, const struct flow *f, int selec
 			continue;
 		layout_cols[c].text(t, f, l, buf, sizeof buf);
 		cell_put_cut(t, y, l->x[c], l->w[c], buf, layout_cols[c].right,
-			     c == COL_LOCAL ? TR_START : TR_PORT, a);
+			     c == COL_LOCAL ? TR_START : TR_PORT,
+			     f->stale && is_traffic(c) ? old : a);
 	}
 }
 

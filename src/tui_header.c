@@ -67,17 +67,47 @@ static void head_frame(const struct tui *t, struct segs *ss)
 	layout_seg_add(ss, 0, 2, R_PLAIN, "entries %s/%s", a, b);
 }
 
+/* "CPU budget 10%" (the --max-cpu share), or without the share when not known. */
+static void budget_text(const struct tui *t, char *buf, size_t len)
+{
+	if (t->c->max_cpu > 0)
+		snprintf(buf, len, "CPU budget %g%%", t->c->max_cpu * 100);
+	else
+		snprintf(buf, len, "CPU budget");
+}
+
+/*
+ * The period asked, then what happened: a dump on time (the real interval
+ * and its cost), a dump the CPU budget held back (the real interval and
+ * why, kept longest), or an update from events alone between such dumps.
+ */
 static void head_period(const struct tui *t, struct segs *ss)
 {
 	const struct mon_frame *f = t->f;
-	char asked[32], real[32], cost[32];
+	char asked[32], real[32], cost[32], budget[32], cpu[32];
 
 	cell_period_text(asked, sizeof asked, mon_period(t->m));
 	layout_seg_add(ss, 0, 1, R_PLAIN, "every %s", asked);
 	if (!f)
 		return;
+	budget_text(t, budget, sizeof budget);
+	if (f->events && !f->dumped) {
+		cost_text(real, sizeof real, f->next_dump > 0 ? f->next_dump : 0);
+		layout_seg_add(ss, 0, 1, R_PLAIN, "events only: next dump in %s", real);
+		layout_seg_brief(ss, "events only");
+		layout_seg_add(ss, 0, 4, R_PLAIN, "(%s)", budget);
+		return;
+	}
 	cost_text(cost, sizeof cost, f->cost);
-	if (f->interval > 0) {
+	if (f->budget_held && f->interval > 0) {
+		layout_seg_add(ss, 0, 1, R_PLAIN, "real %.2fs: %s", f->interval, budget);
+		if (f->dump_cpu > 0) {
+			cost_text(cpu, sizeof cpu, f->dump_cpu);
+			layout_seg_add(ss, 0, 4, R_PLAIN, "(took %s, CPU %s)", cost, cpu);
+		} else {
+			layout_seg_add(ss, 0, 4, R_PLAIN, "(took %s)", cost);
+		}
+	} else if (f->interval > 0) {
 		snprintf(real, sizeof real, "%.2fs", f->interval);
 		layout_seg_add(ss, 0, 4, R_PLAIN, "(real %s, took %s)", real, cost);
 	} else {
@@ -92,11 +122,22 @@ static void head_status(const struct tui *t, struct segs *ss)
 
 	if (mon_busy(t->m, &since) && mono_now() - since > BUSY_SHOWN)
 		layout_seg_add(ss, 1, 1, R_FLAG, "collecting %.0fs", mono_now() - since);
-	if (f && f->sysctl.acct == 0)
+	if (f && f->sysctl.acct == 0) {
 		layout_seg_add(ss, 1, 1, R_WARN,
 			       "counters off: sysctl -w net.netfilter.nf_conntrack_acct=1");
-	else if (f && f->sysctl.acct < 0 && f->stats.counters == 0 && f->nflows > 0)
+		layout_seg_brief(ss, "counters off: nf_conntrack_acct=0");
+	} else if (f && f->sysctl.acct < 0 && f->stats.counters == 0 && f->nflows > 0) {
 		layout_seg_add(ss, 1, 1, R_WARN, "no counters in input");
+	}
+	if (f && f->events_lost)
+		layout_seg_add(ss, 1, 1, R_WARN, "events lost %llu",
+			       (unsigned long long)f->events_lost);
+	/* Subscribed, but the kernel sends no events in this namespace. */
+	if (f && f->events && f->live && f->sysctl.events == 0) {
+		layout_seg_add(ss, 1, 1, R_WARN,
+			       "events off: sysctl -w net.netfilter.nf_conntrack_events=1");
+		layout_seg_brief(ss, "events off: nf_conntrack_events=0");
+	}
 	layout_seg_add(ss, 1, 3, R_PLAIN, "%s", t->totals ? "totals" : "rates");
 	if (f && ct_source_skipped(&f->input))
 		layout_seg_add(ss, 1, 4, R_PLAIN, "%llu lines skipped",
@@ -131,6 +172,28 @@ static void head_filters(const struct tui *t, struct segs *ss)
 	layout_seg_add(ss, 1, 2, R_PLAIN, "%s", txt);
 }
 
+/*
+ * What the screen cannot show, and why: connections that begin and end
+ * between two dumps reach us only as events; ages need timestamps.
+ */
+static void head_missing(const struct tui *t, struct segs *ss)
+{
+	const struct mon_frame *f = t->f;
+
+	if (!f)
+		return;
+	if (tui_listing(t) && f->live && f->sysctl.timestamp == 0) {
+		layout_seg_add(ss, 1, 2, R_PLAIN,
+			       "ages off: sysctl -w net.netfilter.nf_conntrack_timestamp=1");
+		layout_seg_brief(ss, "ages off: nf_conntrack_timestamp=0");
+	}
+	if (!f->events) {
+		layout_seg_add(ss, 1, 3, R_PLAIN,
+			       "no events: short connections between snapshots not counted");
+		layout_seg_brief(ss, "no events: short connections not counted");
+	}
+}
+
 void header_draw(const struct tui *t)
 {
 	struct segs ss = { .n = 0 };
@@ -148,6 +211,7 @@ void header_draw(const struct tui *t)
 	head_period(t, &ss);
 	head_status(t, &ss);
 	head_filters(t, &ss);
+	head_missing(t, &ss);
 	if (t->head_lines == 2) {
 		layout_seg_fit(&ss, 0, COLS);
 		layout_seg_fit(&ss, 1, COLS);

@@ -79,6 +79,9 @@ struct tui {
 	int utf8, colour;
 	int head_lines, foot_lines;
 	struct flow_layout lay;	/* of the last draw: which columns < > can pick */
+	/* The flows on screen the monitor was last told of (mon_show), and spare room. */
+	struct flow_key *shown, *shown_next;
+	size_t nshown, shown_cap;
 	SCREEN *scr;
 };
 

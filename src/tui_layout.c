@@ -145,7 +145,8 @@ void layout_screen(struct screen_layout *s, int lines, int npanes)
 }
 
 const char *const layout_conn_titles[CONN_MAX] = {
-	"Proto", "Connection", "NAT reply", "State", "Pkts o/r", "Bytes o/r", "Timeout", "Id",
+	"Proto", "Connection", "NAT reply", "State", "Pkts o/r", "Bytes o/r", "Age", "Timeout",
+	"Id",
 };
 
 static int conns_width(const struct conn_layout *l)
@@ -158,11 +159,14 @@ static int conns_width(const struct conn_layout *l)
 	return s;
 }
 
-/* Proto goes first when narrow: the title names the flow's protocol. */
-void layout_conns(struct conn_layout *l, const int *want, int nat, int width)
+/*
+ * Proto goes first when narrow: the title names the flow's protocol.  Age
+ * outlasts Pkts: how long a connection has lasted tells more than packets.
+ */
+void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int width)
 {
 	static const enum conn_col drops[] = { CONN_PROTO, CONN_ID, CONN_TIMEOUT, CONN_PKTS,
-					       CONN_BYTES, CONN_REPLY, CONN_STATE };
+					       CONN_AGE, CONN_BYTES, CONN_REPLY, CONN_STATE };
 	int x = 0, k = 0;
 
 	memset(l, 0, sizeof *l);
@@ -173,6 +177,7 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int width)
 		l->w[c] = want[c] > title ? want[c] : title;
 	}
 	l->shown[CONN_REPLY] = nat;
+	l->shown[CONN_AGE] = ages;
 	for (size_t i = 0; i < ARRAY_LEN(drops) && conns_width(l) > width; i++)
 		l->shown[drops[i]] = 0;
 	if (conns_width(l) > width)
@@ -199,16 +204,23 @@ void layout_seg_add(struct segs *ss, int line, int prio, int role, const char *f
 	va_start(ap, fmt);
 	vsnprintf(s->text, sizeof s->text, fmt, ap);
 	va_end(ap);
+	s->brief[0] = '\0';
 	s->role = role;
 	s->line = line;
 	s->prio = prio;
 	s->shown = 1;
 }
 
+void layout_seg_brief(struct segs *ss, const char *text)
+{
+	if (ss->n > 0)
+		snprintf(ss->s[ss->n - 1].brief, sizeof ss->s[0].brief, "%s", text);
+}
+
 void layout_seg_fit(struct segs *ss, int line, int width)
 {
 	for (;;) {
-		int total = 0, n = 0, worst = -1;
+		int total = 0, n = 0, worst = -1, brief = -1;
 
 		for (int i = 0; i < ss->n; i++) {
 			struct seg *s = &ss->s[i];
@@ -222,6 +234,19 @@ void layout_seg_fit(struct segs *ss, int line, int width)
 		}
 		if (total <= width || n <= 1)
 			return;
+		/* Before one of the least important goes, those of them that can shrink do. */
+		for (int i = 0; i < ss->n; i++) {
+			const struct seg *s = &ss->s[i];
+
+			if (s->shown && (line < 0 || s->line == line) && s->brief[0] &&
+			    s->prio == ss->s[worst].prio)
+				brief = i;
+		}
+		if (brief >= 0) {
+			memcpy(ss->s[brief].text, ss->s[brief].brief, sizeof ss->s[brief].brief);
+			ss->s[brief].brief[0] = '\0';
+			continue;
+		}
 		ss->s[worst].shown = 0;
 	}
 }

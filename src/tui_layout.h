@@ -107,7 +107,7 @@ void layout_screen(struct screen_layout *s, int lines, int npanes);
 
 /* Columns of the connection list. */
 enum conn_col { CONN_PROTO, CONN_ORIG, CONN_REPLY, CONN_STATE, CONN_PKTS, CONN_BYTES,
-		CONN_TIMEOUT, CONN_ID, CONN_MAX };
+		CONN_AGE, CONN_TIMEOUT, CONN_ID, CONN_MAX };
 
 extern const char *const layout_conn_titles[CONN_MAX];
 
@@ -118,17 +118,20 @@ struct conn_layout {
 
 /*
  * Fits the connection list in width: want[c] is the widest text of column c
- * on screen (the titles count too); the NAT column only when nat.
+ * on screen (the titles count too); the NAT column only when nat, the Age
+ * column only when ages (a row on screen has its creation time).
  */
-void layout_conns(struct conn_layout *l, const int *want, int nat, int width);
+void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int width);
 
 /* ---- the header: segments that drop by priority as the width shrinks ---- */
 
 #define SEG_TEXT_MAX	200
-#define SEGS_MAX	16
+#define SEG_BRIEF_MAX	48
+#define SEGS_MAX	24	/* every segment the header can have at once: 19 */
 
 struct seg {
 	char text[SEG_TEXT_MAX];
+	char brief[SEG_BRIEF_MAX];	/* shorter text tried before it goes; "" none */
 	int role;	/* enum role of tui_int.h */
 	int line;	/* 0 or 1 of a two-line header */
 	int prio;	/* 0 stays longest */
@@ -142,7 +145,13 @@ struct segs {
 
 void layout_seg_add(struct segs *ss, int line, int prio, int role, const char *fmt, ...)
 	LSCT_PRINTF(5, 6);
-/* Drops the least important segments of line (-1: all) until they fit in width. */
+/* A shorter text for the segment added last (cut to SEG_BRIEF_MAX - 1). */
+void layout_seg_brief(struct segs *ss, const char *text);
+/*
+ * Fits the segments of line (-1: all) in width by dropping the least
+ * important (highest prio; of equals, the last) one at a time; before one
+ * goes, the segments of its prio that have a brief text take it.
+ */
 void layout_seg_fit(struct segs *ss, int line, int width);
 
 #endif

@@ -63,32 +63,84 @@ void *xrealloc(void *p, size_t n)
  */
 #define HUGE_SIZE ((size_t)2 << 20)
 
-void *xmalloc_huge(size_t n)
+static size_t page_round(size_t n)
 {
-	void *p;
-
-	if (n < HUGE_SIZE)
-		return xmalloc(n);
-	if (posix_memalign(&p, HUGE_SIZE, n) != 0)
-		oom();
-#ifdef MADV_HUGEPAGE
-	/* Only a hint: without THP the block is still ordinary memory. */
-	(void)madvise(p, (n + 4095) & ~(size_t)4095, MADV_HUGEPAGE);
-#endif
-	return p;
+	return (n + 4095) & ~(size_t)4095;
 }
 
-void *xcalloc_huge(size_t n, size_t size)
+/* An aligned, private, anonymous range of len bytes (page-rounded). */
+static void *map_aligned(size_t len)
 {
-	void *p;
+	uint8_t *p, *a;
 
-	if (size && n > SIZE_MAX / size)
+	if (len > SIZE_MAX - HUGE_SIZE)
 		oom();
-	if (n * size < HUGE_SIZE)
-		return xcalloc(n, size);
-	p = xmalloc_huge(n * size);
-	memset(p, 0, n * size);
-	return p;
+	p = mmap(NULL, len + HUGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		oom();
+	a = (uint8_t *)(((uintptr_t)p + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (p + len + HUGE_SIZE > a + len)
+		munmap(a + len, (size_t)(p + len + HUGE_SIZE - (a + len)));
+#ifdef MADV_HUGEPAGE
+	/* Only a hint: without THP the range is still ordinary memory. */
+	(void)madvise(a, len, MADV_HUGEPAGE);
+#endif
+	return a;
+}
+
+void *huge_alloc(size_t n)
+{
+	if (n < HUGE_SIZE)
+		return xcalloc(1, n);
+	return map_aligned(page_round(n));
+}
+
+void *huge_realloc(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (!p)
+		return huge_alloc(n);
+	if (n < HUGE_SIZE) {
+		if (old >= HUGE_SIZE) {
+			q = xcalloc(1, n);
+			memcpy(q, p, n < old ? n : old);
+			huge_free(p, old);
+			return q;
+		}
+		q = xrealloc(p, n);
+		if (n > old)
+			memset((uint8_t *)q + old, 0, n - old);
+		return q;
+	}
+	if (old < HUGE_SIZE) {
+		q = huge_alloc(n);
+		memcpy(q, p, old < n ? old : n);
+		free(p);
+		return q;
+	}
+	/*
+	 * Move the pages into a new aligned range (the kernel remaps them,
+	 * nothing is copied); the part beyond the old end is fresh zero pages.
+	 */
+	q = map_aligned(page_round(n));
+	if (mremap(p, page_round(old), page_round(n), MREMAP_MAYMOVE | MREMAP_FIXED, q) ==
+	    MAP_FAILED)
+		oom();
+	return q;
+}
+
+void huge_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < HUGE_SIZE)
+		free(p);
+	else
+		munmap(p, page_round(n));
 }
 
 char *xstrdup(const char *s)

@@ -3,7 +3,7 @@
  * through ctnetlink: a table filled once (the benchmark, bench/run.sh and
  * bench/tui.sh) or steady churn (the soak test, tests/soak.sh).
  *
- *   ctgen fill [-s FIRST] [-n COUNT] [-t TIMEOUT]
+ *   ctgen fill [-S server|busy] [-F FLOWS] [-s FIRST] [-n COUNT] [-t TIMEOUT]
  *   ctgen churn -l LOCAL4 -L LOCAL6 [-r RATE] [-k KEEP] [-s SECONDS] [-t TIMEOUT]
  *
  * fill creates entries number FIRST .. FIRST+COUNT-1 (default 0, 10000) of
@@ -21,7 +21,22 @@
  *    5%  UDP/IPv6 passive: 20000 clients -> [2001:2::1]:443 (QUIC)
  *
  * TCP entries are ESTABLISHED, one in five TIME_WAIT; TIMEOUT defaults to
- * 7200 s.  It stops at the first batch the kernel refused anything of;
+ * 7200 s.
+ *
+ * -S busy is another shape (the memory benchmark, bench/busy.sh): entries
+ * spread over FLOWS flows (default 300000) with a peer each, so a reader
+ * keeps many small flows.  Entry i belongs to flow f = i % FLOWS, as its
+ * (i / FLOWS)-th connection; the flow's kind is f % 20:
+ *
+ *    5%  UDP/IPv4 active:  198.18.0.1:eph -> 10.(f):53
+ *    5%  TCP/IPv6 active:  2001:2::1:eph -> 2001:2:0:4::f, service ports
+ *    5%  TCP/IPv6 passive: 2001:2:0:5::f -> [2001:2::1]:443
+ *   45%  TCP/IPv4 active:  198.18.0.1:eph -> 10.(f), service ports
+ *   40%  TCP/IPv4 passive: 100.64.0.0 + f -> 198.18.0.1:80 or :443
+ *
+ * (10.(f) is 10.0.0.0 + f + 1.)  1M entries over 300000 flows: 3 or 4
+ * connections a flow, 10% IPv6, 5% UDP.  FIRST and COUNT work as for the
+ * server shape, with the same FLOWS.  It stops at the first batch the kernel refused anything of;
  * entries already in the table (EEXIST) are counted and skipped, so a failed
  * fill can be rerun.  Prints "created=N existing=N seconds=S".
  *
@@ -352,16 +367,62 @@ static void fill_entry(const struct fill_seq *g, uint64_t i, struct entry *e)
 	}
 }
 
+#define BUSY_FLOWS_MAX	(1u << 22)	/* 10.0.0.0/8 and 100.64.0.0/10 hold them */
+
+/* Entry number i of the busy shape over flows flows.  Distinct i give distinct tuples. */
+static void busy_entry(uint32_t flows, uint64_t i, struct entry *e)
+{
+	uint32_t f = (uint32_t)(i % flows), a = f + 1;
+	uint64_t c = i / flows;		/* this flow's c-th connection */
+	unsigned kind = f % 20;
+
+	memset(e, 0, sizeof *e);
+	e->proto = IPPROTO_TCP;
+	e->family = AF_INET;
+	e->tcp_state = c % 5 == 4 ? TCP_CONNTRACK_TIME_WAIT : TCP_CONNTRACK_ESTABLISHED;
+	if (kind == 0) {
+		e->proto = IPPROTO_UDP;
+		local4(e->src);
+		v4(e->dst, 10, a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff);
+		e->sport = (uint16_t)(FILL_EPH_FIRST + c % FILL_EPH_COUNT);
+		e->dport = 53;
+	} else if (kind == 1) {
+		e->family = AF_INET6;
+		local6(e->src);
+		v6(e->dst, 4, a);
+		e->sport = (uint16_t)(FILL_EPH_FIRST + c % FILL_EPH_COUNT);
+		e->dport = services[f / 20 % 10];
+	} else if (kind == 2) {
+		e->family = AF_INET6;
+		v6(e->src, 5, a);
+		local6(e->dst);
+		e->sport = (uint16_t)(1024 + c % CLIENT_PORTS);
+		e->dport = 443;
+	} else if (kind < 12) {
+		local4(e->src);
+		v4(e->dst, 10, a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff);
+		e->sport = (uint16_t)(FILL_EPH_FIRST + c % FILL_EPH_COUNT);
+		e->dport = services[f / 20 % 10];
+	} else {
+		v4(e->src, 100, 64 + (a >> 16 & 0x3f), a >> 8 & 0xff, a & 0xff);
+		local4(e->dst);
+		e->sport = (uint16_t)(1024 + c % CLIENT_PORTS);
+		e->dport = f % 2 ? 443 : 80;
+	}
+}
+
 static int usage_fill(void)
 {
-	fprintf(stderr, "usage: ctgen fill [-s FIRST] [-n COUNT] [-t TIMEOUT_SECONDS]\n");
+	fprintf(stderr, "usage: ctgen fill [-S server|busy] [-F FLOWS] [-s FIRST] [-n COUNT] "
+		"[-t TIMEOUT_SECONDS]\n");
 	return 2;
 }
 
 static int run_fill(int argc, char **argv)
 {
-	uint64_t first = 0, count = 10000;
-	uint32_t timeout = 7200;
+	uint64_t first = 0, count = 10000, cap;
+	uint32_t timeout = 7200, flows = 300000;
+	int busy = 0;
 	struct mnl_socket *nl;
 	struct errs er = { 0 };
 	struct requests req;
@@ -371,15 +432,22 @@ static int run_fill(int argc, char **argv)
 	double t0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "S:F:s:n:t:")) != -1) {
 		switch (opt) {
+		case 'S':
+			if (strcmp(optarg, "busy") == 0)
+				busy = 1;
+			else if (strcmp(optarg, "server") != 0)
+				return usage_fill();
+			break;
+		case 'F': flows = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 's': first = strtoull(optarg, NULL, 10); break;
 		case 'n': count = strtoull(optarg, NULL, 10); break;
 		case 't': timeout = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: return usage_fill();
 		}
 	}
-	if (optind != argc || timeout == 0)
+	if (optind != argc || timeout == 0 || flows == 0 || flows > BUSY_FLOWS_MAX)
 		return usage_fill();
 	fill_seq_init(&g);
 	out = malloc(FILL_BATCH + MSG_ROOM);
@@ -388,9 +456,11 @@ static int run_fill(int argc, char **argv)
 		fprintf(stderr, "ctgen: out of memory\n");
 		return 1;
 	}
-	if (first + count > fill_capacity(&g)) {
+	/* Busy: a flow's connections differ by port (28232 ephemeral ports). */
+	cap = busy ? (uint64_t)flows * FILL_EPH_COUNT : fill_capacity(&g);
+	if (first + count > cap) {
 		fprintf(stderr, "ctgen: at most %llu entries have distinct tuples\n",
-			(unsigned long long)fill_capacity(&g));
+			(unsigned long long)cap);
 		return 2;
 	}
 	nl = batch_socket(FILL_SNDBUF, FILL_RCVBUF);
@@ -403,7 +473,10 @@ static int run_fill(int argc, char **argv)
 	for (uint64_t i = first; i < first + count; i++) {
 		struct entry e;
 
-		fill_entry(&g, i, &e);
+		if (busy)
+			busy_entry(flows, i, &e);
+		else
+			fill_entry(&g, i, &e);
 		len += request_build(&req, out + len, &e, (uint32_t)i, 0);
 		if (len >= FILL_BATCH || i + 1 == first + count) {
 			if (mnl_socket_sendto(nl, out, len) < 0) {
@@ -643,7 +716,8 @@ int main(int argc, char **argv)
 		return run_fill(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "churn") == 0)
 		return run_churn(argc - 1, argv + 1);
-	fprintf(stderr, "usage: ctgen fill [-s FIRST] [-n COUNT] [-t TIMEOUT]\n"
+	fprintf(stderr, "usage: ctgen fill [-S server|busy] [-F FLOWS] [-s FIRST] [-n COUNT] "
+		"[-t TIMEOUT]\n"
 		"       ctgen churn -l LOCAL4 -L LOCAL6 [-r RATE] [-k KEEP] [-s SECONDS] "
 		"[-t TIMEOUT]\n");
 	return 2;

@@ -689,6 +689,33 @@ run --help
 assert_match "--help: -d's range and what 0 means" "$OUT" '0 to 86400'
 assert_match "--help: ports after -a/-p" "$OUT" '-a 3306 11211'
 
+# The CPU budget and events: ranges, and what --help says.
+usage_error "--max-cpu above 100" --stdin --max-cpu 101
+assert_match "--max-cpu: the range in the message" "$ERR" '0 to 100'
+usage_error "--max-cpu -1" --stdin --max-cpu -1
+usage_error "--max-cpu nan" --stdin --max-cpu nan
+usage_error "--max-cpu 5x" --stdin --max-cpu 5x
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --max-cpu 25%
+table_is "--max-cpu 25% (a percent sign is fine)" "$ALL"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --max-cpu 0 --no-events
+table_is "--max-cpu 0 --no-events: the same table" "$ALL"
+usage_error "--event-buffer below 4096" --stdin --event-buffer 4095
+assert_match "--event-buffer: the range in the message" "$ERR" '4096 to 1G'
+usage_error "--event-buffer above 1G" --stdin --event-buffer 2G
+usage_error "--event-buffer 1.5M" --stdin --event-buffer 1.5M
+usage_error "--event-buffer empty" --stdin --event-buffer ''
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --event-buffer 64K
+table_is "--event-buffer 64K" "$ALL"
+run --help
+assert_match "--help: --max-cpu" "$OUT" '^ +--max-cpu PCT '
+assert_match "--help: --max-cpu's default" "$OUT" 'default 10; 0: none'
+assert_match "--help: --no-events" "$OUT" '^ +--no-events '
+# A file has no events: a stream says so with "events_lost": null.
+printf '%s\n' "$GOOD" >"$TMP/one.txt"
+run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json -c 2 -d 0
+assert_eq "stream from a file: events_lost null, period, budget_held" \
+	"$(printf '%s\n' "$OUT" | head -n1 | jq -c '[.events_lost, .period, .budget_held]')" '[null,0,false]'
+
 # ---------------------------------------------------------------------------
 # Hash flooding (review M1).  tools/crafted.py writes 40,000 passive entries
 # from one IPv6 /64 whose flow keys all shared their low 32 bits under the

@@ -10,7 +10,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=tui
-N_TESTS=200
+N_TESTS=225
 NS_TOOLS=tmux
 . tests/integration/nslib.sh
 
@@ -237,17 +237,22 @@ HOSTRE=$(hostname | sed 's/[][\.*^$+?(){}|/]/\\&/g')
 start_mon 80 24 "$UTF8" "-n -t -u"
 expect "panes: Active title" '─ Active ─ [0-9]+ flows ─ sort rate ▼' 10
 expect "panes: Passive title" '─ Passive ─ [0-9]+ flows ─ sort rate ▼'
-expect "rows: 3 connections to 10.x:3306" "$A3306 +3 "
-expect "rows: 2 connections to 10.x:6379" "$A6379 +2 "
-expect "rows: 1 connection to [fd00::2]:5432" "$A5432 +1 "
-expect "rows: the UDP flow is marked /udp" "$A5353 +1 "
-expect "rows: 4 connections from 10.x to :80" "$P80 +4 "
-expect "rows: 2 connections from [fd00::2] to :8080" "$P8080 +2 "
+# Conns counts open connections: the transfers above have ended (their
+# entries wait in TIME_WAIT), the UDP one has not (UDP ends when it leaves).
+expect "rows: 10.x:3306, its 3 connections ended: 0 open" "$A3306 +0 "
+expect "rows: 10.x:6379, 2 ended: 0 open" "$A6379 +0 "
+expect "rows: [fd00::2]:5432, 1 ended: 0 open" "$A5432 +0 "
+expect "rows: the UDP flow is marked /udp, 1 open" "$A5353 +1 "
+expect "rows: 10.x to :80, 4 ended: 0 open" "$P80 +0 "
+expect "rows: [fd00::2] to :8080, 2 ended: 0 open" "$P8080 +0 "
 # 80 columns and a 19-character peer: OutPkt/s is the first column to go.
 expect "rows: column titles" '^Local +Peer +Conns +In/s +Out/s +InPkt/s +New +Closed$'
 expect "header: host and source" "^$HOSTRE  netlink  [0-9]{2}:[0-9]{2}:[0-9]{2}  "
 expect "header: every 1s" '^.*netlink.*  every 1s'
 expect "header: rates on the second line" '^rates'
+# Events feed the netlink source: nothing is said about missing ones.
+assert_no_match "events: the netlink header says nothing about events" \
+	"$(printf '%s\n' "$SCREEN" | sed -n 2p)" 'events'
 expect "hints: the bottom line" '^q quit  \? help  Tab pane  s sort  a/p ports  / host  t totals  space pause'
 ent=$(line1 | sed -nE 's/.*entries ([0-9]+)\/([0-9-]+).*/\1 \2/p')
 assert_ge "header: entries N counts our 13 connections ($ent)" "${ent% *}" 13
@@ -367,6 +372,13 @@ expect "detail: titled with the flow" \
 expect_count "detail: the 2 connections to 6379" \
 	'^10\.204\.0\.1:[0-9]+ -> 10\.204\.0\.2:6379 +TIME_WAIT ' 2
 expect "detail: column titles" '^Connection +State +Pkts o/r +Bytes o/r +Timeout'
+# nf_conntrack_timestamp is 0 (the default) in H: no ages, and the header says why.
+assert_no_match "ages: no Age column with nf_conntrack_timestamp=0" "$(row '^Connection ')" ' Age '
+expect "ages: the header names the sysctl" \
+	'ages off: (sysctl -w net\.netfilter\.nf_conntrack_timestamp=1|nf_conntrack_timestamp=0)'
+# Ended connections (TIME_WAIT) are listed dimmed (SGR 2).
+assert_eq "detail: ended connections are dim" \
+	"$(cap_e | grep -Ec $'\e\\[([0-9;]*;)?2(;[0-9;]*)?mTIME_WAIT')" 2
 expect "detail: its key hints" '^Esc back  Up/Down scroll  space pause  q quit  \? help'
 text '?'
 expect "detail: ? shows the help" 'Keys \(any key returns\)'
@@ -526,6 +538,7 @@ expect "totals: column titles" '^Local +Peer +Conns +In +Out +InPkt +New +Closed
 expect "totals: in the header" '^totals$|^totals  '
 expect "totals: Passive sorts by bytes" 'Passive ─ [0-9]+ flows ─ sort bytes ▼'
 out=$(row "$A3306" | awk '{ print $6 }')
+# Ended connections still in the table keep their bytes (Conns 0 above).
 assert_match "totals: 3 x 100 kB out to 3306 ($out)" "$out" '^(29[0-9]|3[0-2][0-9])K$'
 text t
 expect "rates again: In/s" '^Local +Peer +Conns +In/s +Out/s'
@@ -614,7 +627,7 @@ expect_exit "--aport/--pport: q in the connection list exits 0"
 
 start_mon 80 24 "$UTF8" "-n -d 30"
 expect "slow interval: every 30s" 'netlink.*  every 30s' 10
-expect "slow interval: no rate from one snapshot" "$A3306 +3 +- +- "
+expect "slow interval: no rate from one snapshot" "$A3306 +0 +- +- "
 text '?'
 expect "slow interval: ? answered" 'Keys \(any key returns\)' 3
 text x
@@ -661,15 +674,83 @@ text q
 expect_exit "ascii: q exits 0"
 
 # ---------------------------------------------------------------------------
+# Ages: with nf_conntrack_timestamp=1 (per namespace) the kernel records when
+# each connection was created, from then on: the list gets an Age column.
+# One connection to 7000 closed (TIME_WAIT), one kept open (ESTABLISHED).
+
+bg "$P" socat -u "TCP4-LISTEN:7000,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
+wait_listen "$P" t 7000 || ns_fail "server $P t 7000"
+inh sysctl -qw net.netfilter.nf_conntrack_timestamp=1 || ns_fail "nf_conntrack_timestamp=1"
+send "$H" 1000 "TCP4:$P4:7000"
+bg "$H" timeout 60 sh -c "(echo x; sleep 50) | socat -u - TCP4:$P4:7000"
+A7000='^localhost:many +--> +10\.204\.0\.2:7000 '
+C7000='^10\.204\.0\.1:[0-9]+ -> 10\.204\.0\.2:7000 '
+# 90 columns: no room for Proto and Id, so the titles start with Connection.
+start_mon 90 24 "$UTF8" "-n --aport 7000"
+expect "ages: the 7000 flow, one connection open" "$A7000 +1 " 10
+keys Enter
+expect "ages: column titles with Age before Timeout" \
+	'^Connection +State +Pkts o/r +Bytes o/r +Age +Timeout$'
+expect_count "ages: both connections have an age in seconds" \
+	"$C7000 +(TIME_WAIT|ESTABLISHED) +[0-9]+/[0-9]+ +[0-9.KM]+/[0-9.KM]+ +[0-9]+s +" 2
+expect_gone "ages: no 'ages off' in the header" 'ages off'
+age1=$(row "$C7000 +ESTABLISHED" | awk '{ print $7 }')
+assert_match "ages: the open connection is seconds old ($age1)" "$age1" '^([0-9]|[1-5][0-9])s$'
+sleep 2.2
+SCREEN=$(cap)
+age2=$(row "$C7000 +ESTABLISHED" | awk '{ print $7 }')
+assert_gt "ages: it grows with the snapshots ($age1 then $age2)" "${age2%s}" "${age1%s}"
+ce=$(cap_e)
+assert_match "ages: the ended one (TIME_WAIT) is dim" "$(printf '%s\n' "$ce" | grep -F TIME_WAIT)" \
+	$'\e\\[([0-9;]*;)?2(;[0-9;]*)?mTIME_WAIT'
+assert_no_match "ages: the open one (ESTABLISHED) is not" \
+	"$(printf '%s\n' "$ce" | grep -F ESTABLISHED)" $'\e\\[([0-9;]*;)?2(;[0-9;]*)?m'
+text q
+expect_exit "ages: q exits 0"
+# Entries from before the sysctl have no creation time: no column for them.
+start_mon 90 24 "$UTF8" "-n --aport 3306"
+expect "ages: the 3306 flow" "$A3306 +0 " 10
+keys Enter
+expect "ages: its connections are listed" \
+	'^Connection +State +Pkts o/r +Bytes o/r +Timeout +Id'
+assert_no_match "ages: no Age column for connections older than the sysctl" \
+	"$(row '^Connection ')" ' Age '
+text q
+expect_exit "ages: q exits 0 (3306)"
+inh sysctl -qw net.netfilter.nf_conntrack_timestamp=0
+
+# ---------------------------------------------------------------------------
+# Sources without events miss connections that open and close between two
+# snapshots: --proc and --no-events say so in the header; netlink (above)
+# does not.
+
+start_mon 100 24 "$UTF8" "-n --proc"
+expect "no events, --proc: the rows" "$A3306" 10
+expect "no events, --proc: the header says short connections are not counted" \
+	'^rates  no events: short connections between snapshots not counted$'
+text q
+expect_exit "no events, --proc: q exits 0"
+start_mon 100 24 "$UTF8" "-n --no-events"
+expect "no events, --no-events: the rows" "$A3306" 10
+expect "no events, --no-events: the header says short connections are not counted" \
+	'^rates  no events: short connections between snapshots not counted$'
+text q
+expect_exit "no events, --no-events: q exits 0"
+start_mon 60 24 "$UTF8" "-n --no-events"
+expect "no events, 60 columns: the short form" '^rates  no events: short connections not counted$' 10
+text q
+expect_exit "no events, 60 columns: q exits 0"
+
+# ---------------------------------------------------------------------------
 # Names from a private hosts file for H (nslib's ns_names); n toggles
 # them, / matches them.
 
 ns_names
 
 start_mon 80 24 "$UTF8" ""
-expect "names: peer-db.test:3306" '^localhost:many +--> +peer-db\.test:3306 +3 ' 10
-expect "names: peer-db6.test:5432" '^localhost:many +--> +peer-db6\.test:5432 +1 '
-expect "names: localhost:80 <-- peer-db.test:many" '^localhost:80 +<-- +peer-db\.test:many +4 '
+expect "names: peer-db.test:3306" '^localhost:many +--> +peer-db\.test:3306 +0 ' 10
+expect "names: peer-db6.test:5432" '^localhost:many +--> +peer-db6\.test:5432 +0 '
+expect "names: localhost:80 <-- peer-db.test:many" '^localhost:80 +<-- +peer-db\.test:many +0 '
 text n
 expect "n: numeric addresses" '^numeric addresses'
 expect "n: the rows are numeric" "$A3306"

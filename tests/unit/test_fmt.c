@@ -1,4 +1,4 @@
-/* fmt.c: endpoints, protocol names, host-name checks and escaping. */
+/* fmt.c: endpoints, protocol names, host-name checks, escaping and durations. */
 #include "testutil.h"
 
 #include "fmt.h"
@@ -67,12 +67,37 @@ static void test_peer_name_not_an_address(void **state)
 	}
 }
 
+static void test_duration(void **state)
+{
+	static const struct {
+		uint64_t secs;
+		const char *text;
+	} cases[] = {
+		{ 0, "0s" }, { 59, "59s" }, { 60, "1m00s" }, { 192, "3m12s" },
+		{ 3599, "59m59s" }, { 3600, "1h00m" }, { 18180, "5h03m" },
+		{ 86399, "23h59m" }, { 86400, "1d00h" }, { 190800, "2d05h" },
+		{ 400 * 86400ull, "400d00h" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fmt_duration(buf, sizeof buf, cases[i].secs);
+		assert_string_equal(buf, cases[i].text);
+	}
+	/* The largest value fits in 32 bytes and a short buffer still terminates. */
+	fmt_duration(buf, sizeof buf, UINT64_MAX);
+	assert_string_equal(buf, "213503982334601d07h");
+	fmt_duration(buf, 4, 192);
+	assert_string_equal(buf, "3m1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_hostname_check_and_escape),
 		cmocka_unit_test(test_peer_name_not_an_address),
+		cmocka_unit_test(test_duration),
 	};
 
 	return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);

@@ -23,6 +23,7 @@ struct script {
 	size_t n;
 	double delay;		/* seconds each dump takes */
 	double delay_once;	/* added to the next dump only */
+	double burn;		/* CPU seconds each dump spends */
 	double at[16];		/* monotonic start of each dump */
 	size_t dumps;
 	int closed;
@@ -44,6 +45,15 @@ static int script_dump(void *state, const struct ct_sink *sink, struct ct_source
 		sc->at[sc->dumps] = mono_now();
 	sc->dumps++;
 	nap(sc->delay + sc->delay_once);
+	if (sc->burn > 0) {
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+		do
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+		while ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 <
+		       sc->burn);
+	}
 	sc->delay_once = 0;
 	for (size_t i = 0; i < sc->n; i++) {
 		if (sink->add(&sc->e[i], sink->arg) < 0)
@@ -58,12 +68,13 @@ static void script_close(void *state)
 	((struct script *)state)->closed++;
 }
 
-static const struct ct_source_ops script_ops = { script_dump, script_close };
+static const struct ct_source_ops script_ops = { script_dump, script_close, NULL };
 
 struct fixture {
 	struct host_info host;
 	struct script sc;
 	struct monitor *m;
+	double max_cpu;		/* the next monitor_of()'s CPU budget */
 };
 
 static int setup(void **state)
@@ -105,6 +116,7 @@ static struct monitor *monitor_of(struct fixture *fx, int track, double period)
 	mc.fo.families = FLOW_FAM_V4 | FLOW_FAM_V6;
 	mc.period = period;
 	mc.track = track;
+	mc.max_cpu = fx->max_cpu;
 	fx->m = mon_new(&mc);
 	return fx->m;
 }
@@ -215,6 +227,67 @@ static void test_overrun_is_followed_at_once(void **state)
 	assert_int_equal(mon_sleep(m, &stop), 0);
 	mon_frame_free(mon_snapshot(m));
 	assert_true(fx->sc.at[3] - fx->sc.at[2] >= 0.048);
+}
+
+/*
+ * The CPU budget: a dump that cost c CPU seconds is followed no sooner than
+ * c / max_cpu after its start, and the frame says the budget held it.
+ */
+static void test_budget_spaces_dumps(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m;
+	volatile sig_atomic_t stop = 0;
+	struct mon_frame *f;
+
+	fx->max_cpu = 0.25;
+	m = monitor_of(fx, 1, 0.02);
+	fx->sc.burn = 0.03;
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_true(f->dump_cpu >= 0.029);
+	assert_false(f->budget_held);
+	assert_true(f->next_dump >= 0.08);
+	assert_true(f->period == 0.02);
+	mon_frame_free(f);
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_true(f->budget_held);
+	assert_true(f->dumped);
+	mon_frame_free(f);
+	/* 0.03 / 0.25 = 0.12 s from the first start, not the period's 0.02. */
+	assert_true(fx->sc.at[1] - fx->sc.at[0] >= 0.119);
+	/* A cheap dump fits again: the period rules. */
+	fx->sc.burn = 0;
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	mon_frame_free(mon_snapshot(m));
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	f = mon_snapshot(m);
+	assert_false(f->budget_held);
+	mon_frame_free(f);
+}
+
+/* Without a budget (0) the same dumps keep the period. */
+static void test_no_budget_keeps_period(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m;
+	volatile sig_atomic_t stop = 0;
+	struct mon_frame *f;
+
+	fx->max_cpu = 0;
+	m = monitor_of(fx, 1, 0.02);
+	fx->sc.burn = 0.03;
+	mon_frame_free(mon_snapshot(m));
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	f = mon_snapshot(m);
+	assert_false(f->budget_held);
+	assert_true(f->next_dump < 0.001);
+	assert_false(f->events);
+	mon_frame_free(f);
+	/* The dump overran its 0.02 s period: the next followed at once. */
+	assert_true(fx->sc.at[1] - fx->sc.at[0] < 0.1);
 }
 
 static void test_sleep_stops_on_flag(void **state)
@@ -373,6 +446,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_deltas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_does_not_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_is_followed_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_spaces_dumps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_budget_keeps_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sleep_stops_on_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collector_frames_are_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_period_and_wake, setup, teardown),

@@ -177,17 +177,47 @@ static void test_counter_wrap(void **state)
 	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, 5, 20, 0, 0);
 	/* Saturating sums: two near-max deltas in one flow do not wrap either. */
 	{
-		struct ct_entry two[2] = { active(40001, 1, 1, 0, 0), active(40002, 1, 1, 0, 0) };
+		struct ct_entry three[3] = { e, active(40001, UINT64_MAX - 1, UINT64_MAX - 1, 0, 0),
+					     active(40002, UINT64_MAX - 1, UINT64_MAX - 1, 0, 0) };
 		const struct flow *f;
 
-		snap(fx->t, two, 2);
-		two[0] = active(40001, UINT64_MAX - 1, UINT64_MAX - 1, 0, 0);
-		two[1] = active(40002, UINT64_MAX - 1, UINT64_MAX - 1, 0, 0);
-		snap(fx->t, two, 2);
+		/* Two new connections: each counts whole, 2^64 - 2. */
+		snap(fx->t, three, 3);
 		f = find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306);
-		/* Each connection's delta is 2^64 - 3; their sum stops at the top. */
-		assert_delta(f, 0, 0, UINT64_MAX, UINT64_MAX, 0, 0);
+		assert_delta(f, 0, 0, UINT64_MAX, UINT64_MAX, 2, 0);
 		assert_true(f->c.out_packets == UINT64_MAX && f->c.out_bytes == UINT64_MAX);
+	}
+}
+
+/*
+ * The store keeps 48 bits of each counter: exact deltas below 2^48,
+ * modulo 2^48 above (no connection moves 2^48 in one interval), and a
+ * counter that went down below 2^48 is still a reset.
+ */
+static void test_counter_48_bits(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t big = (UINT64_C(1) << 50) + 12345;
+	struct ct_entry e = active(40000, big, big + 7, (UINT64_C(1) << 48) - 1, 9);
+
+	(void)state;
+	snap(fx->t, &e, 1);
+	e = active(40000, big + 1000, big + 7 + 4000000, (UINT64_C(1) << 48) + 2, 90);
+	snap(fx->t, &e, 1);
+	/* out = original for an active flow; 2^48 - 1 to 2^48 + 2 is 3. */
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 81, 1000, 4000000, 0, 0);
+	assert_int_equal(sizeof(struct conn_rec), 40);
+	assert_int_equal(conn_delta(CONN_COUNT_MASK, UINT64_C(1) << 48), 1);
+	assert_int_equal(conn_delta(500, 20), 20);
+	{
+		struct conn_rec r;
+		struct conn_counts c = { (UINT64_C(1) << 47) + 3, CONN_COUNT_MASK,
+					 UINT64_C(0xfffe00000001), 1 }, back;
+
+		memset(&r, 0, sizeof r);
+		conn_counts_set(&r, &c);
+		back = conn_counts_get(&r);
+		assert_true(back.op == c.op && back.ob == c.ob && back.rp == c.rp && back.rb == 1);
 	}
 }
 
@@ -253,7 +283,7 @@ static void test_store_many(void **state)
 		struct conn_rec *r = conn_store_get(s, i * 0x9e3779b97f4a7c15ull | 1, &added);
 
 		assert_true(added);
-		r->orig_packets = i;
+		r->orig_pk_lo = (uint32_t)i;
 		r->flow[0] = (uint32_t)(i % 7);
 		r->flow[1] = CONN_FLOW_NONE;
 	}
@@ -265,7 +295,7 @@ static void test_store_many(void **state)
 		struct conn_rec *r = conn_store_get(s, i * 0x9e3779b97f4a7c15ull | 1, &added);
 
 		assert_false(added);
-		assert_int_equal(r->orig_packets, i);
+		assert_int_equal(r->orig_pk_lo, i);
 		r->flow[0] |= CONN_SEEN;
 	}
 	conn_store_sweep(s, NULL, NULL, NULL);
@@ -277,7 +307,7 @@ static void test_store_many(void **state)
 			assert_null(r);
 		} else {
 			assert_non_null(r);
-			assert_int_equal(r->orig_packets, i);
+			assert_int_equal(r->orig_pk_lo, i);
 			assert_int_equal(r->flow[0], i % 7);
 		}
 	}
@@ -589,6 +619,66 @@ static void test_tcp_states_close(void **state)
 	assert_int_equal(f3306(fx)->idle, 1);
 }
 
+/*
+ * Rereads between dumps (GET): what a connection did since the store saw
+ * it, into deltas and totals, never counted again by the next dump.
+ */
+static void test_refresh_between_dumps(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e[2] = { conn_id(40000, 1, CT_TCP_ESTABLISHED, 1, 100, 1, 100),
+				 conn_id(40001, 2, CT_TCP_ESTABLISHED, 1, 100, 1, 100) };
+	struct ct_entry now0 = conn_id(40000, 1, CT_TCP_ESTABLISHED, 5, 500, 4, 4000);
+	struct ct_entry unknown = conn_id(40009, 9, CT_TCP_ESTABLISHED, 9, 900, 9, 900);
+
+	snap(fx->t, e, 2);
+	snap(fx->t, e, 2);
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &now0), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &unknown), 0);
+	flow_table_refresh_end(fx->t);
+	/* in = reply for an active flow. */
+	assert_delta(f3306(fx), 3, 3900, 4, 400, 0, 0);
+	assert_int_equal(f3306(fx)->c.in_bytes, 4000 + 100);
+	assert_int_equal(f3306(fx)->c.out_bytes, 500 + 100);
+	/* One of its two entries was read again: the totals are partly old. */
+	assert_int_equal(f3306(fx)->stale, 1);
+	flow_table_interval_done(fx->t);
+	/* Both read again: fresh; the second did nothing. */
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &now0), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &e[1]), 1);
+	flow_table_refresh_end(fx->t);
+	assert_int_equal(f3306(fx)->stale, 0);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	flow_table_interval_done(fx->t);
+	/* The next dump sees the same counters: nothing new, nothing twice. */
+	e[0] = now0;
+	snap(fx->t, e, 2);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	assert_int_equal(f3306(fx)->stale, 0);
+}
+
+/* A reread that finds the connection past ESTABLISHED closes it, once. */
+static void test_refresh_sees_close(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = conn_id(40000, 1, CT_TCP_ESTABLISHED, 1, 100, 1, 100);
+	struct ct_entry tw = conn_id(40000, 1, CT_TCP_TIME_WAIT, 2, 200, 2, 200);
+
+	snap(fx->t, &e, 1);
+	snap(fx->t, &e, 1);
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &tw), 1);
+	flow_table_refresh_end(fx->t);
+	assert_delta(f3306(fx), 1, 100, 1, 100, 0, 1);
+	assert_int_equal(f3306(fx)->conns, 0);
+	flow_table_interval_done(fx->t);
+	snap(fx->t, &tw, 1);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	assert_int_equal(f3306(fx)->conns, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vanished_and_linger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_reset_is_not_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter_48_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_tuple_with_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_connection_feeds_both_flows, setup,
 						teardown),
@@ -612,6 +703,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_reused_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_states_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_between_dumps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_sees_close, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,30 +218,64 @@ static void test_conns(void **state)
 	want[CONN_REPLY] = 20;
 	want[CONN_STATE] = 11;
 	/* Titles are the minimum widths; no NAT: no NAT column. */
-	layout_conns(&l, want, 0, 200);
+	layout_conns(&l, want, 0, 0, 200);
 	assert_false(l.shown[CONN_REPLY]);
 	assert_true(l.shown[CONN_PROTO]);
 	assert_int_equal(l.w[CONN_PROTO], 5);	/* "Proto" */
 	assert_int_equal(l.w[CONN_ORIG], 40);
 	assert_int_equal(l.x[CONN_ORIG], 5 + LAYOUT_CONN_GAP);
 
-	layout_conns(&l, want, 1, 200);
+	layout_conns(&l, want, 1, 0, 200);
 	assert_true(l.shown[CONN_REPLY]);
 	assert_int_equal(l.w[CONN_REPLY], 20);
 
 	/* Narrower: Proto goes first, then Id. */
-	layout_conns(&l, want, 1, l.x[CONN_ID] + l.w[CONN_ID] - 1);
+	layout_conns(&l, want, 1, 0, l.x[CONN_ID] + l.w[CONN_ID] - 1);
 	assert_false(l.shown[CONN_PROTO]);
 	assert_true(l.shown[CONN_ID]);
 	assert_int_equal(l.x[CONN_ORIG], 0);
 
 	/* Very narrow: only the connection, cut to the width. */
-	layout_conns(&l, want, 1, 30);
+	layout_conns(&l, want, 1, 1, 30);
 	for (int c = 0; c < CONN_MAX; c++)
 		assert_int_equal(l.shown[c], c == CONN_ORIG);
 	assert_int_equal(l.w[CONN_ORIG], 30);
-	layout_conns(&l, want, 1, 0);
+	layout_conns(&l, want, 1, 1, 0);
 	assert_int_equal(l.w[CONN_ORIG], 1);
+}
+
+/* Age: only with creation times, between Bytes and Timeout; it outlasts Pkts. */
+static void test_conns_age(void **state)
+{
+	int want[CONN_MAX] = { 0 };
+	struct conn_layout l;
+	int rest;
+
+	(void)state;
+	want[CONN_ORIG] = 40;
+	want[CONN_STATE] = 11;
+	want[CONN_AGE] = 5;	/* "3m12s" */
+	layout_conns(&l, want, 0, 0, 200);
+	assert_false(l.shown[CONN_AGE]);
+	assert_int_equal(l.x[CONN_TIMEOUT], l.x[CONN_BYTES] + l.w[CONN_BYTES] + LAYOUT_CONN_GAP);
+
+	layout_conns(&l, want, 0, 1, 200);
+	assert_true(l.shown[CONN_AGE]);
+	assert_int_equal(l.w[CONN_AGE], 5);
+	assert_int_equal(l.x[CONN_AGE], l.x[CONN_BYTES] + l.w[CONN_BYTES] + LAYOUT_CONN_GAP);
+	assert_int_equal(l.x[CONN_TIMEOUT], l.x[CONN_AGE] + 5 + LAYOUT_CONN_GAP);
+	/* The width without Proto, Id, Timeout and Pkts (titles 5, 2, 7, 8), each with a gap. */
+	rest = l.x[CONN_ID] + l.w[CONN_ID] - (5 + 2 + 7 + 8 + 4 * LAYOUT_CONN_GAP);
+
+	/* Those four go before Age ... */
+	layout_conns(&l, want, 0, 1, rest);
+	assert_false(l.shown[CONN_PROTO] || l.shown[CONN_ID] || l.shown[CONN_TIMEOUT] ||
+		     l.shown[CONN_PKTS]);
+	assert_true(l.shown[CONN_AGE] && l.shown[CONN_BYTES]);
+	/* ... and Age before Bytes. */
+	layout_conns(&l, want, 0, 1, rest - 1);
+	assert_false(l.shown[CONN_AGE]);
+	assert_true(l.shown[CONN_BYTES] && l.shown[CONN_STATE]);
 }
 
 static int segs_shown(const struct segs *ss)
@@ -279,6 +313,45 @@ static void test_segments(void **state)
 	assert_int_equal(segs_shown(&ss), 0x1);
 }
 
+/* Segments with a brief text are shortened before one of their prio goes. */
+static void test_segments_brief(void **state)
+{
+	struct segs ss = { .n = 0 };
+
+	(void)state;
+	layout_seg_add(&ss, 1, 3, 0, "%s", "rates");				/* 5 */
+	layout_seg_add(&ss, 1, 3, 0, "%s", "caveat: thirty characters long");	/* 30 */
+	layout_seg_brief(&ss, "short one");					/* 9 */
+	layout_seg_fit(&ss, 1, 37);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[1].text, "caveat: thirty characters long");
+	/* 36 cells: the brief text (5 + 2 + 9). */
+	layout_seg_fit(&ss, 1, 36);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[1].text, "short one");
+	assert_string_equal(ss.s[1].brief, "");
+	/* Then it goes as any other. */
+	layout_seg_fit(&ss, 1, 15);
+	assert_int_equal(segs_shown(&ss), 0x1);
+	/* A less important one goes before a more important one is shortened ... */
+	ss.n = 0;
+	layout_seg_add(&ss, 1, 1, 0, "%s", "warning: sysctl -w x=1");		/* 22 */
+	layout_seg_brief(&ss, "warning: x=0");					/* 12 */
+	layout_seg_add(&ss, 1, 1, 0, "%s", "events lost 9");			/* 13 */
+	layout_seg_add(&ss, 1, 3, 0, "%s", "rates");				/* 5 */
+	layout_seg_fit(&ss, 1, 40);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[0].text, "warning: sysctl -w x=1");
+	/* ... but is shortened before one of its own prio goes. */
+	layout_seg_fit(&ss, 1, 36);
+	assert_int_equal(segs_shown(&ss), 0x3);
+	assert_string_equal(ss.s[0].text, "warning: x=0");
+	/* A brief text longer than its room is cut, not overflowed. */
+	layout_seg_add(&ss, 0, 1, 0, "%s", "x");
+	layout_seg_brief(&ss, "0123456789012345678901234567890123456789012345678901234567890");
+	assert_int_equal((int)strlen(ss.s[3].brief), SEG_BRIEF_MAX - 1);
+}
+
 static void test_segments_full(void **state)
 {
 	struct segs ss = { .n = 0 };
@@ -302,7 +375,9 @@ int main(void)
 		cmocka_unit_test(test_flows_always_fit),
 		cmocka_unit_test(test_cols_cover_every_sort),
 		cmocka_unit_test(test_conns),
+		cmocka_unit_test(test_conns_age),
 		cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_segments_brief),
 		cmocka_unit_test(test_segments_full),
 	};
 

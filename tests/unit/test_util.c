@@ -5,14 +5,17 @@
 
 #include <stdlib.h>
 
-/* Big arrays: 2 MiB-aligned (so huge pages can back them), zeroed by the
- * calloc form, freed by free(); small ones are ordinary allocations. */
+/*
+ * Big arrays: 2 MiB-aligned (so huge pages can back them) and zeroed;
+ * growing keeps the contents (moved, not copied) and zeroes the new part,
+ * across the small/big boundary both ways; small ones are malloc's.
+ */
 static void test_alloc_huge(void **state)
 {
 	size_t n = (size_t)5 << 20;
-	unsigned char *p = xcalloc_huge(n / 8, 8);
-	unsigned char *q = xmalloc_huge(n + 1);
-	char *small = xcalloc_huge(10, 10);
+	unsigned char *p = huge_alloc(n);
+	unsigned char *q = huge_alloc(n + 1);
+	char *small = huge_alloc(100);
 
 	(void)state;
 	assert_int_equal((uintptr_t)p % ((uintptr_t)2 << 20), 0);
@@ -23,9 +26,31 @@ static void test_alloc_huge(void **state)
 	memset(q, 0xab, n + 1);
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(small[i], 0);
-	free(small);
-	free(q);
-	free(p);
+	/* Big to bigger: the bytes stay, the rest is zero, still aligned. */
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 7 + 1);
+	p = huge_realloc(p, n, 2 * n + 12345);
+	assert_int_equal((uintptr_t)p % ((uintptr_t)2 << 20), 0);
+	for (size_t i = 0; i < n; i += 997)
+		assert_int_equal(p[i], (unsigned char)(i * 7 + 1));
+	assert_int_equal(p[n - 1], (unsigned char)((n - 1) * 7 + 1));
+	for (size_t i = n; i < 2 * n + 12345; i += 4001)
+		assert_int_equal(p[i], 0);
+	assert_int_equal(p[2 * n + 12344], 0);
+	/* Small to big and back. */
+	memset(small, 0x5a, 100);
+	small = huge_realloc(small, 100, n);
+	assert_int_equal((uintptr_t)small % ((uintptr_t)2 << 20), 0);
+	assert_int_equal(small[99], 0x5a);
+	assert_int_equal(small[100], 0);
+	assert_int_equal(small[n - 1], 0);
+	small = huge_realloc(small, n, 200);
+	assert_int_equal(small[0], 0x5a);
+	assert_int_equal(small[150], 0);
+	huge_free(small, 200);
+	huge_free(q, n + 1);
+	huge_free(p, 2 * n + 12345);
+	huge_free(NULL, n);
 }
 
 static void test_parse_u64(void **state)
