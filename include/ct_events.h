@@ -14,13 +14,21 @@
  * waits behind a dump lets the socket overflow).  The reader gives up its
  * capabilities first (priv.h's thread rule): joining the group needs
  * CAP_NET_ADMIN, which ct_events_open() uses while the process still has
- * it; reading does not.  ct_events_drain() and ct_events_stats() may be
- * called from any one other thread.
+ * it; reading does not.  The thread starts with the caller's nice value:
+ * call ct_events_start() from a thread at normal priority.  It blocks
+ * every signal but the synchronous ones (faults, the sandbox's SIGSYS).
+ * ct_events_drain() may be called from one thread at a time (it keeps the
+ * spare half of a double buffer), ct_events_stats() from any thread; both
+ * are safe while the reader runs.  After sandbox_enter() the module needs
+ * only what SANDBOX_NETLINK allows.
  *
  * Loss: when the receive buffer is full the kernel drops events (the
  * socket reports ENOBUFS once, and its drop count grows).  Every lost event
  * is counted (SO_MEMINFO's drops, or one per ENOBUFS when that is not
- * available), and so is every event the queue had no room for.  We never
+ * available), and so is every event the queue had no room for: over a
+ * quiet moment, received + lost is the number of entries destroyed since
+ * the open.  One loss the kernel does not count is not counted either: an
+ * event it failed to allocate (its ENOBUFS is in overruns).  We never
  * ask for reliable delivery (NETLINK_BROADCAST_ERROR): it makes the kernel
  * keep dying entries around until we have read them.
  *
@@ -43,10 +51,10 @@ struct ct_events;
 
 struct ct_events_stats {
 	uint64_t received;	/* events parsed and queued since the start */
-	uint64_t lost;		/* events the kernel dropped or the queue refused */
+	uint64_t lost;		/* events the kernel dropped or the queue refused, since the open */
 	uint64_t overruns;	/* ENOBUFS reports */
 	uint64_t bad_msgs;	/* messages that did not parse */
-	size_t rcvbuf;		/* receive buffer in bytes, as the kernel reports it */
+	size_t rcvbuf;		/* receive buffer in bytes, as the kernel reports it (2x the ask) */
 	size_t queued;		/* waiting to be drained now */
 };
 
@@ -58,23 +66,32 @@ struct ct_events_stats {
  * nf_conntrack_netlink).
  */
 struct ct_events *ct_events_open(size_t rcvbuf);
-/* Starts the reader thread.  0, or -1 with errno. */
+/* Starts the reader thread, once.  0, or -1 with errno (EINVAL: already started). */
 int ct_events_start(struct ct_events *ev);
 /*
  * Hands every queued event, oldest first, to sink->add() (its return value
  * is ignored: the event is consumed either way) and empties the queue.
- * Returns how many it handed over.
+ * The entries are borrowed for each call (ct.h).  sink->reset is not used.
+ * The reader is never blocked by the sink: it queues into the other half
+ * of the buffer meanwhile.  Returns how many it handed over.
  */
 size_t ct_events_drain(struct ct_events *ev, const struct ct_sink *sink);
+/* The counters now; reads the kernel's drop count (one getsockopt()). */
 void ct_events_stats(struct ct_events *ev, struct ct_events_stats *st);
-/* Stops the reader, closes the socket, frees the queue.  NULL is fine. */
+/*
+ * Stops the reader at once (a byte on a pipe it polls), joins it, closes
+ * the socket, frees the queue and whatever was still in it.  NULL is fine.
+ */
 void ct_events_close(struct ct_events *ev);
 
 /*
  * Parses one event message (an IPCTNL_MSG_CT_DELETE, or any ctnetlink
- * conntrack message, as ct_nl_parse_msg() does) and sets the event flags.
- * 0, or -1 when it is not a well-formed conntrack message.  Exposed for
- * tests and fuzzing.
+ * conntrack message, as ct_nl_parse_msg() does) and sets the event flags:
+ * CT_F_EVENT always, CT_F_DESTROYED for a DELETE only.  The entry is the
+ * one ct_nl_parse_msg() gives otherwise (counters and start time when the
+ * kernel sent them, directional zones flagged).  0, or -1 (*out zeroed)
+ * when it is not a well-formed conntrack message.  Exposed for tests and
+ * fuzzing.
  */
 int ct_events_parse(const void *msg, size_t len, struct ct_entry *out);
 

@@ -14,25 +14,29 @@
  * 6.x): a multicast message that finds the receive queue over sk_rcvbuf, or
  * the socket marked congested, is not queued, and netlink_overrun() adds
  * one to sk_drops for it, every time; only the first overrun of an episode
- * also sets the socket error (our ENOBUFS), and the episode lasts until a
- * read empties the queue.  A failed copy of the message for this socket is
- * counted the same way.  So SO_MEMINFO's SK_MEMINFO_DROPS is exactly the
- * number of events lost to overruns.  One loss it does not count: when the
- * kernel cannot even allocate the event, ctnetlink sets ENOBUFS on every
- * listener (nfnetlink_set_err()) without touching sk_drops; an episode that
- * ends with no new drops is therefore counted as one lost event.  The drop
- * count is read at each ENOBUFS and again when an episode ends (a read
- * finds the queue empty), since the kernel keeps counting after the error.
- * Without SO_MEMINFO (before 4.12) each ENOBUFS counts one.
+ * also sets the socket error (our one ENOBUFS), and the episode lasts until
+ * a read empties the queue.  A failed copy of the message for this socket
+ * is counted the same way, and nothing else is ever sent to this socket.
+ * So SO_MEMINFO's SK_MEMINFO_DROPS is exactly the number of events lost to
+ * overruns, and it is what we report; it is read at each ENOBUFS and at
+ * each ct_events_stats(), since the kernel goes on counting after its one
+ * error.  Not counted: an event the kernel could not even build (an atomic
+ * allocation failure; ctnetlink then sets ENOBUFS on every listener through
+ * nfnetlink_set_err() without touching sk_drops).  A drop count cannot be
+ * split between such an error and an overrun whose drops were read already,
+ * so guessing would over-count in a race; ENOBUFS reports are in overruns.
+ * Without SO_MEMINFO (before 4.12) each ENOBUFS counts one lost event.
  *
  * We set neither NETLINK_BROADCAST_ERROR (reliable delivery: the kernel
  * would keep every undelivered dying entry until we read it) nor
  * NETLINK_NO_ENOBUFS (we want to hear about loss).
  *
  * The reader stops on a byte written to a pipe it polls beside the socket
- * (netlink sockets do not implement shutdown()).  It makes read, write
- * (none), poll, recvfrom, getsockopt, futex and capset calls: all in
- * sandbox.c's lists for SANDBOX_NETLINK.
+ * (netlink sockets do not implement shutdown()).  After sandbox_enter()
+ * the reader makes poll, recvfrom, getsockopt, futex, nanosleep and (at
+ * its start) capset and rt_sigprocmask calls, ct_events_stats() a
+ * getsockopt, ct_events_close() a write and close: all in sandbox.c's
+ * lists for SANDBOX_NETLINK (getsockopt and recvfrom come with it).
  */
 #include "ct_events.h"
 
@@ -85,15 +89,11 @@ struct ct_events {
 	pthread_mutex_t lock;	/* guards q and the counters below it */
 	struct ev_queue q;	/* filled by the reader */
 	uint64_t received, refused, overruns, bad_msgs;
-	uint64_t drops;		/* SK_MEMINFO_DROPS last read, minus its value at open */
-	uint64_t unattributed;	/* ENOBUFS episodes with no drop counted (see above) */
+	uint64_t drops;		/* SK_MEMINFO_DROPS since the open, widened to 64 bits */
+	uint32_t drops_raw;	/* its 32-bit value when last read */
+	uint64_t enobufs_lost;	/* without SO_MEMINFO: one per ENOBUFS */
 	int meminfo_ok;		/* SO_MEMINFO works on this kernel */
 	size_t rcvbuf;
-
-	/* The reader's own. */
-	uint32_t drops_base;	/* SK_MEMINFO_DROPS at open */
-	int congested;		/* an ENOBUFS episode is open */
-	uint64_t episode_drops;	/* drops when it opened */
 
 	/* The drainer's own: the other half of the double buffer. */
 	struct ev_queue spare;
@@ -169,7 +169,7 @@ struct ct_events *ct_events_open(size_t rcvbuf)
 		ev->rcvbuf = (size_t)v;
 	if (read_drops(ev->fd, &drops) == 0) {
 		ev->meminfo_ok = 1;
-		ev->drops_base = drops;
+		ev->drops_raw = drops;
 	}
 	if (pipe2(ev->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto fail;
@@ -183,42 +183,26 @@ fail:
 
 /* ---- the reader ---------------------------------------------------------- */
 
-/* Reads the drop count into ev->drops (the lock held). */
+/* Reads the kernel's drop count into ev->drops (the lock held). */
 static void update_drops(struct ct_events *ev)
 {
 	uint32_t d;
 
-	if (ev->meminfo_ok && read_drops(ev->fd, &d) == 0)
+	if (ev->meminfo_ok && read_drops(ev->fd, &d) == 0) {
 		/* A 32-bit counter: the difference is right across a wrap. */
-		ev->drops = (uint32_t)(d - ev->drops_base);
+		ev->drops += (uint32_t)(d - ev->drops_raw);
+		ev->drops_raw = d;
+	}
 }
 
 static void on_enobufs(struct ct_events *ev)
 {
 	pthread_mutex_lock(&ev->lock);
 	ev->overruns++;
-	if (!ev->meminfo_ok) {
-		ev->unattributed++;
-	} else {
-		if (!ev->congested) {
-			ev->congested = 1;
-			ev->episode_drops = ev->drops;
-		}
+	if (ev->meminfo_ok)
 		update_drops(ev);
-	}
-	pthread_mutex_unlock(&ev->lock);
-}
-
-/* The queue was found empty: an overrun episode, if one was open, is over. */
-static void on_idle(struct ct_events *ev)
-{
-	if (!ev->congested)
-		return;
-	pthread_mutex_lock(&ev->lock);
-	update_drops(ev);
-	if (ev->drops == ev->episode_drops)
-		ev->unattributed++;
-	ev->congested = 0;
+	else
+		ev->enobufs_lost++;
 	pthread_mutex_unlock(&ev->lock);
 }
 
@@ -279,8 +263,6 @@ static int read_some(struct ct_events *ev)
 				continue;
 			}
 			more = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-			if (more == 0)
-				on_idle(ev);
 			break;
 		}
 		if ((size_t)r > EV_BUFSIZE) {
@@ -396,6 +378,15 @@ size_t ct_events_drain(struct ct_events *ev, const struct ct_sink *sink)
 		(void)sink->add(&t.e[i], sink->arg);
 	n = t.n;
 	t.n = 0;
+	/*
+	 * After a burst, give back what a quiet queue does not use (up to
+	 * 32 MiB a half); it grows again from EV_QUEUE_MIN when needed.
+	 */
+	if (t.cap > 16 * EV_QUEUE_MIN && n < t.cap / 16) {
+		free(t.e);
+		t.e = NULL;
+		t.cap = 0;
+	}
 	ev->spare = t;
 	return n;
 }
@@ -403,8 +394,9 @@ size_t ct_events_drain(struct ct_events *ev, const struct ct_sink *sink)
 void ct_events_stats(struct ct_events *ev, struct ct_events_stats *st)
 {
 	pthread_mutex_lock(&ev->lock);
+	update_drops(ev);
 	st->received = ev->received;
-	st->lost = ev->drops + ev->unattributed + ev->refused;
+	st->lost = ev->drops + ev->enobufs_lost + ev->refused;
 	st->overruns = ev->overruns;
 	st->bad_msgs = ev->bad_msgs;
 	st->rcvbuf = ev->rcvbuf;

@@ -352,6 +352,12 @@ static int parse_tstamp(const uint8_t *p, size_t len, struct ct_entry *out)
 	size_t dlen;
 	int r;
 
+	/* A live entry's, as the kernel writes it: the start alone, unpadded. */
+	if (len == NLA_HDRLEN + 8 && hdr_is(p, NLA_HDRLEN + 8, CTA_TIMESTAMP_START)) {
+		out->start_ns = get_be64(p + NLA_HDRLEN);
+		out->flags |= CT_F_TSTAMP;
+		return 0;
+	}
 	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
 		if (type != CTA_TIMESTAMP_START)
 			continue;	/* CTA_TIMESTAMP_STOP, CTA_TIMESTAMP_PAD */

@@ -24,7 +24,9 @@ FUZZ_DEPS     := clang libclang-rt-14-dev $(DEPS_BUILD)
 FUZZ_OPTS     ?= -timeout=25 -print_final_stats=1
 
 FUZZ_TEXT_SRCS    := tests/fuzz/fuzz_text.c src/ct_source_text.c src/ct_text_read.c src/ct.c src/util.c
-FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_nl_parse.c src/ct_source_netlink.c
+# ct_events.c for ct_events_parse(), which the netlink target checks too.
+FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_nl_parse.c src/ct_source_netlink.c \
+                     src/ct_events.c src/priv.c
 FUZZ_HDRS         := $(wildcard include/*.h)
 FUZZ_BINS         := $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_netlink
 
@@ -45,7 +47,7 @@ $(FUZZ_DIR)/fuzz_text: $(FUZZ_TEXT_SRCS) $(FUZZ_HDRS) | $(FUZZ_DIR)
 		$(FUZZ_TEXT_SRCS)
 
 $(FUZZ_DIR)/fuzz_netlink: $(FUZZ_NETLINK_SRCS) $(FUZZ_HDRS) | $(FUZZ_DIR)
-	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_WARN) -Iinclude -D_GNU_SOURCE $(PC_CFLAGS) -o $@ \
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_WARN) -Iinclude -D_GNU_SOURCE $(PC_CFLAGS) -pthread -o $@ \
 		$(FUZZ_NETLINK_SRCS) $(PC_LIBS)
 
 # $(1): target name (text, netlink), $(2): -max_len.  The seeds and the

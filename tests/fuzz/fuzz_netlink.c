@@ -6,6 +6,10 @@
  * nlmsg_len bytes, at an odd address, must give the same answer: the parser
  * reads nothing past the message and makes no aligned loads.
  *
+ * The same input goes to ct_events_parse() (the DESTROY event parser): it
+ * must agree with ct_nl_parse_msg() on every input, adding CT_F_EVENT, and
+ * CT_F_DESTROYED exactly for an IPCTNL_MSG_CT_DELETE.
+ *
  * Besides the sanitizers, every documented property of the result is
  * checked; a violated one traps (__builtin_trap), a crash to libFuzzer.
  */
@@ -20,6 +24,7 @@
 #include <linux/netlink.h>
 
 #include "ct.h"
+#include "ct_events.h"
 #include "ct_source_netlink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,7 +77,10 @@ static void check_entry(const uint8_t *msg, size_t len, const struct ct_entry *e
 
 	CHECK(e->family == AF_INET || e->family == AF_INET6);
 	CHECK(e->family == nfg.nfgen_family);
-	CHECK((e->flags & ~(CT_F_COUNTERS | CT_F_ID | CT_F_STATE)) == 0);
+	CHECK((e->flags & ~(CT_F_COUNTERS | CT_F_ID | CT_F_STATE | CT_F_ZONE_ORIG |
+			    CT_F_ZONE_REPLY | CT_F_TSTAMP)) == 0);
+	if (!(e->flags & CT_F_TSTAMP))
+		CHECK(e->start_ns == 0);
 	if (e->flags & CT_F_STATE)
 		CHECK(e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX);
 	else
@@ -94,15 +102,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&a, 0xa5, sizeof a);
 	r = ct_nl_parse_msg(data, size, &a);
 	CHECK(r == 0 || r == -1);
+	memset(&b, 0x5a, sizeof b);
+	CHECK(ct_events_parse(data, size, &b) == r);
 	if (r < 0) {
 		/* A refused message leaves *out zeroed. */
 		CHECK(all_zero(&a, 0, sizeof a));
+		CHECK(all_zero(&b, 0, sizeof b));
 		return 0;
 	}
 	check_entry(data, size, &a);
+	/* The event parser: the same entry, plus the event flags. */
+	memcpy(&nlh, data, sizeof nlh);
+	CHECK(b.flags == (a.flags | CT_F_EVENT |
+			  (NFNL_MSG_TYPE(nlh.nlmsg_type) == IPCTNL_MSG_CT_DELETE ?
+			   CT_F_DESTROYED : 0)));
+	b.flags = a.flags;
+	CHECK(memcmp(&a, &b, sizeof a) == 0);
 
 	/* Only the message's own nlmsg_len bytes count, wherever they lie. */
-	memcpy(&nlh, data, sizeof nlh);
 	n = nlh.nlmsg_len;
 	copy = malloc(n + 1);
 	if (!copy)

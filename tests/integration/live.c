@@ -2,8 +2,9 @@
  * live.c - the kernel interfaces against the real kernel, each case in a
  * throwaway network namespace of its own (needs root): a ctnetlink dump of
  * entries created here, with its recovery paths (interrupted dumps, overruns,
- * EBUSY, a refused filter, EPERM), and the listening sockets as sock_diag and
- * /proc/net report them.  Moved here from the unit binaries, which need
+ * EBUSY, a refused filter, EPERM), the listening sockets as sock_diag and
+ * /proc/net report them, and conntrack DESTROY events (ct_events.c): real
+ * traffic's final counters, and loss counted exactly after a burst.  Moved here from the unit binaries, which need
  * neither root nor a namespace.
  *
  * Run by tests/integration/run.sh.  Prints one line per case,
@@ -22,15 +23,18 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "ct_events.h"
 #include "ct_source_netlink.h"
 #include "ctmsg.h"
 #include "host.h"
+#include "sandbox.h"
 
 #define LIVE_SKIP 77
 
@@ -747,6 +751,292 @@ static void sockets_child(void)
 	_exit(0);
 }
 
+/* ---- DESTROY events (own network namespace) -------------------------------- */
+
+static void ev_lo_up(void)
+{
+	struct ifreq ifr;
+	int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	CHECK(ctl >= 0);
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	CHECK(ioctl(ctl, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	CHECK(ioctl(ctl, SIOCSIFFLAGS, &ifr) == 0);
+	close(ctl);
+}
+
+/* A per-namespace nf_conntrack sysctl; a missing one skips the case. */
+static void ev_sysctl(const char *name, const char *val)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/sys/net/netfilter/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+		fprintf(stderr, "events: cannot set %s: %s\n", name, strerror(errno));
+		_exit(LIVE_SKIP);
+	}
+	close(fd);
+}
+
+/* Asks ctnetlink to delete every entry of this namespace (conntrack -F). */
+static int ev_flush(struct mnl_socket *s, uint32_t seq)
+{
+	union msgbuf mb;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(mb.b);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof *nfg);
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	return send_and_ack(s, mb.b, nlh->nlmsg_len, 1);
+}
+
+struct ev_collect {
+	struct ct_entry e[16];	/* the first ones */
+	unsigned n;
+	unsigned destroyed;	/* with CT_F_EVENT | CT_F_DESTROYED and an id */
+};
+
+static int ev_collect_add(const struct ct_entry *e, void *arg)
+{
+	struct ev_collect *c = arg;
+
+	if (c->n < sizeof c->e / sizeof c->e[0])
+		c->e[c->n] = *e;
+	c->n++;
+	if ((e->flags & (CT_F_EVENT | CT_F_DESTROYED | CT_F_ID)) ==
+	    (CT_F_EVENT | CT_F_DESTROYED | CT_F_ID))
+		c->destroyed++;
+	return 0;
+}
+
+/* Waits (10 s at most) until received + lost reaches want, then 100 ms more for strays. */
+static void ev_wait(struct ct_events *ev, uint64_t want, struct ct_events_stats *st)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+
+	for (int t = 0; t < 10000; t++) {
+		ct_events_stats(ev, st);
+		if (st->received + st->lost >= want)
+			break;
+		nanosleep(&ms, NULL);
+	}
+	ms.tv_nsec = 100 * 1000 * 1000;
+	nanosleep(&ms, NULL);
+	ct_events_stats(ev, st);
+}
+
+static double ev_now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint16_t ev_udp_socket(int *fd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof sa;
+
+	*fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(*fd >= 0);
+	CHECK(bind(*fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	CHECK(getsockname(*fd, (struct sockaddr *)&sa, &sl) == 0);
+	return ntohs(sa.sin_port);
+}
+
+/*
+ * A UDP exchange on lo, then a flush: its DESTROY event arrives with the
+ * final counters (nf_conntrack_acct=1) and the start time
+ * (nf_conntrack_timestamp=1), read by the thread after sandbox_enter().
+ */
+static void events_child(void)
+{
+	static const char rules[] =
+		"table inet t {\n"
+		" chain i { type filter hook input priority 0; ct state established accept; }\n"
+		" chain o { type filter hook output priority 0; ct state established accept; }\n"
+		"}\n";
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char buf[256], err[256];
+	struct ev_collect c = { .n = 0 };
+	struct ct_events_stats st;
+	const struct ct_entry *e = NULL;
+	struct ct_events *ev;
+	struct mnl_socket *s;
+	uint16_t pa, pb;
+	int a, b, r;
+	double t0, t;
+	FILE *nft;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "events: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		_exit(LIVE_SKIP);
+	}
+	ev_lo_up();
+	ev_sysctl("nf_conntrack_acct", "1");
+	ev_sysctl("nf_conntrack_timestamp", "1");
+	/* A fresh namespace tracks nothing until a ruleset uses conntrack. */
+	fflush(NULL);
+	nft = popen("nft -f - >&2", "w");
+	if (!nft || fputs(rules, nft) < 0 || pclose(nft) != 0) {
+		fprintf(stderr, "events: nft could not load a ruleset\n");
+		_exit(LIVE_SKIP);
+	}
+	s = mnl_socket_open(NETLINK_NETFILTER);
+	CHECK(s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) == 0);
+
+	ev = ct_events_open(0);
+	if (!ev) {
+		fprintf(stderr, "events: ct_events_open: %s\n", strerror(errno));
+		_exit(errno == EPERM ? 1 : LIVE_SKIP);
+	}
+	ct_events_stats(ev, &st);
+	/* SO_RCVBUFFORCE as root: past rmem_max, doubled by the kernel. */
+	CHECK(st.rcvbuf >= CT_EVENTS_RCVBUF_DEFAULT);
+	CHECK(st.received == 0 && st.lost == 0 && st.queued == 0);
+	pa = ev_udp_socket(&a);
+	pb = ev_udp_socket(&b);
+
+	/* Joining the group needs CAP_NET_ADMIN. */
+	{
+		pid_t pid;
+		int status;
+
+		fflush(NULL);
+		pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+				_exit(2);
+			errno = 0;
+			_exit(!ct_events_open(0) && errno == EPERM ? 0 : 3);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+
+	/* From here on, only what the monitor may do after its sandbox. */
+	r = sandbox_enter(SANDBOX_NETLINK, err, sizeof err);
+	if (r < 0)
+		fprintf(stderr, "events: %s\n", err);
+	CHECK(r >= 0);
+	CHECK(ct_events_start(ev) == 0);
+	t0 = ev_now(CLOCK_REALTIME);
+
+	memset(buf, 'x', sizeof buf);
+	to.sin_port = htons(pa);
+	CHECK(sendto(b, buf, 100, 0, (struct sockaddr *)&to, sizeof to) == 100);
+	CHECK(recv(a, buf, sizeof buf, 0) == 100);
+	to.sin_port = htons(pb);
+	CHECK(sendto(a, buf, 50, 0, (struct sockaddr *)&to, sizeof to) == 50);
+	CHECK(recv(b, buf, sizeof buf, 0) == 50);
+	CHECK(ev_flush(s, 7) == 0);
+
+	ev_wait(ev, 1, &st);
+	CHECK(st.received == 1 && st.lost == 0 && st.bad_msgs == 0 && st.overruns == 0);
+	CHECK(st.queued == 1);
+	CHECK(ct_events_drain(ev, &(struct ct_sink){ ev_collect_add, NULL, &c }) == 1);
+	CHECK(c.n == 1 && c.destroyed == 1);
+	e = &c.e[0];
+	CHECK(e->family == AF_INET && e->proto == IPPROTO_UDP);
+	CHECK(e->orig.sport == pb && e->orig.dport == pa);
+	CHECK(e->reply.sport == pa && e->reply.dport == pb);
+	/* Layer-3 bytes: 20 (IP) + 8 (UDP) + payload. */
+	CHECK(e->flags & CT_F_COUNTERS);
+	CHECK(e->orig.packets == 1 && e->orig.bytes == 128);
+	CHECK(e->reply.packets == 1 && e->reply.bytes == 78);
+	CHECK(e->flags & CT_F_TSTAMP);
+	CHECK((double)e->start_ns / 1e9 > t0 - 5 && (double)e->start_ns / 1e9 < ev_now(CLOCK_REALTIME) + 1);
+	CHECK(e->zone == 0 && !(e->flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY)));
+	CHECK(ct_events_drain(ev, &(struct ct_sink){ ev_collect_add, NULL, &c }) == 0);
+
+	t = ev_now(CLOCK_MONOTONIC);
+	ct_events_close(ev);
+	CHECK(ev_now(CLOCK_MONOTONIC) - t < 1.0);
+	mnl_socket_close(s);
+	fprintf(stderr, "live: DESTROY events: %u checks passed\n", n_checks);
+	_exit(0);
+}
+
+/*
+ * A receive buffer of 4096 bytes asked (the kernel doubles it) and BULK
+ * entries destroyed by one flush before the reader starts: most events are
+ * dropped, and the kernel's drop count says exactly how many.  Then again
+ * with the reader running.  Every destroyed entry is received or counted
+ * lost, never both: the kernel tries each event once (no reliable delivery)
+ * and counts each one it drops.
+ */
+static void events_loss_child(void)
+{
+	struct ev_collect c = { .n = 0 };
+	struct ct_events_stats st;
+	struct ct_events *ev;
+	struct mnl_socket *s;
+	char err[256];
+	unsigned before;
+	int r;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "events: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		_exit(LIVE_SKIP);
+	}
+	s = mnl_socket_open(NETLINK_NETFILTER);
+	CHECK(s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) == 0);
+	/* Subscribed first: with nf_conntrack_events=2 only entries created
+	 * while a listener exists announce their end. */
+	ev = ct_events_open(4096);
+	if (!ev) {
+		fprintf(stderr, "events: ct_events_open: %s\n", strerror(errno));
+		_exit(errno == EPERM ? 1 : LIVE_SKIP);
+	}
+	ct_events_stats(ev, &st);
+	CHECK(st.rcvbuf >= 4096 && st.rcvbuf <= 16384);
+	if (create_bulk(s) < 0) {
+		fprintf(stderr, "events: ctnetlink create: %s\n", strerror(errno));
+		_exit(LIVE_SKIP);
+	}
+	CHECK(ev_flush(s, 1) == 0);
+
+	r = sandbox_enter(SANDBOX_NETLINK, err, sizeof err);
+	if (r < 0)
+		fprintf(stderr, "events: %s\n", err);
+	CHECK(r >= 0);
+	CHECK(ct_events_start(ev) == 0);
+	ev_wait(ev, BULK, &st);
+	fprintf(stderr, "events: burst before the reader: %llu received, %llu lost, %llu overruns\n",
+		(unsigned long long)st.received, (unsigned long long)st.lost,
+		(unsigned long long)st.overruns);
+	CHECK(st.received + st.lost == BULK);
+	CHECK(st.received > 0 && st.lost > 0 && st.overruns >= 1 && st.bad_msgs == 0);
+	CHECK(ct_events_drain(ev, &(struct ct_sink){ ev_collect_add, NULL, &c }) == st.received);
+	CHECK(c.n == st.received && c.destroyed == c.n);
+	CHECK(c.e[0].proto == IPPROTO_TCP && c.e[0].orig.dport == 8080);
+
+	/* The same with the reader running: whatever it keeps up with. */
+	CHECK(create_bulk(s) == 0);
+	CHECK(ev_flush(s, 2) == 0);
+	ev_wait(ev, 2 * BULK, &st);
+	fprintf(stderr, "events: burst with the reader: %llu received, %llu lost in all\n",
+		(unsigned long long)st.received, (unsigned long long)st.lost);
+	CHECK(st.received + st.lost == 2 * BULK);
+	before = c.n;
+	CHECK(ct_events_drain(ev, &(struct ct_sink){ ev_collect_add, NULL, &c }) == st.received - before);
+	CHECK(c.n == st.received && c.destroyed == c.n);
+	ct_events_close(ev);
+	mnl_socket_close(s);
+	fprintf(stderr, "live: DESTROY event loss: %u checks passed\n", n_checks);
+	_exit(0);
+}
+
 /* Runs fn in a child; prints its result line; returns 1 if it failed. */
 /* ---- GET requests for single connections (own network namespace) ------- */
 
@@ -909,5 +1199,9 @@ int main(void)
 			   sockets_child);
 	failed |= run_case("live: ctnetlink GET of single connections, in order, by zone",
 			   get_child);
+	failed |= run_case("live: DESTROY events of real traffic, with final counters, sandboxed",
+			   events_child);
+	failed |= run_case("live: DESTROY events lost to a tiny buffer are counted exactly",
+			   events_loss_child);
 	return failed;
 }

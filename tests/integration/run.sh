@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 # The number of tests below, reported as skipped when they cannot run.
 SUITE=integration
-N_TESTS=179
+N_TESTS=181
 NS_TOOLS="setpriv setcap"
 NS_TAG=		# lsct-h-PID, lsct-p-PID
 NS_NET=203
@@ -585,8 +585,9 @@ assert_no_match "acct on: no warning" "$ERR" 'nf_conntrack_acct'
 
 # ---------------------------------------------------------------------------
 # the kernel interfaces from C (build/integration/live, see live.c): a
-# ctnetlink dump of entries it creates, with its restarts and errors, and
-# sock_diag against /proc/net; each case in a network namespace of its own.
+# ctnetlink dump of entries it creates, with its restarts and errors,
+# sock_diag against /proc/net, and DESTROY events (final counters; loss
+# counted exactly); each case in a network namespace of its own.
 
 LIVE=${LIVE:-build/integration/live}
 if [ -x "$LIVE" ]; then
@@ -603,7 +604,7 @@ while IFS= read -r line; do
 	"FAIL "*) t_fail "${line#FAIL }" "$(cat "$TMP/live.err")" ;;
 	esac
 done <<<"$LIVE_OUT"
-assert_eq "live: every case reports a result" "$(printf '%s\n' "$LIVE_OUT" | grep -cE '^(ok|skip|FAIL) live: ')" 3
+assert_eq "live: every case reports a result" "$(printf '%s\n' "$LIVE_OUT" | grep -cE '^(ok|skip|FAIL) live: ')" 5
 assert_eq "live: exit 0" "$LIVE_RC" 0
 
 # ---------------------------------------------------------------------------

@@ -1066,7 +1066,7 @@ static void test_parse_mutations(void **state)
 
 	/* Directional zones and timestamps: the walked paths for those. */
 	zt.zone = 4, zt.zone_dir = ZONE_DIR_ORIG, zt.start_ns = 99, zt.stop_ns = 100;
-	zr.zone = 8, zr.zone_dir = ZONE_DIR_REPLY, zr.delete = 1;
+	zr.zone = 8, zr.zone_dir = ZONE_DIR_REPLY, zr.delete = 1, zr.start_ns = 5;
 	for (unsigned iter = 0; iter < 40000; iter++) {
 		union msgbuf mb;
 		unsigned base = iter % 9;
