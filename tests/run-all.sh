@@ -1,6 +1,6 @@
 #!/bin/sh
-# Every suite: unit (cmocka), command line (no root); integration, faults and
-# the monitor's (root).
+# Every suite: unit (cmocka), command line (no root); integration, faults,
+# the monitor's and conntrack events' (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -16,8 +16,9 @@ run bash tests/integration/faults.sh
 run bash tests/integration/stream.sh
 run bash tests/integration/tui.sh
 run bash tests/integration/tui_faults.sh
+run bash tests/integration/events.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults; do
+for suite in unit cli integration faults stream tui tuifaults events; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"
