@@ -11,7 +11,8 @@ BENCH_DIR   := $(BUILD)/bench
 # The table generator, the floor dumper and the connection generator are
 # tools/ctgen, tools/nldump and tools/churngen (built by the Makefile into
 # build/tools/, the first two shared with tests/soak.sh).
-BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost $(TOOL_BINS)
+BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost \
+	       $(BENCH_DIR)/getcost $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
@@ -26,6 +27,7 @@ bench: deps-bench
 	bash bench/hashflood.sh
 	bash bench/tui.sh
 	bash bench/busy.sh
+	bash bench/visible.sh
 	bash bench/cpu.sh
 	bash bench/churn.sh
 
@@ -47,6 +49,11 @@ $(BENCH_DIR)/replay: bench/replay.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 $(BENCH_DIR)/hashcost: bench/hashcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/liblsct.a $(LINKLIBS)
+
+# What the screen's reread of visible connections costs (bench/visible.sh).
+$(BENCH_DIR)/getcost: bench/getcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 $(BENCH_DIR):
 	mkdir -p $@
