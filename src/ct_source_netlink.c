@@ -330,19 +330,13 @@ size_t ct_nl_build_request(void *buf, uint32_t seq, const struct ct_nl_filter *f
 	return ct_nl_build_pass(buf, seq, &plan[0]);
 }
 
-static int send_dump_request(struct ct_nl *nl, const struct ct_nl_pass *pass)
+/* One datagram of requests, sent whole.  0, or -1 with errno. */
+static int send_all(struct ct_nl *nl, const void *buf, size_t len)
 {
-	union {
-		char buf[CT_NL_REQ_MAX];
-		struct nlmsghdr align;
-	} req;
-	size_t len = ct_nl_build_pass(req.buf, ++nl->seq, pass);
 	ssize_t n;
 
-	if (!len)
-		return -1;
 	do {
-		n = mnl_socket_sendto(nl->sock, req.buf, len);
+		n = mnl_socket_sendto(nl->sock, buf, len);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -351,6 +345,19 @@ static int send_dump_request(struct ct_nl *nl, const struct ct_nl_pass *pass)
 		return -1;
 	}
 	return 0;
+}
+
+static int send_dump_request(struct ct_nl *nl, const struct ct_nl_pass *pass)
+{
+	union {
+		char buf[CT_NL_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	size_t len = ct_nl_build_pass(req.buf, ++nl->seq, pass);
+
+	if (!len)
+		return -1;
+	return send_all(nl, req.buf, len);
 }
 
 /* ---- dump -------------------------------------------------------------- */
@@ -591,21 +598,11 @@ static int get_send(struct ct_nl *nl, const struct ct_entry *e, size_t from, siz
 		struct nlmsghdr align;
 	} req;
 	size_t len = 0;
-	ssize_t n;
 
 	for (size_t i = from; i < to; i++)
 		len += NLMSG_ALIGN(ct_nl_build_get(req.buf + len, base + (uint32_t)(i - from),
 						   &e[i]));
-	do {
-		n = mnl_socket_sendto(nl->sock, req.buf, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return send_all(nl, req.buf, len);
 }
 
 int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,

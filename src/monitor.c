@@ -271,6 +271,32 @@ static void schedule_next(struct monitor *m, double start)
 	m->held = m->next_dump > m->next + 0.001;
 }
 
+/*
+ * The frame's flows (a copy when own, else borrowed from the table), their
+ * counts and what the source and its sysctls say.
+ */
+static void frame_table(struct monitor *m, struct mon_frame *f, int own)
+{
+	f->nflows = flow_table_count(m->t);
+	if (own) {
+		f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
+		if (f->nflows)
+			memcpy(f->own_flows, flow_table_flows(m->t),
+			       f->nflows * sizeof *f->own_flows);
+		f->flows = f->own_flows;
+	} else {
+		f->flows = flow_table_flows(m->t);
+	}
+	f->stats = *flow_table_stats(m->t);
+	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
+	f->input = m->input;
+	f->live = ct_source_live(m->cfg.src);
+	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
+	f->sysctl.count = f->sysctl.max = -1;
+	if (f->live)
+		host_read_ct_sysctl(&f->sysctl);
+}
+
 /* Seconds from now to the monotonic time t; 0 when it has passed. */
 static double till(double t)
 {
@@ -367,24 +393,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	f->seq = ++m->seq;
 	f->interval = m->prev_start < 0 ? 0 : start - m->prev_start;
 	m->prev_start = start;
-	f->nflows = flow_table_count(m->t);
-	if (own_flows) {
-		f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
-		if (f->nflows)
-			memcpy(f->own_flows, flow_table_flows(m->t),
-			       f->nflows * sizeof *f->own_flows);
-		f->flows = f->own_flows;
-	} else {
-		f->flows = flow_table_flows(m->t);
-	}
-	f->stats = *flow_table_stats(m->t);
-	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
-	f->input = m->input;
-	f->live = ct_source_live(m->cfg.src);
-	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
-	f->sysctl.count = f->sysctl.max = -1;
-	if (f->live)
-		host_read_ct_sysctl(&f->sysctl);
+	frame_table(m, f, own_flows);
 	f->watching = watching;
 	if (watching) {
 		f->watch = *watch;
@@ -486,20 +495,8 @@ static struct mon_frame *take_events(struct monitor *m, int watching,
 	}
 	f->seq = ++m->seq;
 	f->interval = m->prev_frame < 0 ? 0 : now - m->prev_frame;
-	f->nflows = flow_table_count(m->t);
-	f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
-	if (f->nflows)
-		memcpy(f->own_flows, flow_table_flows(m->t), f->nflows * sizeof *f->own_flows);
-	f->flows = f->own_flows;
+	frame_table(m, f, 1);
 	flow_table_interval_done(m->t);
-	f->stats = *flow_table_stats(m->t);
-	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
-	f->input = m->input;
-	f->live = ct_source_live(m->cfg.src);
-	f->sysctl.acct = f->sysctl.events = f->sysctl.timestamp = -1;
-	f->sysctl.count = f->sysctl.max = -1;
-	if (f->live)
-		host_read_ct_sysctl(&f->sysctl);
 	f->cost = mono_now() - now;
 	frame_common(m, f, now);
 	return f;
