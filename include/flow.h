@@ -61,25 +61,29 @@ struct flow_counters {
 struct flow_delta {
 	uint64_t in_packets, in_bytes;	 /* never negative: see doc/monitor.md */
 	uint64_t out_packets, out_bytes;
-	uint64_t new_conns;		/* connections not seen in the previous snapshot */
-	uint64_t closed_conns;		/* connections gone since the previous snapshot */
+	uint32_t new_conns;		/* connections opened in the interval */
+	uint32_t closed_conns;		/* connections that ended in the interval */
 };
 
 /* A flow without connections stays this many snapshots, shown as closed. */
 #define FLOW_LINGER 3
 
+/*
+ * 104 bytes (the screen's frames copy every flow): idle and stale sit in
+ * the key's padding, counts of connections are 32 bits.
+ */
 struct flow {
 	struct flow_key key;
-	struct flow_counters c;	/* sums over the connections, saturating */
-	uint64_t conns;		/* open connections in this flow (not ct_entry_ended()) */
-	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
-	uint32_t entries;	/* entries of the last dump, open or ended */
-	uint16_t idle;		/* dumps in a row without entries in the table (0: some) */
+	uint8_t idle;		/* dumps in a row without entries in the table (0: some) */
 	/*
 	 * In a frame between dumps: c is still the last dump's for some of
 	 * its entries (not read again: flow_table_refresh_end()).
 	 */
 	uint8_t stale;
+	struct flow_counters c;	/* sums over the connections, saturating */
+	uint32_t conns;		/* open connections in this flow (not ct_entry_ended()) */
+	uint32_t entries;	/* entries of the last dump, open or ended */
+	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
 };
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
