@@ -279,6 +279,18 @@ static void frame_table(struct monitor *m, struct mon_frame *f, int own)
 {
 	f->nflows = flow_table_count(m->t);
 	if (own) {
+		struct mon_frame *stale;
+
+		/*
+		 * This frame replaces one the screen has not taken: free that
+		 * first, so a big table's flows exist at most three times (the
+		 * table, the screen's frame, this one), not four.
+		 */
+		pthread_mutex_lock(&m->lock);
+		stale = m->ready;
+		m->ready = NULL;
+		pthread_mutex_unlock(&m->lock);
+		mon_frame_free(stale);
 		f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
 		if (f->nflows)
 			memcpy(f->own_flows, flow_table_flows(m->t),
