@@ -97,6 +97,23 @@ for round in $(seq "$RUNS"); do
 	done
 done
 
+# The monitor on the same table, in tmux at 200x50 for SCREEN_SECS (default
+# 45): its collector's frames each copy every flow; VmHWM at the end.
+SCREEN_SECS=${BENCH_BUSY_SCREEN_SECS:-45}
+screen_rss=
+if command -v tmux >/dev/null; then
+	sock=$TMP/tmux.sock
+	tmux -S "$sock" -f /dev/null new-session -d -x 200 -y 50 \
+		"ip netns exec $NS $LSCT -n" || die "tmux"
+	sleep "$SCREEN_SECS"
+	pid=$(pgrep -x -f "$LSCT -n" | head -n 1)
+	[ -n "$pid" ] && screen_rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+	tmux -S "$sock" send-keys q
+	sleep 1
+	tmux -S "$sock" kill-server 2>/dev/null
+	[ -n "$screen_rss" ] || die "the monitor was not running after $SCREEN_SECS s"
+fi
+
 result=$(
 	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) cores"
 	echo "- Table: \`ctgen fill -S busy -F $FLOWS -n $ENTRIES\`: $nflows flows with \`-t -u\` ($nv6 IPv6 entries, $nudp UDP); largest peak RSS of $RUNS runs (\`wait4\`), median time"
@@ -111,6 +128,11 @@ result=$(
 			printf "| %d | %s | %.1f MiB | %.0f B | %.2f s |\n", n, lab, rss / 1024,
 				rss * 1024 / n, t }'
 	done
+	if [ -n "$screen_rss" ]; then
+		awk -v n="$ENTRIES" -v rss="$screen_rss" -v s="$SCREEN_SECS" 'BEGIN {
+			printf "| %d | `lsconntrack -n`, the monitor (tmux 200x50, %d s, the defaults) | %.1f MiB | %.0f B | - |\n",
+				n, s, rss / 1024, rss * 1024 / n }'
+	fi
 )
 printf '%s\n' "$result"
 command -v python3 >/dev/null || die "python3 is missing: $OUT not written"
