@@ -32,6 +32,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 BENCH_NAME=bench-cpu
+# shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 LSCT=$ROOT/lsconntrack
 GEN=$ROOT/build/tools/ctgen

@@ -24,6 +24,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 BENCH_NAME=bench-visible
+# shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 LSCT=$ROOT/lsconntrack
 GEN=$ROOT/build/tools/ctgen
