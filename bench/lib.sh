@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh - what the bench scripts that fill a table share: dying with
 # their name, and the machine-wide nf_conntrack_max raised for a fill and
 # put back on exit.  Sourced; the caller sets BENCH_NAME ("bench-busy").
