@@ -4,7 +4,8 @@
 #
 #   latency   the monitor runs on BENCH_TUI_ENTRIES (default 1M) synthetic
 #             entries (build/tools/ctgen fill), so a snapshot takes seconds and
-#             the collector is busy nearly all the time; `t` is pressed
+#             the collector is busy nearly all the time (--max-cpu 0: no
+#             budget spaces the dumps); `t` is pressed
 #             BENCH_TUI_KEYS times (default 20) and the time until tmux
 #             shows the answer (the header's "rates"/"totals" flips) is
 #             taken.  It includes tmux's own delay and the polling step
@@ -103,7 +104,7 @@ fi
 # ---- latency while a large snapshot is being taken -------------------------
 
 inns "$FILL" fill -n "$ENTRIES" >"$TMP/fill" 2>&1 || die "fill: $(cat "$TMP/fill")"
-tm new-session -d -s b -x "$W" -y "$H" "ip netns exec $NS $LSCT -n -d 1" || die "tmux"
+tm new-session -d -s b -x "$W" -y "$H" "ip netns exec $NS $LSCT -n -d 1 --max-cpu 0" || die "tmux"
 for i in $(seq 600); do
 	screen | grep -q 'took' && break
 	sleep 0.1
@@ -190,7 +191,7 @@ tm send-keys -t b q
 per=$((bytes / SECONDS_BYTES))
 
 result=$(cat <<EOF
-- Key latency while snapshots of $ENTRIES entries run back to back (each took $cost; \`-d 1\`): $lat_n presses of \`t\`, median **$lat_med ms**, max **$lat_max ms** from \`send-keys\` until \`capture-pane\` shows the answer; one \`capture-pane\` alone takes $poll ms here, so that much of each figure is the measuring.
+- Key latency while snapshots of $ENTRIES entries run back to back (each took $cost; \`-d 1 --max-cpu 0\`: dumps back to back, no CPU budget): $lat_n presses of \`t\`, median **$lat_med ms**, max **$lat_max ms** from \`send-keys\` until \`capture-pane\` shows the answer; one \`capture-pane\` alone takes $poll ms here, so that much of each figure is the measuring.
 - Bytes written to the terminal per refresh at ${W}x${H}, $rows flow rows with rates changing every second: **$per bytes** (average over $SECONDS_BYTES refreshes); a full repaint (Ctrl-L) of the same screen is $full bytes.
 EOF
 )
