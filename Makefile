@@ -55,11 +55,13 @@ SRCS := \
 	src/ct_source_text.c \
 	src/ct_text_read.c \
 	src/flow.c \
+	src/flow_events.c \
 	src/fmt.c \
 	src/host.c \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
+	src/monitor_reread.c \
 	src/out_json.c \
 	src/out_table.c \
 	src/pane.c \

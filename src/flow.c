@@ -7,44 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "flow_int.h"
 #include "store.h"
 #include "util.h"
-
-/*
- * Aggregation is bound by two cache misses per entry (the index slot, then
- * the flow).  Hits wait in a short ring: the slot is prefetched when a hit
- * enters, its flow half way through, and the hit is counted when it leaves.
- */
-#define FLOW_RING 16
-
-/* One entry waiting in the ring: its hits and, when tracking, its counters. */
-struct pending {
-	struct flow_hit hit[2];
-	uint64_t hash[2];
-	unsigned nhits;
-	unsigned open;			/* not ct_entry_ended(): counts in flow.conns */
-	uint64_t conn;			/* conn_key(), tracking tables only */
-	uint64_t op, ob, rp, rb;	/* original and reply packets/bytes */
-};
-
-struct flow_table {
-	const struct host_info *host;	/* borrowed */
-	struct flow_opts opts;		/* server_ports borrowed */
-	struct flow *flows;		/* dense, nflows used */
-	size_t nflows, cap;
-	uint32_t *index;		/* open addressing: flow number + 1, 0 = empty */
-	size_t index_size;		/* power of two, at least 2 * cap */
-	struct flow_stats stats;
-	struct pending ring[FLOW_RING];	/* entries not counted yet */
-	unsigned ring_head, ring_len;	/* oldest at ring[ring_head % FLOW_RING] */
-	struct conn_store *store;	/* tracking tables only */
-	uint64_t snapshots;		/* completed */
-	int events;			/* DESTROY events feed the store */
-	int in_snapshot;		/* between begin and end */
-	int delta_shown;		/* d was shown: zero it before adding to it */
-	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
-	size_t reread_cap;
-};
 
 static int addr_is_local(const struct host_info *h, int family, const struct ct_addr *a)
 {
@@ -186,7 +151,7 @@ static void restart(struct flow_table *t, int keep_delta)
 }
 
 /* Deltas shown in a frame are zeroed by the first thing that adds to them. */
-static void delta_fresh(struct flow_table *t)
+void flow_delta_fresh(struct flow_table *t)
 {
 	if (!t->delta_shown)
 		return;
@@ -406,6 +371,17 @@ static inline struct flow *flow_get(struct flow_table *t, const struct flow_key 
 	return f;
 }
 
+struct flow *flow_find_add(struct flow_table *t, const struct flow_key *key)
+{
+	return flow_get(t, key, key_hash(key));
+}
+
+void flow_flush(struct flow_table *t)
+{
+	while (t->ring_len)
+		ring_pop(t);
+}
+
 static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h,
 		      unsigned open)
 {
@@ -515,154 +491,6 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 
 		if (slot)
 			__builtin_prefetch(&t->flows[slot - 1]);
-	}
-}
-
-/* Adds what a destroyed connection did to flow f's deltas. */
-static void event_delta(struct flow *f, int in_orig, uint64_t dop, uint64_t dob,
-			uint64_t drp, uint64_t drb)
-{
-	struct flow_delta *d = &f->d;
-
-	d->in_packets = u64_add_sat(d->in_packets, in_orig ? dop : drp);
-	d->in_bytes = u64_add_sat(d->in_bytes, in_orig ? dob : drb);
-	d->out_packets = u64_add_sat(d->out_packets, in_orig ? drp : dop);
-	d->out_bytes = u64_add_sat(d->out_bytes, in_orig ? drb : dob);
-}
-
-int flow_table_event(struct flow_table *t, const struct ct_entry *e)
-{
-	struct flow_hit hits[2];
-	struct conn_rec *r;
-	unsigned n;
-	int added, counters = !!(e->flags & CT_F_COUNTERS);
-
-	if (!t->store)
-		return 0;
-	/* Entries of the dump in progress first: the event comes after them. */
-	while (t->ring_len)
-		ring_pop(t);
-	delta_fresh(t);
-	r = conn_store_get(t->store, conn_key(e), &added);
-	if (!added) {
-		uint32_t st = r->flow[0];
-		/* In the flows' conns now: found by this dump, or by the last one. */
-		int counted = !(st & (CONN_ENDED | CONN_TOMB)) &&
-			      (t->in_snapshot ? (st & CONN_SEEN) : !(st & CONN_GRACE));
-		uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
-
-		if (st & CONN_TOMB)
-			return 0;	/* a duplicate */
-		r->flow[0] = (st & CONN_FLOW_MASK) | CONN_TOMB;
-		if (counters) {
-			struct conn_counts now = { e->orig.packets, e->orig.bytes,
-						   e->reply.packets, e->reply.bytes }, d;
-
-			conn_counts_advance(r, &now, &d);
-			dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
-		}
-		if (t->snapshots == 0 ||
-		    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
-			return 0;
-		for (unsigned i = 0; i < n; i++) {
-			struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
-
-			event_delta(f, hits[i].in_orig, dop, dob, drp, drb);
-			if (!(st & CONN_ENDED))
-				f->d.closed_conns++;
-			if (counted && f->conns)
-				f->conns--;
-		}
-		return 1;
-	}
-	/* Born and gone between two dumps. */
-	r->flow[0] = CONN_FLOW_NONE | CONN_TOMB;
-	r->flow[1] = CONN_FLOW_NONE;
-	if (t->snapshots == 0 ||
-	    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
-		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
-
-		f->d.new_conns++;
-		f->d.closed_conns++;
-		if (counters)
-			event_delta(f, hits[i].in_orig, e->orig.packets, e->orig.bytes,
-				    e->reply.packets, e->reply.bytes);
-	}
-	return 1;
-}
-
-void flow_table_refresh_begin(struct flow_table *t)
-{
-	if (t->reread_cap < t->nflows) {
-		free(t->reread);
-		t->reread_cap = t->nflows + t->nflows / 2 + 64;
-		t->reread = xmalloc(t->reread_cap * sizeof *t->reread);
-	}
-	if (t->reread)
-		memset(t->reread, 0, t->reread_cap * sizeof *t->reread);
-}
-
-int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
-{
-	struct flow_hit hits[2];
-	struct conn_rec *r;
-	unsigned n;
-	uint32_t st;
-	uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
-	int closed, counted;
-
-	if (!t->store)
-		return 0;
-	while (t->ring_len)
-		ring_pop(t);
-	delta_fresh(t);
-	r = conn_store_lookup(t->store, conn_key(e));
-	if (!r || (r->flow[0] & CONN_TOMB))
-		return 0;
-	if (flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
-		return 0;
-	st = r->flow[0];
-	if (e->flags & CT_F_COUNTERS) {
-		struct conn_counts now = { e->orig.packets, e->orig.bytes,
-					   e->reply.packets, e->reply.bytes }, d;
-
-		conn_counts_advance(r, &now, &d);
-		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
-	}
-	closed = ct_entry_ended(e) && !(st & CONN_ENDED);
-	/* In conns since the last dump: found by it and open then. */
-	counted = !(st & (CONN_ENDED | CONN_GRACE));
-	if (closed)
-		r->flow[0] |= CONN_ENDED;
-	for (unsigned i = 0; i < n; i++) {
-		struct flow *f = flow_get(t, &hits[i].key, key_hash(&hits[i].key));
-		size_t k = (size_t)(f - t->flows);
-		int in_orig = hits[i].in_orig;
-
-		event_delta(f, in_orig, dop, dob, drp, drb);
-		f->c.in_packets = u64_add_sat(f->c.in_packets, in_orig ? dop : drp);
-		f->c.in_bytes = u64_add_sat(f->c.in_bytes, in_orig ? dob : drb);
-		f->c.out_packets = u64_add_sat(f->c.out_packets, in_orig ? drp : dop);
-		f->c.out_bytes = u64_add_sat(f->c.out_bytes, in_orig ? drb : dob);
-		if (closed) {
-			f->d.closed_conns++;
-			if (counted && f->conns)
-				f->conns--;
-		}
-		if (k < t->reread_cap)
-			t->reread[k]++;
-	}
-	return 1;
-}
-
-void flow_table_refresh_end(struct flow_table *t)
-{
-	for (size_t i = 0; i < t->nflows; i++) {
-		struct flow *f = &t->flows[i];
-
-		f->stale = f->entries && (i >= t->reread_cap || t->reread[i] < f->entries);
 	}
 }
 

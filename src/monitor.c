@@ -1,5 +1,5 @@
 /* monitor.c - scheduled snapshots, frames and the collector thread. */
-#include "monitor.h"
+#include "monitor_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,56 +14,6 @@
 #include "priv.h"
 #include "store.h"
 #include "util.h"
-
-#define WATCH_MAX_DEFAULT 10000
-/* Connections read again between budgeted dumps, at most, each period. */
-#define REREAD_MAX 4096
-#define VIS_BITS 4096			/* the on-screen flows' prefilter */
-#define COLLECTOR_NICE 10	/* added to the process's nice value */
-
-struct monitor {
-	struct mon_config cfg;
-	struct flow_table *t;
-	struct port_filter sports;	/* the table's server ports (fo points here) */
-	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
-	double prev_frame;		/* monotonic time of the last frame; <0 none */
-	uint64_t seq;
-	uint64_t events_seen;		/* applied since the last frame */
-	struct ct_entry *wconns;	/* the last dump's list of the watched flow */
-	size_t nwconns, wtotal;
-	struct flow_key wkey;
-	/* The flows on screen, for the dump; their connections for the rereads. */
-	struct flow_key *vis;
-	size_t nvis;
-	uint64_t vis_bits[VIS_BITS / 64];
-	struct ct_entry *vconns, *vnext, *reread;
-	size_t nvconns, nvnext;
-	double dump_cpu;		/* CPU seconds of the last dump */
-	int held;			/* the budget holds the next dump past its deadline */
-	struct ct_source_stats input;	/* text counts summed; first_bad the first */
-
-	/* Shared with the collector thread, under lock. */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
-	pthread_t thread;
-	int running;
-	int stop;			/* also read without the lock by the sink */
-	int wake;
-	int busy;
-	double busy_since;
-	double period;
-	double next;			/* monotonic deadline of the next snapshot or tick */
-	double next_dump;		/* monotonic: the budget allows a dump from then */
-	int watching;
-	struct flow_key watch;
-	struct flow_key *show;		/* mon_show(): copied to vis by the next dump */
-	size_t nshow;
-	int show_new;
-	int sports_new;			/* sports_next waits to replace sports */
-	struct port_filter sports_next;
-	struct mon_frame *ready;	/* taken by mon_take() */
-	int pipe[2];			/* a byte while ready is set */
-};
 
 /* The sink of one snapshot: the flow table, plus the watched flow's list. */
 struct snap_sink {
@@ -92,33 +42,6 @@ static void snap_watch(struct snap_sink *s, const struct ct_entry *e,
 	}
 }
 
-static unsigned vis_bit(const struct flow_key *k)
-{
-	uint64_t w[2];
-
-	memcpy(w, k->peer.b, 16);
-	return (unsigned)(((w[0] ^ w[1] ^ ((uint64_t)k->port << 8 | k->dir)) *
-			   0x9e3779b97f4a7c15ull) >> 52) % VIS_BITS;
-}
-
-/* Keeps e for the rereads when one of its flows is on screen. */
-static void snap_visible(struct monitor *m, const struct ct_entry *e,
-			 const struct flow_hit *hits, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		unsigned b = vis_bit(&hits[i].key);
-
-		if (!(m->vis_bits[b / 64] >> (b % 64) & 1))
-			continue;
-		for (size_t k = 0; k < m->nvis; k++)
-			if (flow_key_equal(&m->vis[k], &hits[i].key)) {
-				if (m->nvnext < REREAD_MAX)
-					m->vnext[m->nvnext++] = *e;
-				return;
-			}
-	}
-}
-
 static int snap_add(const struct ct_entry *e, void *arg)
 {
 	struct snap_sink *s = arg;
@@ -134,8 +57,8 @@ static int snap_add(const struct ct_entry *e, void *arg)
 		return -1;
 	if (s->watching && n)
 		snap_watch(s, e, hits, n);
-	if (s->m->nvis && n && s->m->vnext)
-		snap_visible(s->m, e, hits, n);
+	if (s->m->nvis && n)
+		mon_vis_note(s->m, e, hits, n);
 	return 0;
 }
 
@@ -353,26 +276,8 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		m->sports_next = old;
 		m->sports_new = 0;
 	}
-	if (m->show_new) {
-		/* Only this thread reads vis: take the screen's new rows. */
-		struct flow_key *old = m->vis;
-
-		m->vis = m->show;
-		m->nvis = m->nshow;
-		m->show = old;
-		m->nshow = 0;
-		m->show_new = 0;
-		memset(m->vis_bits, 0, sizeof m->vis_bits);
-		for (size_t k = 0; k < m->nvis; k++) {
-			unsigned b = vis_bit(&m->vis[k]);
-
-			m->vis_bits[b / 64] |= 1ull << (b % 64);
-		}
-	}
+	mon_vis_take(m);
 	pthread_mutex_unlock(&m->lock);
-	m->nvnext = 0;
-	if (m->nvis && !m->vnext)
-		m->vnext = xmalloc(REREAD_MAX * sizeof *m->vnext);
 	ss.watching = watching;
 	if (watching)
 		ss.watch = *watch;
@@ -392,14 +297,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	/* Events up to now, before the sweep decides what has closed. */
 	drain_events(m);
 	flow_table_end(m->t);
-	{
-		struct ct_entry *t = m->vconns;
-
-		m->vconns = m->vnext;
-		m->nvconns = m->nvnext;
-		m->vnext = t;
-		m->nvnext = 0;
-	}
+	mon_vis_dump_done(m);
 
 	f->dumped = 1;
 	f->seq = ++m->seq;
@@ -432,60 +330,6 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
  * Between dumps the budget held back: what events said since the last
  * frame, on the last dump's flows.
  */
-/* The reread's sink: a connection read again, into the flows and the list. */
-struct reread_sink {
-	struct monitor *m;
-	size_t next;			/* the watched list's first entry not matched yet */
-	size_t refreshed;
-};
-
-static int reread_add(const struct ct_entry *e, void *arg)
-{
-	struct reread_sink *rs = arg;
-	struct monitor *m = rs->m;
-	uint64_t key = conn_key(e);
-
-	rs->refreshed += (size_t)flow_table_refresh(m->t, e);
-	/* Answers come in the order asked: the watched list's first. */
-	for (size_t k = rs->next; k < m->nwconns; k++)
-		if (conn_key(&m->wconns[k]) == key) {
-			m->wconns[k] = *e;
-			rs->next = k + 1;
-			break;
-		}
-	return 0;
-}
-
-/*
- * Reads again, with a GET each, the watched flow's connections and those
- * of the flows on screen (REREAD_MAX at most); their flows are then as
- * fresh as an event-only frame can be.
- */
-static size_t reread(struct monitor *m, int watching, const struct flow_key *watch)
-{
-	struct reread_sink rs = { m, 0, 0 };
-	struct ct_sink sink = { reread_add, NULL, &rs };
-	size_t n = 0, found;
-
-	flow_table_refresh_begin(m->t);
-	if (ct_source_can_get(m->cfg.src)) {
-		if (!m->reread)
-			m->reread = xmalloc(REREAD_MAX * sizeof *m->reread);
-		if (watching && m->wconns && flow_key_equal(&m->wkey, watch)) {
-			n = m->nwconns < REREAD_MAX ? m->nwconns : REREAD_MAX;
-			memcpy(m->reread, m->wconns, n * sizeof *m->reread);
-		} else {
-			m->nwconns = 0;
-		}
-		for (size_t k = 0; k < m->nvconns && n < REREAD_MAX; k++)
-			m->reread[n++] = m->vconns[k];
-		/* A failed GET leaves the flows as the last dump left them. */
-		(void)ct_source_get(m->cfg.src, m->reread, n, &sink, &found);
-	}
-	flow_table_refresh_end(m->t);
-	return rs.refreshed;
-}
-
 static struct mon_frame *take_events(struct monitor *m, int watching,
 				     const struct flow_key *watch, double now)
 {
@@ -493,7 +337,7 @@ static struct mon_frame *take_events(struct monitor *m, int watching,
 
 	clock_gettime(CLOCK_REALTIME, &f->when);
 	drain_events(m);
-	f->reread = reread(m, watching, watch);
+	f->reread = mon_reread(m, watching, watch);
 	f->watching = watching;
 	if (watching) {
 		f->watch = *watch;
@@ -707,20 +551,6 @@ void mon_set_server_ports(struct monitor *m, const struct port_filter *pf)
 	port_filter_fini(&m->sports_next);
 	port_filter_copy(&m->sports_next, pf);
 	m->sports_new = 1;
-	pthread_mutex_unlock(&m->lock);
-}
-
-void mon_show(struct monitor *m, const struct flow_key *keys, size_t n)
-{
-	if (n > REREAD_MAX)
-		n = REREAD_MAX;
-	pthread_mutex_lock(&m->lock);
-	free(m->show);
-	m->show = n ? xmalloc(n * sizeof *m->show) : NULL;
-	if (n)
-		memcpy(m->show, keys, n * sizeof *m->show);
-	m->nshow = n;
-	m->show_new = 1;
 	pthread_mutex_unlock(&m->lock);
 }
 

@@ -1,0 +1,161 @@
+/*
+ * flow_events.c - what reaches a tracking table between and beside dumps:
+ * DESTROY events (flow_table_event()) and connections read again
+ * (flow_table_refresh()), under the same lifecycle rules as a dump's
+ * entries (flow.h, store.h).
+ */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_int.h"
+#include "store.h"
+#include "util.h"
+
+/* Adds what a destroyed connection did to flow f's deltas. */
+static void event_delta(struct flow *f, int in_orig, uint64_t dop, uint64_t dob,
+			uint64_t drp, uint64_t drb)
+{
+	struct flow_delta *d = &f->d;
+
+	d->in_packets = u64_add_sat(d->in_packets, in_orig ? dop : drp);
+	d->in_bytes = u64_add_sat(d->in_bytes, in_orig ? dob : drb);
+	d->out_packets = u64_add_sat(d->out_packets, in_orig ? drp : dop);
+	d->out_bytes = u64_add_sat(d->out_bytes, in_orig ? drb : dob);
+}
+
+int flow_table_event(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	struct conn_rec *r;
+	unsigned n;
+	int added, counters = !!(e->flags & CT_F_COUNTERS);
+
+	if (!t->store)
+		return 0;
+	/* Entries of the dump in progress first: the event comes after them. */
+	flow_flush(t);
+	flow_delta_fresh(t);
+	r = conn_store_get(t->store, conn_key(e), &added);
+	if (!added) {
+		uint32_t st = r->flow[0];
+		/* In the flows' conns now: found by this dump, or by the last one. */
+		int counted = !(st & (CONN_ENDED | CONN_TOMB)) &&
+			      (t->in_snapshot ? (st & CONN_SEEN) : !(st & CONN_GRACE));
+		uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
+
+		if (st & CONN_TOMB)
+			return 0;	/* a duplicate */
+		r->flow[0] = (st & CONN_FLOW_MASK) | CONN_TOMB;
+		if (counters) {
+			struct conn_counts now = { e->orig.packets, e->orig.bytes,
+						   e->reply.packets, e->reply.bytes }, d;
+
+			conn_counts_advance(r, &now, &d);
+			dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
+		}
+		if (t->snapshots == 0 ||
+		    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+			return 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct flow *f = flow_find_add(t, &hits[i].key);
+
+			event_delta(f, hits[i].in_orig, dop, dob, drp, drb);
+			if (!(st & CONN_ENDED))
+				f->d.closed_conns++;
+			if (counted && f->conns)
+				f->conns--;
+		}
+		return 1;
+	}
+	/* Born and gone between two dumps. */
+	r->flow[0] = CONN_FLOW_NONE | CONN_TOMB;
+	r->flow[1] = CONN_FLOW_NONE;
+	if (t->snapshots == 0 ||
+	    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = flow_find_add(t, &hits[i].key);
+
+		f->d.new_conns++;
+		f->d.closed_conns++;
+		if (counters)
+			event_delta(f, hits[i].in_orig, e->orig.packets, e->orig.bytes,
+				    e->reply.packets, e->reply.bytes);
+	}
+	return 1;
+}
+
+void flow_table_refresh_begin(struct flow_table *t)
+{
+	if (t->reread_cap < t->nflows) {
+		free(t->reread);
+		t->reread_cap = t->nflows + t->nflows / 2 + 64;
+		t->reread = xmalloc(t->reread_cap * sizeof *t->reread);
+	}
+	if (t->reread)
+		memset(t->reread, 0, t->reread_cap * sizeof *t->reread);
+}
+
+int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
+{
+	struct flow_hit hits[2];
+	struct conn_rec *r;
+	unsigned n;
+	uint32_t st;
+	uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
+	int closed, counted;
+
+	if (!t->store)
+		return 0;
+	flow_flush(t);
+	flow_delta_fresh(t);
+	r = conn_store_lookup(t->store, conn_key(e));
+	if (!r || (r->flow[0] & CONN_TOMB))
+		return 0;
+	if (flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		return 0;
+	st = r->flow[0];
+	if (e->flags & CT_F_COUNTERS) {
+		struct conn_counts now = { e->orig.packets, e->orig.bytes,
+					   e->reply.packets, e->reply.bytes }, d;
+
+		conn_counts_advance(r, &now, &d);
+		dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
+	}
+	closed = ct_entry_ended(e) && !(st & CONN_ENDED);
+	/* In conns since the last dump: found by it and open then. */
+	counted = !(st & (CONN_ENDED | CONN_GRACE));
+	if (closed)
+		r->flow[0] |= CONN_ENDED;
+	for (unsigned i = 0; i < n; i++) {
+		struct flow *f = flow_find_add(t, &hits[i].key);
+		size_t k = (size_t)(f - t->flows);
+		int in_orig = hits[i].in_orig;
+
+		event_delta(f, in_orig, dop, dob, drp, drb);
+		f->c.in_packets = u64_add_sat(f->c.in_packets, in_orig ? dop : drp);
+		f->c.in_bytes = u64_add_sat(f->c.in_bytes, in_orig ? dob : drb);
+		f->c.out_packets = u64_add_sat(f->c.out_packets, in_orig ? drp : dop);
+		f->c.out_bytes = u64_add_sat(f->c.out_bytes, in_orig ? drb : dob);
+		if (closed) {
+			f->d.closed_conns++;
+			if (counted && f->conns)
+				f->conns--;
+		}
+		if (k < t->reread_cap)
+			t->reread[k]++;
+	}
+	return 1;
+}
+
+void flow_table_refresh_end(struct flow_table *t)
+{
+	for (size_t i = 0; i < t->nflows; i++) {
+		struct flow *f = &t->flows[i];
+
+		f->stale = f->entries && (i >= t->reread_cap || t->reread[i] < f->entries);
+	}
+}
+

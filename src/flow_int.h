@@ -1,0 +1,55 @@
+/*
+ * flow_int.h - the flow table's insides, shared by flow.c (classification,
+ * aggregation, dumps and sweeps) and flow_events.c (events and rereads).
+ * Not for other files.
+ */
+#ifndef LSCT_FLOW_INT_H
+#define LSCT_FLOW_INT_H
+
+#include "flow.h"
+#include "store.h"
+
+/*
+ * Aggregation is bound by two cache misses per entry (the index slot, then
+ * the flow).  Hits wait in a short ring: the slot is prefetched when a hit
+ * enters, its flow half way through, and the hit is counted when it leaves.
+ */
+#define FLOW_RING 16
+
+/* One entry waiting in the ring: its hits and, when tracking, its counters. */
+struct pending {
+	struct flow_hit hit[2];
+	uint64_t hash[2];
+	unsigned nhits;
+	unsigned open;			/* not ct_entry_ended(): counts in flow.conns */
+	uint64_t conn;			/* conn_key(), tracking tables only */
+	uint64_t op, ob, rp, rb;	/* original and reply packets/bytes */
+};
+
+struct flow_table {
+	const struct host_info *host;	/* borrowed */
+	struct flow_opts opts;		/* server_ports borrowed */
+	struct flow *flows;		/* dense, nflows used */
+	size_t nflows, cap;
+	uint32_t *index;		/* open addressing: flow number + 1, 0 = empty */
+	size_t index_size;		/* power of two, at least 2 * cap */
+	struct flow_stats stats;
+	struct pending ring[FLOW_RING];	/* entries not counted yet */
+	unsigned ring_head, ring_len;	/* oldest at ring[ring_head % FLOW_RING] */
+	struct conn_store *store;	/* tracking tables only */
+	uint64_t snapshots;		/* completed */
+	int events;			/* DESTROY events feed the store */
+	int in_snapshot;		/* between begin and end */
+	int delta_shown;		/* d was shown: zero it before adding to it */
+	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
+	size_t reread_cap;
+};
+
+/* The flow of key, added (zeroed) if new. */
+struct flow *flow_find_add(struct flow_table *t, const struct flow_key *key);
+/* Counts the entries still waiting in the ring. */
+void flow_flush(struct flow_table *t);
+/* Zeroes the deltas if the last ones were shown (flow_table_interval_done()). */
+void flow_delta_fresh(struct flow_table *t);
+
+#endif
