@@ -72,7 +72,13 @@
 /* Entries parsed between two takings of the lock. */
 #define EV_BATCH	64
 /* The queue's first allocation, in entries; it doubles up to CT_EVENTS_QUEUE_MAX. */
-#define EV_QUEUE_MIN	1024
+/*
+ * Each half of the queue starts with room for this many events, its pages
+ * touched at once: a busy host's drains (5,000 destroys a second, drained
+ * every 0.5 to 1 s) never grow it, so the process's memory does not step up
+ * the first time a burst comes (1.1 MiB a half).
+ */
+#define EV_QUEUE_MIN	8192
 
 struct ev_queue {
 	struct ct_entry *e;
@@ -150,6 +156,15 @@ struct ct_events *ct_events_open(size_t rcvbuf)
 		free(ev);
 		errno = ENOMEM;
 		return NULL;
+	}
+	for (int h = 0; h < 2; h++) {
+		struct ev_queue *q = h ? &ev->spare : &ev->q;
+
+		q->e = malloc(EV_QUEUE_MIN * sizeof *q->e);
+		if (!q->e)
+			goto fail;
+		memset(q->e, 0, EV_QUEUE_MIN * sizeof *q->e);
+		q->cap = EV_QUEUE_MIN;
 	}
 	ev->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
 	if (ev->fd < 0 || bind(ev->fd, (struct sockaddr *)&sa, sizeof sa) < 0)
@@ -380,12 +395,15 @@ size_t ct_events_drain(struct ct_events *ev, const struct ct_sink *sink)
 	t.n = 0;
 	/*
 	 * After a burst, give back what a quiet queue does not use (up to
-	 * 32 MiB a half); it grows again from EV_QUEUE_MIN when needed.
+	 * 32 MiB a half): back to EV_QUEUE_MIN, its first size.
 	 */
-	if (t.cap > 16 * EV_QUEUE_MIN && n < t.cap / 16) {
-		free(t.e);
-		t.e = NULL;
-		t.cap = 0;
+	if (t.cap > EV_QUEUE_MIN && n < t.cap / 4) {
+		struct ct_entry *e = realloc(t.e, EV_QUEUE_MIN * sizeof *t.e);
+
+		if (e) {
+			t.e = e;
+			t.cap = EV_QUEUE_MIN;
+		}
 	}
 	ev->spare = t;
 	return n;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,6 +138,14 @@ int main(int argc, char **argv)
 
 	/* A setcap or setuid copy: the user's terminfo is not for us to parse. */
 	priv_scrub_env();
+	/*
+	 * Blocks of 128 KiB and more (a frame's copy of the flows, the event
+	 * queue after a burst) are mapped on their own and given back when
+	 * freed.  Setting the threshold stops glibc from raising it after such
+	 * a free, which would move the next ones onto the heap, where freed
+	 * memory stays: the monitor's size then follows what it holds.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	/* A closed pipe shows up as EPIPE from the writers, handled below. */
 	signal(SIGPIPE, SIG_IGN);
 
