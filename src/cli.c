@@ -110,7 +110,7 @@ static const char usage[] =
 "                            from the second on, rates per interval are added\n"
 "  -d, --delay SECS          seconds between snapshots (default 1; 0 to 86400;\n"
 "                            0: back to back in streams, 0.1 in the monitor)\n"
-"      --max-cpu PCT         CPU budget for dumping the table, % of one core\n"
+"      --max-cpu PCT         CPU budget of lsconntrack, % of one core\n"
 "                            (default 10; 0: none): on a big table dumps come\n"
 "                            further apart than -d, and events fill the gaps\n"
 "      --no-events           do not subscribe to conntrack DESTROY events\n"

@@ -119,6 +119,15 @@ void mon_frame_free(struct mon_frame *f)
 	free(f);
 }
 
+double mon_process_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 double mon_thread_cpu(void)
 {
 	struct timespec ts;
@@ -175,24 +184,41 @@ static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon
 }
 
 /*
+ * The CPU budget: the next dump may start once the whole process (the
+ * dump, the frames between dumps, events, the screen or the printing) has
+ * used no more than max_cpu of the time since the last dump began.  What
+ * the rest costs can push dumps back to 4 times what the dump alone would
+ * (so that a busy screen cannot starve them).
+ */
+static double budget_next(const struct monitor *m)
+{
+	double p, d = m->dump_tick_cpu;
+
+	if (m->cfg.max_cpu <= 0 || !m->cfg.track)
+		return m->dump_start;
+	p = mon_process_cpu() - m->dump_proc;
+	if (p > 4 * d)
+		p = 4 * d;
+	if (p < d)
+		p = d;
+	return m->dump_start + p / m->cfg.max_cpu;
+}
+
+/*
  * The schedule's rule (monitor.h), after a snapshot that began at start:
  * one period after the deadline it was taken for (after start when it was
- * taken early: the first, or woken), or now when that has passed.
+ * taken early: the first, or woken), or now when that has passed; the
+ * budget may hold the next dump back further.
  */
 static void schedule_next(struct monitor *m, double start)
 {
-	double now = mono_now();
+	double now = mono_now(), b;
 
 	m->next = (start < m->next ? start : m->next) + m->period;
 	if (m->next < now)
 		m->next = now;
-	/*
-	 * The CPU budget: a tick that cost c seconds (the dump, the sweep and
-	 * the frame) waits c / max_cpu from its start.
-	 */
-	m->next_dump = m->next;
-	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->tick_cpu / m->cfg.max_cpu > m->next)
-		m->next_dump = start + m->tick_cpu / m->cfg.max_cpu;
+	b = budget_next(m);
+	m->next_dump = b > m->next ? b : m->next;
 	/* A wait under a millisecond is no news (a tiny dump right after an overrun). */
 	m->held = m->next_dump > m->next + 0.001;
 }
@@ -397,8 +423,10 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	watch = m->watch;
 	pthread_mutex_unlock(&m->lock);
 	cpu = mon_thread_cpu();
+	m->dump_start = start;
+	m->dump_proc = mon_process_cpu();
 	f = take(m, watching, &watch, 0, start);
-	m->tick_cpu = mon_thread_cpu() - cpu;
+	m->dump_tick_cpu = mon_thread_cpu() - cpu;
 	schedule_next(m, start);
 	f->next_dump = till(m->next_dump);
 	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
@@ -417,7 +445,17 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 
 int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop)
 {
-	double until = m->next_dump > m->next ? m->next_dump : m->next;
+	double until;
+
+	/* The budget counts what the caller did since the snapshot (printing it). */
+	if (m->seq > 0) {
+		double b = budget_next(m);
+
+		if (b > m->next_dump)
+			m->next_dump = b;
+		m->held = m->next_dump > m->next + 0.001;
+	}
+	until = m->next_dump > m->next ? m->next_dump : m->next;
 
 	while (!*stop) {
 		double now = mono_now(), wake = until;
@@ -486,12 +524,14 @@ static void *collector(void *arg)
 
 		cpu = mon_thread_cpu();
 		if (dump) {
+			m->dump_start = now;
+			m->dump_proc = mon_process_cpu();
 			f = take(m, watching, &watch, 1, now);
+			m->dump_tick_cpu = mon_thread_cpu() - cpu;
 		} else {
 			f = take_events(m, watching, &watch, now);
 			f->budget_held = m->held;
 		}
-		m->tick_cpu = mon_thread_cpu() - cpu;
 
 		pthread_mutex_lock(&m->lock);
 		m->busy = 0;
@@ -507,9 +547,8 @@ static void *collector(void *arg)
 		if (dump) {
 			schedule_next(m, now);
 		} else {
-			/* Frames between dumps spend the same budget. */
-			if (m->cfg.max_cpu > 0)
-				m->next_dump += m->tick_cpu / m->cfg.max_cpu;
+			/* What the process did since the dump counts in the budget. */
+			m->next_dump = budget_next(m);
 			m->next += m->period;
 			if (m->next < mono_now())
 				m->next = mono_now();

@@ -34,7 +34,9 @@ struct monitor {
 	struct ct_entry *vconns, *vnext, *reread;
 	size_t nvconns, nvnext;
 	double dump_cpu;		/* CPU seconds of the last dump */
-	double tick_cpu;		/* CPU seconds of the collector's last tick, all of it */
+	double dump_tick_cpu;		/* CPU seconds of the last dump's tick, all of it */
+	double dump_start;		/* monotonic start of the last dump */
+	double dump_proc;		/* the process's CPU seconds then */
 	double get_cpu;			/* CPU seconds one GET cost lately (0: not measured) */
 	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
@@ -78,5 +80,7 @@ void mon_vis_dump_done(struct monitor *m);
 size_t mon_reread(struct monitor *m, int watching, const struct flow_key *watch);
 /* CPU seconds (user + system) the calling thread has used. */
 double mon_thread_cpu(void);
+/* CPU seconds (user + system) of the whole process, every thread. */
+double mon_process_cpu(void);
 
 #endif

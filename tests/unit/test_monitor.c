@@ -37,6 +37,19 @@ static void nap(double s)
 		;
 }
 
+/* Spends seconds of this thread's CPU. */
+static void burn(double seconds)
+{
+	struct timespec a, b;
+
+	if (seconds <= 0)
+		return;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	while ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 < seconds);
+}
+
 static int script_dump(void *state, const struct ct_sink *sink, struct ct_source_stats *st)
 {
 	struct script *sc = state;
@@ -45,15 +58,7 @@ static int script_dump(void *state, const struct ct_sink *sink, struct ct_source
 		sc->at[sc->dumps] = mono_now();
 	sc->dumps++;
 	nap(sc->delay + sc->delay_once);
-	if (sc->burn > 0) {
-		struct timespec a, b;
-
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-		do
-			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-		while ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 <
-		       sc->burn);
-	}
+	burn(sc->burn);
 	sc->delay_once = 0;
 	for (size_t i = 0; i < sc->n; i++) {
 		if (sink->add(&sc->e[i], sink->arg) < 0)
@@ -278,6 +283,35 @@ static void test_budget_spaces_dumps(void **state)
 	f = mon_snapshot(m);
 	assert_false(f->budget_held);
 	mon_frame_free(f);
+}
+
+/*
+ * The budget is the whole process's: what the caller does between
+ * snapshots (printing them) pushes the next dump back too, up to 4 times
+ * what the dump alone would.
+ */
+static void test_budget_counts_the_process(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m;
+	volatile sig_atomic_t stop = 0;
+
+	double t;
+
+	fx->max_cpu = 0.25;
+	m = monitor_of(fx, 1, 0.02);
+	fx->sc.burn = 0.02;
+	mon_frame_free(mon_snapshot(m));
+	burn(0.02);			/* 0.04 s since the dump began: 0.16 s of budget */
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	mon_frame_free(mon_snapshot(m));
+	assert_true(fx->sc.at[1] - fx->sc.at[0] >= 0.159);
+	burn(0.5);			/* capped at 4 x 0.02: 0.32 s, not 2 s */
+	t = mono_now();
+	assert_int_equal(mon_sleep(m, &stop), 0);
+	mon_frame_free(mon_snapshot(m));
+	assert_true(fx->sc.at[2] - fx->sc.at[1] >= 0.319);
+	assert_true(fx->sc.at[2] - t < 0.1 || fx->sc.at[2] - fx->sc.at[1] < 0.319 + 0.1);
 }
 
 /* Without a budget (0) the same dumps keep the period. */
@@ -508,6 +542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schedule_does_not_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_is_followed_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_spaces_dumps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_counts_the_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_budget_keeps_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sleep_stops_on_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collector_frames_are_owned, setup, teardown),
