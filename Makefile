@@ -62,8 +62,10 @@ SRCS := \
 	src/main.c \
 	src/monitor.c \
 	src/monitor_reread.c \
+	src/netns.c \
 	src/out_json.c \
 	src/out_table.c \
+	src/owner.c \
 	src/pane.c \
 	src/ports.c \
 	src/priv.c \
@@ -103,11 +105,13 @@ UNIT_SRCS := \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c
-# tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh.
+# tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh;
+# nsls, the owner table (tests/integration/netns.sh, bench/netns.sh).
 TOOLS := \
 	churngen \
 	ctgen \
-	nldump
+	nldump \
+	nsls
 # --- sources end ---
 
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
@@ -164,6 +168,10 @@ $(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
 
 # nldump -p sends lsconntrack's own request: it links the library.
 $(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# nsls prints lsconntrack's owner table (owner.c): it links the library.
+$(BUILD)/tools/nsls: tools/nsls.c $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 # Root-only checks against the kernel, run by tests/integration/run.sh.
