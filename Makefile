@@ -94,8 +94,10 @@ UNIT_SRCS := \
 	tests/unit/test_host.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_monitor.c \
+	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
 	tests/unit/test_out_table.c \
+	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
 	tests/unit/test_priv.c \
