@@ -4,15 +4,17 @@
  * listeners.  A debug tool for tests/integration/netns.sh and the timer of
  * bench/netns.sh.
  *
- *   nsls [-n NETNS] [-T TTL] [-U]       one table, TSV
- *   nsls -b N [-T TTL] [-U]            time it: the build, then N refreshes
+ *   nsls [-n NETNS] [-T TTL] [-U] [-D DIR] [-P DIR]   one table, TSV
+ *   nsls -b N [-T TTL] [-U]                          time it: the build, then N refreshes
  *
  * TSV columns: kind, name, id, inode, member PID (0 none), addresses
  * (comma-separated, "-" none), listeners ("tcp/80,udp/53", "-" none),
  * "failed" or "ok".  Then one line "# namespaces=N addrs=N ambiguous=N".
  * -n views from inside NETNS (a name, PID or path, as lsconntrack --netns):
  * that namespace is skipped and the caller's own is listed.  -U: no UTS
- * hostname tier.  -b prints one line: build_ms=... refresh_best_ms=...
+ * hostname tier.  -D: Docker's containers directory (default
+ * /var/lib/docker/containers), -P: the pod logs directory (/var/log/pods),
+ * for tests with made-up ones.  -b prints one line: build_ms=... refresh_best_ms=...
  * refresh_median_ms=... namespaces=N (the refreshes find nothing new: the
  * steady-state cost, TTL default 30 s so none ages).  Needs root.
  * Exit status 0, 1 with a message on failure, 2 usage.
@@ -68,14 +70,16 @@ int main(int argc, char **argv)
 	int opt, back = -1;
 
 	owner_config_default(&c);
-	while ((opt = getopt(argc, argv, "b:n:T:U")) != -1) {
+	while ((opt = getopt(argc, argv, "b:D:n:P:T:U")) != -1) {
 		switch (opt) {
 		case 'b': bench = strtol(optarg, NULL, 10); break;
+		case 'D': c.docker_dir = optarg; break;
 		case 'n': netns = optarg; break;
+		case 'P': c.pods_dir = optarg; break;
 		case 'T': c.ttl = strtod(optarg, NULL); break;
 		case 'U': c.uts = 0; break;
 		default:
-			fprintf(stderr, "usage: nsls [-n NETNS] [-T TTL] [-U] [-b N]\n");
+			fprintf(stderr, "usage: nsls [-n NETNS] [-T TTL] [-U] [-D DIR] [-P DIR] [-b N]\n");
 			return 2;
 		}
 	}
