@@ -12,7 +12,12 @@
  * "failed" or "ok".  Then one line "# namespaces=N addrs=N ambiguous=N".
  * -n views from inside NETNS (a name, PID or path, as lsconntrack --netns):
  * that namespace is skipped and the caller's own is listed.  -U: no UTS
- * hostname tier.  -D: Docker's containers directory (default
+ * hostname tier.  With -b it also compares, on the namespaces that have a
+ * member, the two ways to learn what is inside: netns_load() (setns,
+ * RTM_GETADDR, sock_diag, back) against only reading the member's
+ * /proc/PID/net/{fib_trie,if_inet6,tcp,tcp6,udp,udp6} (no parsing: a floor
+ * for that way): setns_us=... proc_us=... per namespace, compared=N.
+ * -D: Docker's containers directory (default
  * /var/lib/docker/containers), -P: the pod logs directory (/var/log/pods),
  * for tests with made-up ones.  -b prints one line: build_ms=... refresh_best_ms=...
  * refresh_median_ms=... namespaces=N (the refreshes find nothing new: the
@@ -56,6 +61,63 @@ static void print_owner(const struct owner *o)
 		printf("%s%s/%u", i ? "," : "", o->host.ls[i].proto == IPPROTO_TCP ? "tcp" : "udp",
 		       o->host.ls[i].port);
 	printf("\t%s\n", o->load_failed ? "failed" : "ok");
+}
+
+/* Seconds to read the member's /proc/PID/net tables whole (no parsing). */
+static double proc_read(pid_t pid)
+{
+	static const char *const files[] = { "fib_trie", "if_inet6", "tcp", "tcp6", "udp", "udp6" };
+	static char buf[65536];
+	double t0 = mono_now();
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[64];
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, files[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fread(buf, 1, sizeof buf, f) > 0)
+			;
+		fclose(f);
+	}
+	return mono_now() - t0;
+}
+
+/* The two ways on every owner with a member; prints the means per namespace. */
+static void compare_ways(const struct owner_table *t, const struct netns_roots *roots)
+{
+	double tset = 0, tproc = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < owner_count(t); i++) {
+		const struct owner *o = owner_at(t, i);
+		struct netns_ref r;
+		struct host_info h;
+		double s;
+
+		if (o->pid <= 0)
+			continue;
+		memset(&r, 0, sizeof r);
+		r.dev = o->dev;
+		r.ino = o->ino;
+		r.pid = o->pid;
+		r.src = NETNS_SRC_PROC;
+		host_init(&h);
+		s = mono_now();
+		if (netns_load(&r, roots, &h) < 0) {
+			host_fini(&h);
+			continue;
+		}
+		host_finish(&h);
+		tset += mono_now() - s;
+		host_fini(&h);
+		tproc += proc_read(o->pid);
+		n++;
+	}
+	printf("setns_us=%.1f proc_us=%.1f compared=%zu\n", n ? tset / (double)n * 1e6 : 0,
+	       n ? tproc / (double)n * 1e6 : 0, n);
 }
 
 int main(int argc, char **argv)
@@ -130,6 +192,7 @@ int main(int argc, char **argv)
 		       "addrs=%zu failed=%zu reloaded=%zu\n", build * 1e3, d[0] * 1e3,
 		       d[bench / 2] * 1e3, st.namespaces, st.addrs, st.failed, st.reloaded);
 		free(d);
+		compare_ways(t, &c.roots);
 	} else {
 		for (size_t i = 0; i < owner_count(t); i++)
 			print_owner(owner_at(t, i));
