@@ -40,8 +40,8 @@
 
 #include "host.h"
 
-/* Longest name kept from a file name in /run/netns or /run/docker/netns. */
-#define NETNS_NAME_MAX 64
+/* A file name in /run/netns or /run/docker/netns, whole (NAME_MAX + 1). */
+#define NETNS_NAME_MAX 256
 
 /* Where a namespace was found first (the most specific source). */
 enum netns_src {

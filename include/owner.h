@@ -79,6 +79,7 @@ struct owner {
 	char id[OWNER_ID_MAX];		/* hex ID, pod UID, or netns:[INODE] */
 	uint64_t dev, ino;		/* the namespace; 0, 0 for owner_host() */
 	pid_t pid;			/* the member labelled from, 0 none */
+	char ns_name[NETNS_NAME_MAX];	/* the raw file name labelled from, "" none */
 	struct host_info host;		/* addresses and listeners, finished */
 	double loaded;			/* mono_now() of the last load */
 	int load_failed;		/* the last load failed: data may be old */

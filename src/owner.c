@@ -562,6 +562,7 @@ static void label(struct owner_table *t, struct owner *o, const struct netns_ref
 
 	o->kind = OWNER_NETNS;
 	o->pid = r->pid;
+	memcpy(o->ns_name, r->name, sizeof o->ns_name);
 	snprintf(o->id, sizeof o->id, "netns:[%llu]", (unsigned long long)r->ino);
 	o->name[0] = '\0';
 	if (r->name[0])
@@ -761,8 +762,7 @@ int owner_table_refresh(struct owner_table *t, double now, struct owner_stats *s
 		t->v[j++] = o;
 		r = &t->ns.v[at];
 		/* Another member or another name: maybe another namespace on a reused inode. */
-		if (r->pid != o->pid || (r->name[0] && o->kind == OWNER_NETNS &&
-					 strncmp(o->name, r->name, sizeof o->name) != 0)) {
+		if (r->pid != o->pid || strcmp(r->name, o->ns_name) != 0) {
 			if (load(t, o, r, now) < 0)
 				goto stuck;
 			st->reloaded++;

@@ -25,7 +25,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=netns
-N_TESTS=61
+N_TESTS=64
 NS_TOOLS="unshare nsenter stat"
 NS_TAG=n
 NS_NET=215
@@ -109,6 +109,17 @@ assert_eq "unnamed namespace named by its inode" "$(field "$U_INO" 2)" "netns:[$
 assert_eq "the viewed namespace is not listed" "$(row "$SELF_INO" | wc -l)" 0
 assert_match "10.215.9.9 in C2 and C3: ambiguous" "$(tail -n 1 "$TMP/ls")" 'ambiguous=[1-9]'
 assert_eq "every load ok" "$(awk -F'\t' '$8 == "failed"' "$TMP/ls" | grep -c lsct-n)" 0
+
+# A name with control bytes: shown sanitized, and a refresh does not take
+# the sanitized name for a changed one (nothing reloaded in steady state).
+CX=lsct-nx-$$$'\e]0;t\a'
+ns_new "$CX" || ns_fail "ip netns add (control bytes)"
+"$NSLS" >"$TMP/ls" 2>/dev/null
+assert_eq "control bytes in a netns name: replaced" "$(row "lsct-nx-$$?]0;t?" | cut -f1)" netns
+assert_eq "control bytes in a netns name: none raw" \
+	"$(LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]' "$TMP/ls")" 0
+assert_match "steady-state refresh reloads nothing" "$("$NSLS" -b 3)" " reloaded=0( |$)"
+ip netns del "$CX"
 
 # From inside C1: C1 is the view, the root namespace an owner.
 "$NSLS" -n "$C1" >"$TMP/ls" 2>"$TMP/ls.err"

@@ -62,7 +62,7 @@ static void test_list_dedup(void **state)
 	assert_int_equal(l.v[1].pid, 0);
 	/* Names are bounded. */
 	{
-		char longname[200];
+		char longname[400];
 
 		memset(longname, 'n', sizeof longname - 1);
 		longname[sizeof longname - 1] = '\0';
