@@ -116,7 +116,9 @@ void owner_table_free(struct owner_table *t);
 /*
  * Re-scans, loads and labels what is new or aged, rebuilds the address
  * index.  now: mono_now().  0, or -1 with errno when the scan itself failed
- * (the table is then unchanged).  st may be NULL.
+ * (the table is then unchanged), or EDEADLK: the thread could not go back
+ * to its own namespaces after entering one (it must not go on).  st may be
+ * NULL.
  */
 int owner_table_refresh(struct owner_table *t, double now, struct owner_stats *st);
 

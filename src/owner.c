@@ -522,7 +522,10 @@ static void docker_name(struct owner_table *t, const char *id, char *name, size_
 	free(buf);
 }
 
-/* The member's hostname, when its UTS namespace is not ours: 0, or -1. */
+/*
+ * The member's hostname, when its UTS namespace is not ours: 0, or -1; -2
+ * when the thread could not go back to its own UTS namespace.
+ */
 static int uts_name(struct owner_table *t, pid_t pid, char *name, size_t len)
 {
 	char path[64];
@@ -546,8 +549,10 @@ static int uts_name(struct owner_table *t, pid_t pid, char *name, size_t len)
 	}
 	close(fd);
 	r = uname(&u);
-	if (setns(back, CLONE_NEWUTS) < 0)
-		abort();	/* a thread left in a container's UTS namespace */
+	if (setns(back, CLONE_NEWUTS) < 0) {
+		close(back);
+		return -2;
+	}
 	close(back);
 	if (r < 0 || !u.nodename[0])
 		return -1;
@@ -555,7 +560,8 @@ static int uts_name(struct owner_table *t, pid_t pid, char *name, size_t len)
 	return 0;
 }
 
-static void label(struct owner_table *t, struct owner *o, const struct netns_ref *r)
+/* 0, or -1 when the thread is stuck in another UTS namespace. */
+static int label(struct owner_table *t, struct owner *o, const struct netns_ref *r)
 {
 	struct owner_cgroup cg;
 	char path[64], buf[CGROUP_READ_MAX];
@@ -587,14 +593,19 @@ static void label(struct owner_table *t, struct owner *o, const struct netns_ref
 					snprintf(o->name, sizeof o->name, "%.12s", cg.container);
 			}
 		}
-		if (!o->name[0] && t->c.uts)
-			(void)uts_name(t, r->pid, o->name, sizeof o->name);
+		if (!o->name[0] && t->c.uts && uts_name(t, r->pid, o->name, sizeof o->name) == -2)
+			return -1;
 	}
 	if (!o->name[0])
 		snprintf(o->name, sizeof o->name, "%s", o->id);
+	return 0;
 }
 
-/* Loads and labels o from r; -1 with EDEADLK only when the thread is stuck inside. */
+/*
+ * Loads and labels o from r; -1 with EDEADLK only when the thread is stuck
+ * in another namespace (owner_table_refresh() then fails with EDEADLK: the
+ * caller must not go on in that thread).
+ */
 static int load(struct owner_table *t, struct owner *o, const struct netns_ref *r, double now)
 {
 	struct host_info h;
@@ -618,7 +629,10 @@ static int load(struct owner_table *t, struct owner *o, const struct netns_ref *
 		o->load_failed = 0;
 	}
 	o->loaded = now;
-	label(t, o, r);
+	if (label(t, o, r) < 0) {
+		errno = EDEADLK;
+		return -1;
+	}
 	return 0;
 }
 

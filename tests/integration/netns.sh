@@ -5,7 +5,8 @@
 #
 #  - named namespaces with veths, addresses and a listener are found with
 #    their addresses and listeners; a namespace only a process holds (unshare)
-#    is found by its inode with that PID; the viewed namespace is not listed;
+#    is found by its inode with that PID (named by its hostname when it has
+#    a UTS namespace of its own); the viewed namespace is not listed;
 #  - the same address in two namespaces is counted ambiguous;
 #  - labels: the netns name; with cgroup v2 mounted, a member moved into a
 #    cgroup named docker-<64 hex>.scope gives kind container (its name from a
@@ -25,7 +26,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=netns
-N_TESTS=64
+N_TESTS=66
 NS_TOOLS="unshare nsenter stat"
 NS_TAG=n
 NS_NET=215
@@ -85,6 +86,15 @@ for _ in $(seq 50); do
 done
 U_INO=$(stat -Lc %i "/proc/$U_PID/ns/net") || ns_fail "unshare"
 nsenter -t "$U_PID" -n ip addr add 10.215.7.7/32 dev lo || ns_fail "address in the unnamed namespace"
+# Another with a UTS namespace and hostname of its own: the hostname tier.
+unshare -n -u sh -c "hostname lsct-uts-$$ && exec sleep 600" &
+UTS_PID=$!
+PIDS+=("$UTS_PID")
+for _ in $(seq 50); do
+	[ "$(cat "/proc/$UTS_PID/comm" 2>/dev/null)" = sleep ] && break
+	sleep 0.05
+done
+UTS_INO=$(stat -Lc %i "/proc/$UTS_PID/ns/net") || ns_fail "unshare -u"
 SELF_INO=$(stat -Lc %i /proc/self/ns/net)
 
 # row NAME-OR-INODE: the owner table's line for it (nsls output in $TMP/ls).
@@ -106,6 +116,9 @@ assert_match "H (the suite's host) is an owner too" "$(field "$H" 6)" "(^|,)10\.
 assert_eq "unnamed namespace found by its process" "$(field "$U_INO" 5)" "$U_PID"
 assert_match "unnamed namespace's address" "$(field "$U_INO" 6)" "(^|,)10\.215\.7\.7(,|$)"
 assert_eq "unnamed namespace named by its inode" "$(field "$U_INO" 2)" "netns:[$U_INO]"
+assert_eq "unnamed namespace with its own hostname: named by it" "$(field "$UTS_INO" 2)" "lsct-uts-$$"
+assert_eq "the same with -U (no hostname tier): its inode" \
+	"$("$NSLS" -U | awk -F'\t' -v k="$UTS_INO" '$4 == k { print $2 }')" "netns:[$UTS_INO]"
 assert_eq "the viewed namespace is not listed" "$(row "$SELF_INO" | wc -l)" 0
 assert_match "10.215.9.9 in C2 and C3: ambiguous" "$(tail -n 1 "$TMP/ls")" 'ambiguous=[1-9]'
 assert_eq "every load ok" "$(awk -F'\t' '$8 == "failed"' "$TMP/ls" | grep -c lsct-n)" 0
