@@ -66,6 +66,7 @@ SRCS := \
 	src/out_json.c \
 	src/out_table.c \
 	src/owner.c \
+	src/owner_label.c \
 	src/pane.c \
 	src/ports.c \
 	src/priv.c \

@@ -26,7 +26,8 @@
  *    outside its namespace)?  A binary search in o's sorted listeners.
  * Pointers returned stay valid until the next refresh or free.
  *
- * Labels, cheapest first, best effort (owner_label()):
+ * Labels, cheapest first, best effort (label() in owner.c; the parsers
+ * below are owner_label.c):
  *  1. the name of the /run/netns or /run/docker/netns file: kind netns;
  *  2. the cgroup of one member (/proc/PID/cgroup): docker-ID.scope,
  *     /docker/ID, cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope

@@ -1,5 +1,5 @@
 /*
- * fuzz_owner.c - libFuzzer target for the owner label parsers (owner.c):
+ * fuzz_owner.c - libFuzzer target for the owner label parsers (owner_label.c):
  * the input, as bytes, to owner_parse_cgroup() (/proc/PID/cgroup text),
  * owner_docker_name() (config.v2.json), owner_sanitize() with a few output
  * sizes, and, NUL-ended, to owner_parse_pod_dir() (a /var/log/pods name)
