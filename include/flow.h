@@ -156,6 +156,11 @@ void flow_table_track(struct flow_table *t, size_t expect);
  */
 void flow_table_events(struct flow_table *t, int on);
 /*
+ * The clock (seconds) that times records waiting for a late DESTROY
+ * (store.h's limbo); mono_now() unless tests set another, NULL restores it.
+ */
+void flow_table_clock(struct flow_table *t, double (*clock)(void));
+/*
  * Applies one DESTROY event (e->flags has CT_F_DESTROYED) to a tracking
  * table, between flow_table_begin() and flow_table_end() or between
  * snapshots.  A connection the store knows adds its final counters minus

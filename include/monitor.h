@@ -83,6 +83,8 @@ struct mon_frame {
 	const struct flow *flows;
 	size_t nflows;
 	struct flow *own_flows;		/* private: flows when the frame owns them */
+	size_t own_cap;			/* private: room in own_flows */
+	int flows_due;			/* private: flows still to copy from the table */
 	struct flow_stats stats;
 	struct host_ct_sysctl sysctl;	/* -1 fields when not live or unreadable */
 	/* Text lines skipped, summed over every snapshot so far; bad_msgs of this one. */
@@ -135,8 +137,16 @@ int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop);
 int mon_start(struct monitor *m);
 /* Readable (a byte in a pipe) while a frame waits to be taken. */
 int mon_fd(const struct monitor *m);
-/* The newest frame not yet taken (older ones are dropped), or NULL. */
-struct mon_frame *mon_take(struct monitor *m);
+/*
+ * The newest frame not yet taken (older ones are dropped), or NULL.  Its
+ * flows are copied from the table here, in the caller's thread, while the
+ * collector waits for its next tick (or by the collector at that tick if
+ * nobody took the frame): a big table's flows then exist twice, not three
+ * times.  spare (may be NULL) is a frame the caller frees once it has the
+ * new one: the copy may reuse its flows' memory, and spare is then left
+ * without flows (nflows 0).  Pass a frame nothing will draw again.
+ */
+struct mon_frame *mon_take(struct monitor *m, struct mon_frame *spare);
 /* The period asked for: seconds between snapshot starts from now on. */
 void mon_set_period(struct monitor *m, double seconds);
 double mon_period(struct monitor *m);

@@ -23,6 +23,13 @@
  *          destroy must not bring it back; gone after one more sweep;
  *   GRACE  missing from one dump while events are on (its DESTROY may
  *          never come); with TOMB: the tombstone has served one sweep.
+ *   LIMBO  (ENDED and TOMB together) gone from the dumps and counted as
+ *          closed while events are on, its DESTROY not seen yet: it may come
+ *          late (the kernel reaps expired entries lazily and dumps skip
+ *          them meanwhile), and then adds its final counters without
+ *          counting the connection again.  flow[1] holds the second (of the
+ *          flow layer's clock) it went; the flow numbers are not kept (an
+ *          event classifies again).  Gone after CONN_LIMBO_SECS.
  */
 #ifndef LSCT_STORE_H
 #define LSCT_STORE_H
@@ -36,6 +43,8 @@
 #define CONN_ENDED	0x40000000u
 #define CONN_TOMB	0x20000000u
 #define CONN_GRACE	0x10000000u
+#define CONN_LIMBO	(CONN_ENDED | CONN_TOMB)
+#define CONN_LIMBO_SECS	120u	/* the kernel's conntrack GC visits every entry within 60 s */
 #define CONN_FLOW_MASK	0x0fffffffu
 #define CONN_FLOW_NONE	0x0fffffffu	/* no flow: flow[1] of a connection in one flow */
 

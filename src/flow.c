@@ -102,6 +102,7 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->flows = huge_alloc(t->cap * sizeof *t->flows);
 	t->index_size = 512;
 	t->index = huge_alloc(t->index_size * sizeof *t->index);
+	t->clock = mono_now;
 	return t;
 }
 
@@ -180,6 +181,11 @@ void flow_table_events(struct flow_table *t, int on)
 	t->events = on;
 }
 
+void flow_table_clock(struct flow_table *t, double (*clock)(void))
+{
+	t->clock = clock ? clock : mono_now;
+}
+
 static void ring_pop(struct flow_table *t);
 static void index_rebuild(struct flow_table *t);
 
@@ -205,6 +211,8 @@ static int conn_gone(struct conn_rec *r, void *arg)
 	struct flow_table *t = arg;
 	uint32_t st = r->flow[0];
 
+	if ((st & CONN_LIMBO) == CONN_LIMBO)
+		return t->now_s - r->flow[1] >= CONN_LIMBO_SECS;
 	if (st & CONN_TOMB) {
 		/* Counted by its event; kept for one sweep against racing dumps. */
 		if (st & CONN_GRACE)
@@ -212,19 +220,31 @@ static int conn_gone(struct conn_rec *r, void *arg)
 		r->flow[0] |= CONN_GRACE;
 		return 0;
 	}
-	if (st & CONN_ENDED)
-		return 1;	/* counted as closed when it ended */
-	if (t->events && !(st & CONN_GRACE)) {
+	if (!t->events) {
+		/* Closed now, unless it was counted as closed when it ended. */
+		if (!(st & CONN_ENDED))
+			count_closed(t, r);
+		return 1;
+	}
+	if (!(st & (CONN_ENDED | CONN_GRACE))) {
 		/* Its DESTROY event may still come (or never, for old entries). */
 		r->flow[0] |= CONN_GRACE;
 		return 0;
 	}
-	count_closed(t, r);
-	return 1;
+	/*
+	 * Closed (now, or when it ended); its event may still come late, with
+	 * the final counters: wait for it in limbo.
+	 */
+	if (!(st & CONN_ENDED))
+		count_closed(t, r);
+	r->flow[0] = CONN_FLOW_NONE | CONN_LIMBO;
+	r->flow[1] = t->now_s;
+	return 0;
 }
 
 /*
- * Flows without connections age; past FLOW_LINGER snapshots they go, and
+ * Flows without entries or activity (events) age; past FLOW_LINGER
+ * snapshots they go, and
  * the store's flow numbers are renumbered in the same pass as its sweep.
  */
 static void track_end(struct flow_table *t)
@@ -235,7 +255,11 @@ static void track_end(struct flow_table *t)
 	for (size_t i = 0; i < t->nflows; i++) {
 		struct flow *f = &t->flows[i];
 
-		f->idle = f->entries ? 0 : f->idle + 1;
+		/* Connections born and gone (events) keep a flow alive too. */
+		int busy = f->entries || f->d.new_conns || f->d.closed_conns ||
+			   f->d.in_bytes || f->d.out_bytes;
+
+		f->idle = busy ? 0 : f->idle + 1;
 		if (f->idle > FLOW_LINGER && !remap)
 			remap = xmalloc(t->nflows * sizeof *remap);
 	}
@@ -243,6 +267,7 @@ static void track_end(struct flow_table *t)
 		for (size_t i = 0; i < t->nflows; i++)
 			remap[i] = t->flows[i].idle > FLOW_LINGER ? CONN_FLOW_NONE :
 				   (uint32_t)kept++;
+	t->now_s = (uint32_t)t->clock();
 	conn_store_sweep(t->store, remap, conn_gone, t);
 	if (remap) {
 		for (size_t i = 0; i < t->nflows; i++)
@@ -449,8 +474,12 @@ static void ring_pop(struct flow_table *t)
 	t->ring_len--;
 	if (t->store) {
 		r = conn_store_get(t->store, p->conn, &added);
-		/* Destroyed (its event was counted): a dump that raced it. */
-		if (!added && (r->flow[0] & CONN_TOMB))
+		/*
+		 * Destroyed (its event was counted): a dump that raced it.  One
+		 * in limbo is alive after all (a dump missed it): it counts as
+		 * ended, so an open one is opened again (store.h).
+		 */
+		if (!added && (r->flow[0] & CONN_LIMBO) == CONN_TOMB)
 			return;
 	}
 	for (unsigned i = 0; i < p->nhits; i++)

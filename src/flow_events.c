@@ -45,9 +45,15 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 			      (t->in_snapshot ? (st & CONN_SEEN) : !(st & CONN_GRACE));
 		uint64_t dop = 0, dob = 0, drp = 0, drb = 0;
 
-		if (st & CONN_TOMB)
-			return 0;	/* a duplicate */
+		/*
+		 * A duplicate; but one in limbo (store.h) is a late DESTROY: its
+		 * final counters count, the connection was counted closed.
+		 */
+		if ((st & CONN_LIMBO) == CONN_TOMB)
+			return 0;
 		r->flow[0] = (st & CONN_FLOW_MASK) | CONN_TOMB;
+		if ((st & CONN_LIMBO) == CONN_LIMBO)
+			r->flow[1] = CONN_FLOW_NONE;	/* it held a time */
 		if (counters) {
 			struct conn_counts now = { e->orig.packets, e->orig.bytes,
 						   e->reply.packets, e->reply.bytes }, d;

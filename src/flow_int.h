@@ -41,6 +41,8 @@ struct flow_table {
 	int events;			/* DESTROY events feed the store */
 	int in_snapshot;		/* between begin and end */
 	int delta_shown;		/* d was shown: zero it before adding to it */
+	double (*clock)(void);		/* seconds, for records in limbo (store.h) */
+	uint32_t now_s;			/* clock() at the last sweep */
 	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
 	size_t reread_cap;
 };

@@ -119,7 +119,7 @@ void mon_frame_free(struct mon_frame *f)
 	free(f);
 }
 
-static double thread_cpu(void)
+double mon_thread_cpu(void)
 {
 	struct timespec ts;
 
@@ -158,10 +158,10 @@ static void drain_events(struct monitor *m)
 static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon_frame *f)
 {
 	struct ct_source_stats st;
-	double cpu = thread_cpu();
+	double cpu = mon_thread_cpu();
 	int r = ct_source_dump(m->cfg.src, sink, &st);
 
-	m->dump_cpu = thread_cpu() - cpu;
+	m->dump_cpu = mon_thread_cpu() - cpu;
 	if (r < 0)
 		return -1;
 	if (ct_source_skipped(&st) && !ct_source_skipped(&m->input))
@@ -186,12 +186,42 @@ static void schedule_next(struct monitor *m, double start)
 	m->next = (start < m->next ? start : m->next) + m->period;
 	if (m->next < now)
 		m->next = now;
-	/* The CPU budget: a dump that cost c seconds waits c / max_cpu from its start. */
+	/*
+	 * The CPU budget: a tick that cost c seconds (the dump, the sweep and
+	 * the frame) waits c / max_cpu from its start.
+	 */
 	m->next_dump = m->next;
-	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->dump_cpu / m->cfg.max_cpu > m->next)
-		m->next_dump = start + m->dump_cpu / m->cfg.max_cpu;
+	if (m->cfg.max_cpu > 0 && m->cfg.track && start + m->tick_cpu / m->cfg.max_cpu > m->next)
+		m->next_dump = start + m->tick_cpu / m->cfg.max_cpu;
 	/* A wait under a millisecond is no news (a tiny dump right after an overrun). */
 	m->held = m->next_dump > m->next + 0.001;
+}
+
+/*
+ * Copies the table's flows into f, a frame of the collector's last tick,
+ * reusing spare's memory when it has some.  Call with the lock held, while
+ * the collector waits for its next tick: the table is as that tick left it.
+ */
+static void copy_due(struct monitor *m, struct mon_frame *f, struct mon_frame *spare)
+{
+	size_t n = f->nflows ? f->nflows : 1;
+
+	if (spare && spare->own_flows) {
+		f->own_flows = spare->own_flows;
+		f->own_cap = spare->own_cap;
+		spare->own_flows = NULL;
+		spare->flows = NULL;
+		spare->nflows = spare->own_cap = 0;
+	}
+	if (f->own_cap < n) {
+		free(f->own_flows);
+		f->own_flows = xmalloc(n * sizeof *f->own_flows);
+		f->own_cap = n;
+	}
+	if (f->nflows)
+		memcpy(f->own_flows, flow_table_flows(m->t), f->nflows * sizeof *f->own_flows);
+	f->flows = f->own_flows;
+	f->flows_due = 0;
 }
 
 /*
@@ -205,20 +235,17 @@ static void frame_table(struct monitor *m, struct mon_frame *f, int own)
 		struct mon_frame *stale;
 
 		/*
-		 * This frame replaces one the screen has not taken: free that
-		 * first, so a big table's flows exist at most three times (the
-		 * table, the screen's frame, this one), not four.
+		 * The flows are copied when the screen takes the frame
+		 * (copy_due()).  This frame replaces one the screen has not
+		 * taken: free that.
 		 */
 		pthread_mutex_lock(&m->lock);
 		stale = m->ready;
 		m->ready = NULL;
 		pthread_mutex_unlock(&m->lock);
 		mon_frame_free(stale);
-		f->own_flows = xmalloc((f->nflows ? f->nflows : 1) * sizeof *f->own_flows);
-		if (f->nflows)
-			memcpy(f->own_flows, flow_table_flows(m->t),
-			       f->nflows * sizeof *f->own_flows);
-		f->flows = f->own_flows;
+		f->flows = NULL;
+		f->flows_due = 1;
 	} else {
 		f->flows = flow_table_flows(m->t);
 	}
@@ -363,13 +390,15 @@ struct mon_frame *mon_snapshot(struct monitor *m)
 	struct mon_frame *f;
 	int watching;
 	struct flow_key watch;
-	double start = mono_now();
+	double start = mono_now(), cpu;
 
 	pthread_mutex_lock(&m->lock);
 	watching = m->watching;
 	watch = m->watch;
 	pthread_mutex_unlock(&m->lock);
+	cpu = mon_thread_cpu();
 	f = take(m, watching, &watch, 0, start);
+	m->tick_cpu = mon_thread_cpu() - cpu;
 	schedule_next(m, start);
 	f->next_dump = till(m->next_dump);
 	/* No more requests to the kernel: nothing from here on needs CAP_NET_ADMIN. */
@@ -426,10 +455,9 @@ static void *collector(void *arg)
 	while (!m->stop) {
 		struct mon_frame *f;
 		struct flow_key watch;
-		int watching;
-		double now = mono_now();
+		int watching, dump;
+		double now = mono_now(), cpu;
 
-		int dump;
 
 		if (!m->wake && now < m->next) {
 			struct timespec ts = ts_of_seconds(m->next);
@@ -446,6 +474,9 @@ static void *collector(void *arg)
 			m->next = m->next_dump;
 			continue;
 		}
+		/* The table is about to change: a frame not taken gets its copy now. */
+		if (m->ready && m->ready->flows_due)
+			copy_due(m, m->ready, NULL);
 		m->wake = 0;
 		m->busy = dump;
 		m->busy_since = now;
@@ -453,12 +484,14 @@ static void *collector(void *arg)
 		watch = m->watch;
 		pthread_mutex_unlock(&m->lock);
 
+		cpu = mon_thread_cpu();
 		if (dump) {
 			f = take(m, watching, &watch, 1, now);
 		} else {
 			f = take_events(m, watching, &watch, now);
 			f->budget_held = m->held;
 		}
+		m->tick_cpu = mon_thread_cpu() - cpu;
 
 		pthread_mutex_lock(&m->lock);
 		m->busy = 0;
@@ -474,6 +507,9 @@ static void *collector(void *arg)
 		if (dump) {
 			schedule_next(m, now);
 		} else {
+			/* Frames between dumps spend the same budget. */
+			if (m->cfg.max_cpu > 0)
+				m->next_dump += m->tick_cpu / m->cfg.max_cpu;
 			m->next += m->period;
 			if (m->next < mono_now())
 				m->next = mono_now();
@@ -513,7 +549,7 @@ int mon_fd(const struct monitor *m)
 	return m->pipe[0];
 }
 
-struct mon_frame *mon_take(struct monitor *m)
+struct mon_frame *mon_take(struct monitor *m, struct mon_frame *spare)
 {
 	struct mon_frame *f;
 	char buf[16];
@@ -521,6 +557,8 @@ struct mon_frame *mon_take(struct monitor *m)
 	pthread_mutex_lock(&m->lock);
 	f = m->ready;
 	m->ready = NULL;
+	if (f && f->flows_due)
+		copy_due(m, f, spare);
 	while (read(m->pipe[0], buf, sizeof buf) > 0)
 		;
 	pthread_mutex_unlock(&m->lock);

@@ -34,6 +34,8 @@ struct monitor {
 	struct ct_entry *vconns, *vnext, *reread;
 	size_t nvconns, nvnext;
 	double dump_cpu;		/* CPU seconds of the last dump */
+	double tick_cpu;		/* CPU seconds of the collector's last tick, all of it */
+	double get_cpu;			/* CPU seconds one GET cost lately (0: not measured) */
 	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
 
@@ -74,5 +76,7 @@ void mon_vis_note(struct monitor *m, const struct ct_entry *e, const struct flow
 		  unsigned n);
 void mon_vis_dump_done(struct monitor *m);
 size_t mon_reread(struct monitor *m, int watching, const struct flow_key *watch);
+/* CPU seconds (user + system) the calling thread has used. */
+double mon_thread_cpu(void);
 
 #endif

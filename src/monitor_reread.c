@@ -94,6 +94,23 @@ static int reread_add(const struct ct_entry *e, void *arg)
 }
 
 /*
+ * GETs a frame between dumps may send: REREAD_MAX, and no more than half
+ * the CPU budget of one period at what a GET cost lately (the other half
+ * is the dumps').
+ */
+static size_t reread_max(const struct monitor *m)
+{
+	double n;
+
+	if (m->cfg.max_cpu <= 0 || m->get_cpu <= 0)
+		return REREAD_MAX;
+	n = m->cfg.max_cpu * m->period / 2 / m->get_cpu;
+	if (n >= REREAD_MAX)
+		return REREAD_MAX;
+	return n < 64 ? 64 : (size_t)n;
+}
+
+/*
  * Reads again, with a GET each, the watched flow's connections and those
  * of the flows on screen (REREAD_MAX at most); their flows are then as
  * fresh as an event-only frame can be.
@@ -102,22 +119,26 @@ size_t mon_reread(struct monitor *m, int watching, const struct flow_key *watch)
 {
 	struct reread_sink rs = { m, 0, 0 };
 	struct ct_sink sink = { reread_add, NULL, &rs };
-	size_t n = 0, found;
+	size_t n = 0, found, max = reread_max(m);
+	double cpu;
 
 	flow_table_refresh_begin(m->t);
 	if (ct_source_can_get(m->cfg.src)) {
 		if (!m->reread)
 			m->reread = xmalloc(REREAD_MAX * sizeof *m->reread);
 		if (watching && m->wconns && flow_key_equal(&m->wkey, watch)) {
-			n = m->nwconns < REREAD_MAX ? m->nwconns : REREAD_MAX;
+			n = m->nwconns < max ? m->nwconns : max;
 			memcpy(m->reread, m->wconns, n * sizeof *m->reread);
 		} else {
 			m->nwconns = 0;
 		}
-		for (size_t k = 0; k < m->nvconns && n < REREAD_MAX; k++)
+		for (size_t k = 0; k < m->nvconns && n < max; k++)
 			m->reread[n++] = m->vconns[k];
 		/* A failed GET leaves the flows as the last dump left them. */
+		cpu = mon_thread_cpu();
 		(void)ct_source_get(m->cfg.src, m->reread, n, &sink, &found);
+		if (n >= 64)
+			m->get_cpu = (mon_thread_cpu() - cpu) / (double)n;
 	}
 	flow_table_refresh_end(m->t);
 	return rs.refreshed;

@@ -183,7 +183,8 @@ void conn_store_sweep(struct conn_store *s, const uint32_t *remap,
 			uint32_t state = r->flow[0] & ~(CONN_FLOW_MASK | CONN_SEEN);
 
 			r->flow[0] &= CONN_FLOW_MASK;
-			if (remap) {
+			/* A record in limbo keeps a time in flow[1], no flows. */
+			if (remap && (state & CONN_LIMBO) != CONN_LIMBO) {
 				if (r->flow[0] != CONN_FLOW_NONE)
 					r->flow[0] = remap[r->flow[0]];
 				if (r->flow[1] != CONN_FLOW_NONE)

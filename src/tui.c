@@ -202,7 +202,11 @@ static void accept_frame(struct tui *t, struct mon_frame *nf)
 
 static int take_frame(struct tui *t, char *err, size_t errlen)
 {
-	struct mon_frame *nf = mon_take(t->m);
+	/*
+	 * Unless paused, the shown frame is replaced by the new one: its
+	 * flows' memory can take the copy (the panes are rebuilt at once).
+	 */
+	struct mon_frame *nf = mon_take(t->m, t->paused ? NULL : t->f);
 
 	if (!nf)
 		return 0;

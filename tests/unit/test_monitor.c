@@ -239,21 +239,33 @@ static void test_budget_spaces_dumps(void **state)
 	struct monitor *m;
 	volatile sig_atomic_t stop = 0;
 	struct mon_frame *f;
+	double cost0;
 
 	fx->max_cpu = 0.25;
 	m = monitor_of(fx, 1, 0.02);
 	fx->sc.burn = 0.03;
 	f = mon_snapshot(m);
 	assert_non_null(f);
+	cost0 = f->cost;
 	assert_true(f->dump_cpu >= 0.029);
 	assert_false(f->budget_held);
-	assert_true(f->next_dump >= 0.08);
+	/* 0.12 s from its start; the dump itself took f->cost of them (more on a busy machine). */
+	assert_true(f->next_dump >= 0.12 - f->cost - 0.01);
+	assert_true(f->next_dump <= 0.12);
 	assert_true(f->period == 0.02);
 	mon_frame_free(f);
 	assert_int_equal(mon_sleep(m, &stop), 0);
 	f = mon_snapshot(m);
 	assert_non_null(f);
-	assert_true(f->budget_held);
+	/*
+	 * Held past the period, unless the first dump took longer than the
+	 * budget's wait by the wall clock (a loaded machine): then it follows
+	 * at once.
+	 */
+	if (cost0 < 0.08)
+		assert_true(f->budget_held);
+	else if (cost0 > 0.13)
+		assert_false(f->budget_held);
 	assert_true(f->dumped);
 	mon_frame_free(f);
 	/* 0.03 / 0.25 = 0.12 s from the first start, not the period's 0.02. */
@@ -275,11 +287,14 @@ static void test_no_budget_keeps_period(void **state)
 	struct monitor *m;
 	volatile sig_atomic_t stop = 0;
 	struct mon_frame *f;
+	double cost0;
 
 	fx->max_cpu = 0;
 	m = monitor_of(fx, 1, 0.02);
 	fx->sc.burn = 0.03;
-	mon_frame_free(mon_snapshot(m));
+	f = mon_snapshot(m);
+	cost0 = f->cost;
+	mon_frame_free(f);
 	assert_int_equal(mon_sleep(m, &stop), 0);
 	f = mon_snapshot(m);
 	assert_false(f->budget_held);
@@ -287,7 +302,7 @@ static void test_no_budget_keeps_period(void **state)
 	assert_false(f->events);
 	mon_frame_free(f);
 	/* The dump overran its 0.02 s period: the next followed at once. */
-	assert_true(fx->sc.at[1] - fx->sc.at[0] < 0.1);
+	assert_true(fx->sc.at[1] - fx->sc.at[0] < cost0 + 0.05);
 }
 
 static void test_sleep_stops_on_flag(void **state)
@@ -318,7 +333,7 @@ static void test_collector_frames_are_owned(void **state)
 	pfd.events = POLLIN;
 	for (int i = 0; i < 100 && !f; i++) {
 		if (poll(&pfd, 1, 50) > 0)
-			f = mon_take(m);
+			f = mon_take(m, NULL);
 	}
 	assert_non_null(f);
 	assert_true(f->seq >= 1);
@@ -328,6 +343,52 @@ static void test_collector_frames_are_owned(void **state)
 	assert_non_null(find(f, FLOW_ACTIVE, 3306));
 	assert_int_equal(find(f, FLOW_ACTIVE, 3306)->conns, 2);
 	mon_frame_free(f);
+}
+
+/*
+ * The screen's copy reuses the frame it replaces: the new frame gets the
+ * spare's memory, the spare is left without flows.  A frame nobody takes
+ * is copied by the collector before the table changes.
+ */
+static void test_take_reuses_spare(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 1, 0.05);
+	struct pollfd pfd;
+	struct mon_frame *f = NULL, *g = NULL;
+	const struct flow *mem;
+
+	assert_int_equal(mon_start(m), 0);
+	pfd.fd = mon_fd(m);
+	pfd.events = POLLIN;
+	for (int i = 0; i < 100 && !f; i++)
+		if (poll(&pfd, 1, 50) > 0)
+			f = mon_take(m, NULL);
+	assert_non_null(f);
+	assert_int_equal(f->nflows, 2);
+	mem = f->flows;
+	for (int i = 0; i < 100 && !g; i++)
+		if (poll(&pfd, 1, 50) > 0)
+			g = mon_take(m, f);
+	assert_non_null(g);
+	assert_true(g->seq > f->seq);
+	assert_ptr_equal(g->flows, mem);
+	assert_null(f->flows);
+	assert_int_equal(f->nflows, 0);
+	assert_int_equal(g->nflows, 2);
+	assert_int_equal(find(g, FLOW_ACTIVE, 3306)->conns, 2);
+	mon_frame_free(f);
+	/* Left alone for several ticks, then taken: its flows are all there. */
+	usleep(300 * 1000);
+	f = mon_take(m, NULL);
+	assert_non_null(f);
+	assert_non_null(f->flows);
+	assert_int_equal(f->nflows, 2);
+	assert_int_equal(find(f, FLOW_ACTIVE, 3306)->conns, 2);
+	mon_free(m);
+	fx->m = NULL;
+	mon_frame_free(f);
+	mon_frame_free(g);
 }
 
 static void test_period_and_wake(void **state)
@@ -342,17 +403,17 @@ static void test_period_and_wake(void **state)
 	pfd.fd = mon_fd(m);
 	pfd.events = POLLIN;
 	assert_int_equal(poll(&pfd, 1, 2000), 1);
-	mon_frame_free(mon_take(m));
+	mon_frame_free(mon_take(m, NULL));
 	/* The next is a minute away; a wake takes it now. */
 	mon_set_period(m, 30);
 	assert_true(mon_period(m) == 30);
 	mon_wake(m);
 	assert_int_equal(poll(&pfd, 1, 2000), 1);
-	f = mon_take(m);
+	f = mon_take(m, NULL);
 	assert_non_null(f);
 	assert_int_equal(f->seq, 2);
 	mon_frame_free(f);
-	assert_null(mon_take(m));
+	assert_null(mon_take(m, NULL));
 }
 
 static void test_watch_lists_connections(void **state)
@@ -450,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_budget_keeps_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sleep_stops_on_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collector_frames_are_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take_reuses_spare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_period_and_wake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_lists_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_ports_from_next_snapshot, setup,

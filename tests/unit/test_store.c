@@ -574,6 +574,72 @@ static void test_event_grace(void **state)
 	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 1);
 }
 
+static double fake_now;
+
+static double fake_clock(void)
+{
+	return fake_now;
+}
+
+/*
+ * A DESTROY that comes after the dumps lost the entry (the kernel reaps
+ * expired entries lazily, and dumps skip them meanwhile): its final
+ * counters count, the connection is not counted again; the record waits
+ * CONN_LIMBO_SECS for it, then goes.
+ */
+static void test_event_late(void **state)
+{
+	struct fixture *fx = *state;
+	struct ct_entry e = conn_id(40000, 1, CT_TCP_ESTABLISHED, 1, 100, 1, 100);
+	struct ct_entry tw = conn_id(40001, 2, CT_TCP_TIME_WAIT, 3, 300, 3, 300);
+	struct ct_entry both[2] = { e, tw };
+	struct ct_entry fin = destroyed(conn_id(40000, 1, CT_TCP_CLOSE, 2, 150, 1, 100));
+	struct ct_entry twfin = destroyed(conn_id(40001, 2, CT_TCP_TIME_WAIT, 4, 350, 3, 300));
+
+	fake_now = 1000;
+	flow_table_clock(fx->t, fake_clock);
+	flow_table_events(fx->t, 1);
+	snap(fx->t, both, 2);
+	snap(fx->t, both, 2);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 2);
+	/* Both gone from the dump: the open one gets its grace, the ended one waits. */
+	snap(fx->t, NULL, 0);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 0);
+	snap(fx->t, NULL, 0);
+	assert_delta(f3306(fx), 0, 0, 0, 0, 0, 1);	/* the open one, without finals */
+	fake_now += 60;
+	snap(fx->t, NULL, 0);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 2);
+	/* Their events, late: finals only, nothing counted twice. */
+	flow_table_begin(fx->t);
+	assert_int_equal(flow_table_event(fx->t, &fin), 1);
+	assert_int_equal(flow_table_event(fx->t, &twfin), 1);
+	assert_int_equal(flow_table_event(fx->t, &twfin), 0);	/* a duplicate */
+	flow_table_end(fx->t);
+	assert_delta(f3306(fx), 0, 0, 1 + 1, 50 + 50, 0, 0);
+	assert_int_equal(f3306(fx)->conns, 0);
+	/* The tombstones go after one more sweep. */
+	snap(fx->t, NULL, 0);
+	snap(fx->t, NULL, 0);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 0);
+	/* A record whose event never comes leaves the limbo after CONN_LIMBO_SECS. */
+	e = conn_id(40002, 3, CT_TCP_TIME_WAIT, 1, 100, 1, 100);
+	snap(fx->t, &e, 1);
+	snap(fx->t, NULL, 0);
+	fake_now += CONN_LIMBO_SECS - 1;
+	snap(fx->t, NULL, 0);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 1);
+	fake_now += 1;
+	snap(fx->t, NULL, 0);
+	assert_int_equal(flow_table_tracked(fx->t, NULL), 0);
+	/* An event after that is a connection born and gone: counted (once). */
+	fin = destroyed(conn_id(40002, 3, CT_TCP_TIME_WAIT, 2, 200, 1, 100));
+	assert_int_equal(flow_table_event(fx->t, &fin), 1);
+	snap(fx->t, NULL, 0);
+	assert_delta(f3306(fx), 1, 100, 2, 200, 1, 1);
+	flow_table_clock(fx->t, NULL);
+}
+
 /* The same tuple with a new id is a new connection. */
 static void test_event_reused_tuple(void **state)
 {
@@ -701,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_first_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_during_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_reused_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_states_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_between_dumps, setup, teardown),
