@@ -62,8 +62,11 @@ SRCS := \
 	src/main.c \
 	src/monitor.c \
 	src/monitor_reread.c \
+	src/netns.c \
 	src/out_json.c \
 	src/out_table.c \
+	src/owner.c \
+	src/owner_label.c \
 	src/pane.c \
 	src/ports.c \
 	src/priv.c \
@@ -92,8 +95,10 @@ UNIT_SRCS := \
 	tests/unit/test_host.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_monitor.c \
+	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
 	tests/unit/test_out_table.c \
+	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
 	tests/unit/test_priv.c \
@@ -103,18 +108,20 @@ UNIT_SRCS := \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c
-# tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh.
+# tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh;
+# nsls, the owner table (tests/integration/netns.sh, bench/netns.sh).
 TOOLS := \
 	churngen \
 	ctgen \
-	nldump
+	nldump \
+	nsls
 # --- sources end ---
 
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
-DOCS      := doc/classification.md doc/json.md doc/monitor.md doc/performance.md \
+DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
              doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
@@ -164,6 +171,10 @@ $(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
 
 # nldump -p sends lsconntrack's own request: it links the library.
 $(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# nsls prints lsconntrack's owner table (owner.c): it links the library.
+$(BUILD)/tools/nsls: tools/nsls.c $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 # Root-only checks against the kernel, run by tests/integration/run.sh.

@@ -46,6 +46,7 @@ struct cli_opts {
 	double max_cpu;			/* --max-cpu: percent of one core, 0 none */
 	int events;			/* 0 with --no-events */
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
+	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 };
 
 void cli_init(struct cli_opts *o);

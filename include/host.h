@@ -81,5 +81,12 @@ struct host_ct_sysctl {
 	int timestamp;		/* nf_conntrack_timestamp, -1 unknown */
 };
 void host_read_ct_sysctl(struct host_ct_sysctl *s);
+/*
+ * From now on host_read_ct_sysctl() reads the sysctls of the namespace the
+ * calling thread is in now, through files opened here and kept (--netns:
+ * opened inside, read after going back; a sysctl file stays with the
+ * namespace it was opened in).  Once, before the sandbox.
+ */
+void host_ct_sysctl_pin(void);
 
 #endif

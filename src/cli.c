@@ -23,7 +23,7 @@ enum opt_id {
 	O_ACTIVE, O_PASSIVE, O_APORT, O_PPORT, O_NUMERIC, O_NAMES, O_STDIN, O_PROC,
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
-	O_NO_EVENTS, O_EVENT_BUFFER,
+	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -67,6 +67,7 @@ static const struct opt opts[] = {
 	{ "max-cpu", O_MAX_CPU, ARG_REQUIRED },
 	{ "no-events", O_NO_EVENTS, ARG_NONE },
 	{ "event-buffer", O_EVENT_BUFFER, ARG_REQUIRED },
+	{ "netns", O_NETNS, ARG_REQUIRED },
 };
 
 static const char usage[] =
@@ -124,6 +125,10 @@ static const char usage[] =
 "      --local ADDR[,ADDR]   these are the local addresses (for --stdin input\n"
 "                            taken on another host); listening sockets are then\n"
 "                            not read from this host\n"
+"      --netns NAME|PID|PATH\n"
+"                            the view from inside another network namespace:\n"
+"                            /run/netns/NAME, the one of process PID, or a\n"
+"                            namespace file (a PATH has a '/')\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -315,6 +320,14 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_EVENTS:
 		o->events = !on;
 		break;
+	case O_NETNS:
+		if (!*val) {
+			snprintf(err, errlen, "invalid value for %s: '' (a namespace name, PID or "
+				 "path)", shown);
+			return -1;
+		}
+		o->netns = val;
+		break;
 	case O_EVENT_BUFFER: {
 		uint64_t v, mul = 1;
 		size_t len = strlen(val);
@@ -477,6 +490,11 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		o->families = families;
 	if (!o->dirs)
 		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	if (o->netns && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--netns needs the netlink source (not --%s)",
+			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
 		return -1;

@@ -18,6 +18,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "lsct.h"
 #include "util.h"
 
 void host_init(struct host_info *h)
@@ -608,22 +609,53 @@ int host_is_listener(const struct host_info *h, int proto, int family,
 	return 0;
 }
 
-static int64_t sysctl_num(const char *path)
-{
-	uint64_t v;
+/* The conntrack sysctls, in host_read_ct_sysctl()'s order. */
+static const char *const ct_sysctl_path[] = {
+	"/proc/sys/net/netfilter/nf_conntrack_acct",
+	"/proc/sys/net/netfilter/nf_conntrack_count",
+	"/proc/sys/net/netfilter/nf_conntrack_max",
+	"/proc/sys/net/netfilter/nf_conntrack_events",
+	"/proc/sys/net/netfilter/nf_conntrack_timestamp",
+};
+/* host_ct_sysctl_pin()'s descriptors; -1 (not pinned, or unreadable). */
+static int ct_sysctl_fd[ARRAY_LEN(ct_sysctl_path)] = { -1, -1, -1, -1, -1 };
+static int ct_sysctl_pinned;
 
-	return read_u64_file(path, &v) < 0 ? -1 : (int64_t)v;
+void host_ct_sysctl_pin(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(ct_sysctl_path); i++)
+		ct_sysctl_fd[i] = open(ct_sysctl_path[i], O_RDONLY | O_CLOEXEC);
+	ct_sysctl_pinned = 1;
+}
+
+static int64_t sysctl_num(size_t i)
+{
+	char buf[64];
+	uint64_t v;
+	ssize_t n;
+
+	if (!ct_sysctl_pinned)
+		return read_u64_file(ct_sysctl_path[i], &v) < 0 ? -1 : (int64_t)v;
+	if (ct_sysctl_fd[i] < 0)
+		return -1;
+	/* A namespace that is gone: its sysctls answer with an error. */
+	n = pread(ct_sysctl_fd[i], buf, sizeof buf - 1, 0);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n <= 0 || parse_u64(buf, (size_t)n, UINT64_MAX, &v) < 0)
+		return -1;
+	return (int64_t)v;
 }
 
 void host_read_ct_sysctl(struct host_ct_sysctl *s)
 {
-	int64_t acct = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_acct");
+	int64_t acct = sysctl_num(0);
 
 	s->acct = acct < 0 ? -1 : acct != 0;
-	s->count = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_count");
-	s->max = sysctl_num("/proc/sys/net/netfilter/nf_conntrack_max");
-	s->events = (int)sysctl_num("/proc/sys/net/netfilter/nf_conntrack_events");
-	s->timestamp = (int)sysctl_num("/proc/sys/net/netfilter/nf_conntrack_timestamp");
+	s->count = sysctl_num(1);
+	s->max = sysctl_num(2);
+	s->events = (int)sysctl_num(3);
+	s->timestamp = (int)sysctl_num(4);
 	if (s->timestamp > 0)
 		s->timestamp = 1;
 }

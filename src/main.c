@@ -21,6 +21,7 @@
 #include "host.h"
 #include "lsct.h"
 #include "monitor.h"
+#include "netns.h"
 #include "priv.h"
 #include "resolve.h"
 #include "run_batch.h"
@@ -81,6 +82,44 @@ static void catch_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/*
+ * --netns: moves this thread into the namespace arg names; returns the
+ * descriptor to come back with (leave_netns()).  Every socket opened until
+ * then is the namespace's.
+ */
+static int enter_netns(const char *arg)
+{
+	char path[4096], err[256];
+	int fd, back, e;
+
+	if (netns_arg_path(arg, "/run/netns", path, sizeof path, err, sizeof err) < 0)
+		die(EXIT_USAGE, "invalid value for --netns: %s", err);
+	fd = netns_open(path);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT)
+			die(EXIT_RUNTIME, "no such network namespace: %s", path);
+		if (e == EINVAL)
+			die(EXIT_RUNTIME, "%s is not a network namespace", path);
+		die(EXIT_RUNTIME, "cannot open the network namespace %s: %s%s", path,
+		    strerror(e), e == EACCES || e == EPERM ? " (run as root)" : "");
+	}
+	back = netns_enter(fd);
+	e = errno;
+	close(fd);
+	if (back < 0)
+		die(EXIT_RUNTIME, "cannot enter the network namespace %s: %s%s", path, strerror(e),
+		    e == EPERM ? " (run as root: entering a namespace needs CAP_SYS_ADMIN)" : "");
+	return back;
+}
+
+static void leave_netns(int back)
+{
+	if (back >= 0 && netns_leave(back) < 0)
+		die(EXIT_RUNTIME, "cannot return to this process's network namespace: %s",
+		    strerror(errno));
+}
+
 /* Everything is open: from here on only the calls the mode needs. */
 static void enter_sandbox(unsigned needs)
 {
@@ -134,7 +173,7 @@ int main(int argc, char **argv)
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
-	int r, interactive, was_root, tracking;
+	int r, interactive, was_root, tracking, ns_back = -1;
 
 	/* A setcap or setuid copy: the user's terminfo is not for us to parse. */
 	priv_scrub_env();
@@ -166,6 +205,13 @@ int main(int argc, char **argv)
 	if (interactive)
 		setlocale(LC_ALL, "");
 
+	/*
+	 * --netns: everything up to the privilege drop that talks to the
+	 * network stack (addresses, listeners, sysctls, the dump and events
+	 * sockets) is opened inside the namespace; the sockets stay there.
+	 */
+	if (o.netns)
+		ns_back = enter_netns(o.netns);
 	host_init(&host);
 	if (o.local) {
 		if (host_parse_addrs(&host, o.local, err, sizeof err) < 0)
@@ -188,6 +234,10 @@ int main(int argc, char **argv)
 	ev = cli_open_events(&o, tracking, err, sizeof err);
 	if (*err && !interactive)
 		fprintf(stderr, "%s: warning: %s\n", prog, err);
+	if (o.netns) {
+		host_ct_sysctl_pin();
+		leave_netns(ns_back);
+	}
 	was_root = getuid() == 0 && geteuid() == 0;
 	if (priv_drop(o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));

@@ -14,7 +14,19 @@ case $LSCT in /*) ;; */*) LSCT=$PWD/$LSCT ;; esac
 if [ ! -x "$LSCT" ]; then
 	echo "cli: $LSCT is not an executable (run make first)" >&2
 	t_fail "binary exists" "$LSCT missing"
-	t_summary "cli"
+	# --netns that names nothing: one line, exit 1 (as any user: ENOENT comes first).
+run --netns lsct-no-such-ns-$$ -n --json
+assert_eq "--netns missing name: exit 1" "$RC" 1
+assert_lines "--netns missing name: one line" "$ERR" 1
+assert_match "--netns missing name: says so" "$ERR" "no such network namespace: /run/netns/lsct-no-such-ns-"
+run --netns /etc/passwd -n --json
+assert_eq "--netns /etc/passwd: exit 1" "$RC" 1
+assert_match "--netns /etc/passwd: not a namespace" "$ERR" "^lsconntrack: /etc/passwd is not a network namespace$"
+run --netns $'/tmp/\e]0;x\a' -n
+assert_eq "--netns escaped path: exit 1" "$RC" 1
+assert_eq "--netns escaped path: no raw control byte" "$(raw_ctl)" 0
+
+t_summary "cli"
 fi
 
 TMP=$(mktemp -d /tmp/lsct-cli.XXXXXX) || exit 1
@@ -238,6 +250,12 @@ usage_error "-d nan" --stdin -d nan
 usage_error "-d 1s" --stdin -d 1s
 usage_error "--stdin with -c 2" --stdin -c 2
 usage_error "--stdin with -c 0" --stdin --count=0
+# --netns is about where the netlink sockets are opened: not for text sources.
+usage_error "--netns with --stdin" --netns x --stdin
+usage_error "--netns with --proc" --netns x --proc
+usage_error "--netns empty" --netns ''
+usage_error "--netns missing" --netns
+usage_error "--netns .." --netns ..
 run --bogus
 assert_match "unknown flag names the flag" "$ERR" 'bogus'
 
@@ -842,5 +860,17 @@ for args in "--sort=$(printf '\033[31m')" "--stdin $(printf '\033[2J')" "--local
 	assert_eq "escaped '$(printf '%q' "$args")': usage error" "$RC" 2
 	assert_eq "escaped '$(printf '%q' "$args")': no raw control byte" "$(raw_ctl)" 0
 done
+
+# --netns that names nothing: one line, exit 1 (as any user: ENOENT comes first).
+run --netns lsct-no-such-ns-$$ -n --json
+assert_eq "--netns missing name: exit 1" "$RC" 1
+assert_lines "--netns missing name: one line" "$ERR" 1
+assert_match "--netns missing name: says so" "$ERR" "no such network namespace: /run/netns/lsct-no-such-ns-"
+run --netns /etc/passwd -n --json
+assert_eq "--netns /etc/passwd: exit 1" "$RC" 1
+assert_match "--netns /etc/passwd: not a namespace" "$ERR" "^lsconntrack: /etc/passwd is not a network namespace$"
+run --netns $'/tmp/\e]0;x\a' -n
+assert_eq "--netns escaped path: exit 1" "$RC" 1
+assert_eq "--netns escaped path: no raw control byte" "$(raw_ctl)" 0
 
 t_summary "cli"
