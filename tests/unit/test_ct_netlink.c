@@ -53,6 +53,7 @@ static void assert_entry(const struct ct_entry *e, const struct mspec *m)
 	assert_int_equal(e->status, m->status);
 	assert_int_equal(e->timeout, m->timeout);
 	assert_int_equal(e->zone, m->zone);
+	assert_int_equal(e->mark, m->mark);
 	assert_int_equal(!!(e->flags & CT_F_ZONE_ORIG), m->zone && (m->zone_dir & ZONE_DIR_ORIG));
 	assert_int_equal(!!(e->flags & CT_F_ZONE_REPLY), m->zone && (m->zone_dir & ZONE_DIR_REPLY));
 	assert_int_equal(!!(e->flags & CT_F_TSTAMP), m->start_ns != 0);
@@ -274,6 +275,11 @@ static int model_top(struct model *m, unsigned type, const uint8_t *d, size_t n)
 		e->zone = (uint16_t)model_be(d, 2);
 		m->have_zone = 1;
 		return 0;
+	case CTA_MARK:
+		if (n != 4)
+			return -1;
+		e->mark = (uint32_t)model_be(d, 4);
+		return 0;
 	case CTA_TIMESTAMP:
 		return model_walk(d, n, m, model_tstamp);
 	case CTA_PROTOINFO:
@@ -386,6 +392,25 @@ static void test_parse_icmp(void **state)
 	assert_entry(&e, &v4_icmp);
 	assert_int_equal(e.orig.sport, 0);
 	assert_int_equal(e.reply.dport, 0);
+}
+
+/* CTA_MARK: the connection's mark, all 32 bits. */
+static void test_parse_mark(void **state)
+{
+	static const uint32_t marks[] = { 0, 0x10, 0xdeadbeef, UINT32_MAX };
+
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		struct mspec m = i % 2 ? v6_udp : v4_tcp;
+		union msgbuf mb;
+		struct nlmsghdr *nlh;
+		struct ct_entry e;
+
+		m.mark = marks[i];
+		nlh = build_msg(mb.b, &m);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_entry(&e, &m);
+		assert_as_model(nlh, nlh->nlmsg_len);
+	}
 }
 
 static void test_parse_counters32(void **state)
@@ -1714,6 +1739,7 @@ int main(void)
 		cmocka_unit_test(test_parse_v6_udp_no_counters),
 		cmocka_unit_test(test_parse_icmp),
 		cmocka_unit_test(test_parse_counters32),
+		cmocka_unit_test(test_parse_mark),
 		cmocka_unit_test(test_parse_zone_directions),
 		cmocka_unit_test(test_parse_zone_precedence),
 		cmocka_unit_test(test_parse_timestamp),
