@@ -196,7 +196,8 @@ int host_load_addrs(struct host_info *h)
 		    i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
 			memset(&a, 0, sizeof a);
 			memcpy(a.b, &((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr, 4);
-			host_add_broadcast(h, AF_INET, &a);
+			if (a.b[0] | a.b[1] | a.b[2] | a.b[3])
+				host_add_broadcast(h, AF_INET, &a);
 		}
 	}
 	freeifaddrs(ifa);
