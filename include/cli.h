@@ -44,6 +44,10 @@ struct cli_opts {
 	int count_set;			/* -c was given (it implies batch) */
 	double delay;			/* -d: the period, 0 .. MON_PERIOD_MAX seconds */
 	double max_cpu;			/* --max-cpu: percent of one core, 0 none */
+	int zone_set;			/* --zone was given */
+	uint16_t zone;			/* --zone N */
+	int mark_set;			/* --mark was given */
+	uint32_t mark_val, mark_mask;	/* --mark M[/MASK]: val already masked */
 	int events;			/* 0 with --no-events */
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
@@ -92,10 +96,10 @@ struct ct_events *cli_open_events(const struct cli_opts *o, int tracking, char *
 
 /*
  * The netlink dump's kernel filter for o into *f: the family and protocol
- * (-4/-6/-t/-u), and with batch (no monitor, whose keys change the
- * filters) one port of -a --aport or -p --pport, only where what the kernel
- * sends is a superset of what is shown.  off (LSCT_NO_KFILTER=1): the
- * family only.
+ * (-4/-6/-t/-u), --zone and --mark, and with batch (no monitor, whose keys
+ * change the filters) one port of -a --aport or -p --pport, only where what
+ * the kernel sends is a superset of what is shown.  off
+ * (LSCT_NO_KFILTER=1): the family only.
  */
 struct ct_nl_filter;
 void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_nl_filter *f);

@@ -76,6 +76,7 @@ struct ct_entry {
 	uint32_t id;		/* kernel conntrack id, valid with CT_F_ID */
 	uint32_t status;	/* CT_STATUS_* bits (text sources: from [FLAGS]) */
 	uint32_t timeout;	/* seconds left */
+	uint32_t mark;		/* the connection's mark (CTA_MARK, mark=); 0 when absent */
 	uint16_t zone;
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t proto;		/* IPPROTO_* */

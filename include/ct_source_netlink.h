@@ -69,6 +69,19 @@ struct ct_nl_filter {
 	 */
 	uint8_t nports;
 	struct ct_nl_port ports[CT_NL_PORTS_MAX];
+	/*
+	 * has_zone: only entries of zone (CTA_ZONE: dumps filter by it from
+	 * Linux 6.8; earlier kernels ignore it).  has_mark: only entries
+	 * with (mark & mark_mask) == mark_val (CTA_MARK and CTA_MARK_MASK,
+	 * Linux 2.6.34 and later).  Both go into every request of the dump,
+	 * whatever its family, protocol and ports; a kernel that refuses them
+	 * (EINVAL, EOPNOTSUPP: built without zones or marks) gets the
+	 * requests without them from then on.  Entries of other zones and
+	 * marks may still come: the consumer keeps filtering.
+	 */
+	uint8_t has_zone, has_mark;
+	uint16_t zone;
+	uint32_t mark_val, mark_mask;
 };
 
 /* One request of a dump (a pass over the table). */
@@ -76,6 +89,9 @@ struct ct_nl_pass {
 	uint8_t family;		/* the request header's family */
 	uint8_t proto;		/* 0: no CTA_FILTER */
 	struct ct_nl_port port;	/* field 0: no port condition */
+	uint8_t has_zone, has_mark;	/* CTA_ZONE, CTA_MARK + CTA_MARK_MASK */
+	uint16_t zone;
+	uint32_t mark_val, mark_mask;
 };
 
 #define CT_NL_PASSES_MAX 4
@@ -84,7 +100,8 @@ struct ct_nl_pass {
  * The requests a dump with filter (not NULL) sends, into out; returns
  * their number (at least 1).  use_ports 0 (or a plan longer than
  * CT_NL_PASSES_MAX) gives the one request of family and protocol;
- * use_proto 0 leaves the protocol out of that one.  Exposed for tests.
+ * use_proto 0 leaves the protocol out of that one.  Every request carries
+ * the filter's zone and mark.  Exposed for tests.
  */
 unsigned ct_nl_plan(const struct ct_nl_filter *filter, int use_proto, int use_ports,
 		    struct ct_nl_pass out[CT_NL_PASSES_MAX]);

@@ -96,13 +96,22 @@ struct flow_hit {
 enum flow_class {
 	FLOW_CLASS_HOST = 0,	/* one or two hits */
 	FLOW_CLASS_FORWARDED,	/* neither end is this host: routed or NATed through */
-	FLOW_CLASS_EXCLUDED,	/* protocol or family not selected */
+	FLOW_CLASS_EXCLUDED,	/* protocol, family, zone or mark not selected */
 };
 
 struct flow_opts {
 	unsigned protos;	/* FLOW_PROTO_* to keep */
 	unsigned families;	/* FLOW_FAM_* to keep */
 	const struct port_filter *server_ports; /* --pport: also server ports; may be NULL */
+	/*
+	 * --zone: with zone_set, only entries of that zone, whichever
+	 * directions it applies to (zone=, zone-orig= or zone-reply=).
+	 * --mark: only entries with (mark & mark_mask) == mark_val; a zero
+	 * mask (and value) keeps all.
+	 */
+	uint8_t zone_set;
+	uint16_t zone;
+	uint32_t mark_val, mark_mask;
 };
 
 struct flow_stats {
@@ -111,7 +120,7 @@ struct flow_stats {
 	uint64_t passive;	/* entries counted as PASSIVE */
 	uint64_t local;		/* local-to-local entries (counted in both) */
 	uint64_t forwarded;	/* not this host's: not shown */
-	uint64_t excluded;	/* other protocol or family: not shown */
+	uint64_t excluded;	/* other protocol, family, zone or mark: not shown */
 	uint64_t counters;	/* entries that carried packet/byte counters */
 };
 

@@ -19,6 +19,14 @@ struct host_addr {
 	struct ct_addr a;
 };
 
+/* A range of local addresses (--local 10.0.0.0/8): the network and its mask. */
+struct host_net {
+	uint8_t family;
+	uint8_t len;		/* prefix length in bits */
+	struct ct_addr net;	/* host bits zero */
+	struct ct_addr mask;
+};
+
 struct host_listener {
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;
@@ -30,6 +38,10 @@ struct host_listener {
 struct host_info {
 	struct host_addr *addrs;
 	size_t naddrs, addrs_cap;
+	struct host_net *nets;	/* --local prefixes, checked after addrs */
+	size_t nnets, nets_cap;
+	struct host_addr *bcast; /* subnet broadcast addresses (IPv4) */
+	size_t nbcast, bcast_cap;
 	struct host_listener *ls;
 	size_t nls, ls_cap;
 };
@@ -38,9 +50,21 @@ void host_init(struct host_info *h);
 void host_fini(struct host_info *h);
 
 void host_add_addr(struct host_info *h, int family, const struct ct_addr *a);
-/* Parses "ADDR[,ADDR...]" (--local).  -1 with the bad item in err. */
+/* Every address in net/len is local; host bits of net are ignored. */
+void host_add_net(struct host_info *h, int family, const struct ct_addr *net, unsigned len);
+/* A subnet's broadcast address: packets to it are received here. */
+void host_add_broadcast(struct host_info *h, int family, const struct ct_addr *a);
+/*
+ * Parses "ITEM[,ITEM...]" (--local), each an address or a network in CIDR
+ * form (10.0.0.0/8, fd00::/8; host bits must be zero, so that an
+ * interface's "192.0.2.7/24" is not taken for its whole subnet).  -1 with
+ * a one-line reason naming the bad item in err.
+ */
 int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t errlen);
-/* Every address of every interface of this network namespace. -1/errno. */
+/*
+ * Every address of every interface of this network namespace, and the
+ * broadcast address of each IPv4 subnet. -1/errno.
+ */
 int host_load_addrs(struct host_info *h);
 
 /* a NULL: the wildcard address; family 0 (with a NULL): both families. */
@@ -68,7 +92,14 @@ int host_load_listeners(struct host_info *h);
 /* Sorts and deduplicates; call once after the adds. */
 void host_finish(struct host_info *h);
 
+/* An address of this host, or in a --local network. */
 int host_is_local(const struct host_info *h, int family, const struct ct_addr *a);
+/*
+ * An address whose packets this host receives without it being its own:
+ * IPv4 limited broadcast (255.255.255.255), a subnet broadcast address
+ * of an interface, IPv4 multicast (224.0.0.0/4), IPv6 multicast (ff00::/8).
+ */
+int host_is_broadcast(const struct host_info *h, int family, const struct ct_addr *a);
 int host_is_listener(const struct host_info *h, int proto, int family,
 		     const struct ct_addr *a, uint16_t port);
 

@@ -23,7 +23,7 @@ enum opt_id {
 	O_ACTIVE, O_PASSIVE, O_APORT, O_PPORT, O_NUMERIC, O_NAMES, O_STDIN, O_PROC,
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
-	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS,
+	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -68,6 +68,8 @@ static const struct opt opts[] = {
 	{ "no-events", O_NO_EVENTS, ARG_NONE },
 	{ "event-buffer", O_EVENT_BUFFER, ARG_REQUIRED },
 	{ "netns", O_NETNS, ARG_REQUIRED },
+	{ "zone", O_ZONE, ARG_REQUIRED },
+	{ "mark", O_MARK, ARG_REQUIRED },
 };
 
 static const char usage[] =
@@ -97,6 +99,10 @@ static const char usage[] =
 "      --proto tcp|udp|all   the same as -t, -u, -t -u\n"
 "  -4, --ipv4                IPv4 only\n"
 "  -6, --ipv6                IPv6 only\n"
+"      --zone N              connections of conntrack zone N only (0 to 65535;\n"
+"                            a zone of one direction counts as the entry's)\n"
+"      --mark M[/MASK]       connections whose mark, ANDed with MASK (default\n"
+"                            all ones), is M: --mark 0x10/0xff (decimal or 0x)\n"
 "  -n, --numeric             do not resolve peer addresses to names\n"
 "      --names               resolve names in --json output too\n"
 "      --dns-timeout SECS    total wait for names, then numeric (default 2)\n"
@@ -124,7 +130,8 @@ static const char usage[] =
 "                            asking the kernel over netlink\n"
 "      --local ADDR[,ADDR]   these are the local addresses (for --stdin input\n"
 "                            taken on another host); listening sockets are then\n"
-"                            not read from this host\n"
+"                            not read from this host.  Networks too:\n"
+"                            --local 10.0.0.0/8,fd00::/8,192.0.2.1\n"
 "      --netns NAME|PID|PATH\n"
 "                            the view from inside another network namespace:\n"
 "                            /run/netns/NAME, the one of process PID, or a\n"
@@ -183,6 +190,30 @@ static int parse_bool(const char *s)
 			return 0;
 	}
 	return -1;
+}
+
+/* A 32-bit mark or mask, decimal or 0x hex, as nft and iptables print them. */
+static int parse_mark_num(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (len > 10)
+			return -1;
+		for (size_t i = 2; i < len; i++) {
+			int c = (unsigned char)s[i], d;
+
+			d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			if (d < 0)
+				return -1;
+			v = v * 16 + (uint64_t)d;
+		}
+	} else if (parse_u64(s, len, UINT32_MAX, &v) < 0) {
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
 }
 
 static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
@@ -344,6 +375,33 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			return -1;
 		}
 		o->event_buffer = (size_t)(v * mul);
+		break;
+	}
+	case O_ZONE: {
+		uint64_t v;
+
+		if (parse_u64(val, strlen(val), UINT16_MAX, &v) < 0) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (a zone, 0 to 65535)",
+				 shown, val);
+			return -1;
+		}
+		o->zone = (uint16_t)v;
+		o->zone_set = 1;
+		break;
+	}
+	case O_MARK: {
+		const char *slash = strchr(val, '/');
+		uint32_t m, mask = UINT32_MAX;
+
+		if (parse_mark_num(val, slash ? (size_t)(slash - val) : strlen(val), &m) < 0 ||
+		    (slash && parse_mark_num(slash + 1, strlen(slash + 1), &mask) < 0)) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (MARK or MARK/MASK, "
+				 "each 0 to 0xffffffff, decimal or 0x hex)", shown, val);
+			return -1;
+		}
+		o->mark_val = m & mask;
+		o->mark_mask = mask;
+		o->mark_set = 1;
 		break;
 	}
 	case O_DNS_TIMEOUT:
@@ -542,6 +600,12 @@ void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_n
 		f->family = o->families == FLOW_FAM_V4 ? AF_INET : AF_INET6;
 	if (off)
 		return;
+	/* No key of the monitor changes these: the monitor asks for them too. */
+	f->has_zone = (uint8_t)o->zone_set;
+	f->zone = o->zone;
+	f->has_mark = (uint8_t)o->mark_set;
+	f->mark_val = o->mark_val;
+	f->mark_mask = o->mark_mask;
 	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
 		f->proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
 	/*

@@ -418,6 +418,11 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 			out->zone = get_be16(d);
 			have_zone = 1;
 			break;
+		case CTA_MARK:
+			if (dlen != 4)
+				return -1;
+			out->mark = get_be32(d);
+			break;
 		case CTA_TIMESTAMP:
 			if (parse_tstamp(d, dlen, out) < 0)
 				return -1;

@@ -49,6 +49,7 @@ struct ct_nl {
 	char *buf;		/* NL_BUFSIZE bytes, reused by every dump */
 	int proto_refused;	/* the kernel refused a protocol filter */
 	int ports_refused;	/* ... or a port filter */
+	int zm_refused;		/* ... or a zone or mark filter */
 };
 
 /* ---- socket ------------------------------------------------------------ */
@@ -180,6 +181,20 @@ static int port_field_ok(uint8_t field)
 	       field == CT_NL_REPLY_SPORT;
 }
 
+/* Zone and mark hold for the whole dump: every pass asks for them. */
+static unsigned with_zone_mark(const struct ct_nl_filter *filter, struct ct_nl_pass *out,
+			       unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		out[i].has_zone = filter->has_zone;
+		out[i].zone = filter->has_zone ? filter->zone : 0;
+		out[i].has_mark = filter->has_mark;
+		out[i].mark_val = filter->has_mark ? filter->mark_val & filter->mark_mask : 0;
+		out[i].mark_mask = filter->has_mark ? filter->mark_mask : 0;
+	}
+	return n;
+}
+
 unsigned ct_nl_plan(const struct ct_nl_filter *filter, int use_proto, int use_ports,
 		    struct ct_nl_pass out[CT_NL_PASSES_MAX])
 {
@@ -203,12 +218,13 @@ unsigned ct_nl_plan(const struct ct_nl_filter *filter, int use_proto, int use_po
 					out[n].port = filter->ports[k];
 					n++;
 				}
-		return n;
+		return with_zone_mark(filter, out, n);
 	}
 	out[0].family = filter->family;
 	if (use_proto && filter->family != AF_UNSPEC)
 		out[0].proto = filter->proto;
-	return 1;
+	n = 1;
+	return with_zone_mark(filter, out, n);
 }
 
 static int pass_match(const struct ct_nl_pass *p, const struct ct_entry *e)
@@ -270,6 +286,17 @@ size_t ct_nl_build_pass(void *buf, uint32_t seq, const struct ct_nl_pass *p)
 	nfg->nfgen_family = AF_UNSPEC;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
+	/*
+	 * Top-level attributes, which need no family: the mask always goes
+	 * with the mark (kernels before 5.8 filter only with both), and both
+	 * already masked, as the kernel compares mark & mask with the value.
+	 */
+	if (p->has_mark) {
+		mnl_attr_put_u32(nlh, CTA_MARK, htonl(p->mark_val & p->mark_mask));
+		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(p->mark_mask));
+	}
+	if (p->has_zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(p->zone));
 	if (p->family == AF_UNSPEC)
 		return nlh->nlmsg_len;
 	{
@@ -489,16 +516,21 @@ int ct_nl_dump(struct ct_nl *nl, const struct ct_nl_filter *filter,
 
 			if (send_dump_request(nl, &plan[i]) < 0)
 				return -1;
+			if (nl->zm_refused)
+				plan[i].has_zone = plan[i].has_mark = 0;
 			r = dump_receive(nl, sink, st, plan[i].port.field ? plan : NULL, i);
-			if (r < 0 && plan[i].proto && st->messages == before &&
-			    (errno == EINVAL || errno == EOPNOTSUPP)) {
+			if (r < 0 && (plan[i].proto || plan[i].has_zone || plan[i].has_mark) &&
+			    st->messages == before && (errno == EINVAL || errno == EOPNOTSUPP)) {
 				/* A kernel that parses CTA_FILTER but not this one: ask
 				 * again without it (older kernels ignore it silently),
-				 * first without the ports, then without the protocol. */
+				 * first without the ports, then without the protocol,
+				 * then without zone and mark (a kernel built without). */
 				if (plan[i].port.field)
 					nl->ports_refused = 1;
-				else
+				else if (plan[i].proto)
 					nl->proto_refused = 1;
+				else
+					nl->zm_refused = 1;
 				r = RUN_REFUSED;
 			}
 		}

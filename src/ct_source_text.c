@@ -61,6 +61,7 @@ enum text_key {
 	KEY_ZONE,
 	KEY_ZONE_ORIG,
 	KEY_ZONE_REPLY,
+	KEY_MARK,
 };
 
 #define SEEN(k) (1u << (k))
@@ -82,7 +83,7 @@ struct line_state {
 	int cur;		/* -1 before the first src=, 0 orig, 1 reply */
 	unsigned seen[2];	/* SEEN(KEY_*) per tuple */
 	bool unreplied;
-	unsigned zones;		/* SEEN(KEY_ZONE*) read so far */
+	unsigned zones;		/* SEEN(KEY_ZONE*), SEEN(KEY_MARK) read so far */
 };
 
 static inline bool tok_eq(const struct token *t, const char *s, size_t len)
@@ -233,6 +234,8 @@ static enum text_key key_lookup(const char *s, size_t len)
 			return KEY_CODE;
 		if (memcmp(s, "zone", 4) == 0)
 			return KEY_ZONE;
+		if (memcmp(s, "mark", 4) == 0)
+			return KEY_MARK;
 		break;
 	case 5:
 		if (memcmp(s, "sport", 5) == 0)
@@ -392,7 +395,19 @@ static bool parse_kv(struct line_state *ls, const char *key, size_t klen,
 	uint64_t v;
 
 	if (k == KEY_OTHER)
-		return klen > 0;	/* mark=, use=, delta-time=, secctx=, ... */
+		return klen > 0;	/* use=, delta-time=, secctx=, ... */
+	if (k == KEY_MARK) {
+		/*
+		 * Decimal in both layouts.  It only filters (--mark), so one
+		 * that does not read stays 0 and the line is kept, as before
+		 * marks were read; the first readable one counts.
+		 */
+		if (!(ls->zones & SEEN(k)) && parse_num(val, vlen, UINT32_MAX, &v)) {
+			e->mark = (uint32_t)v;
+			ls->zones |= SEEN(k);
+		}
+		return true;
+	}
 
 	if (k == KEY_SRC) {
 		/* The first src= opens the original tuple, the second the reply. */

@@ -56,6 +56,9 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 	*nhits = 0;
 	if (!(pbit & o->protos) || !(fbit & o->families))
 		return FLOW_CLASS_EXCLUDED;
+	/* --zone, --mark: the same test for dumps, text and events. */
+	if ((o->zone_set && e->zone != o->zone) || (e->mark & o->mark_mask) != o->mark_val)
+		return FLOW_CLASS_EXCLUDED;
 
 	/*
 	 * The client socket is the original source (before any SNAT); the
@@ -86,6 +89,16 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 	}
 	if (server_local) {
 		hit_set(&hits[0], e, FLOW_PASSIVE, &orig->src, reply->sport, orig, reply);
+		*nhits = 1;
+		return FLOW_CLASS_HOST;
+	}
+	if (host_is_broadcast(h, e->family, &orig->dst)) {
+		/*
+		 * A peer's broadcast or multicast, received here: a passive
+		 * flow of the receiving port (what this host sends to such an
+		 * address is active, above).
+		 */
+		hit_set(&hits[0], e, FLOW_PASSIVE, &orig->src, orig->dport, orig, reply);
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}

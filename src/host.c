@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ void host_init(struct host_info *h)
 void host_fini(struct host_info *h)
 {
 	free(h->addrs);
+	free(h->nets);
+	free(h->bcast);
 	free(h->ls);
 	host_init(h);
 }
@@ -71,6 +74,89 @@ static void escape_arg(const char *s, size_t len, char *out)
 	*out = '\0';
 }
 
+void host_add_net(struct host_info *h, int family, const struct ct_addr *net, unsigned len)
+{
+	struct host_net *n;
+
+	if (h->nnets == h->nets_cap) {
+		h->nets_cap = h->nets_cap ? h->nets_cap * 2 : 8;
+		h->nets = xrealloc(h->nets, h->nets_cap * sizeof *h->nets);
+	}
+	n = &h->nets[h->nnets++];
+	memset(n, 0, sizeof *n);
+	n->family = (uint8_t)family;
+	n->len = (uint8_t)len;
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = len > i * 8 ? len - i * 8 : 0;
+
+		n->mask.b[i] = bits >= 8 ? 0xff : (uint8_t)(0xff00u >> bits);
+		n->net.b[i] = net->b[i] & n->mask.b[i];
+	}
+}
+
+void host_add_broadcast(struct host_info *h, int family, const struct ct_addr *a)
+{
+	struct host_addr *x;
+
+	if (h->nbcast == h->bcast_cap) {
+		h->bcast_cap = h->bcast_cap ? h->bcast_cap * 2 : 8;
+		h->bcast = xrealloc(h->bcast, h->bcast_cap * sizeof *h->bcast);
+	}
+	x = &h->bcast[h->nbcast++];
+	memset(x, 0, sizeof *x);
+	x->family = (uint8_t)family;
+	x->a = *a;
+}
+
+/* The address of one --local item; "[v6]" is accepted as our output writes it. */
+static int parse_item_addr(const char *p, size_t len, struct ct_addr *a)
+{
+	if (len >= 2 && p[0] == '[' && p[len - 1] == ']')
+		return ct_addr_parse(p + 1, len - 2, a);
+	return ct_addr_parse(p, len, a);
+}
+
+/* One --local item: "ADDR" or "ADDR/LEN".  -1 with the reason in err. */
+static int parse_item(struct host_info *h, const char *p, size_t len, char *err, size_t errlen)
+{
+	const char *slash = memchr(p, '/', len);
+	size_t alen = slash ? (size_t)(slash - p) : len;
+	char shown[4 * 60 + 1];
+	struct ct_addr a, net;
+	unsigned plen = 0, max;
+	uint64_t v;
+	int fam;
+
+	escape_arg(p, len > 60 ? 60 : len, shown);
+	fam = parse_item_addr(p, alen, &a);
+	if (fam < 0) {
+		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address%s", shown,
+			 slash ? " or network" : "");
+		return -1;
+	}
+	if (!slash) {
+		host_add_addr(h, fam, &a);
+		return 0;
+	}
+	max = fam == AF_INET ? 32 : 128;
+	if (parse_u64(slash + 1, len - alen - 1, max, &v) < 0 || len - alen - 1 > 3) {
+		snprintf(err, errlen, "'%s': the prefix length must be 0 to %u", shown, max);
+		return -1;
+	}
+	plen = (unsigned)v;
+	host_add_net(h, fam, &a, plen);
+	net = h->nets[h->nnets - 1].net;
+	if (!ct_addr_equal(&net, &a)) {
+		char nbuf[48];
+
+		h->nnets--;
+		snprintf(err, errlen, "'%s' has host bits set: give the network (%s/%u) or the "
+			 "address alone", shown, ct_addr_str(fam, &net, nbuf, sizeof nbuf), plen);
+		return -1;
+	}
+	return 0;
+}
+
 int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t errlen)
 {
 	const char *p = text;
@@ -78,22 +164,9 @@ int host_parse_addrs(struct host_info *h, const char *text, char *err, size_t er
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		struct ct_addr a;
-		int fam;
 
-		/* Accept "[v6]" as users copy it from our own output. */
-		if (len >= 2 && p[0] == '[' && p[len - 1] == ']')
-			fam = ct_addr_parse(p + 1, len - 2, &a);
-		else
-			fam = ct_addr_parse(p, len, &a);
-		if (fam < 0) {
-			char shown[4 * 60 + 1];
-
-			escape_arg(p, len > 60 ? 60 : len, shown);
-			snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", shown);
+		if (parse_item(h, p, len, err, errlen) < 0)
 			return -1;
-		}
-		host_add_addr(h, fam, &a);
 		if (!comma)
 			return 0;
 		p = comma + 1;
@@ -118,6 +191,14 @@ int host_load_addrs(struct host_info *h)
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			memcpy(a.b, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
 			host_add_addr(h, AF_INET6, &a);
+		}
+		/* IFA_BROADCAST: the subnet's broadcast, received but not ours. */
+		if (i->ifa_addr->sa_family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
+		    i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
+			memset(&a, 0, sizeof a);
+			memcpy(a.b, &((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr, 4);
+			if (a.b[0] | a.b[1] | a.b[2] | a.b[3])
+				host_add_broadcast(h, AF_INET, &a);
 		}
 	}
 	freeifaddrs(ifa);
@@ -556,7 +637,8 @@ void host_finish(struct host_info *h)
 /* Up to this many addresses a plain scan beats bsearch() (asked twice per entry). */
 #define LOCAL_SCAN_MAX 16
 
-int host_is_local(const struct host_info *h, int family, const struct ct_addr *a)
+/* One of the addresses themselves (not the networks). */
+static int is_addr(const struct host_info *h, int family, const struct ct_addr *a)
 {
 	struct host_addr key;
 
@@ -579,6 +661,48 @@ int host_is_local(const struct host_info *h, int family, const struct ct_addr *a
 	key.family = (uint8_t)family;
 	key.a = *a;
 	return bsearch(&key, h->addrs, h->naddrs, sizeof key, cmp_addr) != NULL;
+}
+
+/* In one of the --local networks: a yes or no, so any match will do. */
+static int in_nets(const struct host_info *h, int family, const struct ct_addr *a)
+{
+	uint64_t x0, x1;
+
+	memcpy(&x0, a->b, 8);
+	memcpy(&x1, a->b + 8, 8);
+	for (size_t i = 0; i < h->nnets; i++) {
+		const struct host_net *n = &h->nets[i];
+		uint64_t m0, m1, n0, n1;
+
+		memcpy(&m0, n->mask.b, 8);
+		memcpy(&m1, n->mask.b + 8, 8);
+		memcpy(&n0, n->net.b, 8);
+		memcpy(&n1, n->net.b + 8, 8);
+		if ((x0 & m0) == n0 && (x1 & m1) == n1 && n->family == family)
+			return 1;
+	}
+	return 0;
+}
+
+int host_is_local(const struct host_info *h, int family, const struct ct_addr *a)
+{
+	return is_addr(h, family, a) || (h->nnets && in_nets(h, family, a));
+}
+
+int host_is_broadcast(const struct host_info *h, int family, const struct ct_addr *a)
+{
+	static const uint8_t all_ones[4] = { 255, 255, 255, 255 };
+
+	if (family == AF_INET6)
+		return a->b[0] == 0xff;
+	if (family != AF_INET)
+		return 0;
+	if ((a->b[0] & 0xf0) == 0xe0 || memcmp(a->b, all_ones, 4) == 0)
+		return 1;
+	for (size_t i = 0; i < h->nbcast; i++)
+		if (h->bcast[i].family == family && ct_addr_equal(&h->bcast[i].a, a))
+			return 1;
+	return 0;
 }
 
 int host_is_listener(const struct host_info *h, int proto, int family,

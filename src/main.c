@@ -256,7 +256,9 @@ int main(int argc, char **argv)
 
 	mc = (struct mon_config){
 		.src = src, .host = &host, .period = o.delay,
-		.fo = { .protos = o.protos, .families = o.families, .server_ports = &o.pport },
+		.fo = { .protos = o.protos, .families = o.families, .server_ports = &o.pport,
+			.zone_set = (uint8_t)o.zone_set, .zone = o.zone,
+			.mark_val = o.mark_val, .mark_mask = o.mark_mask },
 		.track = tracking,
 		.one_dump = !tracking,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,

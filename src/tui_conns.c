@@ -135,6 +135,11 @@ static void conn_text(const struct ct_entry *e, enum conn_col c, uint64_t now_ns
 	case CONN_ORIG:
 		tuple_text(buf, len, e->family, &e->orig);
 		return;
+	case CONN_ZONE:
+		/* A zone of one direction says which (zone-orig=, zone-reply=). */
+		snprintf(buf, len, "%u%s", e->zone, (e->flags & CT_F_ZONE_ORIG) ? " orig" :
+			 (e->flags & CT_F_ZONE_REPLY) ? " reply" : "");
+		return;
 	case CONN_REPLY:
 		nat_text(buf, len, e);
 		return;
@@ -166,17 +171,19 @@ static void conn_text(const struct ct_entry *e, enum conn_col c, uint64_t now_ns
 
 /*
  * Widths from the n rows on screen; the NAT column only when one of them is
- * NATed, Age only when one of them has its creation time.
+ * NATed, Age only when one of them has its creation time, Zone only when
+ * one of them is in a zone other than 0.
  */
 static void lay_out(struct conn_layout *l, const struct ct_entry *e, size_t n, uint64_t now_ns,
 		    int width)
 {
 	char buf[CONN_TEXT_MAX];
-	int want[CONN_MAX] = { 0 }, nat = 0, ages = 0;
+	int want[CONN_MAX] = { 0 }, nat = 0, ages = 0, zones = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		nat |= is_natted(&e[i]);
 		ages |= (e[i].flags & CT_F_TSTAMP) != 0;
+		zones |= e[i].zone != 0;
 		for (int c = 0; c < CONN_MAX; c++) {
 			int len;
 
@@ -186,6 +193,8 @@ static void lay_out(struct conn_layout *l, const struct ct_entry *e, size_t n, u
 				want[c] = len;
 		}
 	}
+	if (!zones)
+		want[CONN_ZONE] = 0;
 	layout_conns(l, want, nat, ages, width);
 }
 

@@ -145,8 +145,8 @@ void layout_screen(struct screen_layout *s, int lines, int npanes)
 }
 
 const char *const layout_conn_titles[CONN_MAX] = {
-	"Proto", "Connection", "NAT reply", "State", "Pkts o/r", "Bytes o/r", "Age", "Timeout",
-	"Id",
+	"Proto", "Connection", "Zone", "NAT reply", "State", "Pkts o/r", "Bytes o/r", "Age",
+	"Timeout", "Id",
 };
 
 static int conns_width(const struct conn_layout *l)
@@ -165,8 +165,9 @@ static int conns_width(const struct conn_layout *l)
  */
 void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int width)
 {
-	static const enum conn_col drops[] = { CONN_PROTO, CONN_ID, CONN_TIMEOUT, CONN_PKTS,
-					       CONN_AGE, CONN_BYTES, CONN_REPLY, CONN_STATE };
+	static const enum conn_col drops[] = { CONN_PROTO, CONN_ID, CONN_ZONE, CONN_TIMEOUT,
+					       CONN_PKTS, CONN_AGE, CONN_BYTES, CONN_REPLY,
+					       CONN_STATE };
 	int x = 0, k = 0;
 
 	memset(l, 0, sizeof *l);
@@ -178,6 +179,7 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int
 	}
 	l->shown[CONN_REPLY] = nat;
 	l->shown[CONN_AGE] = ages;
+	l->shown[CONN_ZONE] = want[CONN_ZONE] > 0;
 	for (size_t i = 0; i < ARRAY_LEN(drops) && conns_width(l) > width; i++)
 		l->shown[drops[i]] = 0;
 	if (conns_width(l) > width)

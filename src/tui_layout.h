@@ -106,8 +106,8 @@ struct screen_layout {
 void layout_screen(struct screen_layout *s, int lines, int npanes);
 
 /* Columns of the connection list. */
-enum conn_col { CONN_PROTO, CONN_ORIG, CONN_REPLY, CONN_STATE, CONN_PKTS, CONN_BYTES,
-		CONN_AGE, CONN_TIMEOUT, CONN_ID, CONN_MAX };
+enum conn_col { CONN_PROTO, CONN_ORIG, CONN_ZONE, CONN_REPLY, CONN_STATE, CONN_PKTS,
+		CONN_BYTES, CONN_AGE, CONN_TIMEOUT, CONN_ID, CONN_MAX };
 
 extern const char *const layout_conn_titles[CONN_MAX];
 
@@ -119,7 +119,9 @@ struct conn_layout {
 /*
  * Fits the connection list in width: want[c] is the widest text of column c
  * on screen (the titles count too); the NAT column only when nat, the Age
- * column only when ages (a row on screen has its creation time).
+ * column only when ages (a row on screen has its creation time), the Zone
+ * column only when want[CONN_ZONE] > 0 (the caller leaves it 0 when every
+ * row on screen is in zone 0).
  */
 void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int width);
 

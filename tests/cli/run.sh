@@ -873,4 +873,147 @@ run --netns $'/tmp/\e]0;x\a' -n
 assert_eq "--netns escaped path: exit 1" "$RC" 1
 assert_eq "--netns escaped path: no raw control byte" "$(raw_ctl)" 0
 
+# ---------------------------------------------------------------------------
+# --local networks (CIDR): a whole range is local
+
+usage_error "--local prefix length 33" --stdin --local 10.0.0.0/33
+assert_match "--local /33: says the range" "$ERR" "'10\.0\.0\.0/33': the prefix length must be 0 to 32"
+usage_error "--local prefix length 129" --stdin --local fd00::/129
+usage_error "--local empty prefix length" --stdin --local 10.0.0.0/
+usage_error "--local junk prefix length" --stdin --local 10.0.0.0/8x
+usage_error "--local junk network" --stdin --local nope/8
+usage_error "--local host bits set" --stdin --local 10.0.0.1,192.0.2.7/24
+assert_match "--local host bits: names the network" "$ERR" 'give the network \(192\.0\.2\.0/24\)'
+
+# 10.1.2.3 opened a connection out; a peer opened one to 10.200.0.1:22; a
+# third pair is neither.  10.0.0.0/8 makes both ranges' ends local.
+cat >"$TMP/cidr.txt" <<'CIDR'
+tcp      6 431999 ESTABLISHED src=10.1.2.3 dst=192.0.2.9 sport=40000 dport=443 packets=2 bytes=200 src=192.0.2.9 dst=10.1.2.3 sport=443 dport=40000 packets=3 bytes=3000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=192.0.2.50 dst=10.200.0.1 sport=50000 dport=22 packets=4 bytes=400 src=10.200.0.1 dst=192.0.2.50 sport=22 dport=50000 packets=5 bytes=5000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=192.0.2.60 dst=192.0.2.61 sport=50001 dport=80 packets=1 bytes=100 src=192.0.2.61 dst=192.0.2.60 sport=80 dport=50001 packets=1 bytes=100 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=fd00:5::9 dst=2001:db8::1 sport=40001 dport=443 packets=1 bytes=80 src=2001:db8::1 dst=fd00:5::9 sport=443 dport=40001 packets=1 bytes=90 [ASSURED] mark=0 use=1
+CIDR
+run_in "$TMP/cidr.txt" --stdin --local 10.1.2.3 -n
+table_is "--local one address" "$(lines "$HEAD" \
+	'localhost:many --> 192.0.2.9:443 3 3000 2 200 1')"
+assert_match "--local one address: the rest forwarded" "$ERR" '\b3 forwarded'
+run_in "$TMP/cidr.txt" --stdin --local 10.0.0.0/8,fd00::/8 -n
+table_is "--local 10.0.0.0/8,fd00::/8: both ranges local" "$(lines "$HEAD" \
+	'localhost:many --> 192.0.2.9:443 3 3000 2 200 1' \
+	'localhost:many --> [2001:db8::1]:443 1 90 1 80 1' \
+	'localhost:22 <-- 192.0.2.50:many 4 400 5 5000 1')"
+assert_match "--local ranges: one forwarded" "$ERR" '\b1 forwarded'
+# Addresses and networks mixed, in brackets, with the /proc layout (expanded IPv6).
+sed -E 's/^/ipv4     2 /' "$TMP/cidr.txt" |
+	sed -E '4s/^ipv4     2 /ipv6     10 /; 4s/fd00:5::9/fd00:0005:0000:0000:0000:0000:0000:0009/g' \
+	>"$TMP/cidr-proc.txt"
+run --proc="$TMP/cidr-proc.txt" --local '192.0.2.61,[fd00::]/8,10.200.0.0/16' -n --json
+assert_eq "--local mixed (--proc): exit 0" "$RC" 0
+assert_eq "--local mixed: the flows" \
+	"$(printf '%s' "$OUT" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port)"' | sort)" \
+	"$(printf '%s\n' 'active many 2001:db8::1 443' 'passive 22 192.0.2.50 many' 'passive 80 192.0.2.60 many' | sort)"
+
+# ---------------------------------------------------------------------------
+# --zone and --mark: only those entries; events of other zones do not count
+
+usage_error "--zone 65536" --stdin --zone 65536
+usage_error "--zone abc" --stdin --zone abc
+usage_error "--zone -1" --stdin --zone -1
+usage_error "--zone empty" --stdin --zone=
+usage_error "--mark abc" --stdin --mark abc
+usage_error "--mark too big" --stdin --mark 0x100000000
+usage_error "--mark 4294967296" --stdin --mark 4294967296
+usage_error "--mark empty mask" --stdin --mark 1/
+usage_error "--mark empty value" --stdin --mark /1
+usage_error "--mark 0x" --stdin --mark 0x
+usage_error "--mark two masks" --stdin --mark 1/2/3
+run --help
+assert_match "--help: --zone" "$OUT" '--zone N'
+assert_match "--help: --mark" "$OUT" '--mark M\[/MASK\]'
+
+# Three connections from 10.0.0.1: zone 7 mark 0x110, zone 0 mark 0x10,
+# zone 3 (original direction only) mark 0; a peer's in zone 7, mark 0x10.
+cat >"$TMP/zones.txt" <<'ZONES'
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.70 sport=41000 dport=7007 packets=1 bytes=100 src=10.0.1.70 dst=10.0.0.1 sport=7007 dport=41000 packets=1 bytes=1000 [ASSURED] mark=272 zone=7 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.71 sport=41001 dport=7000 packets=2 bytes=200 src=10.0.1.71 dst=10.0.0.1 sport=7000 dport=41001 packets=2 bytes=2000 [ASSURED] mark=16 zone=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.1.73 sport=41002 dport=7003 zone-orig=3 packets=3 bytes=300 src=10.0.1.73 dst=10.0.0.1 sport=7003 dport=41002 packets=3 bytes=3000 [ASSURED] mark=0 use=2
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.2.70 dst=10.0.0.1 sport=42000 dport=80 packets=4 bytes=400 src=10.0.0.1 dst=10.0.2.70 sport=80 dport=42000 packets=4 bytes=4000 [ASSURED] mark=16 zone=7 use=2
+ZONES
+zkeys() {
+	printf '%s' "$1" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port) \(.stat.total_inbound_bytes)"' | sort
+}
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json
+assert_eq "no --zone: all four" "$(printf '%s' "$OUT" | jq length)" 4
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --zone 7
+assert_eq "--zone 7: exit 0" "$RC" 0
+assert_eq "--zone 7: the two of zone 7" "$(zkeys "$OUT")" \
+	"$(printf '%s\n' 'active many 10.0.1.70 7007 1000' 'passive 80 10.0.2.70 many 400' | sort)"
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --zone 3
+assert_eq "--zone 3: a zone of the original direction is the entry's" "$(zkeys "$OUT")" \
+	'active many 10.0.1.73 7003 3000'
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --zone 0
+assert_eq "--zone 0: the default zone only" "$(zkeys "$OUT")" 'active many 10.0.1.71 7000 2000'
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --zone 9
+assert_eq "--zone 9: nothing" "$OUT" '[]'
+assert_no_match "--zone 9: nothing counted forwarded" "$ERR" 'forwarded'
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --mark 0x10/0xff
+assert_eq "--mark 0x10/0xff: low byte 0x10" "$(zkeys "$OUT")" \
+	"$(printf '%s\n' 'active many 10.0.1.70 7007 1000' 'active many 10.0.1.71 7000 2000' 'passive 80 10.0.2.70 many 400' | sort)"
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --mark 16
+assert_eq "--mark 16: exactly 16" "$(zkeys "$OUT")" \
+	"$(printf '%s\n' 'active many 10.0.1.71 7000 2000' 'passive 80 10.0.2.70 many 400' | sort)"
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --mark 0x1310/0xff --zone 7
+assert_eq "--mark 0x1310/0xff --zone 7: the value is masked, both hold" "$(zkeys "$OUT")" \
+	"$(printf '%s\n' 'active many 10.0.1.70 7007 1000' 'passive 80 10.0.2.70 many 400' | sort)"
+run --proc="$TMP/zones.txt" --local 10.0.0.1 -n --json --mark 0
+assert_eq "--mark 0: unmarked only" "$(zkeys "$OUT")" 'active many 10.0.1.73 7003 3000'
+# The conntrack -L layout has the same keys.
+sed -E 's/^ipv4     2 //' "$TMP/zones.txt" >"$TMP/zones-list.txt"
+run_in "$TMP/zones-list.txt" --stdin --local 10.0.0.1 -n --json --zone 7 --mark 0x10/0xff
+assert_eq "--stdin conntrack -L: the same" "$(zkeys "$OUT")" \
+	"$(printf '%s\n' 'active many 10.0.1.70 7007 1000' 'passive 80 10.0.2.70 many 400' | sort)"
+# Events: a destroyed connection of another zone or mark does not count.
+cat >"$TMP/zones-ev.txt" <<'ZEV'
+    [NEW] tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.1.80 sport=43000 dport=9000 [UNREPLIED] src=10.0.1.80 dst=10.0.0.1 sport=9000 dport=43000 zone=7
+[DESTROY] tcp      6 118 TIME_WAIT src=10.0.0.1 dst=10.0.1.80 sport=43000 dport=9000 packets=5 bytes=500 src=10.0.1.80 dst=10.0.0.1 sport=9000 dport=43000 packets=5 bytes=5000 [ASSURED] zone=7
+    [NEW] tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.1.80 sport=43001 dport=9000 [UNREPLIED] src=10.0.1.80 dst=10.0.0.1 sport=9000 dport=43001 zone=4
+[DESTROY] tcp      6 118 TIME_WAIT src=10.0.0.1 dst=10.0.1.80 sport=43001 dport=9000 packets=6 bytes=600 src=10.0.1.80 dst=10.0.0.1 sport=9000 dport=43001 packets=6 bytes=6000 [ASSURED] zone=4
+[DESTROY] tcp      6 118 TIME_WAIT src=10.0.0.1 dst=10.0.1.80 sport=43002 dport=9000 packets=7 bytes=700 src=10.0.1.80 dst=10.0.0.1 sport=9000 dport=43002 packets=7 bytes=7000 [ASSURED] mark=16
+ZEV
+run_in "$TMP/zones-ev.txt" --stdin --local 10.0.0.1 -n --json
+assert_eq "events, no filter: all three connections" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | .stat.total_inbound_bytes]')" '[18000]'
+run_in "$TMP/zones-ev.txt" --stdin --local 10.0.0.1 -n --json --zone 7
+assert_eq "events --zone 7: only zone 7's bytes" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | [.peer.port, .stat.total_inbound_bytes, .connections]]')" \
+	'[["9000",5000,0]]'
+run_in "$TMP/zones-ev.txt" --stdin --local 10.0.0.1 -n --json --mark 16
+assert_eq "events --mark 16: only the marked one" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | .stat.total_inbound_bytes]')" '[7000]'
+
+# ---------------------------------------------------------------------------
+# broadcast and multicast a peer sends: passive flows of the receiving port
+
+cat >"$TMP/bcast.txt" <<'BCAST'
+udp      17 25 src=10.0.0.50 dst=255.255.255.255 sport=68 dport=67 packets=1 bytes=328 [UNREPLIED] src=255.255.255.255 dst=10.0.0.50 sport=67 dport=68 packets=0 bytes=0 mark=0 use=1
+udp      17 25 src=10.0.0.51 dst=224.0.0.251 sport=5353 dport=5353 packets=3 bytes=300 [UNREPLIED] src=224.0.0.251 dst=10.0.0.51 sport=5353 dport=5353 packets=0 bytes=0 mark=0 use=1
+udp      17 25 src=10.0.0.52 dst=224.0.0.251 sport=5353 dport=5353 packets=2 bytes=200 [UNREPLIED] src=224.0.0.251 dst=10.0.0.52 sport=5353 dport=5353 packets=0 bytes=0 mark=0 use=1
+udp      17 25 src=fe80::51 dst=ff02::fb sport=5353 dport=5353 packets=4 bytes=400 [UNREPLIED] src=ff02::fb dst=fe80::51 sport=5353 dport=5353 packets=0 bytes=0 mark=0 use=1
+udp      17 25 src=10.0.0.1 dst=224.0.0.251 sport=5353 dport=5353 packets=5 bytes=500 [UNREPLIED] src=224.0.0.251 dst=10.0.0.1 sport=5353 dport=5353 packets=0 bytes=0 mark=0 use=1
+udp      17 25 src=10.0.0.53 dst=10.0.0.255 sport=40000 dport=137 packets=1 bytes=78 [UNREPLIED] src=10.0.0.255 dst=10.0.0.53 sport=137 dport=40000 packets=0 bytes=0 mark=0 use=1
+BCAST
+run_in "$TMP/bcast.txt" --stdin --local 10.0.0.1 -n -u --json
+assert_eq "broadcast and multicast: exit 0" "$RC" 0
+assert_eq "broadcast and multicast received: passive flows of the port" \
+	"$(printf '%s' "$OUT" | jq -r '.[] | "\(.direction) \(.local.port) \(.peer.addr) \(.peer.port) \(.stat.total_inbound_bytes) \(.stat.total_outbound_bytes)"' | sort)" \
+	"$(printf '%s\n' 'active many 224.0.0.251 5353 0 500' 'passive 5353 fe80::51 many 400 0' \
+		'passive 67 10.0.0.50 many 328 0' 'passive 5353 10.0.0.51 many 300 0' \
+		'passive 5353 10.0.0.52 many 200 0' | sort)"
+assert_match "a subnet broadcast without the subnet: forwarded" "$ERR" '\b1 forwarded'
+# With the subnet given, its broadcast address is in the range: local.
+run_in "$TMP/bcast.txt" --stdin --local 10.0.0.1,10.0.0.0/24 -n -u --json
+assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.local.port == "137") | [.direction, .peer.addr]]')" \
+	'[["passive","10.0.0.53"]]'
+
 t_summary "cli"

@@ -45,6 +45,7 @@ enum bad {
 	BAD_TRAILING,		/* 2 stray bytes after the last attribute */
 	BAD_TUPLE_ZONE_SIZE,	/* a directional zone of 4 bytes */
 	BAD_TSTAMP_SIZE,	/* a start time of 4 bytes */
+	BAD_MARK_SIZE,		/* a mark of 2 bytes */
 	BAD_MAX
 };
 
@@ -65,6 +66,7 @@ struct mspec {
 	uint8_t proto;
 	struct tspec orig, reply;
 	uint32_t status, timeout, id;
+	uint32_t mark;		/* CTA_MARK (always sent but in create requests) */
 	uint16_t zone;		/* 0: no zone attribute */
 	/*
 	 * Which directions zone applies to: 0 both (CTA_ZONE), else
@@ -210,7 +212,10 @@ static inline struct nlmsghdr *build_msg(void *buf, const struct mspec *m)
 		put_counters(nlh, CTA_COUNTERS_REPLY, m, m->rpk, m->rby);
 	}
 	if (!m->create) {
-		mnl_attr_put_u32(nlh, CTA_MARK, htonl(0));
+		if (m->bad == BAD_MARK_SIZE)
+			mnl_attr_put_u16(nlh, CTA_MARK, 1);
+		else
+			mnl_attr_put_u32(nlh, CTA_MARK, htonl(m->mark));
 		if (m->bad == BAD_ID_SIZE)
 			mnl_attr_put(nlh, CTA_ID, 3, "abc");
 		else

@@ -53,6 +53,7 @@ static void assert_entry(const struct ct_entry *e, const struct mspec *m)
 	assert_int_equal(e->status, m->status);
 	assert_int_equal(e->timeout, m->timeout);
 	assert_int_equal(e->zone, m->zone);
+	assert_int_equal(e->mark, m->mark);
 	assert_int_equal(!!(e->flags & CT_F_ZONE_ORIG), m->zone && (m->zone_dir & ZONE_DIR_ORIG));
 	assert_int_equal(!!(e->flags & CT_F_ZONE_REPLY), m->zone && (m->zone_dir & ZONE_DIR_REPLY));
 	assert_int_equal(!!(e->flags & CT_F_TSTAMP), m->start_ns != 0);
@@ -274,6 +275,11 @@ static int model_top(struct model *m, unsigned type, const uint8_t *d, size_t n)
 		e->zone = (uint16_t)model_be(d, 2);
 		m->have_zone = 1;
 		return 0;
+	case CTA_MARK:
+		if (n != 4)
+			return -1;
+		e->mark = (uint32_t)model_be(d, 4);
+		return 0;
 	case CTA_TIMESTAMP:
 		return model_walk(d, n, m, model_tstamp);
 	case CTA_PROTOINFO:
@@ -386,6 +392,25 @@ static void test_parse_icmp(void **state)
 	assert_entry(&e, &v4_icmp);
 	assert_int_equal(e.orig.sport, 0);
 	assert_int_equal(e.reply.dport, 0);
+}
+
+/* CTA_MARK: the connection's mark, all 32 bits. */
+static void test_parse_mark(void **state)
+{
+	static const uint32_t marks[] = { 0, 0x10, 0xdeadbeef, UINT32_MAX };
+
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		struct mspec m = i % 2 ? v6_udp : v4_tcp;
+		union msgbuf mb;
+		struct nlmsghdr *nlh;
+		struct ct_entry e;
+
+		m.mark = marks[i];
+		nlh = build_msg(mb.b, &m);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_entry(&e, &m);
+		assert_as_model(nlh, nlh->nlmsg_len);
+	}
 }
 
 static void test_parse_counters32(void **state)
@@ -1196,6 +1221,82 @@ static void test_cli_kernel_filter(void **state)
 	assert_int_equal(f.family, AF_INET6);
 	assert_int_equal(f.proto, 0);
 	assert_int_equal(f.nports, 0);
+	/* --zone and --mark: batch and monitor alike; not with LSCT_NO_KFILTER. */
+	for (int batch = 0; batch < 2; batch++) {
+		kfilter_of("--zone 7 --mark 0x1310/0xff", batch, 0, &f);
+		assert_true(f.has_zone && f.zone == 7 && f.has_mark);
+		assert_int_equal(f.mark_val, 0x10);
+		assert_int_equal(f.mark_mask, 0xff);
+	}
+	kfilter_of("--mark 16", 1, 0, &f);
+	assert_true(!f.has_zone && f.has_mark && f.mark_val == 16 && f.mark_mask == UINT32_MAX);
+	kfilter_of("--zone 0", 1, 0, &f);
+	assert_true(f.has_zone && f.zone == 0 && !f.has_mark);
+	kfilter_of("-a --aport 3306", 1, 0, &f);
+	assert_true(!f.has_zone && !f.has_mark);
+	kfilter_of("--zone 7 --mark 1", 1, 1, &f);
+	assert_true(!f.has_zone && !f.has_mark);
+}
+
+/*
+ * --zone and --mark go to the kernel in every request, with or without a
+ * family, protocol or ports; the mark already masked.
+ */
+static void test_zone_mark_request(void **state)
+{
+	/* CTA_MARK (8) 0x10, CTA_MARK_MASK (21) 0xff, CTA_ZONE (18) 7: big-endian. */
+	static const uint8_t zm[] = {
+		8, 0, 8, 0, 0, 0, 0, 0x10,
+		8, 0, 21, 0, 0, 0, 0, 0xff,
+		6, 0, 18, 0, 0, 7, 0, 0,
+	};
+	struct ct_nl_filter f = { .family = AF_UNSPEC, .has_zone = 1, .zone = 7, .has_mark = 1,
+				  .mark_val = 0x1310, .mark_mask = 0xff };
+	struct ct_nl_pass p[CT_NL_PASSES_MAX];
+	union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
+	size_t len, base = NLMSG_HDRLEN + sizeof(struct nfgenmsg);
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_true(p[0].has_zone && p[0].zone == 7 && p[0].has_mark);
+	assert_int_equal(p[0].mark_val, 0x10);
+	assert_int_equal(p[0].mark_mask, 0xff);
+	assert_int_equal(p[0].proto, 0);
+	len = ct_nl_build_pass(req.b, 1, &p[0]);
+	assert_int_equal(len, base + sizeof zm);
+	assert_memory_equal(req.b + base, zm, sizeof zm);
+	/* With a family, protocol and two ports: every pass asks for both. */
+	f.family = AF_INET;
+	f.proto = IPPROTO_TCP;
+	f.nports = 2;
+	f.ports[0] = (struct ct_nl_port){ CT_NL_REPLY_SPORT, 443 };
+	f.ports[1] = (struct ct_nl_port){ CT_NL_ORIG_SPORT, 443 };
+	n = ct_nl_plan(&f, 1, 1, p);
+	assert_int_equal(n, 2);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(p[i].has_zone && p[i].has_mark && p[i].zone == 7);
+		assert_int_equal(p[i].mark_val, 0x10);
+		len = ct_nl_build_pass(req.b, 1, &p[i]);
+		assert_true(len > base + sizeof zm && len <= CT_NL_REQ_MAX);
+		assert_memory_equal(req.b + base, zm, sizeof zm);
+	}
+	/* Zone alone; mark alone with the whole mask. */
+	f = (struct ct_nl_filter){ .family = AF_INET6, .has_zone = 1, .zone = 0 };
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_false(p[0].has_mark);
+	len = ct_nl_build_pass(req.b, 1, &p[0]);
+	assert_memory_equal(req.b + base, zm + 16, 4);
+	assert_int_equal(req.b[base + 4], 0);
+	assert_int_equal(req.b[base + 5], 0);
+	f = (struct ct_nl_filter){ .has_mark = 1, .mark_val = 5, .mark_mask = UINT32_MAX };
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_false(p[0].has_zone);
+	assert_int_equal(ct_nl_build_pass(req.b, 1, &p[0]), base + 16);
+	/* Neither: the request of before. */
+	f = (struct ct_nl_filter){ .family = AF_UNSPEC };
+	assert_int_equal(ct_nl_plan(&f, 1, 1, p), 1);
+	assert_int_equal(ct_nl_build_pass(req.b, 1, &p[0]), base);
 }
 
 /* Each entry is kept by the first pass it matches, and only by that one. */
@@ -1310,15 +1411,18 @@ static void test_build_pass_ports(void **state)
 		5, 0, 1, 0, 6, 0, 0, 0,
 		6, 0, 2, 0, 0x01, 0xbb, 0, 0,
 	};
-	struct ct_nl_pass p = { AF_INET, IPPROTO_TCP, { CT_NL_ORIG_DPORT, 3306 } };
+	struct ct_nl_pass p = { .family = AF_INET, .proto = IPPROTO_TCP,
+				.port = { CT_NL_ORIG_DPORT, 3306 } };
 
 	(void)state;
 	if (htons(1) == 1)
 		skip();
 	assert_pass_bytes(&p, orig_dport, sizeof orig_dport);
-	p = (struct ct_nl_pass){ AF_INET6, IPPROTO_UDP, { CT_NL_ORIG_SPORT, 53 } };
+	p = (struct ct_nl_pass){ .family = AF_INET6, .proto = IPPROTO_UDP,
+				.port = { CT_NL_ORIG_SPORT, 53 } };
 	assert_pass_bytes(&p, orig_sport, sizeof orig_sport);
-	p = (struct ct_nl_pass){ AF_INET, IPPROTO_TCP, { CT_NL_REPLY_SPORT, 443 } };
+	p = (struct ct_nl_pass){ .family = AF_INET, .proto = IPPROTO_TCP,
+				.port = { CT_NL_REPLY_SPORT, 443 } };
 	assert_pass_bytes(&p, reply_sport, sizeof reply_sport);
 	/* No family: the kernel takes no tuple filter then; nothing is sent. */
 	p.family = AF_UNSPEC;
@@ -1714,6 +1818,7 @@ int main(void)
 		cmocka_unit_test(test_parse_v6_udp_no_counters),
 		cmocka_unit_test(test_parse_icmp),
 		cmocka_unit_test(test_parse_counters32),
+		cmocka_unit_test(test_parse_mark),
 		cmocka_unit_test(test_parse_zone_directions),
 		cmocka_unit_test(test_parse_zone_precedence),
 		cmocka_unit_test(test_parse_timestamp),
@@ -1731,6 +1836,7 @@ int main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_pass_keeps),
 		cmocka_unit_test(test_cli_kernel_filter),
+		cmocka_unit_test(test_zone_mark_request),
 		cmocka_unit_test(test_build_pass_ports),
 		cmocka_unit_test(test_dump_ports_fake_socket),
 		cmocka_unit_test(test_dump_recovery_fake_socket),

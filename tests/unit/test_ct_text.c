@@ -334,6 +334,26 @@ static void test_no_counters(void **state)
 	assert_tuple(AF_INET, &e.reply, &r);
 }
 
+/* mark= in decimal, as conntrack -L and /proc print it; one that does not read stays 0. */
+static void test_mark(void **state)
+{
+	struct ct_entry e;
+
+	(void)state;
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " mark=16 zone=7 use=1", &e);
+	assert_int_equal(e.mark, 16);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " mark=4294967295 use=1", &e);
+	assert_int_equal(e.mark, UINT32_MAX);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " mark=4294967296 use=1", &e);
+	assert_int_equal(e.mark, 0);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " mark=0x10 use=1", &e);
+	assert_int_equal(e.mark, 0);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " use=1", &e);
+	assert_int_equal(e.mark, 0);
+	expect_entry(BASE_HEAD BASE_ORIG " " BASE_REPLY " mark=5 mark=6", &e);
+	assert_int_equal(e.mark, 5);
+}
+
 static void test_zone(void **state)
 {
 	struct ct_entry e;
@@ -1595,6 +1615,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_states),
 		cmocka_unit_test(test_no_counters),
 		cmocka_unit_test(test_zone),
+		cmocka_unit_test(test_mark),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_icmp),
 		cmocka_unit_test(test_other_protos),

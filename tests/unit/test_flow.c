@@ -279,6 +279,99 @@ static void test_excluded(void **state)
 	fx->opts.families = FLOW_FAM_V4 | FLOW_FAM_V6;
 }
 
+/* --zone and --mark: entries of other zones or marks are excluded, before the rules. */
+static void test_zone_mark_filter(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "10.0.1.10", 3306, 1, 60, 1, 90);
+	struct ct_entry fwd = tu_plain(IPPROTO_TCP, "192.0.2.1", 1, "192.0.2.2", 2, 0, 0, 0, 0);
+
+	e.zone = 7;
+	e.mark = 0x1234;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	fx->opts.zone_set = 1;
+	fx->opts.zone = 7;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	/* A directional zone is the entry's zone too (the kernel's dump filter agrees). */
+	e.flags |= CT_F_ZONE_ORIG;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	e.flags = (uint8_t)((e.flags & ~CT_F_ZONE_ORIG) | CT_F_ZONE_REPLY);
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	fx->opts.zone = 0;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_EXCLUDED);
+	assert_int_equal(n, 0);
+	/* Excluded before the rules: a forwarded entry of another zone is not counted forwarded. */
+	fwd.zone = 3;
+	assert_int_equal(classify(fx, &fwd, h, &n), FLOW_CLASS_EXCLUDED);
+	fwd.zone = 0;
+	assert_int_equal(classify(fx, &fwd, h, &n), FLOW_CLASS_FORWARDED);
+	fx->opts.zone = 7;
+
+	fx->opts.mark_val = 0x34;
+	fx->opts.mark_mask = 0xff;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	fx->opts.mark_val = 0x35;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_EXCLUDED);
+	fx->opts.mark_val = 0x1234;
+	fx->opts.mark_mask = 0xffffffff;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	/* --mark 0: unmarked entries only. */
+	fx->opts.mark_val = 0;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_EXCLUDED);
+	e.mark = 0;
+	assert_int_equal(classify(fx, &e, h, &n), FLOW_CLASS_HOST);
+	fx->opts.zone_set = 0;
+	fx->opts.zone = 0;
+	fx->opts.mark_mask = 0;
+}
+
+/*
+ * Broadcast and multicast a peer sends, received here: a passive flow of
+ * the port it was sent to, the sender as the peer.  What this host sends
+ * to such an address stays an active flow.
+ */
+static void test_broadcast_received_is_passive(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_addr b = tu_addr("10.0.0.255");
+	/* UDP entries of a broadcast are never replied: the reply is the inverse tuple. */
+	struct ct_entry all = tu_plain(IPPROTO_UDP, "10.0.0.7", 68, "255.255.255.255", 67,
+				       1, 328, 0, 0);
+	struct ct_entry mdns = tu_plain(IPPROTO_UDP, "10.0.0.8", 5353, "224.0.0.251", 5353,
+					3, 300, 0, 0);
+	struct ct_entry subnet = tu_plain(IPPROTO_UDP, "10.0.0.9", 40000, "10.0.0.255", 137,
+					  2, 156, 0, 0);
+	struct ct_entry v6 = tu_plain(IPPROTO_UDP, "fe80::9", 5353, "ff02::fb", 5353, 4, 400, 0, 0);
+	struct ct_entry sent = tu_plain(IPPROTO_UDP, "10.0.0.1", 5353, "224.0.0.251", 5353,
+					5, 500, 0, 0);
+	struct ct_entry other = tu_plain(IPPROTO_UDP, "10.0.0.9", 40000, "10.9.0.255", 137,
+					 2, 156, 0, 0);
+
+	assert_int_equal(classify(fx, &all, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.0.7", 67, 1, 328, 0, 0);
+	assert_int_equal(classify(fx, &mdns, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.0.8", 5353, 3, 300, 0, 0);
+	assert_int_equal(classify(fx, &v6, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "fe80::9", 5353, 4, 400, 0, 0);
+	/* This host's own multicast: active to the group, no passive twin. */
+	assert_int_equal(classify(fx, &sent, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_ACTIVE, "224.0.0.251", 5353, 0, 0, 5, 500);
+	/* A subnet broadcast counts only when it is an interface's. */
+	assert_int_equal(classify(fx, &subnet, h, &n), FLOW_CLASS_FORWARDED);
+	host_add_broadcast(&fx->host, AF_INET, &b);
+	assert_int_equal(classify(fx, &subnet, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.0.9", 137, 2, 156, 0, 0);
+	assert_int_equal(classify(fx, &other, h, &n), FLOW_CLASS_FORWARDED);
+	fx->host.nbcast = 0;
+}
+
 static const struct flow *find_flow(const struct flow_table *t, enum flow_dir dir,
 				    const char *peer, unsigned port)
 {
@@ -514,6 +607,8 @@ int main(void)
 		cmocka_unit_test(test_specific_address_listener),
 		cmocka_unit_test(test_pport_counts_as_server_port),
 		cmocka_unit_test(test_excluded),
+		cmocka_unit_test(test_zone_mark_filter),
+		cmocka_unit_test(test_broadcast_received_is_passive),
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_destroyed_not_open),
 		cmocka_unit_test(test_aggregate_many_and_saturate),

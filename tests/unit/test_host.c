@@ -131,12 +131,131 @@ static void test_local_addresses(void **state)
 	host_fini(&h);
 }
 
+/* --local networks: whole ranges are local, after the exact addresses. */
+static void test_local_networks(void **state)
+{
+	struct host_info h;
+	struct ct_addr a;
+	char err[160];
+
+	host_init(&h);
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/8,fd00::/8,192.0.2.1,[fe80::]/10,"
+					  "198.51.100.7/32", err, sizeof err), 0);
+	host_finish(&h);
+	assert_int_equal(h.naddrs, 1);
+	assert_int_equal(h.nnets, 4);
+	a = tu_addr("10.0.0.0");
+	assert_true(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("10.255.255.255");
+	assert_true(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("10.1.2.3");
+	assert_true(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("11.0.0.0");
+	assert_false(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("9.255.255.255");
+	assert_false(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("192.0.2.1");
+	assert_true(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("192.0.2.2");
+	assert_false(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("198.51.100.7");
+	assert_true(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("198.51.100.6");
+	assert_false(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("fd12:3456::1");
+	assert_true(host_is_local(&h, AF_INET6, &a));
+	a = tu_addr("fe00::1");
+	assert_false(host_is_local(&h, AF_INET6, &a));
+	a = tu_addr("febf:ffff::1");
+	assert_true(host_is_local(&h, AF_INET6, &a));
+	a = tu_addr("fec0::1");
+	assert_false(host_is_local(&h, AF_INET6, &a));
+	/* The family counts: 10.0.0.0/8's bytes as an IPv6 address are not in it. */
+	a = tu_addr("10.1.2.3");
+	assert_false(host_is_local(&h, AF_INET6, &a));
+	host_fini(&h);
+
+	/* 0.0.0.0/0 and ::/0: everything of that family. */
+	host_init(&h);
+	assert_int_equal(host_parse_addrs(&h, "0.0.0.0/0", err, sizeof err), 0);
+	host_finish(&h);
+	a = tu_addr("203.0.113.9");
+	assert_true(host_is_local(&h, AF_INET, &a));
+	a = tu_addr("2001:db8::1");
+	assert_false(host_is_local(&h, AF_INET6, &a));
+	host_fini(&h);
+
+	/* Bad items: one line naming the item, escaped. */
+	host_init(&h);
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/33", err, sizeof err), -1);
+	assert_string_equal(err, "'10.0.0.0/33': the prefix length must be 0 to 32");
+	assert_int_equal(host_parse_addrs(&h, "fd00::/129", err, sizeof err), -1);
+	assert_string_equal(err, "'fd00::/129': the prefix length must be 0 to 128");
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/", err, sizeof err), -1);
+	assert_string_equal(err, "'10.0.0.0/': the prefix length must be 0 to 32");
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/8x", err, sizeof err), -1);
+	assert_string_equal(err, "'10.0.0.0/8x': the prefix length must be 0 to 32");
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/-8", err, sizeof err), -1);
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/0008", err, sizeof err), -1);
+	assert_int_equal(host_parse_addrs(&h, "10.0.0.0/8/8", err, sizeof err), -1);
+	assert_int_equal(host_parse_addrs(&h, "nope/8", err, sizeof err), -1);
+	assert_string_equal(err, "'nope/8' is not an IPv4 or IPv6 address or network");
+	assert_int_equal(host_parse_addrs(&h, "/8", err, sizeof err), -1);
+	assert_int_equal(host_parse_addrs(&h, "\033/8", err, sizeof err), -1);
+	assert_string_equal(err, "'\\x1b/8' is not an IPv4 or IPv6 address or network");
+	/* An interface's address with its prefix is not its whole subnet. */
+	assert_int_equal(host_parse_addrs(&h, "192.0.2.7/24", err, sizeof err), -1);
+	assert_string_equal(err, "'192.0.2.7/24' has host bits set: give the network "
+				 "(192.0.2.0/24) or the address alone");
+	assert_int_equal(host_parse_addrs(&h, "fd00::1/64", err, sizeof err), -1);
+	assert_string_equal(err, "'fd00::1/64' has host bits set: give the network "
+				 "(fd00::/64) or the address alone");
+	host_finish(&h);
+	assert_int_equal(h.nnets, 0);
+	host_fini(&h);
+}
+
+/* Broadcast and multicast: received here without being this host's. */
+static void test_broadcast(void **state)
+{
+	struct host_info h;
+	struct ct_addr a, b = tu_addr("10.1.0.255");
+
+	host_init(&h);
+	host_add_broadcast(&h, AF_INET, &b);
+	host_finish(&h);
+	a = tu_addr("255.255.255.255");
+	assert_true(host_is_broadcast(&h, AF_INET, &a));
+	a = tu_addr("224.0.0.251");
+	assert_true(host_is_broadcast(&h, AF_INET, &a));
+	a = tu_addr("239.255.255.250");
+	assert_true(host_is_broadcast(&h, AF_INET, &a));
+	a = tu_addr("240.0.0.1");
+	assert_false(host_is_broadcast(&h, AF_INET, &a));
+	a = tu_addr("223.255.255.255");
+	assert_false(host_is_broadcast(&h, AF_INET, &a));
+	assert_true(host_is_broadcast(&h, AF_INET, &b));
+	a = tu_addr("10.2.0.255");
+	assert_false(host_is_broadcast(&h, AF_INET, &a));
+	a = tu_addr("ff02::1");
+	assert_true(host_is_broadcast(&h, AF_INET6, &a));
+	a = tu_addr("ff02::fb");
+	assert_true(host_is_broadcast(&h, AF_INET6, &a));
+	a = tu_addr("fe80::1");
+	assert_false(host_is_broadcast(&h, AF_INET6, &a));
+	/* Broadcast is not local: the rules tell them apart. */
+	assert_false(host_is_local(&h, AF_INET, &b));
+	host_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_tcp_listeners),
 		cmocka_unit_test(test_proc_line_cut_at_port),
 		cmocka_unit_test(test_local_addresses),
+		cmocka_unit_test(test_local_networks),
+		cmocka_unit_test(test_broadcast),
 	};
 
 	return cmocka_run_group_tests_name("host", tests, NULL, NULL);

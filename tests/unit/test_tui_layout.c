@@ -244,6 +244,35 @@ static void test_conns(void **state)
 	assert_int_equal(l.w[CONN_ORIG], 1);
 }
 
+/* Zone: only when a row is in a zone other than 0 (want > 0), after Connection. */
+static void test_conns_zone(void **state)
+{
+	int want[CONN_MAX] = { 0 };
+	struct conn_layout l;
+
+	(void)state;
+	want[CONN_PROTO] = 3;
+	want[CONN_ORIG] = 40;
+	want[CONN_STATE] = 11;
+	layout_conns(&l, want, 0, 0, 200);
+	assert_false(l.shown[CONN_ZONE]);
+	assert_int_equal(l.x[CONN_STATE], l.x[CONN_ORIG] + 40 + LAYOUT_CONN_GAP);
+	want[CONN_ZONE] = 2;	/* "42" */
+	layout_conns(&l, want, 0, 0, 200);
+	assert_true(l.shown[CONN_ZONE]);
+	assert_int_equal(l.w[CONN_ZONE], 4);	/* "Zone" */
+	assert_int_equal(l.x[CONN_ZONE], l.x[CONN_ORIG] + 40 + LAYOUT_CONN_GAP);
+	assert_int_equal(l.x[CONN_STATE], l.x[CONN_ZONE] + 4 + LAYOUT_CONN_GAP);
+	/* Narrower: it goes after Proto and Id, before Timeout. */
+	layout_conns(&l, want, 0, 0, l.x[CONN_ID] + l.w[CONN_ID] - 1);
+	assert_false(l.shown[CONN_PROTO]);
+	assert_true(l.shown[CONN_ZONE]);
+	layout_conns(&l, want, 0, 0, l.x[CONN_ID] + l.w[CONN_ID] - 1 - 2 - LAYOUT_CONN_GAP);
+	assert_false(l.shown[CONN_ID]);
+	assert_false(l.shown[CONN_ZONE]);
+	assert_true(l.shown[CONN_TIMEOUT]);
+}
+
 /* Age: only with creation times, between Bytes and Timeout; it outlasts Pkts. */
 static void test_conns_age(void **state)
 {
@@ -375,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_flows_always_fit),
 		cmocka_unit_test(test_cols_cover_every_sort),
 		cmocka_unit_test(test_conns),
+		cmocka_unit_test(test_conns_zone),
 		cmocka_unit_test(test_conns_age),
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_segments_brief),
