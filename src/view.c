@@ -153,7 +153,8 @@ int view_match(const struct view_opts *o, const struct flow *f)
 		return 0;
 	pf = f->key.dir == FLOW_ACTIVE ? o->aport : o->pport;
 	/* A port filter passes no port-less flow (ICMP, GRE): its key is no port. */
-	if (pf && (!flow_has_port(&f->key) || !port_filter_match(pf, f->key.port)))
+	if (pf && !port_filter_empty(pf) &&
+	    (!flow_has_port(&f->key) || !port_filter_match(pf, f->key.port)))
 		return 0;
 	if (o->host && o->host->kind != HOST_FILTER_NONE) {
 		const char *name = o->name_of ?
