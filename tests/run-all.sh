@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every suite: unit (cmocka), command line (no root); integration, faults,
-# the monitor's, conntrack events' and the kernel port filter's (root).
+# the monitor's, conntrack events', the kernel port filter's and every
+# protocol's (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -18,8 +19,9 @@ run bash tests/integration/tui.sh
 run bash tests/integration/tui_faults.sh
 run bash tests/integration/events.sh
 run bash tests/integration/kfilter.sh
+run bash tests/integration/proto.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults events kfilter; do
+for suite in unit cli integration faults stream tui tuifaults events kfilter proto; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

@@ -1156,6 +1156,80 @@ static void test_parse_layout_near_misses(void **state)
 }
 
 /* The dump request: family in the header, the protocol as CTA_FILTER. */
+/*
+ * GET requests (rereads) carry each protocol's tuple: ports or GRE keys as
+ * CTA_PROTO_*_PORT, ICMP's and ICMPv6's id, type and code as their own
+ * attributes; the kernel finds nothing without them.
+ */
+static void test_build_get_protos(void **state)
+{
+	static const struct mspec *const specs[] = {
+		&v4_tcp, &v4_icmp, &v6_icmp, &v4_sctp, &v6_dccp, &v4_gre, &v4_udplite,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		const struct mspec *m = specs[i];
+		union msgbuf mb, req;
+		struct nlmsghdr *nlh = build_msg(mb.b, m);
+		const struct nlattr *a, *t, *pr;
+		struct ct_entry e;
+		int v6 = m->proto == IPPROTO_ICMPV6, icmp = ct_proto_is_icmp(m->proto);
+		int have_id = 0, have_type = 0, have_code = 0, ports = 0, num = -1;
+
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_true(ct_nl_build_get(req.b, 7, &e) <= 192);
+		nlh = &req.align;
+		mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+			if (mnl_attr_get_type(a) != CTA_TUPLE_ORIG)
+				continue;
+			mnl_attr_for_each_nested(t, a) {
+				if (mnl_attr_get_type(t) != CTA_TUPLE_PROTO)
+					continue;
+				mnl_attr_for_each_nested(pr, t) {
+					switch (mnl_attr_get_type(pr)) {
+					case CTA_PROTO_NUM:
+						num = mnl_attr_get_u8(pr);
+						break;
+					case CTA_PROTO_SRC_PORT:
+						assert_int_equal(ntohs(mnl_attr_get_u16(pr)), m->orig.sport);
+						ports++;
+						break;
+					case CTA_PROTO_DST_PORT:
+						assert_int_equal(ntohs(mnl_attr_get_u16(pr)), m->orig.dport);
+						ports++;
+						break;
+					case CTA_PROTO_ICMP_ID:
+					case CTA_PROTO_ICMPV6_ID:
+						assert_int_equal(mnl_attr_get_type(pr) == CTA_PROTO_ICMPV6_ID, v6);
+						assert_int_equal(ntohs(mnl_attr_get_u16(pr)), m->orig.sport);
+						have_id++;
+						break;
+					case CTA_PROTO_ICMP_TYPE:
+					case CTA_PROTO_ICMPV6_TYPE:
+						assert_int_equal(mnl_attr_get_type(pr) == CTA_PROTO_ICMPV6_TYPE, v6);
+						assert_int_equal(mnl_attr_get_u8(pr), m->orig.icmp_type);
+						have_type++;
+						break;
+					case CTA_PROTO_ICMP_CODE:
+					case CTA_PROTO_ICMPV6_CODE:
+						assert_int_equal(mnl_attr_get_u8(pr), 0);
+						have_code++;
+						break;
+					default:
+						fail_msg("spec %zu: attribute %u", i, mnl_attr_get_type(pr));
+					}
+				}
+			}
+		}
+		assert_int_equal(num, m->proto);
+		assert_int_equal(ports, icmp ? 0 : 2);
+		assert_int_equal(have_id, icmp);
+		assert_int_equal(have_type, icmp);
+		assert_int_equal(have_code, icmp);
+	}
+}
+
 static void test_build_request(void **state)
 {
 	union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
@@ -1886,6 +1960,7 @@ int main(void)
 		cmocka_unit_test(test_parse_v6_udp_no_counters),
 		cmocka_unit_test(test_parse_icmp),
 		cmocka_unit_test(test_parse_other_protos),
+		cmocka_unit_test(test_build_get_protos),
 		cmocka_unit_test(test_parse_counters32),
 		cmocka_unit_test(test_parse_zone_directions),
 		cmocka_unit_test(test_parse_zone_precedence),
