@@ -15,13 +15,22 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=proto
-N_TESTS=43
-NS_TOOLS="ping python3"
+N_TESTS=51
+NS_TOOLS="ping python3 tmux"
 NS_TAG=r
 NS_NET=213
 . tests/integration/nslib.sh
 
 PEER=tests/integration/protopeer.py
+TMUX_SOCK=lsct-proto-$$
+
+# Called by nslib's ns_cleanup on exit.
+# shellcheck disable=SC2317
+suite_cleanup() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	return 0
+}
+tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
 ns_setup
 # P tracks too (its flows are the passive side), with counters.
@@ -161,7 +170,9 @@ else
 	lsct "$H" -n --proto sctp
 	assert_match "sctp table: its row" "$OUT" "^localhost:many +--> +$P4:38412 +2 +108 +2 +104 +1 +sctp\$"
 	# A SHUTDOWN (40 bytes): SHUTDOWN_SENT, the connection has ended (Conns
-	# 0), its bytes stay.
+	# 0), its bytes stay.  The state's 3 s timeout, per namespace, made
+	# longer to outlast the suite.
+	inh sysctl -qw net.netfilter.nf_conntrack_sctp_timeout_shutdown_sent=120
 	inh python3 "$PEER" sctp-shutdown "$P4" 5000 38412 || ns_fail "SCTP SHUTDOWN"
 	st=$(inh conntrack -L -p sctp 2>/dev/null | awk '{ print $4 }')
 	assert_eq "sctp: the kernel's entry is SHUTDOWN_SENT" "$st" SHUTDOWN_SENT
@@ -221,6 +232,62 @@ if make -s build/tests/protoget >/dev/null 2>&1; then
 else
 	t_fail "build/tests/protoget builds"
 	t_fail "GET: ICMP, ICMPv6 and TCP entries among them"
+fi
+
+# ---------------------------------------------------------------------------
+# The monitor: port-less peers with their protocol, the connection list with
+# ICMP's id and SCTP's state.  120x30, in H.
+
+mon_screen() {	# ERE: until a line matches (5 s); the screen in SCREEN
+	local i
+	for i in $(seq 50); do
+		SCREEN=$(tm capture-pane -p -t mon 2>/dev/null)
+		printf '%s\n' "$SCREEN" | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+mon_expect() {	# NAME ERE
+	if mon_screen "$2"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$(printf 'no line matches /%s/ on:\n%s' "$2" "$SCREEN")"
+	fi
+}
+mon_start() {	# ARGS
+	tm kill-session -t mon 2>/dev/null
+	sleep 0.2
+	tm -u new-session -d -s mon -x 120 -y 30 \
+		"ip netns exec $H env TERM=xterm $LSCT $1 2>$TMP/mon.err"
+}
+
+# -a: ICMP (1,792 bytes) sorts above ICMPv6 (1,480): Enter lists the ICMP flow's pings.
+mon_start "-n --proto icmp -a"
+mon_expect "monitor: the ICMP peer with no port, named" "^ *localhost +--> +${P4//./\\.}/icmp "
+mon_expect "monitor: the ICMPv6 peer" "^ *localhost +--> +${P6//:/:}/icmpv6 "
+tm send-keys -t mon Enter
+mon_expect "monitor: the connection list's title" "Connections of localhost --> ${P4//./\\.} \\(icmp\\)"
+mon_expect "monitor: each ping with its echo id, no ports" \
+	"^icmp +${H4//./\\.} -> ${P4//./\\.} +echo id [0-9]+ +5/5 +640/640 "
+mon_expect "monitor: the second ping's entry" \
+	"^icmp +${H4//./\\.} -> ${P4//./\\.} +echo id [0-9]+ +2/2 +256/256 "
+tm send-keys -t mon q
+if [ -e /proc/sys/net/netfilter/nf_conntrack_sctp_timeout_established ]; then
+	# A second association, left ESTABLISHED.
+	bg "$P" python3 "$PEER" sctp-server 1
+	wait_raw "$P" 132 || ns_fail "SCTP raw socket in $P"
+	inh python3 "$PEER" sctp-client "$P4" 5001 38412 || ns_fail "SCTP handshake 2"
+	mon_start "-n --proto sctp -a"
+	mon_expect "monitor: the SCTP peer with its port" "^ *localhost:many +--> +${P4//./\\.}:38412/sctp "
+	tm send-keys -t mon Enter
+	mon_expect "monitor: SCTP's state in the connection list (ended)" \
+		"^sctp +${H4//./\\.}:5000 -> ${P4//./\\.}:38412 +SHUTDOWN_SENT "
+	mon_expect "monitor: SCTP's state in the connection list (open)" \
+		"^sctp +${H4//./\\.}:5001 -> ${P4//./\\.}:38412 +ESTABLISHED "
+	tm send-keys -t mon q
+else
+	echo "$SUITE: SCTP: no SCTP conntrack; 3 monitor tests skipped" >&2
+	T_SKIP=$((T_SKIP + 3))
 fi
 
 t_summary "$SUITE"
