@@ -1398,6 +1398,11 @@ static void test_cli_kernel_filter(void **state)
 		"-a",
 		"-p",
 		"-n --local 10.0.0.1",		/* no peer-address filter exists */
+		/* Other protocols: the kernel plan covers TCP and UDP ports only. */
+		"-a --aport 38412 --proto sctp",
+		"-a --aport 80 --proto all",
+		"-a --aport 80 --proto tcp,icmp",
+		"-p --pport 7000 --proto udplite",
 	};
 	struct ct_nl_filter f;
 
@@ -1429,6 +1434,27 @@ static void test_cli_kernel_filter(void **state)
 		if (f.nports != 0)
 			fail_msg("'%s' gave %u kernel ports", none[i], f.nports);
 	}
+	/* One protocol of the others: the kernel sends only its entries. */
+	kfilter_of("--proto sctp", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_SCTP);
+	kfilter_of("--proto gre -a", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_GRE);
+	kfilter_of("--proto icmpv6", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_ICMPV6);
+	/* icmp is ICMP and ICMPv6: one of them only with one family. */
+	kfilter_of("--proto icmp", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	kfilter_of("--proto icmp -4", 1, 0, &f);
+	assert_int_equal(f.family, AF_INET);
+	assert_int_equal(f.proto, IPPROTO_ICMP);
+	kfilter_of("--proto icmp -6", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_ICMPV6);
+	kfilter_of("--proto icmp,tcp -6", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	kfilter_of("--proto all", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	kfilter_of("--proto sctp", 0, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_SCTP);
 	/* The monitor: family and protocol only. */
 	kfilter_of("-6 -a --aport 3306", 0, 0, &f);
 	assert_int_equal(f.family, AF_INET6);

@@ -1505,6 +1505,50 @@ static void test_history_keys(void **state)
 	ct_text_history_free(h);
 }
 
+/*
+ * Every protocol in an event log: ICMP's exchanges apart by id, SCTP's
+ * state kept from its last line that had one, a GRE [DESTROY] closing its
+ * connection (the captured lines of tests/cli/fixtures' sources).
+ */
+static void test_history_protocols(void **state)
+{
+	struct collect c = { .n = 0 };
+	struct ct_sink sink = { collect_add, NULL, &c };
+	struct ct_text_history *h = ct_text_history_new(&sink);
+
+	(void)state;
+	hist_line(h, "[NEW] icmp 1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7 [UNREPLIED] "
+		  "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7");
+	hist_line(h, "[NEW] icmp 1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=8 [UNREPLIED] "
+		  "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=8");
+	hist_line(h, "[UPDATE] icmp 1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7 "
+		  "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7");
+	hist_line(h, "[NEW] sctp 132 3 COOKIE_WAIT src=10.0.0.1 dst=10.0.0.2 sport=5000 "
+		  "dport=38412 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=38412 dport=5000");
+	hist_line(h, "[UPDATE] sctp 132 210 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=5000 "
+		  "dport=38412 src=10.0.0.2 dst=10.0.0.1 sport=38412 dport=5000 [ASSURED]");
+	hist_line(h, "[NEW] gre 47 30 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 "
+		  "[UNREPLIED] src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0");
+	hist_line(h, "[DESTROY] gre 47 24 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 "
+		  "packets=1 bytes=48 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 srckey=0x0 "
+		  "dstkey=0x0 packets=0 bytes=0");
+	assert_int_equal(ct_text_history_count(h), 4);
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.e[0].orig.sport, 7);
+	assert_true(c.e[0].status & CT_STATUS_SEEN_REPLY);
+	assert_int_equal(c.e[1].orig.sport, 8);
+	assert_false(c.e[1].status & CT_STATUS_SEEN_REPLY);
+	assert_int_equal(c.e[2].proto, IPPROTO_SCTP);
+	assert_int_equal(c.e[2].state, CT_SCTP_ESTABLISHED);
+	assert_int_equal(c.e[2].flags, CT_F_STATE);
+	assert_false(ct_entry_ended(&c.e[2]));
+	assert_int_equal(c.e[3].proto, IPPROTO_GRE);
+	assert_true(ct_entry_ended(&c.e[3]));
+	assert_int_equal(c.e[3].orig.bytes, 48);
+	ct_text_history_free(h);
+}
+
 static void test_history_reuse_and_tables(void **state)
 {
 	struct collect c = { .n = 0 };
@@ -1660,6 +1704,7 @@ int main(void)
 		cmocka_unit_test(test_read_bom),
 		cmocka_unit_test(test_history_one_connection),
 		cmocka_unit_test(test_history_keys),
+		cmocka_unit_test(test_history_protocols),
 		cmocka_unit_test(test_history_reuse_and_tables),
 		cmocka_unit_test(test_history_many),
 		cmocka_unit_test(test_malformed),
