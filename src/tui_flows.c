@@ -28,7 +28,7 @@ static void peer_text(const struct tui *t, const struct flow *f, char *buf, size
 		fmt_escape(raw, name, sizeof name);
 	fmt_flow_peer(f, raw ? name : NULL, buf, len);
 	/* TCP is the default: every other protocol (and key) is named. */
-	if (t->c->show_proto && (f->key.proto != IPPROTO_TCP)) {
+	if (t->c->show_proto && f->key.proto != IPPROTO_TCP) {
 		char pb[24];
 		size_t n = strlen(buf);
 

@@ -222,18 +222,18 @@ static int cmp_tie(const struct flow_key *a, const struct flow_key *b)
 	return 0;
 }
 
-/*
- * The order, field by field: active before passive, then the sort key
- * (bigger first, except peer and port), flipped by reverse, then the
- * tie-break.  view_build_array() encodes the same order in packed keys;
- * the unit tests hold the two to each other.
- */
 /* The port sort's value: the port; port-less flows after every port, by their key. */
 static inline uint32_t port_rank(const struct flow *f)
 {
 	return flow_has_port(&f->key) ? f->key.port : 0x10000u | f->key.port;
 }
 
+/*
+ * The order, field by field: active before passive, then the sort key
+ * (bigger first, except peer and port), flipped by reverse, then the
+ * tie-break.  view_build_array() encodes the same order in packed keys;
+ * the unit tests hold the two to each other.
+ */
 int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse)
 {
 	int c = 0;

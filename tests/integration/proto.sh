@@ -15,7 +15,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=proto
-N_TESTS=51
+N_TESTS=52
 NS_TOOLS="ping python3 tmux"
 NS_TAG=r
 NS_NET=213
@@ -227,11 +227,17 @@ assert_match "--sort port: port-less flows last" "$last" '^(tcp |udplite |sctp )
 if make -s build/tests/protoget >/dev/null 2>&1; then
 	got=$(inh ./build/tests/protoget 2>&1)
 	assert_match "GET finds every dumped entry again" "$got" '^dumped [0-9]+, found the same [0-9]+, missed 0$'
-	assert_eq "GET: ICMP, ICMPv6 and TCP entries among them" \
-		"$(printf '%s\n' "$got" | sed 1d | grep -cxE '1|58|6' | awk '{ print ($1 >= 4) }')" 1
+	# Every protocol this run made entries of (numbers, sorted).
+	want=$(inh conntrack -L 2>/dev/null | awk '{ print $2 }' | sort -un | paste -sd' ' -)
+	assert_eq "GET: the entries of every protocol among them" \
+		"$(printf '%s\n' "$got" | sed 1d | sort -un | paste -sd' ' -)" "$want"
+	gre=""
+	[ -e /proc/sys/net/netfilter/nf_conntrack_gre_timeout ] && gre="47 "
+	assert_match "GET: ICMP, ICMPv6, TCP and GRE among them" " $want " " 1 6 ${gre}58 "
 else
 	t_fail "build/tests/protoget builds"
-	t_fail "GET: ICMP, ICMPv6 and TCP entries among them"
+	t_fail "GET: the entries of every protocol among them"
+	t_fail "GET: ICMP, ICMPv6, TCP and GRE among them"
 fi
 
 # ---------------------------------------------------------------------------
