@@ -29,7 +29,8 @@
  *          them meanwhile), and then adds its final counters without
  *          counting the connection again.  flow[1] holds the second (of the
  *          flow layer's clock) it went; the flow numbers are not kept (an
- *          event classifies again).  Gone after CONN_LIMBO_SECS.
+ *          event classifies again).  Gone after CONN_LIMBO_SECS, or
+ *          sooner when the store is full (conn_store_expendable()).
  */
 #ifndef LSCT_STORE_H
 #define LSCT_STORE_H
@@ -130,6 +131,13 @@ void conn_store_free(struct conn_store *s);
  * with *added set.  Adding may move every record.
  */
 struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added);
+/*
+ * Records the store may drop rather than grow: when an add finds the
+ * store full, every record expendable() picks goes first (the flow layer's
+ * limbo), and the store grows only if that did not leave room.
+ */
+void conn_store_expendable(struct conn_store *s,
+			   int (*expendable)(const struct conn_rec *r, void *arg), void *arg);
 /* Starts fetching the slot key would live in. */
 void conn_store_prefetch(const struct conn_store *s, uint64_t key);
 /* The record of key, or NULL. */

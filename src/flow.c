@@ -166,10 +166,19 @@ void flow_table_free(struct flow_table *t)
 	free(t);
 }
 
+/* A record in limbo (store.h) gives its room rather than make the store grow. */
+static int in_limbo(const struct conn_rec *r, void *arg)
+{
+	(void)arg;
+	return (r->flow[0] & CONN_LIMBO) == CONN_LIMBO;
+}
+
 void flow_table_track(struct flow_table *t, size_t expect)
 {
-	if (!t->store)
+	if (!t->store) {
 		t->store = conn_store_new(expect);
+		conn_store_expendable(t->store, in_limbo, NULL);
+	}
 }
 
 /*

@@ -19,7 +19,37 @@
 struct conn_store {
 	struct conn_rec *r;
 	size_t cap, count;
+	int (*expendable)(const struct conn_rec *r, void *arg);
+	void *expendable_arg;
 };
+
+static void remove_at(struct conn_store *s, size_t i);
+
+/*
+ * Removes every record expendable() picks, in one pass (the sweep's walk);
+ * returns how many went.
+ */
+static size_t drop_expendable(struct conn_store *s)
+{
+	size_t start = 0, i, seen, gone = 0;
+
+	while (s->r[start].key)
+		start++;
+	i = start;
+	for (seen = 0; seen < s->cap; ) {
+		struct conn_rec *r = &s->r[i];
+
+		if (r->key && s->expendable(r, s->expendable_arg)) {
+			remove_at(s, i);
+			gone++;
+			continue;
+		}
+		seen++;
+		if (++i == s->cap)
+			i = 0;
+	}
+	return gone;
+}
 
 uint64_t conn_key(const struct ct_entry *e)
 {
@@ -101,7 +131,13 @@ struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added)
 	if (r->key)
 		return r;
 	if ((s->count + 1) * STORE_FILL_DEN > s->cap * STORE_FILL_NUM) {
-		grow(s);
+		/*
+		 * Full: records kept only in case (store.h) go first; grow
+		 * unless that left a tenth of the room free.
+		 */
+		if (!s->expendable || !drop_expendable(s) ||
+		    (s->count + 1) * 10 > s->cap * 7)
+			grow(s);
 		r = slot_for(s, key);
 	}
 	memset(r, 0, sizeof *r);
@@ -109,6 +145,13 @@ struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added)
 	s->count++;
 	*added = 1;
 	return r;
+}
+
+void conn_store_expendable(struct conn_store *s,
+			   int (*expendable)(const struct conn_rec *r, void *arg), void *arg)
+{
+	s->expendable = expendable;
+	s->expendable_arg = arg;
 }
 
 void conn_store_prefetch(const struct conn_store *s, uint64_t key)

@@ -272,6 +272,55 @@ static void test_restarted_dump(void **state)
 }
 
 /* Many connections: growth, sweeps with holes in probe runs, no loss. */
+static int odd_expendable(const struct conn_rec *r, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return r->orig_pk_lo % 2 == 1;
+}
+
+/* A full store drops its expendable records (the limbo) before it grows. */
+static void test_store_drops_expendable(void **state)
+{
+	struct conn_store *s = conn_store_new(0);
+	size_t bytes = conn_store_bytes(s), n = 0;
+	unsigned asked = 0;
+	int added;
+
+	(void)state;
+	conn_store_expendable(s, odd_expendable, &asked);
+	/* Fill to just under 4/5: no growth, nothing asked. */
+	while ((n + 2) * 5 <= bytes / sizeof(struct conn_rec) * 4) {
+		struct conn_rec *r = conn_store_get(s, ++n * 0x9e3779b97f4a7c15ull | 1, &added);
+
+		assert_true(added);
+		r->orig_pk_lo = (uint32_t)n;
+	}
+	assert_int_equal(asked, 0);
+	/* Two more: the odd half goes instead of a bigger array. */
+	for (int k = 0; k < 2; k++) {
+		struct conn_rec *r = conn_store_get(s, ++n * 0x9e3779b97f4a7c15ull | 1, &added);
+
+		assert_true(added);
+		r->orig_pk_lo = 0;	/* not expendable */
+	}
+	assert_true(asked > 0);
+	assert_int_equal(conn_store_bytes(s), bytes);
+	for (size_t i = 1; i <= n; i++) {
+		const struct conn_rec *r = conn_store_find(s, i * 0x9e3779b97f4a7c15ull | 1);
+
+		if (i <= n - 2 && i % 2 == 1)
+			assert_null(r);
+		else
+			assert_non_null(r);
+	}
+	/* Nothing expendable left: it grows. */
+	conn_store_expendable(s, NULL, NULL);
+	while (conn_store_bytes(s) == bytes)
+		(void)conn_store_get(s, ++n * 0x9e3779b97f4a7c15ull | 1, &added);
+	assert_true(conn_store_bytes(s) > bytes);
+	conn_store_free(s);
+}
+
 static void test_store_many(void **state)
 {
 	struct conn_store *s = conn_store_new(0);
@@ -759,6 +808,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restarted_dump, setup, teardown),
 		cmocka_unit_test(test_store_many),
+		cmocka_unit_test(test_store_drops_expendable),
 		cmocka_unit_test(test_store_crafted_keys_probe_like_random),
 		cmocka_unit_test_setup_teardown(test_sort_by_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_known, setup, teardown),
