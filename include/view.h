@@ -75,6 +75,8 @@ struct owner_filter {
 
 /* Empty text clears f.  -1 with a one-line reason in err, f unchanged. */
 int owner_filter_parse(struct owner_filter *f, const char *text, char *err, size_t errlen);
+/* The filter as it would be typed ("" when not set), for a prompt. */
+void owner_filter_text(const struct owner_filter *f, char *buf, size_t len);
 /* l: the flow owner's label, NULL when unknown (matches nothing but "any"). */
 int owner_filter_match(const struct owner_filter *f, const struct owner_label *l);
 

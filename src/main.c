@@ -182,7 +182,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
 		.numeric = o->numeric, .show_proto = o->protos != FLOW_PROTO_TCP,
-		.resolver = r, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
+		.resolver = r, .owner = o->owner.set ? &o->owner : NULL, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 	};
 	if (mon_start(m) < 0)

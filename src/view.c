@@ -196,6 +196,15 @@ int owner_filter_parse(struct owner_filter *f, const char *text, char *err, size
 	return 0;
 }
 
+void owner_filter_text(const struct owner_filter *f, char *buf, size_t len)
+{
+	if (!f->set)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%s%s%s", f->kind >= 0 ? owner_kind_name(f->kind) : "",
+			 f->kind >= 0 ? ":" : "", f->text);
+}
+
 int owner_filter_match(const struct owner_filter *f, const struct owner_label *l)
 {
 	size_t n;
