@@ -243,10 +243,10 @@ static const struct key_cmd key_cmds[] = {
 	  k_prompt, PROMPT_APORT, PANE_ROWS },
 	{ { 'p' }, IN_MAIN, "p", "Passive: only these local ports; also server ports",
 	  k_prompt, PROMPT_PPORT, PANE_ROWS },
-	{ { '/' }, IN_MAIN, "/", "only peers: address, prefix (10.0.0.0/8) or text",
+	/* One help line for both: 80x24 holds the whole help. */
+	{ { '/' }, IN_MAIN, "/ o", "only peers: address, prefix or text / owners: [kind:]name, id",
 	  k_prompt, PROMPT_HOST, PANE_ROWS },
-	{ { 'o' }, IN_MAIN, "o", "only owners: [container: pod: netns: host:] name or id",
-	  k_prompt, PROMPT_OWNER, PANE_ROWS },
+	{ { 'o' }, IN_MAIN, NULL, NULL, k_prompt, PROMPT_OWNER, PANE_ROWS },
 	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
