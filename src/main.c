@@ -132,6 +132,8 @@ static int owner_of(void *arg, uint32_t id, struct owner_label *out)
  * being viewed, before the privilege drop; NULL when owners are off.
  * Without the privilege to enter namespaces they are off, said once.
  */
+static int owners_unprivileged;	/* wanted, but not root: off, said once */
+
 static struct owner_table *open_owners(const struct cli_opts *o, int interactive)
 {
 	static char host[256];
@@ -142,6 +144,7 @@ static struct owner_table *open_owners(const struct cli_opts *o, int interactive
 		if (o->owner.set)
 			die(EXIT_RUNTIME, "--owner needs root: seeing other network namespaces "
 			    "needs CAP_SYS_ADMIN and CAP_SYS_PTRACE");
+		owners_unprivileged = 1;
 		if (!interactive)
 			fprintf(stderr, "%s: note: owners are off (not root): flows of containers "
 				"and other network namespaces count as forwarded\n", prog);
@@ -184,6 +187,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.numeric = o->numeric, .show_proto = o->protos != FLOW_PROTO_TCP,
 		.resolver = r, .owner = o->owner.set ? &o->owner : NULL, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
+		.owners_off = owners_unprivileged,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
