@@ -241,7 +241,8 @@ int main(int argc, char **argv)
 			fputs(cli_usage(), stdout);
 		else
 			printf("%s %s\n", prog, LSCT_VERSION);
-		return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+		/* A reader that stopped early (| head) is not an error, as for tables. */
+		return fflush(stdout) == 0 || errno == EPIPE ? 0 : EXIT_RUNTIME;
 	}
 
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
