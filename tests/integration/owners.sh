@@ -216,6 +216,8 @@ fi
 if wait_screen o:0 "$C2" 5; then t_ok "monitor: C2's name shown"; else t_fail "monitor: C2's name shown" "$(screen o:0)"; fi
 # The collector alone keeps what dumps and owner refreshes need.
 MONPID=$(tm list-panes -t o:0 -F '#{pane_pid}')
+# The pane's shell may have run it as a child rather than exec'd it.
+[ "$(cat "/proc/$MONPID/comm" 2>/dev/null)" = lsconntrack ] || MONPID=$(pgrep -n -P "$MONPID" lsconntrack)
 CAPS=$(tasks_of "$MONPID" CapEff)
 assert_eq "monitor: one thread (the collector) keeps CAP_NET_ADMIN and the owner capabilities" \
 	"$(printf '%s\n' "$CAPS" | grep -c " $OWNER_CAPS\$")" 1
