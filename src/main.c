@@ -127,20 +127,22 @@ static int owner_of(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+static int owners_unprivileged;	/* wanted, but not root: off, said once */
+
 /*
  * The other namespaces of this machine (owner.h), built in the namespace
  * being viewed, before the privilege drop; NULL when owners are off.
- * Without the privilege to enter namespaces they are off, said once.
+ * Without the privilege to enter namespaces they are off, said once.  A
+ * user's setuid-root run gets the user's rights (priv.h), as a setcap
+ * install with CAP_NET_ADMIN: no owners either.
  */
-static int owners_unprivileged;	/* wanted, but not root: off, said once */
-
 static struct owner_table *open_owners(const struct cli_opts *o, int interactive)
 {
 	static char host[256];
 	struct owner_config oc;
 	struct owner_table *t;
 
-	if (!priv_can_see_owners()) {
+	if (!priv_can_see_owners() || (getuid() != 0 && geteuid() == 0)) {
 		if (o->owner.set)
 			die(EXIT_RUNTIME, "--owner needs root: seeing other network namespaces "
 			    "needs CAP_SYS_ADMIN and CAP_SYS_PTRACE");
@@ -185,7 +187,8 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
 		.numeric = o->numeric, .show_proto = o->protos != FLOW_PROTO_TCP,
-		.resolver = r, .owner = o->owner.set ? &o->owner : NULL, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
+		.resolver = r, .owner = o->owner.set ? &o->owner : NULL,
+		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 		.owners_off = owners_unprivileged,
 	};
