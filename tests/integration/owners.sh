@@ -65,7 +65,7 @@ inh nft -f - <<NFT || ns_fail "nft nat in H"
 table ip lsctown {
 	chain pre { type nat hook prerouting priority dstnat; iifname "hx" tcp dport 8080 dnat to $C1_4:80; }
 	chain post { type nat hook postrouting priority srcnat; oifname "hx" ip saddr 10.$NS_NET.0.0/16 masquerade; }
-	chain fwd { type filter hook forward priority 0; ct state established,related,new accept; }
+	chain through { type filter hook forward priority 0; ct state established,related,new accept; }
 }
 NFT
 inh sysctl -qw net.netfilter.nf_conntrack_acct=1 || ns_fail "nf_conntrack_acct=1 in H"
