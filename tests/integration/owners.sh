@@ -18,7 +18,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=owners
-N_TESTS=38
+N_TESTS=49
 NS_TOOLS="tmux"
 NS_TAG=o
 NS_NET=221
