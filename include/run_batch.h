@@ -28,6 +28,7 @@ struct batch_opts {
 	FILE *out, *warn;
 	const char *prog;		/* warnings start with it */
 	int owners;			/* owners on: flows carry an owner (mon_owner()) */
+	int owners_off;			/* wanted but not root: the forwarded count says so */
 };
 
 /* What failed when a run returns -1 (errno says why). */

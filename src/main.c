@@ -136,7 +136,7 @@ static int owners_unprivileged;	/* wanted, but not root: off, said once */
  * user's setuid-root run gets the user's rights (priv.h), as a setcap
  * install with CAP_NET_ADMIN: no owners either.
  */
-static struct owner_table *open_owners(const struct cli_opts *o, int interactive)
+static struct owner_table *open_owners(const struct cli_opts *o)
 {
 	static char host[256];
 	struct owner_config oc;
@@ -146,10 +146,8 @@ static struct owner_table *open_owners(const struct cli_opts *o, int interactive
 		if (o->owner.set)
 			die(EXIT_RUNTIME, "--owner needs root: seeing other network namespaces "
 			    "needs CAP_SYS_ADMIN and CAP_SYS_PTRACE");
+		/* Said where it matters: the header, a batch run's forwarded count. */
 		owners_unprivileged = 1;
-		if (!interactive)
-			fprintf(stderr, "%s: note: owners are off (not root): flows of containers "
-				"and other network namespaces count as forwarded\n", prog);
 		return NULL;
 	}
 	owner_config_default(&oc);
@@ -273,7 +271,7 @@ int main(int argc, char **argv)
 	}
 	host_finish(&host);
 	if (o.owners)
-		owners = open_owners(&o, interactive);
+		owners = open_owners(&o);
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -343,7 +341,7 @@ int main(int argc, char **argv)
 			.view = &vo, .json = o.json, .show_proto = o.protos != FLOW_PROTO_TCP,
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
-			.owners = owners != NULL,
+			.owners = owners != NULL, .owners_off = owners_unprivileged,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);

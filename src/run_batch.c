@@ -60,6 +60,9 @@ static void summary(const struct batch_opts *b, const struct mon_frame *f, int s
 		off += (size_t)snprintf(line + off, sizeof line - off,
 			"%s%llu forwarded through this host (not shown)", off ? "; " : "",
 			(unsigned long long)fs->forwarded);
+	if (fs->forwarded && b->owners_off)
+		off += (size_t)snprintf(line + off, sizeof line - off,
+			" (owners are off, not root: containers' and other namespaces' among them)");
 	if (fs->ambiguous)
 		off += (size_t)snprintf(line + off, sizeof line - off,
 			", %llu of them with an address several namespaces hold (owner not guessed)",
