@@ -27,6 +27,8 @@ struct batch_opts {
 	const volatile sig_atomic_t *stop; /* streams end when set (a signal) */
 	FILE *out, *warn;
 	const char *prog;		/* warnings start with it */
+	int owners;			/* owners on: flows carry an owner (mon_owner()) */
+	int owners_off;			/* wanted but not root: the forwarded count says so */
 };
 
 /* What failed when a run returns -1 (errno says why). */

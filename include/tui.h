@@ -28,10 +28,13 @@ struct tui_config {
 	int show_proto;			/* UDP is shown too: mark it */
 	/* Names; n toggles them whenever there is one (after -n too).  NULL: none. */
 	struct resolver *resolver;
+	const struct owner_filter *owner;	/* --owner; NULL: none (copied) */
 	const char *source;		/* "netlink", "/proc/net/nf_conntrack", ... */
 	const char *hostname;
 	/* The monitor's CPU budget (mon_config.max_cpu), named in the header; 0: not named. */
 	double max_cpu;
+	/* Owners were wanted but lsconntrack is not root: the header says so. */
+	int owners_off;
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
 	volatile sig_atomic_t *signalled;
 	int sig_fd;

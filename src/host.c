@@ -192,12 +192,19 @@ int host_load_addrs(struct host_info *h)
 			memcpy(a.b, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
 			host_add_addr(h, AF_INET6, &a);
 		}
-		/* IFA_BROADCAST: the subnet's broadcast, received but not ours. */
+		/*
+		 * IFA_BROADCAST: the subnet's broadcast, received but not ours.
+		 * Without one (an address added without "brd"), glibc fills
+		 * ifa_broadaddr with the address itself: that is no broadcast
+		 * (a DNAT from it to elsewhere would pass for one).
+		 */
 		if (i->ifa_addr->sa_family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
 		    i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
+			struct ct_addr own = a;
+
 			memset(&a, 0, sizeof a);
 			memcpy(a.b, &((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr, 4);
-			if (a.b[0] | a.b[1] | a.b[2] | a.b[3])
+			if ((a.b[0] | a.b[1] | a.b[2] | a.b[3]) && !ct_addr_equal(&a, &own))
 				host_add_broadcast(h, AF_INET, &a);
 		}
 	}

@@ -19,6 +19,7 @@
 static const char *const prompt_labels[] = {
 	[PROMPT_NONE] = "", [PROMPT_APORT] = "active ports: ",
 	[PROMPT_PPORT] = "passive ports: ", [PROMPT_HOST] = "host: ",
+	[PROMPT_OWNER] = "owner: ",
 };
 
 static void seg_draw(const struct tui *t, const struct segs *ss, int line, int y)
@@ -164,6 +165,12 @@ static void head_filters(const struct tui *t, struct segs *ss)
 		fmt_escape(t->host.text, esc, sizeof esc);
 		used += (size_t)snprintf(txt + used, sizeof txt - used, "host=%s ", esc);
 	}
+	if (used < sizeof txt && t->owner.set) {
+		fmt_escape(t->owner.text, esc, sizeof esc);
+		used += (size_t)snprintf(txt + used, sizeof txt - used, "owner=%s%s%s ",
+					 t->owner.kind >= 0 ? owner_kind_name(t->owner.kind) : "",
+					 t->owner.kind >= 0 ? ":" : "", esc);
+	}
 	if (used == 0)
 		return;
 	if (used >= sizeof txt)
@@ -192,6 +199,11 @@ static void head_missing(const struct tui *t, struct segs *ss)
 		layout_seg_add(ss, 1, 4, R_PLAIN,
 			       "no events: short connections between snapshots not counted");
 		layout_seg_brief(ss, "no events: short connections not counted");
+	}
+	if (t->c->owners_off) {
+		layout_seg_add(ss, 1, 4, R_PLAIN,
+			       "owners off (not root): containers' flows count as forwarded");
+		layout_seg_brief(ss, "owners off (not root)");
 	}
 }
 
