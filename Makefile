@@ -67,6 +67,7 @@ SRCS := \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \
+	src/owner_reg.c \
 	src/pane.c \
 	src/ports.c \
 	src/priv.c \

@@ -51,6 +51,8 @@ struct cli_opts {
 	int events;			/* 0 with --no-events */
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
+	int owners;			/* 0 with --no-owners (or a source other than netlink) */
+	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
 };
 
 void cli_init(struct cli_opts *o);

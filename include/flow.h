@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include "ct.h"
 #include "host.h"
+#include "owner.h"
 #include "ports.h"
 #include "util.h"
 
@@ -50,6 +51,12 @@ struct flow_key {
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t dir;		/* enum flow_dir */
+	/*
+	 * Whose flow: 0 the viewed namespace ("host"), else another namespace
+	 * of this machine, by its owner_reg number (owner.h): stable while the
+	 * registry lives, never reused.
+	 */
+	uint32_t owner;
 };
 
 struct flow_counters {
@@ -69,8 +76,9 @@ struct flow_delta {
 #define FLOW_LINGER 3
 
 /*
- * 104 bytes (the screen's frames copy every flow): idle and stale sit in
- * the key's padding, counts of connections are 32 bits.
+ * 112 bytes (the screen's frames copy every flow): the key is 28 with its
+ * owner, idle and stale sit in the padding after it, counts of
+ * connections are 32 bits.
  */
 struct flow {
 	struct flow_key key;
@@ -85,6 +93,7 @@ struct flow {
 	uint32_t entries;	/* entries of the last dump, open or ended */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
 };
+_Static_assert(sizeof(struct flow) <= 112, "struct flow grew: the monitor copies every flow");
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
 struct flow_hit {
@@ -97,7 +106,20 @@ enum flow_class {
 	FLOW_CLASS_HOST = 0,	/* one or two hits */
 	FLOW_CLASS_FORWARDED,	/* neither end is this host: routed or NATed through */
 	FLOW_CLASS_EXCLUDED,	/* protocol, family, zone or mark not selected */
+	/*
+	 * Forwarded, and an end's address is held by two or more other
+	 * namespaces of this machine (owner_ambiguous()): not guessed.
+	 */
+	FLOW_CLASS_AMBIGUOUS,
+	/* One or two hits of other namespaces' owners (key.owner != 0). */
+	FLOW_CLASS_OWNER,
 };
+
+/* The entry makes flows (the viewed namespace's or owners'). */
+static inline int flow_class_shown(enum flow_class c)
+{
+	return c == FLOW_CLASS_HOST || c == FLOW_CLASS_OWNER;
+}
 
 struct flow_opts {
 	unsigned protos;	/* FLOW_PROTO_* to keep */
@@ -112,6 +134,13 @@ struct flow_opts {
 	uint8_t zone_set;
 	uint16_t zone;
 	uint32_t mark_val, mark_mask;
+	/*
+	 * The other namespaces of this machine (borrowed; NULL: owners off).
+	 * An entry with no end in the viewed namespace becomes flows of the
+	 * owners of its ends (doc/classification.md); their owner_reg tags
+	 * must be set (owner_reg_sync()) before classifying.
+	 */
+	const struct owner_table *owners;
 };
 
 struct flow_stats {
@@ -119,7 +148,9 @@ struct flow_stats {
 	uint64_t active;	/* entries counted as ACTIVE */
 	uint64_t passive;	/* entries counted as PASSIVE */
 	uint64_t local;		/* local-to-local entries (counted in both) */
-	uint64_t forwarded;	/* not this host's: not shown */
+	uint64_t forwarded;	/* not this host's nor an owner's: not shown */
+	uint64_t owned;		/* entries counted as flows of other namespaces' owners */
+	uint64_t ambiguous;	/* forwarded ones with an end held by several namespaces */
 	uint64_t excluded;	/* other protocol, family, zone or mark: not shown */
 	uint64_t counters;	/* entries that carried packet/byte counters */
 };

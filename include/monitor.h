@@ -37,6 +37,7 @@
 #include "ct_source.h"
 #include "flow.h"
 #include "host.h"
+#include "owner.h"
 #include "ports.h"
 
 /* The longest period: a day. */
@@ -67,6 +68,13 @@ struct mon_config {
 	 * held back.
 	 */
 	double max_cpu;
+	/*
+	 * The other namespaces' owners (owner.h), owned by the monitor from
+	 * mon_new(), already built by a first refresh; NULL: owners off.  The
+	 * thread that dumps refreshes it before each dump and numbers its
+	 * owners for the flow keys (owner_reg_sync(); mon_owner()).
+	 */
+	struct owner_table *owners;
 };
 
 struct mon_frame {
@@ -118,6 +126,13 @@ struct mon_frame {
 struct monitor;
 
 struct monitor *mon_new(const struct mon_config *c);
+/*
+ * The label of a flow key's owner number, from any thread: 0 and *out, or
+ * -1 when owners are off or the number is unknown.
+ */
+int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out);
+/* Seconds the last owner refresh took (0 with owners off). */
+double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */
 void mon_free(struct monitor *m);
 void mon_frame_free(struct mon_frame *f);

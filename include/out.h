@@ -29,6 +29,14 @@ struct out_opts {
 	double period;		/* seconds asked between snapshots */
 	int budget_held;	/* the CPU budget made this interval longer than the period */
 	int events;		/* DESTROY events feed the stream */
+	/*
+	 * Owners on: JSON gives every flow an "owner" object; the table gets
+	 * an Owner column when some row's owner is not the host.  owner_of
+	 * gives a flow key's owner label (NULL, or -1: "?" for an unknown one).
+	 */
+	int owners;
+	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
+	void *owner_arg;
 	uint64_t events_lost;	/* since the start */
 };
 

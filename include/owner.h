@@ -84,6 +84,11 @@ struct owner {
 	struct host_info host;		/* addresses and listeners, finished */
 	double loaded;			/* mono_now() of the last load */
 	int load_failed;		/* the last load failed: data may be old */
+	/*
+	 * The owner's number in an owner_reg (flow keys), 0 until
+	 * owner_reg_sync() gives it one; kept while the owner lives.
+	 */
+	uint32_t tag;
 };
 
 /* "host", "container", "pod", "netns". */
@@ -131,6 +136,8 @@ int owner_is_listener(const struct owner_table *t, const struct owner *o, int pr
 const struct owner *owner_host(const struct owner_table *t);
 size_t owner_count(const struct owner_table *t);
 const struct owner *owner_at(const struct owner_table *t, size_t i);
+/* Sets owner i's tag (owner_reg_sync()). */
+void owner_set_tag(struct owner_table *t, size_t i, uint32_t tag);
 
 /*
  * For tests: an owner added by hand (no namespace behind it: the next
@@ -140,6 +147,33 @@ const struct owner *owner_at(const struct owner_table *t, size_t i);
 struct owner *owner_table_add(struct owner_table *t, enum owner_kind kind, const char *name,
 			      const char *id, uint64_t ino);
 void owner_table_index(struct owner_table *t, struct owner_stats *st);
+
+/*
+ * The registry of owner numbers (flow keys carry a 32-bit owner, 0 for the
+ * viewed namespace).  owner_reg_sync(), after each refresh, gives every
+ * owner of t without a number (or whose label changed since it got one) a
+ * new number, never reused while the registry lives, and keeps that
+ * number's label (kind, sanitized name, id): flows of a namespace that is
+ * gone still print their owner.  A label never changes once published, so
+ * a renamed container's flows start again under a new number.  The sync
+ * walks the owners once (O(owners)); it returns how many numbers it added.
+ * owner_reg_get() copies a number's label out (0: the viewed namespace's,
+ * owner_host()); it may be called from any thread (a mutex guards the
+ * growth).  Memory: one label (about 200 bytes) per namespace ever seen.
+ */
+struct owner_label {
+	enum owner_kind kind;
+	char name[OWNER_NAME_MAX];
+	char id[OWNER_ID_MAX];
+};
+struct owner_reg;
+struct owner_reg *owner_reg_new(void);
+void owner_reg_free(struct owner_reg *r);
+size_t owner_reg_sync(struct owner_reg *r, struct owner_table *t);
+/* 0 and *out, or -1 for a number the registry never gave. */
+int owner_reg_get(struct owner_reg *r, uint32_t id, struct owner_label *out);
+/* Numbers given so far (the highest one). */
+uint32_t owner_reg_count(struct owner_reg *r);
 
 /* ---- pure label parsers (outside text in, bounded strings out) ---------- */
 

@@ -34,9 +34,17 @@
 #ifndef LSCT_PRIV_H
 #define LSCT_PRIV_H
 
+/* What priv_drop() keeps: PRIV_KEEP_NONE, or an OR of the others. */
 enum priv_keep {
 	PRIV_KEEP_NONE = 0,	/* no capability at all */
-	PRIV_KEEP_NET_ADMIN,	/* CAP_NET_ADMIN, for further ctnetlink dumps */
+	PRIV_KEEP_NET_ADMIN = 1,	/* CAP_NET_ADMIN, for further ctnetlink dumps */
+	/*
+	 * Owners refreshed by the dumping thread (owner.h): CAP_SYS_ADMIN
+	 * (setns), CAP_SYS_PTRACE (other users' /proc/PID/ns) and
+	 * CAP_DAC_READ_SEARCH (Docker's config.v2.json, root's 0600).  The
+	 * thread rule above applies to them as to CAP_NET_ADMIN.
+	 */
+	PRIV_KEEP_OWNERS = 2,
 };
 
 /* The dedicated system user priv_drop() prefers to "nobody". */
@@ -48,7 +56,13 @@ enum priv_keep {
  * capabilities), or -1 with errno if dropping failed: the caller must then
  * stop rather than run with more than it asked for.
  */
-int priv_drop(enum priv_keep keep);
+int priv_drop(unsigned keep);
+
+/*
+ * Has this thread what owner_table_refresh() needs (CAP_SYS_ADMIN and
+ * CAP_SYS_PTRACE, effective)?  Root has; a plain user has not.
+ */
+int priv_can_see_owners(void);
 
 /*
  * The calling thread gives up every capability (effective, permitted,

@@ -27,6 +27,7 @@ struct batch_opts {
 	const volatile sig_atomic_t *stop; /* streams end when set (a signal) */
 	FILE *out, *warn;
 	const char *prog;		/* warnings start with it */
+	int owners;			/* owners on: flows carry an owner (mon_owner()) */
 };
 
 /* What failed when a run returns -1 (errno says why). */

@@ -39,6 +39,12 @@ enum sandbox_need {
 	SANDBOX_NETLINK = 1 << 0,	/* sends and receives on its netlink socket */
 	SANDBOX_NAMES = 1 << 1,		/* reverse DNS: UDP/TCP to the name servers, nscd */
 	SANDBOX_SCREEN = 1 << 2,	/* the monitor: terminal ioctls, the collector's nice */
+	/*
+	 * Owners (owner.h) refreshed after the drop: setns into network and UTS
+	 * namespaces, NETLINK_ROUTE and NETLINK_SOCK_DIAG sockets, directory
+	 * reads of /proc and /run.
+	 */
+	SANDBOX_OWNERS = 1 << 3,
 };
 
 enum sandbox_state {

@@ -28,6 +28,7 @@ struct tui_config {
 	int show_proto;			/* UDP is shown too: mark it */
 	/* Names; n toggles them whenever there is one (after -n too).  NULL: none. */
 	struct resolver *resolver;
+	const struct owner_filter *owner;	/* --owner; NULL: none (copied) */
 	const char *source;		/* "netlink", "/proc/net/nf_conntrack", ... */
 	const char *hostname;
 	/* The monitor's CPU budget (mon_config.max_cpu), named in the header; 0: not named. */

@@ -60,6 +60,26 @@ int host_filter_parse(struct host_filter *f, const char *text, char *err, size_t
 int host_filter_match(const struct host_filter *f, int family, const struct ct_addr *a,
 		      const char *name);
 
+/*
+ * The owner filter (--owner, the monitor's `o` key): "KIND:TEXT" with KIND
+ * one of host, container, pod, netns keeps that kind's flows, TEXT (may be
+ * empty) matching as below; a TEXT alone matches, ignoring case, a part of
+ * the owner's name or the start of its id.  "host" is the viewed
+ * namespace's own flows.
+ */
+struct owner_filter {
+	int set;
+	int kind;		/* enum owner_kind, or -1: any */
+	char text[OWNER_NAME_MAX];
+};
+
+/* Empty text clears f.  -1 with a one-line reason in err, f unchanged. */
+int owner_filter_parse(struct owner_filter *f, const char *text, char *err, size_t errlen);
+/* The filter as it would be typed ("" when not set), for a prompt. */
+void owner_filter_text(const struct owner_filter *f, char *buf, size_t len);
+/* l: the flow owner's label, NULL when unknown (matches nothing but "any"). */
+int owner_filter_match(const struct owner_filter *f, const struct owner_label *l);
+
 struct view_opts {
 	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
 	const struct port_filter *aport; /* peer ports of active flows; NULL = all */
@@ -70,6 +90,10 @@ struct view_opts {
 	/* Names for the host filter's substring match; may be NULL. */
 	const char *(*name_of)(void *arg, int family, const struct ct_addr *a);
 	void *name_arg;
+	const struct owner_filter *owner; /* owners shown; NULL = all */
+	/* The label of a flow's owner number (mon_owner()); needed by owner. */
+	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
+	void *owner_arg;
 };
 
 /*

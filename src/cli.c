@@ -23,7 +23,7 @@ enum opt_id {
 	O_ACTIVE, O_PASSIVE, O_APORT, O_PPORT, O_NUMERIC, O_NAMES, O_STDIN, O_PROC,
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
-	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK,
+	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -70,6 +70,8 @@ static const struct opt opts[] = {
 	{ "netns", O_NETNS, ARG_REQUIRED },
 	{ "zone", O_ZONE, ARG_REQUIRED },
 	{ "mark", O_MARK, ARG_REQUIRED },
+	{ "owner", O_OWNER, ARG_REQUIRED },
+	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 };
 
 static const char usage[] =
@@ -136,6 +138,11 @@ static const char usage[] =
 "                            the view from inside another network namespace:\n"
 "                            /run/netns/NAME, the one of process PID, or a\n"
 "                            namespace file (a PATH has a '/')\n"
+"      --owner [KIND:]TEXT   flows of matching owners only: TEXT is a part of\n"
+"                            the name or the start of the id (any case); KIND\n"
+"                            is host, container, pod or netns (pod:, host:)\n"
+"      --no-owners           do not look at other namespaces of this machine\n"
+"                            (containers, pods): their flows stay forwarded\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -161,6 +168,8 @@ void cli_init(struct cli_opts *o)
 	o->delay = 1.0;
 	o->max_cpu = 10.0;
 	o->events = 1;
+	o->owners = 1;
+	o->owner.kind = -1;
 }
 
 void cli_fini(struct cli_opts *o)
@@ -351,6 +360,22 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_EVENTS:
 		o->events = !on;
 		break;
+	case O_NO_OWNERS:
+		o->owners = !on;
+		break;
+	case O_OWNER: {
+		char reason[160];
+
+		if (owner_filter_parse(&o->owner, val, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		if (!o->owner.set) {
+			snprintf(err, errlen, "invalid value for %s: '' ([KIND:]TEXT)", shown);
+			return -1;
+		}
+		break;
+	}
 	case O_NETNS:
 		if (!*val) {
 			snprintf(err, errlen, "invalid value for %s: '' (a namespace name, PID or "
@@ -553,6 +578,18 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
+	if (o->owner.set && !o->owners) {
+		snprintf(err, errlen, "--owner and --no-owners exclude each other");
+		return -1;
+	}
+	if (o->owner.set && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--owner needs the netlink source: owners are this "
+			 "machine's other namespaces (not --%s)",
+			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK)
+		o->owners = 0;
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
 		return -1;

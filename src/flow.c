@@ -35,11 +35,49 @@ static void hit_set(struct flow_hit *hit, const struct ct_entry *e, enum flow_di
 	hit->key.family = e->family;
 	hit->key.proto = e->proto;
 	hit->key.dir = (uint8_t)dir;
+	hit->key.owner = 0;
 	hit->c.in_packets = in->packets;
 	hit->c.in_bytes = in->bytes;
 	hit->c.out_packets = out->packets;
 	hit->c.out_bytes = out->bytes;
 	hit->in_orig = in == &e->orig;
+}
+
+/*
+ * No end in the viewed namespace: "local" is now an address of another
+ * namespace of this machine.  The client (original source) owned by C
+ * gives C's active flow to the address and port it used (or, picked up
+ * mid-stream from one of C's listening ports, C's passive flow); the
+ * server (reply source, after DNAT) owned by S gives S's passive flow on
+ * its real port; both give both.  An end held by several namespaces is
+ * not guessed.
+ */
+static enum flow_class classify_owners(const struct owner_table *ot, const struct ct_entry *e,
+				       struct flow_hit hits[2], unsigned *nhits)
+{
+	const struct ct_tuple *orig = &e->orig, *reply = &e->reply;
+	const struct owner *c = owner_lookup(ot, e->family, &orig->src);
+	const struct owner *s = owner_lookup(ot, e->family, &reply->src);
+	unsigned n = 0;
+
+	if (c) {
+		if (!s && owner_is_listener(ot, c, e->proto, e->family, orig->sport))
+			hit_set(&hits[n], e, FLOW_PASSIVE, &orig->dst, orig->sport, reply, orig);
+		else
+			hit_set(&hits[n], e, FLOW_ACTIVE, &orig->dst, orig->dport, reply, orig);
+		hits[n++].key.owner = c->tag;
+	}
+	if (s) {
+		hit_set(&hits[n], e, FLOW_PASSIVE, &orig->src, reply->sport, orig, reply);
+		hits[n++].key.owner = s->tag;
+	}
+	*nhits = n;
+	if (n)
+		return FLOW_CLASS_OWNER;
+	if (owner_ambiguous(ot, e->family, &orig->src) ||
+	    owner_ambiguous(ot, e->family, &reply->src))
+		return FLOW_CLASS_AMBIGUOUS;
+	return FLOW_CLASS_FORWARDED;
 }
 
 enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
@@ -102,6 +140,8 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}
+	if (o->owners)
+		return classify_owners(o->owners, e, hits, nhits);
 	return FLOW_CLASS_FORWARDED;
 }
 
@@ -320,15 +360,17 @@ static uint64_t key_hash(const struct flow_key *k)
 	uint64_t w[3];
 
 	memcpy(w, k->peer.b, 16);
-	w[2] = ((uint64_t)k->port << 24) | ((uint64_t)k->proto << 8) |
-	       ((uint64_t)k->family << 16) | k->dir;
+	/* port 48-63, proto 40-47, family 34-39 (AF_* < 64), dir 32-33, owner 0-31 */
+	w[2] = ((uint64_t)k->port << 48) | ((uint64_t)k->proto << 40) |
+	       ((uint64_t)k->family << 34) | ((uint64_t)(k->dir & 3) << 32) | k->owner;
 	return hash_words(w, 3);
 }
 
 static int key_equal(const struct flow_key *a, const struct flow_key *b)
 {
 	return a->port == b->port && a->dir == b->dir && a->proto == b->proto &&
-	       a->family == b->family && ct_addr_equal(&a->peer, &b->peer);
+	       a->family == b->family && a->owner == b->owner &&
+	       ct_addr_equal(&a->peer, &b->peer);
 }
 
 int flow_key_equal(const struct flow_key *a, const struct flow_key *b)
@@ -547,10 +589,16 @@ int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
 		t->stats.excluded++;
 		*nhits = 0;
 		return 0;
+	case FLOW_CLASS_AMBIGUOUS:
+		t->stats.ambiguous++;
+		__attribute__((fallthrough));	/* it is forwarded too */
 	case FLOW_CLASS_FORWARDED:
 		t->stats.forwarded++;
 		*nhits = 0;
 		return 0;
+	case FLOW_CLASS_OWNER:
+		t->stats.owned++;
+		break;
 	case FLOW_CLASS_HOST:
 		break;
 	}

@@ -62,7 +62,7 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 			dop = d.op, dob = d.ob, drp = d.rp, drb = d.rb;
 		}
 		if (t->snapshots == 0 ||
-		    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+		    !flow_class_shown(flow_classify(t->host, &t->opts, e, hits, &n)))
 			return 0;
 		for (unsigned i = 0; i < n; i++) {
 			struct flow *f = flow_find_add(t, &hits[i].key);
@@ -79,7 +79,7 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 	r->flow[0] = CONN_FLOW_NONE | CONN_TOMB;
 	r->flow[1] = CONN_FLOW_NONE;
 	if (t->snapshots == 0 ||
-	    flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+	    !flow_class_shown(flow_classify(t->host, &t->opts, e, hits, &n)))
 		return 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct flow *f = flow_find_add(t, &hits[i].key);
@@ -120,7 +120,7 @@ int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
 	r = conn_store_lookup(t->store, conn_key(e));
 	if (!r || (r->flow[0] & CONN_TOMB))
 		return 0;
-	if (flow_classify(t->host, &t->opts, e, hits, &n) != FLOW_CLASS_HOST)
+	if (!flow_class_shown(flow_classify(t->host, &t->opts, e, hits, &n)))
 		return 0;
 	st = r->flow[0];
 	if (e->flags & CT_F_COUNTERS) {

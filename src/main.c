@@ -22,6 +22,7 @@
 #include "lsct.h"
 #include "monitor.h"
 #include "netns.h"
+#include "owner.h"
 #include "priv.h"
 #include "resolve.h"
 #include "run_batch.h"
@@ -120,6 +121,45 @@ static void leave_netns(int back)
 		    strerror(errno));
 }
 
+/* For views and writers: the label of a flow's owner number. */
+static int owner_of(void *arg, uint32_t id, struct owner_label *out)
+{
+	return mon_owner(arg, id, out);
+}
+
+/*
+ * The other namespaces of this machine (owner.h), built in the namespace
+ * being viewed, before the privilege drop; NULL when owners are off.
+ * Without the privilege to enter namespaces they are off, said once.
+ */
+static struct owner_table *open_owners(const struct cli_opts *o, int interactive)
+{
+	static char host[256];
+	struct owner_config oc;
+	struct owner_table *t;
+
+	if (!priv_can_see_owners()) {
+		if (o->owner.set)
+			die(EXIT_RUNTIME, "--owner needs root: seeing other network namespaces "
+			    "needs CAP_SYS_ADMIN and CAP_SYS_PTRACE");
+		if (!interactive)
+			fprintf(stderr, "%s: note: owners are off (not root): flows of containers "
+				"and other network namespaces count as forwarded\n", prog);
+		return NULL;
+	}
+	owner_config_default(&oc);
+	if (gethostname(host, sizeof host) < 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	oc.host_name = host;
+	t = owner_table_new(&oc);
+	/* A failed scan is tried again before each dump; a stuck thread is not. */
+	if (owner_table_refresh(t, mono_now(), NULL) < 0 && errno == EDEADLK)
+		die(EXIT_RUNTIME, "cannot return to this process's namespaces after reading "
+		    "another one's");
+	return t;
+}
+
 /* Everything is open: from here on only the calls the mode needs. */
 static void enter_sandbox(unsigned needs)
 {
@@ -142,7 +182,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
 		.numeric = o->numeric, .show_proto = o->protos != FLOW_PROTO_TCP,
-		.resolver = r, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
+		.resolver = r, .owner = o->owner.set ? &o->owner : NULL, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 	};
 	if (mon_start(m) < 0)
@@ -170,6 +210,7 @@ int main(int argc, char **argv)
 	struct resolver *resolver = NULL;
 	struct ct_source *src;
 	struct ct_events *ev;
+	struct owner_table *owners = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -223,6 +264,8 @@ int main(int argc, char **argv)
 		(void)host_load_listeners(&host);
 	}
 	host_finish(&host);
+	if (o.owners)
+		owners = open_owners(&o, interactive);
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -239,7 +282,9 @@ int main(int argc, char **argv)
 		leave_netns(ns_back);
 	}
 	was_root = getuid() == 0 && geteuid() == 0;
-	if (priv_drop(o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) < 0)
+	/* With owners, the dumping thread also refreshes them (priv.h). */
+	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
+		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE)) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
@@ -262,6 +307,7 @@ int main(int argc, char **argv)
 		.track = tracking,
 		.one_dump = !tracking,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
+		.owners = owners,
 	};
 	m = mon_new(&mc);
 
@@ -274,17 +320,22 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NETLINK;
 	if (resolver)
 		needs |= SANDBOX_NAMES;
+	if (owners)
+		needs |= SANDBOX_OWNERS;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
 	} else {
 		vo = (struct view_opts){ .dirs = o.dirs, .aport = &o.aport, .pport = &o.pport,
 					 .sort = o.sort_set ? o.sort : view_sort_default(0),
-					 .reverse = o.reverse };
+					 .reverse = o.reverse,
+					 .owner = o.owner.set ? &o.owner : NULL,
+					 .owner_of = owner_of, .owner_arg = m };
 		b = (struct batch_opts){
 			.view = &vo, .json = o.json, .show_proto = o.protos != FLOW_PROTO_TCP,
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
+			.owners = owners != NULL,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);

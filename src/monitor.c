@@ -92,6 +92,11 @@ struct monitor *mon_new(const struct mon_config *c)
 	port_filter_copy(&m->sports, c->fo.server_ports);
 	port_filter_init(&m->sports_next);
 	m->cfg.fo.server_ports = &m->sports;
+	m->cfg.fo.owners = c->owners;
+	if (c->owners) {
+		m->reg = owner_reg_new();
+		owner_reg_sync(m->reg, c->owners);
+	}
 	m->t = flow_table_new(c->host, &m->cfg.fo);
 	if (c->track) {
 		if (ct_source_live(c->src)) {
@@ -310,6 +315,32 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 	m->prev_frame = now;
 }
 
+/*
+ * The owners, refreshed by the thread that dumps, before the dump.  A
+ * failed scan keeps the last table; -1 only when the thread is stuck in
+ * another namespace (EDEADLK): it must not dump from there.
+ */
+static int owners_refresh(struct monitor *m)
+{
+	double t0 = mono_now();
+
+	if (owner_table_refresh(m->cfg.owners, t0, NULL) < 0 && errno == EDEADLK)
+		return -1;
+	owner_reg_sync(m->reg, m->cfg.owners);
+	m->owner_cost = mono_now() - t0;
+	return 0;
+}
+
+int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out)
+{
+	return m->reg ? owner_reg_get(m->reg, id, out) : -1;
+}
+
+double mon_owner_cost(const struct monitor *m)
+{
+	return m->owner_cost;
+}
+
 /* One snapshot; the frame carries err instead of flows when it failed. */
 static struct mon_frame *take(struct monitor *m, int watching, const struct flow_key *watch,
 			      int own_flows, double start)
@@ -335,6 +366,11 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	if (watching)
 		ss.watch = *watch;
 	clock_gettime(CLOCK_REALTIME, &f->when);
+	if (m->cfg.owners && owners_refresh(m) < 0) {
+		f->err = errno;
+		free(ss.conns);
+		return f;
+	}
 
 	flow_table_begin(m->t);
 	f->budget_held = m->held;
@@ -685,6 +721,8 @@ void mon_free(struct monitor *m)
 	}
 	ct_source_close(m->cfg.src);
 	flow_table_free(m->t);
+	owner_table_free(m->cfg.owners);
+	owner_reg_free(m->reg);
 	port_filter_fini(&m->sports);
 	port_filter_fini(&m->sports_next);
 	pthread_cond_destroy(&m->cond);

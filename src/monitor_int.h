@@ -19,6 +19,8 @@
 struct monitor {
 	struct mon_config cfg;
 	struct flow_table *t;
+	struct owner_reg *reg;		/* with cfg.owners: the flow keys' owner numbers */
+	double owner_cost;		/* seconds, the last refresh */
 	struct port_filter sports;	/* the table's server ports (fo points here) */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
 	double prev_frame;		/* monotonic time of the last frame; <0 none */

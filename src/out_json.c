@@ -58,9 +58,30 @@ static void put_delta(struct outbuf *b, const struct flow_delta *d)
 }
 
 /* Room one object may need: a name is at most 253 bytes, escaped six
- * times that, plus ~600 bytes of keys and numbers. */
-#define OBJ_MAX 2560
+ * times that, an owner's name and id (199 bytes) as much, plus ~700
+ * bytes of keys and numbers. */
+#define OBJ_MAX 4096
 #define OUT_BUF (64 * 1024)
+
+/* "owner":{"kind","name","id"}; an unknown number is kind "host"'s "?". */
+static void put_owner(struct outbuf *b, const struct out_opts *o, uint32_t id)
+{
+	struct owner_label l;
+
+	if (!o->owner_of || o->owner_of(o->owner_arg, id, &l) < 0) {
+		memset(&l, 0, sizeof l);
+		l.kind = id ? OWNER_NETNS : OWNER_HOST;
+		strcpy(l.name, "?");
+		strcpy(l.id, "?");
+	}
+	OUTBUF_LIT(b, ",\"owner\":{\"kind\":");
+	put_string(b, owner_kind_name(l.kind));
+	OUTBUF_LIT(b, ",\"name\":");
+	put_string(b, l.name);
+	OUTBUF_LIT(b, ",\"id\":");
+	put_string(b, l.id);
+	OUTBUF_LIT(b, "}");
+}
 
 static void flush(FILE *fp, char *start, struct outbuf *b)
 {
@@ -144,6 +165,8 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		outbuf_str(&b, fmt_proto(f->key.proto, pb, sizeof pb));
 		OUTBUF_LIT(&b, "\",\"connections\":");
 		outbuf_u64(&b, f->conns);
+		if (o->owners)
+			put_owner(&b, o, f->key.owner);
 		if (o->stream) {
 			if (o->interval > 0)
 				put_delta(&b, &f->d);

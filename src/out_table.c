@@ -139,6 +139,17 @@ static size_t peer_text(const struct flow *f, const char *name, char *buf)
 	return (size_t)(l.p - buf);
 }
 
+/* The Owner cell: the owner's name, "-" for the viewed namespace. */
+static const char *owner_text(const struct out_opts *o, const struct flow *f,
+			      struct owner_label *l)
+{
+	if (!f->key.owner)
+		return "-";
+	if (!o->owner_of || o->owner_of(o->owner_arg, f->key.owner, l) < 0)
+		return "?";
+	return l->name;
+}
+
 static size_t digits(uint64_t v)
 {
 	size_t n = 1;
@@ -150,8 +161,8 @@ static size_t digits(uint64_t v)
 	return n;
 }
 
-/* Longer than any line: endpoints, 5 numbers, Proto and 6 rate cells, padded. */
-#define LINE_MAX_BYTES	(2 * FMT_ENDPOINT_MAX + 1024)
+/* Longer than any line: endpoints, 5 numbers, Proto, 6 rate cells, Owner, padded. */
+#define LINE_MAX_BYTES	(2 * FMT_ENDPOINT_MAX + OWNER_NAME_MAX + 1024)
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		    const struct out_opts *o)
@@ -161,7 +172,8 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	size_t wlocal = sizeof head_local - 1, wpeer = sizeof head_peer - 1;
 	size_t wnum[NUM_COLS], wrate[NUM_RATES];
 	char buf[FMT_ENDPOINT_MAX], pb[16], cell[32], line[LINE_MAX_BYTES];
-	int rates = o->stream && o->interval > 0;
+	int rates = o->stream && o->interval > 0, owners = 0;
+	struct owner_label ol;
 	struct outbuf l;
 
 	if (o->stream) {
@@ -179,6 +191,8 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		size_t w;
 
 		view_prefetch(rows, i, n);
+		/* Only where some row is another namespace's: a plain host looks as before. */
+		owners |= o->owners && rows[i]->key.owner != 0;
 		if ((w = local_text(rows[i], buf)) > wlocal)
 			wlocal = w;
 		if ((w = peer_text(rows[i], peer_name(o, rows[i]), buf)) > wpeer)
@@ -208,6 +222,8 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		outbuf_mem(&l, "  ", 2);
 		put_right(&l, rate_heads[c], strlen(rate_heads[c]), wrate[c]);
 	}
+	if (owners)
+		outbuf_mem(&l, "  Owner", 7);
 	outbuf_char(&l, '\n');
 	fwrite(line, 1, (size_t)(l.p - line), fp);
 
@@ -235,6 +251,17 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 			rate_cell(cell, sizeof cell, f, c, o->interval);
 			outbuf_mem(&l, "  ", 2);
 			put_right(&l, cell, strlen(cell), wrate[c]);
+		}
+		if (owners) {
+			if (o->show_proto && !rates) {
+				const char *p = fmt_proto(f->key.proto, pb, sizeof pb);
+
+				/* Proto was the last column, unpadded: line the owners up. */
+				if (strlen(p) < 5)
+					put_spaces(&l, 5 - strlen(p));
+			}
+			outbuf_mem(&l, "  ", 2);
+			outbuf_str(&l, owner_text(o, f, &ol));
 		}
 		outbuf_char(&l, '\n');
 		fwrite(line, 1, (size_t)(l.p - line), fp);

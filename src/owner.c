@@ -545,3 +545,9 @@ const struct owner *owner_at(const struct owner_table *t, size_t i)
 {
 	return i < t->n ? t->v[i] : NULL;
 }
+
+void owner_set_tag(struct owner_table *t, size_t i, uint32_t tag)
+{
+	if (i < t->n)
+		t->v[i]->tag = tag;
+}

@@ -1,4 +1,7 @@
-/* priv.c - drop to an unprivileged user, keeping at most CAP_NET_ADMIN. */
+/*
+ * priv.c - drop to an unprivileged user, keeping at most CAP_NET_ADMIN (and,
+ * with owners, what entering namespaces needs).
+ */
 #include "priv.h"
 
 #include <cap-ng.h>
@@ -32,7 +35,29 @@ static void unprivileged_user(uid_t *uid, gid_t *gid)
 	}
 }
 
-int priv_drop(enum priv_keep keep)
+/* Adds what keep asks for to libcap-ng's pending set. */
+static int keep_caps(unsigned keep)
+{
+	static const int owner_caps[] = { CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	const capng_type_t both = CAPNG_EFFECTIVE | CAPNG_PERMITTED;
+
+	if ((keep & PRIV_KEEP_NET_ADMIN) && capng_update(CAPNG_ADD, both, CAP_NET_ADMIN) < 0)
+		return -1;
+	if (keep & PRIV_KEEP_OWNERS)
+		for (size_t i = 0; i < sizeof owner_caps / sizeof owner_caps[0]; i++)
+			if (capng_update(CAPNG_ADD, both, (unsigned)owner_caps[i]) < 0)
+				return -1;
+	return 0;
+}
+
+int priv_can_see_owners(void)
+{
+	capng_get_caps_process();
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) &&
+	       capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_PTRACE);
+}
+
+int priv_drop(unsigned keep)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -44,8 +69,7 @@ int priv_drop(enum priv_keep keep)
 		if (capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE)
 			return 0;
 		capng_clear(CAPNG_SELECT_BOTH);
-		if (keep == PRIV_KEEP_NET_ADMIN &&
-		    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) < 0)
+		if (keep_caps(keep) < 0)
 			goto fail;
 		if (capng_apply(CAPNG_SELECT_CAPS) < 0)
 			goto fail;
@@ -58,8 +82,7 @@ int priv_drop(enum priv_keep keep)
 		flags |= CAPNG_DROP_SUPP_GRP;
 	}
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (keep == PRIV_KEEP_NET_ADMIN &&
-	    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN) < 0)
+	if (keep_caps(keep) < 0)
 		goto fail;
 	/* Sets the groups, gid and uid, then the capabilities above; empties the bounding set. */
 	rc = capng_change_id((int)uid, (int)gid, flags);

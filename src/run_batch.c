@@ -60,6 +60,10 @@ static void summary(const struct batch_opts *b, const struct mon_frame *f, int s
 		off += (size_t)snprintf(line + off, sizeof line - off,
 			"%s%llu forwarded through this host (not shown)", off ? "; " : "",
 			(unsigned long long)fs->forwarded);
+	if (fs->ambiguous)
+		off += (size_t)snprintf(line + off, sizeof line - off,
+			", %llu of them with an address several namespaces hold (owner not guessed)",
+			(unsigned long long)fs->ambiguous);
 	if (ct_source_skipped(&f->input) && off < sizeof line) {
 		skip_reasons(reasons, sizeof reasons, &f->input);
 		off += (size_t)snprintf(line + off, sizeof line - off, "%s%s",
@@ -128,9 +132,20 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 	return r;
 }
 
-static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream)
+static int owner_cb(void *arg, uint32_t id, struct owner_label *out)
+{
+	return mon_owner(arg, id, out);
+}
+
+static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream,
+			struct monitor *m)
 {
 	memset(oo, 0, sizeof *oo);
+	if (b->owners) {
+		oo->owners = 1;
+		oo->owner_of = owner_cb;
+		oo->owner_arg = m;
+	}
 	oo->show_proto = b->show_proto;
 	oo->stream = stream;
 	if (b->resolver) {
@@ -149,7 +164,7 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
 		*why = BATCH_READ;
 		return -1;
 	}
-	out_opts_of(b, &oo, 0);
+	out_opts_of(b, &oo, 0, m);
 	if (write_frame(b, f, &oo) < 0) {
 		mon_frame_free(f);
 		if (errno == EPIPE)
@@ -170,7 +185,7 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 	int seen = 0;
 
 	*why = BATCH_OK;
-	out_opts_of(b, &oo, 1);
+	out_opts_of(b, &oo, 1, m);
 	for (uint64_t i = 0; b->count == 0 || i < b->count; i++) {
 		if (i && mon_sleep(m, b->stop) < 0)
 			break;

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 /* The valgrind package's header, if there: a test that is 0 outside valgrind. */
 #if defined(__has_include)
@@ -143,6 +144,21 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(connect), 0);
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(bind), 0);
 	}
+	if (needs & SANDBOX_OWNERS) {
+		/* owner_table_refresh(): netns_scan(), netns_load(), the UTS tier. */
+		static const int nl[] = { NETLINK_ROUTE, NETLINK_SOCK_DIAG };
+
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(setns), 1,
+				      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)CLONE_NEWNET));
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(setns), 1,
+				      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)CLONE_NEWUTS));
+		for (size_t i = 0; i < ARRAY_LEN(nl); i++)
+			r |= seccomp_rule_add(ctx, ok, SCMP_SYS(socket), 2,
+					      SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+					      SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)nl[i]));
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(bind), 0);
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(getdents64), 0);
+	}
 	return r ? -1 : 0;
 }
 
@@ -193,7 +209,7 @@ int sandbox_enter(unsigned needs, char *err, size_t errlen)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_ALLOW, base_calls, ARRAY_LEN(base_calls));
-	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES)))
+	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS)))
 		r = add_all(ctx, SCMP_ACT_ALLOW, socket_calls, ARRAY_LEN(socket_calls));
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_TRAP, fatal_calls, ARRAY_LEN(fatal_calls));

@@ -61,7 +61,7 @@ static void place(struct tui *t)
 		pane_sync(&p->p, p->rows, p->n, p->list_h);
 	}
 	flows_want_widths(t, &local_want, &peer_want);
-	layout_flows(&t->lay, COLS, local_want, peer_want);
+	layout_flows_owner(&t->lay, COLS, local_want, peer_want, flows_owner_want(t));
 }
 
 /* Asks for the names of the peers on screen; never waits for them. */
@@ -315,6 +315,8 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 	t->c = c;
 	port_filter_copy(&t->aport, c->aport);
 	port_filter_copy(&t->pport, c->pport);
+	if (c->owner)
+		t->owner = *c->owner;
 	t->names = !c->numeric && c->resolver;
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
 		struct tpane *p;

@@ -120,6 +120,49 @@ void flows_closed_text(const struct tui *t, const struct flow *f, const struct f
 	interval_count_text(t, f->d.closed_conns, COL_CLOSED, buf, len);
 }
 
+int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
+{
+	return mon_owner(arg, id, out);
+}
+
+/* The owner's name; "-" for the viewed namespace's own flows. */
+void flows_owner_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		      char *buf, size_t len)
+{
+	struct owner_label ol;
+
+	if (!f->key.owner)
+		snprintf(buf, len, "-");
+	else if (mon_owner(t->m, f->key.owner, &ol) < 0)
+		snprintf(buf, len, "?");
+	else	/* sanitized by owner.c: printable UTF-8 */
+		snprintf(buf, len, "%s", ol.name);
+}
+
+/* The widest Owner text on screen, 0 when every flow there is the host's. */
+int flows_owner_want(const struct tui *t)
+{
+	char buf[OWNER_NAME_MAX];
+	int want = 0, any = 0;
+
+	for (int i = 0; i < t->npanes; i++) {
+		const struct tpane *p = &t->panes[i];
+
+		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
+			int n;
+
+			if (!p->rows[r]->key.owner)
+				continue;
+			any = 1;
+			flows_owner_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			n = (int)strlen(buf);
+			if (n > want)
+				want = n;
+		}
+	}
+	return any ? (want > 1 ? want : 1) : 0;
+}
+
 /* ---- sort steps: what < and > step through, left to right on screen ---- */
 
 struct sort_step {
@@ -247,6 +290,11 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	vo.sort = p->sort;
 	vo.reverse = p->reverse;
 	vo.host = t->host.kind != HOST_FILTER_NONE ? &t->host : NULL;
+	if (t->owner.set) {
+		vo.owner = &t->owner;
+		vo.owner_of = tui_owner_cb;
+		vo.owner_arg = t->m;
+	}
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;
@@ -287,7 +335,7 @@ static void draw_row(const struct tui *t, int y, const struct flow *f, int selec
 			continue;
 		layout_cols[c].text(t, f, l, buf, sizeof buf);
 		cell_put_cut(t, y, l->x[c], l->w[c], buf, layout_cols[c].right,
-			     c == COL_LOCAL ? TR_START : TR_PORT,
+			     c == COL_LOCAL ? TR_START : c == COL_OWNER ? TR_END : TR_PORT,
 			     f->stale && is_traffic(c) ? old : a);
 	}
 }

@@ -19,6 +19,7 @@
 static const char *const prompt_labels[] = {
 	[PROMPT_NONE] = "", [PROMPT_APORT] = "active ports: ",
 	[PROMPT_PPORT] = "passive ports: ", [PROMPT_HOST] = "host: ",
+	[PROMPT_OWNER] = "owner: ",
 };
 
 static void seg_draw(const struct tui *t, const struct segs *ss, int line, int y)
@@ -163,6 +164,12 @@ static void head_filters(const struct tui *t, struct segs *ss)
 	if (used < sizeof txt && t->host.kind != HOST_FILTER_NONE) {
 		fmt_escape(t->host.text, esc, sizeof esc);
 		used += (size_t)snprintf(txt + used, sizeof txt - used, "host=%s ", esc);
+	}
+	if (used < sizeof txt && t->owner.set) {
+		fmt_escape(t->owner.text, esc, sizeof esc);
+		used += (size_t)snprintf(txt + used, sizeof txt - used, "owner=%s%s%s ",
+					 t->owner.kind >= 0 ? owner_kind_name(t->owner.kind) : "",
+					 t->owner.kind >= 0 ? ":" : "", esc);
 	}
 	if (used == 0)
 		return;

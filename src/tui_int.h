@@ -32,7 +32,7 @@ struct role_def {
 };
 
 enum tui_mode { MODE_MAIN, MODE_DETAIL, MODE_HELP };
-enum prompt_kind { PROMPT_NONE, PROMPT_APORT, PROMPT_PPORT, PROMPT_HOST };
+enum prompt_kind { PROMPT_NONE, PROMPT_APORT, PROMPT_PPORT, PROMPT_HOST, PROMPT_OWNER };
 
 /* How put_cell cuts a text too long for its cell. */
 enum trunc { TR_END, TR_START, TR_PORT };
@@ -63,6 +63,7 @@ struct tui {
 	int mon_gone;		/* the frame pipe hung up: stop polling it */
 	struct port_filter aport, pport;
 	struct host_filter host;
+	struct owner_filter owner;	/* o, --owner */
 	struct tpane panes[2];
 	int npanes, focus;
 	int names, totals, paused;
@@ -88,6 +89,10 @@ struct tui {
 /* What a key handler asks of the loop. */
 #define K_REBUILD 1u
 #define K_QUIT    2u
+
+/* tui_flows.c: owner labels for views (mon_owner()). */
+int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out);
+int flows_owner_want(const struct tui *t);
 
 /* tui.c */
 void tui_rebuild(struct tui *t);

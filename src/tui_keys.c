@@ -96,6 +96,8 @@ static unsigned k_prompt(struct tui *t, const struct key_cmd *k)
 		port_filter_str(&t->aport, text, sizeof text);
 	else if (t->prompt == PROMPT_PPORT)
 		port_filter_str(&t->pport, text, sizeof text);
+	else if (t->prompt == PROMPT_OWNER)
+		owner_filter_text(&t->owner, text, sizeof text);
 	else
 		fmt_escape(t->host.kind != HOST_FILTER_NONE ? t->host.text : "", text,
 			   sizeof text);
@@ -110,6 +112,8 @@ static unsigned k_clear(struct tui *t, const struct key_cmd *k)
 	port_filter_clear(&t->pport);
 	mon_set_server_ports(t->m, &t->pport);
 	memset(&t->host, 0, sizeof t->host);
+	memset(&t->owner, 0, sizeof t->owner);
+	t->owner.kind = -1;
 	cell_set_msg(t, "filters cleared");
 	return K_REBUILD;
 }
@@ -239,8 +243,10 @@ static const struct key_cmd key_cmds[] = {
 	  k_prompt, PROMPT_APORT, PANE_ROWS },
 	{ { 'p' }, IN_MAIN, "p", "Passive: only these local ports; also server ports",
 	  k_prompt, PROMPT_PPORT, PANE_ROWS },
-	{ { '/' }, IN_MAIN, "/", "only peers: address, prefix (10.0.0.0/8) or text",
+	/* One help line for both: 80x24 holds the whole help. */
+	{ { '/' }, IN_MAIN, "/ o", "only peers: address, prefix or text / owners: [kind:]name, id",
 	  k_prompt, PROMPT_HOST, PANE_ROWS },
+	{ { 'o' }, IN_MAIN, NULL, NULL, k_prompt, PROMPT_OWNER, PANE_ROWS },
 	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
@@ -355,6 +361,8 @@ static unsigned prompt_apply(struct tui *t)
 		/* --pport also names server ports when classifying: p does both. */
 		if (rc == 0)
 			mon_set_server_ports(t->m, &t->pport);
+	} else if (t->prompt == PROMPT_OWNER) {
+		rc = owner_filter_parse(&t->owner, t->ed.buf, err, sizeof err);
 	} else {
 		rc = apply_host(t, err, sizeof err);
 	}

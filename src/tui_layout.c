@@ -24,7 +24,7 @@ const struct col_def layout_cols[COL_MAX] = {
 	[COL_PEER] = { "Peer", "Peer", 4, 0, 0, DROP_NEVER, 0,
 		       VIEW_SORT_PEER, VIEW_SORT_PEER, COL_NO_SORT, COL_NO_SORT,
 		       flows_peer_cell },
-	[COL_CONNS] = { "Conns", "Conns", 5, 1, 1, DROP_EARLY, 5,
+	[COL_CONNS] = { "Conns", "Conns", 5, 1, 1, DROP_EARLY, 6,
 			VIEW_SORT_CONNS, VIEW_SORT_CONNS, COL_NO_SORT, COL_NO_SORT,
 			flows_conns_text },
 	[COL_IN] = { "In/s", "In", 4, 1, 1, DROP_LATE, 7,
@@ -33,18 +33,22 @@ const struct col_def layout_cols[COL_MAX] = {
 	[COL_OUT] = { "Out/s", "Out", 5, 1, 1, DROP_LATE, 6,
 		      VIEW_SORT_OUTRATE, VIEW_SORT_OUTBYTES, COL_NO_SORT, COL_NO_SORT,
 		      flows_out_text },
-	[COL_INPKT] = { "InPkt/s", "InPkt", 7, 1, 1, DROP_EARLY, 2,
+	[COL_INPKT] = { "InPkt/s", "InPkt", 7, 1, 1, DROP_EARLY, 3,
 			VIEW_SORT_INPPS, VIEW_SORT_INPKTS, VIEW_SORT_PPS, VIEW_SORT_PACKETS,
 			flows_inpkt_text },
-	[COL_OUTPKT] = { "OutPkt/s", "OutPkt", 8, 1, 1, DROP_EARLY, 1,
+	[COL_OUTPKT] = { "OutPkt/s", "OutPkt", 8, 1, 1, DROP_EARLY, 2,
 			 VIEW_SORT_OUTPPS, VIEW_SORT_OUTPKTS, COL_NO_SORT, COL_NO_SORT,
 			 flows_outpkt_text },
-	[COL_NEW] = { "New", "New", 4, 1, 1, DROP_EARLY, 4,
+	[COL_NEW] = { "New", "New", 4, 1, 1, DROP_EARLY, 5,
 		      VIEW_SORT_NEW, VIEW_SORT_NEW, COL_NO_SORT, COL_NO_SORT,
 		      flows_new_text },
-	[COL_CLOSED] = { "Closed", "Closed", 6, 1, 1, DROP_EARLY, 3,
+	[COL_CLOSED] = { "Closed", "Closed", 6, 1, 1, DROP_EARLY, 4,
 			 VIEW_SORT_CLOSED, VIEW_SORT_CLOSED, COL_NO_SORT, COL_NO_SORT,
 			 flows_closed_text },
+	/* Only when some flow is another namespace's (layout_flows_owner()). */
+	[COL_OWNER] = { "Owner", "Owner", 5, 2, 0, DROP_EARLY, 1,
+			COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
+			flows_owner_text },
 };
 
 int layout_too_small(int cols, int lines)
@@ -72,12 +76,18 @@ static void drop_stage(struct flow_layout *l, enum col_drop stage, int width)
 }
 
 /*
- * Optional columns go first (OutPkt/s, InPkt/s, Closed, New, Conns) while
+ * Optional columns go first (Owner, OutPkt/s, InPkt/s, Closed, New, Conns) while
  * Peer wants up to LAYOUT_PEER_CAP; then Peer narrows to LAYOUT_PEER_FLOOR
  * before Out/s and In/s go; on a very narrow screen the arrow loses its
  * spaces and Local its head; Peer takes what is left, last.
  */
 void layout_flows(struct flow_layout *l, int width, int local_want, int peer_want)
+{
+	layout_flows_owner(l, width, local_want, peer_want, 0);
+}
+
+void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
+			int owner_want)
 {
 	int spare, x = 0;
 
@@ -86,6 +96,9 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
 		l->shown[c] = 1;
 		l->w[c] = layout_cols[c].width;
 	}
+	l->shown[COL_OWNER] = owner_want > 0;
+	if (owner_want > l->w[COL_OWNER])
+		l->w[COL_OWNER] = owner_want < LAYOUT_OWNER_CAP ? owner_want : LAYOUT_OWNER_CAP;
 	l->w[COL_LOCAL] = local_want;
 	l->w[COL_PEER] = peer_want < LAYOUT_PEER_CAP ? peer_want : LAYOUT_PEER_CAP;
 	drop_stage(l, DROP_EARLY, width);

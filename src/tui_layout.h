@@ -21,6 +21,7 @@
 #define LAYOUT_LOCAL_FLOOR	6	/* Local keeps this much on a very narrow screen */
 #define LAYOUT_SEG_GAP		2	/* blanks between header segments */
 #define LAYOUT_CONN_GAP		2	/* blanks between columns of the connection list */
+#define LAYOUT_OWNER_CAP	24	/* Owner's widest: longer names are cut */
 
 struct tui;
 struct flow;
@@ -28,7 +29,7 @@ struct flow_layout;
 
 /* Columns of a flow row, in screen order; each one row of layout_cols[]. */
 enum col { COL_LOCAL, COL_ARROW, COL_PEER, COL_CONNS, COL_IN, COL_OUT,
-	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_MAX };
+	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_OWNER, COL_MAX };
 
 /*
  * When a column goes as the screen narrows: DROP_EARLY ones before Peer
@@ -79,6 +80,8 @@ void flows_new_text(const struct tui *t, const struct flow *f, const struct flow
 		    char *buf, size_t len);
 void flows_closed_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		       char *buf, size_t len);
+void flows_owner_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		      char *buf, size_t len);
 
 struct flow_layout {
 	int shown[COL_MAX];
@@ -94,6 +97,13 @@ int layout_too_small(int cols, int lines);
  * Peer over the rows on screen.
  */
 void layout_flows(struct flow_layout *l, int width, int local_want, int peer_want);
+/*
+ * The same with the Owner column when owner_want > 0 (the widest owner
+ * text on screen; 0 when every flow is the viewed namespace's): it is last,
+ * at most LAYOUT_OWNER_CAP wide, and goes first on a narrow screen.
+ */
+void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
+			int owner_want);
 
 /* Lines of the screen: header, panes (title, column titles, rows) and bottom line. */
 struct screen_layout {

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lsct.h"
+#include <strings.h>
+
 #include "util.h"
 
 static const char *const sort_names[VIEW_SORT_MAX] = {
@@ -145,6 +148,96 @@ int host_filter_match(const struct host_filter *f, int family, const struct ct_a
 	return 0;
 }
 
+int owner_filter_parse(struct owner_filter *f, const char *text, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "host", "container", "pod", "netns" };
+	struct owner_filter nf;
+	const char *colon;
+	size_t len = strlen(text);
+
+	memset(&nf, 0, sizeof nf);
+	nf.kind = -1;
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	while (len && isspace((unsigned char)*text))
+		text++, len--;
+	if (len == 0) {
+		*f = nf;
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) {
+			snprintf(err, errlen, "owner filter: no control characters");
+			return -1;
+		}
+	colon = memchr(text, ':', len);
+	if (colon) {
+		size_t klen = (size_t)(colon - text);
+
+		for (size_t k = 0; k < ARRAY_LEN(kinds); k++)
+			if (strlen(kinds[k]) == klen && strncasecmp(text, kinds[k], klen) == 0)
+				nf.kind = (int)k;
+		if (nf.kind < 0) {
+			snprintf(err, errlen, "owner filter: unknown kind '%.*s' (host, container, "
+				 "pod or netns before the ':')", klen > 20 ? 20 : (int)klen, text);
+			return -1;
+		}
+		len -= klen + 1;
+		text = colon + 1;
+	}
+	if (len >= sizeof nf.text) {
+		snprintf(err, errlen, "owner filter is too long (at most %zu bytes)",
+			 sizeof nf.text - 1);
+		return -1;
+	}
+	memcpy(nf.text, text, len);
+	nf.set = 1;
+	*f = nf;
+	return 0;
+}
+
+void owner_filter_text(const struct owner_filter *f, char *buf, size_t len)
+{
+	if (!f->set)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%s%s%s", f->kind >= 0 ? owner_kind_name(f->kind) : "",
+			 f->kind >= 0 ? ":" : "", f->text);
+}
+
+int owner_filter_match(const struct owner_filter *f, const struct owner_label *l)
+{
+	size_t n;
+
+	if (!f->set)
+		return 1;
+	if (!l || (f->kind >= 0 && (int)l->kind != f->kind))
+		return 0;
+	if (!f->text[0])
+		return 1;
+	n = strlen(f->text);
+	if (strncasecmp(l->id, f->text, n) == 0)
+		return 1;
+	/* A kind-netns id is "netns:[N]": "netns:[N]" and "netns:N" both find it. */
+	if (strncmp(l->id, "netns:[", 7) == 0 && strncasecmp(l->id + 7, f->text, n) == 0)
+		return 1;
+	if (f->text[0] == '[' && strncmp(l->id, "netns:", 6) == 0 &&
+	    strncasecmp(l->id + 6, f->text, n) == 0)
+		return 1;
+	return strcasestr(l->name, f->text) != NULL;
+}
+
+static int owner_match(const struct view_opts *o, const struct flow *f)
+{
+	struct owner_label l;
+
+	if (!o->owner || !o->owner->set)
+		return 1;
+	if (!o->owner_of || o->owner_of(o->owner_arg, f->key.owner, &l) < 0)
+		return owner_filter_match(o->owner, NULL);
+	return owner_filter_match(o->owner, &l);
+}
+
 int view_match(const struct view_opts *o, const struct flow *f)
 {
 	const struct port_filter *pf;
@@ -153,6 +246,8 @@ int view_match(const struct view_opts *o, const struct flow *f)
 		return 0;
 	pf = f->key.dir == FLOW_ACTIVE ? o->aport : o->pport;
 	if (pf && !port_filter_match(pf, f->key.port))
+		return 0;
+	if (!owner_match(o, f))
 		return 0;
 	if (o->host && o->host->kind != HOST_FILTER_NONE) {
 		const char *name = o->name_of ?

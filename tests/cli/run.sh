@@ -256,6 +256,17 @@ usage_error "--netns with --proc" --netns x --proc
 usage_error "--netns empty" --netns ''
 usage_error "--netns missing" --netns
 usage_error "--netns .." --netns ..
+# --owner: [KIND:]TEXT of the machine's other namespaces (netlink only).
+usage_error "--owner with --no-owners" --owner web --no-owners
+usage_error "--owner with --stdin" --owner web --stdin
+usage_error "--owner with --proc" --owner web --proc
+usage_error "--owner unknown kind" --owner vm:web
+assert_match "--owner unknown kind: names it" "$ERR" "unknown kind 'vm'"
+usage_error "--owner empty" --owner ''
+usage_error "--owner blank" --owner '  '
+usage_error "--owner missing" --owner
+usage_error "--owner control byte" --owner $'a\033b'
+assert_eq "--owner control byte: no raw control byte" "$(LC_ALL=C grep -c $'\033' "$TMP/err")" 0
 run --bogus
 assert_match "unknown flag names the flag" "$ERR" 'bogus'
 
@@ -473,6 +484,15 @@ table_is "--local [expanded v6]" "$(lines "$HEAD" "$A_6379")"
 # ---------------------------------------------------------------------------
 # JSON
 
+# Text sources have no owners: no "owner" key, and --no-owners changes nothing.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --proto all --json
+OWN_OUT=$OUT OWN_ERR=$ERR
+assert_eq "--stdin: no owner key" "$(printf '%s' "$OUT" | jq '[.[] | select(has("owner"))] | length')" 0
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --proto all --json --no-owners
+assert_eq "--stdin --no-owners: the same stdout" "$OUT" "$OWN_OUT"
+assert_eq "--stdin --no-owners: the same stderr" "$ERR" "$OWN_ERR"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" --proto all --no-owners
+assert_no_match "--stdin --no-owners table: no Owner column" "$OUT" 'Owner'
 run_in "$TMP/main.txt" --stdin --local "$LOCAL" --json
 assert_eq "json: exit 0" "$RC" 0
 if printf '%s' "$OUT" | jq -e 'type == "array"' >/dev/null 2>&1; then

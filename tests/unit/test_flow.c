@@ -3,6 +3,8 @@
 
 #include "flow.h"
 #include "host.h"
+#include "lsct.h"
+#include "owner.h"
 #include "ports.h"
 #include "util.h"
 
@@ -589,6 +591,265 @@ static void test_crafted_keys_probe_like_random(void **state)
 	cr_assert_like_random("flow index", FLOOD_N, pr, pc, 2.0);
 }
 
+/* ---- owners: other namespaces of this machine (rule 7 looked at again) ---- */
+
+struct owners_fx {
+	struct owner_table *t;
+	struct owner_reg *reg;
+	struct owner *web, *db;
+	struct flow_opts opts;
+};
+
+/*
+ * web: a container, 172.17.0.2, listening on TCP 80; db: a pod,
+ * 10.244.1.5, listening on TCP 5432; 10.9.9.9 is in both (ambiguous).
+ */
+static void owners_make(struct owners_fx *o, const struct fixture *fx)
+{
+	struct owner_config c;
+	struct ct_addr a;
+
+	owner_config_default(&c);
+	c.roots.run = c.roots.docker = c.roots.proc = "/nonexistent";
+	o->t = owner_table_new(&c);
+	o->web = owner_table_add(o->t, OWNER_CONTAINER, "web", "0123456789ab", 4026532001);
+	o->db = owner_table_add(o->t, OWNER_POD, "default/db", "uid-db", 4026532002);
+	a = tu_addr("172.17.0.2");
+	host_add_addr(&o->web->host, AF_INET, &a);
+	host_add_listener(&o->web->host, IPPROTO_TCP, 0, NULL, 80);
+	a = tu_addr("10.244.1.5");
+	host_add_addr(&o->db->host, AF_INET, &a);
+	host_add_listener(&o->db->host, IPPROTO_TCP, AF_INET, &a, 5432);
+	a = tu_addr("10.9.9.9");
+	host_add_addr(&o->web->host, AF_INET, &a);
+	host_add_addr(&o->db->host, AF_INET, &a);
+	host_finish(&o->web->host);
+	host_finish(&o->db->host);
+	owner_table_index(o->t, NULL);
+	o->reg = owner_reg_new();
+	assert_int_equal(owner_reg_sync(o->reg, o->t), 2);
+	assert_true(o->web->tag != 0 && o->db->tag != 0 && o->web->tag != o->db->tag);
+	o->opts = fx->opts;
+	o->opts.owners = o->t;
+}
+
+static void owners_free(struct owners_fx *o)
+{
+	owner_table_free(o->t);
+	owner_reg_free(o->reg);
+}
+
+/* Masquerade egress: the container's active flow to the peer it used. */
+static void test_owner_masquerade(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "172.17.0.2", 40000, "198.51.100.7", 443,
+				     "198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200);
+
+	owners_make(&o, fx);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &e, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_ACTIVE, "198.51.100.7", 443, 2, 200, 3, 300);
+	assert_int_equal(h[0].key.owner, o.web->tag);
+	/* Owners off: forwarded, as before. */
+	assert_int_equal(flow_classify(&fx->host, &fx->opts, &e, h, &n), FLOW_CLASS_FORWARDED);
+	owners_free(&o);
+}
+
+/* A DNAT-published port: passive of the container on its real port. */
+static void test_owner_published_port(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_entry(IPPROTO_TCP, "192.0.2.4", 5000, "10.0.0.1", 8080,
+				     "172.17.0.2", 80, "192.0.2.4", 5000, 3, 300, 2, 200);
+
+	owners_make(&o, fx);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &e, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "192.0.2.4", 80, 3, 300, 2, 200);
+	assert_int_equal(h[0].key.owner, o.web->tag);
+	owners_free(&o);
+}
+
+/* Pod -> ClusterIP (DNAT to a pod elsewhere): active to the service address. */
+static void test_owner_clusterip(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_entry(IPPROTO_UDP, "10.244.1.5", 41000, "10.96.0.10", 53,
+				     "10.244.7.9", 53, "10.244.1.5", 41000, 1, 60, 1, 120);
+
+	owners_make(&o, fx);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &e, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_ACTIVE, "10.96.0.10", 53, 1, 120, 1, 60);
+	assert_int_equal(h[0].key.owner, o.db->tag);
+	owners_free(&o);
+}
+
+/* Container to container through this host: both flows, mirrored. */
+static void test_owner_container_to_container(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "172.17.0.2", 40001, "10.244.1.5", 5432,
+				     5, 500, 4, 400);
+
+	owners_make(&o, fx);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &e, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 2);
+	assert_hit(&h[0], FLOW_ACTIVE, "10.244.1.5", 5432, 4, 400, 5, 500);
+	assert_int_equal(h[0].key.owner, o.web->tag);
+	assert_hit(&h[1], FLOW_PASSIVE, "172.17.0.2", 5432, 5, 500, 4, 400);
+	assert_int_equal(h[1].key.owner, o.db->tag);
+	owners_free(&o);
+}
+
+/* An address two namespaces hold is not guessed; the other end still counts. */
+static void test_owner_ambiguous(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry amb = tu_entry(IPPROTO_TCP, "10.9.9.9", 40000, "198.51.100.7", 443,
+				       "198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200);
+	struct ct_entry half = tu_plain(IPPROTO_TCP, "10.9.9.9", 40002, "172.17.0.2", 80,
+					1, 10, 1, 20);
+	struct ct_entry none = tu_entry(IPPROTO_TCP, "192.0.2.9", 1, "198.51.100.7", 443,
+					"198.51.100.7", 443, "192.0.2.9", 1, 1, 1, 1, 1);
+	struct flow_table *t;
+	const struct flow_stats *st;
+
+	owners_make(&o, fx);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &amb, h, &n), FLOW_CLASS_AMBIGUOUS);
+	assert_int_equal(n, 0);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &half, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.9.9.9", 80, 1, 10, 1, 20);
+	assert_int_equal(h[0].key.owner, o.web->tag);
+	/* Counted apart, and as forwarded. */
+	t = flow_table_new(&fx->host, &o.opts);
+	flow_table_begin(t);
+	flow_table_add(t, &amb);
+	flow_table_add(t, &half);
+	flow_table_add(t, &none);
+	flow_table_end(t);
+	st = flow_table_stats(t);
+	assert_int_equal(st->ambiguous, 1);
+	assert_int_equal(st->forwarded, 2);
+	assert_int_equal(st->owned, 1);
+	assert_int_equal(flow_table_count(t), 1);
+	flow_table_free(t);
+	owners_free(&o);
+}
+
+/* Picked up mid-stream at the container's answer: passive on its listening port. */
+static void test_owner_midstream(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry e = tu_plain(IPPROTO_TCP, "172.17.0.2", 80, "198.51.100.7", 50000,
+				     2, 2000, 1, 52);
+	struct ct_entry eph = tu_plain(IPPROTO_TCP, "172.17.0.2", 81, "198.51.100.7", 50000,
+				       2, 2000, 1, 52);
+
+	owners_make(&o, fx);
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &e, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "198.51.100.7", 80, 1, 52, 2, 2000);
+	assert_int_equal(h[0].key.owner, o.web->tag);
+	/* Not a listening port: the container's client. */
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &eph, h, &n), FLOW_CLASS_OWNER);
+	assert_hit(&h[0], FLOW_ACTIVE, "198.51.100.7", 50000, 1, 52, 2, 2000);
+	owners_free(&o);
+}
+
+/* An entry with an end here stays the host's alone (rules 2-5). */
+static void test_owner_host_flows_unchanged(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_hit h[2], h0[2];
+	unsigned n, n0;
+	struct ct_entry es[] = {
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "172.17.0.2", 80, 3, 300, 2, 200),
+		tu_plain(IPPROTO_TCP, "10.244.1.5", 40000, "10.0.0.1", 80, 3, 300, 2, 200),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "10.0.1.10", 3306, 1, 2, 3, 4),
+	};
+
+	owners_make(&o, fx);
+	for (size_t i = 0; i < ARRAY_LEN(es); i++) {
+		assert_int_equal(flow_classify(&fx->host, &o.opts, &es[i], h, &n), FLOW_CLASS_HOST);
+		assert_int_equal(flow_classify(&fx->host, &fx->opts, &es[i], h0, &n0),
+				 FLOW_CLASS_HOST);
+		assert_int_equal(n, n0);
+		for (unsigned k = 0; k < n; k++) {
+			assert_int_equal(h[k].key.owner, 0);
+			assert_true(flow_key_equal(&h[k].key, &h0[k].key));
+			assert_memory_equal(&h[k].c, &h0[k].c, sizeof h[k].c);
+			assert_int_equal(h[k].in_orig, h0[k].in_orig);
+		}
+	}
+	owners_free(&o);
+}
+
+/* The owner is part of the key: same peer and port, two owners, two flows. */
+static void test_owner_in_key(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct flow_table *t;
+	struct ct_entry es[] = {
+		tu_entry(IPPROTO_TCP, "172.17.0.2", 40000, "198.51.100.7", 443,
+			 "198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200),
+		tu_entry(IPPROTO_TCP, "172.17.0.2", 40001, "198.51.100.7", 443,
+			 "198.51.100.7", 443, "10.0.0.1", 40001, 3, 300, 2, 200),
+		tu_entry(IPPROTO_TCP, "10.244.1.5", 40000, "198.51.100.7", 443,
+			 "198.51.100.7", 443, "10.0.0.1", 40002, 1, 100, 1, 100),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40003, "198.51.100.7", 443, 1, 10, 1, 10),
+	};
+	struct flow_key a, b;
+
+	assert_int_equal(sizeof(struct flow), 112);
+	owners_make(&o, fx);
+	t = flow_table_new(&fx->host, &o.opts);
+	flow_table_begin(t);
+	for (size_t i = 0; i < ARRAY_LEN(es); i++)
+		assert_int_equal(flow_table_add(t, &es[i]), 0);
+	flow_table_end(t);
+	assert_int_equal(flow_table_count(t), 3);
+	for (size_t i = 0; i < flow_table_count(t); i++) {
+		const struct flow *f = flow_table_at(t, i);
+
+		if (f->key.owner == o.web->tag)
+			assert_int_equal(f->conns, 2);
+		else if (f->key.owner == o.db->tag)
+			assert_int_equal(f->c.out_bytes, 100);
+		else
+			assert_int_equal(f->key.owner, 0);
+	}
+	assert_int_equal(flow_table_stats(t)->owned, 3);
+	a = flow_table_at(t, 0)->key;
+	b = a;
+	b.owner++;
+	assert_false(flow_key_equal(&a, &b));
+	flow_table_free(t);
+	owners_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +874,14 @@ int main(void)
 		cmocka_unit_test(test_destroyed_not_open),
 		cmocka_unit_test(test_aggregate_many_and_saturate),
 		cmocka_unit_test(test_crafted_keys_probe_like_random),
+		cmocka_unit_test(test_owner_masquerade),
+		cmocka_unit_test(test_owner_published_port),
+		cmocka_unit_test(test_owner_clusterip),
+		cmocka_unit_test(test_owner_container_to_container),
+		cmocka_unit_test(test_owner_ambiguous),
+		cmocka_unit_test(test_owner_midstream),
+		cmocka_unit_test(test_owner_host_flows_unchanged),
+		cmocka_unit_test(test_owner_in_key),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, setup, teardown);

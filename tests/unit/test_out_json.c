@@ -165,11 +165,61 @@ static void test_json_write_error(void **state)
 	fclose(fp);
 }
 
+static int fake_owner(void *arg, uint32_t id, struct owner_label *l)
+{
+	(void)arg;
+	if (id > 1)
+		return -1;
+	memset(l, 0, sizeof *l);
+	l->kind = id ? OWNER_POD : OWNER_HOST;
+	/* Sanitized labels are printable, but quotes and backslashes need escaping. */
+	strcpy(l->name, id ? "ns/we\"b\\" : "myhost");
+	strcpy(l->id, id ? "uid-1" : "netns:[1]");
+	return 0;
+}
+
+/* "owner" on every flow when owners are on; absent when off. */
+static void test_json_owner(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts plain = { 0 }, o = { .owners = 1, .owner_of = fake_owner };
+	struct flow fl[3];
+	const struct flow *rows[3] = { &fl[0], &fl[1], &fl[2] };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text;
+
+	assert_true(n >= 3);
+	for (int i = 0; i < 3; i++) {
+		fl[i] = *fx->rows[i];
+		fl[i].key.owner = (uint32_t)i;
+	}
+	text = tu_capture(out_json_write, rows, 3, &plain);
+	assert_null(strstr(text, "owner"));
+	free(text);
+	text = tu_capture(out_json_write, rows, 3, &o);
+	assert_non_null(strstr(text, "\"connections\":3,\"owner\":{\"kind\":\"host\",\"name\":\"myhost\","
+			    "\"id\":\"netns:[1]\"}}"));
+	assert_non_null(strstr(text, "\"owner\":{\"kind\":\"pod\",\"name\":\"ns/we\\\"b\\\\\","
+			    "\"id\":\"uid-1\"}"));
+	assert_int_equal(tu_pipe_to("jq -e 'length == 3 and all(.[]; .owner | has(\"kind\") and "
+				    "has(\"name\") and has(\"id\")) and .[1].owner.name == \"ns/we\\\"b\\\\\" "
+				    "and .[2].owner.name == \"?\"' >/dev/null", text), 0);
+	free(text);
+	/* NDJSON too, with the delta after it. */
+	o.stream = 1;
+	o.time = "2026-01-01T00:00:00Z";
+	o.interval = 1;
+	text = tu_capture(out_json_write, rows, 1, &o);
+	assert_non_null(strstr(text, "\"id\":\"netns:[1]\"},\"delta\":{"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_owner),
 		cmocka_unit_test(test_json_name_key),
 		cmocka_unit_test(test_json_stream),
 		cmocka_unit_test(test_json_write_error),

@@ -98,6 +98,56 @@ static void test_table_write_error(void **state)
 	fclose(fp);
 }
 
+static int fake_owner(void *arg, uint32_t id, struct owner_label *l)
+{
+	(void)arg;
+	if (id > 1)
+		return -1;
+	memset(l, 0, sizeof *l);
+	l->kind = id ? OWNER_CONTAINER : OWNER_HOST;
+	strcpy(l->name, id ? "web" : "myhost");
+	strcpy(l->id, id ? "0123456789ab" : "netns:[1]");
+	return 0;
+}
+
+/* Owner: last, only when some row is another namespace's. */
+static void test_table_owner_column(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts plain = { 0 }, o = { .owners = 1, .owner_of = fake_owner };
+	size_t n = tu_build(fx, VIEW_ACTIVE | VIEW_PASSIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *want = tu_capture(out_table_write, fx->rows, n, &plain);
+	char *text = tu_capture(out_table_write, fx->rows, n, &o);
+	struct flow fl[3];
+	const struct flow *rows[3] = { &fl[0], &fl[1], &fl[2] };
+
+	/* A plain host with owners on looks exactly as before. */
+	assert_string_equal(text, want);
+	free(text);
+	free(want);
+	for (int i = 0; i < 3; i++) {
+		fl[i] = *fx->rows[i];
+		fl[i].key.owner = (uint32_t)i;
+	}
+	text = tu_capture(out_table_write, rows, 3, &o);
+	assert_string_equal(text,
+		"Local Address:Port   <-->   Peer Address:Port  Inpkts  Inbytes  Outpkts  Outbytes  Conns  Owner\n"
+		"localhost:many       -->    10.0.1.10:3306         30     6000       30      3000      3  -\n"
+		"localhost:many       -->    [fd00::20]:6379        40     3120       38      2900      1  web\n"
+		"localhost:many       -->    10.0.1.9:11211          1      100        1       100      1  ?\n");
+	free(text);
+	/* Owners off: no column even with owners in the keys. */
+	text = tu_capture(out_table_write, rows, 3, &plain);
+	assert_null(strstr(text, "Owner"));
+	free(text);
+	/* After the Proto column, lined up. */
+	o.show_proto = 1;
+	text = tu_capture(out_table_write, rows, 2, &o);
+	assert_non_null(strstr(text, "Conns  Proto  Owner\n"));
+	assert_non_null(strstr(text, "      3  tcp    -\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_table_names_and_proto),
 		cmocka_unit_test(test_table_stream),
 		cmocka_unit_test(test_table_write_error),
+		cmocka_unit_test(test_table_owner_column),
 	};
 
 	return cmocka_run_group_tests_name("out_table", tests, tu_fixture_setup,

@@ -463,6 +463,65 @@ static void test_many(void **state)
 	rmdir(dir);
 }
 
+/* Owner numbers: stable across refreshes, never reused, labels kept. */
+static void test_registry(void **state)
+{
+	char dir[64];
+	struct owner_table *t = empty_table(dir);
+	struct owner_reg *r = owner_reg_new();
+	struct owner_label l;
+	struct owner *a, *b, *c, *d;
+	uint32_t ta, tb;
+
+	(void)state;
+	assert_int_equal(owner_reg_get(r, 0, &l), 0);
+	assert_int_equal(l.kind, OWNER_HOST);
+	assert_int_equal(owner_reg_get(r, 1, &l), -1);
+	a = owner_table_add(t, OWNER_CONTAINER, "web", HEX64, 4026532001);
+	b = owner_table_add(t, OWNER_NETNS, "lab\001", "netns:[4026532002]", 4026532002);
+	assert_int_equal(owner_reg_sync(r, t), 2);
+	ta = a->tag;
+	tb = b->tag;
+	assert_int_equal(ta, 1);
+	assert_int_equal(tb, 2);
+	/* The host's label is the table's (sanitized). */
+	assert_int_equal(owner_reg_get(r, 0, &l), 0);
+	assert_string_equal(l.name, "myhost?");
+	/* Nothing new: nothing given, the same numbers. */
+	assert_int_equal(owner_reg_sync(r, t), 0);
+	assert_int_equal(a->tag, ta);
+	assert_int_equal(b->tag, tb);
+	assert_int_equal(owner_reg_get(r, tb, &l), 0);
+	assert_int_equal(l.kind, OWNER_NETNS);
+	assert_string_equal(l.name, "lab?");	/* sanitized when added */
+	assert_string_equal(l.id, "netns:[4026532002]");
+	/* A label that changed (a renamed container) gets a new number. */
+	strcpy(a->name, "web2");
+	assert_int_equal(owner_reg_sync(r, t), 1);
+	assert_int_equal(a->tag, 3);
+	assert_int_equal(owner_reg_get(r, ta, &l), 0);
+	assert_string_equal(l.name, "web");
+	assert_int_equal(owner_reg_get(r, 3, &l), 0);
+	assert_string_equal(l.name, "web2");
+	/* The namespaces go (a refresh finds none): their labels stay. */
+	assert_int_equal(owner_table_refresh(t, 1, NULL), 0);
+	assert_int_equal(owner_count(t), 0);
+	assert_int_equal(owner_reg_sync(r, t), 0);
+	assert_int_equal(owner_reg_get(r, tb, &l), 0);
+	assert_string_equal(l.name, "lab?");
+	/* A new one, even on the same inode, never gets an old number. */
+	c = owner_table_add(t, OWNER_NETNS, "lab?", "netns:[4026532002]", 4026532002);
+	d = owner_table_add(t, OWNER_POD, "default/db", UID_DASH, 4026532009);
+	assert_int_equal(owner_reg_sync(r, t), 2);
+	assert_int_equal(c->tag, 4);
+	assert_int_equal(d->tag, 5);
+	assert_int_equal(owner_reg_count(r), 5);
+	assert_int_equal(owner_reg_get(r, 6, &l), -1);
+	owner_reg_free(r);
+	owner_table_free(t);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_docker_name),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_many),
 	};

@@ -84,8 +84,9 @@ static void test_flows_wide(void **state)
 
 	(void)state;
 	layout_flows(&l, 200, 14, 20);
+	/* Every column but Owner, which needs a flow of another namespace. */
 	for (int c = 0; c < COL_MAX; c++)
-		assert_true(l.shown[c]);
+		assert_int_equal(l.shown[c], c != COL_OWNER);
 	assert_false(l.tight);
 	assert_int_equal(l.x[COL_LOCAL], 0);
 	assert_int_equal(l.w[COL_LOCAL], 14);
@@ -111,7 +112,7 @@ static void test_flows_drop_order(void **state)
 	(void)state;
 	layout_flows(&l, 97, 14, 40);
 	for (int c = 0; c < COL_MAX; c++)
-		assert_true(l.shown[c]);
+		assert_int_equal(l.shown[c], c != COL_OWNER);
 	assert_int_equal(l.w[COL_PEER], LAYOUT_PEER_CAP);
 	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
 		layout_flows(&l, steps[i].width, 14, 40);
@@ -186,6 +187,32 @@ static void test_flows_always_fit(void **state)
 }
 
 /* Every sort is reachable from one column: the < > steps come from the table. */
+/* Owner: last, only with owner_want, capped, and the first to go. */
+static void test_flows_owner(void **state)
+{
+	struct flow_layout l, plain;
+
+	(void)state;
+	layout_flows(&plain, 200, 14, 20);
+	layout_flows_owner(&l, 200, 14, 20, 0);
+	assert_memory_equal(&l, &plain, sizeof l);
+	layout_flows_owner(&l, 200, 14, 20, 9);
+	assert_true(l.shown[COL_OWNER]);
+	assert_int_equal(l.w[COL_OWNER], 9);
+	/* After Closed, two blanks before it, the rest where they were. */
+	assert_int_equal(l.x[COL_OWNER], plain.x[COL_CLOSED] + plain.w[COL_CLOSED] + 2);
+	for (int c = 0; c < COL_OWNER; c++)
+		assert_int_equal(l.x[c], plain.x[c]);
+	assert_int_equal(row_width(&l), 85 + 2 + 9);
+	layout_flows_owner(&l, 200, 14, 20, 100);
+	assert_int_equal(l.w[COL_OWNER], LAYOUT_OWNER_CAP);
+	/* Narrower than the whole row: Owner goes, OutPkt/s stays. */
+	layout_flows_owner(&l, 85 + 2 + 9 - 1, 14, 20, 9);
+	assert_false(l.shown[COL_OWNER]);
+	assert_true(l.shown[COL_OUTPKT]);
+	assert_true(row_width(&l) <= 85 + 2 + 9 - 1);
+}
+
 static void test_cols_cover_every_sort(void **state)
 {
 	int seen[VIEW_SORT_MAX] = { 0 };
@@ -402,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_flows_peer_narrows_before_rates_go),
 		cmocka_unit_test(test_flows_very_narrow),
 		cmocka_unit_test(test_flows_always_fit),
+		cmocka_unit_test(test_flows_owner),
 		cmocka_unit_test(test_cols_cover_every_sort),
 		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_conns_zone),

@@ -4,6 +4,8 @@
  */
 #include "testutil.h"
 
+#include "lsct.h"
+
 #include "fmt.h"
 #include "view.h"
 
@@ -338,10 +340,88 @@ static void test_bad_input(void **state)
 	assert_string_equal(f.text, "keep");
 }
 
+static int labels(void *arg, uint32_t id, struct owner_label *l)
+{
+	static const struct owner_label ls[] = {
+		{ OWNER_HOST, "myhost", "netns:[4026531840]" },
+		{ OWNER_CONTAINER, "web-frontend", "0123456789abcdef" },
+		{ OWNER_POD, "default/db", "7c1e-uid" },
+		{ OWNER_NETNS, "lab", "netns:[4026532003]" },
+	};
+
+	(void)arg;
+	if (id >= ARRAY_LEN(ls))
+		return -1;
+	*l = ls[id];
+	return 0;
+}
+
+/* Which of owners 0..4 (4: unknown) the filter keeps, as "01234" digits. */
+static void owner_keeps(struct tu_fixture *fx, const char *text, const char *want)
+{
+	struct owner_filter of;
+	struct view_opts o = { .dirs = VIEW_ACTIVE | VIEW_PASSIVE, .owner = &of,
+			       .owner_of = labels };
+	char err[160], got[8] = "";
+	struct flow f;
+
+	assert_int_equal(owner_filter_parse(&of, text, err, sizeof err), 0);
+	f = flow_table_flows(fx->t)[0];
+	for (uint32_t id = 0; id < 5; id++) {
+		f.key.owner = id;
+		if (view_match(&o, &f))
+			got[strlen(got)] = (char)('0' + id);
+	}
+	if (strcmp(got, want) != 0)
+		fail_msg("--owner '%s': kept '%s', want '%s'", text, got, want);
+}
+
+static void test_owner_filter(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct owner_filter of;
+	char err[160], text[200];
+
+	owner_keeps(fx, "", "01234");
+	owner_keeps(fx, "web", "1");
+	owner_keeps(fx, "WEB-F", "1");		/* any case */
+	owner_keeps(fx, "frontend", "1");	/* a part of the name */
+	owner_keeps(fx, "0123456", "1");	/* the start of the id */
+	owner_keeps(fx, "456789", "");		/* not a part of the id */
+	owner_keeps(fx, "container:", "1");
+	owner_keeps(fx, "pod:", "2");
+	owner_keeps(fx, "pod:default/", "2");
+	owner_keeps(fx, "pod:web", "");
+	owner_keeps(fx, "host:", "0");
+	owner_keeps(fx, "netns:", "3");
+	owner_keeps(fx, "netns:[4026532003]", "3");
+	owner_keeps(fx, "netns:4026532003", "3");
+	owner_keeps(fx, "4026532003", "3");	/* the inode of a netns:[N] id */
+	owner_keeps(fx, "402653", "03");	/* the start of both inodes */
+	owner_keeps(fx, "  lab ", "3");
+	owner_keeps(fx, "Pod:DB", "2");
+
+	assert_int_equal(owner_filter_parse(&of, "vm:x", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown kind 'vm'"));
+	assert_int_equal(owner_filter_parse(&of, "a\033b", err, sizeof err), -1);
+	memset(text, 'a', sizeof text - 1);
+	text[sizeof text - 1] = '\0';
+	assert_int_equal(owner_filter_parse(&of, text, err, sizeof err), -1);
+	/* The prompt's text gives the same filter back. */
+	assert_int_equal(owner_filter_parse(&of, "pod:db", err, sizeof err), 0);
+	owner_filter_text(&of, text, sizeof text);
+	assert_string_equal(text, "pod:db");
+	assert_int_equal(owner_filter_parse(&of, "", err, sizeof err), 0);
+	assert_false(of.set);
+	owner_filter_text(&of, text, sizeof text);
+	assert_string_equal(text, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_sort),
+		cmocka_unit_test(test_owner_filter),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_sort_every_metric),
 		cmocka_unit_test(test_build_agrees_with_view_cmp),
