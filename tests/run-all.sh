@@ -21,8 +21,9 @@ run bash tests/integration/events.sh
 run bash tests/integration/kfilter.sh
 run bash tests/integration/netns.sh
 run bash tests/integration/zone.sh
+run bash tests/integration/containers.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults events kfilter netns zone; do
+for suite in unit cli integration faults stream tui tuifaults events kfilter netns zone containers; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

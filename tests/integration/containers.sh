@@ -30,7 +30,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=containers
-N_TESTS=40
+N_TESTS=62
 NS_TOOLS="tmux od stat"
 NS_TAG=f
 NS_NET=217
@@ -213,5 +213,233 @@ else
 	t_skip "fixture: nsls labels C2 a container" "no cgroup v2 hierarchy to make a test cgroup in"
 fi
 assert_eq "fixture: nsls names C1" "$(awk -F'\t' -v n="$C1" '$2 == n { print $1 }' "$TMP/ls")" netns
+
+
+# ---------------------------------------------------------------------------
+# Owners: lsconntrack in H.
+
+# lsct ARGS: lsconntrack in H; sets OUT ERR RC.
+lsct() {
+	OUT=$(inh "$LSCT" "$@" 2>"$TMP/err" </dev/null)
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+# The flow keys of a JSON array: "OWNER DIRECTION PEER PORT PROTO", PORT the
+# peer's for active flows, the owner's own for passive ones.
+keys_of() {
+	printf '%s' "$1" | jq -r '.[] | "\(.owner.name) \(.direction) \(.peer.addr) \(if .direction == "active" then .peer.port else .local.port end) \(.proto)"' | sort -u
+}
+# one JSON OWNER DIR PEER PORT FIELD: a stat field of that TCP flow.
+one() {
+	printf '%s' "$1" | jq -r --arg o "$2" --arg d "$3" --arg a "$4" --arg p "$5" --arg f "$6" \
+		'.[] | select(.owner.name == $o and .direction == $d and .peer.addr == $a and .proto == "tcp" and
+		  (if $d == "active" then .peer.port else .local.port end) == $p) | .stat[$f]'
+}
+
+C1_INO=$(stat -Lc %i "/run/netns/$C1")
+C2_NAME=$C2 C2_KIND=netns C2_ID="netns:[$(stat -Lc %i "/run/netns/$C2")]"
+if [ -n "$CG" ]; then
+	# lsconntrack reads the real Docker directory: no config.v2.json there,
+	# so the short id (nsls -D showed the made-up one's name above).
+	C2_NAME=${HEX:0:12} C2_KIND=container C2_ID=$HEX
+fi
+
+inh conntrack -L -o extended 2>/dev/null | grep -E ' (tcp|udp) ' >"$TMP/ct"
+lsct -n --proto all --json
+assert_eq "json: exit 0" "$RC" 0
+JSON=$OUT
+KEYS=$(keys_of "$JSON")
+printf '%s\n' "$KEYS" >"$TMP/keys"
+# Every entry of the table against the flows: its client's owner must have
+# an active flow to the address and port it used, its server's owner a
+# passive flow on the real port with the client as peer.  H itself holds
+# none of the fixture's clients or servers.
+read -r total right routed < <(awk -v c1="$C14" -v c2="$C24" -v x="$X4" \
+	-v n1="$C1" -v n2="$C2_NAME" -v nx="$X" -v keys="$TMP/keys" '
+	BEGIN {
+		own[c1] = n1; own[c2] = n2; own[x] = nx
+		while ((getline k < keys) > 0) have[k] = 1
+	}
+	{
+		proto = $3; n = 0
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^(src|dst|sport|dport)=/) {
+				split($i, kv, "="); v[kv[1], ++seen[kv[1]]] = kv[2]
+			}
+		osrc = v["src", 1]; odst = v["dst", 1]; odport = v["dport", 1]
+		rsrc = v["src", 2]; rsport = v["sport", 2]
+		delete seen
+		ok = 1
+		if (osrc in own) { n++; ok = ok && ((own[osrc] " active " odst " " odport " " proto) in have) }
+		if (rsrc in own) { n++; ok = ok && ((own[rsrc] " passive " osrc " " rsport " " proto) in have) }
+		if (n == 0) { if (osrc ~ /^198\.51\.100\./) routed++; else { total++; print "no owner: " $0 > "/dev/stderr" } ; next }
+		total++
+		if (ok) right++; else print "not shown: " $0 > "/dev/stderr"
+	}
+	END { print total + 0, right + 0, routed + 0 }' "$TMP/ct" 2>"$TMP/miss")
+assert_ge "fixture: entries counted" "$total" 8
+if [ "$total" -gt 0 ] && [ $((right * 100)) -ge $((total * 99)) ]; then
+	t_ok ">= 99% of the entries shown as their owners' flows ($right of $total)"
+else
+	t_fail ">= 99% of the entries shown as their owners' flows" \
+		"$right of $total; $(cat "$TMP/miss")$(printf '\nflows:\n%s' "$KEYS")"
+fi
+assert_eq "routed entries have no owner" "$routed" "$N_ROUTED"
+assert_match "only the routed entries are forwarded" "$ERR" ": [0-9]+ entries: $N_ROUTED forwarded through this host"
+assert_eq "routed entries are in no pane" \
+	"$(printf '%s' "$JSON" | jq '[.[] | select(.peer.addr | test("^(198\\.51\\.100|203\\.0\\.113)\\."))] | length')" 0
+
+# The cases of the issue, one by one, with their bytes.
+ib=$(one "$JSON" "$C1" passive "$X4" 80 total_inbound_bytes)
+assert_ge "published H:8080: C1's passive flow on its real port 80, client X" "$ib" "$B_PUB"
+ob=$(one "$JSON" "$C1" active "$X4" 3306 total_outbound_bytes)
+assert_ge "masqueraded egress: C1's active flow to X:3306" "$ob" "$B_EGRESS"
+ob=$(one "$JSON" "$C1" active "$SVC4" 80 total_outbound_bytes)
+assert_ge "ClusterIP: C1's active flow to $SVC4:80" "$ob" "$B_SVC"
+ib=$(one "$JSON" "$C2_NAME" passive "$C14" 80 total_inbound_bytes)
+assert_ge "ClusterIP and no more: C2's passive flow on 80 from C1" "$ib" "$B_SVC"
+ob=$(one "$JSON" "$C2_NAME" active "$C14" 80 total_outbound_bytes)
+assert_ge "bridged: C2's active flow to C1:80" "$ob" "$B_BRIDGE"
+ib=$(one "$JSON" "$C1" passive "$C24" 80 total_inbound_bytes)
+assert_eq "bridged: C1's passive twin, mirrored" "$ib" "$ob"
+assert_match "UDP: C1's active flow to X:5353" "$KEYS" "^$C1 active $X4 5353 udp\$"
+assert_no_match "no flow to the published address H:8080 but X's own" \
+	"$(printf '%s\n' "$KEYS" | grep " active $H4 8080 " | grep -v "^$X ")" .
+
+# The owner object.
+assert_eq "owner object: kind, name and id strings on every flow" \
+	"$(printf '%s' "$JSON" | jq '[.[] | select((.owner.kind | IN("host","container","pod","netns")) and (.owner.name | type == "string" and length > 0) and (.owner.id | type == "string" and length > 0))] | length')" \
+	"$(printf '%s' "$JSON" | jq 'length')"
+assert_eq "owner object: C1 is kind netns, id its inode" \
+	"$(printf '%s' "$JSON" | jq -r --arg o "$C1" '[.[] | select(.owner.name == $o) | "\(.owner.kind) \(.owner.id)"] | unique | .[]')" \
+	"netns netns:[$C1_INO]"
+assert_eq "owner object: C2 is kind $C2_KIND, id $C2_ID" \
+	"$(printf '%s' "$JSON" | jq -r --arg o "$C2_NAME" '[.[] | select(.owner.name == $o) | "\(.owner.kind) \(.owner.id)"] | unique | .[]')" \
+	"$C2_KIND $C2_ID"
+assert_eq "owner object: only C1, C2 and X own flows" \
+	"$(printf '%s' "$JSON" | jq -r '[.[].owner.name] | unique | .[]' | sort | paste -sd' ')" \
+	"$(printf '%s\n' "$C1" "$C2_NAME" "$X" | sort | paste -sd' ')"
+
+# --owner C1: C1's flows, all of them.
+lsct -n --proto all --json --owner "$C1"
+assert_eq "--owner C1: exit 0" "$RC" 0
+assert_eq "--owner C1: only C1's flows" "$(printf '%s' "$OUT" | jq -r '[.[].owner.name] | unique | .[]')" "$C1"
+assert_eq "--owner C1: every one of them" "$(keys_of "$OUT")" "$(grep "^$C1 " "$TMP/keys")"
+
+# --no-owners: as before issue 13, every entry forwarded.
+lsct -n --proto all --json --no-owners
+assert_eq "--no-owners: exit 0" "$RC" 0
+assert_eq "--no-owners: an empty array" "$OUT" "[]"
+assert_match "--no-owners: every entry forwarded" "$ERR" ": ([0-9]+) entries: \\1 forwarded through this host"
+lsct -n --no-owners
+assert_eq "--no-owners table: no Owner column" "$(printf '%s\n' "$OUT" | grep -c Owner)" 0
+
+# The table: the Owner column, C2's label.
+lsct -n --proto all
+assert_match "table: an Owner column" "$(printf '%s\n' "$OUT" | head -n 1)" 'Owner'
+assert_match "table: C2's flow ends with its label" "$OUT" " $C2_NAME\$"
+
+# ---------------------------------------------------------------------------
+# The monitor: the Owner column and the owners' names, in tmux.
+tm new-session -d -s mon -x 200 -y 40 "ip netns exec $H $LSCT -n" || ns_fail "tmux"
+if wait_screen mon:0 ' Owner' 10; then t_ok "monitor: the Owner column"; else
+	t_fail "monitor: the Owner column" "$(screen mon:0)"; fi
+if wait_screen mon:0 ":80 +<-- +$X4:many .* $C1 *\$" 5; then
+	t_ok "monitor: C1's published port with its owner"
+else
+	t_fail "monitor: C1's published port with its owner" "$(screen mon:0)"
+fi
+if wait_screen mon:0 " $C2_NAME *\$" 5; then t_ok "monitor: C2's label"; else
+	t_fail "monitor: C2's label" "$(screen mon:0)"; fi
+tm send-keys -t mon:0 q
+tm kill-server 2>/dev/null
+
+
+# ---------------------------------------------------------------------------
+# A name with control bytes: E, masqueraded to X like C1.
+E=lsct-fe$'\e[31m'-$$
+E_SHOWN="lsct-fe?[31m-$$"
+ns_new "$E" || ns_fail "ip netns add (control bytes)"
+attach "$E" 10.217.1.5 || ns_fail "attach (control bytes)"
+send "$E" 5000 "TCP4:$X4:3306" || ns_fail "E -> X:3306"
+lsct -n --json
+assert_eq "control bytes: JSON names E with '?' for ESC" \
+	"$(printf '%s' "$OUT" | jq -r --arg a "$X4" '[.[] | select(.owner.name | startswith("lsct-fe")) | .owner.name] | unique | .[]')" "$E_SHOWN"
+assert_eq "control bytes: no raw ESC in JSON" "$(printf '%s' "$OUT" | LC_ALL=C grep -c $'\x1b')" 0
+assert_eq "control bytes: no escaped ESC either" "$(printf '%s' "$OUT" | grep -ci '\\u001b')" 0
+lsct -n
+assert_match "control bytes: the table shows E's flow" "$OUT" "$X4:3306 .* lsct-fe\\?\\[31m-$$\$"
+assert_eq "control bytes: no raw ESC in the table" \
+	"$(printf '%s%s' "$OUT" "$ERR" | od -An -c | grep -c '033')" 0
+ip netns del "$E"
+
+# ---------------------------------------------------------------------------
+# A namespace deleted while a stream runs in H: D, with a connection to
+# X:3307 that stays.
+D=lsct-fd-$$
+ns_new "$D" || ns_fail "ip netns add $D"
+attach "$D" 10.217.1.4 || ns_fail "attach $D"
+bg "$X" socat -u "TCP4-LISTEN:3307,bind=$X4,reuseaddr,fork" OPEN:/dev/null,wronly
+wait_listen "$X" t 3307 || ns_fail "server X:3307"
+bg "$D" sh -c "while :; do echo d; sleep 0.2; done | socat -u - TCP4:$X4:3307"
+send "$D" 10000 "TCP4:$X4:3307" || ns_fail "D -> X:3307"
+ip netns exec "$H" "$LSCT" -n -c 0 -d 1 --json >"$TMP/stream" 2>"$TMP/stream.err" </dev/null &
+S_PID=$!
+PIDS+=("$S_PID")
+# d_names FILE: the owners of the active flows to X:3307, one line a snapshot.
+d_names() {
+	jq -r --arg a "$X4" '[.flows[] | select(.direction == "active" and .peer.addr == $a and .peer.port == "3307") | .owner.name] | unique | join(",")' "$1" 2>/dev/null
+}
+for _ in $(seq 50); do
+	[ "$(d_names "$TMP/stream" | grep -c "^$D\$")" -ge 1 ] && break
+	sleep 0.1
+done
+before=$(wc -l <"$TMP/stream")
+assert_ge "deleted namespace: D's flow in the stream first" "$(d_names "$TMP/stream" | grep -c "^$D\$")" 1
+for pid in $(ip netns pids "$D"); do kill "$pid" 2>/dev/null; done
+ip netns del "$D"
+for _ in $(seq 80); do
+	[ "$(wc -l <"$TMP/stream")" -ge $((before + 5)) ] && break
+	sleep 0.1
+done
+kill -0 "$S_PID" 2>/dev/null
+assert_eq "deleted namespace: the stream still runs" "$?" 0
+kill -TERM "$S_PID"
+wait "$S_PID"
+assert_eq "deleted namespace: SIGTERM ends it with 0" "$?" 0
+tail -n +$((before + 1)) "$TMP/stream" >"$TMP/after"
+assert_ge "deleted namespace: it kept printing" "$(wc -l <"$TMP/after")" 5
+assert_eq "deleted namespace: every line is JSON" \
+	"$(jq -c 'type' "$TMP/stream" 2>/dev/null | sort -u | paste -sd,)" '"object"'
+assert_eq "deleted namespace: D's flow keeps its label while it lingers" \
+	"$(d_names "$TMP/after" | grep -v "^$D\$" | grep -c .)" 0
+assert_match "deleted namespace: the first snapshot after still has it" "$(d_names "$TMP/after" | head -n 1)" "^$D\$"
+assert_no_match "deleted namespace: no error" "$(cat "$TMP/stream.err")" 'sandbox|cannot|error'
+
+# ---------------------------------------------------------------------------
+# A namespace with only lo (its own conntrack on): what it shows is what it
+# showed before owners, though this machine has other namespaces.
+Z=lsct-fz-$$
+ns_new "$Z" || ns_fail "ip netns add $Z"
+ns_track "$Z" || ns_fail "nft in $Z"
+inz() { OUT=$(ip netns exec "$Z" "$LSCT" "$@" 2>&1 </dev/null); }
+inz -n
+REF=$(ip netns exec "$Z" "$LSCT" -n --no-owners 2>&1 </dev/null)
+assert_eq "empty namespace: the table as with --no-owners" "$OUT" "$REF"
+assert_match "empty namespace: says the table is empty" "$OUT" 'conntrack table is empty'
+inz -n --json
+assert_eq "empty namespace: JSON []" "$(printf '%s\n' "$OUT" | head -n 1)" "[]"
+bg "$Z" socat -u TCP4-LISTEN:7000,bind=127.0.0.1,reuseaddr,fork OPEN:/dev/null,wronly
+wait_listen "$Z" t 7000 || ns_fail "server in $Z"
+send "$Z" 1000 TCP4:127.0.0.1:7000 || ns_fail "client in $Z"
+inz -n
+REF=$(ip netns exec "$Z" "$LSCT" -n --no-owners 2>&1 </dev/null)
+assert_eq "lo only: the table byte for byte as with --no-owners" "$OUT" "$REF"
+assert_no_match "lo only: no Owner column" "$OUT" 'Owner'
+inz -n --json
+assert_eq "lo only: every flow the host's" "$(printf '%s\n' "$OUT" | head -n 1 | jq -r '[.[].owner.kind] | unique | join(",")')" host
+assert_eq "lo only: JSON as with --no-owners but for the owner key" \
+	"$(printf '%s\n' "$OUT" | head -n 1 | jq -c 'map(del(.owner))')" \
+	"$(ip netns exec "$Z" "$LSCT" -n --json --no-owners 2>/dev/null | jq -c .)"
 
 t_summary "$SUITE"
