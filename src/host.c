@@ -192,12 +192,18 @@ int host_load_addrs(struct host_info *h)
 			memcpy(a.b, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
 			host_add_addr(h, AF_INET6, &a);
 		}
-		/* IFA_BROADCAST: the subnet's broadcast, received but not ours. */
+		/*
+		 * IFA_BROADCAST: the subnet's broadcast, received but not ours.
+		 * An address added without one (`ip addr add A/24`, no `brd`)
+		 * has none, and glibc then fills ifa_broadaddr with the address
+		 * itself: that is no broadcast.
+		 */
 		if (i->ifa_addr->sa_family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
 		    i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
 			memset(&a, 0, sizeof a);
 			memcpy(a.b, &((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr, 4);
-			if (a.b[0] | a.b[1] | a.b[2] | a.b[3])
+			if ((a.b[0] | a.b[1] | a.b[2] | a.b[3]) &&
+			    memcmp(a.b, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4))
 				host_add_broadcast(h, AF_INET, &a);
 		}
 	}
