@@ -129,7 +129,7 @@ DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md 
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
               libnfnetlink-dev libcap-ng-dev libseccomp-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
-              procps util-linux libcap2-bin valgrind
+              procps util-linux libcap2-bin valgrind iputils-ping
 
 # A missing library stops the build at its first compile, naming the Debian
 # package (pkg-config's own errors would only show up later as a missing
@@ -181,6 +181,10 @@ $(BUILD)/tools/nsls: tools/nsls.c $(BUILD)/liblsct.a | $(BUILD)/tools
 # Root-only checks against the kernel, run by tests/integration/run.sh.
 $(BUILD)/integration/live: tests/integration/live.c $(BUILD)/liblsct.a | $(BUILD)/integration
 	$(NEED_LIBS)$(COMPILE) -Itests/unit $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# proto.sh's check that GET requests find every protocol's entries (root).
+$(BUILD)/tests/protoget: tests/integration/protoget.c $(BUILD)/liblsct.a | $(BUILD)/tests
+	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 $(BUILD) $(BUILD)/tests $(BUILD)/tools $(BUILD)/integration:
 	mkdir -p $@

@@ -79,10 +79,14 @@ restore_max() {
 	SETMAX=
 }
 
+OWNER_NS=()
 cleanup() {
 	# A second signal must not cut the restore short.
 	trap '' INT TERM HUP
 	ip netns del "$NS" 2>/dev/null
+	for ons in "${OWNER_NS[@]}"; do
+		ip netns del "$ons" 2>/dev/null
+	done
 	restore_max
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
@@ -144,16 +148,30 @@ ip -n "$NS" addr add 2001:2::1/128 dev lo nodad || die "cannot add an IPv6 addre
 inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct' ||
 	die "cannot turn on nf_conntrack_acct in the namespace"
 
+# Owners (doc/containers.md): 20 more namespaces on the machine, each with an
+# address, so that the lsconntrack rows find, enter and label them (owners
+# are on by default); the noowners row is the snapshot without them.
+OWNER_NS=()
+for i in $(seq 20); do
+	ons=$NS-o$i
+	ip netns add "$ons" || die "cannot create network namespace $ons"
+	OWNER_NS+=("$ons")
+	ip -n "$ons" link set lo up
+	ip -n "$ons" addr add "198.19.$i.1/32" dev lo || die "cannot add an address in $ons"
+done
+
 # ---- what can run ----------------------------------------------------------
 
-ROWS="floor filter snapshot snap4 store conntrack iptstate"
+ROWS="floor filter snapshot noowners snap4 store conntrack iptstate"
 declare -A LABEL CMD DIV NOTE
 LABEL[floor]='floor: `nldump` (counts messages, no parsing)'
 CMD[floor]="$DUMP"
 LABEL[filter]='floor, kernel-side TCP filter: `nldump -p 6` (2 dumps: IPv4, IPv6)'
 CMD[filter]="$DUMP -p 6"
-LABEL[snapshot]='`lsconntrack -n -b --json >/dev/null`'
+LABEL[snapshot]='`lsconntrack -n -b --json >/dev/null` (owners on, 20 more namespaces)'
 CMD[snapshot]="$LSCT -n -b --json"
+LABEL[noowners]='`lsconntrack -n -b --json --no-owners >/dev/null`'
+CMD[noowners]="$LSCT -n -b --json --no-owners"
 LABEL[snap4]='`lsconntrack -4 -n -b --json >/dev/null` (the kernel leaves out IPv6 and UDP)'
 CMD[snap4]="$LSCT -4 -n -b --json"
 LABEL[store]='`lsconntrack -n -b -c 3 -d 0 --max-cpu 0` (3 snapshots; time per snapshot)'

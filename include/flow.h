@@ -40,16 +40,30 @@
 
 enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1 };
 
-#define FLOW_PROTO_TCP (1u << 0)
-#define FLOW_PROTO_UDP (1u << 1)
+/* One bit per protocol conntrack tracks; flow_proto_bit() maps IPPROTO_* here. */
+#define FLOW_PROTO_TCP     (1u << 0)
+#define FLOW_PROTO_UDP     (1u << 1)
+#define FLOW_PROTO_UDPLITE (1u << 2)
+#define FLOW_PROTO_SCTP    (1u << 3)
+#define FLOW_PROTO_DCCP    (1u << 4)
+#define FLOW_PROTO_ICMP    (1u << 5)
+#define FLOW_PROTO_ICMPV6  (1u << 6)
+#define FLOW_PROTO_GRE     (1u << 7)
+#define FLOW_PROTO_ALL     ((1u << 8) - 1)
 #define FLOW_FAM_V4    (1u << 0)
 #define FLOW_FAM_V6    (1u << 1)
 
+/*
+ * port is the flow's port for the protocols with ports (ct_proto_has_ports());
+ * the port-less ones reuse it as their key (doc/classification.md): ICMP and
+ * ICMPv6 the request's type (8 for echo, both directions), GRE the key
+ * (ACTIVE: the original dstkey; PASSIVE: the reply's srckey), 0 without PPTP.
+ */
 struct flow_key {
 	struct ct_addr peer;	/* the remote end's address */
 	uint16_t port;		/* ACTIVE: the peer's port; PASSIVE: the local port */
 	uint8_t family;		/* AF_INET or AF_INET6 */
-	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t proto;		/* IPPROTO_*: any protocol of FLOW_PROTO_ALL */
 	uint8_t dir;		/* enum flow_dir */
 	/*
 	 * Whose flow: 0 the viewed namespace ("host"), else another namespace
@@ -164,6 +178,14 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 			      unsigned *nhits);
 
 int flow_key_equal(const struct flow_key *a, const struct flow_key *b);
+
+/* The FLOW_PROTO_* bit of an IPPROTO_* number, 0 for one not shown. */
+unsigned flow_proto_bit(int proto);
+/* The flow's port is a port (TCP, UDP, UDP-Lite, SCTP, DCCP), not a key. */
+static inline int flow_has_port(const struct flow_key *k)
+{
+	return ct_proto_has_ports(k->proto);
+}
 
 struct flow_table;
 

@@ -15,20 +15,35 @@
 
 /*
  * "10.0.0.1:3306", "[fd00::1]:80", "name:80".  port is a decimal string or
- * "many".  name (already checked by fmt_is_peer_name) replaces the address
- * when non-NULL.
+ * "many", or NULL for a port-less end: "10.0.0.1", "fd00::1", "name".
+ * name (already checked by fmt_is_peer_name) replaces the address when
+ * non-NULL.
  */
 void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
 		  const char *name, const char *port);
 
-/* The two sides of a flow as the table prints them ("localhost:many"). */
+/*
+ * The two sides of a flow as the table prints them ("localhost:many"); a
+ * port-less flow (ICMP, GRE: flow_has_port()) has none: "localhost",
+ * "10.0.0.1".
+ */
 void fmt_flow_local(const struct flow *f, char *buf, size_t len);
 void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len);
 /* The port strings of the JSON schema: "3306" or "many". */
 void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len);
 
-/* "tcp", "udp", or the number. */
+/* "tcp", "udp", "udplite", "sctp", "dccp", "icmp", "icmpv6", "gre", or the number. */
 const char *fmt_proto(int proto, char *buf, size_t len);
+/*
+ * A port-less flow's key is the usual one: ICMP echo (type 8, ICMPv6 128),
+ * GRE key 0.  True for every protocol with ports.
+ */
+int fmt_flow_key_is_plain(const struct flow_key *k);
+/*
+ * The Proto column: fmt_proto(), with the key of a port-less flow when it
+ * is not the usual one: "icmp:13" (the request's type), "gre:0x1f".
+ */
+const char *fmt_flow_proto(const struct flow_key *k, char *buf, size_t len);
 
 /*
  * True if s is a plausible DNS name: 1..253 bytes of letters, digits, '-',

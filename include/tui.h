@@ -33,6 +33,8 @@ struct tui_config {
 	const char *hostname;
 	/* The monitor's CPU budget (mon_config.max_cpu), named in the header; 0: not named. */
 	double max_cpu;
+	/* Owners were wanted but lsconntrack is not root: the header says so. */
+	int owners_off;
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
 	volatile sig_atomic_t *signalled;
 	int sig_fd;

@@ -25,7 +25,7 @@ enum view_sort {
 	VIEW_SORT_OUTPKTS,
 	VIEW_SORT_CONNS,
 	VIEW_SORT_PEER,		/* address, then port: ascending */
-	VIEW_SORT_PORT,		/* port, then address: ascending */
+	VIEW_SORT_PORT,		/* port, then address: ascending; port-less flows (ICMP, GRE) last */
 	/* Per-interval (tracking tables): one interval for all rows, so a
 	 * delta orders exactly as its rate. */
 	VIEW_SORT_RATE,		/* in + out bytes in the interval */
@@ -82,7 +82,7 @@ int owner_filter_match(const struct owner_filter *f, const struct owner_label *l
 
 struct view_opts {
 	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
-	const struct port_filter *aport; /* peer ports of active flows; NULL = all */
+	const struct port_filter *aport; /* peer ports of active flows; NULL = all; set, no port-less flow */
 	const struct port_filter *pport; /* local ports of passive flows; NULL = all */
 	enum view_sort sort;
 	int reverse;			/* flip the order of the sort key */

@@ -98,7 +98,9 @@ static const char usage[] =
 "                            PORTS: 3306,11211 or 8000-8099 or !22 (repeatable)\n"
 "  -t, --tcp                 TCP flows (the default)\n"
 "  -u, --udp                 UDP flows (with -t: both)\n"
-"      --proto tcp|udp|all   the same as -t, -u, -t -u\n"
+"      --proto LIST          protocols, comma-separated: tcp, udp, udplite,\n"
+"                            sctp, dccp, icmp (with icmpv6), icmpv6, gre;\n"
+"                            all: every one\n"
 "  -4, --ipv4                IPv4 only\n"
 "  -6, --ipv6                IPv6 only\n"
 "      --zone N              connections of conntrack zone N only (0 to 65535;\n"
@@ -225,6 +227,46 @@ static int parse_mark_num(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
+/*
+ * "tcp,udp,icmp" into FLOW_PROTO_* bits, added to *protos (all or
+ * nothing).  icmp means ICMP for IPv4 and ICMPv6 for IPv6: with -4 or -6
+ * it is the one the family has; icmpv6 alone is ICMPv6 only.  Names in
+ * any case; no empty item.
+ */
+static int proto_list_parse(const char *val, unsigned *protos)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} names[] = {
+		{ "tcp", FLOW_PROTO_TCP }, { "udp", FLOW_PROTO_UDP },
+		{ "udplite", FLOW_PROTO_UDPLITE }, { "sctp", FLOW_PROTO_SCTP },
+		{ "dccp", FLOW_PROTO_DCCP },
+		{ "icmp", FLOW_PROTO_ICMP | FLOW_PROTO_ICMPV6 },
+		{ "icmpv6", FLOW_PROTO_ICMPV6 }, { "gre", FLOW_PROTO_GRE },
+		{ "all", FLOW_PROTO_ALL },
+	};
+	unsigned bits = 0;
+	const char *p = val;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(names); i++)
+			if (strlen(names[i].name) == len && strncasecmp(p, names[i].name, len) == 0)
+				break;
+		if (i == ARRAY_LEN(names))
+			return -1;
+		bits |= names[i].bits;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*protos |= bits;
+	return 0;
+}
+
 static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		 const char *val, int on, char *err, size_t errlen)
 {
@@ -288,15 +330,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			o->protos |= op->id == O_TCP ? FLOW_PROTO_TCP : FLOW_PROTO_UDP;
 		break;
 	case O_PROTO:
-		if (strcasecmp(val, "tcp") == 0)
-			o->protos |= FLOW_PROTO_TCP;
-		else if (strcasecmp(val, "udp") == 0)
-			o->protos |= FLOW_PROTO_UDP;
-		else if (strcasecmp(val, "all") == 0)
-			o->protos |= FLOW_PROTO_TCP | FLOW_PROTO_UDP;
-		else {
-			snprintf(err, errlen, "invalid value for %s: '%.40s' (tcp, udp or all)",
-				 shown, val);
+		if (proto_list_parse(val, &o->protos) < 0) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (a list of tcp, udp, "
+				 "udplite, sctp, dccp, icmp, icmpv6, gre; or all)", shown, val);
 			return -1;
 		}
 		break;
@@ -630,6 +666,7 @@ static int single_port(const struct port_filter *f, uint16_t *port)
 void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_nl_filter *f)
 {
 	uint16_t port;
+	unsigned protos;
 
 	memset(f, 0, sizeof *f);
 	/* What the kernel can leave out of the dump: results stay the same. */
@@ -643,8 +680,18 @@ void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_n
 	f->has_mark = (uint8_t)o->mark_set;
 	f->mark_val = o->mark_val;
 	f->mark_mask = o->mark_mask;
-	if (o->protos == FLOW_PROTO_TCP || o->protos == FLOW_PROTO_UDP)
-		f->proto = o->protos == FLOW_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	/*
+	 * One protocol: the kernel sends only its entries ("icmp" is one
+	 * with one family).
+	 */
+	protos = o->protos;
+	if (o->families == FLOW_FAM_V4 && protos != FLOW_PROTO_ICMPV6)
+		protos &= ~FLOW_PROTO_ICMPV6;
+	else if (o->families == FLOW_FAM_V6 && protos != FLOW_PROTO_ICMP)
+		protos &= ~FLOW_PROTO_ICMP;
+	for (int p = 1; p < 256; p++)
+		if (flow_proto_bit(p) && flow_proto_bit(p) == protos)
+			f->proto = (uint8_t)p;
 	/*
 	 * One port on one side: the kernel serializes only the entries that
 	 * can make a row shown (doc/classification.md, flow_classify()):
@@ -663,6 +710,12 @@ void cli_kernel_filter(const struct cli_opts *o, int batch, int off, struct ct_n
 	 * sent ("N entries: M forwarded").
 	 */
 	if (!batch)
+		return;
+	/*
+	 * Port filters only over TCP and UDP: the kernel's plan dumps those
+	 * two (ct_nl_plan()), and compares ports for nothing else.
+	 */
+	if (o->protos & ~(FLOW_PROTO_TCP | FLOW_PROTO_UDP))
 		return;
 	if (o->dirs == VIEW_ACTIVE && single_port(&o->aport, &port)) {
 		f->ports[f->nports++] = (struct ct_nl_port){ CT_NL_ORIG_DPORT, port };

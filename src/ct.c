@@ -28,6 +28,50 @@ int ct_tcp_state_parse(const char *s, size_t len)
 	return -1;
 }
 
+static const char *const sctp_state_names[CT_SCTP_STATE_MAX] = {
+	"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
+	"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
+	"HEARTBEAT_ACKED",
+};
+
+static const char *const dccp_state_names[CT_DCCP_STATE_MAX] = {
+	"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING",
+	"TIMEWAIT", "IGNORE", "INVALID",
+};
+
+const char *ct_l4_state_name(unsigned proto, unsigned state)
+{
+	if (proto == CT_PROTO_SCTP && state < CT_SCTP_STATE_MAX)
+		return sctp_state_names[state];
+	if (proto == CT_PROTO_DCCP && state < CT_DCCP_STATE_MAX)
+		return dccp_state_names[state];
+	return "NONE";
+}
+
+int ct_l4_state_parse(unsigned proto, const char *s, size_t len)
+{
+	const char *const *names = proto == CT_PROTO_SCTP ? sctp_state_names :
+				   proto == CT_PROTO_DCCP ? dccp_state_names : NULL;
+	int n = proto == CT_PROTO_SCTP ? CT_SCTP_STATE_MAX : CT_DCCP_STATE_MAX;
+
+	for (int i = 0; names && i < n; i++) {
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+const char *ct_entry_state_name(const struct ct_entry *e)
+{
+	if (!(e->flags & CT_F_STATE))
+		return NULL;
+	if (e->proto == CT_PROTO_TCP)
+		return ct_tcp_state_name(e->tcp_state);
+	if (e->proto == CT_PROTO_SCTP || e->proto == CT_PROTO_DCCP)
+		return ct_l4_state_name(e->proto, e->state);
+	return NULL;
+}
+
 int ct_addr_is_loopback(int family, const struct ct_addr *a)
 {
 	static const uint8_t v6_loop[16] = { [15] = 1 };

@@ -6,7 +6,8 @@
  * struct ct_entry on the stack.  The nests the kernel always lays out the
  * same way (tuples with ports, TCP state, counters) are recognised header
  * by header and read at fixed offsets, for a fraction of the cost of
- * walking them; anything else is walked.  No allocation; fuzzed
+ * walking them; anything else (ICMP's id, type and code, SCTP's and DCCP's
+ * states) is walked.  No allocation; fuzzed
  * (tests/fuzz/fuzz_netlink.c).
  */
 #include "ct_source_netlink.h"
@@ -132,7 +133,19 @@ static int parse_ip(const uint8_t *p, size_t len, int family, struct ct_tuple *t
 	return r == 0 && seen == (SEEN_SRC | SEEN_DST) ? 0 : -1;
 }
 
-static int parse_proto(const uint8_t *p, size_t len, struct ct_tuple *t, int *proto)
+/*
+ * ICMP and ICMPv6 tuples carry an id, a type and a code instead of ports;
+ * they are kept apart from the port attributes (and the two families'
+ * attributes apart from each other) until the protocol is known.
+ * [0] is CTA_PROTO_ICMP_*, [1] CTA_PROTO_ICMPV6_*.
+ */
+struct icmp_attrs {
+	uint16_t id[2];
+	uint8_t type[2], code[2];
+};
+
+static int parse_proto(const uint8_t *p, size_t len, struct ct_tuple *t, int *proto,
+		       struct icmp_attrs *ic)
 {
 	const uint8_t *end = p + len, *d;
 	unsigned type;
@@ -156,7 +169,25 @@ static int parse_proto(const uint8_t *p, size_t len, struct ct_tuple *t, int *pr
 				return -1;
 			t->dport = get_be16(d);
 			break;
-		default:	/* ICMP id/type/code: not kept */
+		case CTA_PROTO_ICMP_ID:
+		case CTA_PROTO_ICMPV6_ID:
+			if (dlen != 2)
+				return -1;
+			ic->id[type == CTA_PROTO_ICMPV6_ID] = get_be16(d);
+			break;
+		case CTA_PROTO_ICMP_TYPE:
+		case CTA_PROTO_ICMPV6_TYPE:
+			if (dlen != 1)
+				return -1;
+			ic->type[type == CTA_PROTO_ICMPV6_TYPE] = d[0];
+			break;
+		case CTA_PROTO_ICMP_CODE:
+		case CTA_PROTO_ICMPV6_CODE:
+			if (dlen != 1)
+				return -1;
+			ic->code[type == CTA_PROTO_ICMPV6_CODE] = d[0];
+			break;
+		default:
 			break;
 		}
 	}
@@ -214,7 +245,8 @@ static inline int parse_tuple_fixed(const uint8_t *p, size_t len, int family,
  * and sets *seen; the fixed layout above has none, so it is always walked.
  */
 static int parse_tuple(const uint8_t *p, size_t len, int family,
-		       struct ct_tuple *t, int *proto, uint16_t *zone, int *seen)
+		       struct ct_tuple *t, int *proto, uint16_t *zone, int *seen,
+		       struct icmp_attrs *ic)
 {
 	const uint8_t *end = p + len, *d;
 	unsigned type;
@@ -230,7 +262,7 @@ static int parse_tuple(const uint8_t *p, size_t len, int family,
 			have_ip = 1;
 			break;
 		case CTA_TUPLE_PROTO:
-			if (parse_proto(d, dlen, t, proto) < 0)
+			if (parse_proto(d, dlen, t, proto, ic) < 0)
 				return -1;
 			break;
 		case CTA_TUPLE_ZONE:
@@ -249,7 +281,32 @@ static int parse_tuple(const uint8_t *p, size_t len, int family,
 /* CTA_PROTOINFO_TCP's length as the kernel writes it: five attributes of one or two bytes. */
 #define PROTOINFO_TCP_LEN	(NLA_HDRLEN + 5 * NLA_ALIGN(NLA_HDRLEN + 2))
 
-static int parse_protoinfo(const uint8_t *p, size_t len, struct ct_entry *out)
+/*
+ * The state inside one CTA_PROTOINFO_SCTP or CTA_PROTOINFO_DCCP nest
+ * (state_type is its STATE attribute) into *state; -1 if malformed.
+ */
+static int parse_l4_state(const uint8_t *p, size_t len, unsigned state_type, int *state)
+{
+	const uint8_t *end = p + len, *d;
+	unsigned type;
+	size_t dlen;
+	int r;
+
+	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		if (type != state_type)
+			continue;	/* verification tags, role, handshake sequence */
+		if (dlen != 1)
+			return -1;
+		*state = d[0];
+	}
+	return r;
+}
+
+/*
+ * TCP's state goes straight into out; SCTP's and DCCP's into l4[0] and
+ * l4[1], settled once the protocol is known (-1: none came).
+ */
+static int parse_protoinfo(const uint8_t *p, size_t len, struct ct_entry *out, int l4[2])
 {
 	const uint8_t *end = p + len, *d, *tp, *tend, *td;
 	unsigned type, ttype;
@@ -274,8 +331,15 @@ static int parse_protoinfo(const uint8_t *p, size_t len, struct ct_entry *out)
 		return 0;
 	}
 	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
+		if (type == CTA_PROTOINFO_SCTP || type == CTA_PROTOINFO_DCCP) {
+			if (parse_l4_state(d, dlen, type == CTA_PROTOINFO_SCTP ?
+					   CTA_PROTOINFO_SCTP_STATE : CTA_PROTOINFO_DCCP_STATE,
+					   &l4[type == CTA_PROTOINFO_DCCP]) < 0)
+				return -1;
+			continue;
+		}
 		if (type != CTA_PROTOINFO_TCP)
-			continue;	/* DCCP, SCTP: no states of ours */
+			continue;
 		tp = d;
 		tend = d + dlen;
 		while ((rt = attr_next(&tp, tend, &ttype, &td, &tdlen)) > 0) {
@@ -369,11 +433,11 @@ static int parse_tstamp(const uint8_t *p, size_t len, struct ct_entry *out)
 	return r;
 }
 
-/* The protocols whose tuples have ports; GRE's keys travel as ports but are none. */
-static int proto_has_ports(uint8_t proto)
+/* ICMP's id, type and code into the tuple's sport and dport (ct.h). */
+static void icmp_settle(struct ct_tuple *t, const struct icmp_attrs *ic, int v6)
 {
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
+	t->sport = ic->id[v6];
+	t->dport = CT_ICMP_TC(ic->type[v6], ic->code[v6]);
 }
 
 static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *out)
@@ -382,20 +446,24 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 	unsigned type;
 	size_t dlen;
 	int r, oproto = -1, rproto = -1, have_zone = 0, tzseen[2] = { 0, 0 };
+	int l4[2] = { -1, -1 };	/* SCTP, DCCP state */
 	uint16_t tzone[2] = { 0, 0 };
+	struct icmp_attrs ic[2];	/* orig, reply */
+
+	memset(ic, 0, sizeof ic);
 
 	while ((r = attr_next(&p, end, &type, &d, &dlen)) > 0) {
 		switch (type) {
 		case CTA_TUPLE_ORIG:
 			if (!parse_tuple_fixed(d, dlen, out->family, &out->orig, &oproto) &&
 			    parse_tuple(d, dlen, out->family, &out->orig, &oproto,
-					&tzone[0], &tzseen[0]) < 0)
+					&tzone[0], &tzseen[0], &ic[0]) < 0)
 				return -1;
 			break;
 		case CTA_TUPLE_REPLY:
 			if (!parse_tuple_fixed(d, dlen, out->family, &out->reply, &rproto) &&
 			    parse_tuple(d, dlen, out->family, &out->reply, &rproto,
-					&tzone[1], &tzseen[1]) < 0)
+					&tzone[1], &tzseen[1], &ic[1]) < 0)
 				return -1;
 			break;
 		case CTA_STATUS:
@@ -428,7 +496,7 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 				return -1;
 			break;
 		case CTA_PROTOINFO:
-			if (parse_protoinfo(d, dlen, out) < 0)
+			if (parse_protoinfo(d, dlen, out, l4) < 0)
 				return -1;
 			break;
 		case CTA_COUNTERS_ORIG:
@@ -460,12 +528,29 @@ static int parse_attrs(const uint8_t *p, const uint8_t *end, struct ct_entry *ou
 		if (!have_zone)
 			out->zone = tzone[tzseen[0] ? 0 : 1];
 	}
-	/* Attributes are read in any order, so what needs the protocol is settled here. */
-	if (!proto_has_ports(out->proto))
+	/*
+	 * Attributes are read in any order, so what needs the protocol is
+	 * settled here: GRE keeps its keys (sent as ports), ICMP takes its
+	 * id, type and code, any other port-less protocol has none.
+	 */
+	if (out->proto == IPPROTO_ICMP || out->proto == IPPROTO_ICMPV6) {
+		icmp_settle(&out->orig, &ic[0], out->proto == IPPROTO_ICMPV6);
+		icmp_settle(&out->reply, &ic[1], out->proto == IPPROTO_ICMPV6);
+	} else if (!ct_proto_has_ports(out->proto) && out->proto != IPPROTO_GRE) {
 		out->orig.sport = out->orig.dport = out->reply.sport = out->reply.dport = 0;
+	}
 	if (out->proto != IPPROTO_TCP) {
+		int st = out->proto == IPPROTO_SCTP ? l4[0] :
+			 out->proto == IPPROTO_DCCP ? l4[1] : -1;
+		int max = out->proto == IPPROTO_SCTP ? CT_SCTP_STATE_MAX : CT_DCCP_STATE_MAX;
+
 		out->tcp_state = 0;
 		out->flags &= (uint8_t)~CT_F_STATE;
+		/* Only the states ct.h names; others stay unknown. */
+		if (st >= 0 && st < max) {
+			out->state = (uint8_t)st;
+			out->flags |= CT_F_STATE;
+		}
 	}
 	return 0;
 }

@@ -609,9 +609,19 @@ size_t ct_nl_build_get(void *buf, uint32_t seq, const struct ct_entry *e)
 	mnl_attr_nest_end(nlh, ip);
 	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, e->proto);
-	if (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) {
+	/* The kernel wants the protocol's whole tuple (ct.h: GRE keys as ports). */
+	if (ct_proto_has_ports(e->proto) || e->proto == IPPROTO_GRE) {
 		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htobe16(e->orig.sport));
 		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htobe16(e->orig.dport));
+	} else if (ct_proto_is_icmp(e->proto)) {
+		int v6 = e->proto == IPPROTO_ICMPV6;
+
+		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID,
+				 htobe16(e->orig.sport));
+		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
+				CT_ICMP_TYPE(e->orig.dport));
+		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE,
+				CT_ICMP_CODE(e->orig.dport));
 	}
 	mnl_attr_nest_end(nlh, proto);
 	mnl_attr_nest_end(nlh, tuple);

@@ -22,6 +22,7 @@
 #define P_PORTS 0x1u	/* tuples must carry sport= and dport= */
 #define P_STATE 0x2u	/* a state word may follow the timeout */
 #define P_ICMP  0x4u	/* tuples carry type= code= id= */
+#define P_GRE   0x8u	/* tuples carry srckey= dstkey= */
 
 struct l4_proto {
 	const char *name;
@@ -42,7 +43,7 @@ static const struct l4_proto l4_protos[] = {
 	{ "sctp",    4, IPPROTO_SCTP,    P_PORTS | P_STATE },
 	{ "dccp",    4, IPPROTO_DCCP,    P_PORTS | P_STATE },
 	{ "udplite", 7, IPPROTO_UDPLITE, P_PORTS },
-	{ "gre",     3, IPPROTO_GRE,     0 },
+	{ "gre",     3, IPPROTO_GRE,     P_GRE },
 };
 
 /* Keys we read; the tuple keys double as bits of line_state.seen[]. */
@@ -62,6 +63,8 @@ enum text_key {
 	KEY_ZONE_ORIG,
 	KEY_ZONE_REPLY,
 	KEY_MARK,
+	KEY_SRCKEY,
+	KEY_DSTKEY,
 };
 
 #define SEEN(k) (1u << (k))
@@ -245,6 +248,12 @@ static enum text_key key_lookup(const char *s, size_t len)
 		if (memcmp(s, "bytes", 5) == 0)
 			return KEY_BYTES;
 		break;
+	case 6:
+		if (memcmp(s, "srckey", 6) == 0)
+			return KEY_SRCKEY;
+		if (memcmp(s, "dstkey", 6) == 0)
+			return KEY_DSTKEY;
+		break;
 	case 7:
 		if (memcmp(s, "packets", 7) == 0)
 			return KEY_PACKETS;
@@ -277,6 +286,28 @@ static const uint8_t hex_plus1[256] = {
 	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
+
+/* A GRE key as the kernel and conntrack print it ("0x1f"), or decimal. */
+static bool parse_key(const char *s, size_t len, uint16_t *out)
+{
+	uint64_t v = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (len > 2 + 4)
+			return false;
+		for (size_t i = 2; i < len; i++) {
+			unsigned h = hex_plus1[(unsigned char)s[i]];
+
+			if (!h)
+				return false;
+			v = v << 4 | (h - 1);
+		}
+	} else if (!parse_num(s, len, UINT16_MAX, &v)) {
+		return false;
+	}
+	*out = (uint16_t)v;
+	return true;
+}
 
 /* Dotted quad, no leading zeros: exactly what inet_pton() takes. */
 static bool addr4_fast(const char *s, size_t len, struct ct_addr *out)
@@ -481,10 +512,32 @@ static bool parse_kv(struct line_state *ls, const char *key, size_t klen,
 		return parse_num(val, vlen, UINT64_MAX, &tu->bytes);
 	case KEY_TYPE:
 	case KEY_CODE:
-		/* ICMP has no ports; the values are checked but not kept. */
-		return parse_num(val, vlen, UINT8_MAX, &v);
+		/* ICMP's type and code go into dport (ct.h); elsewhere only checked. */
+		if (!parse_num(val, vlen, UINT8_MAX, &v))
+			return false;
+		if (ls->props & P_ICMP)
+			tu->dport = k == KEY_TYPE ? CT_ICMP_TC(v, CT_ICMP_CODE(tu->dport)) :
+						    CT_ICMP_TC(CT_ICMP_TYPE(tu->dport), v);
+		return true;
 	case KEY_ICMP_ID:
-		return parse_num(val, vlen, UINT16_MAX, &v);
+		if (!parse_num(val, vlen, UINT16_MAX, &v))
+			return false;
+		tu->sport = (uint16_t)v;	/* only ICMP gets here */
+		return true;
+	case KEY_SRCKEY:
+	case KEY_DSTKEY: {
+		uint16_t gk;
+
+		if (!parse_key(val, vlen, &gk))
+			return false;
+		if (ls->props & P_GRE) {
+			if (k == KEY_SRCKEY)
+				tu->sport = gk;
+			else
+				tu->dport = gk;
+		}
+		return true;
+	}
 	default:
 		return false;
 	}
@@ -618,7 +671,9 @@ enum ct_text_result ct_text_parse_line(const char *line, size_t len,
 
 	/*
 	 * TCP, SCTP and DCCP print a state word, but not always: conntrack
-	 * -L shows none for DCCP when the kernel has no DCCP tracker.
+	 * -L shows none for DCCP when the kernel has no DCCP tracker.  An
+	 * SCTP or DCCP word ct.h does not name (a newer kernel's) leaves the
+	 * state unknown; TCP's set has not changed in years.
 	 */
 	if ((ls.props & P_STATE) && t.s[0] != '[' && !t.eq) {
 		if (out->proto == IPPROTO_TCP) {
@@ -628,6 +683,13 @@ enum ct_text_result ct_text_parse_line(const char *line, size_t len,
 				return CT_TEXT_MALFORMED;
 			out->tcp_state = (uint8_t)st;
 			out->flags |= CT_F_STATE;
+		} else {
+			int st = ct_l4_state_parse(out->proto, t.s, t.len);
+
+			if (st >= 0) {
+				out->state = (uint8_t)st;
+				out->flags |= CT_F_STATE;
+			}
 		}
 		if (!next_token(&c, &t))
 			return CT_TEXT_MALFORMED;

@@ -229,6 +229,7 @@ static void hist_merge(struct ct_entry *c, const struct ct_entry *e)
 	}
 	if (!(e->flags & CT_F_STATE) && (c->flags & CT_F_STATE)) {
 		m.tcp_state = c->tcp_state;
+		m.state = c->state;
 		m.flags |= CT_F_STATE;
 	}
 	*c = m;

@@ -43,6 +43,30 @@ static void hit_set(struct flow_hit *hit, const struct ct_entry *e, enum flow_di
 	hit->in_orig = in == &e->orig;
 }
 
+unsigned flow_proto_bit(int proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return FLOW_PROTO_TCP;
+	case IPPROTO_UDP:
+		return FLOW_PROTO_UDP;
+	case IPPROTO_UDPLITE:
+		return FLOW_PROTO_UDPLITE;
+	case IPPROTO_SCTP:
+		return FLOW_PROTO_SCTP;
+	case IPPROTO_DCCP:
+		return FLOW_PROTO_DCCP;
+	case IPPROTO_ICMP:
+		return FLOW_PROTO_ICMP;
+	case IPPROTO_ICMPV6:
+		return FLOW_PROTO_ICMPV6;
+	case IPPROTO_GRE:
+		return FLOW_PROTO_GRE;
+	default:
+		return 0;
+	}
+}
+
 /*
  * No end in the viewed namespace: "local" is now an address of another
  * namespace of this machine.  The client (original source) owned by C
@@ -53,7 +77,8 @@ static void hit_set(struct flow_hit *hit, const struct ct_entry *e, enum flow_di
  * not guessed.
  */
 static enum flow_class classify_owners(const struct owner_table *ot, const struct ct_entry *e,
-				       struct flow_hit hits[2], unsigned *nhits)
+				       uint16_t akey, uint16_t pkey, struct flow_hit hits[2],
+				       unsigned *nhits)
 {
 	const struct ct_tuple *orig = &e->orig, *reply = &e->reply;
 	const struct owner *c = owner_lookup(ot, e->family, &orig->src);
@@ -61,14 +86,15 @@ static enum flow_class classify_owners(const struct owner_table *ot, const struc
 	unsigned n = 0;
 
 	if (c) {
-		if (!s && owner_is_listener(ot, c, e->proto, e->family, orig->sport))
+		if (!s && ct_proto_has_ports(e->proto) &&
+		    owner_is_listener(ot, c, e->proto, e->family, orig->sport))
 			hit_set(&hits[n], e, FLOW_PASSIVE, &orig->dst, orig->sport, reply, orig);
 		else
-			hit_set(&hits[n], e, FLOW_ACTIVE, &orig->dst, orig->dport, reply, orig);
+			hit_set(&hits[n], e, FLOW_ACTIVE, &orig->dst, akey, reply, orig);
 		hits[n++].key.owner = c->tag;
 	}
 	if (s) {
-		hit_set(&hits[n], e, FLOW_PASSIVE, &orig->src, reply->sport, orig, reply);
+		hit_set(&hits[n], e, FLOW_PASSIVE, &orig->src, pkey, orig, reply);
 		hits[n++].key.owner = s->tag;
 	}
 	*nhits = n;
@@ -84,12 +110,12 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 			      const struct ct_entry *e, struct flow_hit hits[2],
 			      unsigned *nhits)
 {
-	unsigned pbit = e->proto == IPPROTO_TCP ? FLOW_PROTO_TCP :
-			e->proto == IPPROTO_UDP ? FLOW_PROTO_UDP : 0;
+	unsigned pbit = flow_proto_bit(e->proto);
 	unsigned fbit = e->family == AF_INET ? FLOW_FAM_V4 :
 			e->family == AF_INET6 ? FLOW_FAM_V6 : 0;
 	const struct ct_tuple *orig = &e->orig, *reply = &e->reply;
 	int client_local, server_local;
+	uint16_t akey, pkey;	/* the active and the passive flow's port (flow.h) */
 
 	*nhits = 0;
 	if (!(pbit & o->protos) || !(fbit & o->families))
@@ -102,13 +128,23 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 	 * The client socket is the original source (before any SNAT); the
 	 * server socket is the reply source (after any DNAT or REDIRECT).
 	 * A connection is this host's when one of those sockets is here.
+	 * Port-less protocols alike: the sender of the first packet (an
+	 * echo request, GRE's first packet) is the client.
 	 */
 	client_local = addr_is_local(h, e->family, &orig->src);
 	server_local = addr_is_local(h, e->family, &reply->src);
+	if (ct_proto_is_icmp(e->proto)) {
+		/* Both directions of one exchange under the request's type. */
+		akey = pkey = CT_ICMP_TYPE(orig->dport);
+	} else {
+		/* Ports, or GRE's keys in their place. */
+		akey = orig->dport;
+		pkey = reply->sport;
+	}
 
 	if (client_local && server_local) {
-		hit_set(&hits[0], e, FLOW_ACTIVE, &orig->dst, orig->dport, reply, orig);
-		hit_set(&hits[1], e, FLOW_PASSIVE, &orig->src, reply->sport, orig, reply);
+		hit_set(&hits[0], e, FLOW_ACTIVE, &orig->dst, akey, reply, orig);
+		hit_set(&hits[1], e, FLOW_PASSIVE, &orig->src, pkey, orig, reply);
 		*nhits = 2;
 		return FLOW_CLASS_HOST;
 	}
@@ -116,17 +152,19 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 		/*
 		 * Picked up mid-stream (nf_conntrack_tcp_loose), the first packet
 		 * seen may be a server's answer: a local listening port as the
-		 * source means the peer opened this connection.
+		 * source means the peer opened this connection.  Only where
+		 * there are ports.
 		 */
-		if (is_server_port(h, o, e->proto, e->family, &orig->src, orig->sport))
+		if (ct_proto_has_ports(e->proto) &&
+		    is_server_port(h, o, e->proto, e->family, &orig->src, orig->sport))
 			hit_set(&hits[0], e, FLOW_PASSIVE, &orig->dst, orig->sport, reply, orig);
 		else
-			hit_set(&hits[0], e, FLOW_ACTIVE, &orig->dst, orig->dport, reply, orig);
+			hit_set(&hits[0], e, FLOW_ACTIVE, &orig->dst, akey, reply, orig);
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}
 	if (server_local) {
-		hit_set(&hits[0], e, FLOW_PASSIVE, &orig->src, reply->sport, orig, reply);
+		hit_set(&hits[0], e, FLOW_PASSIVE, &orig->src, pkey, orig, reply);
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}
@@ -141,7 +179,7 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 		return FLOW_CLASS_HOST;
 	}
 	if (o->owners)
-		return classify_owners(o->owners, e, hits, nhits);
+		return classify_owners(o->owners, e, akey, pkey, hits, nhits);
 	return FLOW_CLASS_FORWARDED;
 }
 

@@ -15,6 +15,11 @@ void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
 {
 	char addr[64];
 
+	if (!port) {
+		/* A port-less end: the name or the bare address, no brackets. */
+		snprintf(buf, len, "%s", name ? name : ct_addr_str(family, a, addr, sizeof addr));
+		return;
+	}
 	if (name) {
 		snprintf(buf, len, "%s:%s", name, port);
 		return;
@@ -41,6 +46,10 @@ void fmt_flow_local(const struct flow *f, char *buf, size_t len)
 {
 	char lp[8], pp[8];
 
+	if (!flow_has_port(&f->key)) {
+		snprintf(buf, len, "localhost");
+		return;
+	}
 	fmt_flow_ports(f, lp, pp, sizeof lp);
 	snprintf(buf, len, "localhost:%s", lp);
 }
@@ -50,16 +59,54 @@ void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len
 	char lp[8], pp[8];
 
 	fmt_flow_ports(f, lp, pp, sizeof lp);
-	fmt_endpoint(buf, len, f->key.family, &f->key.peer, name, pp);
+	fmt_endpoint(buf, len, f->key.family, &f->key.peer, name,
+		     flow_has_port(&f->key) ? pp : NULL);
 }
 
 const char *fmt_proto(int proto, char *buf, size_t len)
 {
-	if (proto == IPPROTO_TCP)
+	switch (proto) {
+	case IPPROTO_TCP:
 		return "tcp";
-	if (proto == IPPROTO_UDP)
+	case IPPROTO_UDP:
 		return "udp";
-	snprintf(buf, len, "%d", proto);
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_DCCP:
+		return "dccp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	case IPPROTO_GRE:
+		return "gre";
+	default:
+		snprintf(buf, len, "%d", proto);
+		return buf;
+	}
+}
+
+int fmt_flow_key_is_plain(const struct flow_key *k)
+{
+	if (k->proto == IPPROTO_ICMP)
+		return k->port == 8;	/* echo request */
+	if (k->proto == IPPROTO_ICMPV6)
+		return k->port == 128;	/* echo request */
+	return k->proto != IPPROTO_GRE || k->port == 0;
+}
+
+const char *fmt_flow_proto(const struct flow_key *k, char *buf, size_t len)
+{
+	const char *name = fmt_proto(k->proto, buf, len);
+
+	if (fmt_flow_key_is_plain(k))
+		return name;
+	if (k->proto == IPPROTO_GRE)
+		snprintf(buf, len, "gre:0x%x", k->port);
+	else
+		snprintf(buf, len, "%s:%u", name, k->port);
 	return buf;
 }
 

@@ -127,10 +127,14 @@ static int owner_of(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+static int owners_unprivileged;	/* wanted, but not root: off, said once */
+
 /*
  * The other namespaces of this machine (owner.h), built in the namespace
  * being viewed, before the privilege drop; NULL when owners are off.
- * Without the privilege to enter namespaces they are off, said once.
+ * Without the privilege to enter namespaces they are off, said once.  A
+ * user's setuid-root run gets the user's rights (priv.h), as a setcap
+ * install with CAP_NET_ADMIN: no owners either.
  */
 static struct owner_table *open_owners(const struct cli_opts *o, int interactive)
 {
@@ -138,10 +142,11 @@ static struct owner_table *open_owners(const struct cli_opts *o, int interactive
 	struct owner_config oc;
 	struct owner_table *t;
 
-	if (!priv_can_see_owners()) {
+	if (!priv_can_see_owners() || (getuid() != 0 && geteuid() == 0)) {
 		if (o->owner.set)
 			die(EXIT_RUNTIME, "--owner needs root: seeing other network namespaces "
 			    "needs CAP_SYS_ADMIN and CAP_SYS_PTRACE");
+		owners_unprivileged = 1;
 		if (!interactive)
 			fprintf(stderr, "%s: note: owners are off (not root): flows of containers "
 				"and other network namespaces count as forwarded\n", prog);
@@ -182,8 +187,10 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
 		.numeric = o->numeric, .show_proto = o->protos != FLOW_PROTO_TCP,
-		.resolver = r, .owner = o->owner.set ? &o->owner : NULL, .source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
+		.resolver = r, .owner = o->owner.set ? &o->owner : NULL,
+		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
+		.owners_off = owners_unprivileged,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
@@ -237,7 +244,8 @@ int main(int argc, char **argv)
 			fputs(cli_usage(), stdout);
 		else
 			printf("%s %s\n", prog, LSCT_VERSION);
-		return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+		/* A reader that stopped early (| head) is not an error, as for tables. */
+		return fflush(stdout) == 0 || errno == EPIPE ? 0 : EXIT_RUNTIME;
 	}
 
 	/* The screen is for a terminal; scripts and pipes get snapshots. */

@@ -366,7 +366,8 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	if (watching)
 		ss.watch = *watch;
 	clock_gettime(CLOCK_REALTIME, &f->when);
-	if (m->cfg.owners && owners_refresh(m) < 0) {
+	/* The first dump uses the table main.c just built (before the drop). */
+	if (m->cfg.owners && m->seq > 0 && owners_refresh(m) < 0) {
 		f->err = errno;
 		free(ss.conns);
 		return f;

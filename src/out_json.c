@@ -118,6 +118,7 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
 		char addr[64], pb[16];
 		int active = f->key.dir == FLOW_ACTIVE;
+		int ported = flow_has_port(&f->key);
 
 		view_prefetch(rows, i, n);
 		if (b.end - b.p < OBJ_MAX) {
@@ -132,23 +133,32 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			OUTBUF_LIT(&b, "active");
 		else
 			OUTBUF_LIT(&b, "passive");
-		OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
-		if (active)
-			OUTBUF_LIT(&b, "many");
-		else
+		/* A port-less flow's ports are null; its key comes last. */
+		if (!ported)
+			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":null");
+		else if (active)
+			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"");
+		else {
+			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
 			outbuf_u64(&b, f->key.port);
+			OUTBUF_LIT(&b, "\"");
+		}
 		/*
 		 * The address stays numeric even with a name: a PTR record
 		 * is whatever the peer's zone says.  The name goes last.
 		 */
-		OUTBUF_LIT(&b, "\"},\"peer\":{\"addr\":\"");
+		OUTBUF_LIT(&b, "},\"peer\":{\"addr\":\"");
 		outbuf_str(&b, ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr));
-		OUTBUF_LIT(&b, "\",\"port\":\"");
-		if (active)
-			outbuf_u64(&b, f->key.port);
-		else
-			OUTBUF_LIT(&b, "many");
-		OUTBUF_LIT(&b, "\"");
+		if (!ported) {
+			OUTBUF_LIT(&b, "\",\"port\":null");
+		} else {
+			OUTBUF_LIT(&b, "\",\"port\":\"");
+			if (active)
+				outbuf_u64(&b, f->key.port);
+			else
+				OUTBUF_LIT(&b, "many");
+			OUTBUF_LIT(&b, "\"");
+		}
 		if (name) {
 			OUTBUF_LIT(&b, ",\"name\":");
 			put_string(&b, name);
@@ -172,6 +182,13 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 				put_delta(&b, &f->d);
 			else
 				OUTBUF_LIT(&b, ",\"delta\":null");
+		}
+		if (ct_proto_is_icmp(f->key.proto)) {
+			OUTBUF_LIT(&b, ",\"icmp_type\":");
+			outbuf_u64(&b, f->key.port);
+		} else if (f->key.proto == CT_PROTO_GRE) {
+			OUTBUF_LIT(&b, ",\"gre_key\":");
+			outbuf_u64(&b, f->key.port);
 		}
 		OUTBUF_LIT(&b, "}");
 	}

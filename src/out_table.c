@@ -108,6 +108,10 @@ static size_t local_text(const struct flow *f, char *buf)
 {
 	struct outbuf l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
 
+	if (!flow_has_port(&f->key)) {
+		outbuf_mem(&l, "localhost", 9);
+		return (size_t)(l.p - buf);
+	}
 	outbuf_mem(&l, "localhost:", 10);
 	put_port(&l, f, 1);
 	return (size_t)(l.p - buf);
@@ -127,13 +131,18 @@ static size_t peer_text(const struct flow *f, const char *name, char *buf)
 			outbuf_u64(&l, f->key.peer.b[i]);
 		}
 	} else {
+		int brackets = f->key.family == AF_INET6 && flow_has_port(&f->key);
+
 		ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr);
-		if (f->key.family == AF_INET6)
+		if (brackets)
 			outbuf_char(&l, '[');
 		outbuf_str(&l, addr);
-		if (f->key.family == AF_INET6)
+		if (brackets)
 			outbuf_char(&l, ']');
 	}
+	/* A port-less flow (ICMP, GRE) is the bare address (fmt_flow_peer()). */
+	if (!flow_has_port(&f->key))
+		return (size_t)(l.p - buf);
 	outbuf_char(&l, ':');
 	put_port(&l, f, 0);
 	return (size_t)(l.p - buf);
@@ -242,7 +251,7 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 			put_right(&l, d, outbuf_dec(d, num_value(f, c)), wnum[c]);
 		}
 		if (o->show_proto) {
-			const char *p = fmt_proto(f->key.proto, pb, sizeof pb);
+			const char *p = fmt_flow_proto(&f->key, pb, sizeof pb);
 
 			outbuf_mem(&l, "  ", 2);
 			put_left(&l, p, strlen(p), rates ? 5 : 0);

@@ -412,7 +412,8 @@ int owner_table_refresh(struct owner_table *t, double now, struct owner_stats *s
 		t->seen_cap = t->ns.n * 2;
 		t->seen = xrealloc(t->seen, t->seen_cap);
 	}
-	memset(t->seen, 0, t->ns.n);
+	if (t->ns.n)
+		memset(t->seen, 0, t->ns.n);
 	for (size_t i = 0; i < t->n; i++) {
 		struct owner *o = t->v[i];
 		long at = netns_list_find(&t->ns, o->dev, o->ino);

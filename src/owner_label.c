@@ -251,8 +251,14 @@ int owner_parse_pod_dir(const char *dir, const char *uid, char *name, size_t nam
 	n = (size_t)(last - dir);
 	if (n >= sizeof shown)
 		n = sizeof shown - 1;
+	/*
+	 * A namespace longer than the label (Kubernetes allows 63 bytes) is no
+	 * pod directory: the pod keeps its UID as its name.
+	 */
+	if ((size_t)(first - dir) >= n)
+		return -1;
 	memcpy(shown, dir, n);
-	shown[first - dir] = '/';	/* first < last: inside the copy */
+	shown[first - dir] = '/';	/* first < n: inside the copy */
 	owner_sanitize(shown, n, name, namelen);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * tui_conns.c - the connection list (Enter on a flow): the conntrack
  * entries of the watched flow, one per line, as the monitor's second mode.
- * Connections that have ended (a TCP close under way, or destroyed) but are
- * still in the table are listed with their state, dimmed.
+ * Connections that have ended (a TCP, SCTP or DCCP close under way, or
+ * destroyed: ct_entry_ended()) but are still in the table are listed with
+ * their state, dimmed.
  */
 #include "tui_int.h"
 
@@ -19,33 +20,39 @@
 #define TIMEOUT_MINS_BELOW	60000	/* s: in minutes below this, then in hours */
 #define HEADER_MIN_LINES	3	/* lines from which the list has column titles */
 
-static void endpoint_text(char *buf, size_t len, int family, const struct ct_addr *a,
-			  uint16_t port)
+/* An address, with its port for the protocols that have ports (ICMP's id is in State). */
+static void endpoint_text(char *buf, size_t len, const struct ct_entry *e,
+			  const struct ct_addr *a, uint16_t port)
 {
 	char ps[8];
 
 	snprintf(ps, sizeof ps, "%u", port);
-	fmt_endpoint(buf, len, family, a, NULL, ps);
+	fmt_endpoint(buf, len, e->family, a, NULL, ct_proto_has_ports(e->proto) ? ps : NULL);
 }
 
-static void tuple_text(char *buf, size_t len, int family, const struct ct_tuple *tu)
+static void tuple_text(char *buf, size_t len, const struct ct_entry *e, const struct ct_tuple *tu)
 {
 	char a[FMT_ENDPOINT_MAX], b[FMT_ENDPOINT_MAX];
 
-	endpoint_text(a, sizeof a, family, &tu->src, tu->sport);
-	endpoint_text(b, sizeof b, family, &tu->dst, tu->dport);
+	endpoint_text(a, sizeof a, e, &tu->src, tu->sport);
+	endpoint_text(b, sizeof b, e, &tu->dst, tu->dport);
 	snprintf(buf, len, "%s -> %s", a, b);
 }
 
-/* NAT shows as a reply that is not the mirror of the original direction. */
+/*
+ * NAT shows as a reply that is not the mirror of the original direction;
+ * port-less protocols by their addresses only (an ICMP reply's type differs).
+ */
 static int reply_src_moved(const struct ct_entry *e)
 {
-	return !ct_addr_equal(&e->reply.src, &e->orig.dst) || e->reply.sport != e->orig.dport;
+	return !ct_addr_equal(&e->reply.src, &e->orig.dst) ||
+	       (ct_proto_has_ports(e->proto) && e->reply.sport != e->orig.dport);
 }
 
 static int reply_dst_moved(const struct ct_entry *e)
 {
-	return !ct_addr_equal(&e->reply.dst, &e->orig.src) || e->reply.dport != e->orig.sport;
+	return !ct_addr_equal(&e->reply.dst, &e->orig.src) ||
+	       (ct_proto_has_ports(e->proto) && e->reply.dport != e->orig.sport);
 }
 
 static int is_natted(const struct ct_entry *e)
@@ -58,8 +65,8 @@ static void nat_text(char *buf, size_t len, const struct ct_entry *e)
 {
 	char from[FMT_ENDPOINT_MAX], to[FMT_ENDPOINT_MAX];
 
-	endpoint_text(from, sizeof from, e->family, &e->reply.src, e->reply.sport);
-	endpoint_text(to, sizeof to, e->family, &e->reply.dst, e->reply.dport);
+	endpoint_text(from, sizeof from, e, &e->reply.src, e->reply.sport);
+	endpoint_text(to, sizeof to, e, &e->reply.dst, e->reply.dport);
 	if (reply_src_moved(e) && reply_dst_moved(e))
 		snprintf(buf, len, "from %s to %s", from, to);
 	else if (reply_src_moved(e))
@@ -70,16 +77,33 @@ static void nat_text(char *buf, size_t len, const struct ct_entry *e)
 		buf[0] = '\0';
 }
 
+/*
+ * TCP's, SCTP's and DCCP's state; ICMP's type and id ("echo id 4711",
+ * "type 13 id 7"); UNREPLIED or ASSURED for the other protocols without
+ * states.
+ */
 static void state_text(char *buf, size_t len, const struct ct_entry *e)
 {
-	if (e->proto == IPPROTO_TCP && (e->flags & CT_F_STATE))
-		snprintf(buf, len, "%s", ct_tcp_state_name(e->tcp_state));
-	else if (e->proto == IPPROTO_UDP && !(e->status & CT_STATUS_SEEN_REPLY))
+	const char *st = ct_entry_state_name(e);
+	int stateless = e->proto == IPPROTO_UDP || e->proto == IPPROTO_UDPLITE ||
+			e->proto == IPPROTO_GRE;
+
+	if (st) {
+		snprintf(buf, len, "%s", st);
+	} else if (ct_proto_is_icmp(e->proto)) {
+		unsigned type = CT_ICMP_TYPE(e->orig.dport);
+
+		if (type == (e->proto == IPPROTO_ICMP ? 8u : 128u))
+			snprintf(buf, len, "echo id %u", e->orig.sport);
+		else
+			snprintf(buf, len, "type %u id %u", type, e->orig.sport);
+	} else if (stateless && !(e->status & CT_STATUS_SEEN_REPLY)) {
 		snprintf(buf, len, "UNREPLIED");
-	else if (e->proto == IPPROTO_UDP && (e->status & CT_STATUS_ASSURED))
+	} else if (stateless && (e->status & CT_STATUS_ASSURED)) {
 		snprintf(buf, len, "ASSURED");
-	else
+	} else {
 		cell_dash(buf, len);
+	}
 }
 
 static void pair_text(char *buf, size_t len, const struct ct_entry *e, uint64_t o, uint64_t r)
@@ -133,7 +157,7 @@ static void conn_text(const struct ct_entry *e, enum conn_col c, uint64_t now_ns
 		snprintf(buf, len, "%s", fmt_proto(e->proto, tmp, sizeof tmp));
 		return;
 	case CONN_ORIG:
-		tuple_text(buf, len, e->family, &e->orig);
+		tuple_text(buf, len, e, &e->orig);
 		return;
 	case CONN_ZONE:
 		/* A zone of one direction says which (zone-orig=, zone-reply=). */
@@ -201,7 +225,7 @@ static void lay_out(struct conn_layout *l, const struct ct_entry *e, size_t n, u
 static void draw_title(const struct tui *t, int y)
 {
 	struct flow fl;
-	char local[64], peer[FMT_ENDPOINT_MAX], buf[FMT_ENDPOINT_MAX + 160], tmp[8];
+	char local[64], peer[FMT_ENDPOINT_MAX], buf[FMT_ENDPOINT_MAX + 160], tmp[24];
 	const struct mon_frame *lf = t->list_frame;
 	int x;
 
@@ -212,7 +236,7 @@ static void draw_title(const struct tui *t, int y)
 	cell_rule(t, y);
 	snprintf(buf, sizeof buf, " Connections of %s %s %s (%s) ", local,
 		 fl.key.dir == FLOW_ACTIVE ? "-->" : "<--", peer,
-		 fmt_proto(fl.key.proto, tmp, sizeof tmp));
+		 fmt_flow_proto(&fl.key, tmp, sizeof tmp));
 	x = cell_put(y, 1, COLS - 1, buf, cell_attr(t, R_FOCUS));
 	if (!lf)
 		return;

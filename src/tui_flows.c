@@ -12,7 +12,7 @@
 #include "fmt.h"
 #include "util.h"
 
-#define ROW_TEXT_MAX	(FMT_ENDPOINT_MAX + 8)	/* an endpoint, a name, "/udp" */
+#define ROW_TEXT_MAX	(FMT_ENDPOINT_MAX + 16)	/* an endpoint, a name, "/icmpv6:255" */
 #define NAME_TEXT_MAX	300
 
 /* ---- cell texts ---- */
@@ -27,10 +27,12 @@ static void peer_text(const struct tui *t, const struct flow *f, char *buf, size
 	if (raw)
 		fmt_escape(raw, name, sizeof name);
 	fmt_flow_peer(f, raw ? name : NULL, buf, len);
-	if (t->c->show_proto && f->key.proto == IPPROTO_UDP) {
+	/* TCP is the default: every other protocol (and key) is named. */
+	if (t->c->show_proto && f->key.proto != IPPROTO_TCP) {
+		char pb[24];
 		size_t n = strlen(buf);
 
-		snprintf(buf + n, len - n, "/udp");
+		snprintf(buf + n, len - n, "/%s", fmt_flow_proto(&f->key, pb, sizeof pb));
 	}
 }
 

@@ -200,6 +200,11 @@ static void head_missing(const struct tui *t, struct segs *ss)
 			       "no events: short connections between snapshots not counted");
 		layout_seg_brief(ss, "no events: short connections not counted");
 	}
+	if (t->c->owners_off) {
+		layout_seg_add(ss, 1, 4, R_PLAIN,
+			       "owners off (not root): containers' flows count as forwarded");
+		layout_seg_brief(ss, "owners off (not root)");
+	}
 }
 
 void header_draw(const struct tui *t)

@@ -245,7 +245,9 @@ int view_match(const struct view_opts *o, const struct flow *f)
 	if (!(o->dirs & (1u << f->key.dir)))
 		return 0;
 	pf = f->key.dir == FLOW_ACTIVE ? o->aport : o->pport;
-	if (pf && !port_filter_match(pf, f->key.port))
+	/* A port filter passes no port-less flow (ICMP, GRE): its key is no port. */
+	if (pf && !port_filter_empty(pf) &&
+	    (!flow_has_port(&f->key) || !port_filter_match(pf, f->key.port)))
 		return 0;
 	if (!owner_match(o, f))
 		return 0;
@@ -315,6 +317,12 @@ static int cmp_tie(const struct flow_key *a, const struct flow_key *b)
 	return 0;
 }
 
+/* The port sort's value: the port; port-less flows after every port, by their key. */
+static inline uint32_t port_rank(const struct flow *f)
+{
+	return flow_has_port(&f->key) ? f->key.port : 0x10000u | f->key.port;
+}
+
 /*
  * The order, field by field: active before passive, then the sort key
  * (bigger first, except peer and port), flipped by reverse, then the
@@ -330,8 +338,8 @@ int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int r
 	if (s == VIEW_SORT_PEER) {
 		c = cmp_tie(&a->key, &b->key);
 	} else if (s == VIEW_SORT_PORT) {
-		if (a->key.port != b->key.port)
-			c = a->key.port < b->key.port ? -1 : 1;
+		if (port_rank(a) != port_rank(b))
+			c = port_rank(a) < port_rank(b) ? -1 : 1;
 	} else {
 		uint64_t ma = metric(a, s), mb = metric(b, s);
 
@@ -394,7 +402,7 @@ static void key_fill(struct sort_key *k, const struct flow *f, uint32_t idx,
 			k->w[3] = ~k->w[3] & tie_hi;
 		}
 	} else if (s == VIEW_SORT_PORT) {
-		k->w[0] = reverse ? 0xffffu - f->key.port : f->key.port;
+		k->w[0] = reverse ? 0x1ffffu - port_rank(f) : port_rank(f);
 	} else {
 		uint64_t m = metric(f, s);
 

@@ -865,6 +865,104 @@ run_in "$TMP/ev-mixed.txt" --stdin --local "$LOCAL" -n --json
 assert_eq "events mixed with a table line: open connections" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "active") | .connections]')" "[1,0]"
 
+# ---------------------------------------------------------------------------
+# every protocol conntrack tracks: real-world samples
+# tests/cli/fixtures/protos-list.txt (conntrack -L) and protos-proc.txt
+# (/proc/net/nf_conntrack) were captured on loopback (kernel 6.18, conntrack
+# 1.4.7): ICMP and ICMPv6 echo, GRE (keys 0; /proc's "timeout=30,
+# stream_timeout=180"), SCTP CLOSED (ended), DCCP without the kernel's DCCP
+# tracker (no state word, ports 0).  Loopback: each entry is both flows.
+
+PL=tests/cli/fixtures/protos-list.txt
+PP=tests/cli/fixtures/protos-proc.txt
+run_in "$PL" --stdin -n --proto all
+table_is "protocols (conntrack -L): --proto all, every sample a flow" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost --> ::1 1 56 1 56 1 icmpv6
+localhost --> 127.0.0.1 1 36 1 36 1 icmp
+localhost:many --> [::1]:6001 0 0 1 72 0 sctp
+localhost --> ::1 0 0 1 68 1 gre
+localhost:many --> 127.0.0.1:0 0 0 1 40 1 dccp
+localhost <-- ::1 1 56 1 56 1 icmpv6
+localhost <-- 127.0.0.1 1 36 1 36 1 icmp
+localhost:6001 <-- [::1]:many 1 72 0 0 0 sctp
+localhost <-- ::1 1 68 0 0 1 gre
+localhost:0 <-- 127.0.0.1:many 1 40 0 0 1 dccp'
+assert_eq "protocols (conntrack -L): nothing skipped" "$ERR" ""
+run --proc="$PP" -n --proto all
+table_is "protocols (/proc): --proto all, the two GRE entries in one flow" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost --> ::1 1 56 1 56 1 icmpv6
+localhost --> 127.0.0.1 0 0 2 96 2 gre
+localhost --> 127.0.0.1 1 36 1 36 1 icmp
+localhost:many --> [::1]:6001 0 0 1 72 0 sctp
+localhost --> ::1 0 0 1 68 1 gre
+localhost:many --> 127.0.0.1:6000 0 0 1 52 0 sctp
+localhost:many --> 127.0.0.1:0 0 0 1 40 1 dccp
+localhost <-- ::1 1 56 1 56 1 icmpv6
+localhost <-- 127.0.0.1 2 96 0 0 2 gre
+localhost <-- 127.0.0.1 1 36 1 36 1 icmp
+localhost:6001 <-- [::1]:many 1 72 0 0 0 sctp
+localhost <-- ::1 1 68 0 0 1 gre
+localhost:6000 <-- 127.0.0.1:many 1 52 0 0 0 sctp
+localhost:0 <-- 127.0.0.1:many 1 40 0 0 1 dccp'
+assert_eq "protocols (/proc): nothing skipped" "$ERR" ""
+run --proc="$PP" -n --proto all --json
+assert_eq "protocols json: 14 flows" "$(printf '%s' "$OUT" | jq length)" 14
+assert_eq "protocols json: port-less flows have null ports and their key last" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp" or .proto == "icmpv6" or .proto == "gre") | [.direction, .peer.addr, .local.port, .peer.port, (keys_unsorted | last), .icmp_type // .gre_key]] | sort')" \
+	'[["active","127.0.0.1",null,null,"gre_key",0],["active","127.0.0.1",null,null,"icmp_type",8],["active","::1",null,null,"gre_key",0],["active","::1",null,null,"icmp_type",128],["passive","127.0.0.1",null,null,"gre_key",0],["passive","127.0.0.1",null,null,"icmp_type",8],["passive","::1",null,null,"gre_key",0],["passive","::1",null,null,"icmp_type",128]]'
+assert_eq "protocols json: ported flows carry no key" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "sctp" or .proto == "dccp") | has("icmp_type") or has("gre_key")] | unique')" '[false]'
+assert_eq "protocols json: SCTP CLOSED has ended (no open connection), DCCP without state is open" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "active" and (.proto == "sctp" or .proto == "dccp")) | [.proto, .peer.port, .connections]] | sort')" \
+	'[["dccp","0",1],["sctp","6000",0],["sctp","6001",0]]'
+# Lists: each protocol by name; icmp brings icmpv6, icmpv6 alone is only itself.
+run_in "$PL" --stdin -n --proto icmp
+table_is "--proto icmp: ICMP and ICMPv6" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost --> ::1 1 56 1 56 1 icmpv6
+localhost --> 127.0.0.1 1 36 1 36 1 icmp
+localhost <-- ::1 1 56 1 56 1 icmpv6
+localhost <-- 127.0.0.1 1 36 1 36 1 icmp'
+run_in "$PL" --stdin -n --proto icmp -4
+table_is "--proto icmp -4: ICMP" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost --> 127.0.0.1 1 36 1 36 1 icmp
+localhost <-- 127.0.0.1 1 36 1 36 1 icmp'
+run_in "$PL" --stdin -n --proto icmpv6,gre -a
+table_is "--proto icmpv6,gre -a" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost --> ::1 1 56 1 56 1 icmpv6
+localhost --> ::1 0 0 1 68 1 gre'
+run_in "$PL" --stdin -n --proto SCTP,dccp -p
+table_is "--proto SCTP,dccp -p" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost:6001 <-- [::1]:many 1 72 0 0 0 sctp
+localhost:0 <-- 127.0.0.1:many 1 40 0 0 1 dccp'
+run_in "$PL" --stdin -n --proto udplite
+table_is "--proto udplite: none in the samples" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto'
+# A port filter passes no port-less flow; sorting by port puts them after every port.
+run_in "$PL" --stdin -n --proto all --aport 6001 -a
+table_is "--aport 6001 over every protocol: the SCTP flow only" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns Proto
+localhost:many --> [::1]:6001 0 0 1 72 0 sctp'
+run_in "$PL" --stdin -n --proto all --aport '!22' -a
+assert_no_match "--aport '!22': no port-less flow" "$OUT" 'icmp|gre'
+run_in "$PL" --stdin -n --proto all -a --sort port
+assert_eq "--sort port: ports first, then ICMP (8), ICMPv6 (128) by key" \
+	"$(norm "$OUT" | awk 'NR > 1 { print $3 "/" $NF }' | tr '\n' ' ')" \
+	'127.0.0.1:0/dccp [::1]:6001/sctp ::1/gre 127.0.0.1/icmp ::1/icmpv6 '
+run_in "$PL" --stdin -n --proto all -a --sort port -r
+assert_eq "--sort port -r: the same order reversed" \
+	"$(norm "$OUT" | awk 'NR > 1 { print $3 "/" $NF }' | tr '\n' ' ')" \
+	'::1/icmpv6 127.0.0.1/icmp ::1/gre [::1]:6001/sctp 127.0.0.1:0/dccp '
+# The default (TCP) over a table with every protocol: exactly the TCP-only table.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n
+tcp_only=$OUT
+cat "$TMP/main.txt" "$PL" >"$TMP/main-protos.txt"
+run_in "$TMP/main-protos.txt" --stdin --local "$LOCAL" -n
+assert_eq "default over every protocol: byte-identical to the TCP-only table" "$OUT" "$tcp_only"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -t -u
+tu_only=$OUT
+run_in "$TMP/main-protos.txt" --stdin --local "$LOCAL" -n -t -u
+assert_eq "-t -u over every protocol: the TCP and UDP table" "$OUT" "$tu_only"
+usage_error "--proto tcp,bogus" --stdin --proto tcp,bogus
+usage_error "--proto tcp," --stdin --proto tcp,
+
 # Arguments and paths echoed in messages are outside text: no raw ESC, BEL
 # or other control byte reaches the terminal, whichever message quotes them.
 raw_ctl() { LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f-\xff]' "$TMP/err"; }

@@ -33,10 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The harness's own loops: no coverage callbacks, no features to steer by. */
 #define NO_COVERAGE __attribute__((no_sanitize("coverage"), noinline))
 
+/* sport/dport may be non-zero: ports, GRE's keys, ICMP's id and type/code (ct.h). */
 static int has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP || proto == IPPROTO_GRE ||
+	       proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
 NO_COVERAGE static int all_zero(const void *p, size_t from, size_t to)
@@ -81,10 +83,19 @@ static void check_entry(const uint8_t *msg, size_t len, const struct ct_entry *e
 			    CT_F_ZONE_REPLY | CT_F_TSTAMP)) == 0);
 	if (!(e->flags & CT_F_TSTAMP))
 		CHECK(e->start_ns == 0);
+	/* A state only for TCP (tcp_state), SCTP or DCCP (state), and a known one. */
 	if (e->flags & CT_F_STATE)
-		CHECK(e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX);
+		CHECK((e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX &&
+		       e->state == 0) ||
+		      (e->proto == IPPROTO_SCTP && e->state < CT_SCTP_STATE_MAX &&
+		       e->tcp_state == 0) ||
+		      (e->proto == IPPROTO_DCCP && e->state < CT_DCCP_STATE_MAX &&
+		       e->tcp_state == 0));
 	else
-		CHECK(e->tcp_state == 0);
+		CHECK(e->tcp_state == 0 && e->state == 0);
+	if (e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)
+		CHECK(e->orig.dport == CT_ICMP_TC(CT_ICMP_TYPE(e->orig.dport),
+						  CT_ICMP_CODE(e->orig.dport)));
 	if (!(e->flags & CT_F_ID))
 		CHECK(e->id == 0);
 	check_tuple(e, &e->orig);

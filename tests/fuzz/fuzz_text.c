@@ -43,10 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Entries a READ_PREFIX input can hold: "gre 47 0 src=:: dst=:: src=:: dst=::" is 36 bytes. */
 #define MAX_ENTRIES (READ_PREFIX / 16 + 1)
 
+/* sport/dport may be non-zero: ports, GRE's keys, ICMP's id and type/code (ct.h). */
 static int has_ports(uint8_t proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP || proto == IPPROTO_GRE ||
+	       proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
 NO_COVERAGE static int addr_zero_from(const struct ct_addr *a, size_t from)
@@ -89,10 +91,19 @@ static void check_entry(const struct ct_entry *e)
 	/* Text knows [ASSURED], [OFFLOAD]/[HW_OFFLOAD] and the lack of [UNREPLIED]. */
 	CHECK((e->status & ~(CT_STATUS_ASSURED | CT_STATUS_OFFLOAD |
 			     CT_STATUS_SEEN_REPLY)) == 0);
+	/* A state only for TCP (tcp_state), SCTP or DCCP (state), and a known one. */
 	if (e->flags & CT_F_STATE)
-		CHECK(e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX);
+		CHECK((e->proto == IPPROTO_TCP && e->tcp_state < CT_TCP_STATE_MAX &&
+		       e->state == 0) ||
+		      (e->proto == IPPROTO_SCTP && e->state < CT_SCTP_STATE_MAX &&
+		       e->tcp_state == 0) ||
+		      (e->proto == IPPROTO_DCCP && e->state < CT_DCCP_STATE_MAX &&
+		       e->tcp_state == 0));
 	else
-		CHECK(e->tcp_state == 0);
+		CHECK(e->tcp_state == 0 && e->state == 0);
+	if (e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)
+		CHECK(e->orig.dport == CT_ICMP_TC(CT_ICMP_TYPE(e->orig.dport),
+						  CT_ICMP_CODE(e->orig.dport)));
 	if (!(e->flags & CT_F_ID))
 		CHECK(e->id == 0);
 	check_tuple(e, &e->orig);

@@ -341,8 +341,9 @@ tasks_of() {
 		awk -v f="$2:" -v t="${f%/status}" '$1 == f { sub(/.*\//, "", t); print t, $2 }' "$f"
 	done 2>/dev/null | sort -n -k1,1
 }
-# ip netns exec execs: $! is lsconntrack itself.
-ip netns exec "$H" "$LSCT" -n -t -c 0 -d 0.5 --json >"$TMP/th" 2>"$TMP/th.err" </dev/null &
+# ip netns exec execs: $! is lsconntrack itself.  --no-owners: owners add
+# capabilities to the dumping thread (tests/integration/owners.sh checks those).
+ip netns exec "$H" "$LSCT" -n -t -c 0 -d 0.5 --json --no-owners >"$TMP/th" 2>"$TMP/th.err" </dev/null &
 TPID=$!
 PIDS+=("$TPID")
 wait_lines "$TMP/th" 2 || t_fail "threads: two snapshots" "$(cat "$TMP/th.err")"

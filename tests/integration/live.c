@@ -308,7 +308,11 @@ static int live_entry_ok(const struct ct_entry *e, const struct mspec *m)
 	    (e->orig.sport != m->orig.sport || e->orig.dport != m->orig.dport ||
 	     e->reply.sport != m->reply.sport || e->reply.dport != m->reply.dport))
 		return 0;
-	if (m->proto == IPPROTO_ICMP && (e->orig.sport || e->reply.dport))
+	/* ICMP: the echo id as sport, type and code as dport (ct.h). */
+	if (m->proto == IPPROTO_ICMP &&
+	    (e->orig.sport != m->orig.sport || e->reply.sport != m->reply.sport ||
+	     e->orig.dport != CT_ICMP_TC(m->orig.icmp_type, 0) ||
+	     e->reply.dport != CT_ICMP_TC(m->reply.icmp_type, 0)))
 		return 0;
 	if ((e->status & m->status) != m->status || e->timeout > m->timeout ||
 	    e->timeout + 30 < m->timeout || e->zone != m->zone || !(e->flags & CT_F_ID))

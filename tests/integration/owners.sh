@@ -65,7 +65,7 @@ inh nft -f - <<NFT || ns_fail "nft nat in H"
 table ip lsctown {
 	chain pre { type nat hook prerouting priority dstnat; iifname "hx" tcp dport 8080 dnat to $C1_4:80; }
 	chain post { type nat hook postrouting priority srcnat; oifname "hx" ip saddr 10.$NS_NET.0.0/16 masquerade; }
-	chain fwd { type filter hook forward priority 0; ct state established,related,new accept; }
+	chain through { type filter hook forward priority 0; ct state established,related,new accept; }
 }
 NFT
 inh sysctl -qw net.netfilter.nf_conntrack_acct=1 || ns_fail "nf_conntrack_acct=1 in H"
@@ -164,6 +164,47 @@ assert_eq "--no-owners: H's own flow only" \
 assert_match "--no-owners: the others are forwarded" "$ERR" '3 forwarded through this host'
 
 # ---------------------------------------------------------------------------
+# Capabilities: the dumping thread keeps CAP_NET_ADMIN and, with owners,
+# CAP_SYS_ADMIN, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (bits 12, 21, 19, 2);
+# no other thread holds any.
+
+OWNER_CAPS=0000000000281004
+# tasks_of PID FIELD: "TID VALUE" for each thread.
+tasks_of() {
+	local f
+	for f in /proc/"$1"/task/*/status; do
+		awk -v f="$2:" -v t="${f%/status}" '$1 == f { sub(/.*\//, "", t); print t, $2 }' "$f"
+	done 2>/dev/null | sort -n -k1,1
+}
+# stream_caps ARGS...: the main thread's CapEff, then the others' (sorted, unique).
+stream_caps() {
+	local pid
+	ip netns exec "$H" "$LSCT" -n -c 0 -d 0.5 --json "$@" >"$TMP/th" 2>"$TMP/th.err" </dev/null &
+	pid=$!
+	PIDS+=("$pid")
+	for _ in $(seq 50); do
+		[ "$(wc -l <"$TMP/th")" -ge 2 ] && break
+		sleep 0.1
+	done
+	CAPS=$(tasks_of "$pid" CapEff)
+	BND=$(tasks_of "$pid" CapBnd | awk '{ print $2 }' | sort -u)
+	UIDS=$(tasks_of "$pid" Uid | awk '$2 == 0' | wc -l)
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null
+	printf '%s\n' "$CAPS" | awk -v p="$pid" '$1 == p { print $2 }'
+	printf '%s\n' "$CAPS" | awk -v p="$pid" '$1 != p { print $2 }' | sort -u | paste -sd' ' -
+	echo "$BND $UIDS"
+}
+C=$(stream_caps)
+assert_eq "stream: the dumping thread keeps CAP_NET_ADMIN and the owner capabilities" \
+	"$(printf '%s\n' "$C" | head -1)" "$OWNER_CAPS"
+assert_eq "stream: the event reader holds none" "$(printf '%s\n' "$C" | sed -n 2p)" 0000000000000000
+assert_eq "stream: empty bounding set, non-root uid" "$(printf '%s\n' "$C" | sed -n 3p)" "0000000000000000 0"
+assert_no_match "stream: no sandbox stop, no error" "$(cat "$TMP/th.err")" 'sandbox|cannot'
+C=$(stream_caps --no-owners)
+assert_eq "stream --no-owners: CAP_NET_ADMIN alone" "$(printf '%s\n' "$C" | head -1)" 0000000000001000
+
+# ---------------------------------------------------------------------------
 # The monitor: the Owner column, and the o filter.
 
 tm new-session -d -s o -x 160 -y 30 "ip netns exec $H $LSCT -n" || ns_fail "tmux"
@@ -173,6 +214,15 @@ else
 	t_fail "monitor: Owner column" "$(screen o:0)"
 fi
 if wait_screen o:0 "$C2" 5; then t_ok "monitor: C2's name shown"; else t_fail "monitor: C2's name shown" "$(screen o:0)"; fi
+# The collector alone keeps what dumps and owner refreshes need.
+MONPID=$(tm list-panes -t o:0 -F '#{pane_pid}')
+# The pane's shell may have run it as a child rather than exec'd it.
+[ "$(cat "/proc/$MONPID/comm" 2>/dev/null)" = lsconntrack ] || MONPID=$(pgrep -n -P "$MONPID" lsconntrack)
+CAPS=$(tasks_of "$MONPID" CapEff)
+assert_eq "monitor: one thread (the collector) keeps CAP_NET_ADMIN and the owner capabilities" \
+	"$(printf '%s\n' "$CAPS" | grep -c " $OWNER_CAPS\$")" 1
+assert_eq "monitor: every other thread holds none" \
+	"$(printf '%s\n' "$CAPS" | awk -v c="$OWNER_CAPS" '$2 != c { print $2 }' | sort -u)" 0000000000000000
 tm send-keys -t o:0 o
 sleep 0.3
 tm send-keys -t o:0 "$C2" Enter

@@ -54,8 +54,8 @@ enum bad {
 
 struct tspec {
 	const char *src, *dst;
-	uint16_t sport, dport;	/* host order; unused for ICMP */
-	uint8_t icmp_type;
+	uint16_t sport, dport;	/* host order; GRE: the keys; ICMP: sport is the id */
+	uint8_t icmp_type;	/* ICMP and ICMPv6 (code 0) */
 };
 
 struct mspec {
@@ -77,7 +77,11 @@ struct mspec {
 	int delete;		/* an IPCTNL_MSG_CT_DELETE (a DESTROY event) */
 	uint64_t start_ns;	/* 0: no CTA_TIMESTAMP */
 	uint64_t stop_ns;	/* with start_ns: 0 leaves CTA_TIMESTAMP_STOP out */
-	int tcp_state;		/* -1: no CTA_PROTOINFO */
+	/*
+	 * -1: no CTA_PROTOINFO; else the state in the protocol's own nest:
+	 * CTA_PROTOINFO_TCP, _SCTP or _DCCP (other protocols: TCP's).
+	 */
+	int tcp_state;
 	int counters;		/* 0: none, 64 or 32 bit attributes */
 	uint64_t opk, oby, rpk, rby;
 	enum bad bad;
@@ -123,9 +127,13 @@ static inline void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct m
 		else if (m->bad != BAD_NO_PROTONUM || !reply)
 			mnl_attr_put_u8(nlh, CTA_PROTO_NUM, m->proto);
 		if (m->proto == IPPROTO_ICMP) {
-			mnl_attr_put_u16(nlh, CTA_PROTO_ICMP_ID, htons(77));
+			mnl_attr_put_u16(nlh, CTA_PROTO_ICMP_ID, htons(t->sport));
 			mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_TYPE, t->icmp_type);
 			mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_CODE, 0);
+		} else if (m->proto == IPPROTO_ICMPV6) {
+			mnl_attr_put_u16(nlh, CTA_PROTO_ICMPV6_ID, htons(t->sport));
+			mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_TYPE, t->icmp_type);
+			mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_CODE, 0);
 		} else {
 			if (m->bad == BAD_PORT_SIZE && reply)
 				mnl_attr_put_u32(nlh, CTA_PROTO_SRC_PORT, htonl(t->sport));
@@ -192,7 +200,28 @@ static inline struct nlmsghdr *build_msg(void *buf, const struct mspec *m)
 		mnl_attr_put_u64(nlh, CTA_TIMEOUT, htobe64(m->timeout));
 	else
 		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(m->timeout));
-	if (m->tcp_state >= 0) {
+	if (m->tcp_state >= 0 && (m->proto == IPPROTO_SCTP || m->proto == IPPROTO_DCCP)) {
+		/* The kernel's: the state, then verification tags or role and sequence. */
+		int sctp = m->proto == IPPROTO_SCTP;
+		struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+		struct nlattr *l4 = mnl_attr_nest_start(nlh, sctp ? CTA_PROTOINFO_SCTP :
+							      CTA_PROTOINFO_DCCP);
+		uint16_t st = sctp ? CTA_PROTOINFO_SCTP_STATE : CTA_PROTOINFO_DCCP_STATE;
+
+		if (m->bad == BAD_STATE_SIZE)
+			mnl_attr_put_u16(nlh, st, (uint16_t)m->tcp_state);
+		else
+			mnl_attr_put_u8(nlh, st, (uint8_t)m->tcp_state);
+		if (sctp) {
+			mnl_attr_put_u32(nlh, CTA_PROTOINFO_SCTP_VTAG_ORIGINAL, htonl(0x1234));
+			mnl_attr_put_u32(nlh, CTA_PROTOINFO_SCTP_VTAG_REPLY, htonl(0x5678));
+		} else {
+			mnl_attr_put_u8(nlh, CTA_PROTOINFO_DCCP_ROLE, 1);
+			mnl_attr_put_u64(nlh, CTA_PROTOINFO_DCCP_HANDSHAKE_SEQ, htobe64(99));
+		}
+		mnl_attr_nest_end(nlh, l4);
+		mnl_attr_nest_end(nlh, pi);
+	} else if (m->tcp_state >= 0) {
 		struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
 		struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
 
@@ -274,11 +303,73 @@ static const struct mspec v6_udp = {
 static const struct mspec v4_icmp = {
 	.family = AF_INET,
 	.proto = IPPROTO_ICMP,
-	.orig = { "10.9.0.1", "10.9.0.2", 0, 0, 8 },
-	.reply = { "10.9.0.2", "10.9.0.1", 0, 0, 0 },
+	.orig = { "10.9.0.1", "10.9.0.2", 77, 0, 8 },
+	.reply = { "10.9.0.2", "10.9.0.1", 77, 0, 0 },
 	.status = CT_STATUS_SEEN_REPLY | (1u << 3),
 	.timeout = 30,
 	.id = 7,
+	.tcp_state = -1,
+};
+
+static const struct mspec v6_icmp = {
+	.family = AF_INET6,
+	.proto = IPPROTO_ICMPV6,
+	.orig = { "fd00::1", "fd00::2", 4711, 0, 128 },
+	.reply = { "fd00::2", "fd00::1", 4711, 0, 129 },
+	.status = CT_STATUS_SEEN_REPLY | (1u << 3),
+	.timeout = 30,
+	.id = 8,
+	.tcp_state = -1,
+	.counters = 64,
+	.opk = 5, .oby = 740, .rpk = 5, .rby = 740,
+};
+
+static const struct mspec v4_sctp = {
+	.family = AF_INET,
+	.proto = IPPROTO_SCTP,
+	.orig = { "10.9.0.1", "10.9.0.2", 5000, 38412, 0 },
+	.reply = { "10.9.0.2", "10.9.0.1", 38412, 5000, 0 },
+	.status = CT_STATUS_ASSURED | CT_STATUS_SEEN_REPLY | (1u << 3),
+	.timeout = 210,
+	.id = 9,
+	.tcp_state = CT_SCTP_ESTABLISHED,
+	.counters = 64,
+	.opk = 4, .oby = 400, .rpk = 3, .rby = 300,
+};
+
+static const struct mspec v6_dccp = {
+	.family = AF_INET6,
+	.proto = IPPROTO_DCCP,
+	.orig = { "fd00::1", "fd00::2", 6000, 5001, 0 },
+	.reply = { "fd00::2", "fd00::1", 5001, 6000, 0 },
+	.status = CT_STATUS_SEEN_REPLY | (1u << 3),
+	.timeout = 120,
+	.id = 10,
+	.tcp_state = CT_DCCP_TIMEWAIT,
+};
+
+/* GRE with PPTP keys: they travel as ports. */
+static const struct mspec v4_gre = {
+	.family = AF_INET,
+	.proto = IPPROTO_GRE,
+	.orig = { "10.9.0.1", "10.9.0.2", 0x11, 0x22, 0 },
+	.reply = { "10.9.0.2", "10.9.0.1", 0x22, 0x11, 0 },
+	.status = CT_STATUS_SEEN_REPLY | (1u << 3),
+	.timeout = 29,
+	.id = 11,
+	.tcp_state = -1,
+	.counters = 64,
+	.opk = 10, .oby = 1000, .rpk = 10, .rby = 1000,
+};
+
+static const struct mspec v4_udplite = {
+	.family = AF_INET,
+	.proto = IPPROTO_UDPLITE,
+	.orig = { "10.9.0.1", "10.9.0.2", 41000, 7000, 0 },
+	.reply = { "10.9.0.2", "10.9.0.1", 7000, 41000, 0 },
+	.status = CT_STATUS_SEEN_REPLY | (1u << 3),
+	.timeout = 30,
+	.id = 12,
 	.tcp_state = -1,
 };
 

@@ -98,8 +98,22 @@ static void test_new_options(void **state)
 	assert_int_equal(parse(&o, err, sizeof err, "-tun", NULL), 0);
 	assert_int_equal(o.protos, FLOW_PROTO_TCP | FLOW_PROTO_UDP);
 	assert_true(o.numeric);
+	/* all: every protocol conntrack tracks (it was TCP and UDP before). */
 	assert_int_equal(parse(&o, err, sizeof err, "--proto", "all", NULL), 0);
-	assert_int_equal(o.protos, FLOW_PROTO_TCP | FLOW_PROTO_UDP);
+	assert_int_equal(o.protos, FLOW_PROTO_ALL);
+	assert_true(o.protos & FLOW_PROTO_SCTP);
+	assert_true(o.protos & FLOW_PROTO_GRE);
+	/* A list; icmp brings icmpv6 along, icmpv6 is only itself; any case. */
+	assert_int_equal(parse(&o, err, sizeof err, "--proto", "tcp,sctp,icmp", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_TCP | FLOW_PROTO_SCTP | FLOW_PROTO_ICMP |
+				   FLOW_PROTO_ICMPV6);
+	assert_int_equal(parse(&o, err, sizeof err, "--proto=ICMPv6,GRE", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_ICMPV6 | FLOW_PROTO_GRE);
+	assert_int_equal(parse(&o, err, sizeof err, "--proto", "udplite", "--proto", "dccp",
+			       "-t", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_UDPLITE | FLOW_PROTO_DCCP | FLOW_PROTO_TCP);
+	assert_int_equal(parse(&o, err, sizeof err, "--proto", "udp", NULL), 0);
+	assert_int_equal(o.protos, FLOW_PROTO_UDP);
 	assert_int_equal(parse(&o, err, sizeof err, "-6", NULL), 0);
 	assert_int_equal(o.families, FLOW_FAM_V6);
 	assert_int_equal(parse(&o, err, sizeof err, "-4", "-6", NULL), 0);
@@ -147,7 +161,15 @@ static void test_errors(void **state)
 	assert_string_equal(err, "invalid value for -pport: 'abc' is not a port number");
 	REFUSED("--aport");
 	assert_string_equal(err, "option --aport needs a value");
-	REFUSED("--proto", "icmp");
+	REFUSED("--proto", "bogus");
+	assert_string_equal(err, "invalid value for --proto: 'bogus' (a list of tcp, udp, "
+			    "udplite, sctp, dccp, icmp, icmpv6, gre; or all)");
+	REFUSED("--proto", "tcp,");
+	REFUSED("--proto", ",tcp");
+	REFUSED("--proto", "tcp,,udp");
+	REFUSED("--proto", "");
+	REFUSED("--proto", "tcp udp");
+	REFUSED("--proto", "icmp4");
 	REFUSED("--sort", "nope");
 	REFUSED("--json=maybe");
 	REFUSED("--stdin", "--proc");

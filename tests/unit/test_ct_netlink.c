@@ -46,10 +46,16 @@ static void assert_entry(const struct ct_entry *e, const struct mspec *m)
 	assert_addr(m->family, &e->orig.dst, m->orig.dst);
 	assert_addr(m->family, &e->reply.src, m->reply.src);
 	assert_addr(m->family, &e->reply.dst, m->reply.dst);
-	assert_int_equal(e->orig.sport, m->proto == IPPROTO_ICMP ? 0 : m->orig.sport);
-	assert_int_equal(e->orig.dport, m->proto == IPPROTO_ICMP ? 0 : m->orig.dport);
-	assert_int_equal(e->reply.sport, m->proto == IPPROTO_ICMP ? 0 : m->reply.sport);
-	assert_int_equal(e->reply.dport, m->proto == IPPROTO_ICMP ? 0 : m->reply.dport);
+	assert_int_equal(e->orig.sport, m->orig.sport);
+	assert_int_equal(e->reply.sport, m->reply.sport);
+	if (ct_proto_is_icmp(m->proto)) {
+		/* The id as sport, type and code as dport (ct.h). */
+		assert_int_equal(e->orig.dport, CT_ICMP_TC(m->orig.icmp_type, 0));
+		assert_int_equal(e->reply.dport, CT_ICMP_TC(m->reply.icmp_type, 0));
+	} else {
+		assert_int_equal(e->orig.dport, m->orig.dport);
+		assert_int_equal(e->reply.dport, m->reply.dport);
+	}
 	assert_int_equal(e->status, m->status);
 	assert_int_equal(e->timeout, m->timeout);
 	assert_int_equal(e->zone, m->zone);
@@ -60,12 +66,18 @@ static void assert_entry(const struct ct_entry *e, const struct mspec *m)
 	assert_true(e->start_ns == m->start_ns);
 	assert_true(e->flags & CT_F_ID);
 	assert_int_equal(e->id, m->id);
-	if (m->tcp_state >= 0) {
+	if (m->tcp_state >= 0 && m->proto == IPPROTO_TCP) {
 		assert_true(e->flags & CT_F_STATE);
 		assert_int_equal(e->tcp_state, m->tcp_state);
+		assert_int_equal(e->state, 0);
+	} else if (m->tcp_state >= 0 && (m->proto == IPPROTO_SCTP || m->proto == IPPROTO_DCCP)) {
+		assert_true(e->flags & CT_F_STATE);
+		assert_int_equal(e->state, m->tcp_state);
+		assert_int_equal(e->tcp_state, 0);
 	} else {
 		assert_false(e->flags & CT_F_STATE);
 		assert_int_equal(e->tcp_state, 0);
+		assert_int_equal(e->state, 0);
 	}
 	if (m->counters) {
 		assert_true(e->flags & CT_F_COUNTERS);
@@ -113,6 +125,10 @@ struct model {
 	int have_zone;		/* CTA_ZONE seen */
 	int tzseen[2];		/* CTA_TUPLE_ZONE seen in each direction */
 	uint16_t tzone[2];	/* its value */
+	/* ICMP ([0]) and ICMPv6 ([1]) id, type and code of each direction */
+	uint16_t icmp_id[2][2];
+	uint8_t icmp_type[2][2], icmp_code[2][2];
+	int sctp_state, dccp_state;	/* -1: none */
 };
 
 static int model_walk(const uint8_t *p, size_t len, struct model *m,
@@ -174,6 +190,18 @@ static int model_proto(struct model *m, unsigned type, const uint8_t *d, size_t 
 		if (n != 2)
 			return -1;
 		m->t->dport = (uint16_t)model_be(d, 2);
+	} else if (type == CTA_PROTO_ICMP_ID || type == CTA_PROTO_ICMPV6_ID) {
+		if (n != 2)
+			return -1;
+		m->icmp_id[m->dir][type == CTA_PROTO_ICMPV6_ID] = (uint16_t)model_be(d, 2);
+	} else if (type == CTA_PROTO_ICMP_TYPE || type == CTA_PROTO_ICMPV6_TYPE) {
+		if (n != 1)
+			return -1;
+		m->icmp_type[m->dir][type == CTA_PROTO_ICMPV6_TYPE] = d[0];
+	} else if (type == CTA_PROTO_ICMP_CODE || type == CTA_PROTO_ICMPV6_CODE) {
+		if (n != 1)
+			return -1;
+		m->icmp_code[m->dir][type == CTA_PROTO_ICMPV6_CODE] = d[0];
 	}
 	return 0;
 }
@@ -210,8 +238,32 @@ static int model_tcp(struct model *m, unsigned type, const uint8_t *d, size_t n)
 	return 0;
 }
 
+static int model_sctp(struct model *m, unsigned type, const uint8_t *d, size_t n)
+{
+	if (type != CTA_PROTOINFO_SCTP_STATE)
+		return 0;
+	if (n != 1)
+		return -1;
+	m->sctp_state = d[0];
+	return 0;
+}
+
+static int model_dccp(struct model *m, unsigned type, const uint8_t *d, size_t n)
+{
+	if (type != CTA_PROTOINFO_DCCP_STATE)
+		return 0;
+	if (n != 1)
+		return -1;
+	m->dccp_state = d[0];
+	return 0;
+}
+
 static int model_protoinfo(struct model *m, unsigned type, const uint8_t *d, size_t n)
 {
+	if (type == CTA_PROTOINFO_SCTP)
+		return model_walk(d, n, m, model_sctp);
+	if (type == CTA_PROTOINFO_DCCP)
+		return model_walk(d, n, m, model_dccp);
 	return type == CTA_PROTOINFO_TCP ? model_walk(d, n, m, model_tcp) : 0;
 }
 
@@ -295,7 +347,8 @@ static int model_top(struct model *m, unsigned type, const uint8_t *d, size_t n)
 
 static int model_parse(const uint8_t *msg, size_t len, struct ct_entry *e)
 {
-	struct model m = { .e = e, .oproto = -1, .rproto = -1 };
+	struct model m = { .e = e, .oproto = -1, .rproto = -1, .sctp_state = -1,
+			   .dccp_state = -1 };
 	const size_t hdr = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
 	struct nlmsghdr nlh;
 	struct nfgenmsg nfg;
@@ -325,12 +378,29 @@ static int model_parse(const uint8_t *msg, size_t len, struct ct_entry *e)
 		e->flags |= CT_F_ZONE_REPLY;
 	if (!m.have_zone && (m.tzseen[0] || m.tzseen[1]))
 		e->zone = m.tzseen[0] ? m.tzone[0] : m.tzone[1];
-	if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP && e->proto != IPPROTO_UDPLITE &&
-	    e->proto != IPPROTO_SCTP && e->proto != IPPROTO_DCCP)
+	if (e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6) {
+		int v6 = e->proto == IPPROTO_ICMPV6;
+
+		e->orig.sport = m.icmp_id[0][v6];
+		e->orig.dport = (uint16_t)(m.icmp_type[0][v6] << 8 | m.icmp_code[0][v6]);
+		e->reply.sport = m.icmp_id[1][v6];
+		e->reply.dport = (uint16_t)(m.icmp_type[1][v6] << 8 | m.icmp_code[1][v6]);
+	} else if (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP &&
+		   e->proto != IPPROTO_UDPLITE && e->proto != IPPROTO_SCTP &&
+		   e->proto != IPPROTO_DCCP && e->proto != IPPROTO_GRE) {
 		e->orig.sport = e->orig.dport = e->reply.sport = e->reply.dport = 0;
+	}
 	if (e->proto != IPPROTO_TCP) {
 		e->tcp_state = 0;
 		e->flags &= (uint8_t)~CT_F_STATE;
+	}
+	if (e->proto == IPPROTO_SCTP && m.sctp_state >= 0 && m.sctp_state < CT_SCTP_STATE_MAX) {
+		e->state = (uint8_t)m.sctp_state;
+		e->flags |= CT_F_STATE;
+	}
+	if (e->proto == IPPROTO_DCCP && m.dccp_state >= 0 && m.dccp_state < CT_DCCP_STATE_MAX) {
+		e->state = (uint8_t)m.dccp_state;
+		e->flags |= CT_F_STATE;
 	}
 	return 0;
 }
@@ -390,8 +460,103 @@ static void test_parse_icmp(void **state)
 
 	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
 	assert_entry(&e, &v4_icmp);
-	assert_int_equal(e.orig.sport, 0);
+	/* The echo id in sport, type 8 (code 0) in dport; the reply's type 0. */
+	assert_int_equal(e.orig.sport, 77);
+	assert_int_equal(e.orig.dport, 8 << 8);
+	assert_int_equal(e.reply.sport, 77);
 	assert_int_equal(e.reply.dport, 0);
+	assert_int_equal(e.flags, CT_F_ID);
+	assert_as_model(nlh, nlh->nlmsg_len);
+}
+
+/* Every other protocol conntrack tracks, each with what it carries. */
+static void test_parse_other_protos(void **state)
+{
+	static const struct mspec *const specs[] = {
+		&v6_icmp, &v4_sctp, &v6_dccp, &v4_gre, &v4_udplite,
+	};
+	union msgbuf mb;
+	struct nlmsghdr *nlh;
+	struct ct_entry e;
+
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		nlh = build_msg(mb.b, specs[i]);
+		memset(&e, 0xa5, sizeof e);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_entry(&e, specs[i]);
+		assert_as_model(nlh, nlh->nlmsg_len);
+	}
+
+	/* ICMPv6: its own attributes; id 4711, echo request 128, reply 129. */
+	nlh = build_msg(mb.b, &v6_icmp);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_int_equal(e.orig.sport, 4711);
+	assert_int_equal(CT_ICMP_TYPE(e.orig.dport), 128);
+	assert_int_equal(CT_ICMP_TYPE(e.reply.dport), 129);
+	assert_int_equal(e.orig.packets, 5);
+	assert_int_equal(e.reply.bytes, 740);
+	assert_false(ct_entry_ended(&e));
+
+	/* SCTP: ESTABLISHED is open; SHUTDOWN_* and CLOSED have ended. */
+	nlh = build_msg(mb.b, &v4_sctp);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_int_equal(e.state, CT_SCTP_ESTABLISHED);
+	assert_int_equal(e.tcp_state, 0);
+	assert_string_equal(ct_entry_state_name(&e), "ESTABLISHED");
+	assert_false(ct_entry_ended(&e));
+	for (int st = CT_SCTP_NONE; st < CT_SCTP_STATE_MAX; st++) {
+		struct mspec m = v4_sctp;
+
+		m.tcp_state = st;
+		nlh = build_msg(mb.b, &m);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_int_equal(e.state, st);
+		assert_int_equal(ct_entry_ended(&e),
+				 st == CT_SCTP_CLOSED || st == CT_SCTP_SHUTDOWN_SENT ||
+				 st == CT_SCTP_SHUTDOWN_RECD || st == CT_SCTP_SHUTDOWN_ACK_SENT);
+	}
+
+	/* DCCP: TIMEWAIT has ended; OPEN has not; an unknown state is not kept. */
+	nlh = build_msg(mb.b, &v6_dccp);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_int_equal(e.orig.sport, 6000);
+	assert_string_equal(ct_entry_state_name(&e), "TIMEWAIT");
+	assert_true(ct_entry_ended(&e));
+	{
+		struct mspec m = v6_dccp;
+
+		m.tcp_state = CT_DCCP_OPEN;
+		nlh = build_msg(mb.b, &m);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_false(ct_entry_ended(&e));
+		m.tcp_state = CT_DCCP_STATE_MAX;
+		nlh = build_msg(mb.b, &m);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_false(e.flags & CT_F_STATE);
+		assert_int_equal(e.state, 0);
+		assert_as_model(nlh, nlh->nlmsg_len);
+	}
+
+	/* GRE: the keys stay, as ports (ct.h). */
+	nlh = build_msg(mb.b, &v4_gre);
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	assert_int_equal(e.orig.sport, 0x11);
+	assert_int_equal(e.orig.dport, 0x22);
+	assert_int_equal(e.reply.sport, 0x22);
+	assert_null(ct_entry_state_name(&e));
+
+	/* A protoinfo nest in a UDP entry: no state. */
+	{
+		struct mspec m = v4_udplite;
+
+		m.proto = IPPROTO_UDP;
+		m.tcp_state = CT_TCP_ESTABLISHED;
+		nlh = build_msg(mb.b, &m);
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_false(e.flags & CT_F_STATE);
+		assert_int_equal(e.state, 0);
+		assert_as_model(nlh, nlh->nlmsg_len);
+	}
 }
 
 /* CTA_MARK: the connection's mark, all 32 bits. */
@@ -651,7 +816,9 @@ static void test_parse_truncated(void **state)
 
 static void test_parse_bad(void **state)
 {
-	static const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp };
+	static const struct mspec *const bases[] = {
+		&v4_tcp, &v6_udp, &v4_icmp, &v6_icmp, &v4_sctp, &v6_dccp, &v4_gre,
+	};
 
 	for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
 		for (int bad = BAD_NONE + 1; bad < BAD_MAX; bad++) {
@@ -666,9 +833,11 @@ static void test_parse_bad(void **state)
 				m.family = AF_INET6, m.orig = v6_udp.orig, m.reply = v6_udp.reply;
 			if (m.family == AF_INET6 && bad == BAD_ADDR_SIZE)
 				continue;
-			if (m.proto == IPPROTO_ICMP && bad == BAD_PORT_SIZE)
+			if (ct_proto_is_icmp(m.proto) && bad == BAD_PORT_SIZE)
 				continue;
-			if (bad == BAD_STATE_SIZE)
+			if (m.proto == IPPROTO_ICMPV6 && bad == BAD_MIXED_FAMILY)
+				continue;
+			if (bad == BAD_STATE_SIZE && m.tcp_state < 0)
 				m.tcp_state = CT_TCP_ESTABLISHED;
 			if (bad == BAD_COUNTER_SIZE)
 				m.counters = 64;
@@ -1012,6 +1181,80 @@ static void test_parse_layout_near_misses(void **state)
 }
 
 /* The dump request: family in the header, the protocol as CTA_FILTER. */
+/*
+ * GET requests (rereads) carry each protocol's tuple: ports or GRE keys as
+ * CTA_PROTO_*_PORT, ICMP's and ICMPv6's id, type and code as their own
+ * attributes; the kernel finds nothing without them.
+ */
+static void test_build_get_protos(void **state)
+{
+	static const struct mspec *const specs[] = {
+		&v4_tcp, &v4_icmp, &v6_icmp, &v4_sctp, &v6_dccp, &v4_gre, &v4_udplite,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		const struct mspec *m = specs[i];
+		union msgbuf mb, req;
+		struct nlmsghdr *nlh = build_msg(mb.b, m);
+		const struct nlattr *a, *t, *pr;
+		struct ct_entry e;
+		int v6 = m->proto == IPPROTO_ICMPV6, icmp = ct_proto_is_icmp(m->proto);
+		int have_id = 0, have_type = 0, have_code = 0, ports = 0, num = -1;
+
+		assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+		assert_true(ct_nl_build_get(req.b, 7, &e) <= 192);
+		nlh = &req.align;
+		mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+			if (mnl_attr_get_type(a) != CTA_TUPLE_ORIG)
+				continue;
+			mnl_attr_for_each_nested(t, a) {
+				if (mnl_attr_get_type(t) != CTA_TUPLE_PROTO)
+					continue;
+				mnl_attr_for_each_nested(pr, t) {
+					switch (mnl_attr_get_type(pr)) {
+					case CTA_PROTO_NUM:
+						num = mnl_attr_get_u8(pr);
+						break;
+					case CTA_PROTO_SRC_PORT:
+						assert_int_equal(ntohs(mnl_attr_get_u16(pr)), m->orig.sport);
+						ports++;
+						break;
+					case CTA_PROTO_DST_PORT:
+						assert_int_equal(ntohs(mnl_attr_get_u16(pr)), m->orig.dport);
+						ports++;
+						break;
+					case CTA_PROTO_ICMP_ID:
+					case CTA_PROTO_ICMPV6_ID:
+						assert_int_equal(mnl_attr_get_type(pr) == CTA_PROTO_ICMPV6_ID, v6);
+						assert_int_equal(ntohs(mnl_attr_get_u16(pr)), m->orig.sport);
+						have_id++;
+						break;
+					case CTA_PROTO_ICMP_TYPE:
+					case CTA_PROTO_ICMPV6_TYPE:
+						assert_int_equal(mnl_attr_get_type(pr) == CTA_PROTO_ICMPV6_TYPE, v6);
+						assert_int_equal(mnl_attr_get_u8(pr), m->orig.icmp_type);
+						have_type++;
+						break;
+					case CTA_PROTO_ICMP_CODE:
+					case CTA_PROTO_ICMPV6_CODE:
+						assert_int_equal(mnl_attr_get_u8(pr), 0);
+						have_code++;
+						break;
+					default:
+						fail_msg("spec %zu: attribute %u", i, mnl_attr_get_type(pr));
+					}
+				}
+			}
+		}
+		assert_int_equal(num, m->proto);
+		assert_int_equal(ports, icmp ? 0 : 2);
+		assert_int_equal(have_id, icmp);
+		assert_int_equal(have_type, icmp);
+		assert_int_equal(have_code, icmp);
+	}
+}
+
 static void test_build_request(void **state)
 {
 	union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
@@ -1180,6 +1423,11 @@ static void test_cli_kernel_filter(void **state)
 		"-a",
 		"-p",
 		"-n --local 10.0.0.1",		/* no peer-address filter exists */
+		/* Other protocols: the kernel plan covers TCP and UDP ports only. */
+		"-a --aport 38412 --proto sctp",
+		"-a --aport 80 --proto all",
+		"-a --aport 80 --proto tcp,icmp",
+		"-p --pport 7000 --proto udplite",
 	};
 	struct ct_nl_filter f;
 
@@ -1211,6 +1459,27 @@ static void test_cli_kernel_filter(void **state)
 		if (f.nports != 0)
 			fail_msg("'%s' gave %u kernel ports", none[i], f.nports);
 	}
+	/* One protocol of the others: the kernel sends only its entries. */
+	kfilter_of("--proto sctp", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_SCTP);
+	kfilter_of("--proto gre -a", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_GRE);
+	kfilter_of("--proto icmpv6", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_ICMPV6);
+	/* icmp is ICMP and ICMPv6: one of them only with one family. */
+	kfilter_of("--proto icmp", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	kfilter_of("--proto icmp -4", 1, 0, &f);
+	assert_int_equal(f.family, AF_INET);
+	assert_int_equal(f.proto, IPPROTO_ICMP);
+	kfilter_of("--proto icmp -6", 1, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_ICMPV6);
+	kfilter_of("--proto icmp,tcp -6", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	kfilter_of("--proto all", 1, 0, &f);
+	assert_int_equal(f.proto, 0);
+	kfilter_of("--proto sctp", 0, 0, &f);
+	assert_int_equal(f.proto, IPPROTO_SCTP);
 	/* The monitor: family and protocol only. */
 	kfilter_of("-6 -a --aport 3306", 0, 0, &f);
 	assert_int_equal(f.family, AF_INET6);
@@ -1446,6 +1715,7 @@ static void test_parse_mutations(void **state)
 {
 	struct mspec zt = v6_udp, zr = v4_tcp;
 	const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp, &zt, &zr };
+	const struct mspec *const more[] = { &v6_icmp, &v4_sctp, &v6_dccp, &v4_gre };
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	unsigned ok = 0;
 
@@ -1454,8 +1724,10 @@ static void test_parse_mutations(void **state)
 	zr.zone = 8, zr.zone_dir = ZONE_DIR_REPLY, zr.delete = 1, zr.start_ns = 5;
 	for (unsigned iter = 0; iter < 40000; iter++) {
 		union msgbuf mb;
-		unsigned base = iter % 9;
-		struct nlmsghdr *nlh = base >= 7 ? build_msg(mb.b, bases[base - 4]) :
+		unsigned base = iter % 10;
+		/* base 9: the other protocols' messages, in turn */
+		struct nlmsghdr *nlh = base == 9 ? build_msg(mb.b, more[iter / 10 % 4]) :
+			base >= 7 ? build_msg(mb.b, bases[base - 4]) :
 			base < 3 ? build_msg(mb.b, bases[base]) :
 			build_layout(mb.b, base < 5 ? LAY_KERNEL : LAY_EXTRA,
 				     base % 2 ? AF_INET : AF_INET6,
@@ -1817,6 +2089,8 @@ int main(void)
 		cmocka_unit_test(test_parse_v4_tcp),
 		cmocka_unit_test(test_parse_v6_udp_no_counters),
 		cmocka_unit_test(test_parse_icmp),
+		cmocka_unit_test(test_parse_other_protos),
+		cmocka_unit_test(test_build_get_protos),
 		cmocka_unit_test(test_parse_counters32),
 		cmocka_unit_test(test_parse_mark),
 		cmocka_unit_test(test_parse_zone_directions),

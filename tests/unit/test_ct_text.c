@@ -431,10 +431,11 @@ static void test_icmp(void **state)
 	assert_int_equal(e.status, CT_STATUS_SEEN_REPLY);
 	assert_addr(AF_INET, &e.orig.src, "10.200.0.1");
 	assert_addr(AF_INET, &e.reply.src, "10.200.0.2");
-	assert_int_equal(e.orig.sport, 0);
-	assert_int_equal(e.orig.dport, 0);
-	assert_int_equal(e.reply.sport, 0);
-	assert_int_equal(e.reply.dport, 0);
+	/* The echo id as sport, type and code as dport (ct.h). */
+	assert_int_equal(e.orig.sport, 77);
+	assert_int_equal(e.orig.dport, CT_ICMP_TC(8, 0));
+	assert_int_equal(e.reply.sport, 77);
+	assert_int_equal(e.reply.dport, CT_ICMP_TC(0, 0));
 	assert_int_equal(e.orig.packets, 1);
 	assert_int_equal(e.reply.bytes, 84);
 
@@ -460,6 +461,17 @@ static void test_icmp(void **state)
 	assert_addr(AF_INET6, &e.orig.dst, "fd00:200::2");
 	assert_addr(AF_INET6, &e.reply.src, "fd00:200::2");
 	assert_addr(AF_INET6, &e.reply.dst, "fd00:200::1");
+	assert_int_equal(e.orig.sport, 78);
+	assert_int_equal(e.orig.dport, CT_ICMP_TC(128, 0));
+	assert_int_equal(e.reply.dport, CT_ICMP_TC(129, 0));
+
+	/* A destination unreachable with a code, any order of the keys. */
+	expect_entry("icmp 1 29 src=10.0.0.1 dst=10.0.0.2 code=3 type=3 id=9 "
+		     "src=10.0.0.2 dst=10.0.0.1 id=9 type=3 code=3", &e);
+	assert_int_equal(e.orig.dport, CT_ICMP_TC(3, 3));
+	assert_int_equal(CT_ICMP_TYPE(e.reply.dport), 3);
+	assert_int_equal(CT_ICMP_CODE(e.reply.dport), 3);
+	assert_int_equal(e.orig.sport, 9);
 
 	expect_result("icmp 1 29 src=10.0.0.1 dst=10.0.0.2 type=256 code=0 id=1 "
 		      "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=1", CT_TEXT_MALFORMED);
@@ -472,16 +484,41 @@ static void test_other_protos(void **state)
 	struct ct_entry e;
 
 	(void)state;
-	/* SCTP has a state word; it is skipped, not a TCP state. */
+	/* SCTP has a state word: SCTP's, not a TCP state. */
 	expect_entry("sctp     132 26 ESTABLISHED src=10.200.0.1 dst=10.200.0.2 sport=5000 "
 		     "dport=6000 packets=0 bytes=0 [UNREPLIED] src=10.200.0.2 "
 		     "dst=10.200.0.1 sport=6000 dport=5000 packets=0 bytes=0 mark=0 "
 		     "delta-time=4 use=1", &e);
 	assert_int_equal(e.proto, IPPROTO_SCTP);
-	assert_int_equal(e.flags, CT_F_COUNTERS);
+	assert_int_equal(e.flags, CT_F_COUNTERS | CT_F_STATE);
 	assert_int_equal(e.tcp_state, 0);
+	assert_int_equal(e.state, CT_SCTP_ESTABLISHED);
+	assert_false(ct_entry_ended(&e));
 	assert_int_equal(e.orig.sport, 5000);
 	assert_int_equal(e.reply.dport, 5000);
+	/* SHUTDOWN_* and CLOSED have ended; a word of a newer kernel stays unknown. */
+	expect_entry("sctp 132 3 SHUTDOWN_ACK_SENT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
+		     "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", &e);
+	assert_int_equal(e.state, CT_SCTP_SHUTDOWN_ACK_SENT);
+	assert_true(ct_entry_ended(&e));
+	expect_entry("sctp 132 3 CLOSED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
+		     "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", &e);
+	assert_true(ct_entry_ended(&e));
+	expect_entry("sctp 132 3 SOMETHING_NEW src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
+		     "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", &e);
+	assert_false(e.flags & CT_F_STATE);
+	assert_int_equal(e.state, 0);
+	assert_false(ct_entry_ended(&e));
+	/* DCCP's state words: OPEN is open, TIMEWAIT has ended. */
+	expect_entry("dccp 33 3 OPEN src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
+		     "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED]", &e);
+	assert_int_equal(e.state, CT_DCCP_OPEN);
+	assert_int_equal(e.flags, CT_F_STATE);
+	assert_false(ct_entry_ended(&e));
+	expect_entry("dccp 33 3 TIMEWAIT src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 "
+		     "src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1", &e);
+	assert_int_equal(e.state, CT_DCCP_TIMEWAIT);
+	assert_true(ct_entry_ended(&e));
 
 	/* conntrack -L prints DCCP without a state word on kernels without DCCP. */
 	expect_entry("dccp     33 26 src=10.200.0.1 dst=10.200.0.2 sport=0 dport=0 "
@@ -504,8 +541,26 @@ static void test_other_protos(void **state)
 		     "dstkey=0x1 packets=0 bytes=0 mark=0 zone=0 delta-time=0 use=2", &e);
 	assert_int_equal(e.proto, IPPROTO_GRE);
 	assert_int_equal(e.timeout, 29);
-	assert_int_equal(e.orig.sport, 0);
+	/* GRE's keys as ports (ct.h). */
+	assert_int_equal(e.orig.sport, 1);
+	assert_int_equal(e.orig.dport, 2);
+	assert_int_equal(e.reply.sport, 2);
+	assert_int_equal(e.reply.dport, 1);
 	assert_addr(AF_INET, &e.reply.dst, "10.200.0.1");
+	/* conntrack -L's GRE line, keys in hex up to 0xffff. */
+	expect_entry("gre 47 29 src=10.0.0.1 dst=10.0.0.2 srckey=0xffff dstkey=0xA0 "
+		     "src=10.0.0.2 dst=10.0.0.1 srckey=0xa0 dstkey=0xffff", &e);
+	assert_int_equal(e.orig.sport, 0xffff);
+	assert_int_equal(e.orig.dport, 0xa0);
+	expect_result("gre 47 29 src=10.0.0.1 dst=10.0.0.2 srckey=0x10000 dstkey=0x0 "
+		      "src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0", CT_TEXT_MALFORMED);
+	expect_result("gre 47 29 src=10.0.0.1 dst=10.0.0.2 srckey=0xg dstkey=0x0 "
+		      "src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0", CT_TEXT_MALFORMED);
+	/* Keys on another protocol are checked, not kept. */
+	expect_entry("unknown 99 29 src=10.0.0.1 dst=10.0.0.2 srckey=0x5 dstkey=0x6 "
+		     "src=10.0.0.2 dst=10.0.0.1 srckey=0x6 dstkey=0x5", &e);
+	assert_int_equal(e.orig.sport, 0);
+	assert_int_equal(e.orig.dport, 0);
 
 	expect_entry("unknown  99 29 src=10.200.0.1 dst=10.200.0.2 packets=0 bytes=0 "
 		     "[UNREPLIED] src=10.200.0.2 dst=10.200.0.1 packets=0 bytes=0 mark=0 "
@@ -598,7 +653,8 @@ static void test_events(void **state)
 		     "id=1155629631 [USERSPACE] portid=3258", &e);
 	assert_int_equal(e.proto, IPPROTO_SCTP);
 	assert_int_equal(e.id, 1155629631u);
-	assert_int_equal(e.flags, CT_F_ID | CT_F_EVENT);
+	assert_int_equal(e.flags, CT_F_ID | CT_F_EVENT | CT_F_STATE);
+	assert_int_equal(e.state, CT_SCTP_ESTABLISHED);
 
 	/* [DESTROY] was ignored; it is the connection's last word now. */
 	expect_entry("[DESTROY] " BASE_HEAD BASE_ORIG " " BASE_REPLY, &e);
@@ -1469,6 +1525,50 @@ static void test_history_keys(void **state)
 	ct_text_history_free(h);
 }
 
+/*
+ * Every protocol in an event log: ICMP's exchanges apart by id, SCTP's
+ * state kept from its last line that had one, a GRE [DESTROY] closing its
+ * connection (the captured lines of tests/cli/fixtures' sources).
+ */
+static void test_history_protocols(void **state)
+{
+	struct collect c = { .n = 0 };
+	struct ct_sink sink = { collect_add, NULL, &c };
+	struct ct_text_history *h = ct_text_history_new(&sink);
+
+	(void)state;
+	hist_line(h, "[NEW] icmp 1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7 [UNREPLIED] "
+		  "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7");
+	hist_line(h, "[NEW] icmp 1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=8 [UNREPLIED] "
+		  "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=8");
+	hist_line(h, "[UPDATE] icmp 1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7 "
+		  "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7");
+	hist_line(h, "[NEW] sctp 132 3 COOKIE_WAIT src=10.0.0.1 dst=10.0.0.2 sport=5000 "
+		  "dport=38412 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=38412 dport=5000");
+	hist_line(h, "[UPDATE] sctp 132 210 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=5000 "
+		  "dport=38412 src=10.0.0.2 dst=10.0.0.1 sport=38412 dport=5000 [ASSURED]");
+	hist_line(h, "[NEW] gre 47 30 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 "
+		  "[UNREPLIED] src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0");
+	hist_line(h, "[DESTROY] gre 47 24 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 "
+		  "packets=1 bytes=48 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 srckey=0x0 "
+		  "dstkey=0x0 packets=0 bytes=0");
+	assert_int_equal(ct_text_history_count(h), 4);
+	assert_int_equal(ct_text_history_flush(h), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.e[0].orig.sport, 7);
+	assert_true(c.e[0].status & CT_STATUS_SEEN_REPLY);
+	assert_int_equal(c.e[1].orig.sport, 8);
+	assert_false(c.e[1].status & CT_STATUS_SEEN_REPLY);
+	assert_int_equal(c.e[2].proto, IPPROTO_SCTP);
+	assert_int_equal(c.e[2].state, CT_SCTP_ESTABLISHED);
+	assert_int_equal(c.e[2].flags, CT_F_STATE);
+	assert_false(ct_entry_ended(&c.e[2]));
+	assert_int_equal(c.e[3].proto, IPPROTO_GRE);
+	assert_true(ct_entry_ended(&c.e[3]));
+	assert_int_equal(c.e[3].orig.bytes, 48);
+	ct_text_history_free(h);
+}
+
 static void test_history_reuse_and_tables(void **state)
 {
 	struct collect c = { .n = 0 };
@@ -1625,6 +1725,7 @@ int main(void)
 		cmocka_unit_test(test_read_bom),
 		cmocka_unit_test(test_history_one_connection),
 		cmocka_unit_test(test_history_keys),
+		cmocka_unit_test(test_history_protocols),
 		cmocka_unit_test(test_history_reuse_and_tables),
 		cmocka_unit_test(test_history_many),
 		cmocka_unit_test(test_malformed),

@@ -374,6 +374,160 @@ static void test_broadcast_received_is_passive(void **state)
 	fx->host.nbcast = 0;
 }
 
+/* An ICMP or ICMPv6 echo: id in sport, the request's and reply's type in dport. */
+static struct ct_entry icmp_echo(int proto, const char *src, const char *dst, unsigned id,
+				 uint64_t op, uint64_t ob, uint64_t rp, uint64_t rb)
+{
+	int v6 = proto == IPPROTO_ICMPV6;
+
+	return tu_entry(proto, src, id, dst, CT_ICMP_TC(v6 ? 128 : 8, 0),
+			dst, id, src, CT_ICMP_TC(v6 ? 129 : 0, 0), op, ob, rp, rb);
+}
+
+static void test_other_protocols(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	/* Ports: SCTP, DCCP and UDP-Lite classify like TCP and UDP. */
+	struct ct_entry sctp = tu_plain(IPPROTO_SCTP, "10.0.0.1", 5000, "10.0.1.10", 38412,
+					3, 300, 2, 200);
+	struct ct_entry dccp = tu_plain(IPPROTO_DCCP, "10.0.2.10", 6000, "10.0.0.1", 5001,
+					4, 400, 1, 100);
+	struct ct_entry lite = tu_plain(IPPROTO_UDPLITE, "fd00::1", 41000, "fd00::20", 7000,
+					1, 10, 1, 20);
+	/* A port 80 source on an SCTP entry is no TCP listener's. */
+	struct ct_entry sctp80 = tu_plain(IPPROTO_SCTP, "10.0.0.1", 80, "10.0.1.10", 2905,
+					  1, 1, 1, 1);
+
+	fx->opts.protos = FLOW_PROTO_ALL;
+	assert_int_equal(classify(fx, &sctp, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_ACTIVE, "10.0.1.10", 38412, 2, 200, 3, 300);
+	assert_int_equal(h[0].key.proto, IPPROTO_SCTP);
+	assert_int_equal(classify(fx, &dccp, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 5001, 4, 400, 1, 100);
+	assert_int_equal(classify(fx, &lite, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "fd00::20", 7000, 1, 20, 1, 10);
+	assert_int_equal(h[0].key.proto, IPPROTO_UDPLITE);
+	assert_int_equal(classify(fx, &sctp80, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "10.0.1.10", 2905, 1, 1, 1, 1);
+	/* --pport names server ports of every protocol with ports. */
+	assert_int_equal(port_filter_parse(&fx->pport, "80", NULL, 0), 0);
+	assert_int_equal(classify(fx, &sctp80, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.1.10", 80, 1, 1, 1, 1);
+	port_filter_fini(&fx->pport);
+	port_filter_init(&fx->pport);
+
+	/* Each protocol only with its bit. */
+	fx->opts.protos = FLOW_PROTO_ALL & ~FLOW_PROTO_SCTP;
+	assert_int_equal(classify(fx, &sctp, h, &n), FLOW_CLASS_EXCLUDED);
+	fx->opts.protos = FLOW_PROTO_SCTP;
+	assert_int_equal(classify(fx, &dccp, h, &n), FLOW_CLASS_EXCLUDED);
+	assert_int_equal(classify(fx, &sctp, h, &n), FLOW_CLASS_HOST);
+	fx->opts.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+}
+
+static void test_icmp(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	/* This host pings: active, keyed by the request's type. */
+	struct ct_entry out = icmp_echo(IPPROTO_ICMP, "10.0.0.1", "10.0.1.10", 4711,
+					5, 640, 5, 640);
+	/* A peer pings this host: passive, the same key. */
+	struct ct_entry in = icmp_echo(IPPROTO_ICMP, "10.0.2.10", "10.0.0.1", 99, 3, 252, 2, 168);
+	struct ct_entry v6 = icmp_echo(IPPROTO_ICMPV6, "fd00::1", "fd00::20", 7, 1, 104, 1, 104);
+	struct ct_entry lo = icmp_echo(IPPROTO_ICMP, "127.0.0.1", "127.0.0.1", 1, 1, 84, 1, 84);
+	struct ct_entry fwd = icmp_echo(IPPROTO_ICMP, "10.0.2.10", "10.0.1.10", 1, 1, 84, 1, 84);
+	/* A timestamp request (13): its own flow. */
+	struct ct_entry ts = tu_entry(IPPROTO_ICMP, "10.0.0.1", 5, "10.0.1.10", CT_ICMP_TC(13, 0),
+				      "10.0.1.10", 5, "10.0.0.1", CT_ICMP_TC(14, 0), 1, 40, 1, 40);
+
+	assert_int_equal(classify(fx, &out, h, &n), FLOW_CLASS_EXCLUDED);
+	fx->opts.protos = FLOW_PROTO_ICMP | FLOW_PROTO_ICMPV6;
+	assert_int_equal(classify(fx, &out, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_ACTIVE, "10.0.1.10", 8, 5, 640, 5, 640);
+	assert_int_equal(h[0].key.proto, IPPROTO_ICMP);
+	assert_int_equal(classify(fx, &in, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 1);
+	assert_hit(&h[0], FLOW_PASSIVE, "10.0.2.10", 8, 3, 252, 2, 168);
+	assert_int_equal(classify(fx, &v6, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "fd00::20", 128, 1, 104, 1, 104);
+	assert_int_equal(h[0].key.proto, IPPROTO_ICMPV6);
+	/* Loopback: both flows, both under type 8. */
+	assert_int_equal(classify(fx, &lo, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(n, 2);
+	assert_hit(&h[0], FLOW_ACTIVE, "127.0.0.1", 8, 1, 84, 1, 84);
+	assert_hit(&h[1], FLOW_PASSIVE, "127.0.0.1", 8, 1, 84, 1, 84);
+	assert_int_equal(classify(fx, &fwd, h, &n), FLOW_CLASS_FORWARDED);
+	assert_int_equal(classify(fx, &ts, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "10.0.1.10", 13, 1, 40, 1, 40);
+	/* The id is not a port: a listener or --pport on it changes nothing. */
+	out.orig.sport = 80;
+	assert_int_equal(classify(fx, &out, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(h[0].key.dir, FLOW_ACTIVE);
+	/* ICMPv6 alone: plain ICMP is not shown. */
+	fx->opts.protos = FLOW_PROTO_ICMPV6;
+	assert_int_equal(classify(fx, &out, h, &n), FLOW_CLASS_EXCLUDED);
+	fx->opts.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+}
+
+static void test_gre(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_hit h[2];
+	unsigned n;
+	/* Plain GRE: keys 0. */
+	struct ct_entry out = tu_plain(IPPROTO_GRE, "10.0.0.1", 0, "198.51.100.7", 0,
+				       10, 1500, 8, 1200);
+	struct ct_entry in = tu_plain(IPPROTO_GRE, "198.51.100.7", 0, "10.0.0.1", 0,
+				      8, 1200, 10, 1500);
+	/* PPTP: the peer's call id as dstkey (active), this host's as the reply's srckey. */
+	struct ct_entry pptp = tu_plain(IPPROTO_GRE, "10.0.0.1", 0x11, "198.51.100.7", 0x22,
+					1, 100, 1, 100);
+	struct ct_entry pptp_in = tu_plain(IPPROTO_GRE, "198.51.100.7", 0x22, "10.0.0.1", 0x33,
+					   1, 100, 1, 100);
+
+	fx->opts.protos = FLOW_PROTO_GRE;
+	assert_int_equal(classify(fx, &out, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "198.51.100.7", 0, 8, 1200, 10, 1500);
+	assert_int_equal(h[0].key.proto, IPPROTO_GRE);
+	assert_int_equal(classify(fx, &in, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "198.51.100.7", 0, 8, 1200, 10, 1500);
+	assert_int_equal(classify(fx, &pptp, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_ACTIVE, "198.51.100.7", 0x22, 1, 100, 1, 100);
+	assert_int_equal(classify(fx, &pptp_in, h, &n), FLOW_CLASS_HOST);
+	assert_hit(&h[0], FLOW_PASSIVE, "198.51.100.7", 0x33, 1, 100, 1, 100);
+	/* A key that matches a TCP listener's port is still no server port. */
+	out.orig.sport = 80;
+	assert_int_equal(classify(fx, &out, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(h[0].key.dir, FLOW_ACTIVE);
+	fx->opts.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+}
+
+static void test_proto_bits(void **state)
+{
+	static const int protos[] = {
+		IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_SCTP, IPPROTO_DCCP,
+		IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_GRE,
+	};
+	unsigned all = 0;
+
+	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++) {
+		unsigned b = flow_proto_bit(protos[i]);
+
+		assert_int_equal(b & (b - 1), 0);	/* one bit */
+		assert_int_equal(all & b, 0);		/* its own */
+		all |= b;
+	}
+	assert_int_equal(all, FLOW_PROTO_ALL);
+	assert_int_equal(flow_proto_bit(99), 0);
+	assert_int_equal(flow_proto_bit(0), 0);
+}
+
 static const struct flow *find_flow(const struct flow_table *t, enum flow_dir dir,
 				    const char *peer, unsigned port)
 {
@@ -868,6 +1022,10 @@ int main(void)
 		cmocka_unit_test(test_specific_address_listener),
 		cmocka_unit_test(test_pport_counts_as_server_port),
 		cmocka_unit_test(test_excluded),
+		cmocka_unit_test(test_other_protocols),
+		cmocka_unit_test(test_icmp),
+		cmocka_unit_test(test_gre),
+		cmocka_unit_test(test_proto_bits),
 		cmocka_unit_test(test_zone_mark_filter),
 		cmocka_unit_test(test_broadcast_received_is_passive),
 		cmocka_unit_test(test_aggregate),

@@ -16,7 +16,83 @@ static void test_endpoints(void **state)
 	assert_string_equal(buf, "db.example:6379");
 	assert_string_equal(fmt_proto(IPPROTO_TCP, pb, sizeof pb), "tcp");
 	assert_string_equal(fmt_proto(IPPROTO_UDP, pb, sizeof pb), "udp");
-	assert_string_equal(fmt_proto(132, pb, sizeof pb), "132");
+	assert_string_equal(fmt_proto(99, pb, sizeof pb), "99");
+	assert_string_equal(fmt_proto(255, pb, sizeof pb), "255");
+}
+
+static void test_protocols(void **state)
+{
+	static const struct {
+		int proto;
+		const char *name;
+	} names[] = {
+		{ IPPROTO_UDPLITE, "udplite" }, { IPPROTO_SCTP, "sctp" }, { IPPROTO_DCCP, "dccp" },
+		{ IPPROTO_ICMP, "icmp" }, { IPPROTO_ICMPV6, "icmpv6" }, { IPPROTO_GRE, "gre" },
+	};
+	char pb[16];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		assert_string_equal(fmt_proto(names[i].proto, pb, sizeof pb), names[i].name);
+}
+
+/* A flow's key as fmt shows it: ports, or none for ICMP and GRE. */
+static struct flow key_flow(int family, const char *peer, int proto, int dir, uint16_t port)
+{
+	struct flow f;
+
+	memset(&f, 0, sizeof f);
+	f.key.family = (uint8_t)family;
+	f.key.peer = tu_addr(peer);
+	f.key.proto = (uint8_t)proto;
+	f.key.dir = (uint8_t)dir;
+	f.key.port = port;
+	return f;
+}
+
+static void test_portless_flows(void **state)
+{
+	struct flow f;
+	char local[64], peer[FMT_ENDPOINT_MAX], pb[24];
+	struct ct_addr a6 = tu_addr("fd00::20");
+
+	/* Ports as before. */
+	f = key_flow(AF_INET, "10.0.0.1", IPPROTO_SCTP, FLOW_ACTIVE, 38412);
+	fmt_flow_local(&f, local, sizeof local);
+	fmt_flow_peer(&f, NULL, peer, sizeof peer);
+	assert_string_equal(local, "localhost:many");
+	assert_string_equal(peer, "10.0.0.1:38412");
+	assert_string_equal(fmt_flow_proto(&f.key, pb, sizeof pb), "sctp");
+	/* ICMP echo: no ports, the plain name. */
+	f = key_flow(AF_INET, "10.0.0.1", IPPROTO_ICMP, FLOW_ACTIVE, 8);
+	fmt_flow_local(&f, local, sizeof local);
+	fmt_flow_peer(&f, NULL, peer, sizeof peer);
+	assert_string_equal(local, "localhost");
+	assert_string_equal(peer, "10.0.0.1");
+	assert_string_equal(fmt_flow_proto(&f.key, pb, sizeof pb), "icmp");
+	assert_true(fmt_flow_key_is_plain(&f.key));
+	/* Another request type is named with its type. */
+	f.key.port = 13;
+	assert_string_equal(fmt_flow_proto(&f.key, pb, sizeof pb), "icmp:13");
+	assert_false(fmt_flow_key_is_plain(&f.key));
+	/* ICMPv6 echo is 128; IPv6 without brackets when there is no port. */
+	f = key_flow(AF_INET6, "fd00::20", IPPROTO_ICMPV6, FLOW_PASSIVE, 128);
+	fmt_flow_local(&f, local, sizeof local);
+	fmt_flow_peer(&f, NULL, peer, sizeof peer);
+	assert_string_equal(local, "localhost");
+	assert_string_equal(peer, "fd00::20");
+	assert_string_equal(fmt_flow_proto(&f.key, pb, sizeof pb), "icmpv6");
+	fmt_flow_peer(&f, "gw.example", peer, sizeof peer);
+	assert_string_equal(peer, "gw.example");
+	/* GRE: key 0 plain, a PPTP key in hex. */
+	f = key_flow(AF_INET, "10.0.0.1", IPPROTO_GRE, FLOW_ACTIVE, 0);
+	assert_string_equal(fmt_flow_proto(&f.key, pb, sizeof pb), "gre");
+	f.key.port = 0x1f;
+	assert_string_equal(fmt_flow_proto(&f.key, pb, sizeof pb), "gre:0x1f");
+	fmt_flow_peer(&f, NULL, peer, sizeof peer);
+	assert_string_equal(peer, "10.0.0.1");
+	/* fmt_endpoint with no port. */
+	fmt_endpoint(peer, sizeof peer, AF_INET6, &a6, NULL, NULL);
+	assert_string_equal(peer, "fd00::20");
 }
 
 static void test_hostname_check_and_escape(void **state)
@@ -95,6 +171,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
+		cmocka_unit_test(test_protocols),
+		cmocka_unit_test(test_portless_flows),
 		cmocka_unit_test(test_hostname_check_and_escape),
 		cmocka_unit_test(test_peer_name_not_an_address),
 		cmocka_unit_test(test_duration),

@@ -160,6 +160,13 @@ static void test_pod_dir(void **state)
 		assert_true(strncmp(name, "ns/evil?]0;x?000", 16) == 0);
 		assert_int_equal(strlen(name), OWNER_NAME_MAX - 1);
 	}
+	/* A namespace longer than a label: not a pod directory (fuzz_owner found it). */
+	{
+		char dir[600];
+
+		snprintf(dir, sizeof dir, "%0200d_web_" UID_DASH, 7);
+		assert_int_equal(owner_parse_pod_dir(dir, UID_DASH, name, sizeof name), -1);
+	}
 	/* A small buffer. */
 	assert_int_equal(owner_parse_pod_dir("default_web-0_" UID_DASH, UID_DASH, name, 6), 0);
 	assert_string_equal(name, "defau");

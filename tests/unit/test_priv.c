@@ -179,6 +179,35 @@ static void test_drop_keeps_net_admin(void **state)
 	expect_exit0(pid);
 }
 
+/*
+ * Root keeping what owners need too: CAP_NET_ADMIN, CAP_SYS_ADMIN,
+ * CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH; priv_can_see_owners() says yes
+ * before the drop and after it, no once the thread dropped them.
+ */
+static void test_drop_keeps_owner_caps(void **state)
+{
+	pid_t pid;
+
+	if (geteuid() != 0 || getuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pid_t self = (pid_t)syscall(SYS_gettid);
+
+		CHECK(1, priv_can_see_owners());
+		CHECK(2, priv_drop(PRIV_KEEP_NET_ADMIN | PRIV_KEEP_OWNERS) == 1);
+		CHECK(3, getuid() != 0 && geteuid() != 0);
+		CHECK(4, task_field(self, "CapEff:", 16) == 0x281004);
+		CHECK(5, task_field(self, "CapPrm:", 16) == 0x281004);
+		CHECK(6, task_field(self, "CapBnd:", 16) == 0);
+		CHECK(7, priv_can_see_owners());
+		CHECK(8, priv_thread_drop() == 0 && !priv_can_see_owners());
+		_exit(0);
+	}
+	expect_exit0(pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_trusted_environment_is_kept),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_drop_keeps_net_admin),
+		cmocka_unit_test(test_drop_keeps_owner_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <sched.h>
+#include <linux/netlink.h>
 #include "sandbox.h"
 
 /* Exit codes of a child: 0 all good, else the number of the failed check. */
@@ -217,6 +220,55 @@ static void test_netlink_mode_open_socket(void **state)
 	expect_exit0(pid);
 }
 
+/* Owners: setns (network and UTS only), netlink route and diag sockets, readdir. */
+static void test_owners_mode(void **state)
+{
+	pid_t pid;
+
+	if (!sandboxed)
+		skip();
+	pid = enter(SANDBOX_NETLINK | SANDBOX_OWNERS, 0);
+	if (pid == 0) {
+		int net = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		int uts = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+		int mnt = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		int rt = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		int diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+		DIR *d = opendir("/proc");
+		struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+		CHECK(1, net >= 0 && uts >= 0 && mnt >= 0);
+		/* Our own namespaces: allowed calls (EPERM only without the privilege). */
+		CHECK(2, setns(net, CLONE_NEWNET) == 0 || (geteuid() != 0 && errno == EPERM));
+		CHECK(3, setns(uts, CLONE_NEWUTS) == 0 || (geteuid() != 0 && errno == EPERM));
+		errno = 0;
+		CHECK(4, setns(mnt, CLONE_NEWNS) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(5, setns(net, 0) < 0 && errno == EPERM);
+		CHECK(6, rt >= 0 && diag >= 0);
+		CHECK(7, bind(rt, (struct sockaddr *)&sa, sizeof sa) == 0);
+		errno = 0;
+		CHECK(8, socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(9, socket(AF_INET, SOCK_DGRAM, 0) < 0 && errno == EPERM);
+		CHECK(10, d && readdir(d));
+		_exit(0);
+	}
+	expect_exit0(pid);
+	/* Without SANDBOX_OWNERS, setns is refused. */
+	pid = enter(SANDBOX_NETLINK, 0);
+	if (pid == 0) {
+		int net = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+		errno = 0;
+		CHECK(1, net >= 0 && setns(net, CLONE_NEWNET) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(2, socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) < 0 && errno == EPERM);
+		_exit(0);
+	}
+	expect_exit0(pid);
+}
+
 static void expect_sigsys(pid_t pid)
 {
 	int st = wait_status(pid);
@@ -322,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_refused_with_eperm),
 		cmocka_unit_test(test_names_mode_sockets),
 		cmocka_unit_test(test_netlink_mode_open_socket),
+		cmocka_unit_test(test_owners_mode),
 		cmocka_unit_test(test_execve_and_ptrace_kill),
 		cmocka_unit_test(test_sigsys_says_why),
 		cmocka_unit_test(test_debug_variable_loosens_only),

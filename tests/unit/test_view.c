@@ -116,7 +116,8 @@ static void test_build_large_agrees_with_view_cmp(void **state)
 		/* The index spread over the key keeps keys unique; the rest of
 		 * the key is shared, so that every field decides some ties. */
 		f->key.port = (uint16_t)((i & 3) * 1000);
-		f->key.proto = i >> 2 & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		/* ICMP too: port-less, sorted by port after every port. */
+		f->key.proto = i >> 2 & 1 ? IPPROTO_UDP : x >> 40 & 1 ? IPPROTO_ICMP : IPPROTO_TCP;
 		f->key.dir = (uint8_t)(i >> 3 & 1);
 		f->key.peer.b[3] = (uint8_t)(i >> 4);
 		f->key.peer.b[2] = (uint8_t)(i >> 12);
