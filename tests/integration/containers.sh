@@ -72,20 +72,20 @@ suite_cleanup() {
 	return 0
 }
 
-# attach NS ADDR [routed]: NS's eth0 on H's bridge (or, routed, on a veth of
-# its own to H, 10.217.N.1/24 on H's side), its default route through H.
+# attach NS ADDR [routed]: NS's eth0 on H's bridge, its default route
+# through H; or, routed, on a veth of its own to H (ADDR/24, H's side .1).
 attach() {
-	local ns=$1 addr=$2 n=${2##*.} gw=$BR4
+	local ns=$1 addr=$2 gw=$BR4 n
+	n=${addr#10.217.}
+	n=${n/./-}
 	ip -n "$H" link add "vc$n" type veth peer name eth0 netns "$ns" || return 1
 	if [ "$3" = routed ]; then
-		gw=10.217.$((n + 10)).1
+		gw=${addr%.*}.1
 		ip -n "$H" addr add "$gw/24" dev "vc$n"
-		ip -n "$ns" addr add "10.217.$((n + 10)).2/24" dev eth0
-		ip -n "$ns" addr add "$addr/32" dev lo
-		ip -n "$H" route add "$addr/32" via "10.217.$((n + 10)).2"
+		ip -n "$ns" addr add "$addr/24" dev eth0
 		ip -n "$ns" link set eth0 up
 		ip -n "$H" link set "vc$n" up
-		ip -n "$ns" route add default via "$gw" src "$addr" || return 1
+		ip -n "$ns" route add default via "$gw" || return 1
 		return 0
 	fi
 	ip -n "$H" link set "vc$n" master br0 || return 1
@@ -105,17 +105,19 @@ inh sysctl -qw net.ipv4.ip_forward=1 || ns_fail "ip_forward in $H"
 # br_netfilter hands bridged IPv4 to H's conntrack; its sysctls are per
 # namespace (Linux >= 5.3), so only H's are set.  Without it C1 -> C2 would
 # pass the bridge untracked: then C2 is routed through H instead.
+# LSCT_FIXTURE_ROUTED=1 takes that way on purpose, to test it.
 BRNF=0
-if inh sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; then
+if [ -z "$LSCT_FIXTURE_ROUTED" ] && inh sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null; then
 	BRNF=1
 	ip -n "$H" link set br0 type bridge nf_call_iptables 1 2>/dev/null
 else
-	echo "$SUITE: br_netfilter is not available: C2 is routed through H, not bridged" >&2
+	echo "$SUITE: ${LSCT_FIXTURE_ROUTED:+(LSCT_FIXTURE_ROUTED) }br_netfilter is not available: C2 is routed through H, not bridged" >&2
 fi
 attach "$C1" "$C14" || ns_fail "attach $C1"
 if [ "$BRNF" = 1 ]; then
 	attach "$C2" "$C24" || ns_fail "attach $C2"
 else
+	C24=10.217.3.2
 	attach "$C2" "$C24" routed || ns_fail "attach $C2 (routed)"
 fi
 # The nat chains; conntrack is on through nslib's ruleset (ns_track) and them.
@@ -167,6 +169,12 @@ send "$X" "$B_PUB" "TCP4:$H4:8080" || ns_fail "X -> H:8080 (published)"
 send "$C1" "$B_SVC" "TCP4:$SVC4:80" || ns_fail "C1 -> ClusterIP:80"
 send "$C2" "$B_BRIDGE" "TCP4:$C14:80" || ns_fail "C2 -> C1:80 (bridged)"
 send "$C1" "$B_UDP" "UDP4-SENDTO:$X4:5353" || ns_fail "C1 -> X:5353/udp"
+# Short connections, to give the count of entries below some weight.
+burst() {	# NS ADDRESS: 20 connections of 100 bytes each
+	ip netns exec "$1" sh -c "for i in \$(seq 20); do head -c 100 /dev/zero | timeout 5 socat -u - $2 || exit 1; done"
+}
+burst "$C1" "TCP4:$X4:3306" && burst "$X" "TCP4:$H4:8080" && burst "$C1" "TCP4:$SVC4:80" &&
+	burst "$C2" "TCP4:$C14:80" || ns_fail "short connections"
 # Connections that stay open: one of each kind.
 bg "$C1" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$X4:3306"
 bg "$X" sh -c "while :; do echo y; sleep 0.2; done | socat -u - TCP4:$H4:8080"
@@ -278,7 +286,7 @@ read -r total right routed < <(awk -v c1="$C14" -v c2="$C24" -v x="$X4" \
 		if (ok) right++; else print "not shown: " $0 > "/dev/stderr"
 	}
 	END { print total + 0, right + 0, routed + 0 }' "$TMP/ct" 2>"$TMP/miss")
-assert_ge "fixture: entries counted" "$total" 8
+assert_ge "fixture: entries counted" "$total" 88
 if [ "$total" -gt 0 ] && [ $((right * 100)) -ge $((total * 99)) ]; then
 	t_ok ">= 99% of the entries shown as their owners' flows ($right of $total)"
 else
