@@ -194,16 +194,17 @@ int host_load_addrs(struct host_info *h)
 		}
 		/*
 		 * IFA_BROADCAST: the subnet's broadcast, received but not ours.
-		 * An address added without one (`ip addr add A/24`, no `brd`)
-		 * has none, and glibc then fills ifa_broadaddr with the address
-		 * itself: that is no broadcast.
+		 * Without one (an address added without "brd"), glibc fills
+		 * ifa_broadaddr with the address itself: that is no broadcast
+		 * (a DNAT from it to elsewhere would pass for one).
 		 */
 		if (i->ifa_addr->sa_family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
 		    i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
+			struct ct_addr own = a;
+
 			memset(&a, 0, sizeof a);
 			memcpy(a.b, &((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr, 4);
-			if ((a.b[0] | a.b[1] | a.b[2] | a.b[3]) &&
-			    memcmp(a.b, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4))
+			if ((a.b[0] | a.b[1] | a.b[2] | a.b[3]) && !ct_addr_equal(&a, &own))
 				host_add_broadcast(h, AF_INET, &a);
 		}
 	}

@@ -248,8 +248,8 @@ before=$(wc -l <"$TMP/stream")
 for pid in $(ip netns pids "$C2"); do kill "$pid"; done
 sleep 0.2
 ip netns del "$C2"
-for _ in $(seq 100); do
-	[ "$(wc -l <"$TMP/stream")" -ge $((before + 7)) ] && break
+for _ in $(seq 150); do
+	[ "$(wc -l <"$TMP/stream")" -ge $((before + 8)) ] && break
 	sleep 0.1
 done
 kill "$SPID" 2>/dev/null
@@ -260,7 +260,8 @@ assert_ge "stream: keeps going after the delete" "$(printf '%s\n' "$after" | gre
 # lingers a few snapshots (FLOW_LINGER) and goes; meanwhile its label stays.
 names=$(printf '%s\n' "$after" | jq -r '[.flows[] | select(.local.port == "7000") | .owner.name] | join(",")')
 assert_match "stream: after the delete C2's flow still shows its label" "$names" "^$C2\$"
-assert_eq "stream: and it goes in the end" "$(printf '%s\n' "$names" | tail -1)" ""
+assert_eq "stream: and it goes in the end ($(ip netns list | grep -c "$C2") name left, members: $(ip netns pids "$C2" 2>/dev/null | paste -sd' ' -); names per line: $(printf '%s\n' "$names" | paste -sd'|' -))" \
+	"$(printf '%s\n' "$names" | tail -1)" ""
 assert_no_match "stream: no owner ever unknown" "$(printf '%s\n' "$after" | jq -r '.flows[].owner.name')" '^\?$'
 assert_match "stream: C1's flow to C2's address stays C1's" \
 	"$(printf '%s\n' "$after" | tail -1 | jq -r --arg a "$C2_4" '.flows[] | select(.peer.addr == $a) | .owner.name')" "^$C1\$"
