@@ -52,6 +52,8 @@ CG=
 
 tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 
+# Called by nslib's ns_cleanup on exit.
+# shellcheck disable=SC2317
 suite_cleanup() {
 	local pid d
 	tm kill-server 2>/dev/null
