@@ -55,22 +55,9 @@ tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
 # Called by nslib's ns_cleanup on exit.
 # shellcheck disable=SC2317
 suite_cleanup() {
-	local pid d
 	tm kill-server 2>/dev/null
 	# Members first (by PID), then the cgroups they were in.
-	for pid in "${PIDS[@]}"; do
-		kill_tree "$pid"
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
-	if [ -n "$CG" ]; then
-		for d in "$CG"/*/; do
-			[ -d "$d" ] && rmdir "$d" 2>/dev/null
-		done
-		rmdir "$CG" 2>/dev/null
-	fi
+	ns_stop_members "$CG"
 	return 0
 }
 

@@ -41,21 +41,8 @@ C3=lsct-nc3-$$
 D=lsct-nd-$$		# deleted while a stream watches it
 CG=
 suite_cleanup() {
-	local d
 	# Members first (by PID, in PIDS), then the cgroups they were in.
-	for pid in "${PIDS[@]}"; do
-		kill_tree "$pid"
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
-	if [ -n "$CG" ]; then
-		for d in "$CG"/*/; do
-			[ -d "$d" ] && rmdir "$d" 2>/dev/null
-		done
-		rmdir "$CG" 2>/dev/null
-	fi
+	ns_stop_members "$CG"
 }
 
 ns_setup

@@ -69,6 +69,27 @@ kill_tree() {
 	kill "$1" 2>/dev/null
 }
 
+# ns_stop_members [CGROUP]: kills every process in PIDS (by PID, with its
+# descendants) and waits for them, then removes CGROUP's child cgroups and
+# CGROUP itself (they are empty once their members are gone).
+ns_stop_members() {
+	local pid d
+	for pid in "${PIDS[@]}"; do
+		kill_tree "$pid"
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	PIDS=()
+	if [ -n "$1" ]; then
+		for d in "$1"/*/; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+		rmdir "$1" 2>/dev/null
+	fi
+	return 0
+}
+
 ns_cleanup() {
 	local pid ns
 	[ -n "$(type -t suite_cleanup)" ] && suite_cleanup

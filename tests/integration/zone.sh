@@ -21,6 +21,8 @@ NS_TOOLS="strace tmux"
 NS_TAG=z
 NS_NET=216
 . tests/integration/nslib.sh
+# shellcheck source=tests/integration/kflib.sh
+. tests/integration/kflib.sh
 
 TMUX_SOCK=lsct-zone-$$
 
@@ -79,44 +81,6 @@ for _ in $(seq 100); do
 done
 [ "$n" = 4 ] || ns_fail "want 4 TCP entries in TIME_WAIT, got $n"
 
-# lsct [ENV=VALUE...] -- ARGS: lsconntrack in H; sets OUT ERR RC.
-lsct() {
-	local envs=()
-	while [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
-	OUT=$(ip netns exec "$H" env "${envs[@]}" "$LSCT" "$@" 2>"$TMP/err" </dev/null)
-	RC=$?
-	ERR=$(cat "$TMP/err")
-}
-
-# same NAME ARGS...: stdout and stderr with the kernel filter and without it
-# are the same; sets OUT to it.
-same() {
-	local name=$1 out err
-	shift
-	lsct LSCT_NO_KFILTER=1 -- "$@"
-	out=$OUT err=$ERR
-	lsct -- "$@"
-	assert_eq "$name: exit 0" "$RC" 0
-	assert_eq "$name: stdout as without the kernel filter" "$OUT" "$out"
-	assert_eq "$name: stderr as without the kernel filter" "$ERR" "$err"
-}
-
-# msgs ENV... -- ARGS: conntrack entry messages lsconntrack received in H.
-msgs() {
-	local envs=()
-	while [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
-	ip netns exec "$H" env "${envs[@]}" strace -f -qq -s 65536 -e trace=recvmsg \
-		-o "$TMP/strace" "$LSCT" "$@" >/dev/null 2>&1 </dev/null
-	grep -o 'IPCTNL_MSG_CT_NEW' "$TMP/strace" | wc -l | tr -d ' '
-}
 
 jports() { printf '%s' "$1" | jq -r '[.[] | "\(.direction) \(.peer.addr) \(.peer.port)"] | sort | join(",")'; }
 # BYTES PORT: "outbound inbound" of the flow to PORT.
