@@ -205,11 +205,11 @@ run: deps
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-integration: lsconntrack $(BUILD)/integration/live
+integration: lsconntrack $(BUILD)/integration/live $(BUILD)/tests/protoget
 	@sh tests/integration/run.sh
 
 # Every suite; installs nothing (root suites skip, loudly, without their tools).
-check: all $(UNIT_BINS) $(BUILD)/integration/live $(TOOL_BINS)
+check: all $(UNIT_BINS) $(BUILD)/integration/live $(BUILD)/tests/protoget $(TOOL_BINS)
 	@sh tests/run-all.sh $(UNIT_BINS)
 
 # The README's second command: the test packages, then every suite.  CI adds
@@ -221,7 +221,8 @@ test: deps-test
 asan: deps-test
 	$(MAKE) clean
 	$(MAKE) -B WERROR=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS) $(BUILD)/integration/live $(TOOL_BINS)
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS) $(BUILD)/integration/live \
+		$(BUILD)/tests/protoget $(TOOL_BINS)
 	@LSCT_SANITIZED=1 sh tests/run-all.sh $(UNIT_BINS)
 
 # The monitor under churn for SOAK_SECONDS (default 1800), RSS sampled every 10 s.
