@@ -261,9 +261,17 @@ mon_expect() {	# NAME ERE
 		t_fail "$1" "$(printf 'no line matches /%s/ on:\n%s' "$2" "$SCREEN")"
 	fi
 }
+# A session that holds the server up between monitors (an exiting server
+# cannot race the next new-session: "server exited unexpectedly").
+tm -u new-session -d -s keep cat || ns_fail "tmux new-session"
+
 mon_start() {	# ARGS
+	local i
 	tm kill-session -t mon 2>/dev/null
-	sleep 0.2
+	for ((i = 0; i < 50; i++)); do
+		tm has-session -t mon 2>/dev/null || break
+		sleep 0.1
+	done
 	tm -u new-session -d -s mon -x 120 -y 30 \
 		"ip netns exec $H env TERM=xterm $LSCT $1 2>$TMP/mon.err"
 }

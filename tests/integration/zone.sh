@@ -158,9 +158,18 @@ assert_no_match "broadcast: nothing counted forwarded" "$ERR" 'forwarded'
 # ---------------------------------------------------------------------------
 # the monitor: a Zone column in the connection list, only for zoned rows
 
+# A session that holds the server up between monitors (an exiting server
+# cannot race the next new-session: "server exited unexpectedly").
+tm -u new-session -d -s keep cat || ns_fail "tmux new-session"
+
 start_mon() {	# ARGS
-	rm -f "$TMP/exit"
+	local i
 	tm kill-session -t mon 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		tm has-session -t mon 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$TMP/exit"
 	tm -u new-session -d -s mon -x 120 -y 30 \
 		"ip netns exec $H env $LSCT $1 2>$TMP/mon.err; echo EXIT=\$? >$TMP/exit"
 }
