@@ -53,6 +53,7 @@ SRCS := \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
+	src/ct_stats.c \
 	src/ct_text_read.c \
 	src/flow.c \
 	src/flow_events.c \
@@ -64,6 +65,7 @@ SRCS := \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
+	src/out_stats.c \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \

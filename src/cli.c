@@ -24,6 +24,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_STATS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -72,6 +73,7 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "stats", O_STATS, ARG_NONE },
 };
 
 static const char usage[] =
@@ -145,6 +147,8 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"      --stats               print the table's size and the kernel's conntrack\n"
+"                            statistics (conntrack -S, summed over CPUs) once\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -399,6 +403,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_STATS:
+		o->stats = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -624,7 +631,17 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->source != CLI_SRC_NETLINK)
+	if (o->stats && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
+			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && o->count != 1) {
+		snprintf(err, errlen, "--stats prints once: not with -c (streams carry the "
+			 "statistics in --json lines)");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");

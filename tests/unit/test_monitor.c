@@ -73,7 +73,7 @@ static void script_close(void *state)
 	((struct script *)state)->closed++;
 }
 
-static const struct ct_source_ops script_ops = { script_dump, script_close, NULL };
+static const struct ct_source_ops script_ops = { script_dump, script_close, NULL, NULL };
 
 struct fixture {
 	struct host_info host;
