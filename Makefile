@@ -82,6 +82,7 @@ SRCS := \
 	src/tui_conns.c \
 	src/tui_flows.c \
 	src/tui_header.c \
+	src/tui_health.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
 	src/util.c \
