@@ -92,6 +92,7 @@ UNIT_SRCS := \
 	tests/unit/test_ct.c \
 	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
+	tests/unit/test_ct_stats.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
@@ -101,6 +102,7 @@ UNIT_SRCS := \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
+	tests/unit/test_out_stats.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
@@ -109,6 +111,7 @@ UNIT_SRCS := \
 	tests/unit/test_resolve.c \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
+	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c

@@ -11,7 +11,7 @@
 
 /* Header priorities (tui_layout.h: 0 stays longest). */
 #define PRIO_ENTRIES	2	/* "entries N/M", as before there were statistics */
-#define PRIO_TROUBLE	1	/* a full table, drops: what the operator must see */
+#define PRIO_TROUBLE	0	/* a full table, drops: the emergency, kept as long as PAUSED */
 #define PRIO_CALM	5	/* the share of a calm table, zero rates: first to go */
 
 /* The four rates of the header, with their short names for a narrow one. */
