@@ -748,11 +748,13 @@ int ct_nl_table_stats(struct ct_nl *nl, struct ct_stats *out)
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
 
-				errno = nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error < 0 ?
-					-me->error : EBADMSG;
+				int err = nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error < 0 ?
+					  -me->error : EBADMSG;
+
 				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error == 0)
 					goto done;	/* an acknowledgement */
 				sock_drain(nl);
+				errno = err;
 				return -1;
 			}
 			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)

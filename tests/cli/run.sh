@@ -767,6 +767,24 @@ usage_error "--stats with -c 2" --stats -c 2
 assert_match "--stats with -c 2: says why" "$ERR" "^lsconntrack: --stats prints once: not with -c"
 usage_error "--stats with -c 0" --stats --json -c 0
 usage_error "--stats=maybe" --stats=maybe
+# Without CAP_NET_ADMIN the kernel refuses: one line with the hint, exit 1.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stats </dev/null 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run --stats
+fi
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	assert_eq "--stats unprivileged: exit 1" "$RC" 1
+	assert_eq "--stats unprivileged: nothing on stdout" "$OUT" ""
+	assert_eq "--stats unprivileged: one line with the hint" "$ERR" \
+		"lsconntrack: cannot read the conntrack statistics: Operation not permitted (run as root or with CAP_NET_ADMIN)"
+else
+	for t in "exit 1" "nothing on stdout" "one line with the hint"; do
+		t_skip "--stats unprivileged: $t" "no setpriv to drop root"
+	done
+fi
 run --help
 assert_match "--help: --stats" "$OUT" '^ +--stats +print the table.s size and the kernel.s conntrack$'
 
