@@ -110,7 +110,7 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		       struct out_opts *oo)
 {
-	struct out_health hb, *health = &hb;
+	struct out_health health;
 	const struct flow **rows = xcalloc(f->nflows + 1, sizeof *rows);
 	size_t n = view_build_array(f->flows, f->nflows, b->view, rows);
 	char when[48];
@@ -130,12 +130,11 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		oo->events = f->events;
 		oo->events_lost = f->events_lost;
 	}
+	/* A stream's JSON lines end with the table's health (the frame's, borrowed). */
 	if (oo->stream && b->json) {
-		health->entries = f->sysctl.count;
-		health->max = f->sysctl.max;
-		health->ct = &f->ct;
-		health->rate = &f->ct_rate;
-		oo->health = health;
+		health = (struct out_health){ .entries = f->sysctl.count, .max = f->sysctl.max,
+					      .ct = &f->ct, .rate = &f->ct_rate };
+		oo->health = &health;
 	}
 	errno = 0;
 	r = b->json ? out_json_write(b->out, rows, n, oo) : out_table_write(b->out, rows, n, oo);
