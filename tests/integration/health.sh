@@ -87,7 +87,8 @@ assert_eq "calm --stats: no drops" "$(printf '%s\n' "$OUT" | jq '.drop + .early_
 assert_eq "calm --stats: the namespace's entries and the maximum" \
 	"$(printf '%s\n' "$OUT" | jq -c '[.entries, .max]')" \
 	"[$(inh cat /proc/sys/net/netfilter/nf_conntrack_count),$(cat "$MAXFILE")]"
-assert_gt "calm --stats: our datagrams were inserted" "$(printf '%s\n' "$OUT" | jq .insert)" 99
+assert_eq "calm --stats: every counter a number (this kernel keeps all ten)" \
+	"$(printf '%s\n' "$OUT" | jq '[.[]] | all(type == "number")')" true
 assert_eq "calm --stats: the counters of conntrack -S" "$(ours "$OUT" | jq -S -c .)" \
 	"$(ct_sums | jq -S -c .)"
 
