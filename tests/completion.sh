@@ -246,9 +246,16 @@ while (( n++ < 100 )); do
 	[[ $out == *READY-42* ]] && break
 done
 zpty -n -w z "$3"$'\t'
-sleep 0.4
-out=''
-while zpty -r -t z chunk; do out+=$chunk; done
+# Until the terminal has been quiet for a second (at most 15 s).
+out='' quiet=0 n=0
+while (( n++ < 300 )); do
+	if zpty -r -t z chunk; then
+		out+=$chunk quiet=0
+	else
+		(( ++quiet >= 20 )) && [[ -n $out ]] && break
+		sleep 0.05
+	fi
+done
 zpty -d z
 print -r -- "$out"
 EOF
