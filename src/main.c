@@ -249,6 +249,14 @@ int main(int argc, char **argv)
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
 	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
 		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	/* A terminal that cannot draw a screen gets what top -b gives. */
+	if (interactive && !tui_terminal_usable(err, sizeof err)) {
+		fprintf(stderr, "%s: %s: printing %s instead of the monitor\n", prog, err,
+			o.delay_set ? "a table every -d seconds" : "the table");
+		interactive = 0;
+		if (o.delay_set)
+			o.count = 0;
+	}
 	if (interactive)
 		setlocale(LC_ALL, "");
 
