@@ -176,11 +176,16 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 			const char *source, unsigned needs)
 {
 	struct tui_config tc;
-	char host[256], err[256];
+	char host[256], err[256], shown[320];
 
 	if (gethostname(host, sizeof host) < 0)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
+	/* The header names the namespace viewed (escaped there). */
+	if (o->netns) {
+		snprintf(shown, sizeof shown, "%s in netns %s", source, o->netns);
+		source = shown;
+	}
 	tc = (struct tui_config){
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
