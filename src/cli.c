@@ -374,6 +374,7 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	}
 	case O_DELAY:
+		o->delay_set = 1;
 		o->delay = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
 		    o->delay > MON_PERIOD_MAX) {

@@ -176,11 +176,16 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 			const char *source, unsigned needs)
 {
 	struct tui_config tc;
-	char host[256], err[256];
+	char host[256], err[256], shown[320];
 
 	if (gethostname(host, sizeof host) < 0)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
+	/* The header names the namespace viewed (escaped there). */
+	if (o->netns) {
+		snprintf(shown, sizeof shown, "%s in netns %s", source, o->netns);
+		source = shown;
+	}
 	tc = (struct tui_config){
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
@@ -249,6 +254,14 @@ int main(int argc, char **argv)
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
 	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
 		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	/* A terminal that cannot draw a screen gets what top -b gives. */
+	if (interactive && !tui_terminal_usable(err, sizeof err)) {
+		fprintf(stderr, "%s: %s: printing %s instead of the monitor\n", prog, err,
+			o.delay_set ? "a table every -d seconds" : "the table");
+		interactive = 0;
+		if (o.delay_set)
+			o.count = 0;
+	}
 	if (interactive)
 		setlocale(LC_ALL, "");
 

@@ -1122,4 +1122,60 @@ assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.local.port == "137") | [.direction, .peer.addr]]')" \
 	'[["passive","10.0.0.53"]]'
 
+# ---------------------------------------------------------------------------
+# a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
+# the table, or a table every -d seconds, and one line on stderr saying why
+
+command -v tmux >/dev/null 2>&1 || t_fail "test tool tmux is installed (make deps-test)"
+TSOCK=lsct-cli-$$
+tmc() { tmux -L "$TSOCK" -f /dev/null "$@"; }
+# dumb_run NAME TERMVALUE ARGS: the binary on a tmux terminal with TERM set
+# to TERMVALUE (unset when "-"); its stdout in $TMP/tty.out via the pane,
+# stderr in $TMP/tty.err, its exit status in $TMP/tty.rc.
+dumb_run() {
+	local i envset
+	rm -f "$TMP/tty.rc" "$TMP/tty.err"
+	if [ "$2" = - ]; then envset="env -u TERM"; else envset="env TERM=$2"; fi
+	tmc kill-server 2>/dev/null
+	tmc new-session -d -s d -x 100 -y 60 \
+		"$envset $LSCT $3 2>$TMP/tty.err; echo \$? >$TMP/tty.rc; sleep 30"
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$TMP/tty.rc" ] && break
+		sleep 0.1
+	done
+	SCREEN=$(tmc capture-pane -p -S - -t d 2>/dev/null)
+	tmc kill-server 2>/dev/null
+	RC=$(cat "$TMP/tty.rc" 2>/dev/null)
+	ERR=$(cat "$TMP/tty.err" 2>/dev/null)
+}
+for tv in dumb - nosuchterm; do
+	dumb_run "" "$tv" "--proc=$TMP/main.txt --local $LOCAL -n"
+	assert_eq "TERM=$tv: the table instead of the monitor, exit 0" "$RC" 0
+	assert_match "TERM=$tv: the table's header" "$SCREEN" '^Local Address:Port +<--> +Peer Address:Port +Inpkts'
+	assert_match "TERM=$tv: rows" "$SCREEN" '^localhost:'
+	assert_eq "TERM=$tv: one line on stderr says why" \
+		"$(printf '%s\n' "$ERR" | grep -c 'instead of the monitor$')" 1
+done
+assert_match "TERM unset: says why" "$(dumb_run "" - "--proc=$TMP/main.txt --local $LOCAL -n"; echo "$ERR")" \
+	'^lsconntrack: TERM is not set: printing the table instead of the monitor$'
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n"
+assert_match "TERM=dumb: says why" "$ERR" \
+	'^lsconntrack: TERM=dumb cannot move the cursor: printing the table instead of the monitor$'
+dumb_run "" nosuchterm "--proc=$TMP/main.txt --local $LOCAL -n"
+assert_match "unknown TERM: says why" "$ERR" \
+	'^lsconntrack: TERM=nosuchterm is not a terminal type terminfo knows: printing'
+# With -d: a stream of tables, until stopped (here: -c ends it).
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
+assert_eq "TERM=dumb -d: still running after 5 s (a stream, no end)" "$RC" ""
+tmc kill-server 2>/dev/null
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n -d 0.1 -c 3"
+assert_eq "TERM=dumb -d -c 3: exit 0" "$RC" 0
+assert_eq "TERM=dumb -d -c 3: three snapshots" \
+	"$(printf '%s\n' "$SCREEN" | grep -c '^Local Address:Port')" 3
+# A terminal that can draw: the monitor, not the table.
+dumb_run "" xterm "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
+assert_no_match "TERM=xterm: the monitor, no table header" "$SCREEN" '^Local Address:Port +<-->'
+assert_eq "TERM=xterm: nothing on stderr" "$ERR" ""
+tmc kill-server 2>/dev/null
+
 t_summary "cli"
