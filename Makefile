@@ -58,6 +58,8 @@ SRCS := \
 	src/flow_events.c \
 	src/fmt.c \
 	src/host.c \
+	src/http.c \
+	src/http_parse.c \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
@@ -94,6 +96,7 @@ UNIT_SRCS := \
 	tests/unit/test_flow.c \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
+	tests/unit/test_http.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
