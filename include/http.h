@@ -60,7 +60,7 @@ struct http_server;
  * Returns the server, or NULL with errno and a one-line message in err
  * (a spec that does not parse: EINVAL; a port in use: EADDRINUSE; a port
  * below 1024 without CAP_NET_BIND_SERVICE: EACCES).  limits NULL: the
- * defaults.
+ * defaults (and port 0 refused); tests pass theirs, and may ask for port 0.
  */
 struct http_server *http_open(const char *spec, const struct http_limits *limits, char *err,
 			      size_t errlen);
