@@ -1033,6 +1033,50 @@ if [ "$RC" != skip ]; then
 		"Permission denied \\(a port below 1024 needs root or CAP_NET_BIND_SERVICE\\)$"
 fi
 
+# A stream with --listen, sandboxed (dropped to nobody when root): /metrics
+# answers 503 until something publishes (nothing does yet), 404 and 405
+# elsewhere; the server thread holds no capability; SIGTERM ends it with 0.
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$TMP/port"
+lport=$(cat "$TMP/port")
+"$LSCT" --proc="$TMP/main.txt" --local "$LOCAL" -n -c 0 -d 0.2 --json --listen "127.0.0.1:$lport" \
+	>"$TMP/listen.out" 2>"$TMP/listen.err" </dev/null &
+lpid=$!
+# http_get PATH METHOD: "STATUS|Content-Type|Content-Length|body bytes|Allow".
+http_get() {
+	python3 - "$lport" "$1" "$2" <<'PY'
+import http.client, sys, time
+for _ in range(50):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+        c.request(sys.argv[3], sys.argv[2])
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+r = c.getresponse()
+b = r.read()
+print("%d|%s|%s|%d|%s" % (r.status, r.getheader("Content-Type"), r.getheader("Content-Length"),
+                          len(b), r.getheader("Allow") or ""))
+PY
+}
+assert_eq "--listen run: GET /metrics before any snapshot is published" "$(http_get /metrics GET)" \
+	"503|text/plain; charset=utf-8|16|16|"
+assert_eq "--listen run: 404" "$(http_get /other GET)" \
+	"404|text/plain; charset=utf-8|39|39|"
+assert_eq "--listen run: 405" "$(http_get /metrics PUT)" \
+	"405|text/plain; charset=utf-8|32|32|GET, HEAD"
+if [ "$(id -u)" = 0 ]; then
+	assert_eq "--listen run: dropped to nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$lpid/status)" 65534
+fi
+# Every thread but the dumping one (the main thread of a stream) has no capability.
+caps=$(for t in /proc/$lpid/task/*; do [ "${t##*/}" = "$lpid" ] || awk '/^CapEff:/ { print $2 }' "$t/status"; done | sort -u)
+assert_eq "--listen run: other threads hold no capability" "$caps" "0000000000000000"
+assert_eq "--listen run: sandboxed" "$(awk '/^Seccomp:/ { print $2 }' /proc/$lpid/status)" 2
+kill -TERM "$lpid"
+wait "$lpid"
+assert_eq "--listen run: SIGTERM ends it with 0" "$?" 0
+assert_no_match "--listen run: no error on stderr" "$(cat "$TMP/listen.err")" "sandbox|cannot|error|warning"
+assert_ge "--listen run: the stream printed" "$(wc -l <"$TMP/listen.out")" 2
+
 # ---------------------------------------------------------------------------
 # --local networks (CIDR): a whole range is local
 
