@@ -63,6 +63,8 @@ SRCS := \
 	src/flow_events.c \
 	src/fmt.c \
 	src/host.c \
+	src/http.c \
+	src/http_parse.c \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
@@ -99,6 +101,7 @@ UNIT_SRCS := \
 	tests/unit/test_flow.c \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
+	tests/unit/test_http.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
@@ -128,7 +131,7 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
 DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
-             doc/reliability.md
+             doc/prometheus.md doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \

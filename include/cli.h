@@ -54,6 +54,7 @@ struct cli_opts {
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 
 void cli_init(struct cli_opts *o);

@@ -19,6 +19,7 @@
 #include "ct_source.h"
 #include "fmt.h"
 #include "host.h"
+#include "http.h"
 #include "lsct.h"
 #include "monitor.h"
 #include "netns.h"
@@ -221,6 +222,7 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct http_server *http = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -300,6 +302,13 @@ int main(int argc, char **argv)
 		host_ct_sysctl_pin();
 		leave_netns(ns_back);
 	}
+	/*
+	 * --listen: in this process's own namespace (not --netns's), while a
+	 * port below 1024 can still be bound; the capability is not kept.
+	 */
+	if (o.listen && !(http = http_open(o.listen, NULL, err, sizeof err)))
+		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES ?
+		    " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)" : "");
 	was_root = getuid() == 0 && geteuid() == 0;
 	/* With owners, the dumping thread also refreshes them (priv.h). */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
@@ -308,6 +317,9 @@ int main(int argc, char **argv)
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
 		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
+	/* The server thread gives up every capability first (priv.h). */
+	if (http && http_start(http) < 0)
+		die(EXIT_RUNTIME, "cannot start the --listen server: %s", strerror(errno));
 	/* The reader thread starts unprivileged (and drops what it inherits). */
 	if (ev && ct_events_start(ev) < 0) {
 		if (!interactive)
@@ -341,6 +353,8 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	if (http)
+		needs |= SANDBOX_HTTP;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
@@ -367,6 +381,7 @@ int main(int argc, char **argv)
 		if (r < 0)
 			die(EXIT_RUNTIME, "cannot read %s: %s", ct_source_name(src), strerror(errno));
 	}
+	http_free(http);
 	mon_free(m);
 	resolver_free(resolver);
 	host_fini(&host);
