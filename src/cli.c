@@ -13,6 +13,7 @@
 #include "ct_events.h"
 #include "flow.h"
 #include "host.h"
+#include "http.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -24,6 +25,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_LISTEN,
 	O_STATS,
 };
 
@@ -73,6 +75,7 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "listen", O_LISTEN, ARG_REQUIRED },
 	{ "stats", O_STATS, ARG_NONE },
 };
 
@@ -147,6 +150,9 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
+"                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
+"                            for IPv6; 0.0.0.0 or [::] for every address)\n"
 "      --stats               print the table's size and the kernel's conntrack\n"
 "                            statistics (conntrack -S, summed over CPUs) once\n"
 "  -v, --version             print the version\n"
@@ -378,6 +384,7 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	}
 	case O_DELAY:
+		o->delay_set = 1;
 		o->delay = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
 		    o->delay > MON_PERIOD_MAX) {
@@ -417,6 +424,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			snprintf(err, errlen, "invalid value for %s: '' ([KIND:]TEXT)", shown);
 			return -1;
 		}
+		break;
+	}
+	case O_LISTEN: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char reason[160];
+
+		if (http_listen_parse(val, 0, &sa, &salen, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		o->listen = val;
 		break;
 	}
 	case O_NETNS:
@@ -634,6 +653,10 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 	if (o->stats && o->source != CLI_SRC_NETLINK) {
 		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
 			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && o->listen) {
+		snprintf(err, errlen, "--stats prints once: not with --listen");
 		return -1;
 	}
 	if (o->stats && o->count != 1) {
