@@ -38,6 +38,12 @@ struct out_opts {
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
 	uint64_t events_lost;	/* since the start */
+	/*
+	 * A routed flow's (FLOW_ROUTED) client and NAT, from its key's owner
+	 * number (mon_route()); NULL, or -1: the client is "?".
+	 */
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
