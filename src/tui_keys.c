@@ -259,9 +259,10 @@ static const struct key_cmd key_cmds[] = {
 	{ { '/' }, IN_MAIN, "/ o", "only peers: address, prefix or text / owners: [kind:]name, id",
 	  k_prompt, PROMPT_HOST, PANE_ROWS },
 	{ { 'o' }, IN_MAIN, NULL, NULL, k_prompt, PROMPT_OWNER, PANE_ROWS },
-	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
-	{ { 'R' }, IN_MAIN, "R", "show / hide the Routed pane (connections through this host)",
-	  k_routed, 0, PANE_ROWS },
+	/* One line for two, as / o: 80x24 holds the whole help. */
+	{ { 'c' }, IN_MAIN, "c R", "clear all filters / show or hide the Routed pane",
+	  k_clear, 0, PANE_ROWS },
+	{ { 'R' }, IN_MAIN, NULL, NULL, k_routed, 0, PANE_ROWS },
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
