@@ -5,6 +5,8 @@
  * this host opened to one peer address and port (ACTIVE, shown
  * "localhost:many --> peer:port"), or every connection one peer address
  * opened to one local port (PASSIVE, "localhost:port <-- peer:many").
+ * With flow_opts.routes, what this host routes for others, with no end on
+ * this machine, makes ROUTED flows ("client:many --> server:port").
  * The classification rules are in doc/classification.md.
  *
  * Contract: a snapshot is flow_table_begin(), flow_table_add() for every
