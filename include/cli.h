@@ -43,6 +43,7 @@ struct cli_opts {
 	uint64_t count;			/* -c: snapshots (0: no end); default 1 */
 	int count_set;			/* -c was given (it implies batch) */
 	double delay;			/* -d: the period, 0 .. MON_PERIOD_MAX seconds */
+	int delay_set;			/* -d was given */
 	double max_cpu;			/* --max-cpu: percent of one core, 0 none */
 	int zone_set;			/* --zone was given */
 	uint16_t zone;			/* --zone N */
@@ -54,6 +55,7 @@ struct cli_opts {
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	int routed;			/* -R: routed flows asked for (dirs has VIEW_ROUTED) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 
 void cli_init(struct cli_opts *o);

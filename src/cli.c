@@ -13,6 +13,7 @@
 #include "ct_events.h"
 #include "flow.h"
 #include "host.h"
+#include "http.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -25,6 +26,7 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_ROUTED,
+	O_LISTEN,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -74,6 +76,7 @@ static const struct opt opts[] = {
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
+	{ "listen", O_LISTEN, ARG_REQUIRED },
 };
 
 static const char usage[] =
@@ -151,6 +154,9 @@ static const char usage[] =
 "                            this machine, client:many --> server:port, with\n"
 "                            the address NAT translated (the monitor shows\n"
 "                            them in a Routed pane when it has some)\n"
+"      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
+"                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
+"                            for IPv6; 0.0.0.0 or [::] for every address)\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -380,6 +386,7 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	}
 	case O_DELAY:
+		o->delay_set = 1;
 		o->delay = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
 		    o->delay > MON_PERIOD_MAX) {
@@ -420,6 +427,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			snprintf(err, errlen, "invalid value for %s: '' ([KIND:]TEXT)", shown);
 			return -1;
 		}
+		break;
+	}
+	case O_LISTEN: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char reason[160];
+
+		if (http_listen_parse(val, 0, &sa, &salen, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		o->listen = val;
 		break;
 	}
 	case O_NETNS:
