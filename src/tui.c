@@ -76,7 +76,14 @@ static void want_names(struct tui *t)
 
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			const struct flow_key *k = &p->rows[r]->key;
+			struct flow_route fr;
 
+			/* A routed flow's client is named too. */
+			if (k->dir == FLOW_ROUTED && mon_route(t->m, k->owner, &fr) == 0 &&
+			    !resolver_name(t->c->resolver, k->family, &fr.client)) {
+				resolver_want(t->c->resolver, k->family, &fr.client);
+				t->names_pending = 1;
+			}
 			if (resolver_name(t->c->resolver, k->family, &k->peer))
 				continue;
 			resolver_want(t->c->resolver, k->family, &k->peer);
