@@ -25,6 +25,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_ROUTED,
 	O_LISTEN,
 	O_STATS,
 };
@@ -75,6 +76,7 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
 	{ "stats", O_STATS, ARG_NONE },
 };
@@ -150,6 +152,10 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"  -R, --routed              also routed flows: connections with no end on\n"
+"                            this machine, client:many --> server:port, with\n"
+"                            the address NAT translated (the monitor shows\n"
+"                            them in a Routed pane when it has some)\n"
 "      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
 "                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
@@ -413,6 +419,10 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_STATS:
 		o->stats = on;
 		break;
+	case O_ROUTED:
+		o->dirs = on ? o->dirs | VIEW_ROUTED : o->dirs & ~VIEW_ROUTED;
+		o->routed = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -633,8 +643,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		o->protos = protos;
 	if (!o->families)
 		o->families = families;
-	if (!o->dirs)
-		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	/* -R adds routed flows; -a and -p choose among this host's. */
+	if (!(o->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+		o->dirs |= VIEW_ACTIVE | VIEW_PASSIVE;
 	if (o->netns && o->source != CLI_SRC_NETLINK) {
 		snprintf(err, errlen, "--netns needs the netlink source (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
