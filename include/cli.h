@@ -53,6 +53,8 @@ struct cli_opts {
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	int del;			/* --delete: the selected flows' entries */
+	int yes;			/* --yes: delete without asking */
 };
 
 void cli_init(struct cli_opts *o);

@@ -29,6 +29,11 @@ void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
  */
 void fmt_flow_local(const struct flow *f, char *buf, size_t len);
 void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len);
+/*
+ * The flow on one line, numeric, as deletions name it:
+ * "localhost:many --> 10.0.1.10:3306 tcp", "localhost:53 <-- 10.0.0.2:many udp".
+ */
+void fmt_flow_line(const struct flow_key *k, char *buf, size_t len);
 /* The port strings of the JSON schema: "3306" or "many". */
 void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len);
 

@@ -24,6 +24,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_DELETE, O_YES,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -72,6 +73,8 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "delete", O_DELETE, ARG_NONE },
+	{ "yes", O_YES, ARG_NONE },
 };
 
 static const char usage[] =
@@ -145,11 +148,16 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"      --delete              delete the conntrack entries of the flows the\n"
+"                            filters select (netlink source only); asks first\n"
+"      --yes                 delete without asking (needed when standard\n"
+"                            input is not a terminal)\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
 "Exit status: 0 ok (also after q, SIGINT, SIGTERM, SIGHUP or a closed pipe),\n"
-"1 runtime failure, 2 usage error.\n"
+"1 runtime failure (--delete: an entry not deleted for a reason other than\n"
+"being gone already), 2 usage error.\n"
 "Packet and byte counters need: sysctl -w net.netfilter.nf_conntrack_acct=1\n";
 
 const char *cli_usage(void)
@@ -399,6 +407,12 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_DELETE:
+		o->del = on;
+		break;
+	case O_YES:
+		o->yes = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -622,6 +636,20 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "--owner needs the netlink source: owners are this "
 			 "machine's other namespaces (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--delete needs the netlink source: it deletes from the "
+			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && (o->json || o->count_set)) {
+		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
+			 o->json ? "--json" : "-c");
+		return -1;
+	}
+	if (o->yes && !o->del) {
+		snprintf(err, errlen, "--yes only confirms --delete");
 		return -1;
 	}
 	if (o->source != CLI_SRC_NETLINK)
