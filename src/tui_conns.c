@@ -284,11 +284,11 @@ void conns_draw(struct tui *t)
 	for (size_t i = t->list_top; i < n && y < bottom; i++, y++) {
 		const struct ct_entry *e = &lf->conns[i];
 		attr_t a = ct_entry_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
+		char buf[CONN_TEXT_MAX];
 
 		/* The connection D asks about. */
 		if (t->confirm && !t->del_flow && i == t->list_top)
 			a |= A_REVERSE;
-		char buf[CONN_TEXT_MAX];
 
 		for (int c = 0; c < CONN_MAX; c++) {
 			if (!l.shown[c])
