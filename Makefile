@@ -5,6 +5,11 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/lsconntrack
+# Shell completions: bash-completion's own directory when its pkg-config
+# file says where (it loads a command's file on first use), else under
+# PREFIX; zsh's site-functions, which zsh's $fpath has for /usr/local.
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 DESTDIR   ?=
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
@@ -58,6 +63,8 @@ SRCS := \
 	src/flow_events.c \
 	src/fmt.c \
 	src/host.c \
+	src/http.c \
+	src/http_parse.c \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
@@ -95,6 +102,7 @@ UNIT_SRCS := \
 	tests/unit/test_flow.c \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
+	tests/unit/test_http.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
@@ -124,13 +132,13 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
 DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
-             doc/reliability.md
+             doc/prometheus.md doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
               libnfnetlink-dev libcap-ng-dev libseccomp-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
-              procps util-linux libcap2-bin valgrind iputils-ping
+              procps util-linux libcap2-bin valgrind iputils-ping zsh bash-completion
 
 # A missing library stops the build at its first compile, naming the Debian
 # package (pkg-config's own errors would only show up later as a missing
@@ -254,11 +262,15 @@ install: lsconntrack $(BUILD)/lsconntrack.1
 	install -m 0755 lsconntrack $(DESTDIR)$(BINDIR)/lsconntrack
 	install -m 0644 $(BUILD)/lsconntrack.1 $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 completions/lsconntrack.bash $(DESTDIR)$(BASHCOMPDIR)/lsconntrack
+	install -m 0644 completions/_lsconntrack $(DESTDIR)$(ZSHCOMPDIR)/_lsconntrack
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lsconntrack $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
 	rm -f $(DOCS:doc/%=$(DESTDIR)$(DOCDIR)/%)
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/lsconntrack $(DESTDIR)$(ZSHCOMPDIR)/_lsconntrack
 
 clean:
 	rm -rf $(BUILD) lsconntrack

@@ -43,6 +43,7 @@ struct cli_opts {
 	uint64_t count;			/* -c: snapshots (0: no end); default 1 */
 	int count_set;			/* -c was given (it implies batch) */
 	double delay;			/* -d: the period, 0 .. MON_PERIOD_MAX seconds */
+	int delay_set;			/* -d was given */
 	double max_cpu;			/* --max-cpu: percent of one core, 0 none */
 	int zone_set;			/* --zone was given */
 	uint16_t zone;			/* --zone N */
@@ -55,6 +56,7 @@ struct cli_opts {
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
 	int del;			/* --delete: the selected flows' entries */
 	int yes;			/* --yes: delete without asking */
+	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 
 void cli_init(struct cli_opts *o);

@@ -13,6 +13,7 @@
 #include "ct_events.h"
 #include "flow.h"
 #include "host.h"
+#include "http.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -25,6 +26,7 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_DELETE, O_YES,
+	O_LISTEN,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -75,6 +77,7 @@ static const struct opt opts[] = {
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 	{ "delete", O_DELETE, ARG_NONE },
 	{ "yes", O_YES, ARG_NONE },
+	{ "listen", O_LISTEN, ARG_REQUIRED },
 };
 
 static const char usage[] =
@@ -152,6 +155,9 @@ static const char usage[] =
 "                            filters select (netlink source only); asks first\n"
 "      --yes                 delete without asking (needed when standard\n"
 "                            input is not a terminal)\n"
+"      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
+"                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
+"                            for IPv6; 0.0.0.0 or [::] for every address)\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -382,6 +388,7 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	}
 	case O_DELAY:
+		o->delay_set = 1;
 		o->delay = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
 		    o->delay > MON_PERIOD_MAX) {
@@ -424,6 +431,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			snprintf(err, errlen, "invalid value for %s: '' ([KIND:]TEXT)", shown);
 			return -1;
 		}
+		break;
+	}
+	case O_LISTEN: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char reason[160];
+
+		if (http_listen_parse(val, 0, &sa, &salen, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		o->listen = val;
 		break;
 	}
 	case O_NETNS:
@@ -643,9 +662,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->del && (o->json || o->count_set)) {
+	if (o->del && (o->json || o->count_set || o->listen)) {
 		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
-			 o->json ? "--json" : "-c");
+			 o->json ? "--json" : o->count_set ? "-c" : "--listen");
 		return -1;
 	}
 	if (o->yes && !o->del) {

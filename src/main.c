@@ -19,6 +19,7 @@
 #include "ct_source.h"
 #include "fmt.h"
 #include "host.h"
+#include "http.h"
 #include "lsct.h"
 #include "monitor.h"
 #include "netns.h"
@@ -176,11 +177,16 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 			const char *source, unsigned needs)
 {
 	struct tui_config tc;
-	char host[256], err[256];
+	char host[256], err[256], shown[320];
 
 	if (gethostname(host, sizeof host) < 0)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
+	/* The header names the namespace viewed (escaped there). */
+	if (o->netns) {
+		snprintf(shown, sizeof shown, "%s in netns %s", source, o->netns);
+		source = shown;
+	}
 	tc = (struct tui_config){
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
@@ -236,6 +242,7 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct http_server *http = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -273,6 +280,14 @@ int main(int argc, char **argv)
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
 	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
 		      !o.del && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	/* A terminal that cannot draw a screen gets what top -b gives. */
+	if (interactive && !tui_terminal_usable(err, sizeof err)) {
+		fprintf(stderr, "%s: %s: printing %s instead of the monitor\n", prog, err,
+			o.delay_set ? "a table every -d seconds" : "the table");
+		interactive = 0;
+		if (o.delay_set)
+			o.count = 0;
+	}
 	if (interactive)
 		setlocale(LC_ALL, "");
 
@@ -311,6 +326,13 @@ int main(int argc, char **argv)
 		host_ct_sysctl_pin();
 		leave_netns(ns_back);
 	}
+	/*
+	 * --listen: in this process's own namespace (not --netns's), while a
+	 * port below 1024 can still be bound; the capability is not kept.
+	 */
+	if (o.listen && !(http = http_open(o.listen, NULL, err, sizeof err)))
+		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES ?
+		    " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)" : "");
 	was_root = getuid() == 0 && geteuid() == 0;
 	/* With owners, the dumping thread also refreshes them (priv.h). */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
@@ -319,6 +341,9 @@ int main(int argc, char **argv)
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
 		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
+	/* The server thread gives up every capability first (priv.h). */
+	if (http && http_start(http) < 0)
+		die(EXIT_RUNTIME, "cannot start the --listen server: %s", strerror(errno));
 	/* The reader thread starts unprivileged (and drops what it inherits). */
 	if (ev && ct_events_start(ev) < 0) {
 		if (!interactive)
@@ -353,6 +378,8 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	if (http)
+		needs |= SANDBOX_HTTP;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
@@ -382,6 +409,7 @@ int main(int argc, char **argv)
 		if (r < 0)
 			die(EXIT_RUNTIME, "cannot read %s: %s", ct_source_name(src), strerror(errno));
 	}
+	http_free(http);
 	mon_free(m);
 	resolver_free(resolver);
 	host_fini(&host);

@@ -980,6 +980,104 @@ assert_eq "--netns escaped path: exit 1" "$RC" 1
 assert_eq "--netns escaped path: no raw control byte" "$(raw_ctl)" 0
 
 # ---------------------------------------------------------------------------
+# --listen: a value that does not parse is a usage error; a port that cannot
+# be bound is a runtime error, one line each.
+
+usage_error "--listen empty" --listen ''
+usage_error "--listen missing" --listen
+usage_error "--listen name" --listen localhost:9100
+usage_error "--listen port 0" --listen 0
+usage_error "--listen port 65536" --listen 65536
+usage_error "--listen junk port" --listen 127.0.0.1:91x
+usage_error "--listen bare IPv6" --listen ::1:9100
+assert_match "--listen bare IPv6: says brackets" "$ERR" "an IPv6 address goes in brackets"
+usage_error "--listen open bracket" --listen '[::1:9100'
+assert_match "--listen: names the forms" "$ERR" "PORT, ADDR:PORT or \\[IPV6ADDR\\]:PORT"
+run --help
+assert_match "--help: --listen" "$OUT" '--listen \[ADDR:\]PORT'
+
+# A port another socket holds: exit 1, one line, says why.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$TMP/port" &
+holder=$!
+for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+busy=$(cat "$TMP/port")
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen port in use: exit 1" "$RC" 1
+assert_lines "--listen port in use: one line" "$ERR" 1
+assert_match "--listen port in use: says so" "$ERR" "^lsconntrack: cannot listen on 127\\.0\\.0\\.1:$busy: Address already in use$"
+assert_eq "--listen port in use: nothing on stdout" "$OUT" ""
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+# The port is free again: a one-shot run with --listen prints its table.
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen free port: exit 0" "$RC" 0
+assert_match "--listen free port: the table" "$OUT" "10\\.0\\.1\\.10"
+# A port below 1024 without the capability: the hint names it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+   [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 1 ]; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stdin --local $LOCAL -n \
+		--listen 127.0.0.1:1 <"$TMP/main.txt" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen 127.0.0.1:1
+else
+	RC=skip
+fi
+if [ "$RC" != skip ]; then
+	assert_eq "--listen port 1 unprivileged: exit 1" "$RC" 1
+	assert_lines "--listen port 1 unprivileged: one line" "$ERR" 1
+	assert_match "--listen port 1 unprivileged: names the capability" "$ERR" \
+		"Permission denied \\(a port below 1024 needs root or CAP_NET_BIND_SERVICE\\)$"
+fi
+
+# A stream with --listen, sandboxed (dropped to nobody when root): /metrics
+# answers 503 until something publishes (nothing does yet), 404 and 405
+# elsewhere; the server thread holds no capability; SIGTERM ends it with 0.
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$TMP/port"
+lport=$(cat "$TMP/port")
+"$LSCT" --proc="$TMP/main.txt" --local "$LOCAL" -n -c 0 -d 0.2 --json --listen "127.0.0.1:$lport" \
+	>"$TMP/listen.out" 2>"$TMP/listen.err" </dev/null &
+lpid=$!
+# http_get PATH METHOD: "STATUS|Content-Type|Content-Length|body bytes|Allow".
+http_get() {
+	python3 - "$lport" "$1" "$2" <<'PY'
+import http.client, sys, time
+for _ in range(50):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+        c.request(sys.argv[3], sys.argv[2])
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+r = c.getresponse()
+b = r.read()
+print("%d|%s|%s|%d|%s" % (r.status, r.getheader("Content-Type"), r.getheader("Content-Length"),
+                          len(b), r.getheader("Allow") or ""))
+PY
+}
+assert_eq "--listen run: GET /metrics before any snapshot is published" "$(http_get /metrics GET)" \
+	"503|text/plain; charset=utf-8|16|16|"
+assert_eq "--listen run: 404" "$(http_get /other GET)" \
+	"404|text/plain; charset=utf-8|39|39|"
+assert_eq "--listen run: 405" "$(http_get /metrics PUT)" \
+	"405|text/plain; charset=utf-8|32|32|GET, HEAD"
+if [ "$(id -u)" = 0 ]; then
+	assert_eq "--listen run: dropped to nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$lpid/status)" 65534
+fi
+# Every thread but the dumping one (the main thread of a stream) has no capability.
+caps=$(for t in /proc/$lpid/task/*; do [ "${t##*/}" = "$lpid" ] || awk '/^CapEff:/ { print $2 }' "$t/status"; done | sort -u)
+assert_eq "--listen run: other threads hold no capability" "$caps" "0000000000000000"
+assert_eq "--listen run: sandboxed" "$(awk '/^Seccomp:/ { print $2 }' /proc/$lpid/status)" 2
+kill -TERM "$lpid"
+wait "$lpid"
+assert_eq "--listen run: SIGTERM ends it with 0" "$?" 0
+assert_no_match "--listen run: no error on stderr" "$(cat "$TMP/listen.err")" "sandbox|cannot|error|warning"
+assert_ge "--listen run: the stream printed" "$(wc -l <"$TMP/listen.out")" 2
+
+# ---------------------------------------------------------------------------
 # --local networks (CIDR): a whole range is local
 
 usage_error "--local prefix length 33" --stdin --local 10.0.0.0/33
@@ -1130,6 +1228,7 @@ assert_match "--delete with --stdin: says why" "$ERR" '^lsconntrack: --delete ne
 usage_error "--delete with --proc" --delete --yes --proc
 usage_error "--delete with --json" --delete --yes --json
 usage_error "--delete with -c" --delete --yes -c 2
+usage_error "--delete with --listen" --delete --yes --listen 9100
 usage_error "--yes without --delete" --yes
 # Standard input is /dev/null here, not a terminal: refused before anything
 # is opened or deleted (as root too).
@@ -1145,5 +1244,59 @@ assert_match "--delete on a pipe: asks for --yes" "$ERR" 'add --yes'
 run --help
 assert_match "--help: --delete" "$OUT" '--delete +delete the conntrack entries'
 assert_match "--help: --yes" "$OUT" '--yes +delete without asking'
+# a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
+# the table, or a table every -d seconds, and one line on stderr saying why
+
+command -v tmux >/dev/null 2>&1 || t_fail "test tool tmux is installed (make deps-test)"
+TSOCK=lsct-cli-$$
+tmc() { tmux -L "$TSOCK" -f /dev/null "$@"; }
+# dumb_run NAME TERMVALUE ARGS: the binary on a tmux terminal with TERM set
+# to TERMVALUE (unset when "-"); its stdout in $TMP/tty.out via the pane,
+# stderr in $TMP/tty.err, its exit status in $TMP/tty.rc.
+dumb_run() {
+	local i envset
+	rm -f "$TMP/tty.rc" "$TMP/tty.err"
+	if [ "$2" = - ]; then envset="env -u TERM"; else envset="env TERM=$2"; fi
+	tmc kill-server 2>/dev/null
+	tmc new-session -d -s d -x 100 -y 60 \
+		"$envset $LSCT $3 2>$TMP/tty.err; echo \$? >$TMP/tty.rc; sleep 30"
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$TMP/tty.rc" ] && break
+		sleep 0.1
+	done
+	SCREEN=$(tmc capture-pane -p -S - -t d 2>/dev/null)
+	tmc kill-server 2>/dev/null
+	RC=$(cat "$TMP/tty.rc" 2>/dev/null)
+	ERR=$(cat "$TMP/tty.err" 2>/dev/null)
+}
+for tv in dumb - nosuchterm; do
+	dumb_run "" "$tv" "--proc=$TMP/main.txt --local $LOCAL -n"
+	assert_eq "TERM=$tv: the table instead of the monitor, exit 0" "$RC" 0
+	assert_match "TERM=$tv: the table's header" "$SCREEN" '^Local Address:Port +<--> +Peer Address:Port +Inpkts'
+	assert_match "TERM=$tv: rows" "$SCREEN" '^localhost:'
+	assert_eq "TERM=$tv: one line on stderr says why" \
+		"$(printf '%s\n' "$ERR" | grep -c 'instead of the monitor$')" 1
+done
+assert_match "TERM unset: says why" "$(dumb_run "" - "--proc=$TMP/main.txt --local $LOCAL -n"; echo "$ERR")" \
+	'^lsconntrack: TERM is not set: printing the table instead of the monitor$'
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n"
+assert_match "TERM=dumb: says why" "$ERR" \
+	'^lsconntrack: TERM=dumb cannot move the cursor: printing the table instead of the monitor$'
+dumb_run "" nosuchterm "--proc=$TMP/main.txt --local $LOCAL -n"
+assert_match "unknown TERM: says why" "$ERR" \
+	'^lsconntrack: TERM=nosuchterm is not a terminal type terminfo knows: printing'
+# With -d: a stream of tables, until stopped (here: -c ends it).
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
+assert_eq "TERM=dumb -d: still running after 5 s (a stream, no end)" "$RC" ""
+tmc kill-server 2>/dev/null
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n -d 0.1 -c 3"
+assert_eq "TERM=dumb -d -c 3: exit 0" "$RC" 0
+assert_eq "TERM=dumb -d -c 3: three snapshots" \
+	"$(printf '%s\n' "$SCREEN" | grep -c '^Local Address:Port')" 3
+# A terminal that can draw: the monitor, not the table.
+dumb_run "" xterm "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
+assert_no_match "TERM=xterm: the monitor, no table header" "$SCREEN" '^Local Address:Port +<-->'
+assert_eq "TERM=xterm: nothing on stderr" "$ERR" ""
+tmc kill-server 2>/dev/null
 
 t_summary "cli"
