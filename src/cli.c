@@ -667,7 +667,8 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 o->json ? "--json" : o->count_set ? "-c" : "--listen");
 		return -1;
 	}
-	if (o->yes && !o->del) {
+	/* --yes --help is help: the completion's check of each flag relies on it. */
+	if (o->yes && !o->del && o->action == CLI_RUN) {
 		snprintf(err, errlen, "--yes only confirms --delete");
 		return -1;
 	}
