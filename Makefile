@@ -58,6 +58,7 @@ SRCS := \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
+	src/ct_stats.c \
 	src/ct_text_read.c \
 	src/flow.c \
 	src/flow_events.c \
@@ -72,6 +73,7 @@ SRCS := \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
+	src/out_stats.c \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \
@@ -88,6 +90,7 @@ SRCS := \
 	src/tui_conns.c \
 	src/tui_flows.c \
 	src/tui_header.c \
+	src/tui_health.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
 	src/util.c \
@@ -97,6 +100,7 @@ UNIT_SRCS := \
 	tests/unit/test_ct.c \
 	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
+	tests/unit/test_ct_stats.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
@@ -107,6 +111,7 @@ UNIT_SRCS := \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
+	tests/unit/test_out_stats.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
@@ -115,6 +120,7 @@ UNIT_SRCS := \
 	tests/unit/test_resolve.c \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
+	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c

@@ -53,6 +53,7 @@ struct cli_opts {
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
+	int stats;			/* --stats: the table's size and statistics, once */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
 	int del;			/* --delete: the selected flows' entries */
 	int yes;			/* --yes: delete without asking */

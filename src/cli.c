@@ -27,6 +27,7 @@ enum opt_id {
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_DELETE, O_YES,
 	O_LISTEN,
+	O_STATS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -78,6 +79,7 @@ static const struct opt opts[] = {
 	{ "delete", O_DELETE, ARG_NONE },
 	{ "yes", O_YES, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
+	{ "stats", O_STATS, ARG_NONE },
 };
 
 static const char usage[] =
@@ -158,6 +160,8 @@ static const char usage[] =
 "      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
 "                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
+"      --stats               print the table's size and the kernel's conntrack\n"
+"                            statistics (conntrack -S, summed over CPUs) once\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -420,6 +424,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_YES:
 		o->yes = on;
 		break;
+	case O_STATS:
+		o->stats = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -662,9 +669,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->del && (o->json || o->count_set || o->listen)) {
+	if (o->del && (o->json || o->count_set || o->listen || o->stats)) {
 		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
-			 o->json ? "--json" : o->count_set ? "-c" : "--listen");
+			 o->json ? "--json" : o->count_set ? "-c" : o->listen ? "--listen" : "--stats");
 		return -1;
 	}
 	/* --yes --help is help: the completion's check of each flag relies on it. */
@@ -672,7 +679,21 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "--yes only confirms --delete");
 		return -1;
 	}
-	if (o->source != CLI_SRC_NETLINK)
+	if (o->stats && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
+			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && o->listen) {
+		snprintf(err, errlen, "--stats prints once: not with --listen");
+		return -1;
+	}
+	if (o->stats && o->count != 1) {
+		snprintf(err, errlen, "--stats prints once: not with -c (streams carry the "
+			 "statistics in --json lines)");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");

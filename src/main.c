@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "--delete asks before it deletes, and standard input is not a "
 		    "terminal: add --yes to delete without asking");
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
-	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
+	interactive = !o.batch && !o.count_set && !o.json && !o.stats && o.source != CLI_SRC_STDIN &&
 		      !o.del && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	/* A terminal that cannot draw a screen gets what top -b gives. */
 	if (interactive && !tui_terminal_usable(err, sizeof err)) {
@@ -368,7 +368,7 @@ int main(int argc, char **argv)
 	m = mon_new(&mc);
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (interactive || (!o.numeric && !o.del && (!o.json || o.names)))
+	if (interactive || (!o.stats && !o.del && !o.numeric && (!o.json || o.names)))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -400,9 +400,13 @@ int main(int argc, char **argv)
 		if (o.del)
 			r = delete_flows(m, &b, !o.yes, &why);
 		else
-			r = o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
+			r = o.stats ? run_stats(m, &b, &why) :
+			    o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (r < 0 && o.stats)
+			die(EXIT_RUNTIME, "cannot read the conntrack statistics: %s%s",
+			    strerror(errno), ct_source_hint(errno));
 		if (r < 0 && o.source == CLI_SRC_NETLINK)
 			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(errno),
 			    ct_source_hint(errno));

@@ -741,6 +741,53 @@ printf '%s\n' "$GOOD" >"$TMP/one.txt"
 run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json -c 2 -d 0
 assert_eq "stream from a file: events_lost null, period, budget_held" \
 	"$(printf '%s\n' "$OUT" | head -n1 | jq -c '[.events_lost, .period, .budget_held]')" '[null,0,false]'
+# ... and has no kernel statistics: "table" ends each line, every counter
+# and rate null (never zeros that lie), entries and max null (not this
+# host's table).
+assert_eq "stream from a file: \"table\" is the last key of each line" \
+	"$(printf '%s\n' "$OUT" | jq -r 'keys_unsorted | last' | sort -u)" "table"
+assert_eq "stream from a file: table counters and rates null" \
+	"$(printf '%s\n' "$OUT" | jq -c '.table | [.entries, .max, .drop, .early_drop,
+		.insert_failed, .invalid, .found, .insert, .error, .search_restart,
+		.clash_resolve, .chaintoolong, .rates] | unique' | sort -u)" '[null]'
+assert_eq "stream from a file: the older keys unchanged, in order" \
+	"$(printf '%s\n' "$OUT" | head -n1 | jq -c 'keys_unsorted')" \
+	'["time","interval","period","budget_held","events_lost","flows","table"]'
+run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json
+assert_eq "one JSON array from a file: no table key" "$(printf '%s' "$OUT" | jq -c 'type')" '"array"'
+
+# --stats: the kernel's statistics come over ctnetlink only; printed once.
+usage_error "--stats with --stdin" --stats --stdin
+assert_eq "--stats with --stdin: says why" "$ERR" \
+	"lsconntrack: --stats needs the netlink source: the kernel's statistics come over ctnetlink (not --stdin)"
+usage_error "--stats with --proc" --stats --proc
+assert_match "--stats with --proc: says why" "$ERR" "needs the netlink source.*\(not --proc\)$"
+usage_error "--stats with --proc=FILE" --stats --proc="$TMP/one.txt" --json
+usage_error "--stats with -c 2" --stats -c 2
+assert_match "--stats with -c 2: says why" "$ERR" "^lsconntrack: --stats prints once: not with -c"
+usage_error "--stats with -c 0" --stats --json -c 0
+usage_error "--stats with --listen" --stats --listen 9
+usage_error "--stats=maybe" --stats=maybe
+# Without CAP_NET_ADMIN the kernel refuses: one line with the hint, exit 1.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stats </dev/null 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run --stats
+fi
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	assert_eq "--stats unprivileged: exit 1" "$RC" 1
+	assert_eq "--stats unprivileged: nothing on stdout" "$OUT" ""
+	assert_eq "--stats unprivileged: one line with the hint" "$ERR" \
+		"lsconntrack: cannot read the conntrack statistics: Operation not permitted (run as root or with CAP_NET_ADMIN)"
+else
+	for t in "exit 1" "nothing on stdout" "one line with the hint"; do
+		t_skip "--stats unprivileged: $t" "no setpriv to drop root"
+	done
+fi
+run --help
+assert_match "--help: --stats" "$OUT" '^ +--stats +print the table.s size and the kernel.s conntrack$'
 
 # ---------------------------------------------------------------------------
 # Hash flooding (review M1).  tools/crafted.py writes 40,000 passive entries
@@ -1229,6 +1276,7 @@ usage_error "--delete with --proc" --delete --yes --proc
 usage_error "--delete with --json" --delete --yes --json
 usage_error "--delete with -c" --delete --yes -c 2
 usage_error "--delete with --listen" --delete --yes --listen 9100
+usage_error "--delete with --stats" --delete --yes --stats
 usage_error "--yes without --delete" --yes
 # Standard input is /dev/null here, not a terminal: refused before anything
 # is opened or deleted (as root too).

@@ -26,9 +26,10 @@ FUZZ_DEPS     := clang libclang-rt-14-dev $(DEPS_BUILD)
 FUZZ_OPTS     ?= -timeout=25 -print_final_stats=1
 
 FUZZ_TEXT_SRCS    := tests/fuzz/fuzz_text.c src/ct_source_text.c src/ct_text_read.c src/ct.c src/util.c
-# ct_events.c for ct_events_parse(), which the netlink target checks too.
+# ct_events.c for ct_events_parse(), ct_stats.c for ct_stats_add_msg(), which the
+# netlink target checks too.
 FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_nl_parse.c src/ct_source_netlink.c \
-                     src/ct_events.c src/priv.c
+                     src/ct_events.c src/ct_stats.c src/priv.c
 FUZZ_OWNER_SRCS   := tests/fuzz/fuzz_owner.c src/owner_label.c
 FUZZ_HTTP_SRCS    := tests/fuzz/fuzz_http.c src/http_parse.c
 FUZZ_HDRS         := $(wildcard include/*.h)
