@@ -69,6 +69,7 @@ SRCS := \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
+	src/monitor_delete.c \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \

@@ -56,6 +56,8 @@ struct cli_opts {
 	int stats;			/* --stats: the table's size and statistics, once */
 	int routed;			/* -R: routed flows asked for (dirs has VIEW_ROUTED) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	int del;			/* --delete: the selected flows' entries */
+	int yes;			/* --yes: delete without asking */
 	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 

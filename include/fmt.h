@@ -42,6 +42,11 @@ void fmt_route_client(const struct flow *f, const struct flow_route *r, const ch
  * was given), or both, "dnat 10.0.1.10:8443, snat 198.51.100.1".
  */
 void fmt_route_nat(const struct flow *f, const struct flow_route *r, char *buf, size_t len);
+/*
+ * The flow on one line, numeric, as deletions name it:
+ * "localhost:many --> 10.0.1.10:3306 tcp", "localhost:53 <-- 10.0.0.2:many udp".
+ */
+void fmt_flow_line(const struct flow_key *k, char *buf, size_t len);
 /* The port strings of the JSON schema: "3306" or "many". */
 void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len);
 

@@ -26,6 +26,7 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_ROUTED,
+	O_DELETE, O_YES,
 	O_LISTEN,
 	O_STATS,
 };
@@ -77,6 +78,8 @@ static const struct opt opts[] = {
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
+	{ "delete", O_DELETE, ARG_NONE },
+	{ "yes", O_YES, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
 	{ "stats", O_STATS, ARG_NONE },
 };
@@ -156,6 +159,10 @@ static const char usage[] =
 "                            this machine, client:many --> server:port, with\n"
 "                            the address NAT translated (the monitor shows\n"
 "                            them in a Routed pane when it has some)\n"
+"      --delete              delete the conntrack entries of the flows the\n"
+"                            filters select (netlink source only); asks first\n"
+"      --yes                 delete without asking (needed when standard\n"
+"                            input is not a terminal)\n"
 "      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
 "                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
@@ -165,7 +172,8 @@ static const char usage[] =
 "  -h, --help                print this help\n"
 "\n"
 "Exit status: 0 ok (also after q, SIGINT, SIGTERM, SIGHUP or a closed pipe),\n"
-"1 runtime failure, 2 usage error.\n"
+"1 runtime failure (--delete: an entry not deleted for a reason other than\n"
+"being gone already), 2 usage error.\n"
 "Packet and byte counters need: sysctl -w net.netfilter.nf_conntrack_acct=1\n";
 
 const char *cli_usage(void)
@@ -416,6 +424,12 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_DELETE:
+		o->del = on;
+		break;
+	case O_YES:
+		o->yes = on;
+		break;
 	case O_STATS:
 		o->stats = on;
 		break;
@@ -659,6 +673,21 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "--owner needs the netlink source: owners are this "
 			 "machine's other namespaces (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--delete needs the netlink source: it deletes from the "
+			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && (o->json || o->count_set || o->listen || o->stats)) {
+		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
+			 o->json ? "--json" : o->count_set ? "-c" : o->listen ? "--listen" : "--stats");
+		return -1;
+	}
+	/* --yes --help is help: the completion's check of each flag relies on it. */
+	if (o->yes && !o->del && o->action == CLI_RUN) {
+		snprintf(err, errlen, "--yes only confirms --delete");
 		return -1;
 	}
 	if (o->stats && o->source != CLI_SRC_NETLINK) {

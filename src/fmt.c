@@ -98,6 +98,19 @@ void fmt_route_nat(const struct flow *f, const struct flow_route *r, char *buf, 
 		snprintf(buf, len, "snat %s", snat);
 }
 
+void fmt_flow_line(const struct flow_key *k, char *buf, size_t len)
+{
+	struct flow f;
+	char local[FMT_ENDPOINT_MAX], peer[FMT_ENDPOINT_MAX], pb[16];
+
+	memset(&f, 0, sizeof f);
+	f.key = *k;
+	fmt_flow_local(&f, local, sizeof local);
+	fmt_flow_peer(&f, NULL, peer, sizeof peer);
+	snprintf(buf, len, "%s %s %s %s", local, k->dir == FLOW_ACTIVE ? "-->" : "<--", peer,
+		 fmt_flow_proto(k, pb, sizeof pb));
+}
+
 const char *fmt_proto(int proto, char *buf, size_t len)
 {
 	switch (proto) {

@@ -580,6 +580,9 @@ static void *collector(void *arg)
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 			continue;
 		}
+		/* A deletion asked for (D): done first, then a dump shows it. */
+		if (mon_del_tick(m))
+			continue;
 		/*
 		 * A tick: a dump when the budget allows one (or a key asked);
 		 * otherwise, with events, a frame of what they said.

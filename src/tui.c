@@ -318,6 +318,7 @@ static int loop(struct tui *t, char *err, size_t errlen)
 		if (mon_at >= 0 && fds[mon_at].revents) {
 			if (take_frame(t, err, errlen) < 0)
 				return -1;
+			keys_delete_done(t);
 			if (fds[mon_at].revents & (POLLHUP | POLLERR | POLLNVAL))
 				t->mon_gone = 1;
 		}

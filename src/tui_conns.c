@@ -292,6 +292,10 @@ void conns_draw(struct tui *t)
 		attr_t a = ct_entry_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
 		char buf[CONN_TEXT_MAX];
 
+		/* The connection D asks about. */
+		if (t->confirm && !t->del_flow && i == t->list_top)
+			a |= A_REVERSE;
+
 		for (int c = 0; c < CONN_MAX; c++) {
 			if (!l.shown[c])
 				continue;

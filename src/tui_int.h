@@ -10,6 +10,7 @@
 #include <curses.h>
 #include <stddef.h>
 
+#include "fmt.h"
 #include "lineedit.h"
 #include "lsct.h"
 #include "pane.h"
@@ -83,6 +84,13 @@ struct tui {
 	struct lineedit ed;
 	char perr[200];		/* why the prompt's text was refused; until a key */
 	char msg[160];		/* a short note on the bottom line */
+	/* D: the question asked (y/n), then the request under way (mon_delete()). */
+	int confirm;		/* the question is on the bottom line */
+	int del_flow;		/* del_key's entries; else the connection del_conn */
+	struct flow_key del_key;
+	struct ct_entry del_conn;
+	char del_q[2 * FMT_ENDPOINT_MAX + 64];
+	int del_pending;	/* asked of the monitor, its answer not seen yet */
 	double msg_until;
 	int names_pending;	/* shown peers without a name yet: poll fast */
 	int utf8, colour;
@@ -142,6 +150,8 @@ void conns_draw(struct tui *t);
 
 /* tui_keys.c */
 unsigned keys_on(struct tui *t, int ch);
+/* After a frame: what a deletion (D) did, into the bottom line's note. */
+void keys_delete_done(struct tui *t);
 void keys_draw_help(const struct tui *t);
 
 #endif

@@ -1320,6 +1320,30 @@ assert_eq "routed json: this host's flow keeps its schema" \
 assert_eq "routed json: the ICMP flow keeps its key last" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
 # ---------------------------------------------------------------------------
+# --delete: the kernel's table only, never without asking or --yes
+
+usage_error "--delete with --stdin" --delete --stdin
+assert_match "--delete with --stdin: says why" "$ERR" '^lsconntrack: --delete needs the netlink source: it deletes from the kernel.s table \(not --stdin\)$'
+usage_error "--delete with --proc" --delete --yes --proc
+usage_error "--delete with --json" --delete --yes --json
+usage_error "--delete with -c" --delete --yes -c 2
+usage_error "--delete with --listen" --delete --yes --listen 9100
+usage_error "--delete with --stats" --delete --yes --stats
+usage_error "--yes without --delete" --yes
+# Standard input is /dev/null here, not a terminal: refused before anything
+# is opened or deleted (as root too).
+usage_error "--delete without --yes, stdin not a terminal" -a --aport 53 -u --delete
+assert_eq "--delete without --yes: the reason" "$ERR" \
+	"lsconntrack: --delete asks before it deletes, and standard input is not a terminal: add --yes to delete without asking"
+OUT=$(echo y | "$LSCT" -u --delete 2>"$TMP/err")
+RC=$?
+ERR=$(cat "$TMP/err")
+assert_eq "--delete on a pipe, even one that says y: exit 2" "$RC" 2
+assert_eq "--delete on a pipe: nothing on stdout" "$OUT" ""
+assert_match "--delete on a pipe: asks for --yes" "$ERR" 'add --yes'
+run --help
+assert_match "--help: --delete" "$OUT" '--delete +delete the conntrack entries'
+assert_match "--help: --yes" "$OUT" '--yes +delete without asking'
 # a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
 # the table, or a table every -d seconds, and one line on stderr saying why
 

@@ -188,6 +188,42 @@ static void test_errors(void **state)
 	assert_string_equal(err, "unexpected argument 'foo' (see lsconntrack --help)");
 	REFUSED("--", "foo");
 	assert_int_equal(parse(&o, err, sizeof err, "--", NULL), 0);
+	/* --delete: the kernel's table only, printed as it goes, --yes only with it. */
+	REFUSED("--delete", "--stdin");
+	assert_string_equal(err, "--delete needs the netlink source: it deletes from the "
+			    "kernel's table (not --stdin)");
+	REFUSED("--proc", "--delete", "--yes");
+	assert_string_equal(err, "--delete needs the netlink source: it deletes from the "
+			    "kernel's table (not --proc)");
+	REFUSED("--delete", "--json");
+	assert_string_equal(err, "--delete prints what it deleted: not with --json");
+	REFUSED("--delete", "-c", "1");
+	assert_string_equal(err, "--delete prints what it deleted: not with -c");
+	REFUSED("--yes");
+	assert_string_equal(err, "--yes only confirms --delete");
+	REFUSED("--delete", "--yes", "--delete=false");
+	cli_fini(&o);
+}
+
+/* --delete with the filters, and --yes. */
+static void test_delete_options(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	(void)state;
+	cli_init(&o);
+	assert_int_equal(o.del, 0);
+	assert_int_equal(o.yes, 0);
+	assert_int_equal(parse(&o, err, sizeof err, "-a", "--aport", "53", "-u", "--delete",
+			       NULL), 0);
+	assert_true(o.del);
+	assert_false(o.yes);
+	assert_int_equal(o.protos, FLOW_PROTO_UDP);
+	assert_int_equal(o.dirs, VIEW_ACTIVE);
+	assert_int_equal(parse(&o, err, sizeof err, "--delete", "--yes", "-b", NULL), 0);
+	assert_true(o.del);
+	assert_true(o.yes);
 	cli_fini(&o);
 }
 
@@ -234,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_go_spellings),
 		cmocka_unit_test(test_new_options),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_delete_options),
 		cmocka_unit_test(test_errors_escape_arguments),
 		cmocka_unit_test(test_usage_mentions_every_option),
 	};

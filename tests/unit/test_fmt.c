@@ -218,6 +218,24 @@ static void test_routed_texts(void **state)
 	assert_string_equal(buf, "dnat [fd00::99]:443, snat fd00::1");
 }
 
+/* fmt_flow_line(): how deletions name a flow, numeric, with its protocol. */
+static void test_flow_line(void **state)
+{
+	struct flow f;
+	char buf[FMT_ENDPOINT_MAX * 2 + 32];
+
+	(void)state;
+	f = key_flow(AF_INET, "10.0.1.10", IPPROTO_TCP, FLOW_ACTIVE, 3306);
+	fmt_flow_line(&f.key, buf, sizeof buf);
+	assert_string_equal(buf, "localhost:many --> 10.0.1.10:3306 tcp");
+	f = key_flow(AF_INET6, "fd00::2", IPPROTO_UDP, FLOW_PASSIVE, 53);
+	fmt_flow_line(&f.key, buf, sizeof buf);
+	assert_string_equal(buf, "localhost:53 <-- [fd00::2]:many udp");
+	f = key_flow(AF_INET, "10.0.0.9", IPPROTO_ICMP, FLOW_ACTIVE, 8);
+	fmt_flow_line(&f.key, buf, sizeof buf);
+	assert_string_equal(buf, "localhost --> 10.0.0.9 icmp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_protocols),
 		cmocka_unit_test(test_portless_flows),
 		cmocka_unit_test(test_routed_texts),
+		cmocka_unit_test(test_flow_line),
 		cmocka_unit_test(test_hostname_check_and_escape),
 		cmocka_unit_test(test_peer_name_not_an_address),
 		cmocka_unit_test(test_duration),
