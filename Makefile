@@ -69,6 +69,8 @@ SRCS := \
 	src/owner_label.c \
 	src/owner_reg.c \
 	src/pane.c \
+	src/record.c \
+	src/replay.c \
 	src/ports.c \
 	src/priv.c \
 	src/resolve.c \
