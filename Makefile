@@ -84,6 +84,7 @@ SRCS := \
 	src/tui_header.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
+	src/tui_replay.c \
 	src/util.c \
 	src/view.c
 UNIT_SRCS := \
@@ -117,7 +118,8 @@ TOOLS := \
 	churngen \
 	ctgen \
 	nldump \
-	nsls
+	nsls \
+	recgen
 # --- sources end ---
 
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
@@ -174,6 +176,10 @@ $(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
 
 # nldump -p sends lsconntrack's own request: it links the library.
 $(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# recgen writes recordings with record.c: it links the library.
+$(BUILD)/tools/recgen: tools/recgen.c $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 # nsls prints lsconntrack's owner table (owner.c): it links the library.

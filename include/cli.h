@@ -54,6 +54,8 @@ struct cli_opts {
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	const char *record;		/* --record FILE, borrowed from argv */
+	const char *replay;		/* --replay FILE ("-": stdin), borrowed from argv */
 };
 
 void cli_init(struct cli_opts *o);

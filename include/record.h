@@ -25,7 +25,7 @@
 /* The version in every line's "rec.v"; a reader skips lines of a newer one. */
 #define REC_VERSION 1
 /* Lines from one keyframe to the next (the last one included), by default. */
-#define REC_KEYFRAME_EVERY 60
+#define REC_KEYFRAME_EVERY 360
 
 struct rec_opts {
 	int keyframe_every;		/* 0: REC_KEYFRAME_EVERY */
@@ -39,7 +39,11 @@ struct rec_opts {
 
 struct rec_writer;
 
-/* Writes to fd (owned by the writer from here: closed by rec_free()). */
+/*
+ * Writes to fd, opened O_RDWR | O_APPEND (owned by the writer from here:
+ * closed by rec_free()).  A file that ends in a partial line gets a newline
+ * first.
+ */
 struct rec_writer *rec_new(int fd, const struct rec_opts *o);
 /*
  * Appends the line of frame f.  0; -1 with errno when the write failed

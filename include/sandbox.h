@@ -45,6 +45,10 @@ enum sandbox_need {
 	 * reads of /proc and /run.
 	 */
 	SANDBOX_OWNERS = 1 << 3,
+	/* --record: a line cut back after a failed write (ftruncate of that file). */
+	SANDBOX_RECORD = 1 << 4,
+	/* --replay: reads of the recording only (no netlink: the mode adds none). */
+	SANDBOX_REPLAY = 1 << 5,
 };
 
 enum sandbox_state {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lsct.h"
@@ -191,6 +192,19 @@ struct rec_writer *rec_new(int fd, const struct rec_opts *o)
 	w->o.hostname = w->host;
 	w->o.source = w->source;
 	slots_reset(w, 0);
+	/*
+	 * A file that ends in a partial line (a crash of an earlier run): a
+	 * newline first, so that line stays one bad line a reader skips.
+	 */
+	{
+		struct stat sb;
+		char last = '\n';
+
+		if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
+		    pread(fd, &last, 1, sb.st_size - 1) == 1 && last != '\n' &&
+		    write(fd, "\n", 1) != 1)
+			w->failed = errno ? errno : EIO;
+	}
 	return w;
 }
 
@@ -325,7 +339,8 @@ static void put_marks(struct rec_writer *w, const struct mon_frame *f, const uin
 /* Cuts what part of a line reached the file; the file keeps whole lines. */
 static int write_line(struct rec_writer *w)
 {
-	off_t start = lseek(w->fd, 0, SEEK_CUR);
+	struct stat sb;
+	off_t start = fstat(w->fd, &sb) == 0 ? sb.st_size : -1;
 	size_t off = 0;
 
 	while (off < w->len) {
@@ -336,8 +351,9 @@ static int write_line(struct rec_writer *w)
 		if (r <= 0) {
 			int e = r < 0 ? errno : ENOSPC;
 
-			if (off && start >= 0 && ftruncate(w->fd, start) == 0)
-				(void)lseek(w->fd, start, SEEK_SET);
+			/* Appending: the next write goes to the (cut) end again. */
+			if (off && start >= 0 && ftruncate(w->fd, start) < 0)
+				e = errno;	/* the line stays cut short: say why */
 			w->failed = e;
 			errno = e;
 			return -1;
@@ -383,43 +399,97 @@ static int write_key(struct rec_writer *w, const struct mon_frame *f)
 	return 0;
 }
 
-/* [id, in_p, in_b, out_p, out_b (, new, closed, conns (, the four totals))] */
-static void put_change(struct rec_writer *w, const struct wslot *s, const struct flow *f,
-		       int *first)
-{
-	const struct flow_delta *d = &f->d;
-	int totals = f->c.in_packets != u64_add_sat(s->c.in_packets, d->in_packets) ||
-		     f->c.in_bytes != u64_add_sat(s->c.in_bytes, d->in_bytes) ||
-		     f->c.out_packets != u64_add_sat(s->c.out_packets, d->out_packets) ||
-		     f->c.out_bytes != u64_add_sat(s->c.out_bytes, d->out_bytes);
-	int conns = totals || d->new_conns || d->closed_conns || f->conns != s->conns;
+/* A flow of this line that was in the last one: its id, and where it is. */
+struct seen {
+	uint32_t id;
+	uint32_t i;		/* in the frame's flows */
+	struct wslot *s;
+};
 
-	if (!conns && !d->in_packets && !d->in_bytes && !d->out_packets && !d->out_bytes)
-		return;
-	put(w, *first ? "[" : ",[");
+static int by_id(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void put_sep(struct rec_writer *w, int *first)
+{
+	if (!*first)
+		put(w, ",");
 	*first = 0;
-	put_u64(w, s->id);
-	put(w, ",");
-	put_u64(w, d->in_packets);
-	put(w, ",");
-	put_u64(w, d->in_bytes);
-	put(w, ",");
-	put_u64(w, d->out_packets);
-	put(w, ",");
-	put_u64(w, d->out_bytes);
-	if (conns)
-		putf(w, ",%u,%u,%u", d->new_conns, d->closed_conns, f->conns);
-	if (totals) {
+}
+
+/*
+ * "chg": traffic, five numbers a flow: the id as a step from the id
+ * before (from 0), then the four deltas; totals grow by them.  "conn":
+ * id, new, closed, open connections, where they changed.  "tot": id and
+ * the four totals where they are not the last ones plus the deltas
+ * (connections that left the table took their bytes with them).
+ */
+static void put_changes(struct rec_writer *w, const struct mon_frame *f, struct seen *sn,
+			size_t n)
+{
+	uint32_t prev = 0;
+	int first = 1;
+
+	qsort(sn, n, sizeof *sn, by_id);
+	put(w, ",\"chg\":[");
+	for (size_t k = 0; k < n; k++) {
+		const struct flow_delta *d = &f->flows[sn[k].i].d;
+
+		if (!d->in_packets && !d->in_bytes && !d->out_packets && !d->out_bytes)
+			continue;
+		put_sep(w, &first);
+		put_u64(w, sn[k].id - prev);
+		prev = sn[k].id;
 		put(w, ",");
-		put_u64(w, f->c.in_packets);
+		put_u64(w, d->in_packets);
 		put(w, ",");
-		put_u64(w, f->c.in_bytes);
+		put_u64(w, d->in_bytes);
 		put(w, ",");
-		put_u64(w, f->c.out_packets);
+		put_u64(w, d->out_packets);
 		put(w, ",");
-		put_u64(w, f->c.out_bytes);
+		put_u64(w, d->out_bytes);
+	}
+	put(w, "],\"conn\":[");
+	first = 1;
+	for (size_t k = 0; k < n; k++) {
+		const struct flow *x = &f->flows[sn[k].i];
+
+		if (!x->d.new_conns && !x->d.closed_conns && x->conns == sn[k].s->conns)
+			continue;
+		put_sep(w, &first);
+		putf(w, "%u,%u,%u,%u", sn[k].id, x->d.new_conns, x->d.closed_conns, x->conns);
+	}
+	put(w, "],\"tot\":[");
+	first = 1;
+	for (size_t k = 0; k < n; k++) {
+		const struct flow *x = &f->flows[sn[k].i];
+		const struct wslot *s = sn[k].s;
+		const struct flow_delta *d = &x->d;
+
+		if (x->c.in_packets == u64_add_sat(s->c.in_packets, d->in_packets) &&
+		    x->c.in_bytes == u64_add_sat(s->c.in_bytes, d->in_bytes) &&
+		    x->c.out_packets == u64_add_sat(s->c.out_packets, d->out_packets) &&
+		    x->c.out_bytes == u64_add_sat(s->c.out_bytes, d->out_bytes))
+			continue;
+		put_sep(w, &first);
+		put_u64(w, sn[k].id);
+		put(w, ",");
+		put_u64(w, x->c.in_packets);
+		put(w, ",");
+		put_u64(w, x->c.in_bytes);
+		put(w, ",");
+		put_u64(w, x->c.out_packets);
+		put(w, ",");
+		put_u64(w, x->c.out_bytes);
 	}
 	put(w, "]");
+	for (size_t k = 0; k < n; k++) {
+		sn[k].s->c = f->flows[sn[k].i].c;
+		sn[k].s->conns = f->flows[sn[k].i].conns;
+	}
 }
 
 static int write_delta(struct rec_writer *w, const struct mon_frame *f)
@@ -452,18 +522,21 @@ static int write_delta(struct rec_writer *w, const struct mon_frame *f)
 			s->dead = 1;
 		}
 	}
-	put(w, "],\"chg\":[");
-	first = 1;
-	for (size_t i = 0; i < f->nflows; i++) {
-		struct wslot *s = slot_find(w, &f->flows[i].key);
+	put(w, "]");
+	{
+		struct seen *sn = xcalloc(f->nflows + 1, sizeof *sn);
+		size_t n = 0;
 
-		if (!s->used || s->dead || s->seen != line)
-			continue;
-		put_change(w, s, &f->flows[i], &first);
-		s->c = f->flows[i].c;
-		s->conns = f->flows[i].conns;
+		for (size_t i = 0; i < f->nflows; i++) {
+			struct wslot *s = slot_find(w, &f->flows[i].key);
+
+			if (s->used && !s->dead && s->seen == line)
+				sn[n++] = (struct seen){ s->id, (uint32_t)i, s };
+		}
+		put_changes(w, f, sn, n);
+		free(sn);
 	}
-	put(w, "],\"add\":");
+	put(w, ",\"add\":");
 	if (nadd) {
 		size_t n;
 		char *text = stream_text(w, f, added, nadd, &n);

@@ -851,42 +851,74 @@ static int marks_of(struct replay *r, const struct jnode *rec)
 	return 0;
 }
 
-static int apply_change(struct replay *r, const struct jnode *a)
+/* The numbers of a flat array, in groups of k: calls fn per group.  -1 bad. */
+static int groups(struct replay *r, const struct jnode *a, size_t k,
+		  int (*fn)(struct replay *r, const uint64_t *v, uint64_t *prev))
 {
 	const struct jparse *j = &r->j;
-	uint64_t v[12];
+	uint64_t v[5], prev = 0;
 	size_t n = 0;
-	struct flow *f;
 
 	if (!a || a->t != J_ARR)
 		return -1;
 	for (const struct jnode *e = jkid(j, a); e; e = jnext(j, e)) {
-		if (n == 12 || ju64(e, &v[n]) < 0)
+		if (ju64(e, &v[n]) < 0)
 			return -1;
-		n++;
+		if (++n == k) {
+			if (fn(r, v, &prev) < 0)
+				return -1;
+			n = 0;
+		}
 	}
-	if ((n != 5 && n != 8 && n != 12) || v[0] >= r->nslots || !r->slots[v[0]].present)
+	return n ? -1 : 0;
+}
+
+static struct flow *present(struct replay *r, uint64_t id)
+{
+	return id < r->nslots && r->slots[id].present ? &r->slots[id].f : NULL;
+}
+
+/* chg: a step to the id, then the four deltas, which the totals grow by. */
+static int on_chg(struct replay *r, const uint64_t *v, uint64_t *prev)
+{
+	uint64_t id = *prev + v[0];
+	struct flow *f;
+
+	if (id < *prev || !(f = present(r, id)))
 		return -1;
-	f = &r->slots[v[0]].f;
+	*prev = id;
 	f->d.in_packets = v[1];
 	f->d.in_bytes = v[2];
 	f->d.out_packets = v[3];
 	f->d.out_bytes = v[4];
-	if (n >= 8) {
-		if (v[5] > UINT32_MAX || v[6] > UINT32_MAX || v[7] > UINT32_MAX)
-			return -1;
-		f->d.new_conns = (uint32_t)v[5];
-		f->d.closed_conns = (uint32_t)v[6];
-		f->conns = f->entries = (uint32_t)v[7];
-	}
-	if (n == 12) {
-		f->c = (struct flow_counters){ v[8], v[9], v[10], v[11] };
-	} else {
-		f->c.in_packets = u64_add_sat(f->c.in_packets, v[1]);
-		f->c.in_bytes = u64_add_sat(f->c.in_bytes, v[2]);
-		f->c.out_packets = u64_add_sat(f->c.out_packets, v[3]);
-		f->c.out_bytes = u64_add_sat(f->c.out_bytes, v[4]);
-	}
+	f->c.in_packets = u64_add_sat(f->c.in_packets, v[1]);
+	f->c.in_bytes = u64_add_sat(f->c.in_bytes, v[2]);
+	f->c.out_packets = u64_add_sat(f->c.out_packets, v[3]);
+	f->c.out_bytes = u64_add_sat(f->c.out_bytes, v[4]);
+	return 0;
+}
+
+/* conn: id, new, closed, open. */
+static int on_conn(struct replay *r, const uint64_t *v, uint64_t *prev)
+{
+	struct flow *f = present(r, v[0]);
+
+	if (!f || v[1] > UINT32_MAX || v[2] > UINT32_MAX || v[3] > UINT32_MAX)
+		return -1;
+	f->d.new_conns = (uint32_t)v[1];
+	f->d.closed_conns = (uint32_t)v[2];
+	f->conns = f->entries = (uint32_t)v[3];
+	return 0;
+}
+
+/* tot: id and the four totals. */
+static int on_tot(struct replay *r, const uint64_t *v, uint64_t *prev)
+{
+	struct flow *f = present(r, v[0]);
+
+	if (!f)
+		return -1;
+	f->c = (struct flow_counters){ v[1], v[2], v[3], v[4] };
 	return 0;
 }
 
@@ -953,10 +985,10 @@ static int apply(struct replay *r)
 		return 0;
 	}
 	{
-		const struct jnode *del = jget(j, rec, "del"), *chg = jget(j, rec, "chg");
+		const struct jnode *del = jget(j, rec, "del");
 		size_t first_add = r->nslots;
 
-		if (!del || !chg || del->t != J_ARR || chg->t != J_ARR)
+		if (!del || del->t != J_ARR)
 			return -1;
 		for (size_t i = 0; i < r->nslots; i++)
 			memset(&r->slots[i].f.d, 0, sizeof r->slots[i].f.d);
@@ -965,9 +997,10 @@ static int apply(struct replay *r)
 				return -1;
 			r->slots[v].present = 0;
 		}
-		for (const struct jnode *e = jkid(j, chg); e; e = jnext(j, e))
-			if (apply_change(r, e) < 0)
-				return -1;
+		if (groups(r, jget(j, rec, "chg"), 5, on_chg) < 0 ||
+		    groups(r, jget(j, rec, "conn"), 4, on_conn) < 0 ||
+		    groups(r, jget(j, rec, "tot"), 5, on_tot) < 0)
+			return -1;
 		if (add_flows(r, jget(j, rec, "add"), first_add) < 0 || marks_of(r, rec) < 0)
 			return -1;
 	}

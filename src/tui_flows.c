@@ -124,7 +124,9 @@ void flows_closed_text(const struct tui *t, const struct flow *f, const struct f
 
 int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 {
-	return mon_owner(arg, id, out);
+	const struct tui_feed *fd = arg;
+
+	return fd->owner(fd->arg, id, out);
 }
 
 /* The owner's name; "-" for the viewed namespace's own flows. */
@@ -135,7 +137,7 @@ void flows_owner_text(const struct tui *t, const struct flow *f, const struct fl
 
 	if (!f->key.owner)
 		snprintf(buf, len, "-");
-	else if (mon_owner(t->m, f->key.owner, &ol) < 0)
+	else if (t->feed.owner(t->feed.arg, f->key.owner, &ol) < 0)
 		snprintf(buf, len, "?");
 	else	/* sanitized by owner.c: printable UTF-8 */
 		snprintf(buf, len, "%s", ol.name);
@@ -295,7 +297,7 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	if (t->owner.set) {
 		vo.owner = &t->owner;
 		vo.owner_of = tui_owner_cb;
-		vo.owner_arg = t->m;
+		vo.owner_arg = (void *)&t->feed;
 	}
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;

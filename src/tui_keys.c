@@ -20,6 +20,7 @@
 /* Where a command works. */
 #define IN_MAIN   1u
 #define IN_DETAIL 2u
+#define IN_REPLAY 4u	/* only while replaying a recording (found before the others) */
 
 struct key_cmd {
 	int keys[8];		/* 0 ends the list early */
@@ -110,7 +111,7 @@ static unsigned k_clear(struct tui *t, const struct key_cmd *k)
 {
 	port_filter_clear(&t->aport);
 	port_filter_clear(&t->pport);
-	mon_set_server_ports(t->m, &t->pport);
+	t->feed.server_ports(t->feed.arg, &t->pport);
 	memset(&t->host, 0, sizeof t->host);
 	memset(&t->owner, 0, sizeof t->owner);
 	t->owner.kind = -1;
@@ -145,14 +146,14 @@ static unsigned k_pause(struct tui *t, const struct key_cmd *k)
 	t->paused = !t->paused;
 	/* A fresh frame at once, not one period later. */
 	if (!t->paused)
-		mon_wake(t->m);
+		t->feed.wake(t->feed.arg);
 	return 0;
 }
 
 static unsigned k_period(struct tui *t, const struct key_cmd *k)
 {
 	static const double steps[] = { MIN_PERIOD, 0.2, 0.5, 1, 2, 5, 10, 30, 60 };
-	double cur = mon_period(t->m), to = cur;
+	double cur = t->feed.period(t->feed.arg), to = cur;
 	char txt[32];
 
 	if (k->arg > 0) {
@@ -165,8 +166,8 @@ static unsigned k_period(struct tui *t, const struct key_cmd *k)
 				to = steps[i];
 	}
 	if (to != cur) {
-		mon_set_period(t->m, to);
-		mon_wake(t->m);
+		t->feed.set_period(t->feed.arg, to);
+		t->feed.wake(t->feed.arg);
 	}
 	cell_period_text(txt, sizeof txt, to);
 	cell_set_msg(t, "every %s", txt);
@@ -183,14 +184,14 @@ static unsigned k_open(struct tui *t, const struct key_cmd *k)
 	t->watched = p->rows[p->p.cursor]->key;
 	t->list_top = 0;
 	t->mode = MODE_DETAIL;
-	mon_watch(t->m, &t->watched);
-	mon_wake(t->m);
+	t->feed.watch(t->feed.arg, &t->watched);
+	t->feed.wake(t->feed.arg);
 	return 0;
 }
 
 static unsigned k_close(struct tui *t, const struct key_cmd *k)
 {
-	mon_watch(t->m, NULL);
+	t->feed.watch(t->feed.arg, NULL);
 	t->mode = MODE_MAIN;
 	tui_drop_list(t);
 	return 0;
@@ -215,6 +216,12 @@ static unsigned k_scroll(struct tui *t, const struct key_cmd *k)
 	return 0;
 }
 
+/* The replay rows: arg is the command, move's sign the direction. */
+static unsigned k_replay(struct tui *t, const struct key_cmd *k)
+{
+	return replay_key(t, (enum replay_cmd)k->arg, k->move == PANE_ROWS ? 1 : -1);
+}
+
 static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 {
 	clearok(curscr, TRUE);
@@ -222,6 +229,20 @@ static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 }
 
 static const struct key_cmd key_cmds[] = {
+	/* Replaying: move through the recording (PANE_FIRST marks the way back). */
+	{ { ',' }, IN_MAIN | IN_DETAIL | IN_REPLAY, ", .",
+	  "replay: one snapshot back / forward", k_replay, RP_STEP, PANE_FIRST },
+	{ { '.' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_STEP, PANE_ROWS },
+	{ { '[' }, IN_MAIN | IN_DETAIL | IN_REPLAY, "[ ] { }",
+	  "replay: 1 minute back / forward; 10 minutes", k_replay, RP_MINUTE, PANE_FIRST },
+	{ { ']' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_MINUTE, PANE_ROWS },
+	{ { '{' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_TEN, PANE_FIRST },
+	{ { '}' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_TEN, PANE_ROWS },
+	{ { 'g' }, IN_MAIN | IN_REPLAY, "g",
+	  "replay: go to a time (03:00, 2026-11-30T03:00)", k_replay, RP_GOTO, PANE_ROWS },
+	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_REPLAY, "space *",
+	  "replay: play / stop; speed 1x, 10x, 60x", k_replay, RP_PLAY, PANE_ROWS },
+	{ { '*' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_SPEED, PANE_ROWS },
 	{ { 'q' }, IN_MAIN | IN_DETAIL, "q", "quit", k_quit, 0, PANE_ROWS },
 	{ { '?', 'h' }, IN_MAIN | IN_DETAIL, "? h", "this help", k_help, 0, PANE_ROWS },
 	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes",
@@ -272,12 +293,12 @@ static const struct key_cmd key_cmds[] = {
 	{ { KEY_END, 'G' }, IN_DETAIL, NULL, NULL, k_scroll, 0, PANE_LAST },
 };
 
-static const struct key_cmd *find_cmd(enum tui_mode mode, int ch)
+static const struct key_cmd *find_cmd(const struct tui *t, int ch)
 {
-	unsigned where = mode == MODE_DETAIL ? IN_DETAIL : IN_MAIN;
+	unsigned where = t->mode == MODE_DETAIL ? IN_DETAIL : IN_MAIN;
 
 	for (size_t i = 0; i < ARRAY_LEN(key_cmds); i++) {
-		if (!(key_cmds[i].where & where))
+		if (!(key_cmds[i].where & where) || ((key_cmds[i].where & IN_REPLAY) && !t->rp))
 			continue;
 		for (size_t k = 0; k < ARRAY_LEN(key_cmds[i].keys) && key_cmds[i].keys[k]; k++)
 			if (key_cmds[i].keys[k] == ch)
@@ -305,7 +326,8 @@ void keys_draw_help(const struct tui *t)
 			const struct key_cmd *k = &key_cmds[i];
 
 			/* Keys that work in both places are listed once, with the flows. */
-			if (!k->name || (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
+			if (!k->name || ((k->where & IN_REPLAY) && !t->rp) ||
+			    (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
 			    (pass == IN_DETAIL && k->where != IN_DETAIL))
 				continue;
 			cell_put(y, HELP_KEY_X, COLS - HELP_KEY_X, k->name, cell_attr(t, R_KEY));
@@ -360,9 +382,11 @@ static unsigned prompt_apply(struct tui *t)
 		rc = apply_ports(t, &t->pport, err, sizeof err);
 		/* --pport also names server ports when classifying: p does both. */
 		if (rc == 0)
-			mon_set_server_ports(t->m, &t->pport);
+			t->feed.server_ports(t->feed.arg, &t->pport);
 	} else if (t->prompt == PROMPT_OWNER) {
 		rc = owner_filter_parse(&t->owner, t->ed.buf, err, sizeof err);
+	} else if (t->prompt == PROMPT_TIME) {
+		rc = replay_prompt_apply(t, err, sizeof err) == 0 ? 0 : -1;
 	} else {
 		rc = apply_host(t, err, sizeof err);
 	}
@@ -425,7 +449,7 @@ unsigned keys_on(struct tui *t, int ch)
 	}
 	if (t->prompt)
 		return prompt_key(t, ch);
-	k = find_cmd(t->mode, ch);
+	k = find_cmd(t, ch);
 	if (k)
 		return k->fn(t, k);
 	if (ch >= PRINT_FIRST && ch < PRINT_END)
