@@ -105,6 +105,8 @@ UNIT_SRCS := \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
+	tests/unit/test_record.c \
+	tests/unit/test_replay.c \
 	tests/unit/test_priv.c \
 	tests/unit/test_resolve.c \
 	tests/unit/test_sandbox.c \

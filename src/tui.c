@@ -280,6 +280,9 @@ static int loop(struct tui *t, char *err, size_t errlen)
 			return 0;
 		if (t->msg[0] && mono_now() >= t->msg_until)
 			t->msg[0] = '\0';
+		/* A feed without a descriptor (a replay) is asked every turn. */
+		if (t->feed.fd(t->feed.arg) < 0 && take_frame(t, err, errlen) < 0)
+			return -1;
 		draw(t);
 		fds[n].fd = STDIN_FILENO;
 		fds[n++].events = POLLIN;
@@ -301,9 +304,6 @@ static int loop(struct tui *t, char *err, size_t errlen)
 		/* The terminal went away without a SIGHUP: nobody is left to watch. */
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return 0;
-		/* A feed without a descriptor (a replay) is asked every turn. */
-		if (mon_at < 0 && take_frame(t, err, errlen) < 0)
-			return -1;
 		if (mon_at >= 0 && fds[mon_at].revents) {
 			if (take_frame(t, err, errlen) < 0)
 				return -1;

@@ -21,6 +21,7 @@
 #define IN_MAIN   1u
 #define IN_DETAIL 2u
 #define IN_REPLAY 4u	/* only while replaying a recording (found before the others) */
+#define IN_LIVE   8u	/* not while replaying: the monitor's schedule */
 
 struct key_cmd {
 	int keys[8];		/* 0 ends the list early */
@@ -272,11 +273,11 @@ static const struct key_cmd key_cmds[] = {
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
-	{ { ' ' }, IN_MAIN | IN_DETAIL, "space", "pause / resume the display", k_pause, 0,
-	  PANE_ROWS },
-	{ { '+', '=' }, IN_MAIN | IN_DETAIL, "+ -", "refresh less / more often", k_period, 1,
-	  PANE_ROWS },
-	{ { '-' }, IN_MAIN | IN_DETAIL, NULL, NULL, k_period, -1, PANE_ROWS },
+	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_LIVE, "space", "pause / resume the display", k_pause,
+	  0, PANE_ROWS },
+	{ { '+', '=' }, IN_MAIN | IN_DETAIL | IN_LIVE, "+ -", "refresh less / more often",
+	  k_period, 1, PANE_ROWS },
+	{ { '-' }, IN_MAIN | IN_DETAIL | IN_LIVE, NULL, NULL, k_period, -1, PANE_ROWS },
 	{ { '\r', '\n', KEY_ENTER }, IN_MAIN, "Enter", "list the connections of the flow",
 	  k_open, 0, PANE_ROWS },
 	{ { KEY_CTRL('l') }, IN_MAIN | IN_DETAIL, "Ctrl-L", "repaint the screen", k_repaint, 0,
@@ -298,7 +299,8 @@ static const struct key_cmd *find_cmd(const struct tui *t, int ch)
 	unsigned where = t->mode == MODE_DETAIL ? IN_DETAIL : IN_MAIN;
 
 	for (size_t i = 0; i < ARRAY_LEN(key_cmds); i++) {
-		if (!(key_cmds[i].where & where) || ((key_cmds[i].where & IN_REPLAY) && !t->rp))
+		if (!(key_cmds[i].where & where) || ((key_cmds[i].where & IN_REPLAY) && !t->rp) ||
+		    ((key_cmds[i].where & IN_LIVE) && t->rp))
 			continue;
 		for (size_t k = 0; k < ARRAY_LEN(key_cmds[i].keys) && key_cmds[i].keys[k]; k++)
 			if (key_cmds[i].keys[k] == ch)
@@ -327,6 +329,7 @@ void keys_draw_help(const struct tui *t)
 
 			/* Keys that work in both places are listed once, with the flows. */
 			if (!k->name || ((k->where & IN_REPLAY) && !t->rp) ||
+			    ((k->where & IN_LIVE) && t->rp) ||
 			    (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
 			    (pass == IN_DETAIL && k->where != IN_DETAIL))
 				continue;
