@@ -681,15 +681,20 @@ static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 	if (own) {
 		struct owner_label l;
 		const struct jnode *k = jget(j, own, "kind");
+		char raw[4 * OWNER_NAME_MAX];
 		int kind;
 
 		memset(&l, 0, sizeof l);
 		for (kind = OWNER_HOST; kind <= OWNER_NETNS; kind++)
 			if (jstr_is(k, owner_kind_name((enum owner_kind)kind)))
 				break;
-		if (kind > OWNER_NETNS || jstr(jget(j, own, "name"), l.name, sizeof l.name) < 0 ||
-		    jstr(jget(j, own, "id"), l.id, sizeof l.id) < 0)
+		if (kind > OWNER_NETNS || jstr(jget(j, own, "name"), raw, sizeof raw) < 0)
 			return -1;
+		/* Outside text, shown on a terminal: as clean as the live labels. */
+		owner_sanitize(raw, strlen(raw), l.name, sizeof l.name);
+		if (jstr(jget(j, own, "id"), raw, sizeof raw) < 0)
+			return -1;
+		owner_sanitize(raw, strlen(raw), l.id, sizeof l.id);
 		l.kind = (enum owner_kind)kind;
 		f->key.owner = owner_number(r, &l);
 		r->owners = 1;
