@@ -276,6 +276,8 @@ static void put_rec(struct rec_writer *w, const struct mon_frame *f, int key)
 	putf(w, ",\"rec\":{\"v\":%d,\"kind\":\"%s\",\"seq\":", REC_VERSION,
 	     key ? "key" : "delta");
 	put_u64(w, f->seq);
+	/* The stream rounds to ms; rates replayed must be the ones shown. */
+	putf(w, ",\"iv\":%.9f,\"pd\":%.9f", f->interval, f->period);
 	putf(w, ",\"dumped\":%d,\"cost\":%.4f,\"next_dump\":%.3f,\"dump_cpu\":%.4f",
 	     f->dumped ? 1 : 0, f->cost, f->next_dump, f->dump_cpu);
 	putf(w, ",\"live\":%d,\"events\":%d,\"events_seen\":", f->live ? 1 : 0,

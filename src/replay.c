@@ -812,6 +812,9 @@ static int head_of(struct replay *r, const struct jnode *root, const struct jnod
 	    jdouble(jget(j, rec, "dump_cpu"), &h->dump_cpu) < 0)
 		return -1;
 	h->dumped = v != 0;
+	if (jget(j, rec, "iv") && (jdouble(jget(j, rec, "iv"), &h->interval) < 0 ||
+				   jdouble(jget(j, rec, "pd"), &h->period) < 0))
+		return -1;
 	if (ju64(jget(j, rec, "live"), &v) < 0)
 		return -1;
 	h->live = v != 0;
