@@ -141,6 +141,28 @@ int replay_wait_ms(struct tui *t)
 	return left <= 0 ? 0 : (int)(left * 1000) + 1;
 }
 
+static double secs_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/*
+ * The snapshot nearest to t: snapshots start a little late (a dump takes
+ * time), so "a minute on" means the one closest to it, not the one before.
+ */
+static size_t nearest(const struct tui_replay *p, const struct timespec *t)
+{
+	size_t i = replay_find(p->r, t);
+	struct timespec a = replay_time(p->r, i), b;
+
+	if (i + 1 < replay_count(p->r)) {
+		b = replay_time(p->r, i + 1);
+		if (secs_between(t, &b) < (secs_between(&a, t) < 0 ? 1e18 : secs_between(&a, t)))
+			return i + 1;
+	}
+	return i;
+}
+
 /* The snapshot dir * secs seconds from the shown one, at least one step. */
 static size_t jump(const struct tui_replay *p, int dir, long secs)
 {
@@ -148,7 +170,7 @@ static size_t jump(const struct tui_replay *p, int dir, long secs)
 	size_t to;
 
 	at.tv_sec += dir * secs;
-	to = replay_find(p->r, &at);
+	to = nearest(p, &at);
 	if (dir < 0 && to >= p->pos)
 		to = p->pos ? p->pos - 1 : 0;
 	if (dir > 0 && to <= p->pos)
@@ -205,7 +227,7 @@ unsigned replay_prompt_apply(struct tui *t, char *err, size_t errlen)
 
 	if (replay_parse_time(t->ed.buf, &ref, &to, err, errlen) < 0)
 		return (unsigned)-1;
-	p->pos = replay_find(p->r, &to);
+	p->pos = nearest(p, &to);
 	if (to.tv_sec < replay_time(p->r, 0).tv_sec)
 		cell_set_msg(t, "before the recording: its first snapshot");
 	else if (n && to.tv_sec > replay_time(p->r, n - 1).tv_sec + 1)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every suite: unit (cmocka), command line (no root); integration, faults,
+# Every suite: unit (cmocka), command line and the monitor on recordings
+# (no root); integration, faults,
 # the monitor's, conntrack events', the kernel port filter's, the
 # namespaces', zones' and marks', every protocol's, owners' and the
 # container host fixture's (root).
@@ -13,6 +14,7 @@ run() {
 }
 run sh tests/run-unit.sh "$@"
 run bash tests/cli/run.sh
+run bash tests/tui_replay.sh
 run bash tests/integration/run.sh
 run bash tests/integration/faults.sh
 run bash tests/integration/stream.sh
@@ -26,7 +28,7 @@ run bash tests/integration/proto.sh
 run bash tests/integration/owners.sh
 run bash tests/integration/containers.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults events kfilter netns zone proto owners containers; do
+for suite in unit cli tuireplay integration faults stream tui tuifaults events kfilter netns zone proto owners containers; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"
