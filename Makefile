@@ -129,6 +129,7 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
 DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
+             doc/recording.md \
              doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.

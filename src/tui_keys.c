@@ -230,19 +230,22 @@ static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 }
 
 static const struct key_cmd key_cmds[] = {
-	/* Replaying: move through the recording (PANE_FIRST marks the way back). */
-	{ { ',' }, IN_MAIN | IN_DETAIL | IN_REPLAY, ", .",
-	  "replay: one snapshot back / forward", k_replay, RP_STEP, PANE_FIRST },
+	/*
+	 * Replaying: move through the recording (PANE_FIRST marks the way back).
+	 * Two help lines, as many as the live-only keys they stand in for.
+	 */
+	{ { ',' }, IN_MAIN | IN_DETAIL | IN_REPLAY, ", . [ ] { }",
+	  "replay: back / forward a snapshot, 1 minute, 10 minutes", k_replay, RP_STEP,
+	  PANE_FIRST },
 	{ { '.' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_STEP, PANE_ROWS },
-	{ { '[' }, IN_MAIN | IN_DETAIL | IN_REPLAY, "[ ] { }",
-	  "replay: 1 minute back / forward; 10 minutes", k_replay, RP_MINUTE, PANE_FIRST },
+	{ { '[' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_MINUTE, PANE_FIRST },
 	{ { ']' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_MINUTE, PANE_ROWS },
 	{ { '{' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_TEN, PANE_FIRST },
 	{ { '}' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_TEN, PANE_ROWS },
-	{ { 'g' }, IN_MAIN | IN_REPLAY, "g",
-	  "replay: go to a time (03:00, 2026-11-30T03:00)", k_replay, RP_GOTO, PANE_ROWS },
-	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_REPLAY, "space *",
-	  "replay: play / stop; speed 1x, 10x, 60x", k_replay, RP_PLAY, PANE_ROWS },
+	{ { 'g' }, IN_MAIN | IN_REPLAY, "g space *",
+	  "replay: go to a time (03:00); play / stop; speed 1x 10x 60x", k_replay, RP_GOTO,
+	  PANE_ROWS },
+	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_PLAY, PANE_ROWS },
 	{ { '*' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_SPEED, PANE_ROWS },
 	{ { 'q' }, IN_MAIN | IN_DETAIL, "q", "quit", k_quit, 0, PANE_ROWS },
 	{ { '?', 'h' }, IN_MAIN | IN_DETAIL, "? h", "this help", k_help, 0, PANE_ROWS },
