@@ -53,9 +53,11 @@ struct cli_opts {
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
+	int stats;			/* --stats: the table's size and statistics, once */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
 	const char *record;		/* --record FILE, borrowed from argv */
 	const char *replay;		/* --replay FILE ("-": stdin), borrowed from argv */
+	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 
 void cli_init(struct cli_opts *o);

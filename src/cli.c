@@ -13,6 +13,7 @@
 #include "ct_events.h"
 #include "flow.h"
 #include "host.h"
+#include "http.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -25,6 +26,8 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_RECORD, O_REPLAY,
+	O_LISTEN,
+	O_STATS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -75,6 +78,8 @@ static const struct opt opts[] = {
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 	{ "record", O_RECORD, ARG_REQUIRED },
 	{ "replay", O_REPLAY, ARG_REQUIRED },
+	{ "listen", O_LISTEN, ARG_REQUIRED },
+	{ "stats", O_STATS, ARG_NONE },
 };
 
 static const char usage[] =
@@ -152,6 +157,11 @@ static const char usage[] =
 "                            stream (-c) to FILE, a recording (NDJSON)\n"
 "      --replay FILE         play a recording in the monitor, without root;\n"
 "                            with -b or --json print its snapshots (- : stdin)\n"
+"      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
+"                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
+"                            for IPv6; 0.0.0.0 or [::] for every address)\n"
+"      --stats               print the table's size and the kernel's conntrack\n"
+"                            statistics (conntrack -S, summed over CPUs) once\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -407,6 +417,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_STATS:
+		o->stats = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -431,6 +444,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		else
 			o->replay = val;
 		break;
+	case O_LISTEN: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char reason[160];
+
+		if (http_listen_parse(val, 0, &sa, &salen, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		o->listen = val;
+		break;
+	}
 	case O_NETNS:
 		if (!*val) {
 			snprintf(err, errlen, "invalid value for %s: '' (a namespace name, PID or "
@@ -654,7 +679,21 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 "than 1)");
 		return -1;
 	}
-	if (o->source != CLI_SRC_NETLINK)
+	if (o->stats && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
+			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && o->listen) {
+		snprintf(err, errlen, "--stats prints once: not with --listen");
+		return -1;
+	}
+	if (o->stats && o->count != 1) {
+		snprintf(err, errlen, "--stats prints once: not with -c (streams carry the "
+			 "statistics in --json lines)");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");

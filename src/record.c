@@ -241,8 +241,10 @@ uint64_t rec_bytes(const struct rec_writer *w)
  * buffer: a keyframe is that line; "add" takes its array of flows.
  */
 static char *stream_text(const struct rec_writer *w, const struct mon_frame *f,
-			 const struct flow *const *rows, size_t n, size_t *len)
+			 const struct flow *const *rows, size_t n, size_t *len, int health)
 {
+	struct out_health h = { .entries = f->sysctl.count, .max = f->sysctl.max, .ct = &f->ct,
+				.rate = &f->ct_rate };
 	struct out_opts oo;
 	char when[48], *buf = NULL;
 	FILE *mf;
@@ -259,6 +261,9 @@ static char *stream_text(const struct rec_writer *w, const struct mon_frame *f,
 	oo.owners = w->o.owners;
 	oo.owner_of = w->o.owner_of;
 	oo.owner_arg = w->o.owner_arg;
+	/* The table's health, as the stream's lines end (out_stats.c). */
+	if (health)
+		oo.health = &h;
 	mf = open_memstream(&buf, len);
 	if (!mf)
 		return NULL;
@@ -307,6 +312,16 @@ static void put_rec(struct rec_writer *w, const struct mon_frame *f, int key)
 			put_u64(w, v[i]);
 		}
 	}
+	put(w, "],\"ct\":[");
+	/* The kernel's statistics and their rates, exactly (the header and "table"). */
+	putf(w, "%u,%u", f->ct.cpus, f->ct.have);
+	for (size_t i = 0; i < CT_STAT_MAX; i++) {
+		put(w, ",");
+		put_u64(w, f->ct.v[i]);
+	}
+	putf(w, "],\"ctr\":[%.17g,%u", f->ct_rate.seconds, f->ct_rate.have);
+	for (size_t i = 0; i < CT_STAT_MAX; i++)
+		putf(w, ",%.17g", f->ct_rate.v[i]);
 	put(w, "]");
 	if (key) {
 		put(w, ",\"host\":");
@@ -315,6 +330,27 @@ static void put_rec(struct rec_writer *w, const struct mon_frame *f, int key)
 		put_str(w, w->source);
 		putf(w, ",\"owners\":%d,\"every\":%d", w->o.owners ? 1 : 0, w->o.keyframe_every);
 	}
+}
+
+/*
+ * A change line's "table": the stream line's last key, as out_stats.c
+ * writes it, so that the jq transform has it without the counters' names.
+ */
+static void put_health(struct rec_writer *w, const struct mon_frame *f)
+{
+	struct out_health h = { .entries = f->sysctl.count, .max = f->sysctl.max, .ct = &f->ct,
+				.rate = &f->ct_rate };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+
+	if (!mf)
+		return;
+	(void)out_health_json(mf, &h, 1);
+	fclose(mf);
+	put(w, ",\"table\":");
+	put_mem(w, buf, len);
+	free(buf);
 }
 
 /* "idle":[[id,n],...],"stale":[id,...] of the flows that are so now. */
@@ -380,7 +416,7 @@ static int write_key(struct rec_writer *w, const struct mon_frame *f)
 		rows[i] = &f->flows[i];
 		ids[i] = slot_add(w, &f->flows[i], w->lines)->id;
 	}
-	text = stream_text(w, f, rows, f->nflows, &n);
+	text = stream_text(w, f, rows, f->nflows, &n, 1);
 	if (!text) {
 		free(rows);
 		free(ids);
@@ -541,7 +577,7 @@ static int write_delta(struct rec_writer *w, const struct mon_frame *f)
 	put(w, ",\"add\":");
 	if (nadd) {
 		size_t n;
-		char *text = stream_text(w, f, added, nadd, &n);
+		char *text = stream_text(w, f, added, nadd, &n, 0);
 		char *at = text ? strstr(text, ",\"flows\":") : NULL;
 
 		/* The array only: from after "flows": to before "}\n". */
@@ -561,7 +597,9 @@ static int write_delta(struct rec_writer *w, const struct mon_frame *f)
 	for (size_t i = 0; i < f->nflows; i++)
 		ids[i] = slot_find(w, &f->flows[i].key)->id;
 	put_marks(w, f, ids);
-	put(w, "}}\n");
+	put(w, "}");
+	put_health(w, f);
+	put(w, "}\n");
 	free(added);
 	free(ids);
 	return 0;

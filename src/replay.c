@@ -776,6 +776,33 @@ static int sysctl_of(const struct jparse *j, const struct jnode *a, struct host_
 	return e ? -1 : 0;
 }
 
+/* "ct" and "ctr": the kernel's statistics and their rates (absent: none). */
+static int ct_of(const struct jparse *j, const struct jnode *rec, struct mon_frame *h)
+{
+	const struct jnode *ct = jget(j, rec, "ct"), *ctr = jget(j, rec, "ctr"), *e;
+	uint64_t v[2 + CT_STAT_MAX];
+
+	if (!ct && !ctr)
+		return 0;
+	if (u64_array(j, ct, v, 2 + CT_STAT_MAX) < 0 || v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+		return -1;
+	h->ct.cpus = (unsigned)v[0];
+	h->ct.have = (uint32_t)v[1];
+	for (size_t i = 0; i < CT_STAT_MAX; i++)
+		h->ct.v[i] = v[2 + i];
+	if (!ctr || ctr->t != J_ARR)
+		return -1;
+	e = jkid(j, ctr);
+	if (jdouble(e, &h->ct_rate.seconds) < 0 || !(e = jnext(j, e)) || ju64(e, &v[0]) < 0 ||
+	    v[0] > UINT32_MAX)
+		return -1;
+	h->ct_rate.have = (uint32_t)v[0];
+	for (size_t i = 0; i < CT_STAT_MAX; i++)
+		if (!(e = jnext(j, e)) || jdouble(e, &h->ct_rate.v[i]) < 0)
+			return -1;
+	return jnext(j, e) ? -1 : 0;
+}
+
 /* The header facts: "rec" of a recording line, or made up for a plain stream line. */
 static int head_of(struct replay *r, const struct jnode *root, const struct jnode *rec)
 {
@@ -829,7 +856,7 @@ static int head_of(struct replay *r, const struct jnode *root, const struct jnod
 	h->stats = (struct flow_stats){ st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7],
 					st[8] };
 	h->input = (struct ct_source_stats){ in[0], in[1], in[2], in[3], in[4], in[5] };
-	return 0;
+	return ct_of(j, rec, h);
 }
 
 /* idle and stale: the lists of this line replace the last ones. */

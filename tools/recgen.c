@@ -159,8 +159,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (sf) {
+			struct out_health h = { .entries = f.sysctl.count, .max = f.sysctl.max,
+						.ct = &f.ct, .rate = &f.ct_rate };
 			struct out_opts oo = { .stream = 1, .interval = f.interval,
-					       .period = f.period, .events = 1 };
+					       .period = f.period, .events = 1, .health = &h };
 			char when[48], day[32];
 			struct tm tm;
 

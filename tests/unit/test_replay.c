@@ -98,6 +98,13 @@ static void build(struct script *s)
 		f->stats.entries = n + 1;
 		f->stats.forwarded = 1;
 		f->input.malformed = (uint64_t)i;
+		/* The kernel's statistics and rates: replayed to the last bit. */
+		f->ct.cpus = 2;
+		f->ct.have = 0x3ff;
+		f->ct.v[CT_STAT_DROP] = (uint64_t)i * 1000003;
+		f->ct_rate.seconds = i ? 10.000123456789 : 0;
+		f->ct_rate.have = i ? 0x3ff : 0;
+		f->ct_rate.v[CT_STAT_FOUND] = i / 3.0;
 		f->flows = s->fl[i];
 		f->nflows = n;
 	}
@@ -125,6 +132,8 @@ static void same(const struct mon_frame *want, const struct mon_frame *got)
 	assert_int_equal(got->stats.entries, want->stats.entries);
 	assert_int_equal(got->stats.forwarded, 1);
 	assert_int_equal(got->input.malformed, want->input.malformed);
+	assert_memory_equal(&got->ct, &want->ct, sizeof want->ct);
+	assert_memory_equal(&got->ct_rate, &want->ct_rate, sizeof want->ct_rate);
 	assert_int_equal(got->nflows, want->nflows);
 	for (size_t i = 0; i < want->nflows; i++) {
 		const struct flow *w = &want->flows[i], *g = find(got, &w->key);
