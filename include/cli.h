@@ -26,7 +26,7 @@ struct cli_opts {
 	enum cli_action action;
 	enum cli_source source;
 	const char *proc_file;		/* --proc=FILE; NULL: /proc/net/nf_conntrack */
-	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
+	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE, VIEW_ROUTED with -R */
 	struct port_filter aport;	/* owned */
 	struct port_filter pport;	/* owned */
 	unsigned protos;		/* FLOW_PROTO_* */
@@ -54,6 +54,7 @@ struct cli_opts {
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	int stats;			/* --stats: the table's size and statistics, once */
+	int routed;			/* -R: routed flows asked for (dirs has VIEW_ROUTED) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
 	const char *record;		/* --record FILE, borrowed from argv */
 	const char *replay;		/* --replay FILE ("-": stdin), borrowed from argv */

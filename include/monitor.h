@@ -76,6 +76,12 @@ struct mon_config {
 	 * owners for the flow keys (owner_reg_sync(); mon_owner()).
 	 */
 	struct owner_table *owners;
+	/*
+	 * Classify routed entries as FLOW_ROUTED flows (flow.h): the monitor
+	 * owns their route registry (route_reg.h; mon_route()).  0: they stay
+	 * forwarded.
+	 */
+	int routed;
 };
 
 struct mon_frame {
@@ -148,6 +154,11 @@ int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out);
  * errno (EOPNOTSUPP: a text source).
  */
 int mon_table_stats(struct monitor *m, struct ct_stats *out);
+/*
+ * A routed flow key's client and NAT (its owner field), from any thread:
+ * 0 and *out, or -1 when routed flows are off or the number is unknown.
+ */
+int mon_route(struct monitor *m, uint32_t id, struct flow_route *out);
 /* Seconds the last owner refresh took (0 with owners off). */
 double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */

@@ -26,6 +26,7 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_RECORD, O_REPLAY,
+	O_ROUTED,
 	O_LISTEN,
 	O_STATS,
 };
@@ -78,6 +79,7 @@ static const struct opt opts[] = {
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 	{ "record", O_RECORD, ARG_REQUIRED },
 	{ "replay", O_REPLAY, ARG_REQUIRED },
+	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
 	{ "stats", O_STATS, ARG_NONE },
 };
@@ -157,6 +159,10 @@ static const char usage[] =
 "                            stream (-c) to FILE, a recording (NDJSON)\n"
 "      --replay FILE         play a recording in the monitor, without root;\n"
 "                            with -b or --json print its snapshots (- : stdin)\n"
+"  -R, --routed              also routed flows: connections with no end on\n"
+"                            this machine, client:many --> server:port, with\n"
+"                            the address NAT translated (the monitor shows\n"
+"                            them in a Routed pane when it has some)\n"
 "      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
 "                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
@@ -420,6 +426,10 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_STATS:
 		o->stats = on;
 		break;
+	case O_ROUTED:
+		o->dirs = on ? o->dirs | VIEW_ROUTED : o->dirs & ~VIEW_ROUTED;
+		o->routed = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -651,8 +661,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		o->protos = protos;
 	if (!o->families)
 		o->families = families;
-	if (!o->dirs)
-		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	/* -R adds routed flows; -a and -p choose among this host's. */
+	if (!(o->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+		o->dirs |= VIEW_ACTIVE | VIEW_PASSIVE;
 	if (o->netns && o->source != CLI_SRC_NETLINK) {
 		snprintf(err, errlen, "--netns needs the netlink source (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");

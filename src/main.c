@@ -321,6 +321,12 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 		.owners_off = owners_unprivileged, .rec = rec,
+		/*
+		 * Routed flows are whatever ends nowhere on this machine: with
+		 * owners off that also means containers' flows, so their pane
+		 * then waits for -R or the R key.
+		 */
+		.routed_pane = 1, .routed_auto = o->routed || o->owners,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
@@ -471,6 +477,8 @@ int main(int argc, char **argv)
 		.one_dump = !tracking,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 		.owners = owners,
+		/* The monitor's R key can show them whenever; batch runs with -R. */
+		.routed = interactive || o.routed,
 	};
 	m = mon_new(&mc);
 

@@ -20,6 +20,7 @@ struct monitor {
 	struct mon_config cfg;
 	struct flow_table *t;
 	struct owner_reg *reg;		/* with cfg.owners: the flow keys' owner numbers */
+	struct route_reg *routes;	/* with cfg.routed: routed flows' client ends */
 	double owner_cost;		/* seconds, the last refresh */
 	struct port_filter sports;	/* the table's server ports (fo points here) */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */

@@ -293,7 +293,8 @@ static void put_rec(struct rec_writer *w, const struct mon_frame *f, int key)
 	put(w, ",\"stats\":[");
 	{
 		const uint64_t v[] = { s->entries, s->active, s->passive, s->local, s->forwarded,
-				       s->owned, s->ambiguous, s->excluded, s->counters };
+				       s->owned, s->ambiguous, s->excluded, s->counters,
+				       s->routed };
 
 		for (size_t i = 0; i < ARRAY_LEN(v); i++) {
 			if (i)

@@ -433,7 +433,7 @@ struct ientry {
 
 struct rslot {
 	struct flow f;
-	uint8_t present;
+	uint8_t present;	/* 0 gone, 1 shown, 2 kept for its id only (a kind not shown) */
 };
 
 struct rframe_info {		/* the header facts of the line last parsed */
@@ -609,7 +609,11 @@ static int counters_of(const struct jparse *j, const struct jnode *o, const char
 	return 0;
 }
 
-/* One flow object of a stream line. */
+/*
+ * One flow object of a stream line: 0, -1 bad, 1 a kind this reader does
+ * not show (routed flows, --routed: their client and NAT labels are not
+ * kept yet); it keeps its id.
+ */
 static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 {
 	static const char *const tot[4] = { "total_inbound_packets", "total_inbound_bytes",
@@ -629,6 +633,8 @@ static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 		f->key.dir = FLOW_ACTIVE;
 	else if (jstr_is(dir, "passive"))
 		f->key.dir = FLOW_PASSIVE;
+	else if (jstr_is(dir, "routed"))
+		return 1;
 	else
 		return -1;
 	if (jstr(jget(j, peer, "addr"), addr, sizeof addr) < 0 ||
@@ -728,10 +734,12 @@ static int add_flows(struct replay *r, const struct jnode *arr, size_t first_id)
 		return -1;
 	for (const struct jnode *o = jkid(&r->j, arr); o; o = jnext(&r->j, o), id++) {
 		struct rslot *s = slot_at(r, id);
+		int rc = s ? flow_of(r, o, &s->f) : -1;
 
-		if (!s || flow_of(r, o, &s->f) < 0)
+		if (rc < 0)
 			return -1;
-		s->present = 1;
+		/* A kind not shown keeps its id and takes its changes, unseen. */
+		s->present = rc == 1 ? 2 : 1;
 	}
 	return 0;
 }
@@ -809,7 +817,7 @@ static int head_of(struct replay *r, const struct jnode *root, const struct jnod
 	const struct jparse *j = &r->j;
 	struct mon_frame *h = &r->head;
 	const struct jnode *n;
-	uint64_t v, st[9], in[6];
+	uint64_t v, st[10], in[6];
 	char tmp[40];
 
 	memset(h, 0, sizeof *h);
@@ -850,11 +858,13 @@ static int head_of(struct replay *r, const struct jnode *root, const struct jnod
 	h->events = v != 0;
 	if (ju64(jget(j, rec, "events_seen"), &h->events_seen) < 0 ||
 	    sysctl_of(j, jget(j, rec, "sysctl"), &h->sysctl) < 0 ||
-	    u64_array(j, jget(j, rec, "stats"), st, 9) < 0 ||
+	    u64_array(j, jget(j, rec, "stats"), st, 10) < 0 ||
 	    u64_array(j, jget(j, rec, "input"), in, 6) < 0)
 		return -1;
-	h->stats = (struct flow_stats){ st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7],
-					st[8] };
+	h->stats = (struct flow_stats){ .entries = st[0], .active = st[1], .passive = st[2],
+					.local = st[3], .forwarded = st[4], .owned = st[5],
+					.ambiguous = st[6], .excluded = st[7], .counters = st[8],
+					.routed = st[9] };
 	h->input = (struct ct_source_stats){ in[0], in[1], in[2], in[3], in[4], in[5] };
 	return ct_of(j, rec, h);
 }
@@ -1083,12 +1093,12 @@ struct mon_frame *replay_state_frame(const struct replay *r)
 	f->own_flows = NULL;
 	f->conns = NULL;
 	for (size_t i = 0; i < r->nslots; i++)
-		n += r->slots[i].present;
+		n += r->slots[i].present == 1;
 	f->own_flows = xcalloc(n + 1, sizeof *f->own_flows);
 	f->own_cap = n + 1;
 	n = 0;
 	for (size_t i = 0; i < r->nslots; i++)
-		if (r->slots[i].present)
+		if (r->slots[i].present == 1)
 			f->own_flows[n++] = r->slots[i].f;
 	f->flows = f->own_flows;
 	f->nflows = n;

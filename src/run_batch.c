@@ -98,7 +98,7 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 				"net.netfilter.nf_conntrack_acct=1 (new connections only)\n", b->prog);
 		return;
 	}
-	if (fs->active + fs->passive && !fs->counters)
+	if (fs->active + fs->passive + fs->routed && !fs->counters)
 		fprintf(b->warn, "%s: warning: the input has no packet or byte counters "
 			"(net.netfilter.nf_conntrack_acct was 0 where it was taken)\n", b->prog);
 }
@@ -117,8 +117,15 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 	int r;
 
 	if (b->resolver && n) {
-		for (size_t k = 0; k < n; k++)
+		for (size_t k = 0; k < n; k++) {
+			struct flow_route fr;
+
 			resolver_want(b->resolver, rows[k]->key.family, &rows[k]->key.peer);
+			/* A routed flow's client is named too. */
+			if (rows[k]->key.dir == FLOW_ROUTED &&
+			    oo->route_of(oo->route_arg, rows[k]->key.owner, &fr) == 0)
+				resolver_want(b->resolver, rows[k]->key.family, &fr.client);
+		}
 		resolver_wait(b->resolver, b->dns_timeout);
 	}
 	if (oo->stream) {
@@ -148,10 +155,17 @@ static int owner_cb(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+static int route_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
+}
+
 static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream,
 			struct monitor *m)
 {
 	memset(oo, 0, sizeof *oo);
+	oo->route_of = route_cb;
+	oo->route_arg = m;
 	if (b->owners) {
 		oo->owners = 1;
 		oo->owner_of = b->owner_of ? b->owner_of : owner_cb;

@@ -1267,6 +1267,58 @@ assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.local.port == "137") | [.direction, .peer.addr]]')" \
 	'[["passive","10.0.0.53"]]'
 
+
+# ---------------------------------------------------------------------------
+# routed flows (-R): entries with no end on this host, as a NAT gateway sees
+# them.  10.0.0.1 is its inside address, 198.51.100.7 its public one: a LAN
+# client masqueraded (two connections, one flow), a port forward (DNAT to
+# 10.0.0.20:80), plain routing, the gateway's own connection, a masqueraded
+# ping.  --stdin has no owners: every entry without an end here is routed.
+
+cat >"$TMP/routed.txt" <<'ROUTED'
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40000 dport=443 packets=10 bytes=1000 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61000 packets=20 bytes=30000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40001 dport=443 packets=5 bytes=500 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61001 packets=6 bytes=6000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=192.0.2.4 dst=198.51.100.7 sport=5000 dport=8080 packets=3 bytes=300 src=10.0.0.20 dst=192.0.2.4 sport=80 dport=5000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.6 dst=10.1.0.9 sport=50000 dport=22 packets=7 bytes=700 src=10.1.0.9 dst=10.0.0.6 sport=22 dport=50000 packets=8 bytes=800 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.9 sport=40002 dport=443 packets=1 bytes=100 src=203.0.113.9 dst=10.0.0.1 sport=443 dport=40002 packets=2 bytes=200 [ASSURED] mark=0 use=1
+icmp     1 29 src=10.0.0.5 dst=203.0.113.9 type=8 code=0 id=1234 packets=2 bytes=168 src=203.0.113.9 dst=198.51.100.7 type=0 code=0 id=1234 packets=2 bytes=168 mark=0 use=1
+ROUTED
+RL=10.0.0.1,198.51.100.7
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n
+table_is "routed: off by default, the gateway's own flow only" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1'
+assert_match "routed: off, counted as forwarded" "$ERR" '\b4 forwarded through this host'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R
+assert_eq "routed -R: exit 0" "$RC" 0
+table_is "routed -R: client --> server with NAT, after this host's flows" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+assert_eq "routed -R: shown, not counted as forwarded" "$(printf '%s' "$ERR" | grep -c forwarded)" 0
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n --routed -p
+table_is "routed -R -p: passive and routed (no passive here)" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --aport 22,8080
+table_is "routed --aport: the server port as the client addressed it" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --sort peer
+assert_eq "routed --sort peer: by server within the routed rows" \
+	"$(printf '%s\n' "$OUT" | awk 'NR > 2 { print $3 }' | tr '\n' ' ')" \
+	'10.1.0.9:22 198.51.100.7:8080 203.0.113.9:443 '
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --json --proto all
+assert_eq "routed json: valid, 5 flows" "$(printf '%s' "$OUT" | jq length)" 5
+assert_eq "routed json: direction, client, server, nat" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "routed") | [.proto, .client.addr, .client.port, .server.addr, .server.port, .nat.dnat, .nat.snat.addr, .connections, .stat.total_inbound_bytes, has("local"), has("peer")]]')" \
+	'[["tcp","10.0.0.5","many","203.0.113.9","443",null,"198.51.100.7",2,36000,false,false],["tcp","192.0.2.4","many","198.51.100.7","8080",{"addr":"10.0.0.20","port":"80"},null,1,4000,false,false],["tcp","10.0.0.6","many","10.1.0.9","22",null,null,1,800,false,false],["icmp","10.0.0.5",null,"203.0.113.9",null,null,"198.51.100.7",1,168,false,false]]'
+assert_eq "routed json: this host's flow keeps its schema" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction != "routed") | keys_unsorted]')" \
+	'[["direction","local","peer","stat","proto","connections"]]'
+assert_eq "routed json: the ICMP flow keeps its key last" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
 # ---------------------------------------------------------------------------
 # a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
 # the table, or a table every -d seconds, and one line on stderr saying why

@@ -335,6 +335,33 @@ static void test_parser(void **state)
 	assert_int_equal(g->nflows, 1);
 	assert_int_equal(g->stats.active, 1);
 	mon_frame_free(g);
+	/* A routed flow (--routed) keeps its id but is not shown; its changes apply. */
+	{
+		static const char key[] =
+			"{\"time\":\"2026-11-30T03:00:00.000Z\",\"interval\":null,\"period\":1,"
+			"\"budget_held\":false,\"events_lost\":null,\"flows\":[{\"direction\":"
+			"\"routed\",\"client\":{\"addr\":\"10.0.0.5\"}},{\"direction\":\"active\","
+			"\"local\":{\"addr\":\"localhost\",\"port\":\"many\"},\"peer\":{\"addr\":"
+			"\"10.1.2.3\",\"port\":\"443\"},\"stat\":{\"total_inbound_packets\":1,"
+			"\"total_inbound_bytes\":2,\"total_outbound_packets\":3,"
+			"\"total_outbound_bytes\":4},\"proto\":\"tcp\",\"connections\":1}]}";
+		static const char chg[] =
+			"{\"time\":\"2026-11-30T03:00:01.000Z\",\"interval\":1,\"period\":1,"
+			"\"budget_held\":false,\"events_lost\":null,\"rec\":{\"v\":1,\"kind\":"
+			"\"delta\",\"seq\":2,\"dumped\":1,\"cost\":0,\"next_dump\":0,\"dump_cpu\":0,"
+			"\"live\":0,\"events\":0,\"events_seen\":0,\"sysctl\":[-1,-1,-1,-1,-1],"
+			"\"stats\":[0,0,0,0,0,0,0,0,0,0],\"input\":[0,0,0,0,0,0],\"del\":[],"
+			"\"chg\":[0,1,1,1,1,1,5,50,0,0],\"conn\":[],\"tot\":[],\"add\":[],"
+			"\"idle\":[],\"stale\":[]}}";
+
+		assert_int_equal(replay_parse_line(r, key, strlen(key)), 1);
+		assert_int_equal(replay_parse_line(r, chg, strlen(chg)), 1);
+		g = replay_state_frame(r);
+		assert_int_equal(g->nflows, 1);
+		assert_int_equal(g->flows[0].d.in_packets, 5);
+		assert_int_equal(g->flows[0].c.in_bytes, 52);
+		mon_frame_free(g);
+	}
 	replay_free(r);
 }
 
