@@ -79,6 +79,8 @@ SRCS := \
 	src/owner_label.c \
 	src/owner_reg.c \
 	src/pane.c \
+	src/record.c \
+	src/replay.c \
 	src/ports.c \
 	src/priv.c \
 	src/resolve.c \
@@ -94,6 +96,7 @@ SRCS := \
 	src/tui_health.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
+	src/tui_replay.c \
 	src/util.c \
 	src/view.c
 UNIT_SRCS := \
@@ -117,6 +120,8 @@ UNIT_SRCS := \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
+	tests/unit/test_record.c \
+	tests/unit/test_replay.c \
 	tests/unit/test_priv.c \
 	tests/unit/test_resolve.c \
 	tests/unit/test_route_reg.c \
@@ -132,7 +137,8 @@ TOOLS := \
 	churngen \
 	ctgen \
 	nldump \
-	nsls
+	nsls \
+	recgen
 # --- sources end ---
 
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
@@ -140,7 +146,7 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
 DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
-             doc/prometheus.md doc/reliability.md
+             doc/prometheus.md doc/recording.md doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
@@ -189,6 +195,10 @@ $(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
 
 # nldump -p sends lsconntrack's own request: it links the library.
 $(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# recgen writes recordings with record.c: it links the library.
+$(BUILD)/tools/recgen: tools/recgen.c $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 # nsls prints lsconntrack's owner table (owner.c): it links the library.

@@ -15,7 +15,7 @@ _lsconntrack_opts_flag='-a --active -p --passive -t --tcp -u --udp -4 --ipv4 -6 
 	--no-owners --delete --yes --stats -R --routed -v --version -h --help'
 _lsconntrack_opts_value='--aport --active-port --pport --passive-port --proto --zone --mark
 	--dns-timeout -s --sort -c --count -d --delay --max-cpu --event-buffer --local --listen
-	--netns --owner'
+	--netns --owner --record --replay'
 _lsconntrack_opts_optional='--proc'
 
 # Values.  --proto takes a comma-separated list of these.
@@ -60,7 +60,7 @@ _lsconntrack_value()
 			done
 		fi
 		;;
-	--proc)
+	--proc|--record|--replay)
 		compgen -f -- "$cur"
 		;;
 	esac

@@ -58,6 +58,8 @@ struct cli_opts {
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
 	int del;			/* --delete: the selected flows' entries */
 	int yes;			/* --yes: delete without asking */
+	const char *record;		/* --record FILE, borrowed from argv */
+	const char *replay;		/* --replay FILE ("-": stdin), borrowed from argv */
 	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "monitor.h"
+#include "record.h"
 #include "resolve.h"
 #include "view.h"
 
@@ -29,6 +30,13 @@ struct batch_opts {
 	const char *prog;		/* warnings start with it */
 	int owners;			/* owners on: flows carry an owner (mon_owner()) */
 	int owners_off;			/* wanted but not root: the forwarded count says so */
+	/* Owner labels from elsewhere than the monitor (a replay); NULL: mon_owner(). */
+	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
+	void *owner_arg;
+	/* run_frames(): whether flows carry owners, asked at each frame (owner_arg). */
+	int (*owners_on)(void *arg);
+	/* --record: each snapshot of a stream is also appended there (NULL: none). */
+	struct rec_writer *rec;
 };
 
 /* What failed when a run returns -1 (errno says why). */
@@ -61,5 +69,12 @@ int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *wh
  */
 int run_delete(struct monitor *m, const struct batch_opts *b, int ask, FILE *in,
 	       struct mon_del *total, enum batch_fail *why);
+/*
+ * A stream of frames that come from elsewhere (a replay): each one from
+ * next(arg), until it returns NULL (errno 0: the end; else BATCH_READ),
+ * the count is reached or *stop is set; written as run_stream() writes.
+ */
+int run_frames(struct mon_frame *(*next)(void *arg), void *arg, const struct batch_opts *b,
+	       enum batch_fail *why);
 
 #endif

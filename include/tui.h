@@ -14,6 +14,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include "monitor.h"
+#include "record.h"
+#include "replay.h"
 #include "ports.h"
 #include "resolve.h"
 #include "view.h"
@@ -44,6 +46,8 @@ struct tui_config {
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
 	volatile sig_atomic_t *signalled;
 	int sig_fd;
+	/* --record: every frame shown live is appended there (NULL: none). */
+	struct rec_writer *rec;
 };
 
 /*
@@ -51,6 +55,12 @@ struct tui_config {
  * reason in err (the first snapshot failed: errno set; no terminal; ...).
  */
 int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen);
+/*
+ * The same screen over a recording (replay.h, a regular file): no
+ * monitor, no kernel.  Keys step, jump, seek and play; the header shows
+ * the recording's time.
+ */
+int tui_replay_run(struct replay *r, const struct tui_config *c, char *err, size_t errlen);
 
 /*
  * Whether the terminal on standard output can draw the monitor: TERM set,

@@ -25,6 +25,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_RECORD, O_REPLAY,
 	O_ROUTED,
 	O_DELETE, O_YES,
 	O_LISTEN,
@@ -77,6 +78,8 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "record", O_RECORD, ARG_REQUIRED },
+	{ "replay", O_REPLAY, ARG_REQUIRED },
 	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
 	{ "delete", O_DELETE, ARG_NONE },
 	{ "yes", O_YES, ARG_NONE },
@@ -155,6 +158,10 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"      --record FILE         append every snapshot of the monitor or of a\n"
+"                            stream (-c) to FILE, a recording (NDJSON)\n"
+"      --replay FILE         play a recording in the monitor, without root;\n"
+"                            with -b or --json print its snapshots (- : stdin)\n"
 "  -R, --routed              also routed flows: connections with no end on\n"
 "                            this machine, client:many --> server:port, with\n"
 "                            the address NAT translated (the monitor shows\n"
@@ -450,6 +457,17 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		}
 		break;
 	}
+	case O_RECORD:
+	case O_REPLAY:
+		if (!*val) {
+			snprintf(err, errlen, "invalid value for %s: '' (a file)", shown);
+			return -1;
+		}
+		if (op->id == O_RECORD)
+			o->record = val;
+		else
+			o->replay = val;
+		break;
 	case O_LISTEN: {
 		struct sockaddr_storage sa;
 		socklen_t salen;
@@ -680,14 +698,26 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->del && (o->json || o->count_set || o->listen || o->stats)) {
+	if (o->del && (o->json || o->count_set || o->listen || o->stats || o->replay)) {
 		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
-			 o->json ? "--json" : o->count_set ? "-c" : o->listen ? "--listen" : "--stats");
+			 o->json ? "--json" : o->count_set ? "-c" : o->listen ? "--listen" :
+			 o->stats ? "--stats" : "--replay");
 		return -1;
 	}
 	/* --yes --help is help: the completion's check of each flag relies on it. */
 	if (o->yes && !o->del && o->action == CLI_RUN) {
 		snprintf(err, errlen, "--yes only confirms --delete");
+		return -1;
+	}
+	if (o->replay && (o->source != CLI_SRC_NETLINK || o->netns || o->record ||
+			  o->zone_set || o->mark_set)) {
+		snprintf(err, errlen, "--replay reads a recording: not with --stdin, --proc, "
+			 "--netns, --zone, --mark or --record");
+		return -1;
+	}
+	if (o->record && !o->replay && (o->batch || o->json) && o->count == 1) {
+		snprintf(err, errlen, "--record needs the monitor or a stream (-c N, N other "
+			 "than 1)");
 		return -1;
 	}
 	if (o->stats && o->source != CLI_SRC_NETLINK) {

@@ -25,6 +25,8 @@
 #include "netns.h"
 #include "owner.h"
 #include "priv.h"
+#include "record.h"
+#include "replay.h"
 #include "resolve.h"
 #include "run_batch.h"
 #include "sandbox.h"
@@ -173,8 +175,132 @@ static void enter_sandbox(unsigned needs)
 		die(EXIT_RUNTIME, "%s", err);
 }
 
+static int replay_owner_cb(void *arg, uint32_t id, struct owner_label *out)
+{
+	return replay_owner(arg, id, out);
+}
+
+static int replay_owners_cb(void *arg)
+{
+	return replay_owners(arg);
+}
+
+static struct mon_frame *replay_next_cb(void *arg)
+{
+	return replay_next(arg);
+}
+
+/*
+ * --replay: a recording, read with the user's rights, without the kernel:
+ * the monitor over it, or its snapshots printed again (-b, --json, a pipe).
+ */
+static int run_replay(struct cli_opts *o)
+{
+	const char *path = strcmp(o->replay, "-") == 0 ? NULL : o->replay;
+	struct replay *rp;
+	struct view_opts vo;
+	struct batch_opts b;
+	enum batch_fail why;
+	char err[256], skipped[400];
+	int fd, r = 0, interactive;
+
+	if (priv_drop(PRIV_KEEP_NONE) < 0)
+		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
+	/* The screen takes its keys from stdin: a recording on stdin is printed. */
+	interactive = path && !o->batch && !o->count_set && !o->json &&
+		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	if (interactive && !tui_terminal_usable(err, sizeof err)) {
+		fprintf(stderr, "%s: %s: printing the recording instead of the monitor\n", prog,
+			err);
+		interactive = 0;
+	}
+	if (interactive)
+		setlocale(LC_ALL, "");
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : dup(STDIN_FILENO);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "cannot open %s: %s", path ? path : "standard input",
+		    strerror(errno));
+	rp = replay_open(fd, err, sizeof err);
+	if (!rp)
+		die(EXIT_RUNTIME, "%s: %s", path ? path : "standard input", err);
+	if (interactive && !replay_seekable(rp))
+		interactive = 0;
+	catch_signals();
+	enter_sandbox(SANDBOX_REPLAY | (interactive ? SANDBOX_SCREEN : 0));
+	if (interactive) {
+		struct tui_config tc = {
+			.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
+			.sort = o->sort_set ? o->sort : view_sort_default(1),
+			.reverse = o->reverse, .numeric = 1,
+			.show_proto = o->protos != FLOW_PROTO_TCP,
+			.owner = o->owner.set ? &o->owner : NULL,
+			.source = replay_source(rp), .hostname = replay_host(rp),
+			.signalled = &signalled, .sig_fd = sig_pipe[0],
+		};
+
+		if (replay_count(rp) == 0) {
+			replay_skip_text(rp, skipped, sizeof skipped);
+			die(EXIT_RUNTIME, "%s: no snapshots in the recording%s%s", path,
+			    *skipped ? ": " : "", skipped);
+		}
+		if (tui_replay_run(rp, &tc, err, sizeof err) < 0)
+			die(EXIT_RUNTIME, "%s", err);
+	} else {
+		vo = (struct view_opts){ .dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
+					 .sort = o->sort_set ? o->sort : view_sort_default(0),
+					 .reverse = o->reverse,
+					 .owner = o->owner.set ? &o->owner : NULL,
+					 .owner_of = replay_owner_cb, .owner_arg = rp };
+		b = (struct batch_opts){
+			.view = &vo, .json = o->json, .show_proto = o->protos != FLOW_PROTO_TCP,
+			.count = o->count_set ? o->count : 0, .stop = &signalled,
+			.out = stdout, .warn = stderr, .prog = prog,
+			.owner_of = replay_owner_cb, .owner_arg = rp,
+		};
+		/* Owners are known once a line has them: asked at each snapshot. */
+		b.owners_on = replay_owners_cb;
+		r = run_frames(replay_next_cb, rp, &b, &why);
+		if (r < 0 && why == BATCH_WRITE)
+			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (r < 0)
+			die(EXIT_RUNTIME, "cannot read %s: %s", path ? path : "standard input",
+			    strerror(errno));
+	}
+	replay_skip_text(rp, skipped, sizeof skipped);
+	if (*skipped)
+		fprintf(stderr, "%s: %s: %s\n", prog, path ? path : "standard input", skipped);
+	if (!replay_stats(rp)->snapshots && !signalled) {
+		replay_free(rp);
+		die(EXIT_RUNTIME, "%s: no snapshots in the recording",
+		    path ? path : "standard input");
+	}
+	replay_free(rp);
+	return r;
+}
+
+/* --record FILE: opened with the user's rights, appended to. */
+static struct rec_writer *open_record(const struct cli_opts *o, struct monitor *m,
+				      const char *source, int owners)
+{
+	struct rec_opts ro = { .source = source, .owners = owners, .owner_of = owner_of,
+			       .owner_arg = m };
+	char host[256];
+	int fd;
+
+	if (!o->record)
+		return NULL;
+	fd = open(o->record, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "cannot open %s to record: %s", o->record, strerror(errno));
+	if (gethostname(host, sizeof host) < 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	ro.hostname = host;
+	return rec_new(fd, &ro);
+}
+
 static void run_monitor(struct monitor *m, const struct cli_opts *o, struct resolver *r,
-			const char *source, unsigned needs)
+			const char *source, unsigned needs, struct rec_writer *rec)
 {
 	struct tui_config tc;
 	char host[256], err[256], shown[320];
@@ -194,7 +320,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.resolver = r, .owner = o->owner.set ? &o->owner : NULL,
 		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
-		.owners_off = owners_unprivileged,
+		.owners_off = owners_unprivileged, .rec = rec,
 		/*
 		 * Routed flows are whatever ends nowhere on this machine: with
 		 * owners off that also means containers' flows, so their pane
@@ -248,6 +374,7 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct rec_writer *rec;
 	struct http_server *http = NULL;
 	enum batch_fail why;
 	char err[256];
@@ -277,6 +404,11 @@ int main(int argc, char **argv)
 			printf("%s %s\n", prog, LSCT_VERSION);
 		/* A reader that stopped early (| head) is not an error, as for tables. */
 		return fflush(stdout) == 0 || errno == EPIPE ? 0 : EXIT_RUNTIME;
+	}
+	if (o.replay) {
+		r = run_replay(&o);
+		cli_fini(&o);
+		return r;
 	}
 
 	/* Deleting asks first, on the terminal; a script says --yes. */
@@ -386,10 +518,13 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	rec = open_record(&o, m, ct_source_name(src), owners != NULL);
+	if (rec)
+		needs |= SANDBOX_RECORD;
 	if (http)
 		needs |= SANDBOX_HTTP;
 	if (interactive) {
-		run_monitor(m, &o, resolver, ct_source_name(src), needs);
+		run_monitor(m, &o, resolver, ct_source_name(src), needs, rec);
 		r = 0;
 	} else {
 		vo = (struct view_opts){ .dirs = o.dirs, .aport = &o.aport, .pport = &o.pport,
@@ -402,6 +537,7 @@ int main(int argc, char **argv)
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
 			.owners = owners != NULL, .owners_off = owners_unprivileged,
+			.rec = rec,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
@@ -423,6 +559,7 @@ int main(int argc, char **argv)
 	}
 	http_free(http);
 	mon_free(m);
+	rec_free(rec);
 	resolver_free(resolver);
 	host_fini(&host);
 	cli_fini(&o);

@@ -171,8 +171,8 @@ static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int str
 	oo->route_arg = m;
 	if (b->owners) {
 		oo->owners = 1;
-		oo->owner_of = owner_cb;
-		oo->owner_arg = m;
+		oo->owner_of = b->owner_of ? b->owner_of : owner_cb;
+		oo->owner_arg = b->owner_of ? b->owner_arg : m;
 	}
 	oo->show_proto = b->show_proto;
 	oo->stream = stream;
@@ -180,6 +180,16 @@ static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int str
 		oo->name_of = resolver_name_cb;
 		oo->name_arg = b->resolver;
 	}
+}
+
+/* --record: appends f; says once, on warn, why the recording stopped. */
+static void record(const struct batch_opts *b, const struct mon_frame *f)
+{
+	if (!b->rec || rec_failed(b->rec))
+		return;
+	if (rec_write(b->rec, f) < 0)
+		fprintf(b->warn, "%s: the recording stopped: %s (the stream goes on)\n", b->prog,
+			strerror(rec_failed(b->rec)));
 }
 
 int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
@@ -202,6 +212,7 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
 	}
 	summary(b, f, 0);
 	check_counters(b, f);
+	record(b, f);
 	mon_frame_free(f);
 	return 0;
 }
@@ -243,6 +254,7 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 		}
 		if (!last)
 			check_counters(b, f);
+		record(b, f);
 		seen |= f->stats.entries > 0 || f->nflows > 0;
 		mon_frame_free(last);
 		last = f;
@@ -371,6 +383,54 @@ out:
 	free(rows);
 	mon_frame_free(f);
 	return r;
+}
+
+int run_frames(struct mon_frame *(*next)(void *arg), void *arg, const struct batch_opts *b,
+	       enum batch_fail *why)
+{
+	struct mon_frame *f, *last = NULL;
+	struct out_opts oo;
+	int seen = 0;
+
+	*why = BATCH_OK;
+	out_opts_of(b, &oo, 1, NULL);
+	for (uint64_t i = 0; (b->count == 0 || i < b->count) && !*b->stop; i++) {
+		errno = 0;
+		f = next(arg);
+		if (!f) {
+			int err = errno;
+
+			if (!err)
+				break;
+			mon_frame_free(last);
+			*why = BATCH_READ;
+			errno = err;
+			return -1;
+		}
+		if (b->owners_on) {
+			oo.owners = b->owners_on(b->owner_arg);
+			oo.owner_of = b->owner_of;
+			oo.owner_arg = b->owner_arg;
+		}
+		if (write_frame(b, f, &oo) < 0) {
+			int err = errno;
+
+			mon_frame_free(last);
+			mon_frame_free(f);
+			if (err == EPIPE)
+				return 0;
+			*why = BATCH_WRITE;
+			errno = err;
+			return -1;
+		}
+		seen |= f->stats.entries > 0 || f->nflows > 0;
+		mon_frame_free(last);
+		last = f;
+	}
+	if (last)
+		summary(b, last, seen);
+	mon_frame_free(last);
+	return 0;
 }
 
 int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)

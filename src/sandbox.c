@@ -134,6 +134,11 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 		/* The collector lowers its own priority (monitor.c). */
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(setpriority), 1,
 				      SCMP_A0(SCMP_CMP_EQ, PRIO_PROCESS));
+	if (needs & SANDBOX_RECORD)
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(ftruncate), 0);
+	if (needs & SANDBOX_REPLAY)
+		/* The index is read front to back once: a hint to the page cache. */
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(fadvise64), 0);
 	if (needs & SANDBOX_NAMES) {
 		/* getnameinfo(): DNS over UDP and TCP, nscd and NSS services over AF_UNIX. */
 		static const int domains[] = { AF_INET, AF_INET6, AF_UNIX };

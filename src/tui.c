@@ -122,7 +122,7 @@ static void show_rows(struct tui *t)
 		same = flow_key_equal(&t->shown[i], &t->shown_next[i]);
 	if (same)
 		return;
-	mon_show(t->m, t->shown_next, n);
+	t->feed.show(t->feed.arg, t->shown_next, n);
 	tmp = t->shown;
 	t->shown = t->shown_next;
 	t->shown_next = tmp;
@@ -225,13 +225,20 @@ static void accept_frame(struct tui *t, struct mon_frame *nf)
 	release(t, nf);
 }
 
+/* --record: every good frame, before the screen may drop it. */
+static void record(struct tui *t, const struct mon_frame *nf)
+{
+	if (t->c->rec && !rec_failed(t->c->rec))
+		(void)rec_write(t->c->rec, nf);
+}
+
 static int take_frame(struct tui *t, char *err, size_t errlen)
 {
 	/*
 	 * Unless paused, the shown frame is replaced by the new one: its
 	 * flows' memory can take the copy (the panes are rebuilt at once).
 	 */
-	struct mon_frame *nf = mon_take(t->m, t->paused ? NULL : t->f);
+	struct mon_frame *nf = t->feed.take(t->feed.arg, t->paused ? NULL : t->f);
 
 	if (!nf)
 		return 0;
@@ -248,6 +255,7 @@ static int take_frame(struct tui *t, char *err, size_t errlen)
 		return 0;
 	}
 	t->err = 0;
+	record(t, nf);
 	accept_frame(t, nf);
 	return 0;
 }
@@ -276,9 +284,11 @@ static int poll_timeout(struct tui *t)
 {
 	double since;
 
-	if (!t->f || t->names_pending || t->msg[0] || mon_busy(t->m, &since))
-		return POLL_FAST_MS;
-	return POLL_SLOW_MS;
+	int ms = t->rp ? replay_wait_ms(t) : -1;
+
+	if (!t->f || t->names_pending || t->msg[0] || t->feed.busy(t->feed.arg, &since))
+		return ms >= 0 && ms < POLL_FAST_MS ? ms : POLL_FAST_MS;
+	return ms >= 0 && ms < POLL_SLOW_MS ? ms : POLL_SLOW_MS;
 }
 
 static int loop(struct tui *t, char *err, size_t errlen)
@@ -294,12 +304,15 @@ static int loop(struct tui *t, char *err, size_t errlen)
 			return 0;
 		if (t->msg[0] && mono_now() >= t->msg_until)
 			t->msg[0] = '\0';
+		/* A feed without a descriptor (a replay) is asked every turn. */
+		if (t->feed.fd(t->feed.arg) < 0 && take_frame(t, err, errlen) < 0)
+			return -1;
 		draw(t);
 		fds[n].fd = STDIN_FILENO;
 		fds[n++].events = POLLIN;
-		if (!t->mon_gone) {
+		if (!t->mon_gone && t->feed.fd(t->feed.arg) >= 0) {
 			mon_at = (int)n;
-			fds[n].fd = mon_fd(t->m);
+			fds[n].fd = t->feed.fd(t->feed.arg);
 			fds[n++].events = POLLIN;
 		}
 		if (c->sig_fd >= 0) {
@@ -327,9 +340,62 @@ static int loop(struct tui *t, char *err, size_t errlen)
 	}
 }
 
+/* ---- the live feed: the monitor ---- */
+
+static int live_fd(void *arg)
+{
+	return mon_fd(arg);
+}
+
+static struct mon_frame *live_take(void *arg, struct mon_frame *spare)
+{
+	return mon_take(arg, spare);
+}
+
+static int live_busy(void *arg, double *since)
+{
+	return mon_busy(arg, since);
+}
+
+static double live_period(void *arg)
+{
+	return mon_period(arg);
+}
+
+static void live_set_period(void *arg, double s)
+{
+	mon_set_period(arg, s);
+}
+
+static void live_wake(void *arg)
+{
+	mon_wake(arg);
+}
+
+static void live_show(void *arg, const struct flow_key *keys, size_t n)
+{
+	mon_show(arg, keys, n);
+}
+
+static void live_watch(void *arg, const struct flow_key *k)
+{
+	mon_watch(arg, k);
+}
+
+static void live_server_ports(void *arg, const struct port_filter *pf)
+{
+	mon_set_server_ports(arg, pf);
+}
+
+static int live_owner(void *arg, uint32_t id, struct owner_label *out)
+{
+	return mon_owner(arg, id, out);
+}
+
 /* ---- setup and teardown ---- */
 
-static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
+static void init(struct tui *t, struct monitor *m, struct replay *r,
+		 const struct tui_config *c)
 {
 	static const struct {
 		const char *name;
@@ -340,6 +406,12 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 	memset(t, 0, sizeof *t);
 	t->m = m;
 	t->c = c;
+	if (m)
+		t->feed = (struct tui_feed){ live_fd, live_take, live_busy, live_period,
+					     live_set_period, live_wake, live_show, live_watch,
+					     live_server_ports, live_owner, m };
+	else
+		replay_feed_init(t, r);
 	port_filter_copy(&t->aport, c->aport);
 	port_filter_copy(&t->pport, c->pport);
 	if (c->owner)
@@ -367,7 +439,7 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 	t->routed_show = c->routed_auto ? -1 : 0;
 	tui_place_routed(t);
 	/* A screen is not redrawn back to back: -d 0 means as often as it can be read. */
-	if (mon_period(m) < MIN_PERIOD)
+	if (m && mon_period(m) < MIN_PERIOD)
 		mon_set_period(m, MIN_PERIOD);
 }
 
@@ -386,6 +458,7 @@ static void fini(struct tui *t)
 	free(t->shown_next);
 	port_filter_fini(&t->aport);
 	port_filter_fini(&t->pport);
+	replay_feed_fini(t);
 }
 
 static int no_color(void)
@@ -487,12 +560,13 @@ static void screen_stop(struct tui *t)
 	delscreen(t->scr);
 }
 
-int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen)
+static int run(struct monitor *m, struct replay *r, const struct tui_config *c, char *err,
+	       size_t errlen)
 {
 	struct tui t;
 	int rc, saved;
 
-	init(&t, m, c);
+	init(&t, m, r, c);
 	if (screen_start(&t, err, errlen) < 0) {
 		saved = errno;
 		fini(&t);
@@ -505,4 +579,14 @@ int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t err
 	fini(&t);
 	errno = saved;
 	return rc;
+}
+
+int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen)
+{
+	return run(m, NULL, c, err, errlen);
+}
+
+int tui_replay_run(struct replay *r, const struct tui_config *c, char *err, size_t errlen)
+{
+	return run(NULL, r, c, err, errlen);
 }

@@ -263,7 +263,8 @@ void conns_draw(struct tui *t)
 
 	draw_title(t, y++);
 	if (!lf) {
-		cell_put(y, 2, COLS - 2, "collecting...", cell_attr(t, R_CLOSED));
+		cell_put(y, 2, COLS - 2, t->rp ? "a recording keeps flows, not their connections" :
+			 "collecting...", cell_attr(t, R_CLOSED));
 		return;
 	}
 	if (lf->nconns == 0) {

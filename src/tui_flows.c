@@ -151,7 +151,9 @@ void flows_closed_text(const struct tui *t, const struct flow *f, const struct f
 
 int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 {
-	return mon_owner(arg, id, out);
+	const struct tui_feed *fd = arg;
+
+	return fd->owner(fd->arg, id, out);
 }
 
 int tui_route_cb(void *arg, uint32_t id, struct flow_route *out)
@@ -167,7 +169,7 @@ void flows_owner_text(const struct tui *t, const struct flow *f, const struct fl
 
 	if (!f->key.owner || f->key.dir == FLOW_ROUTED)	/* routed: nobody's here */
 		snprintf(buf, len, "-");
-	else if (mon_owner(t->m, f->key.owner, &ol) < 0)
+	else if (t->feed.owner(t->feed.arg, f->key.owner, &ol) < 0)
 		snprintf(buf, len, "?");
 	else	/* sanitized by owner.c: printable UTF-8 */
 		snprintf(buf, len, "%s", ol.name);
@@ -327,7 +329,7 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	if (t->owner.set) {
 		vo.owner = &t->owner;
 		vo.owner_of = tui_owner_cb;
-		vo.owner_arg = t->m;
+		vo.owner_arg = (void *)&t->feed;
 	}
 	vo.route_of = tui_route_cb;
 	vo.route_arg = t->m;

@@ -20,7 +20,7 @@
 static const char *const prompt_labels[] = {
 	[PROMPT_NONE] = "", [PROMPT_APORT] = "active ports: ",
 	[PROMPT_PPORT] = "passive ports: ", [PROMPT_HOST] = "host: ",
-	[PROMPT_OWNER] = "owner: ",
+	[PROMPT_OWNER] = "owner: ", [PROMPT_TIME] = "go to: ",
 };
 
 static void seg_draw(const struct tui *t, const struct segs *ss, int line, int y)
@@ -89,7 +89,7 @@ static void head_period(const struct tui *t, struct segs *ss)
 	const struct mon_frame *f = t->f;
 	char asked[32], real[32], cost[32], budget[32], cpu[32];
 
-	cell_period_text(asked, sizeof asked, mon_period(t->m));
+	cell_period_text(asked, sizeof asked, t->feed.period(t->feed.arg));
 	layout_seg_add(ss, 0, 1, R_PLAIN, "every %s", asked);
 	if (!f)
 		return;
@@ -123,7 +123,7 @@ static void head_status(const struct tui *t, struct segs *ss)
 	const struct mon_frame *f = t->f;
 	double since;
 
-	if (mon_busy(t->m, &since) && mono_now() - since > BUSY_SHOWN)
+	if (t->feed.busy(t->feed.arg, &since) && mono_now() - since > BUSY_SHOWN)
 		layout_seg_add(ss, 1, 1, R_FLAG, "collecting %.0fs", mono_now() - since);
 	if (f && f->sysctl.acct == 0) {
 		layout_seg_add(ss, 1, 1, R_WARN,
@@ -222,6 +222,10 @@ void header_draw(const struct tui *t)
 	layout_seg_add(&ss, 0, 3, R_HOST, "%s", esc);
 	fmt_escape(t->c->source ? t->c->source : "", esc, sizeof esc);
 	layout_seg_add(&ss, 0, 5, R_PLAIN, "%s", esc);
+	if (t->rp)
+		replay_header(t, &ss);
+	else if (t->c->rec)
+		record_header(t, &ss);
 	head_frame(t, &ss);
 	head_period(t, &ss);
 	head_status(t, &ss);

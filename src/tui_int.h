@@ -16,6 +16,7 @@
 #include "pane.h"
 #include "tui.h"
 #include "tui_layout.h"
+#include "replay.h"
 
 #define MSG_SECS	3.0	/* a note on the bottom line stays this long */
 #define MIN_RATE_INTERVAL 0.05	/* s; shorter (after mon_wake) is noise, not a rate */
@@ -33,10 +34,31 @@ struct role_def {
 };
 
 enum tui_mode { MODE_MAIN, MODE_DETAIL, MODE_HELP };
-enum prompt_kind { PROMPT_NONE, PROMPT_APORT, PROMPT_PPORT, PROMPT_HOST, PROMPT_OWNER };
+enum prompt_kind { PROMPT_NONE, PROMPT_APORT, PROMPT_PPORT, PROMPT_HOST, PROMPT_OWNER,
+		   PROMPT_TIME };
 
 /* How put_cell cuts a text too long for its cell. */
 enum trunc { TR_END, TR_START, TR_PORT };
+
+/*
+ * Where frames come from: the live monitor (tui.c, over monitor.h) or a
+ * recording (tui_replay.c, over replay.h).  The screen asks only this.
+ */
+struct tui_feed {
+	int (*fd)(void *arg);		/* readable when a frame waits; -1: ask take() each turn */
+	struct mon_frame *(*take)(void *arg, struct mon_frame *spare);
+	int (*busy)(void *arg, double *since);
+	double (*period)(void *arg);
+	void (*set_period)(void *arg, double seconds);
+	void (*wake)(void *arg);
+	void (*show)(void *arg, const struct flow_key *keys, size_t n);
+	void (*watch)(void *arg, const struct flow_key *k);
+	void (*server_ports)(void *arg, const struct port_filter *pf);
+	int (*owner)(void *arg, uint32_t id, struct owner_label *out);
+	void *arg;
+};
+
+struct tui_replay;
 
 /* A pane of flows of one direction (struct pane is its cursor). */
 struct tpane {
@@ -56,7 +78,9 @@ struct tpane {
 };
 
 struct tui {
-	struct monitor *m;
+	struct monitor *m;	/* live; NULL when replaying */
+	struct tui_feed feed;
+	struct tui_replay *rp;	/* replaying: its position and keys (tui_replay.c); else NULL */
 	const struct tui_config *c;
 	struct mon_frame *f;	/* shown; NULL before the first */
 	struct mon_frame *list_frame; /* newest with the watched flow's connections */
@@ -147,6 +171,19 @@ void flows_draw_pane(const struct tui *t, const struct tpane *p, int has_focus);
 /* tui_conns.c */
 void conns_sort(struct mon_frame *f);
 void conns_draw(struct tui *t);
+
+/* The replay rows of the key table (replay_key()'s what). */
+enum replay_cmd { RP_STEP = 1, RP_MINUTE, RP_TEN, RP_GOTO, RP_PLAY, RP_SPEED };
+
+/* tui_replay.c: the feed of a recording, its keys and header */
+void replay_feed_init(struct tui *t, struct replay *r);
+void replay_feed_fini(struct tui *t);
+int replay_wait_ms(struct tui *t);		/* ms until playing steps on; -1 none */
+unsigned replay_key(struct tui *t, enum replay_cmd what, int dir);
+unsigned replay_prompt_apply(struct tui *t, char *err, size_t errlen);
+void replay_header(const struct tui *t, struct segs *ss);
+/* Recording (--record) while live: what the header says. */
+void record_header(const struct tui *t, struct segs *ss);
 
 /* tui_keys.c */
 unsigned keys_on(struct tui *t, int ch);

@@ -21,6 +21,8 @@
 /* Where a command works. */
 #define IN_MAIN   1u
 #define IN_DETAIL 2u
+#define IN_REPLAY 4u	/* only while replaying a recording (found before the others) */
+#define IN_LIVE   8u	/* not while replaying: the monitor's schedule */
 
 struct key_cmd {
 	int keys[8];		/* 0 ends the list early */
@@ -111,7 +113,7 @@ static unsigned k_clear(struct tui *t, const struct key_cmd *k)
 {
 	port_filter_clear(&t->aport);
 	port_filter_clear(&t->pport);
-	mon_set_server_ports(t->m, &t->pport);
+	t->feed.server_ports(t->feed.arg, &t->pport);
 	memset(&t->host, 0, sizeof t->host);
 	memset(&t->owner, 0, sizeof t->owner);
 	t->owner.kind = -1;
@@ -146,14 +148,14 @@ static unsigned k_pause(struct tui *t, const struct key_cmd *k)
 	t->paused = !t->paused;
 	/* A fresh frame at once, not one period later. */
 	if (!t->paused)
-		mon_wake(t->m);
+		t->feed.wake(t->feed.arg);
 	return 0;
 }
 
 static unsigned k_period(struct tui *t, const struct key_cmd *k)
 {
 	static const double steps[] = { MIN_PERIOD, 0.2, 0.5, 1, 2, 5, 10, 30, 60 };
-	double cur = mon_period(t->m), to = cur;
+	double cur = t->feed.period(t->feed.arg), to = cur;
 	char txt[32];
 
 	if (k->arg > 0) {
@@ -166,8 +168,8 @@ static unsigned k_period(struct tui *t, const struct key_cmd *k)
 				to = steps[i];
 	}
 	if (to != cur) {
-		mon_set_period(t->m, to);
-		mon_wake(t->m);
+		t->feed.set_period(t->feed.arg, to);
+		t->feed.wake(t->feed.arg);
 	}
 	cell_period_text(txt, sizeof txt, to);
 	cell_set_msg(t, "every %s", txt);
@@ -184,14 +186,14 @@ static unsigned k_open(struct tui *t, const struct key_cmd *k)
 	t->watched = p->rows[p->p.cursor]->key;
 	t->list_top = 0;
 	t->mode = MODE_DETAIL;
-	mon_watch(t->m, &t->watched);
-	mon_wake(t->m);
+	t->feed.watch(t->feed.arg, &t->watched);
+	t->feed.wake(t->feed.arg);
 	return 0;
 }
 
 static unsigned k_close(struct tui *t, const struct key_cmd *k)
 {
-	mon_watch(t->m, NULL);
+	t->feed.watch(t->feed.arg, NULL);
 	t->mode = MODE_MAIN;
 	tui_drop_list(t);
 	return 0;
@@ -214,6 +216,12 @@ static unsigned k_scroll(struct tui *t, const struct key_cmd *k)
 	if (t->list_frame && t->list_top > t->list_frame->nconns)
 		t->list_top = t->list_frame->nconns;
 	return 0;
+}
+
+/* The replay rows: arg is the command, move's sign the direction. */
+static unsigned k_replay(struct tui *t, const struct key_cmd *k)
+{
+	return replay_key(t, (enum replay_cmd)k->arg, k->move == PANE_ROWS ? 1 : -1);
 }
 
 static unsigned k_routed(struct tui *t, const struct key_cmd *k)
@@ -342,6 +350,23 @@ static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 }
 
 static const struct key_cmd key_cmds[] = {
+	/*
+	 * Replaying: move through the recording (PANE_FIRST marks the way back).
+	 * Two help lines, as many as the live-only keys they stand in for.
+	 */
+	{ { ',' }, IN_MAIN | IN_DETAIL | IN_REPLAY, ", . [ ] { }",
+	  "replay: back / forward a snapshot, 1 minute, 10 minutes", k_replay, RP_STEP,
+	  PANE_FIRST },
+	{ { '.' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_STEP, PANE_ROWS },
+	{ { '[' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_MINUTE, PANE_FIRST },
+	{ { ']' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_MINUTE, PANE_ROWS },
+	{ { '{' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_TEN, PANE_FIRST },
+	{ { '}' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_TEN, PANE_ROWS },
+	{ { 'g' }, IN_MAIN | IN_REPLAY, "g space *",
+	  "replay: go to a time (03:00); play / stop; speed 1x 10x 60x", k_replay, RP_GOTO,
+	  PANE_ROWS },
+	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_PLAY, PANE_ROWS },
+	{ { '*' }, IN_MAIN | IN_DETAIL | IN_REPLAY, NULL, NULL, k_replay, RP_SPEED, PANE_ROWS },
 	{ { 'q' }, IN_MAIN | IN_DETAIL, "q", "quit", k_quit, 0, PANE_ROWS },
 	{ { '?', 'h' }, IN_MAIN | IN_DETAIL, "? h", "this help", k_help, 0, PANE_ROWS },
 	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes (and Routed)",
@@ -374,15 +399,15 @@ static const struct key_cmd key_cmds[] = {
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
-	{ { ' ' }, IN_MAIN | IN_DETAIL, "space", "pause / resume the display", k_pause, 0,
-	  PANE_ROWS },
-	{ { '+', '=' }, IN_MAIN | IN_DETAIL, "+ -", "refresh less / more often", k_period, 1,
-	  PANE_ROWS },
-	{ { '-' }, IN_MAIN | IN_DETAIL, NULL, NULL, k_period, -1, PANE_ROWS },
+	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_LIVE, "space", "pause / resume the display", k_pause,
+	  0, PANE_ROWS },
+	{ { '+', '=' }, IN_MAIN | IN_DETAIL | IN_LIVE, "+ -", "refresh less / more often",
+	  k_period, 1, PANE_ROWS },
+	{ { '-' }, IN_MAIN | IN_DETAIL | IN_LIVE, NULL, NULL, k_period, -1, PANE_ROWS },
 	/* One help line for both: 80x24 holds the whole help. */
 	{ { '\r', '\n', KEY_ENTER }, IN_MAIN, "Enter D",
 	  "list the connections of the flow / delete its entries (y/n)", k_open, 0, PANE_ROWS },
-	{ { 'D' }, IN_MAIN | IN_DETAIL, NULL, NULL, k_delete, 0, PANE_ROWS },
+	{ { 'D' }, IN_MAIN | IN_DETAIL | IN_LIVE, NULL, NULL, k_delete, 0, PANE_ROWS },
 	{ { KEY_CTRL('l') }, IN_MAIN | IN_DETAIL, "Ctrl-L", "repaint the screen", k_repaint, 0,
 	  PANE_ROWS },
 	{ { KEY_ESC, '\r', '\n', KEY_ENTER, KEY_BACKSPACE, KEY_DEL_BYTE, KEY_BS_BYTE,
@@ -397,12 +422,13 @@ static const struct key_cmd key_cmds[] = {
 	{ { KEY_END, 'G' }, IN_DETAIL, NULL, NULL, k_scroll, 0, PANE_LAST },
 };
 
-static const struct key_cmd *find_cmd(enum tui_mode mode, int ch)
+static const struct key_cmd *find_cmd(const struct tui *t, int ch)
 {
-	unsigned where = mode == MODE_DETAIL ? IN_DETAIL : IN_MAIN;
+	unsigned where = t->mode == MODE_DETAIL ? IN_DETAIL : IN_MAIN;
 
 	for (size_t i = 0; i < ARRAY_LEN(key_cmds); i++) {
-		if (!(key_cmds[i].where & where))
+		if (!(key_cmds[i].where & where) || ((key_cmds[i].where & IN_REPLAY) && !t->rp) ||
+		    ((key_cmds[i].where & IN_LIVE) && t->rp))
 			continue;
 		for (size_t k = 0; k < ARRAY_LEN(key_cmds[i].keys) && key_cmds[i].keys[k]; k++)
 			if (key_cmds[i].keys[k] == ch)
@@ -430,7 +456,9 @@ void keys_draw_help(const struct tui *t)
 			const struct key_cmd *k = &key_cmds[i];
 
 			/* Keys that work in both places are listed once, with the flows. */
-			if (!k->name || (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
+			if (!k->name || ((k->where & IN_REPLAY) && !t->rp) ||
+			    ((k->where & IN_LIVE) && t->rp) ||
+			    (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
 			    (pass == IN_DETAIL && k->where != IN_DETAIL))
 				continue;
 			cell_put(y, HELP_KEY_X, COLS - HELP_KEY_X, k->name, cell_attr(t, R_KEY));
@@ -485,9 +513,11 @@ static unsigned prompt_apply(struct tui *t)
 		rc = apply_ports(t, &t->pport, err, sizeof err);
 		/* --pport also names server ports when classifying: p does both. */
 		if (rc == 0)
-			mon_set_server_ports(t->m, &t->pport);
+			t->feed.server_ports(t->feed.arg, &t->pport);
 	} else if (t->prompt == PROMPT_OWNER) {
 		rc = owner_filter_parse(&t->owner, t->ed.buf, err, sizeof err);
+	} else if (t->prompt == PROMPT_TIME) {
+		rc = replay_prompt_apply(t, err, sizeof err) == 0 ? 0 : -1;
 	} else {
 		rc = apply_host(t, err, sizeof err);
 	}
@@ -552,7 +582,7 @@ unsigned keys_on(struct tui *t, int ch)
 		return confirm_key(t, ch);
 	if (t->prompt)
 		return prompt_key(t, ch);
-	k = find_cmd(t->mode, ch);
+	k = find_cmd(t, ch);
 	if (k)
 		return k->fn(t, k);
 	if (ch >= PRINT_FIRST && ch < PRINT_END)

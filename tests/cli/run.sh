@@ -1399,4 +1399,97 @@ assert_no_match "TERM=xterm: the monitor, no table header" "$SCREEN" '^Local Add
 assert_eq "TERM=xterm: nothing on stderr" "$ERR" ""
 tmc kill-server 2>/dev/null
 
+# ---------------------------------------------------------------------------
+# --record and --replay: a stream recorded, then printed again from the file
+
+# Written after the privilege drop: a directory anyone may write (as /tmp).
+mkdir -p "$TMP/w"
+chmod 1777 "$TMP/w"
+changing_file "$TMP/changing.txt" &
+CHANGER=$!
+sleep 0.1
+run --proc="$TMP/changing.txt" --local "$LOCAL" -n -c 5 -d 0.2 --json --record "$TMP/w/rec.nd"
+LIVE=$OUT
+run --proc="$TMP/changing.txt" --local "$LOCAL" -n -c 4 -d 0.2 --record "$TMP/w/rec-table.nd"
+LIVE_TABLE=$OUT
+kill "$CHANGER"
+wait "$CHANGER" 2>/dev/null
+assert_eq "record: exit 0" "$RC" 0
+assert_lines "record: one line per snapshot" "$(cat "$TMP/w/rec.nd")" 5
+assert_eq "record: a keyframe, then change lines, each with the version" \
+	"$(jq -c '[.rec.v, .rec.kind]' "$TMP/w/rec.nd" | sort | uniq -c | awk '{$1=$1; print}')" \
+	"$(printf '4 [1,"delta"]\n1 [1,"key"]')"
+assert_eq "record: the keyframe is a stream line plus rec" \
+	"$(head -1 "$TMP/w/rec.nd" | jq -c 'del(.rec)')" "$(printf '%s\n' "$LIVE" | head -1 | jq -c .)"
+run --replay "$TMP/w/rec.nd" --json
+assert_eq "replay --json: exit 0" "$RC" 0
+assert_eq "replay --json: what the live stream printed, byte for byte" "$OUT" "$LIVE"
+assert_eq "replay --json: nothing on stderr" "$ERR" ""
+run_in "$TMP/w/rec.nd" --replay - --json
+assert_eq "replay - (stdin): the same" "$OUT" "$LIVE"
+run --replay "$TMP/w/rec-table.nd" -b
+assert_eq "replay -b: the live table stream, byte for byte" "$OUT" "$LIVE_TABLE"
+run --replay "$TMP/w/rec.nd" --json -c 2
+assert_eq "replay -c 2: the first two snapshots" "$OUT" "$(printf '%s\n' "$LIVE" | head -2)"
+# The documented jq transform gives the stream lines back (flows in the recording's order).
+JQLINE=$(sed -n "s/^    jq -nc '\(.*\)' REC$/\1/p" doc/recording.md)
+assert_ne "recording.md: the jq transform is there" "$JQLINE" ""
+assert_eq "jq transform: the live stream's lines" \
+	"$(jq -nc "$JQLINE" "$TMP/w/rec.nd" | jq -c '.flows |= sort_by(tojson)')" \
+	"$(printf '%s\n' "$LIVE" | jq -c '.flows |= sort_by(tojson)')"
+
+# Filters apply to a replay as to the live table: several flows, recorded.
+run --proc="$TMP/main.txt" --local "$LOCAL" -n --proto all -c 3 -d 0.1 --json --record "$TMP/w/rec-main.nd"
+LIVE=$OUT
+run --replay "$TMP/w/rec-main.nd" --json --proto all
+assert_eq "replay, several flows: the live stream" "$OUT" "$LIVE"
+assert_gt "replay, several flows: more than one protocol" \
+	"$(printf '%s\n' "$OUT" | head -1 | jq '[.flows[].proto] | unique | length')" 1
+run --replay "$TMP/w/rec-main.nd" --json --aport 3306 -a
+assert_eq "replay --aport 3306 -a: the active flows to 3306 only" \
+	"$(printf '%s\n' "$OUT" | jq -c .)" \
+	"$(printf '%s\n' "$LIVE" | jq -c '.flows |= map(select(.direction == "active" and .peer.port == "3306" and .proto == "tcp"))')"
+assert_gt "replay --aport: some flow left" "$(printf '%s\n' "$OUT" | head -1 | jq '.flows | length')" 0
+run --replay "$TMP/w/rec-main.nd" --json -p -s conns
+assert_eq "replay -p -s conns: passive flows by connections" \
+	"$(printf '%s\n' "$OUT" | head -1 | jq -c '[.flows[].direction] | unique')" '["passive"]'
+
+# Bad recordings: skipped lines counted, never a crash.
+{
+	head -1 "$TMP/w/rec.nd"
+	echo 'not json'
+	sed -n 2p "$TMP/w/rec.nd" | sed 's/"v":1/"v":7/'
+	sed -n 3,5p "$TMP/w/rec.nd"
+	printf '%s' "$(head -1 "$TMP/w/rec.nd" | cut -c1-100)"
+} >"$TMP/w/bad.nd"
+run --replay "$TMP/w/bad.nd" --json
+assert_eq "bad recording: exit 0" "$RC" 0
+assert_lines "bad recording: the four good snapshots" "$OUT" 4
+assert_eq "bad recording: one line on stderr counts the skipped ones" "$ERR" \
+	"lsconntrack: $TMP/w/bad.nd: 3 lines skipped: 1 not a recording line, 1 of a newer version, 1 truncated"
+printf 'garbage\n\x00\x01\n' >"$TMP/garbage.nd"
+run --replay "$TMP/garbage.nd" --json
+assert_eq "garbage: exit 1" "$RC" 1
+assert_match "garbage: says no snapshots" "$ERR" 'no snapshots in the recording$'
+: >"$TMP/empty.nd"
+run --replay "$TMP/empty.nd" -b
+assert_eq "empty recording: exit 1" "$RC" 1
+run --replay "$TMP/nonexistent.nd" -b
+assert_eq "missing recording: exit 1" "$RC" 1
+assert_match "missing recording: says why" "$ERR" 'cannot open .*nonexistent.nd: No such file'
+usage_error "--replay with --stdin" --replay "$TMP/w/rec.nd" --stdin
+usage_error "--replay with --record" --replay "$TMP/w/rec.nd" --record "$TMP/x.nd"
+usage_error "--record on a one-shot table" --record "$TMP/x.nd" -b --proc="$TMP/main.txt"
+usage_error "--record with no file" --record ''
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 2 -d 0.1 --json --record "$TMP/nodir/x.nd"
+assert_eq "--record into a missing directory: exit 1" "$RC" 1
+assert_match "--record into a missing directory: says why" "$ERR" 'cannot open .* to record'
+if [ -w /dev/full ]; then
+	run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 3 -d 0.1 --json --record /dev/full
+	assert_eq "--record on a full disk: the stream goes on, exit 0" "$RC" 0
+	assert_lines "--record on a full disk: every snapshot printed" "$OUT" 3
+	assert_eq "--record on a full disk: said once" \
+		"$(printf '%s\n' "$ERR" | grep -c '^lsconntrack: the recording stopped: No space left on device (the stream goes on)$')" 1
+fi
+
 t_summary "cli"
