@@ -87,6 +87,7 @@ SRCS := \
 	src/tui_header.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
+	src/tui_trend.c \
 	src/util.c \
 	src/view.c
 UNIT_SRCS := \
@@ -112,6 +113,7 @@ UNIT_SRCS := \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
 	tests/unit/test_tui_layout.c \
+	tests/unit/test_tui_trend.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c
 # tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh;

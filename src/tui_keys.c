@@ -129,6 +129,14 @@ static unsigned k_names(struct tui *t, const struct key_cmd *k)
 	return K_REBUILD;
 }
 
+static unsigned k_trend(struct tui *t, const struct key_cmd *k)
+{
+	t->trend_on = !t->trend_on;
+	cell_set_msg(t, "%s", t->trend_on ? "Trend column on (the first to go when narrow)" :
+					    "Trend column off");
+	return 0;
+}
+
 static unsigned k_totals(struct tui *t, const struct key_cmd *k)
 {
 	t->totals = !t->totals;
@@ -248,7 +256,10 @@ static const struct key_cmd key_cmds[] = {
 	  k_prompt, PROMPT_HOST, PANE_ROWS },
 	{ { 'o' }, IN_MAIN, NULL, NULL, k_prompt, PROMPT_OWNER, PANE_ROWS },
 	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
-	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
+	/* One help line for both: 80x24 holds the whole help. */
+	{ { 'n' }, IN_MAIN, "n T", "peer names / numeric addresses; T: the Trend column",
+	  k_names, 0, PANE_ROWS },
+	{ { 'T' }, IN_MAIN, NULL, NULL, k_trend, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
 	{ { ' ' }, IN_MAIN | IN_DETAIL, "space", "pause / resume the display", k_pause, 0,
