@@ -282,7 +282,7 @@ static int draw_graphs(const struct tui *t, int y)
 	double in[TREND_N], out[TREND_N];
 	int half = (COLS - 1) / 2;
 
-	if (!t->trend)
+	if (!t->trend || !t->trend_on)
 		return 0;
 	trend_get(t->trend, &t->watched, in, out);
 	draw_graph(t, y, 0, half, "In/s", in);

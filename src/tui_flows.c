@@ -169,10 +169,16 @@ void flows_trend_text(const struct tui *t, const struct flow *f, const struct fl
  * Feeds the history from a frame the screen shows: dumps with rates only
  * (frames between dumps carry no byte deltas; a first snapshot and one
  * moments after another no rate).  A frame older than the last fed (a
- * replay seeking back) starts the history again.
+ * replay seeking back) starts the history again.  With Trend off (T) none
+ * is kept: no column, no graph, no cost.
  */
 void flows_trend_take(struct tui *t, const struct mon_frame *f)
 {
+	if (!t->trend_on) {
+		trend_free(t->trend);
+		t->trend = NULL;
+		return;
+	}
 	if (!t->trend)
 		t->trend = trend_new();
 	if (f->seq < t->trend_seq)

@@ -132,8 +132,8 @@ static unsigned k_names(struct tui *t, const struct key_cmd *k)
 static unsigned k_trend(struct tui *t, const struct key_cmd *k)
 {
 	t->trend_on = !t->trend_on;
-	cell_set_msg(t, "%s", t->trend_on ? "Trend column on (the first to go when narrow)" :
-					    "Trend column off");
+	cell_set_msg(t, "%s", t->trend_on ? "Trend on: rates from the next snapshot" :
+					    "Trend off: no column, no graph, no history");
 	return 0;
 }
 
