@@ -58,17 +58,21 @@ SRCS := \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
+	src/ct_stats.c \
 	src/ct_text_read.c \
 	src/flow.c \
 	src/flow_events.c \
 	src/fmt.c \
 	src/host.c \
+	src/http.c \
+	src/http_parse.c \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
+	src/out_stats.c \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \
@@ -77,6 +81,7 @@ SRCS := \
 	src/ports.c \
 	src/priv.c \
 	src/resolve.c \
+	src/route_reg.c \
 	src/run_batch.c \
 	src/sandbox.c \
 	src/store.c \
@@ -85,6 +90,7 @@ SRCS := \
 	src/tui_conns.c \
 	src/tui_flows.c \
 	src/tui_header.c \
+	src/tui_health.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
 	src/tui_trend.c \
@@ -95,23 +101,28 @@ UNIT_SRCS := \
 	tests/unit/test_ct.c \
 	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
+	tests/unit/test_ct_stats.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
+	tests/unit/test_http.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
+	tests/unit/test_out_stats.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
 	tests/unit/test_priv.c \
 	tests/unit/test_resolve.c \
+	tests/unit/test_route_reg.c \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
+	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_tui_trend.c \
 	tests/unit/test_util.c \
@@ -130,7 +141,7 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
 DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
-             doc/reliability.md
+             doc/prometheus.md doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \

@@ -45,6 +45,8 @@ enum sandbox_need {
 	 * reads of /proc and /run.
 	 */
 	SANDBOX_OWNERS = 1 << 3,
+	/* --listen (http.h): accept4, reads and writes on the clients' sockets, shutdown. */
+	SANDBOX_HTTP = 1 << 4,
 };
 
 enum sandbox_state {

@@ -13,6 +13,7 @@
 #include "ct_events.h"
 #include "flow.h"
 #include "host.h"
+#include "http.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "monitor.h"
@@ -24,6 +25,9 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_ROUTED,
+	O_LISTEN,
+	O_STATS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -72,6 +76,9 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
+	{ "listen", O_LISTEN, ARG_REQUIRED },
+	{ "stats", O_STATS, ARG_NONE },
 };
 
 static const char usage[] =
@@ -145,6 +152,15 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"  -R, --routed              also routed flows: connections with no end on\n"
+"                            this machine, client:many --> server:port, with\n"
+"                            the address NAT translated (the monitor shows\n"
+"                            them in a Routed pane when it has some)\n"
+"      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
+"                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
+"                            for IPv6; 0.0.0.0 or [::] for every address)\n"
+"      --stats               print the table's size and the kernel's conntrack\n"
+"                            statistics (conntrack -S, summed over CPUs) once\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -400,6 +416,13 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_STATS:
+		o->stats = on;
+		break;
+	case O_ROUTED:
+		o->dirs = on ? o->dirs | VIEW_ROUTED : o->dirs & ~VIEW_ROUTED;
+		o->routed = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -411,6 +434,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			snprintf(err, errlen, "invalid value for %s: '' ([KIND:]TEXT)", shown);
 			return -1;
 		}
+		break;
+	}
+	case O_LISTEN: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char reason[160];
+
+		if (http_listen_parse(val, 0, &sa, &salen, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		o->listen = val;
 		break;
 	}
 	case O_NETNS:
@@ -608,8 +643,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		o->protos = protos;
 	if (!o->families)
 		o->families = families;
-	if (!o->dirs)
-		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	/* -R adds routed flows; -a and -p choose among this host's. */
+	if (!(o->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+		o->dirs |= VIEW_ACTIVE | VIEW_PASSIVE;
 	if (o->netns && o->source != CLI_SRC_NETLINK) {
 		snprintf(err, errlen, "--netns needs the netlink source (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
@@ -625,7 +661,21 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->source != CLI_SRC_NETLINK)
+	if (o->stats && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
+			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && o->listen) {
+		snprintf(err, errlen, "--stats prints once: not with --listen");
+		return -1;
+	}
+	if (o->stats && o->count != 1) {
+		snprintf(err, errlen, "--stats prints once: not with -c (streams carry the "
+			 "statistics in --json lines)");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");

@@ -19,6 +19,7 @@
 #include "ct_source.h"
 #include "fmt.h"
 #include "host.h"
+#include "http.h"
 #include "lsct.h"
 #include "monitor.h"
 #include "netns.h"
@@ -194,6 +195,12 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 		.owners_off = owners_unprivileged,
+		/*
+		 * Routed flows are whatever ends nowhere on this machine: with
+		 * owners off that also means containers' flows, so their pane
+		 * then waits for -R or the R key.
+		 */
+		.routed_pane = 1, .routed_auto = o->routed || o->owners,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
@@ -221,6 +228,7 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct http_server *http = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -252,7 +260,7 @@ int main(int argc, char **argv)
 	}
 
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
-	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
+	interactive = !o.batch && !o.count_set && !o.json && !o.stats && o.source != CLI_SRC_STDIN &&
 		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	/* A terminal that cannot draw a screen gets what top -b gives. */
 	if (interactive && !tui_terminal_usable(err, sizeof err)) {
@@ -300,6 +308,13 @@ int main(int argc, char **argv)
 		host_ct_sysctl_pin();
 		leave_netns(ns_back);
 	}
+	/*
+	 * --listen: in this process's own namespace (not --netns's), while a
+	 * port below 1024 can still be bound; the capability is not kept.
+	 */
+	if (o.listen && !(http = http_open(o.listen, NULL, err, sizeof err)))
+		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES ?
+		    " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)" : "");
 	was_root = getuid() == 0 && geteuid() == 0;
 	/* With owners, the dumping thread also refreshes them (priv.h). */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
@@ -308,6 +323,9 @@ int main(int argc, char **argv)
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
 		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
+	/* The server thread gives up every capability first (priv.h). */
+	if (http && http_start(http) < 0)
+		die(EXIT_RUNTIME, "cannot start the --listen server: %s", strerror(errno));
 	/* The reader thread starts unprivileged (and drops what it inherits). */
 	if (ev && ct_events_start(ev) < 0) {
 		if (!interactive)
@@ -327,11 +345,13 @@ int main(int argc, char **argv)
 		.one_dump = !tracking,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 		.owners = owners,
+		/* The monitor's R key can show them whenever; batch runs with -R. */
+		.routed = interactive || o.routed,
 	};
 	m = mon_new(&mc);
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (interactive || (!o.numeric && (!o.json || o.names)))
+	if (interactive || (!o.stats && !o.numeric && (!o.json || o.names)))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -341,6 +361,8 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	if (http)
+		needs |= SANDBOX_HTTP;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
@@ -358,15 +380,20 @@ int main(int argc, char **argv)
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
-		r = o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
+		r = o.stats ? run_stats(m, &b, &why) :
+		    o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (r < 0 && o.stats)
+			die(EXIT_RUNTIME, "cannot read the conntrack statistics: %s%s",
+			    strerror(errno), ct_source_hint(errno));
 		if (r < 0 && o.source == CLI_SRC_NETLINK)
 			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(errno),
 			    ct_source_hint(errno));
 		if (r < 0)
 			die(EXIT_RUNTIME, "cannot read %s: %s", ct_source_name(src), strerror(errno));
 	}
+	http_free(http);
 	mon_free(m);
 	resolver_free(resolver);
 	host_fini(&host);

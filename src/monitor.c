@@ -97,6 +97,9 @@ struct monitor *mon_new(const struct mon_config *c)
 		m->reg = owner_reg_new();
 		owner_reg_sync(m->reg, c->owners);
 	}
+	if (c->routed)
+		m->routes = route_reg_new(0);
+	m->cfg.fo.routes = m->routes;
 	m->t = flow_table_new(c->host, &m->cfg.fo);
 	if (c->track) {
 		if (ct_source_live(c->src)) {
@@ -186,6 +189,35 @@ static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon
 	m->input.overlong += st.overlong;
 	m->input.binary += st.binary;
 	return 0;
+}
+
+/*
+ * The kernel's statistics, read right after a dump by the thread that
+ * dumps (it holds CAP_NET_ADMIN: priv.h), with their rates since the
+ * previous read.  A failed read leaves them absent, and the next good one
+ * starts the rates afresh.
+ */
+static void read_table_stats(struct monitor *m)
+{
+	struct ct_stats cur;
+	double at;
+
+	if (m->cfg.one_dump || !ct_source_has_table_stats(m->cfg.src))
+		return;
+	at = mono_now();
+	if (ct_source_table_stats(m->cfg.src, &cur) < 0) {
+		memset(&m->ct, 0, sizeof m->ct);
+		memset(&m->ct_rate, 0, sizeof m->ct_rate);
+		return;
+	}
+	ct_stats_rate(&m->ct_rate, &m->ct, &cur, at - m->ct_at);
+	m->ct = cur;
+	m->ct_at = at;
+}
+
+int mon_table_stats(struct monitor *m, struct ct_stats *out)
+{
+	return ct_source_table_stats(m->cfg.src, out);
 }
 
 /*
@@ -303,6 +335,8 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 {
 	f->period = m->period;
 	f->dump_cpu = m->dump_cpu;
+	f->ct = m->ct;
+	f->ct_rate = m->ct_rate;
 	f->events = m->cfg.ev != NULL && m->cfg.track;
 	f->events_seen = m->events_seen;
 	m->events_seen = 0;
@@ -334,6 +368,11 @@ static int owners_refresh(struct monitor *m)
 int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out)
 {
 	return m->reg ? owner_reg_get(m->reg, id, out) : -1;
+}
+
+int mon_route(struct monitor *m, uint32_t id, struct flow_route *out)
+{
+	return m->routes ? route_reg_get(m->routes, id, out) : -1;
 }
 
 double mon_owner_cost(const struct monitor *m)
@@ -384,6 +423,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		free(ss.conns);
 		return f;
 	}
+	read_table_stats(m);
 	/* Events up to now, before the sweep decides what has closed. */
 	drain_events(m);
 	flow_table_end(m->t);
@@ -724,6 +764,7 @@ void mon_free(struct monitor *m)
 	flow_table_free(m->t);
 	owner_table_free(m->cfg.owners);
 	owner_reg_free(m->reg);
+	route_reg_free(m->routes);
 	port_filter_fini(&m->sports);
 	port_filter_fini(&m->sports_next);
 	pthread_cond_destroy(&m->cond);

@@ -98,7 +98,7 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 				"net.netfilter.nf_conntrack_acct=1 (new connections only)\n", b->prog);
 		return;
 	}
-	if (fs->active + fs->passive && !fs->counters)
+	if (fs->active + fs->passive + fs->routed && !fs->counters)
 		fprintf(b->warn, "%s: warning: the input has no packet or byte counters "
 			"(net.netfilter.nf_conntrack_acct was 0 where it was taken)\n", b->prog);
 }
@@ -110,14 +110,22 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		       struct out_opts *oo)
 {
+	struct out_health health;
 	const struct flow **rows = xcalloc(f->nflows + 1, sizeof *rows);
 	size_t n = view_build_array(f->flows, f->nflows, b->view, rows);
 	char when[48];
 	int r;
 
 	if (b->resolver && n) {
-		for (size_t k = 0; k < n; k++)
+		for (size_t k = 0; k < n; k++) {
+			struct flow_route fr;
+
 			resolver_want(b->resolver, rows[k]->key.family, &rows[k]->key.peer);
+			/* A routed flow's client is named too. */
+			if (rows[k]->key.dir == FLOW_ROUTED &&
+			    oo->route_of(oo->route_arg, rows[k]->key.owner, &fr) == 0)
+				resolver_want(b->resolver, rows[k]->key.family, &fr.client);
+		}
 		resolver_wait(b->resolver, b->dns_timeout);
 	}
 	if (oo->stream) {
@@ -129,8 +137,15 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		oo->events = f->events;
 		oo->events_lost = f->events_lost;
 	}
+	/* A stream's JSON lines end with the table's health (the frame's, borrowed). */
+	if (oo->stream && b->json) {
+		health = (struct out_health){ .entries = f->sysctl.count, .max = f->sysctl.max,
+					      .ct = &f->ct, .rate = &f->ct_rate };
+		oo->health = &health;
+	}
 	errno = 0;
 	r = b->json ? out_json_write(b->out, rows, n, oo) : out_table_write(b->out, rows, n, oo);
+	oo->health = NULL;
 	free(rows);
 	return r;
 }
@@ -140,10 +155,17 @@ static int owner_cb(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+static int route_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
+}
+
 static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream,
 			struct monitor *m)
 {
 	memset(oo, 0, sizeof *oo);
+	oo->route_of = route_cb;
+	oo->route_arg = m;
 	if (b->owners) {
 		oo->owners = 1;
 		oo->owner_of = owner_cb;
@@ -233,5 +255,27 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 				last->events_lost == 1 ? " was" : "s were");
 	}
 	mon_frame_free(last);
+	return 0;
+}
+
+int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
+{
+	struct host_ct_sysctl sc;
+	struct ct_stats ct;
+	struct out_health h;
+
+	*why = BATCH_OK;
+	if (mon_table_stats(m, &ct) < 0) {
+		*why = BATCH_READ;
+		return -1;
+	}
+	host_read_ct_sysctl(&sc);
+	h = (struct out_health){ .entries = sc.count, .max = sc.max, .ct = &ct, .rate = NULL };
+	if (out_stats_write(b->out, &h, b->json) < 0) {
+		if (errno == EPIPE)
+			return 0;	/* the reader is gone: a quiet end */
+		*why = BATCH_WRITE;
+		return -1;
+	}
 	return 0;
 }

@@ -140,7 +140,7 @@ static unsigned k_trend(struct tui *t, const struct key_cmd *k)
 static unsigned k_totals(struct tui *t, const struct key_cmd *k)
 {
 	t->totals = !t->totals;
-	for (int i = 0; i < t->npanes; i++)
+	for (int i = 0; i < t->npanes_all; i++)
 		t->panes[i].sort = flows_sort_for_mode(t->panes[i].sort, t->totals);
 	focused(t)->follow |= focused(t)->p.has_sel;
 	cell_set_msg(t, "%s", t->totals ? "totals since each connection began" :
@@ -223,6 +223,18 @@ static unsigned k_scroll(struct tui *t, const struct key_cmd *k)
 	return 0;
 }
 
+static unsigned k_routed(struct tui *t, const struct key_cmd *k)
+{
+	if (!t->routed) {
+		cell_set_msg(t, "no Routed pane");
+		return 0;
+	}
+	t->routed_show = t->npanes == t->npanes_all ? 0 : 1;
+	tui_place_routed(t);
+	cell_set_msg(t, "%s", t->routed_show ? "Routed pane shown" : "Routed pane hidden");
+	return K_REBUILD;
+}
+
 static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 {
 	clearok(curscr, TRUE);
@@ -232,7 +244,7 @@ static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 static const struct key_cmd key_cmds[] = {
 	{ { 'q' }, IN_MAIN | IN_DETAIL, "q", "quit", k_quit, 0, PANE_ROWS },
 	{ { '?', 'h' }, IN_MAIN | IN_DETAIL, "? h", "this help", k_help, 0, PANE_ROWS },
-	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes",
+	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes (and Routed)",
 	  k_focus, 1, PANE_ROWS },
 	{ { KEY_BTAB }, IN_MAIN, NULL, NULL, k_focus, -1, PANE_ROWS },
 	{ { KEY_UP, 'k' }, IN_MAIN, "Up Down k j", "select the previous / next flow",
@@ -255,7 +267,10 @@ static const struct key_cmd key_cmds[] = {
 	{ { '/' }, IN_MAIN, "/ o", "only peers: address, prefix or text / owners: [kind:]name, id",
 	  k_prompt, PROMPT_HOST, PANE_ROWS },
 	{ { 'o' }, IN_MAIN, NULL, NULL, k_prompt, PROMPT_OWNER, PANE_ROWS },
-	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
+	/* One line for two, as / o: 80x24 holds the whole help. */
+	{ { 'c' }, IN_MAIN, "c R", "clear all filters / show or hide the Routed pane",
+	  k_clear, 0, PANE_ROWS },
+	{ { 'R' }, IN_MAIN, NULL, NULL, k_routed, 0, PANE_ROWS },
 	/* One help line for both: 80x24 holds the whole help. */
 	{ { 'n' }, IN_MAIN, "n T", "peer names / numeric addresses; T: the Trend column",
 	  k_names, 0, PANE_ROWS },

@@ -118,8 +118,8 @@ void layout_flows_trend(struct flow_layout *l, int width, int local_want, int pe
 struct screen_layout {
 	int head_lines, foot_lines;
 	int colhdr;		/* panes have a line of column titles */
-	int pane_y[2], list_y[2];
-	size_t list_h[2];	/* rows shown, at least 1 */
+	int pane_y[3], list_y[3];
+	size_t list_h[3];	/* rows shown, at least 1 */
 };
 
 void layout_screen(struct screen_layout *s, int lines, int npanes);
@@ -148,7 +148,7 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int
 
 #define SEG_TEXT_MAX	200
 #define SEG_BRIEF_MAX	48
-#define SEGS_MAX	24	/* every segment the header can have at once: 20 */
+#define SEGS_MAX	24	/* every segment the header can have at once: 23 */
 
 struct seg {
 	char text[SEG_TEXT_MAX];

@@ -741,6 +741,53 @@ printf '%s\n' "$GOOD" >"$TMP/one.txt"
 run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json -c 2 -d 0
 assert_eq "stream from a file: events_lost null, period, budget_held" \
 	"$(printf '%s\n' "$OUT" | head -n1 | jq -c '[.events_lost, .period, .budget_held]')" '[null,0,false]'
+# ... and has no kernel statistics: "table" ends each line, every counter
+# and rate null (never zeros that lie), entries and max null (not this
+# host's table).
+assert_eq "stream from a file: \"table\" is the last key of each line" \
+	"$(printf '%s\n' "$OUT" | jq -r 'keys_unsorted | last' | sort -u)" "table"
+assert_eq "stream from a file: table counters and rates null" \
+	"$(printf '%s\n' "$OUT" | jq -c '.table | [.entries, .max, .drop, .early_drop,
+		.insert_failed, .invalid, .found, .insert, .error, .search_restart,
+		.clash_resolve, .chaintoolong, .rates] | unique' | sort -u)" '[null]'
+assert_eq "stream from a file: the older keys unchanged, in order" \
+	"$(printf '%s\n' "$OUT" | head -n1 | jq -c 'keys_unsorted')" \
+	'["time","interval","period","budget_held","events_lost","flows","table"]'
+run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json
+assert_eq "one JSON array from a file: no table key" "$(printf '%s' "$OUT" | jq -c 'type')" '"array"'
+
+# --stats: the kernel's statistics come over ctnetlink only; printed once.
+usage_error "--stats with --stdin" --stats --stdin
+assert_eq "--stats with --stdin: says why" "$ERR" \
+	"lsconntrack: --stats needs the netlink source: the kernel's statistics come over ctnetlink (not --stdin)"
+usage_error "--stats with --proc" --stats --proc
+assert_match "--stats with --proc: says why" "$ERR" "needs the netlink source.*\(not --proc\)$"
+usage_error "--stats with --proc=FILE" --stats --proc="$TMP/one.txt" --json
+usage_error "--stats with -c 2" --stats -c 2
+assert_match "--stats with -c 2: says why" "$ERR" "^lsconntrack: --stats prints once: not with -c"
+usage_error "--stats with -c 0" --stats --json -c 0
+usage_error "--stats with --listen" --stats --listen 9
+usage_error "--stats=maybe" --stats=maybe
+# Without CAP_NET_ADMIN the kernel refuses: one line with the hint, exit 1.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stats </dev/null 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run --stats
+fi
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	assert_eq "--stats unprivileged: exit 1" "$RC" 1
+	assert_eq "--stats unprivileged: nothing on stdout" "$OUT" ""
+	assert_eq "--stats unprivileged: one line with the hint" "$ERR" \
+		"lsconntrack: cannot read the conntrack statistics: Operation not permitted (run as root or with CAP_NET_ADMIN)"
+else
+	for t in "exit 1" "nothing on stdout" "one line with the hint"; do
+		t_skip "--stats unprivileged: $t" "no setpriv to drop root"
+	done
+fi
+run --help
+assert_match "--help: --stats" "$OUT" '^ +--stats +print the table.s size and the kernel.s conntrack$'
 
 # ---------------------------------------------------------------------------
 # Hash flooding (review M1).  tools/crafted.py writes 40,000 passive entries
@@ -980,6 +1027,104 @@ assert_eq "--netns escaped path: exit 1" "$RC" 1
 assert_eq "--netns escaped path: no raw control byte" "$(raw_ctl)" 0
 
 # ---------------------------------------------------------------------------
+# --listen: a value that does not parse is a usage error; a port that cannot
+# be bound is a runtime error, one line each.
+
+usage_error "--listen empty" --listen ''
+usage_error "--listen missing" --listen
+usage_error "--listen name" --listen localhost:9100
+usage_error "--listen port 0" --listen 0
+usage_error "--listen port 65536" --listen 65536
+usage_error "--listen junk port" --listen 127.0.0.1:91x
+usage_error "--listen bare IPv6" --listen ::1:9100
+assert_match "--listen bare IPv6: says brackets" "$ERR" "an IPv6 address goes in brackets"
+usage_error "--listen open bracket" --listen '[::1:9100'
+assert_match "--listen: names the forms" "$ERR" "PORT, ADDR:PORT or \\[IPV6ADDR\\]:PORT"
+run --help
+assert_match "--help: --listen" "$OUT" '--listen \[ADDR:\]PORT'
+
+# A port another socket holds: exit 1, one line, says why.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$TMP/port" &
+holder=$!
+for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+busy=$(cat "$TMP/port")
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen port in use: exit 1" "$RC" 1
+assert_lines "--listen port in use: one line" "$ERR" 1
+assert_match "--listen port in use: says so" "$ERR" "^lsconntrack: cannot listen on 127\\.0\\.0\\.1:$busy: Address already in use$"
+assert_eq "--listen port in use: nothing on stdout" "$OUT" ""
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+# The port is free again: a one-shot run with --listen prints its table.
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen free port: exit 0" "$RC" 0
+assert_match "--listen free port: the table" "$OUT" "10\\.0\\.1\\.10"
+# A port below 1024 without the capability: the hint names it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+   [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 1 ]; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stdin --local $LOCAL -n \
+		--listen 127.0.0.1:1 <"$TMP/main.txt" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen 127.0.0.1:1
+else
+	RC=skip
+fi
+if [ "$RC" != skip ]; then
+	assert_eq "--listen port 1 unprivileged: exit 1" "$RC" 1
+	assert_lines "--listen port 1 unprivileged: one line" "$ERR" 1
+	assert_match "--listen port 1 unprivileged: names the capability" "$ERR" \
+		"Permission denied \\(a port below 1024 needs root or CAP_NET_BIND_SERVICE\\)$"
+fi
+
+# A stream with --listen, sandboxed (dropped to nobody when root): /metrics
+# answers 503 until something publishes (nothing does yet), 404 and 405
+# elsewhere; the server thread holds no capability; SIGTERM ends it with 0.
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$TMP/port"
+lport=$(cat "$TMP/port")
+"$LSCT" --proc="$TMP/main.txt" --local "$LOCAL" -n -c 0 -d 0.2 --json --listen "127.0.0.1:$lport" \
+	>"$TMP/listen.out" 2>"$TMP/listen.err" </dev/null &
+lpid=$!
+# http_get PATH METHOD: "STATUS|Content-Type|Content-Length|body bytes|Allow".
+http_get() {
+	python3 - "$lport" "$1" "$2" <<'PY'
+import http.client, sys, time
+for _ in range(50):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+        c.request(sys.argv[3], sys.argv[2])
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+r = c.getresponse()
+b = r.read()
+print("%d|%s|%s|%d|%s" % (r.status, r.getheader("Content-Type"), r.getheader("Content-Length"),
+                          len(b), r.getheader("Allow") or ""))
+PY
+}
+assert_eq "--listen run: GET /metrics before any snapshot is published" "$(http_get /metrics GET)" \
+	"503|text/plain; charset=utf-8|16|16|"
+assert_eq "--listen run: 404" "$(http_get /other GET)" \
+	"404|text/plain; charset=utf-8|39|39|"
+assert_eq "--listen run: 405" "$(http_get /metrics PUT)" \
+	"405|text/plain; charset=utf-8|32|32|GET, HEAD"
+if [ "$(id -u)" = 0 ]; then
+	assert_eq "--listen run: dropped to nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$lpid/status)" 65534
+fi
+# Every thread but the dumping one (the main thread of a stream) has no capability.
+caps=$(for t in /proc/$lpid/task/*; do [ "${t##*/}" = "$lpid" ] || awk '/^CapEff:/ { print $2 }' "$t/status"; done | sort -u)
+assert_eq "--listen run: other threads hold no capability" "$caps" "0000000000000000"
+assert_eq "--listen run: sandboxed" "$(awk '/^Seccomp:/ { print $2 }' /proc/$lpid/status)" 2
+kill -TERM "$lpid"
+wait "$lpid"
+assert_eq "--listen run: SIGTERM ends it with 0" "$?" 0
+assert_no_match "--listen run: no error on stderr" "$(cat "$TMP/listen.err")" "sandbox|cannot|error|warning"
+assert_ge "--listen run: the stream printed" "$(wc -l <"$TMP/listen.out")" 2
+
+# ---------------------------------------------------------------------------
 # --local networks (CIDR): a whole range is local
 
 usage_error "--local prefix length 33" --stdin --local 10.0.0.0/33
@@ -1122,6 +1267,58 @@ assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.local.port == "137") | [.direction, .peer.addr]]')" \
 	'[["passive","10.0.0.53"]]'
 
+
+# ---------------------------------------------------------------------------
+# routed flows (-R): entries with no end on this host, as a NAT gateway sees
+# them.  10.0.0.1 is its inside address, 198.51.100.7 its public one: a LAN
+# client masqueraded (two connections, one flow), a port forward (DNAT to
+# 10.0.0.20:80), plain routing, the gateway's own connection, a masqueraded
+# ping.  --stdin has no owners: every entry without an end here is routed.
+
+cat >"$TMP/routed.txt" <<'ROUTED'
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40000 dport=443 packets=10 bytes=1000 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61000 packets=20 bytes=30000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40001 dport=443 packets=5 bytes=500 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61001 packets=6 bytes=6000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=192.0.2.4 dst=198.51.100.7 sport=5000 dport=8080 packets=3 bytes=300 src=10.0.0.20 dst=192.0.2.4 sport=80 dport=5000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.6 dst=10.1.0.9 sport=50000 dport=22 packets=7 bytes=700 src=10.1.0.9 dst=10.0.0.6 sport=22 dport=50000 packets=8 bytes=800 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.9 sport=40002 dport=443 packets=1 bytes=100 src=203.0.113.9 dst=10.0.0.1 sport=443 dport=40002 packets=2 bytes=200 [ASSURED] mark=0 use=1
+icmp     1 29 src=10.0.0.5 dst=203.0.113.9 type=8 code=0 id=1234 packets=2 bytes=168 src=203.0.113.9 dst=198.51.100.7 type=0 code=0 id=1234 packets=2 bytes=168 mark=0 use=1
+ROUTED
+RL=10.0.0.1,198.51.100.7
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n
+table_is "routed: off by default, the gateway's own flow only" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1'
+assert_match "routed: off, counted as forwarded" "$ERR" '\b4 forwarded through this host'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R
+assert_eq "routed -R: exit 0" "$RC" 0
+table_is "routed -R: client --> server with NAT, after this host's flows" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+assert_eq "routed -R: shown, not counted as forwarded" "$(printf '%s' "$ERR" | grep -c forwarded)" 0
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n --routed -p
+table_is "routed -R -p: passive and routed (no passive here)" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --aport 22,8080
+table_is "routed --aport: the server port as the client addressed it" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --sort peer
+assert_eq "routed --sort peer: by server within the routed rows" \
+	"$(printf '%s\n' "$OUT" | awk 'NR > 2 { print $3 }' | tr '\n' ' ')" \
+	'10.1.0.9:22 198.51.100.7:8080 203.0.113.9:443 '
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --json --proto all
+assert_eq "routed json: valid, 5 flows" "$(printf '%s' "$OUT" | jq length)" 5
+assert_eq "routed json: direction, client, server, nat" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "routed") | [.proto, .client.addr, .client.port, .server.addr, .server.port, .nat.dnat, .nat.snat.addr, .connections, .stat.total_inbound_bytes, has("local"), has("peer")]]')" \
+	'[["tcp","10.0.0.5","many","203.0.113.9","443",null,"198.51.100.7",2,36000,false,false],["tcp","192.0.2.4","many","198.51.100.7","8080",{"addr":"10.0.0.20","port":"80"},null,1,4000,false,false],["tcp","10.0.0.6","many","10.1.0.9","22",null,null,1,800,false,false],["icmp","10.0.0.5",null,"203.0.113.9",null,null,"198.51.100.7",1,168,false,false]]'
+assert_eq "routed json: this host's flow keeps its schema" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction != "routed") | keys_unsorted]')" \
+	'[["direction","local","peer","stat","proto","connections"]]'
+assert_eq "routed json: the ICMP flow keeps its key last" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
 # ---------------------------------------------------------------------------
 # a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
 # the table, or a table every -d seconds, and one line on stderr saying why

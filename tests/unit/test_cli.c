@@ -63,6 +63,15 @@ static void test_go_spellings(void **state)
 	assert_int_equal(o.source, CLI_SRC_STDIN);
 	assert_int_equal(parse(&o, err, sizeof err, "-a", "-p", NULL), 0);
 	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_PASSIVE);
+	/* -R adds routed flows to what -a and -p choose (both when neither). */
+	assert_int_equal(parse(&o, err, sizeof err, "-R", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_PASSIVE | VIEW_ROUTED);
+	assert_true(o.routed);
+	assert_int_equal(parse(&o, err, sizeof err, "--routed", "-a", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_ROUTED);
+	assert_int_equal(parse(&o, err, sizeof err, "-p", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_PASSIVE);
+	assert_false(o.routed);
 	assert_int_equal(parse(&o, err, sizeof err, "--aport", "3306", "-aport=11211",
 			       "--active-port", "80", "--active-ports=81,82", NULL), 0);
 	for (unsigned p = 0; p < 65536; p++)
