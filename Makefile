@@ -97,6 +97,7 @@ SRCS := \
 	src/tui_keys.c \
 	src/tui_layout.c \
 	src/tui_replay.c \
+	src/tui_trend.c \
 	src/util.c \
 	src/view.c
 UNIT_SRCS := \
@@ -129,6 +130,7 @@ UNIT_SRCS := \
 	tests/unit/test_store.c \
 	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \
+	tests/unit/test_tui_trend.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c
 # tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh;

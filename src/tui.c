@@ -62,7 +62,8 @@ static void place(struct tui *t)
 		pane_sync(&p->p, p->rows, p->n, p->list_h);
 	}
 	flows_want_widths(t, &local_want, &peer_want);
-	layout_flows_owner(&t->lay, COLS, local_want, peer_want, flows_owner_want(t));
+	layout_flows_trend(&t->lay, COLS, local_want, peer_want, flows_owner_want(t),
+			   t->trend_on);
 }
 
 /* Asks for the names of the peers on screen; never waits for them. */
@@ -217,6 +218,7 @@ static void accept_frame(struct tui *t, struct mon_frame *nf)
 	}
 	if (!t->paused || !t->f) {
 		t->f = nf;
+		flows_trend_take(t, nf);
 		tui_rebuild(t);
 	}
 	release(t, old_f);
@@ -417,6 +419,7 @@ static void init(struct tui *t, struct monitor *m, struct replay *r,
 	if (c->owner)
 		t->owner = *c->owner;
 	t->names = !c->numeric && c->resolver;
+	t->trend_on = 1;
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
 		struct tpane *p;
 
@@ -456,6 +459,7 @@ static void fini(struct tui *t)
 		free(t->panes[i].rows);
 	free(t->shown);
 	free(t->shown_next);
+	trend_free(t->trend);
 	port_filter_fini(&t->aport);
 	port_filter_fini(&t->pport);
 	replay_feed_fini(t);

@@ -175,6 +175,53 @@ void flows_owner_text(const struct tui *t, const struct flow *f, const struct fl
 		snprintf(buf, len, "%s", ol.name);
 }
 
+/* Blocks need a UTF-8 locale; NO_COLOR or a monochrome terminal get the ASCII ramp. */
+int flows_trend_blocks(const struct tui *t)
+{
+	return t->utf8 && t->colour;
+}
+
+/*
+ * In + out over the last TREND_N dumps, each row scaled to its own
+ * maximum: the shape of its traffic (In/s and Out/s tell the size).
+ */
+void flows_trend_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		      char *buf, size_t len)
+{
+	double in[TREND_N], out[TREND_N];
+
+	if (t->trend)
+		trend_get(t->trend, &f->key, in, out);
+	else
+		memset(in, 0, sizeof in), memset(out, 0, sizeof out);
+	for (size_t i = 0; i < TREND_N; i++)
+		in[i] += out[i];
+	trend_spark(buf, len, in, TREND_N, flows_trend_blocks(t));
+}
+
+/*
+ * Feeds the history from a frame the screen shows: dumps with rates only
+ * (frames between dumps carry no byte deltas; a first snapshot and one
+ * moments after another no rate).  A frame older than the last fed (a
+ * replay seeking back) starts the history again.  With Trend off (T) none
+ * is kept: no column, no graph, no cost.
+ */
+void flows_trend_take(struct tui *t, const struct mon_frame *f)
+{
+	if (!t->trend_on) {
+		trend_free(t->trend);
+		t->trend = NULL;
+		return;
+	}
+	if (!t->trend)
+		t->trend = trend_new();
+	if (f->seq < t->trend_seq)
+		trend_clear(t->trend);
+	if (f->seq != t->trend_seq && f->dumped && cell_rates_known(f))
+		trend_feed(t->trend, f->flows, f->nflows, f->interval);
+	t->trend_seq = f->seq;
+}
+
 /* The widest Owner text on screen, 0 when every flow there is the host's. */
 int flows_owner_want(const struct tui *t)
 {
@@ -372,6 +419,10 @@ static void draw_row(const struct tui *t, int y, const struct flow *f, int selec
 		if (!l->shown[c])
 			continue;
 		layout_cols[c].text(t, f, l, buf, sizeof buf);
+		if (c == COL_TREND) {	/* cells, not bytes: block characters are 3 */
+			cell_put_wide(y, l->x[c], l->w[c], buf, a);
+			continue;
+		}
 		cell_put_cut(t, y, l->x[c], l->w[c], buf, layout_cols[c].right,
 			     c == COL_LOCAL ? TR_START : c == COL_OWNER ? TR_END : TR_PORT,
 			     f->stale && is_traffic(c) ? old : a);

@@ -17,6 +17,7 @@
 #include "tui.h"
 #include "tui_layout.h"
 #include "replay.h"
+#include "tui_trend.h"
 
 #define MSG_SECS	3.0	/* a note on the bottom line stays this long */
 #define MIN_RATE_INTERVAL 0.05	/* s; shorter (after mon_wake) is noise, not a rate */
@@ -120,6 +121,10 @@ struct tui {
 	int utf8, colour;
 	int head_lines, foot_lines;
 	struct flow_layout lay;	/* of the last draw: which columns < > can pick */
+	/* Rates of the last TREND_N dumps shown (tui_trend.h); the Trend column (T). */
+	struct trend *trend;
+	int trend_on;
+	uint64_t trend_seq;	/* the frame fed last */
 	/* The flows on screen the monitor was last told of (mon_show), and spare room. */
 	struct flow_key *shown, *shown_next;
 	size_t nshown, shown_cap;
@@ -151,6 +156,7 @@ void cell_count_text(char *buf, size_t len, uint64_t v, int width);
 void cell_period_text(char *buf, size_t len, double seconds);
 void cell_dash(char *buf, size_t len);
 int cell_put(int y, int x, int w, const char *s, attr_t a);
+int cell_put_wide(int y, int x, int w, const char *s, attr_t a);
 int cell_put_sym(const struct tui *t, int y, int x, const char *utf8, char ascii, attr_t a);
 void cell_put_cut(const struct tui *t, int y, int x, int w, const char *s, int right,
 		  enum trunc tr, attr_t a);
@@ -167,6 +173,8 @@ enum view_sort flows_sort_next(const struct tui *t, const struct tpane *p, int d
 void flows_want_widths(const struct tui *t, int *local_want, int *peer_want);
 void flows_rebuild_pane(struct tui *t, struct tpane *p);
 void flows_draw_pane(const struct tui *t, const struct tpane *p, int has_focus);
+void flows_trend_take(struct tui *t, const struct mon_frame *f);
+int flows_trend_blocks(const struct tui *t);
 
 /* tui_conns.c */
 void conns_sort(struct mon_frame *f);

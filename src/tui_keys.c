@@ -132,6 +132,14 @@ static unsigned k_names(struct tui *t, const struct key_cmd *k)
 	return K_REBUILD;
 }
 
+static unsigned k_trend(struct tui *t, const struct key_cmd *k)
+{
+	t->trend_on = !t->trend_on;
+	cell_set_msg(t, "%s", t->trend_on ? "Trend on: rates from the next snapshot" :
+					    "Trend off: no column, no graph, no history");
+	return 0;
+}
+
 static unsigned k_totals(struct tui *t, const struct key_cmd *k)
 {
 	t->totals = !t->totals;
@@ -396,7 +404,10 @@ static const struct key_cmd key_cmds[] = {
 	{ { 'c' }, IN_MAIN, "c R", "clear all filters / show or hide the Routed pane",
 	  k_clear, 0, PANE_ROWS },
 	{ { 'R' }, IN_MAIN, NULL, NULL, k_routed, 0, PANE_ROWS },
-	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
+	/* One help line for both: 80x24 holds the whole help. */
+	{ { 'n' }, IN_MAIN, "n T", "peer names / numeric addresses; T: the Trend column",
+	  k_names, 0, PANE_ROWS },
+	{ { 'T' }, IN_MAIN, NULL, NULL, k_trend, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
 	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_LIVE, "space", "pause / resume the display", k_pause,

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tui_trend.h"
+
 /*
  * Adding a column is this one row (and its name in enum col): its titles,
  * width, when it drops, the sorts < > step through on it, and its text.
@@ -45,6 +47,10 @@ const struct col_def layout_cols[COL_MAX] = {
 	[COL_CLOSED] = { "Closed", "Closed", 6, 1, 1, DROP_EARLY, 4,
 			 VIEW_SORT_CLOSED, VIEW_SORT_CLOSED, COL_NO_SORT, COL_NO_SORT,
 			 flows_closed_text },
+	/* A sparkline of TREND_N intervals (tui_trend.h); only when on (T). */
+	[COL_TREND] = { "Trend", "Trend", TREND_N, 1, 0, DROP_EARLY, 0,
+			COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
+			flows_trend_text },
 	/* Only when some flow is another namespace's (layout_flows_owner()). */
 	[COL_OWNER] = { "Owner", "Owner", 5, 2, 0, DROP_EARLY, 1,
 			COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
@@ -69,14 +75,14 @@ static int flows_width(const struct flow_layout *l)
 /* Drops the columns of one stage, lowest rank first, until the row fits. */
 static void drop_stage(struct flow_layout *l, enum col_drop stage, int width)
 {
-	for (int rank = 1; rank <= COL_MAX && flows_width(l) > width; rank++)
+	for (int rank = 0; rank <= COL_MAX && flows_width(l) > width; rank++)
 		for (int c = 0; c < COL_MAX; c++)
 			if (layout_cols[c].drop == stage && layout_cols[c].drop_rank == rank)
 				l->shown[c] = 0;
 }
 
 /*
- * Optional columns go first (Owner, OutPkt/s, InPkt/s, Closed, New, Conns) while
+ * Optional columns go first (Trend, Owner, OutPkt/s, InPkt/s, Closed, New, Conns) while
  * Peer wants up to LAYOUT_PEER_CAP; then Peer narrows to LAYOUT_PEER_FLOOR
  * before Out/s and In/s go; on a very narrow screen the arrow loses its
  * spaces and Local its head; Peer takes what is left, last.
@@ -89,6 +95,12 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
 void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
 			int owner_want)
 {
+	layout_flows_trend(l, width, local_want, peer_want, owner_want, 0);
+}
+
+void layout_flows_trend(struct flow_layout *l, int width, int local_want, int peer_want,
+			int owner_want, int trend)
+{
 	int spare, x = 0;
 
 	memset(l, 0, sizeof *l);
@@ -97,6 +109,7 @@ void layout_flows_owner(struct flow_layout *l, int width, int local_want, int pe
 		l->w[c] = layout_cols[c].width;
 	}
 	l->shown[COL_OWNER] = owner_want > 0;
+	l->shown[COL_TREND] = trend;
 	if (owner_want > l->w[COL_OWNER])
 		l->w[COL_OWNER] = owner_want < LAYOUT_OWNER_CAP ? owner_want : LAYOUT_OWNER_CAP;
 	l->w[COL_LOCAL] = local_want;

@@ -29,12 +29,12 @@ struct flow_layout;
 
 /* Columns of a flow row, in screen order; each one row of layout_cols[]. */
 enum col { COL_LOCAL, COL_ARROW, COL_PEER, COL_CONNS, COL_IN, COL_OUT,
-	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_OWNER, COL_MAX };
+	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_TREND, COL_OWNER, COL_MAX };
 
 /*
  * When a column goes as the screen narrows: DROP_EARLY ones before Peer
  * narrows to LAYOUT_PEER_FLOOR, DROP_LATE ones after; within a stage, by
- * drop_rank, lowest first.
+ * drop_rank, lowest first (Trend's 0 before every other).
  */
 enum col_drop { DROP_NEVER, DROP_EARLY, DROP_LATE };
 
@@ -82,6 +82,9 @@ void flows_closed_text(const struct tui *t, const struct flow *f, const struct f
 		       char *buf, size_t len);
 void flows_owner_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len);
+/* UTF-8 block characters when t->utf8 and colour: drawn by cells, not bytes. */
+void flows_trend_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		      char *buf, size_t len);
 
 struct flow_layout {
 	int shown[COL_MAX];
@@ -104,6 +107,12 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
  */
 void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
 			int owner_want);
+/*
+ * The same with the Trend column when trend (the T key): before Owner,
+ * TREND_N cells, and the first column to go on a narrow screen.
+ */
+void layout_flows_trend(struct flow_layout *l, int width, int local_want, int peer_want,
+			int owner_want, int trend);
 
 /* Lines of the screen: header, panes (title, column titles, rows) and bottom line. */
 struct screen_layout {
