@@ -71,9 +71,11 @@ SRCS := \
 	src/pane.c \
 	src/ports.c \
 	src/priv.c \
+	src/procs.c \
 	src/resolve.c \
 	src/run_batch.c \
 	src/sandbox.c \
+	src/socks.c \
 	src/store.c \
 	src/tui.c \
 	src/tui_cell.c \
