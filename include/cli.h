@@ -53,6 +53,7 @@ struct cli_opts {
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	int processes;			/* -P: the process behind each flow (procs.h) */
 };
 
 void cli_init(struct cli_opts *o);

@@ -39,6 +39,8 @@
 #include "host.h"
 #include "owner.h"
 #include "ports.h"
+#include "procs.h"
+#include "socks.h"
 
 /* The longest period: a day. */
 #define MON_PERIOD_MAX 86400.0
@@ -75,6 +77,14 @@ struct mon_config {
 	 * owners for the flow keys (owner_reg_sync(); mon_owner()).
 	 */
 	struct owner_table *owners;
+	/*
+	 * -P: this namespace's sockets (socks.h, opened in it) and their
+	 * processes (procs.h), both owned by the monitor from mon_new(); NULL:
+	 * off.  The thread that dumps reads the sockets and attributes them
+	 * before each conntrack dump.
+	 */
+	struct socks *socks;
+	struct procs *procs;
 };
 
 struct mon_frame {
@@ -116,6 +126,13 @@ struct mon_frame {
 	uint64_t events_seen;		/* events applied since the previous frame */
 	uint64_t events_lost;		/* events lost since the start */
 	size_t reread;			/* between dumps: connections read again (GET) */
+	/*
+	 * -P: some processes' descriptors were unreadable (permissions), so
+	 * some owners are partial (uid and unit only); sock_err: the errno of
+	 * a failed socket dump (no processes this snapshot), 0 ok.
+	 */
+	int procs_partial;
+	int sock_err;
 	/* With a watch set: that flow's connections in this snapshot. */
 	int watching;
 	struct flow_key watch;
@@ -131,6 +148,11 @@ struct monitor *mon_new(const struct mon_config *c);
  * -1 when owners are off or the number is unknown.
  */
 int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out);
+/*
+ * -P: the process behind a flow.proc number, from any thread: 0 and *out,
+ * or -1 when -P is off or the number is unknown.
+ */
+int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out);
 /* Seconds the last owner refresh took (0 with owners off). */
 double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include "flow.h"
+#include "procs.h"
 
 struct out_opts {
 	/* Returns a printable name for a peer, or NULL for the numeric form. */
@@ -38,6 +39,15 @@ struct out_opts {
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
 	uint64_t events_lost;	/* since the start */
+	/*
+	 * -P: the table's last column is Process (procs_label()); JSON gives
+	 * every flow "process", "processes", "rtt_ms" and, in a stream's
+	 * delta, "retransmits".  proc_of gives a flow.proc number's process
+	 * (-1: unknown).
+	 */
+	int processes;
+	int (*proc_of)(void *arg, uint32_t id, struct proc_info *out);
+	void *proc_arg;
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,

@@ -77,4 +77,12 @@ void procs_stats(struct procs *p, struct procs_stats *out);
  */
 void procs_cgroup_unit(const char *path, char *out, size_t len);
 
+/*
+ * The short text of a flow's process: "comm[pid]", for pid 0 its unit or
+ * "uid=N", then "+K" when K more processes hold its sockets (nprocs - 1);
+ * pi NULL: "-".  Always terminated.  Pure.
+ */
+void procs_label(const struct proc_info *pi, unsigned nprocs, char *buf, size_t len);
+#define PROCS_LABEL_MAX 96
+
 #endif

@@ -29,6 +29,7 @@ struct batch_opts {
 	const char *prog;		/* warnings start with it */
 	int owners;			/* owners on: flows carry an owner (mon_owner()) */
 	int owners_off;			/* wanted but not root: the forwarded count says so */
+	int processes;			/* -P: flows carry a process (mon_proc()) */
 };
 
 /* What failed when a run returns -1 (errno says why). */

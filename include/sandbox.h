@@ -45,6 +45,11 @@ enum sandbox_need {
 	 * reads of /proc and /run.
 	 */
 	SANDBOX_OWNERS = 1 << 3,
+	/*
+	 * -P (socks.h, procs.h): requests on the sock_diag socket opened
+	 * before, directory reads of /proc and the cgroup tree.
+	 */
+	SANDBOX_PROCS = 1 << 4,
 };
 
 enum sandbox_state {

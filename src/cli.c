@@ -24,6 +24,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_PROCESSES,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -72,6 +73,7 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "P", O_PROCESSES, ARG_NONE },		{ "processes", O_PROCESSES, ARG_NONE },
 };
 
 static const char usage[] =
@@ -145,6 +147,9 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"  -P, --processes           the process behind each flow (pid, name, user,\n"
+"                            unit) and, for TCP, its RTT and retransmissions;\n"
+"                            other users' processes need root\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -399,6 +404,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_PROCESSES:
+		o->processes = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -626,6 +634,11 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 	}
 	if (o->source != CLI_SRC_NETLINK)
 		o->owners = 0;
+	if (o->processes && o->source == CLI_SRC_STDIN) {
+		snprintf(err, errlen, "--processes needs this host's table: its sockets are "
+			 "read from this host (not --stdin)");
+		return -1;
+	}
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
 		return -1;

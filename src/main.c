@@ -23,6 +23,8 @@
 #include "monitor.h"
 #include "netns.h"
 #include "owner.h"
+#include "procs.h"
+#include "socks.h"
 #include "priv.h"
 #include "resolve.h"
 #include "run_batch.h"
@@ -216,6 +218,8 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct socks *socks = NULL;
+	struct procs *procs = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -272,6 +276,17 @@ int main(int argc, char **argv)
 	host_finish(&host);
 	if (o.owners)
 		owners = open_owners(&o);
+	/*
+	 * -P: the sock_diag socket answers for the namespace it is made in:
+	 * the viewed one, before the drop.
+	 */
+	if (o.processes) {
+		socks = socks_new();
+		if (socks_open(socks) < 0)
+			die(EXIT_RUNTIME, "cannot read this host's sockets (sock_diag) for "
+			    "--processes: %s", strerror(errno));
+		procs = procs_new(NULL, NULL);
+	}
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -290,7 +305,8 @@ int main(int argc, char **argv)
 	was_root = getuid() == 0 && geteuid() == 0;
 	/* With owners, the dumping thread also refreshes them (priv.h). */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
-		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE)) < 0)
+		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE) |
+		      (procs ? PRIV_KEEP_PROCS : PRIV_KEEP_NONE)) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
@@ -314,6 +330,7 @@ int main(int argc, char **argv)
 		.one_dump = !tracking,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 		.owners = owners,
+		.socks = socks, .procs = procs,
 	};
 	m = mon_new(&mc);
 
@@ -328,6 +345,8 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	if (procs)
+		needs |= SANDBOX_PROCS;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
@@ -342,6 +361,7 @@ int main(int argc, char **argv)
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
 			.owners = owners != NULL, .owners_off = owners_unprivileged,
+			.processes = procs != NULL,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);

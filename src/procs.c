@@ -728,3 +728,21 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 		ino_rehash(p, p->ino_size, 1);
 	p->st.cost = mono_now() - t0;
 }
+
+void procs_label(const struct proc_info *pi, unsigned nprocs, char *buf, size_t len)
+{
+	int n;
+
+	if (!len)
+		return;
+	if (!pi)
+		n = snprintf(buf, len, "-");
+	else if (pi->pid)
+		n = snprintf(buf, len, "%s[%d]", pi->comm, (int)pi->pid);
+	else if (pi->unit[0])
+		n = snprintf(buf, len, "%s", pi->unit);
+	else
+		n = snprintf(buf, len, "uid=%u", (unsigned)pi->uid);
+	if (n >= 0 && (size_t)n < len && nprocs > 1)
+		snprintf(buf + n, len - (size_t)n, "+%u", nprocs - 1);
+}

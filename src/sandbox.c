@@ -159,6 +159,9 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(bind), 0);
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(getdents64), 0);
 	}
+	if (needs & SANDBOX_PROCS)
+		/* procs_attribute(): /proc/PID/fd, /proc, the cgroup tree. */
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(getdents64), 0);
 	return r ? -1 : 0;
 }
 
@@ -209,7 +212,8 @@ int sandbox_enter(unsigned needs, char *err, size_t errlen)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_ALLOW, base_calls, ARRAY_LEN(base_calls));
-	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS)))
+	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS |
+						   SANDBOX_PROCS)))
 		r = add_all(ctx, SCMP_ACT_ALLOW, socket_calls, ARRAY_LEN(socket_calls));
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_TRAP, fatal_calls, ARRAY_LEN(fatal_calls));
