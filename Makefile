@@ -105,8 +105,10 @@ UNIT_SRCS := \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
 	tests/unit/test_priv.c \
+	tests/unit/test_procs.c \
 	tests/unit/test_resolve.c \
 	tests/unit/test_sandbox.c \
+	tests/unit/test_socks.c \
 	tests/unit/test_store.c \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \

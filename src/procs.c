@@ -16,6 +16,11 @@
 #include "lsct.h"
 #include "util.h"
 
+struct pid_ent {
+	int32_t pid;
+	uint64_t ino;	/* /proc/PID's inode (d_ino) */
+};
+
 /* inode -> process number; proc 0: looked for, not found. */
 struct ino_ent {
 	uint32_t inode;		/* 0: empty slot */
@@ -44,8 +49,12 @@ struct procs {
 	struct ino_ent *ino;
 	size_t ino_size, nino;
 	uint32_t gen;
-	/* pids seen by the last listing, sorted: later ones are "new" */
-	int32_t *pids;
+	/*
+	 * The last listing of /proc, sorted by pid: a pid not in it, or with
+	 * another directory inode (a new process that got a used PID: procfs
+	 * gives each process's directory its own inode), is new.
+	 */
+	struct pid_ent *pids;
 	size_t npids;
 	struct cg_ent *cg;
 	size_t ncg;
@@ -540,13 +549,13 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 
 static int cmp_pid(const void *a, const void *b)
 {
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	int32_t x = ((const struct pid_ent *)a)->pid, y = ((const struct pid_ent *)b)->pid;
 
 	return x < y ? -1 : x > y;
 }
 
 /* The pids of /proc now, sorted, into *out (*n). */
-static void list_pids(struct procs *p, int32_t **out, size_t *n)
+static void list_pids(struct procs *p, struct pid_ent **out, size_t *n)
 {
 	size_t cap = 256;
 	struct dirent *de;
@@ -569,7 +578,8 @@ static void list_pids(struct procs *p, int32_t **out, size_t *n)
 			cap *= 2;
 			*out = xrealloc(*out, cap * sizeof **out);
 		}
-		(*out)[(*n)++] = (int32_t)v;
+		(*out)[*n].pid = (int32_t)v;
+		(*out)[(*n)++].ino = (uint64_t)de->d_ino;
 	}
 	closedir(d);
 	qsort(*out, *n, sizeof **out, cmp_pid);
@@ -577,13 +587,13 @@ static void list_pids(struct procs *p, int32_t **out, size_t *n)
 
 static void full_walk(struct procs *p, double now)
 {
-	int32_t *pids;
+	struct pid_ent *pids;
 	size_t n;
 
 	list_pids(p, &pids, &n);
 	for (size_t i = 0; i < n; i++)
-		if (!was_scanned(p, pids[i]))
-			scan_pid(p, pids[i], 1);
+		if (!was_scanned(p, pids[i].pid))
+			scan_pid(p, pids[i].pid, 1);
 	free(p->pids);
 	p->pids = pids;
 	p->npids = n;
@@ -594,15 +604,18 @@ static void full_walk(struct procs *p, double now)
 /* Processes that were not there at the last listing. */
 static void new_pids(struct procs *p)
 {
-	int32_t *pids;
+	struct pid_ent *pids;
 	size_t n;
 
 	list_pids(p, &pids, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (p->npids && bsearch(&pids[i], p->pids, p->npids, sizeof *pids, cmp_pid))
+		const struct pid_ent *old = p->npids ?
+			bsearch(&pids[i], p->pids, p->npids, sizeof *pids, cmp_pid) : NULL;
+
+		if (old && old->ino == pids[i].ino)
 			continue;
-		if (!was_scanned(p, pids[i]))
-			scan_pid(p, pids[i], 0);
+		if (!was_scanned(p, pids[i].pid))
+			scan_pid(p, pids[i].pid, 0);
 	}
 	free(p->pids);
 	p->pids = pids;
