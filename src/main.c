@@ -191,6 +191,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 		.owners_off = owners_unprivileged,
+		.processes = o->processes,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));

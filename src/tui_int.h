@@ -67,6 +67,7 @@ struct tui {
 	struct tpane panes[2];
 	int npanes, focus;
 	int names, totals, paused;
+	int show_procs, show_health;	/* -P: the Process column (P), RTT and Retr/s (T) */
 	enum tui_mode mode, under_help;
 	struct flow_key watched;	/* MODE_DETAIL: the flow whose connections are listed */
 	size_t list_top;	/* first connection shown */
@@ -93,6 +94,8 @@ struct tui {
 /* tui_flows.c: owner labels for views (mon_owner()). */
 int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out);
 int flows_owner_want(const struct tui *t);
+/* -P: the widest Process text on screen; 0 when the column is off. */
+int flows_proc_want(const struct tui *t);
 
 /* tui.c */
 void tui_rebuild(struct tui *t);

@@ -129,6 +129,24 @@ static unsigned k_names(struct tui *t, const struct key_cmd *k)
 	return K_REBUILD;
 }
 
+/* -P: the Process column (arg 0) or the RTT and Retr/s columns (arg 1). */
+static unsigned k_procs(struct tui *t, const struct key_cmd *k)
+{
+	if (!t->c->processes) {
+		cell_set_msg(t, "no processes: start lsconntrack with -P");
+		return 0;
+	}
+	if (k->arg) {
+		t->show_health = !t->show_health;
+		cell_set_msg(t, "%s", t->show_health ? "RTT and retransmissions shown" :
+			     "RTT and retransmissions hidden");
+	} else {
+		t->show_procs = !t->show_procs;
+		cell_set_msg(t, "%s", t->show_procs ? "processes shown" : "processes hidden");
+	}
+	return K_REBUILD;
+}
+
 static unsigned k_totals(struct tui *t, const struct key_cmd *k)
 {
 	t->totals = !t->totals;
@@ -251,6 +269,9 @@ static const struct key_cmd key_cmds[] = {
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
+	{ { 'P' }, IN_MAIN, "P T", "-P: the Process column / TCP RTT and retransmits",
+	  k_procs, 0, PANE_ROWS },
+	{ { 'T' }, IN_MAIN, NULL, NULL, k_procs, 1, PANE_ROWS },
 	{ { ' ' }, IN_MAIN | IN_DETAIL, "space", "pause / resume the display", k_pause, 0,
 	  PANE_ROWS },
 	{ { '+', '=' }, IN_MAIN | IN_DETAIL, "+ -", "refresh less / more often", k_period, 1,

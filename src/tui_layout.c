@@ -45,10 +45,21 @@ const struct col_def layout_cols[COL_MAX] = {
 	[COL_CLOSED] = { "Closed", "Closed", 6, 1, 1, DROP_EARLY, 4,
 			 VIEW_SORT_CLOSED, VIEW_SORT_CLOSED, COL_NO_SORT, COL_NO_SORT,
 			 flows_closed_text },
+	/* -P, with T: TCP health (layout_flows_ext()). */
+	[COL_RTT] = { "RTT", "RTT", 7, 1, 1, DROP_EARLY, 1,
+		      VIEW_SORT_RTT, VIEW_SORT_RTT, COL_NO_SORT, COL_NO_SORT,
+		      flows_rtt_text },
+	[COL_RETR] = { "Retr/s", "Retr/s", 6, 1, 1, DROP_EARLY, 1,
+		       VIEW_SORT_RETRANS, VIEW_SORT_RETRANS, COL_NO_SORT, COL_NO_SORT,
+		       flows_retr_text },
 	/* Only when some flow is another namespace's (layout_flows_owner()). */
 	[COL_OWNER] = { "Owner", "Owner", 5, 2, 0, DROP_EARLY, 1,
 			COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
 			flows_owner_text },
+	/* -P: last, and the first to go (layout_flows_ext()). */
+	[COL_PROC] = { "Process", "Process", 7, 2, 0, DROP_EARLY, 0,
+		       COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
+		       flows_proc_text },
 };
 
 int layout_too_small(int cols, int lines)
@@ -69,14 +80,14 @@ static int flows_width(const struct flow_layout *l)
 /* Drops the columns of one stage, lowest rank first, until the row fits. */
 static void drop_stage(struct flow_layout *l, enum col_drop stage, int width)
 {
-	for (int rank = 1; rank <= COL_MAX && flows_width(l) > width; rank++)
+	for (int rank = 0; rank <= COL_MAX && flows_width(l) > width; rank++)
 		for (int c = 0; c < COL_MAX; c++)
 			if (layout_cols[c].drop == stage && layout_cols[c].drop_rank == rank)
 				l->shown[c] = 0;
 }
 
 /*
- * Optional columns go first (Owner, OutPkt/s, InPkt/s, Closed, New, Conns) while
+ * Optional columns go first (Process, then Owner, RTT and Retr/s, OutPkt/s, InPkt/s, Closed, New, Conns) while
  * Peer wants up to LAYOUT_PEER_CAP; then Peer narrows to LAYOUT_PEER_FLOOR
  * before Out/s and In/s go; on a very narrow screen the arrow loses its
  * spaces and Local its head; Peer takes what is left, last.
@@ -89,6 +100,12 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
 void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
 			int owner_want)
 {
+	layout_flows_ext(l, width, local_want, peer_want, owner_want, 0, 0);
+}
+
+void layout_flows_ext(struct flow_layout *l, int width, int local_want, int peer_want,
+		      int owner_want, int proc_want, int health)
+{
 	int spare, x = 0;
 
 	memset(l, 0, sizeof *l);
@@ -97,6 +114,10 @@ void layout_flows_owner(struct flow_layout *l, int width, int local_want, int pe
 		l->w[c] = layout_cols[c].width;
 	}
 	l->shown[COL_OWNER] = owner_want > 0;
+	l->shown[COL_PROC] = proc_want > 0;
+	if (proc_want > l->w[COL_PROC])
+		l->w[COL_PROC] = proc_want < LAYOUT_PROC_CAP ? proc_want : LAYOUT_PROC_CAP;
+	l->shown[COL_RTT] = l->shown[COL_RETR] = health;
 	if (owner_want > l->w[COL_OWNER])
 		l->w[COL_OWNER] = owner_want < LAYOUT_OWNER_CAP ? owner_want : LAYOUT_OWNER_CAP;
 	l->w[COL_LOCAL] = local_want;
