@@ -44,17 +44,20 @@ static void fake_pid(int pid, const char *comm, unsigned long long start,
 	assert_int_equal(symlink("/dev/null", p), 0);
 }
 
-/* PID's directory replaced by another (a new inode, as procfs gives a new process). */
+/*
+ * PID's directory replaced by another: a new inode, as procfs gives a new
+ * process.  The old one is kept aside, so that its inode number is not
+ * reused (real procfs numbers never come back so soon).
+ */
 static void replace_pid(int pid, const char *comm, unsigned long long start,
 			const unsigned *inodes, size_t n)
 {
+	static int gen;
 	char cmd[1200];
 
-	snprintf(cmd, sizeof cmd, "mv '%s/proc/%d' '%s/proc/old-%d'", root, pid, root, pid);
+	snprintf(cmd, sizeof cmd, "mv '%s/proc/%d' '%s/old-%d-%d'", root, pid, root, pid, gen++);
 	assert_int_equal(system(cmd), 0);
 	fake_pid(pid, comm, start, inodes, n);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s/proc/old-%d'", root, pid);
-	assert_int_equal(system(cmd), 0);
 }
 
 static void rm_pid(int pid)

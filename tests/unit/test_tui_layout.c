@@ -84,9 +84,13 @@ static void test_flows_wide(void **state)
 
 	(void)state;
 	layout_flows(&l, 200, 14, 20);
-	/* Every column but Owner, which needs a flow of another namespace. */
+	/*
+	 * Every column but Owner, which needs a flow of another namespace,
+	 * and those of -P.
+	 */
 	for (int c = 0; c < COL_MAX; c++)
-		assert_int_equal(l.shown[c], c != COL_OWNER);
+		assert_int_equal(l.shown[c], c != COL_OWNER && c != COL_PROC && c != COL_RTT &&
+				 c != COL_RETR);
 	assert_false(l.tight);
 	assert_int_equal(l.x[COL_LOCAL], 0);
 	assert_int_equal(l.w[COL_LOCAL], 14);
@@ -112,7 +116,8 @@ static void test_flows_drop_order(void **state)
 	(void)state;
 	layout_flows(&l, 97, 14, 40);
 	for (int c = 0; c < COL_MAX; c++)
-		assert_int_equal(l.shown[c], c != COL_OWNER);
+		assert_int_equal(l.shown[c], c != COL_OWNER && c != COL_PROC && c != COL_RTT &&
+				 c != COL_RETR);
 	assert_int_equal(l.w[COL_PEER], LAYOUT_PEER_CAP);
 	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
 		layout_flows(&l, steps[i].width, 14, 40);
@@ -213,6 +218,34 @@ static void test_flows_owner(void **state)
 	assert_true(row_width(&l) <= 85 + 2 + 9 - 1);
 }
 
+/* -P: Process last (after Owner), capped, the first to go; T adds RTT and Retr/s. */
+static void test_flows_processes(void **state)
+{
+	struct flow_layout l, plain;
+
+	(void)state;
+	layout_flows(&plain, 200, 14, 20);
+	layout_flows_ext(&l, 200, 14, 20, 0, 0, 0);
+	assert_memory_equal(&l, &plain, sizeof l);
+	layout_flows_ext(&l, 200, 14, 20, 9, 12, 0);
+	assert_true(l.shown[COL_PROC]);
+	assert_int_equal(l.w[COL_PROC], 12);
+	assert_int_equal(l.x[COL_PROC], l.x[COL_OWNER] + l.w[COL_OWNER] + 2);
+	assert_int_equal(row_width(&l), 85 + 2 + 9 + 2 + 12);
+	layout_flows_ext(&l, 200, 14, 20, 0, 100, 0);
+	assert_int_equal(l.w[COL_PROC], LAYOUT_PROC_CAP);
+	/* One cell short: Process goes, Owner stays. */
+	layout_flows_ext(&l, 85 + 2 + 9 + 2 + 12 - 1, 14, 20, 9, 12, 0);
+	assert_false(l.shown[COL_PROC]);
+	assert_true(l.shown[COL_OWNER]);
+	/* Health: RTT and Retr/s after Closed, before Process. */
+	layout_flows_ext(&l, 200, 14, 20, 0, 12, 1);
+	assert_true(l.shown[COL_RTT] && l.shown[COL_RETR]);
+	assert_int_equal(l.x[COL_RTT], plain.x[COL_CLOSED] + plain.w[COL_CLOSED] + 1);
+	assert_true(l.x[COL_RETR] > l.x[COL_RTT] && l.x[COL_PROC] > l.x[COL_RETR]);
+	assert_int_equal(row_width(&l), 85 + 1 + 7 + 1 + 6 + 2 + 12);
+}
+
 static void test_cols_cover_every_sort(void **state)
 {
 	int seen[VIEW_SORT_MAX] = { 0 };
@@ -228,7 +261,7 @@ static void test_cols_cover_every_sort(void **state)
 			if (s[i] != COL_NO_SORT)
 				seen[s[i]] = 1;
 		if (d->drop != DROP_NEVER)
-			assert_true(d->drop_rank >= 1 && d->drop_rank <= COL_MAX);
+			assert_true(d->drop_rank >= 0 && d->drop_rank <= COL_MAX);
 	}
 	for (int s = 0; s < VIEW_SORT_MAX; s++)
 		assert_true(seen[s]);
@@ -430,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_flows_very_narrow),
 		cmocka_unit_test(test_flows_always_fit),
 		cmocka_unit_test(test_flows_owner),
+		cmocka_unit_test(test_flows_processes),
 		cmocka_unit_test(test_cols_cover_every_sort),
 		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_conns_zone),
