@@ -89,6 +89,7 @@ int socks_parse_msg(const void *msg, size_t len, struct sock_rec *out, char *err
 	const struct inet_diag_msg *m;
 	const struct nlattr *a;
 	size_t alen;
+	int left;
 
 	if (len < NLMSG_HDRLEN || nlh->nlmsg_len > len ||
 	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof *m)) {
@@ -112,19 +113,34 @@ int socks_parse_msg(const void *msg, size_t len, struct sock_rec *out, char *err
 	out->uid = m->idiag_uid;
 	out->cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
 	{
-		/* A dual-stack socket's IPv4 connection: keyed as IPv4 (its entry is). */
-		uint8_t fl = out->family, fr = out->family;
+		/*
+		 * A dual-stack socket's IPv4 connection is keyed as IPv4 (its entry
+		 * is): each end mapped or unspecified, one of them mapped.
+		 */
+		static const uint8_t any[16];
+		int v6 = out->family == AF_INET6;
+		int lmap = v6 && memcmp(out->laddr.b, v4mapped, sizeof v4mapped) == 0;
+		int rmap = v6 && memcmp(out->raddr.b, v4mapped, sizeof v4mapped) == 0;
+		int lany = memcmp(out->laddr.b, any, sizeof any) == 0;
+		int rany = memcmp(out->raddr.b, any, sizeof any) == 0;
 
-		norm_addr(&fl, &out->laddr);
-		norm_addr(&fr, &out->raddr);
-		if (fl == AF_INET || fr == AF_INET)
+		if ((lmap || lany) && (rmap || rany) && (lmap || rmap)) {
+			uint8_t f = AF_INET6;
+
+			norm_addr(&f, &out->laddr);
+			f = AF_INET6;
+			norm_addr(&f, &out->raddr);
 			out->family = AF_INET;
+		}
 	}
-	mnl_attr_for_each(a, nlh, sizeof *m) {
+	/* mnl_attr_ok() stops at a truncated attribute; payload sizes are checked below. */
+	for (a = (const struct nlattr *)((const char *)nlh + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof *m)),
+	     left = (int)(nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof *m));
+	     left > 0 && mnl_attr_ok(a, left);
+	     left -= (int)NLA_ALIGN(a->nla_len), a = mnl_attr_next(a)) {
 		const void *p = mnl_attr_get_payload(a);
 		size_t plen = mnl_attr_get_payload_len(a);
 
-		/* mnl_attr_for_each stops at a truncated attribute; check sizes. */
 		switch (mnl_attr_get_type(a)) {
 		case INET_DIAG_CGROUP_ID:
 			if (plen >= sizeof(uint64_t))

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Every suite: unit (cmocka), command line (no root); integration, faults,
 # the monitor's, conntrack events', the kernel port filter's, the
-# namespaces', zones' and marks', every protocol's, owners' and the
-# container host fixture's (root).
+# namespaces', zones' and marks', every protocol's, owners', the
+# container host fixture's and processes' (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -25,8 +25,9 @@ run bash tests/integration/zone.sh
 run bash tests/integration/proto.sh
 run bash tests/integration/owners.sh
 run bash tests/integration/containers.sh
+run bash tests/integration/procs.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults events kfilter netns zone proto owners containers; do
+for suite in unit cli integration faults stream tui tuifaults events kfilter netns zone proto owners containers procs; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"
