@@ -304,10 +304,14 @@ int main(int argc, char **argv)
 		leave_netns(ns_back);
 	}
 	was_root = getuid() == 0 && geteuid() == 0;
-	/* With owners, the dumping thread also refreshes them (priv.h). */
+	/*
+	 * With owners, the dumping thread also refreshes them (priv.h); with
+	 * -P it reads other users' descriptors, if we may (else owners are
+	 * partial, and said so).
+	 */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
 		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE) |
-		      (procs ? PRIV_KEEP_PROCS : PRIV_KEEP_NONE)) < 0)
+		      (procs && priv_can_see_processes() ? PRIV_KEEP_PROCS : PRIV_KEEP_NONE)) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
