@@ -329,6 +329,9 @@ void keys_draw_help(const struct tui *t)
 			if (!k->name || (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
 			    (pass == IN_DETAIL && k->where != IN_DETAIL))
 				continue;
+			/* P T only with -P: without it 80x24 holds the whole help. */
+			if (k->fn == k_procs && !t->c->processes)
+				continue;
 			cell_put(y, HELP_KEY_X, COLS - HELP_KEY_X, k->name, cell_attr(t, R_KEY));
 			cell_put(y++, HELP_TEXT_X, COLS - HELP_TEXT_X, k->help, A_NORMAL);
 		}
