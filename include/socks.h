@@ -58,6 +58,24 @@ struct sock_rec {
 int socks_parse_msg(const void *msg, size_t len, struct sock_rec *out, char *err,
 		    size_t errlen);
 
+/*
+ * One inet_diag dump (SOCK_DIAG_BY_FAMILY, NLM_F_DUMP) on a bound
+ * NETLINK_SOCK_DIAG socket nl of port id portid, *seq bumped for the
+ * request: sockets of family and proto in the states of the bit mask
+ * (1 << TCP_*; the kernel filters), with the INET_DIAG_* extensions of the
+ * bit mask ext.  Each answer goes to fn, borrowed for the call.  buf (len
+ * bytes, SOCKS_DIAG_BUFSIZE: a dump's parts are at most 32 KiB, the
+ * kernel's max_recvmsg_len cap) is the receive buffer, aligned for a
+ * nlmsghdr.  0, or -1 with errno (ENOENT: no inet_diag, tcp_diag or
+ * udp_diag module); host.c's listener dump uses it too.
+ */
+#define SOCKS_DIAG_BUFSIZE	(32 * 1024)
+struct mnl_socket;
+struct nlmsghdr;
+int socks_diag_dump(struct mnl_socket *nl, unsigned portid, uint32_t *seq, void *buf,
+		    size_t len, int family, int proto, uint32_t states, uint8_t ext,
+		    void (*fn)(const struct nlmsghdr *m, void *arg), void *arg);
+
 struct socks;
 
 struct socks *socks_new(void);

@@ -26,8 +26,6 @@
 #define SK_SYN_RECV	3
 #define SK_NEW_SYN_RECV	12
 
-/* A dump's parts are at most 32 KiB (the kernel's max_recvmsg_len cap). */
-#define DIAG_BUFSIZE	(32 * 1024)
 
 /* What a lookup hashes: 40 bytes, five words. */
 struct sock_key {
@@ -65,7 +63,7 @@ struct socks {
 	size_t nmemo, memo_cap;
 	struct index by_memo;
 	union {
-		char b[DIAG_BUFSIZE];
+		char b[SOCKS_DIAG_BUFSIZE];
 		struct nlmsghdr align;
 	} buf;
 };
@@ -376,8 +374,9 @@ void socks_set(struct socks *s, const struct sock_rec *r, size_t n, double now)
 	finish(s);
 }
 
-/* One protocol and family as an inet_diag dump.  0, or -1 with errno. */
-static int dump_one(struct socks *s, int family, int proto)
+int socks_diag_dump(struct mnl_socket *nl, unsigned portid, uint32_t *seq, void *buf,
+		    size_t len, int family, int proto, uint32_t states, uint8_t ext,
+		    void (*fn)(const struct nlmsghdr *m, void *arg), void *arg)
 {
 	union {
 		char b[NLMSG_SPACE(sizeof(struct inet_diag_req_v2))];
@@ -386,30 +385,27 @@ static int dump_one(struct socks *s, int family, int proto)
 	struct nlmsghdr *nlh;
 	struct inet_diag_req_v2 *r;
 	ssize_t n;
-	char err[128];
 
 	memset(&req, 0, sizeof req);
 	nlh = mnl_nlmsg_put_header(req.b);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++s->seq;
+	nlh->nlmsg_seq = ++*seq;
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = (uint8_t)proto;
-	/* Every state but request sockets (SYN_RECV): they have no owner yet. */
-	r->idiag_states = ~0u & ~(1u << SK_SYN_RECV) & ~(1u << SK_NEW_SYN_RECV);
-	if (proto == IPPROTO_TCP)
-		r->idiag_ext = 1u << (INET_DIAG_INFO - 1);
+	r->idiag_states = states;
+	r->idiag_ext = ext;
 	do {
-		n = mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len);
+		n = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
 	for (;;) {
-		const struct nlmsghdr *m = &s->buf.align;
+		const struct nlmsghdr *m = buf;
 		int left;
 
-		n = mnl_socket_recvfrom(s->nl, s->buf.b, sizeof s->buf.b);
+		n = mnl_socket_recvfrom(nl, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -419,15 +415,14 @@ static int dump_one(struct socks *s, int family, int proto)
 			return -1;
 		}
 		for (left = (int)n; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
-			struct sock_rec rec;
-
-			if (m->nlmsg_seq != s->seq || m->nlmsg_pid != s->portid)
+			if (m->nlmsg_seq != *seq || m->nlmsg_pid != portid)
 				continue;
 			if (m->nlmsg_flags & NLM_F_DUMP_INTR) {
 				errno = EINTR;
 				return -1;
 			}
 			if (m->nlmsg_type == NLMSG_DONE) {
+				/* A dump that failed midway says why in DONE's payload. */
 				int v = 0;
 
 				if (m->nlmsg_len >= NLMSG_LENGTH(sizeof v))
@@ -445,13 +440,38 @@ static int dump_one(struct socks *s, int family, int proto)
 					me->error < 0 ? -me->error : EPROTO;
 				return -1;
 			}
-			if (m->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    socks_parse_msg(m, m->nlmsg_len, &rec, err, sizeof err) < 0)
-				continue;
-			rec.proto = (uint8_t)proto;
-			*rec_add(s) = rec;
+			if (m->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+				fn(m, arg);
 		}
 	}
+}
+
+struct dump_ctx {
+	struct socks *s;
+	int proto;
+};
+
+static void dump_one_msg(const struct nlmsghdr *m, void *arg)
+{
+	struct dump_ctx *c = arg;
+	struct sock_rec rec;
+	char err[128];
+
+	if (socks_parse_msg(m, m->nlmsg_len, &rec, err, sizeof err) < 0)
+		return;
+	rec.proto = (uint8_t)c->proto;
+	*rec_add(c->s) = rec;
+}
+
+/* One protocol and family: every state but request sockets (no owner yet). */
+static int dump_one(struct socks *s, int family, int proto)
+{
+	struct dump_ctx c = { s, proto };
+
+	return socks_diag_dump(s->nl, s->portid, &s->seq, s->buf.b, sizeof s->buf.b, family,
+			       proto, ~0u & ~(1u << SK_SYN_RECV) & ~(1u << SK_NEW_SYN_RECV),
+			       proto == IPPROTO_TCP ? 1u << (INET_DIAG_INFO - 1) : 0,
+			       dump_one_msg, &c);
 }
 
 int socks_dump(struct socks *s, double now)
