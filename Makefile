@@ -83,10 +83,12 @@ SRCS := \
 	src/replay.c \
 	src/ports.c \
 	src/priv.c \
+	src/procs.c \
 	src/resolve.c \
 	src/route_reg.c \
 	src/run_batch.c \
 	src/sandbox.c \
+	src/socks.c \
 	src/store.c \
 	src/tui.c \
 	src/tui_cell.c \
@@ -124,9 +126,11 @@ UNIT_SRCS := \
 	tests/unit/test_record.c \
 	tests/unit/test_replay.c \
 	tests/unit/test_priv.c \
+	tests/unit/test_procs.c \
 	tests/unit/test_resolve.c \
 	tests/unit/test_route_reg.c \
 	tests/unit/test_sandbox.c \
+	tests/unit/test_socks.c \
 	tests/unit/test_store.c \
 	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \

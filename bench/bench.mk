@@ -13,7 +13,8 @@ BENCH_DIR   := $(BUILD)/bench
 # tools/ctgen, tools/nldump and tools/churngen (built by the Makefile into
 # build/tools/, the first two shared with tests/soak.sh).
 BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost \
-	       $(BENCH_DIR)/getcost $(BENCH_DIR)/recseek $(BENCH_DIR)/trendcost $(TOOL_BINS)
+	       $(BENCH_DIR)/getcost $(BENCH_DIR)/recseek $(BENCH_DIR)/trendcost $(BENCH_DIR)/procscost \
+	       $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
@@ -65,6 +66,11 @@ $(BENCH_DIR)/getcost: bench/getcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 
 # What the Trend column adds to a refresh at 100k flows (bench/tui.sh).
 $(BENCH_DIR)/trendcost: bench/trendcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# -P: attribution per refresh (steady, a burst of new sockets) on a fake /proc.
+$(BENCH_DIR)/procscost: bench/procscost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 

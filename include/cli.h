@@ -61,6 +61,7 @@ struct cli_opts {
 	const char *record;		/* --record FILE, borrowed from argv */
 	const char *replay;		/* --replay FILE ("-": stdin), borrowed from argv */
 	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
+	int processes;			/* -P: the process behind each flow (procs.h) */
 };
 
 void cli_init(struct cli_opts *o);

@@ -39,6 +39,7 @@
 #include "owner.h"
 #include "ports.h"
 #include "route_reg.h"
+#include "socks.h"
 #include "util.h"
 
 /*
@@ -92,15 +93,21 @@ struct flow_delta {
 	uint64_t out_packets, out_bytes;
 	uint32_t new_conns;		/* connections opened in the interval */
 	uint32_t closed_conns;		/* connections that ended in the interval */
+	/*
+	 * -P: TCP retransmissions of the flow's local sockets in the
+	 * interval (their tcpi_total_retrans deltas, socks.h), saturating.
+	 */
+	uint32_t retrans;
 };
 
 /* A flow without connections stays this many snapshots, shown as closed. */
 #define FLOW_LINGER 3
 
 /*
- * 112 bytes (the screen's frames copy every flow): the key is 28 with its
- * owner, idle and stale sit in the padding after it, counts of
- * connections are 32 bits.
+ * 128 bytes (the screen's frames copy every flow): the key is 28 with its
+ * owner, idle, stale and nprocs sit in the padding after it, counts of
+ * connections are 32 bits.  -P added 16 bytes (nprocs, proc, rtt_us and
+ * the delta's retrans).
  */
 struct flow {
 	struct flow_key key;
@@ -110,12 +117,22 @@ struct flow {
 	 * its entries (not read again: flow_table_refresh_end()).
 	 */
 	uint8_t stale;
+	/* -P: distinct processes holding its local sockets, last dump (saturating) */
+	uint16_t nprocs;
 	struct flow_counters c;	/* sums over the connections, saturating */
 	uint32_t conns;		/* open connections in this flow (not ct_entry_ended()) */
 	uint32_t entries;	/* entries of the last dump, open or ended */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
+	/*
+	 * -P: the process of its local sockets (procs.h number; several: the
+	 * lowest number, the first one known), 0 none.  A dump that finds
+	 * none keeps the last one (closed connections keep their owner).
+	 */
+	uint32_t proc;
+	/* -P, TCP: the largest smoothed RTT of its live sockets, last dump, us; 0 none */
+	uint32_t rtt_us;
 };
-_Static_assert(sizeof(struct flow) <= 112, "struct flow grew: the monitor copies every flow");
+_Static_assert(sizeof(struct flow) <= 128, "struct flow grew: the monitor copies every flow");
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
 struct flow_hit {
@@ -172,6 +189,12 @@ struct flow_opts {
 	 * and NAT interned here (by the classifying thread).
 	 */
 	struct route_reg *routes;
+	/*
+	 * -P: this namespace's sockets (borrowed; NULL: off), dumped before
+	 * the entries are added.  Each connection with a local TCP or UDP end
+	 * gives its flow that socket's process, RTT and retransmissions.
+	 */
+	const struct socks *socks;
 };
 
 struct flow_stats {

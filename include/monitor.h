@@ -40,6 +40,8 @@
 #include "host.h"
 #include "owner.h"
 #include "ports.h"
+#include "procs.h"
+#include "socks.h"
 
 /* The longest period: a day. */
 #define MON_PERIOD_MAX 86400.0
@@ -82,6 +84,14 @@ struct mon_config {
 	 * forwarded.
 	 */
 	int routed;
+	/*
+	 * -P: this namespace's sockets (socks.h, opened in it) and their
+	 * processes (procs.h), both owned by the monitor from mon_new(); NULL:
+	 * off.  The thread that dumps reads the sockets and attributes them
+	 * before each conntrack dump.
+	 */
+	struct socks *socks;
+	struct procs *procs;
 };
 
 struct mon_frame {
@@ -132,6 +142,13 @@ struct mon_frame {
 	uint64_t events_seen;		/* events applied since the previous frame */
 	uint64_t events_lost;		/* events lost since the start */
 	size_t reread;			/* between dumps: connections read again (GET) */
+	/*
+	 * -P: some processes' descriptors were unreadable (permissions), so
+	 * some owners are partial (uid and unit only); sock_err: the errno of
+	 * a failed socket dump (no processes this snapshot), 0 ok.
+	 */
+	int procs_partial;
+	int sock_err;
 	/* With a watch set: that flow's connections in this snapshot. */
 	int watching;
 	struct flow_key watch;
@@ -159,6 +176,11 @@ int mon_table_stats(struct monitor *m, struct ct_stats *out);
  * 0 and *out, or -1 when routed flows are off or the number is unknown.
  */
 int mon_route(struct monitor *m, uint32_t id, struct flow_route *out);
+/*
+ * -P: the process behind a flow.proc number, from any thread: 0 and *out,
+ * or -1 when -P is off or the number is unknown.
+ */
+int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out);
 /* Seconds the last owner refresh took (0 with owners off). */
 double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */

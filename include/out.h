@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "ct_stats.h"
 #include "flow.h"
+#include "procs.h"
 
 /*
  * The table's health: what --stats prints once and each NDJSON line's
@@ -57,6 +58,15 @@ struct out_opts {
 	 */
 	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
 	void *route_arg;
+	/*
+	 * -P: the table's last column is Process (procs_label()); JSON gives
+	 * every flow "process", "processes", "rtt_ms" and, in a stream's
+	 * delta, "retransmits".  proc_of gives a flow.proc number's process
+	 * (-1: unknown).
+	 */
+	int processes;
+	int (*proc_of)(void *arg, uint32_t id, struct proc_info *out);
+	void *proc_arg;
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,

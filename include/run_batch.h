@@ -37,6 +37,7 @@ struct batch_opts {
 	int (*owners_on)(void *arg);
 	/* --record: each snapshot of a stream is also appended there (NULL: none). */
 	struct rec_writer *rec;
+	int processes;			/* -P: flows carry a process (mon_proc()) */
 };
 
 /* What failed when a run returns -1 (errno says why). */

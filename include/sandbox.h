@@ -51,6 +51,11 @@ enum sandbox_need {
 	SANDBOX_RECORD = 1 << 5,
 	/* --replay: reads of the recording only (no netlink: the mode adds none). */
 	SANDBOX_REPLAY = 1 << 6,
+	/*
+	 * -P (socks.h, procs.h): requests on the sock_diag socket opened
+	 * before, directory reads of /proc and the cgroup tree.
+	 */
+	SANDBOX_PROCS = 1 << 7,
 };
 
 enum sandbox_state {

@@ -43,6 +43,8 @@ struct tui_config {
 	double max_cpu;
 	/* Owners were wanted but lsconntrack is not root: the header says so. */
 	int owners_off;
+	/* -P: flows carry processes (mon_proc()): the Process column, P and T. */
+	int processes;
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
 	volatile sig_atomic_t *signalled;
 	int sig_fd;

@@ -37,6 +37,8 @@ enum view_sort {
 	VIEW_SORT_OUTPPS,
 	VIEW_SORT_NEW,		/* new connections */
 	VIEW_SORT_CLOSED,	/* closed connections */
+	VIEW_SORT_RTT,		/* -P: the largest RTT of its TCP sockets */
+	VIEW_SORT_RETRANS,	/* -P: TCP retransmissions in the interval */
 	VIEW_SORT_MAX
 };
 

@@ -30,6 +30,7 @@ enum opt_id {
 	O_DELETE, O_YES,
 	O_LISTEN,
 	O_STATS,
+	O_PROCESSES,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -85,6 +86,7 @@ static const struct opt opts[] = {
 	{ "yes", O_YES, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
 	{ "stats", O_STATS, ARG_NONE },
+	{ "P", O_PROCESSES, ARG_NONE },		{ "processes", O_PROCESSES, ARG_NONE },
 };
 
 static const char usage[] =
@@ -126,7 +128,8 @@ static const char usage[] =
 "  -s, --sort KEY            bytes (default), packets, inbytes, outbytes,\n"
 "                            inpkts, outpkts, conns, peer, port; per interval:\n"
 "                            rate, inrate, outrate, pps, inpps, outpps, new,\n"
-"                            closed (the monitor's default is rate)\n"
+"                            closed (the monitor's default is rate); with -P:\n"
+"                            rtt, retrans\n"
 "  -r, --reverse             reverse the sort order\n"
 "      --json                print a JSON array instead of a table\n"
 "  -b, --batch               print snapshots instead of the full-screen monitor\n"
@@ -175,6 +178,9 @@ static const char usage[] =
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
 "      --stats               print the table's size and the kernel's conntrack\n"
 "                            statistics (conntrack -S, summed over CPUs) once\n"
+"  -P, --processes           the process behind each flow (pid, name, user,\n"
+"                            unit) and, for TCP, its RTT and retransmissions;\n"
+"                            other users' processes need root\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -443,6 +449,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_ROUTED:
 		o->dirs = on ? o->dirs | VIEW_ROUTED : o->dirs & ~VIEW_ROUTED;
 		o->routed = on;
+		break;
+	case O_PROCESSES:
+		o->processes = on;
 		break;
 	case O_OWNER: {
 		char reason[160];
@@ -736,6 +745,11 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 	}
 	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
+	if (o->processes && o->source == CLI_SRC_STDIN) {
+		snprintf(err, errlen, "--processes needs this host's table: its sockets are "
+			 "read from this host (not --stdin)");
+		return -1;
+	}
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
 		return -1;

@@ -24,6 +24,8 @@
 #include "monitor.h"
 #include "netns.h"
 #include "owner.h"
+#include "procs.h"
+#include "socks.h"
 #include "priv.h"
 #include "record.h"
 #include "replay.h"
@@ -327,6 +329,7 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		 * then waits for -R or the R key.
 		 */
 		.routed_pane = 1, .routed_auto = o->routed || o->owners,
+		.processes = o->processes,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
@@ -376,6 +379,8 @@ int main(int argc, char **argv)
 	struct owner_table *owners = NULL;
 	struct rec_writer *rec;
 	struct http_server *http = NULL;
+	struct socks *socks = NULL;
+	struct procs *procs = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -449,6 +454,17 @@ int main(int argc, char **argv)
 	host_finish(&host);
 	if (o.owners)
 		owners = open_owners(&o);
+	/*
+	 * -P: the sock_diag socket answers for the namespace it is made in:
+	 * the viewed one, before the drop.
+	 */
+	if (o.processes) {
+		socks = socks_new();
+		if (socks_open(socks) < 0)
+			die(EXIT_RUNTIME, "cannot read this host's sockets (sock_diag) for "
+			    "--processes: %s", strerror(errno));
+		procs = procs_new(NULL, NULL);
+	}
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -472,9 +488,14 @@ int main(int argc, char **argv)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES ?
 		    " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)" : "");
 	was_root = getuid() == 0 && geteuid() == 0;
-	/* With owners, the dumping thread also refreshes them (priv.h). */
+	/*
+	 * With owners, the dumping thread also refreshes them (priv.h); with
+	 * -P it reads other users' descriptors, if we may (else owners are
+	 * partial, and said so).
+	 */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
-		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE)) < 0)
+		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE) |
+		      (procs && priv_can_see_processes() ? PRIV_KEEP_PROCS : PRIV_KEEP_NONE)) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
@@ -504,6 +525,7 @@ int main(int argc, char **argv)
 		.owners = owners,
 		/* The monitor's R key can show them whenever; batch runs with -R. */
 		.routed = interactive || o.routed,
+		.socks = socks, .procs = procs,
 	};
 	m = mon_new(&mc);
 
@@ -523,6 +545,8 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_RECORD;
 	if (http)
 		needs |= SANDBOX_HTTP;
+	if (procs)
+		needs |= SANDBOX_PROCS;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs, rec);
 		r = 0;
@@ -538,6 +562,7 @@ int main(int argc, char **argv)
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
 			.owners = owners != NULL, .owners_off = owners_unprivileged,
 			.rec = rec,
+			.processes = procs != NULL,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);

@@ -93,6 +93,7 @@ struct monitor *mon_new(const struct mon_config *c)
 	port_filter_init(&m->sports_next);
 	m->cfg.fo.server_ports = &m->sports;
 	m->cfg.fo.owners = c->owners;
+	m->cfg.fo.socks = c->socks;
 	if (c->owners) {
 		m->reg = owner_reg_new();
 		owner_reg_sync(m->reg, c->owners);
@@ -346,6 +347,8 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 		ct_events_stats(m->cfg.ev, &es);
 		f->events_lost = es.lost;
 	}
+	if (m->cfg.procs)
+		f->procs_partial = procs_partial(m->cfg.procs);
 	m->prev_frame = now;
 }
 
@@ -363,6 +366,26 @@ static int owners_refresh(struct monitor *m)
 	owner_reg_sync(m->reg, m->cfg.owners);
 	m->owner_cost = mono_now() - t0;
 	return 0;
+}
+
+int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out)
+{
+	return m->cfg.procs ? procs_get(m->cfg.procs, id, out) : -1;
+}
+
+/*
+ * -P: this namespace's sockets and their processes, by the thread that
+ * dumps, before the conntrack dump (so that every entry finds its socket).
+ * A failed socket dump leaves no sockets: flows keep their last owners.
+ */
+static void socks_refresh(struct monitor *m, struct mon_frame *f)
+{
+	double now = mono_now();
+
+	if (socks_dump(m->cfg.socks, now) < 0)
+		f->sock_err = errno ? errno : EIO;
+	procs_attribute(m->cfg.procs, m->cfg.socks, now);
+	socks_remember(m->cfg.socks, now);
 }
 
 int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out)
@@ -412,6 +435,8 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		return f;
 	}
 
+	if (m->cfg.socks)
+		socks_refresh(m, f);
 	flow_table_begin(m->t);
 	f->budget_held = m->held;
 	if (read_source(m, &sink, f) < 0) {
@@ -768,6 +793,8 @@ void mon_free(struct monitor *m)
 	owner_table_free(m->cfg.owners);
 	owner_reg_free(m->reg);
 	route_reg_free(m->routes);
+	socks_free(m->cfg.socks);
+	procs_free(m->cfg.procs);
 	port_filter_fini(&m->sports);
 	port_filter_fini(&m->sports_next);
 	pthread_cond_destroy(&m->cond);

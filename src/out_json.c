@@ -2,6 +2,7 @@
 #include "out.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ static void put_string(struct outbuf *b, const char *s)
 	OUTBUF_LIT(b, "\"");
 }
 
-static void put_delta(struct outbuf *b, const struct flow_delta *d)
+static void put_delta(struct outbuf *b, const struct flow_delta *d, int processes)
 {
 	OUTBUF_LIT(b, ",\"delta\":{\"inbound_packets\":");
 	outbuf_u64(b, d->in_packets);
@@ -54,7 +55,52 @@ static void put_delta(struct outbuf *b, const struct flow_delta *d)
 	outbuf_u64(b, d->new_conns);
 	OUTBUF_LIT(b, ",\"closed_connections\":");
 	outbuf_u64(b, d->closed_conns);
+	if (processes) {
+		OUTBUF_LIT(b, ",\"retransmits\":");
+		outbuf_u64(b, d->retrans);
+	}
 	OUTBUF_LIT(b, "}");
+}
+
+/*
+ * -P: "process":{"pid","comm","uid","unit"} (pid and comm null when only
+ * the uid is known, unit null without one) or null, "processes" (how many
+ * distinct ones hold its sockets), "rtt_ms" (TCP, the largest smoothed RTT
+ * of its live sockets; null without one).
+ */
+static void put_process(struct outbuf *b, const struct out_opts *o, const struct flow *f)
+{
+	struct proc_info pi;
+	char num[32];
+
+	if (!f->proc || !o->proc_of || o->proc_of(o->proc_arg, f->proc, &pi) < 0) {
+		OUTBUF_LIT(b, ",\"process\":null,\"processes\":0");
+	} else {
+		OUTBUF_LIT(b, ",\"process\":{\"pid\":");
+		if (pi.pid) {
+			outbuf_u64(b, (uint64_t)pi.pid);
+			OUTBUF_LIT(b, ",\"comm\":");
+			put_string(b, pi.comm);
+		} else {
+			OUTBUF_LIT(b, "null,\"comm\":null");
+		}
+		OUTBUF_LIT(b, ",\"uid\":");
+		outbuf_u64(b, pi.uid);
+		OUTBUF_LIT(b, ",\"unit\":");
+		if (pi.unit[0])
+			put_string(b, pi.unit);
+		else
+			OUTBUF_LIT(b, "null");
+		OUTBUF_LIT(b, "},\"processes\":");
+		outbuf_u64(b, f->nprocs ? f->nprocs : 1);
+	}
+	OUTBUF_LIT(b, ",\"rtt_ms\":");
+	if (f->rtt_us) {
+		snprintf(num, sizeof num, "%.3f", f->rtt_us / 1000.0);
+		outbuf_str(b, num);
+	} else {
+		OUTBUF_LIT(b, "null");
+	}
 }
 
 /* Room one object may need: a name is at most 253 bytes, escaped six
@@ -265,12 +311,24 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			put_owner(&b, o, f->key.owner);
 		if (o->stream) {
 			if (o->interval > 0)
-				put_delta(&b, &f->d);
+				put_delta(&b, &f->d, o->processes);
 			else
 				OUTBUF_LIT(&b, ",\"delta\":null");
 		}
 		if (routed)
 			put_nat(&b, f, known ? &route : NULL);
+		if (o->processes) {
+			put_process(&b, o, f);
+			if (o->stream && o->interval > 0) {
+				char num[32];
+
+				snprintf(num, sizeof num, "%.2f", f->d.retrans / o->interval);
+				OUTBUF_LIT(&b, ",\"retrans_per_s\":");
+				outbuf_str(&b, num);
+			} else if (o->stream) {
+				OUTBUF_LIT(&b, ",\"retrans_per_s\":null");
+			}
+		}
 		if (ct_proto_is_icmp(f->key.proto)) {
 			OUTBUF_LIT(&b, ",\"icmp_type\":");
 			outbuf_u64(&b, f->key.port);

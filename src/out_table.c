@@ -191,6 +191,17 @@ static const char *owner_text(const struct out_opts *o, const struct flow *f,
 	return l->name;
 }
 
+/* -P: the Process cell. */
+static void proc_text(const struct out_opts *o, const struct flow *f, char *buf, size_t len)
+{
+	struct proc_info pi;
+
+	if (!f->proc || !o->proc_of || o->proc_of(o->proc_arg, f->proc, &pi) < 0)
+		procs_label(NULL, 0, buf, len);
+	else
+		procs_label(&pi, f->nprocs, buf, len);
+}
+
 static size_t digits(uint64_t v)
 {
 	size_t n = 1;
@@ -203,7 +214,7 @@ static size_t digits(uint64_t v)
 }
 
 /* Longer than any line: endpoints, 5 numbers, Proto, 6 rate cells, Owner, padded. */
-#define LINE_MAX_BYTES	(FMT_ENDPOINT_MAX + TEXT_MAX + OWNER_NAME_MAX + 1024)
+#define LINE_MAX_BYTES	(2 * FMT_ENDPOINT_MAX + TEXT_MAX + OWNER_NAME_MAX + PROCS_LABEL_MAX + 1024)
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		    const struct out_opts *o)
@@ -214,6 +225,8 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	size_t wnum[NUM_COLS], wrate[NUM_RATES];
 	char buf[TEXT_MAX], pb[16], cell[32], line[LINE_MAX_BYTES];
 	int rates = o->stream && o->interval > 0, owners = 0;
+	size_t wowner = 5;	/* "Owner", padded only when Process follows */
+	char pt[PROCS_LABEL_MAX];
 	struct owner_label ol;
 	struct outbuf l;
 
@@ -234,6 +247,11 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		view_prefetch(rows, i, n);
 		/* Only where some row is another namespace's: a plain host looks as before. */
 		owners |= o->owners && rows[i]->key.owner != 0 && rows[i]->key.dir != FLOW_ROUTED;
+		if (o->processes && o->owners) {
+			w = strlen(owner_text(o, rows[i], &ol));
+			if (w > wowner)
+				wowner = w;
+		}
 		if ((w = local_text(o, rows[i], buf)) > wlocal)
 			wlocal = w;
 		if ((w = peer_text(o, rows[i], peer_name(o, rows[i]), buf)) > wpeer)
@@ -263,8 +281,12 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		outbuf_mem(&l, "  ", 2);
 		put_right(&l, rate_heads[c], strlen(rate_heads[c]), wrate[c]);
 	}
-	if (owners)
-		outbuf_mem(&l, "  Owner", 7);
+	if (owners) {
+		outbuf_mem(&l, "  ", 2);
+		put_left(&l, "Owner", 5, o->processes ? wowner : 0);
+	}
+	if (o->processes)
+		outbuf_mem(&l, "  Process", 9);
 	outbuf_char(&l, '\n');
 	fwrite(line, 1, (size_t)(l.p - line), fp);
 
@@ -301,8 +323,21 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 				if (strlen(p) < 5)
 					put_spaces(&l, 5 - strlen(p));
 			}
+			const char *ot = owner_text(o, f, &ol);
+
 			outbuf_mem(&l, "  ", 2);
-			outbuf_str(&l, owner_text(o, f, &ol));
+			put_left(&l, ot, strlen(ot), o->processes ? wowner : 0);
+		}
+		if (o->processes) {
+			if (!owners && o->show_proto && !rates) {
+				const char *p = fmt_proto(f->key.proto, pb, sizeof pb);
+
+				if (strlen(p) < 5)
+					put_spaces(&l, 5 - strlen(p));
+			}
+			proc_text(o, f, pt, sizeof pt);
+			outbuf_mem(&l, "  ", 2);
+			outbuf_str(&l, pt);
 		}
 		outbuf_char(&l, '\n');
 		fwrite(line, 1, (size_t)(l.p - line), fp);

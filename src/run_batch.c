@@ -79,6 +79,13 @@ static void summary(const struct batch_opts *b, const struct mon_frame *f, int s
 		off += (size_t)snprintf(line + off, sizeof line - off,
 			"%s%llu netlink message%s did not parse", off ? "; " : "",
 			(unsigned long long)f->input.bad_msgs, f->input.bad_msgs == 1 ? "" : "s");
+	/* -P: say when some owners are only a uid, or missing. */
+	if (b->processes && f->procs_partial)
+		fprintf(b->warn, "%s: owners are partial: other users' processes are not "
+			"readable without root (CAP_SYS_PTRACE); their flows show a uid\n", b->prog);
+	if (b->processes && f->sock_err)
+		fprintf(b->warn, "%s: warning: cannot read this host's sockets (sock_diag): %s; "
+			"no processes this snapshot\n", b->prog, strerror(f->sock_err));
 	if (off)
 		fprintf(b->warn, "%s: %llu entr%s: %s\n", b->prog,
 			(unsigned long long)fs->entries, fs->entries == 1 ? "y" : "ies", line);
@@ -163,12 +170,22 @@ static int route_cb(void *arg, uint32_t id, struct flow_route *out)
 	return mon_route(arg, id, out);
 }
 
+static int proc_cb(void *arg, uint32_t id, struct proc_info *out)
+{
+	return mon_proc(arg, id, out);
+}
+
 static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream,
 			struct monitor *m)
 {
 	memset(oo, 0, sizeof *oo);
 	oo->route_of = route_cb;
 	oo->route_arg = m;
+	if (b->processes) {
+		oo->processes = 1;
+		oo->proc_of = proc_cb;
+		oo->proc_arg = m;
+	}
 	if (b->owners) {
 		oo->owners = 1;
 		oo->owner_of = b->owner_of ? b->owner_of : owner_cb;

@@ -62,8 +62,8 @@ static void place(struct tui *t)
 		pane_sync(&p->p, p->rows, p->n, p->list_h);
 	}
 	flows_want_widths(t, &local_want, &peer_want);
-	layout_flows_trend(&t->lay, COLS, local_want, peer_want, flows_owner_want(t),
-			   t->trend_on);
+	layout_flows_ext(&t->lay, COLS, local_want, peer_want, flows_owner_want(t),
+			 flows_proc_want(t), t->show_health, t->trend_on);
 }
 
 /* Asks for the names of the peers on screen; never waits for them. */
@@ -416,6 +416,7 @@ static void init(struct tui *t, struct monitor *m, struct replay *r,
 		replay_feed_init(t, r);
 	port_filter_copy(&t->aport, c->aport);
 	port_filter_copy(&t->pport, c->pport);
+	t->show_procs = c->processes;
 	if (c->owner)
 		t->owner = *c->owner;
 	t->names = !c->numeric && c->resolver;

@@ -222,6 +222,64 @@ void flows_trend_take(struct tui *t, const struct mon_frame *f)
 	t->trend_seq = f->seq;
 }
 
+/* -P: the flow's process (procs_label()), "-" when none is known. */
+void flows_proc_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len)
+{
+	struct proc_info pi;
+
+	if (!f->proc || mon_proc(t->m, f->proc, &pi) < 0)
+		procs_label(NULL, 0, buf, len);
+	else
+		procs_label(&pi, f->nprocs, buf, len);
+}
+
+/* -P: the largest RTT of its live TCP sockets, in ms; "-" without one. */
+void flows_rtt_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		    char *buf, size_t len)
+{
+	if (!f->rtt_us)
+		snprintf(buf, len, "-");
+	else if (f->rtt_us < 100000)
+		snprintf(buf, len, "%.1fms", f->rtt_us / 1000.0);
+	else
+		snprintf(buf, len, "%ums", (f->rtt_us + 500) / 1000);
+}
+
+/* -P: TCP retransmissions per second over the interval. */
+void flows_retr_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len)
+{
+	double secs = t->f ? t->f->interval : 0;
+
+	if (f->key.proto != IPPROTO_TCP || secs <= 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", f->d.retrans / secs);
+}
+
+int flows_proc_want(const struct tui *t)
+{
+	char buf[PROCS_LABEL_MAX];
+	int want = 1;
+
+	if (!t->c->processes || !t->show_procs)
+		return 0;
+	for (int i = 0; i < t->npanes; i++) {
+		const struct tpane *p = &t->panes[i];
+
+		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
+			int n;
+
+			flows_proc_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			n = (int)strlen(buf);
+			if (n > want)
+				want = n;
+		}
+	}
+	return want;
+}
+
 /* The widest Owner text on screen, 0 when every flow there is the host's. */
 int flows_owner_want(const struct tui *t)
 {

@@ -207,6 +207,12 @@ static void head_missing(const struct tui *t, struct segs *ss)
 			       "owners off (not root): containers' flows count as forwarded");
 		layout_seg_brief(ss, "owners off (not root)");
 	}
+	/* -P as a user: other users' processes are a uid only. */
+	if (t->c->processes && f->procs_partial) {
+		layout_seg_add(ss, 1, 3, R_WARN,
+			       "processes partial: other users' need root (CAP_SYS_PTRACE)");
+		layout_seg_brief(ss, "processes partial (not root)");
+	}
 }
 
 void header_draw(const struct tui *t)

@@ -101,6 +101,7 @@ struct tui {
 	int routed;		/* a Routed pane exists */
 	int routed_show;	/* -1: when it has flows; 0: hidden; 1: shown (the R key) */
 	int names, totals, paused;
+	int show_procs, show_health;	/* -P: the Process column (P), RTT and Retr/s (T) */
 	enum tui_mode mode, under_help;
 	struct flow_key watched;	/* MODE_DETAIL: the flow whose connections are listed */
 	size_t list_top;	/* first connection shown */
@@ -140,6 +141,8 @@ int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out);
 /* A routed flow's client and NAT for views (mon_route()). */
 int tui_route_cb(void *arg, uint32_t id, struct flow_route *out);
 int flows_owner_want(const struct tui *t);
+/* -P: the widest Process text on screen; 0 when the column is off. */
+int flows_proc_want(const struct tui *t);
 
 /* tui.c */
 void tui_rebuild(struct tui *t);

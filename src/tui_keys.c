@@ -140,6 +140,24 @@ static unsigned k_trend(struct tui *t, const struct key_cmd *k)
 	return 0;
 }
 
+/* -P: the Process column (arg 0) or the RTT and Retr/s columns (arg 1). */
+static unsigned k_procs(struct tui *t, const struct key_cmd *k)
+{
+	if (!t->c->processes) {
+		cell_set_msg(t, "no processes: start lsconntrack with -P");
+		return 0;
+	}
+	if (k->arg) {
+		t->show_health = !t->show_health;
+		cell_set_msg(t, "%s", t->show_health ? "RTT and retransmissions shown" :
+			     "RTT and retransmissions hidden");
+	} else {
+		t->show_procs = !t->show_procs;
+		cell_set_msg(t, "%s", t->show_procs ? "processes shown" : "processes hidden");
+	}
+	return K_REBUILD;
+}
+
 static unsigned k_totals(struct tui *t, const struct key_cmd *k)
 {
 	t->totals = !t->totals;
@@ -410,6 +428,10 @@ static const struct key_cmd key_cmds[] = {
 	{ { 'T' }, IN_MAIN, NULL, NULL, k_trend, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
+	/* -P: P the Process column, H the TCP health columns (T is Trend). */
+	{ { 'P' }, IN_MAIN, "P H", "-P: the Process column / TCP RTT and retransmits",
+	  k_procs, 0, PANE_ROWS },
+	{ { 'H' }, IN_MAIN, NULL, NULL, k_procs, 1, PANE_ROWS },
 	{ { ' ' }, IN_MAIN | IN_DETAIL | IN_LIVE, "space", "pause / resume the display", k_pause,
 	  0, PANE_ROWS },
 	{ { '+', '=' }, IN_MAIN | IN_DETAIL | IN_LIVE, "+ -", "refresh less / more often",
@@ -471,6 +493,9 @@ void keys_draw_help(const struct tui *t)
 			    ((k->where & IN_LIVE) && t->rp) ||
 			    (pass == IN_MAIN && !(k->where & IN_MAIN)) ||
 			    (pass == IN_DETAIL && k->where != IN_DETAIL))
+				continue;
+			/* P T only with -P: without it 80x24 holds the whole help. */
+			if (k->fn == k_procs && !t->c->processes)
 				continue;
 			cell_put(y, HELP_KEY_X, COLS - HELP_KEY_X, k->name, cell_attr(t, R_KEY));
 			cell_put(y++, HELP_TEXT_X, COLS - HELP_TEXT_X, k->help, A_NORMAL);

@@ -22,6 +22,7 @@
 #define LAYOUT_SEG_GAP		2	/* blanks between header segments */
 #define LAYOUT_CONN_GAP		2	/* blanks between columns of the connection list */
 #define LAYOUT_OWNER_CAP	24	/* Owner's widest: longer names are cut */
+#define LAYOUT_PROC_CAP		24	/* Process's widest (-P) */
 
 struct tui;
 struct flow;
@@ -29,7 +30,8 @@ struct flow_layout;
 
 /* Columns of a flow row, in screen order; each one row of layout_cols[]. */
 enum col { COL_LOCAL, COL_ARROW, COL_PEER, COL_CONNS, COL_IN, COL_OUT,
-	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_TREND, COL_OWNER, COL_MAX };
+	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_RTT, COL_RETR, COL_TREND, COL_OWNER,
+	   COL_PROC, COL_MAX };
 
 /*
  * When a column goes as the screen narrows: DROP_EARLY ones before Peer
@@ -85,6 +87,12 @@ void flows_owner_text(const struct tui *t, const struct flow *f, const struct fl
 /* UTF-8 block characters when t->utf8 and colour: drawn by cells, not bytes. */
 void flows_trend_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len);
+void flows_rtt_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		    char *buf, size_t len);
+void flows_retr_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len);
+void flows_proc_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len);
 
 struct flow_layout {
 	int shown[COL_MAX];
@@ -108,11 +116,14 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
 void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
 			int owner_want);
 /*
- * The same with the Trend column when trend (the T key): before Owner,
- * TREND_N cells, and the first column to go on a narrow screen.
+ * The same with the optional columns: Trend when trend (the T key:
+ * TREND_N cells, before Owner, the first column to go on a narrow screen);
+ * with -P the Process column when proc_want > 0 (the widest process text on
+ * screen, at most LAYOUT_PROC_CAP; it is last and goes next) and the RTT
+ * and Retr/s columns when health (they go before In/s and Out/s).
  */
-void layout_flows_trend(struct flow_layout *l, int width, int local_want, int peer_want,
-			int owner_want, int trend);
+void layout_flows_ext(struct flow_layout *l, int width, int local_want, int peer_want,
+		      int owner_want, int proc_want, int health, int trend);
 
 /* Lines of the screen: header, panes (title, column titles, rows) and bottom line. */
 struct screen_layout {

@@ -17,6 +17,7 @@ static const char *const sort_names[VIEW_SORT_MAX] = {
 	"bytes", "packets", "inbytes", "outbytes", "inpkts", "outpkts",
 	"conns", "peer", "port",
 	"rate", "inrate", "outrate", "pps", "inpps", "outpps", "new", "closed",
+	"rtt", "retrans",
 };
 
 enum view_sort view_sort_default(int rates)
@@ -305,6 +306,10 @@ static uint64_t metric(const struct flow *f, enum view_sort s)
 		return f->d.new_conns;
 	case VIEW_SORT_CLOSED:
 		return f->d.closed_conns;
+	case VIEW_SORT_RTT:
+		return f->rtt_us;
+	case VIEW_SORT_RETRANS:
+		return f->d.retrans;
 	default:
 		return 0;
 	}

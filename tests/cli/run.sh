@@ -253,6 +253,9 @@ assert_match "--owner unknown kind: names it" "$ERR" "unknown kind 'vm'"
 usage_error "--owner empty" --owner ''
 usage_error "--owner blank" --owner '  '
 usage_error "--owner missing" --owner
+# -P: this host's sockets; --stdin text may come from elsewhere.
+usage_error "--processes with --stdin" --stdin -P
+usage_error "-P with --stdin" --processes --stdin
 usage_error "--owner control byte" --owner $'a\033b'
 assert_eq "--owner control byte: no raw control byte" "$(LC_ALL=C grep -c $'\033' "$TMP/err")" 0
 run --bogus
@@ -1344,6 +1347,8 @@ assert_match "--delete on a pipe: asks for --yes" "$ERR" 'add --yes'
 run --help
 assert_match "--help: --delete" "$OUT" '--delete +delete the conntrack entries'
 assert_match "--help: --yes" "$OUT" '--yes +delete without asking'
+
+# ---------------------------------------------------------------------------
 # a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
 # the table, or a table every -d seconds, and one line on stderr saying why
 
@@ -1491,5 +1496,27 @@ if [ -w /dev/full ]; then
 	assert_eq "--record on a full disk: said once" \
 		"$(printf '%s\n' "$ERR" | grep -c '^lsconntrack: the recording stopped: No space left on device (the stream goes on)$')" 1
 fi
+
+# ---------------------------------------------------------------------------
+# -P with a file: the fixture's connections have no socket here, so every
+# row's process is "-" (JSON null), and no RTT; the Process column is last.
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -P
+assert_eq "-P --proc=FILE: exit 0" "$RC" 0
+assert_match "-P table: Process is the last column" "$(printf '%s\n' "$OUT" | head -1)" 'Conns +Process$'
+assert_eq "-P table: every row's process is -" \
+	"$(printf '%s\n' "$OUT" | tail -n +2 | grep -cv ' -$')" 0
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -P --json
+assert_eq "-P JSON: process null, processes 0, rtt_ms null on every flow" \
+	"$(printf '%s' "$OUT" | jq '[.[] | select(.process != null or .processes != 0 or .rtt_ms != null)] | length')" 0
+assert_eq "-P JSON: the keys after connections" \
+	"$(printf '%s' "$OUT" | jq -c '.[0] | keys_unsorted | .[-3:]')" '["process","processes","rtt_ms"]'
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -P --json -c 2 -d 0
+assert_eq "-P NDJSON: delta.retransmits and retrans_per_s in the second line" \
+	"$(printf '%s\n' "$OUT" | tail -1 | jq -c '.flows[0] | [.delta.retransmits, (.retrans_per_s | type)]')" \
+	'[0,"number"]'
+run --proc="$TMP/main.txt" --local "$LOCAL" -n --json
+assert_eq "without -P: no process key" "$(printf '%s' "$OUT" | jq '[.[] | select(has("process"))] | length')" 0
+run -h
+assert_match "--help lists -P" "$OUT" '-P, --processes'
 
 t_summary "cli"

@@ -192,12 +192,12 @@ static void test_sort_every_metric(void **state)
 {
 	/* in_packets, in_bytes, out_packets, out_bytes, conns; the deltas:
 	 * in_packets, in_bytes, out_packets, out_bytes, new, closed. */
-	static const uint64_t v[5][11] = {
-		{ 20, 300, 11, 110, 5, 40, 1000, 34, 5600, 3, 4 },
-		{ 50, 400, 22, 330, 2, 30, 5000, 23, 3400, 5, 1 },
-		{ 30, 200, 44, 550, 3, 50, 2000, 12, 4500, 1, 2 },
-		{ 10, 100, 33, 220, 1, 20, 4000, 56, 1200, 2, 5 },
-		{ 40, 500, 55, 440, 4, 10, 3000, 45, 2300, 4, 3 },
+	static const uint64_t v[5][13] = {
+		{ 20, 300, 11, 110, 5, 40, 1000, 34, 5600, 3, 4, 900, 7 },
+		{ 50, 400, 22, 330, 2, 30, 5000, 23, 3400, 5, 1, 300, 0 },
+		{ 30, 200, 44, 550, 3, 50, 2000, 12, 4500, 1, 2, 0, 9 },
+		{ 10, 100, 33, 220, 1, 20, 4000, 56, 1200, 2, 5, 450000, 1 },
+		{ 40, 500, 55, 440, 4, 10, 3000, 45, 2300, 4, 3, 1200, 3 },
 	};
 	/* Biggest first: flow numbers in the expected order. */
 	static const struct {
@@ -219,6 +219,8 @@ static void test_sort_every_metric(void **state)
 		{ VIEW_SORT_OUTPPS, "34012" },
 		{ VIEW_SORT_NEW, "14032" },
 		{ VIEW_SORT_CLOSED, "30421" },
+		{ VIEW_SORT_RTT, "34012" },	/* -P: microseconds */
+		{ VIEW_SORT_RETRANS, "20431" },
 	};
 	struct flow flows[5];
 	const struct flow *rows[5];
@@ -246,6 +248,8 @@ static void test_sort_every_metric(void **state)
 		f->d.out_bytes = v[i][8];
 		f->d.new_conns = v[i][9];
 		f->d.closed_conns = v[i][10];
+		f->rtt_us = (uint32_t)v[i][11];
+		f->d.retrans = (uint32_t)v[i][12];
 	}
 	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
 		for (int rev = 0; rev < 2; rev++) {
