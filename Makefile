@@ -60,10 +60,12 @@ SRCS := \
 	src/host.c \
 	src/lineedit.c \
 	src/main.c \
+	src/metrics.c \
 	src/monitor.c \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
+	src/out_prom.c \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \
@@ -95,9 +97,11 @@ UNIT_SRCS := \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
 	tests/unit/test_lineedit.c \
+	tests/unit/test_metrics.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
+	tests/unit/test_out_prom.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
@@ -122,14 +126,15 @@ LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
-DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
+DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md doc/prometheus.md \
              doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
               libnfnetlink-dev libcap-ng-dev libseccomp-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
-              procps util-linux libcap2-bin valgrind iputils-ping
+              procps util-linux libcap2-bin valgrind iputils-ping curl \
+              prometheus prometheus-node-exporter
 
 # A missing library stops the build at its first compile, naming the Debian
 # package (pkg-config's own errors would only show up later as a missing

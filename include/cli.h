@@ -53,7 +53,31 @@ struct cli_opts {
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	int delay_set;			/* -d was given */
+	const char *prometheus;		/* --prometheus FILE, borrowed from argv */
+	unsigned metrics_top;		/* --metrics-top N; 0: the default */
+	int metrics_passive_peers;	/* --metrics-passive-peers */
+	int metrics_only;		/* --metrics-only: the daemon, even on a terminal */
 };
+
+/*
+ * Some metrics output was asked (metrics.h): the options above apply, and
+ * without a terminal, -b, -c or --json the run is the quiet metrics daemon.
+ */
+static inline int cli_metrics_asked(const struct cli_opts *o)
+{
+	return o->prometheus != NULL;
+}
+
+/*
+ * The quiet daemon: metrics only, no table or monitor.  interactive: the
+ * run would otherwise be the monitor.
+ */
+static inline int cli_metrics_daemon(const struct cli_opts *o, int interactive)
+{
+	return cli_metrics_asked(o) &&
+	       (o->metrics_only || (!interactive && !o->batch && !o->count_set && !o->json));
+}
 
 void cli_init(struct cli_opts *o);
 void cli_fini(struct cli_opts *o);

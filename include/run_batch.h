@@ -29,6 +29,11 @@ struct batch_opts {
 	const char *prog;		/* warnings start with it */
 	int owners;			/* owners on: flows carry an owner (mon_owner()) */
 	int owners_off;			/* wanted but not root: the forwarded count says so */
+	/*
+	 * No table nor JSON (the metrics daemon): snapshots feed the
+	 * monitor's on_frame only; warnings and failed outputs still go to warn.
+	 */
+	int quiet;
 };
 
 /* What failed when a run returns -1 (errno says why). */

@@ -45,7 +45,16 @@ enum sandbox_need {
 	 * reads of /proc and /run.
 	 */
 	SANDBOX_OWNERS = 1 << 3,
+	/*
+	 * The --prometheus textfile: create, write, fsync, rename and unlink
+	 * files in the one directory set by sandbox_write_dir(), through its
+	 * descriptor (openat, renameat, unlinkat on that descriptor only).
+	 */
+	SANDBOX_FILES = 1 << 4,
 };
+
+/* The directory descriptor SANDBOX_FILES allows writes in; call before sandbox_enter(). */
+void sandbox_write_dir(int dirfd);
 
 enum sandbox_state {
 	SANDBOX_ON = 0,

@@ -15,6 +15,7 @@
 #include "host.h"
 #include "fmt.h"
 #include "lsct.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "priv.h"
 #include "util.h"
@@ -24,6 +25,7 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_PROMETHEUS, O_METRICS_TOP, O_METRICS_PASSIVE_PEERS, O_METRICS_ONLY,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -72,6 +74,10 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "prometheus", O_PROMETHEUS, ARG_REQUIRED },
+	{ "metrics-top", O_METRICS_TOP, ARG_REQUIRED },
+	{ "metrics-passive-peers", O_METRICS_PASSIVE_PEERS, ARG_NONE },
+	{ "metrics-only", O_METRICS_ONLY, ARG_NONE },
 };
 
 static const char usage[] =
@@ -145,6 +151,16 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"      --prometheus FILE     after each snapshot, write Prometheus metrics (text\n"
+"                            0.0.4) to FILE, replaced whole (for node_exporter's\n"
+"                            textfile collector); without a terminal, -b, -c\n"
+"                            or --json it runs alone (every 15 s unless -d)\n"
+"      --metrics-top N       per direction, the N flows with the most bytes keep\n"
+"                            their peer label; the rest are peer=\"other\"\n"
+"                            (default 100; 1 to 100000)\n"
+"      --metrics-passive-peers\n"
+"                            passive series carry the peer too\n"
+"      --metrics-only        write metrics only, no table or monitor\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -374,6 +390,7 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	}
 	case O_DELAY:
+		o->delay_set = 1;
 		o->delay = strtod(val, &end);
 		if (end == val || *end || !isfinite(o->delay) || o->delay < 0 ||
 		    o->delay > MON_PERIOD_MAX) {
@@ -398,6 +415,30 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	case O_NO_OWNERS:
 		o->owners = !on;
+		break;
+	case O_PROMETHEUS:
+		if (!*val) {
+			snprintf(err, errlen, "invalid value for %s: '' (a file name)", shown);
+			return -1;
+		}
+		o->prometheus = val;
+		break;
+	case O_METRICS_TOP: {
+		uint64_t v;
+
+		if (parse_u64(val, strlen(val), METRICS_TOP_MAX, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (flows, 1 to %u)",
+				 shown, val, METRICS_TOP_MAX);
+			return -1;
+		}
+		o->metrics_top = (unsigned)v;
+		break;
+	}
+	case O_METRICS_PASSIVE_PEERS:
+		o->metrics_passive_peers = on;
+		break;
+	case O_METRICS_ONLY:
+		o->metrics_only = on;
 		break;
 	case O_OWNER: {
 		char reason[160];
@@ -626,6 +667,16 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 	}
 	if (o->source != CLI_SRC_NETLINK)
 		o->owners = 0;
+	if ((o->metrics_top || o->metrics_passive_peers || o->metrics_only) &&
+	    !cli_metrics_asked(o)) {
+		snprintf(err, errlen, "--metrics-top, --metrics-passive-peers and --metrics-only "
+			 "need a metrics output (--prometheus FILE)");
+		return -1;
+	}
+	if (o->metrics_only && (o->batch || o->json)) {
+		snprintf(err, errlen, "--metrics-only writes no table: not with -b or --json");
+		return -1;
+	}
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
 		return -1;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,7 +22,9 @@
 #include "host.h"
 #include "lsct.h"
 #include "monitor.h"
+#include "metrics.h"
 #include "netns.h"
+#include "out_prom.h"
 #include "owner.h"
 #include "priv.h"
 #include "resolve.h"
@@ -163,6 +166,50 @@ static struct owner_table *open_owners(const struct cli_opts *o)
 	return t;
 }
 
+/* The metrics daemon's period without -d: node_exporter's usual scrape interval. */
+#define DAEMON_PERIOD 15.0
+
+static struct monitor *the_monitor;	/* for metrics' owner labels */
+
+static int metrics_owner_of(void *arg, uint32_t id, struct owner_label *out)
+{
+	(void)arg;
+	return the_monitor ? mon_owner(the_monitor, id, out) : -1;
+}
+
+/*
+ * --prometheus: opens FILE's directory while privileged.  Root drops to an
+ * unprivileged user (priv.h) who must be able to write there: as owner,
+ * as other, or through the directory's group, which the drop then keeps
+ * (never group 0).  Otherwise stop now rather than fail at every snapshot.
+ */
+static struct prom_file *open_textfile(const char *path)
+{
+	struct prom_file *pf;
+	struct stat st;
+	char err[512];
+	uid_t uid;
+	gid_t gid;
+
+	if (prom_file_open(path, &pf, err, sizeof err) < 0)
+		die(errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
+	if (getuid() != 0 || geteuid() != 0 || prom_file_dir_stat(pf, &st) < 0)
+		return pf;
+	priv_target(&uid, &gid);
+	if ((st.st_uid == uid && (st.st_mode & S_IWUSR)) ||
+	    (st.st_gid == gid && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH))
+		return pf;
+	if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
+		priv_keep_group(st.st_gid);
+		return pf;
+	}
+	die(EXIT_RUNTIME, "cannot write --prometheus %s after dropping privileges (to uid %u): "
+	    "its directory is owned by %u:%u, mode %03o; make it writable by a group "
+	    "(chgrp GROUP DIR; chmod g+w DIR), which lsconntrack keeps (doc/prometheus.md)",
+	    path, (unsigned)uid, (unsigned)st.st_uid, (unsigned)st.st_gid,
+	    (unsigned)(st.st_mode & 07777));
+}
+
 /* Everything is open: from here on only the calls the mode needs. */
 static void enter_sandbox(unsigned needs)
 {
@@ -219,7 +266,10 @@ int main(int argc, char **argv)
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
-	int r, interactive, was_root, tracking, ns_back = -1;
+	int r, interactive, was_root, tracking, daemon, ns_back = -1;
+	struct prom_file *textfile = NULL;
+	struct metrics *mx = NULL;
+	static struct prom_out po;
 
 	/* A setcap or setuid copy: the user's terminfo is not for us to parse. */
 	priv_scrub_env();
@@ -249,6 +299,15 @@ int main(int argc, char **argv)
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
 	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
 		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	/* Metrics alone: no table, no screen; a stream until a signal (stdin: once). */
+	daemon = cli_metrics_daemon(&o, interactive);
+	if (daemon) {
+		interactive = 0;
+		if (!o.count_set)
+			o.count = o.source == CLI_SRC_STDIN ? 1 : 0;
+		if (!o.delay_set)
+			o.delay = DAEMON_PERIOD;
+	}
 	if (interactive)
 		setlocale(LC_ALL, "");
 
@@ -272,6 +331,8 @@ int main(int argc, char **argv)
 	host_finish(&host);
 	if (o.owners)
 		owners = open_owners(&o);
+	if (o.prometheus)
+		textfile = open_textfile(o.prometheus);
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -295,6 +356,9 @@ int main(int argc, char **argv)
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
 		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
+	if (textfile && prom_file_writable(textfile) < 0)
+		die(EXIT_RUNTIME, "cannot write in the directory of --prometheus %s: %s",
+		    prom_file_path(textfile), strerror(errno));
 	/* The reader thread starts unprivileged (and drops what it inherits). */
 	if (ev && ct_events_start(ev) < 0) {
 		if (!interactive)
@@ -315,10 +379,24 @@ int main(int argc, char **argv)
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 		.owners = owners,
 	};
+	if (cli_metrics_asked(&o)) {
+		struct metrics_opts mo = {
+			.top = o.metrics_top, .passive_peers = o.metrics_passive_peers,
+			.owners = owners != NULL, .owner_of = metrics_owner_of,
+			.version = LSCT_VERSION,
+		};
+
+		mx = metrics_new(&mo);
+		po = (struct prom_out){ .mx = mx, .pf = textfile };
+		/* --listen: po.sink = { http_publish, server } goes here. */
+		mc.on_frame = prom_out_frame;
+		mc.frame_arg = &po;
+	}
 	m = mon_new(&mc);
+	the_monitor = m;
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (interactive || (!o.numeric && (!o.json || o.names)))
+	if (!daemon && (interactive || (!o.numeric && (!o.json || o.names))))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -328,6 +406,10 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	if (textfile) {
+		sandbox_write_dir(prom_file_dirfd(textfile));
+		needs |= SANDBOX_FILES;
+	}
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
@@ -342,6 +424,7 @@ int main(int argc, char **argv)
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
 			.owners = owners != NULL, .owners_off = owners_unprivileged,
+			.quiet = daemon,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
@@ -355,6 +438,8 @@ int main(int argc, char **argv)
 			die(EXIT_RUNTIME, "cannot read %s: %s", ct_source_name(src), strerror(errno));
 	}
 	mon_free(m);
+	metrics_free(mx);
+	prom_file_close(textfile);
 	resolver_free(resolver);
 	host_fini(&host);
 	cli_fini(&o);
