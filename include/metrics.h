@@ -21,7 +21,9 @@
  * the port level.  So a frame exports at most 2N + (protocols x owners)
  * flow series per direction.
  *
- * Series not in a frame stay in memory (so that a peer that comes back
+ * A series whose flows are gone is shown a while longer (retain below), so
+ * a frame exports at most 4N + (protocols x owners) series per direction.
+ * Series not shown stay in memory (so that a peer that comes back
  * continues its counters), the least recently used first out once more
  * than keep of them exist: a peer dropped that way and seen again later
  * restarts at 0, a counter reset that rate() and increase() handle.
@@ -39,6 +41,7 @@
 #define METRICS_TOP_MAX 100000
 /* port or peer folded: the label's value is "other". */
 #define METRICS_OTHER 0xffffffffu
+#define METRICS_RETAIN 300.0
 
 struct metrics_opts {
 	unsigned top;		/* N above, 1 .. METRICS_TOP_MAX (0: the default) */
@@ -51,7 +54,15 @@ struct metrics_opts {
 	int owners;
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
-	size_t keep;		/* series kept in memory at most (0: 64 N, at least 65536) */
+	size_t keep;		/* series kept in memory at most (0: 16 N, at least 65536) */
+	/*
+	 * A series whose flows left the table is still shown this many
+	 * seconds after its last frame (0: METRICS_RETAIN), with open 0; at
+	 * most N of them per direction, the most recent first.  So a short
+	 * connection's series is scraped more than once, and a peer that
+	 * comes and goes keeps one series.
+	 */
+	double retain;
 	const char *version;	/* build info; borrowed */
 };
 
@@ -72,6 +83,7 @@ struct metrics_series {
 	uint64_t opened, closed;	/* connections, since the start */
 	uint64_t open;			/* gauge: open connections in the last frame */
 	uint64_t last;			/* frame number this series was last in */
+	double seen;			/* CLOCK_REALTIME seconds of that frame */
 	struct metrics_series *next;	/* private: hash chain */
 	struct metrics_series *lru_prev, *lru_next;	/* private */
 };

@@ -69,6 +69,7 @@ struct prom_out {
 	struct metrics *mx;
 	struct prom_file *pf;
 	struct metrics_sink sink;
+	int file_openmetrics;	/* pf gets OpenMetrics (LSCT_PROM_OPENMETRICS=1, for tests) */
 	int rendered;		/* private */
 	double last;		/* private: monotonic seconds of the last render */
 	char err[160];		/* private: the last write's failure, "" */

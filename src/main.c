@@ -385,9 +385,12 @@ int main(int argc, char **argv)
 			.owners = owners != NULL, .owner_of = metrics_owner_of,
 			.version = LSCT_VERSION,
 		};
+		const char *om = getenv("LSCT_PROM_OPENMETRICS");
 
 		mx = metrics_new(&mo);
 		po = (struct prom_out){ .mx = mx, .pf = textfile };
+		/* A test hook: the textfile in OpenMetrics, for a scrape that checks that dialect. */
+		po.file_openmetrics = om && strcmp(om, "1") == 0 && !priv_env_untrusted();
 		/* --listen: po.sink = { http_publish, server } goes here. */
 		mc.on_frame = prom_out_frame;
 		mc.frame_arg = &po;

@@ -50,6 +50,8 @@ struct metrics *metrics_new(const struct metrics_opts *o)
 		if (mx->o.keep < 65536)
 			mx->o.keep = 65536;
 	}
+	if (mx->o.retain <= 0)
+		mx->o.retain = METRICS_RETAIN;
 	mx->nbuckets = 1024;
 	mx->buckets = xcalloc(mx->nbuckets, sizeof *mx->buckets);
 	mx->tab.count = mx->tab.max = -1;
@@ -150,8 +152,38 @@ static void grow(struct metrics *mx)
 	mx->nbuckets = n;
 }
 
+static void show(struct metrics *mx, const struct metrics_series *s)
+{
+	if (mx->nshown == mx->shown_cap) {
+		mx->shown_cap = mx->shown_cap ? 2 * mx->shown_cap : 256;
+		mx->shown = xrealloc(mx->shown, mx->shown_cap * sizeof *mx->shown);
+	}
+	mx->shown[mx->nshown++] = s;
+}
+
+/*
+ * Series of earlier frames seen less than retain seconds ago, the most
+ * recent first (the LRU list's order behind this frame's), N per direction.
+ */
+static void show_retained(struct metrics *mx, double now)
+{
+	size_t extra[2] = { 0, 0 };
+
+	for (struct metrics_series *s = mx->lru_head; s; s = s->lru_next) {
+		if (s->last == mx->frame)
+			continue;
+		if (now - s->seen > mx->o.retain)
+			break;
+		if (extra[s->key.dir & 1] >= mx->o.top)
+			continue;
+		extra[s->key.dir & 1]++;
+		s->open = 0;
+		show(mx, s);
+	}
+}
+
 /* The series of k, made if new; it becomes part of this frame. */
-static struct metrics_series *touch(struct metrics *mx, const struct metrics_key *k)
+static struct metrics_series *touch(struct metrics *mx, const struct metrics_key *k, double now)
 {
 	size_t h = (size_t)(key_hash(k) & (mx->nbuckets - 1));
 	struct metrics_series *s;
@@ -174,12 +206,9 @@ static struct metrics_series *touch(struct metrics *mx, const struct metrics_key
 	}
 	if (s->last != mx->frame) {
 		s->last = mx->frame;
+		s->seen = now;
 		s->open = 0;
-		if (mx->nshown == mx->shown_cap) {
-			mx->shown_cap = mx->shown_cap ? 2 * mx->shown_cap : 256;
-			mx->shown = xrealloc(mx->shown, mx->shown_cap * sizeof *mx->shown);
-		}
-		mx->shown[mx->nshown++] = s;
+		show(mx, s);
 	}
 	return s;
 }
@@ -351,6 +380,7 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 		  size_t n)
 {
 	struct metrics_table *t = &mx->tab;
+	double now = (double)f->when.tv_sec + (double)f->when.tv_nsec / 1e9;
 
 	mx->frame++;
 	mx->nshown = 0;
@@ -392,7 +422,7 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 				k.peer = fl->key.peer;
 			}
 		}
-		s = touch(mx, &k);
+		s = touch(mx, &k, now);
 		s->in_bytes = u64_add_sat(s->in_bytes, fl->d.in_bytes);
 		s->out_bytes = u64_add_sat(s->out_bytes, fl->d.out_bytes);
 		s->in_packets = u64_add_sat(s->in_packets, fl->d.in_packets);
@@ -404,6 +434,7 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 	/* Memory: the least recently shown series go first, never this frame's. */
 	while (mx->count > mx->o.keep && mx->lru_tail && mx->lru_tail->last != mx->frame)
 		drop(mx, mx->lru_tail);
+	show_retained(mx, now);
 	qsort(mx->shown, mx->nshown, sizeof *mx->shown, series_cmp);
 }
 

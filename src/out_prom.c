@@ -496,15 +496,18 @@ void prom_out_frame(void *arg, struct mon_frame *f, const struct flow *flows, si
 	po->rendered = 1;
 	po->last = now;
 	prom_render(po->mx, PROM_TEXT004, &t, &tn);
+	if (po->sink.publish || po->file_openmetrics)
+		prom_render(po->mx, PROM_OPENMETRICS, &om, &on);
 	po->err[0] = '\0';
-	if (po->pf && prom_file_write(po->pf, t, tn) < 0)
+	if (po->pf && (po->file_openmetrics ? prom_file_write(po->pf, om, on) :
+		       prom_file_write(po->pf, t, tn)) < 0)
 		snprintf(po->err, sizeof po->err, "cannot write %s: %s",
 			 prom_file_path(po->pf), strerror(errno));
 	memcpy(f->out_err, po->err, sizeof f->out_err);
 	if (po->sink.publish) {
-		prom_render(po->mx, PROM_OPENMETRICS, &om, &on);
 		po->sink.publish(po->sink.arg, t, tn, om, on);
 		return;
 	}
 	free(t);
+	free(om);
 }

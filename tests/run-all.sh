@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every suite: unit (cmocka), command line (no root); integration, faults,
-# the monitor's, conntrack events', the kernel port filter's, the
+# the monitor's, conntrack events', the kernel port filter's, Prometheus's, the
 # namespaces', zones' and marks', every protocol's, owners' and the
 # container host fixture's (root).
 # Prints one total line at the end and fails if any suite failed.
@@ -20,13 +20,14 @@ run bash tests/integration/tui.sh
 run bash tests/integration/tui_faults.sh
 run bash tests/integration/events.sh
 run bash tests/integration/kfilter.sh
+run bash tests/integration/prometheus.sh
 run bash tests/integration/netns.sh
 run bash tests/integration/zone.sh
 run bash tests/integration/proto.sh
 run bash tests/integration/owners.sh
 run bash tests/integration/containers.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults events kfilter netns zone proto owners containers; do
+for suite in unit cli integration faults stream tui tuifaults events kfilter prometheus netns zone proto owners containers; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

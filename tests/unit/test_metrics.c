@@ -128,10 +128,43 @@ static void test_restart_monotonic(void **state)
 	(void)state;
 	feed(mx, &a, 1);
 	feed(mx, &b, 1);
-	assert_null(find(mx, FLOW_ACTIVE, "10.0.0.1", 443));	/* not in this frame */
+	/* Not in this frame: still shown (retained), unchanged, no connection open. */
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->in_bytes, 100);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->open, 0);
 	a.d.in_bytes = 5;
 	feed(mx, &a, 1);
 	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->in_bytes, 105);
+	metrics_free(mx);
+}
+
+/* Retained series: only for retain seconds, and N per direction at most. */
+static void test_retain(void **state)
+{
+	struct metrics_opts o = { .top = 2, .retain = 10 };
+	struct metrics *mx = metrics_new(&o);
+	struct mon_frame f;
+	struct flow fl[3] = {
+		mkflow(FLOW_ACTIVE, "10.0.0.1", 1, 10, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.2", 2, 10, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.3", 3, 10, 1, 0, 1),
+	};
+	struct flow z = mkflow(FLOW_ACTIVE, "10.0.0.9", 9, 10, 1, 0, 1);
+	const struct metrics_series *const *ss;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.dumped = 1;
+	f.when.tv_sec = 1000;
+	metrics_feed(mx, &f, fl, 3);	/* 2 peers and one other */
+	f.when.tv_sec = 1005;
+	metrics_feed(mx, &f, &z, 1);
+	/* z, and 2 of the 3 earlier series (the bound), open 0. */
+	assert_int_equal(metrics_series(mx, &ss), 3);
+	f.when.tv_sec = 1012;
+	metrics_feed(mx, &f, &z, 1);
+	/* The earlier ones are 12 s old: gone from the exposition, kept in memory. */
+	assert_int_equal(metrics_series(mx, &ss), 1);
+	assert_int_equal(metrics_kept(mx), 4);
 	metrics_free(mx);
 }
 
@@ -170,7 +203,8 @@ static void test_folding(void **state)
 	before_3 = find(mx, FLOW_ACTIVE, "10.0.0.3", 443)->in_bytes;
 	assert_int_equal(before_3, 10);
 	assert_int_equal(find(mx, FLOW_ACTIVE, "other", 443)->in_bytes, before_other + 20);
-	assert_null(find(mx, FLOW_ACTIVE, "10.0.0.2", 443));
+	/* 10.0.0.2 folded: its own series is shown unchanged (retained). */
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.2", 443)->in_bytes, 10);
 
 	/* Back to the first ranking: 10.0.0.2 continues from where it was (20). */
 	fl[2].c.in_bytes = 2000;
@@ -290,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_accumulate),
 		cmocka_unit_test(test_passive_merge_and_peers),
 		cmocka_unit_test(test_restart_monotonic),
+		cmocka_unit_test(test_retain),
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_port_fold),
 		cmocka_unit_test(test_cardinality),
