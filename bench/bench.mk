@@ -13,7 +13,7 @@ BENCH_DIR   := $(BUILD)/bench
 # tools/ctgen, tools/nldump and tools/churngen (built by the Makefile into
 # build/tools/, the first two shared with tests/soak.sh).
 BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost \
-	       $(BENCH_DIR)/getcost $(TOOL_BINS)
+	       $(BENCH_DIR)/getcost $(BENCH_DIR)/promrender $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
@@ -32,6 +32,7 @@ bench: deps-bench
 	bash bench/cpu.sh
 	bash bench/churn.sh
 	bash bench/netns.sh
+	$(BENCH_DIR)/promrender
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -54,6 +55,11 @@ $(BENCH_DIR)/hashcost: bench/hashcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 
 # What the screen's reread of visible connections costs (bench/visible.sh).
 $(BENCH_DIR)/getcost: bench/getcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# The Prometheus exposition of 10,000 series, and memory per kept series (CPU only).
+$(BENCH_DIR)/promrender: bench/promrender.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 

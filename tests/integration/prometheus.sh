@@ -140,9 +140,9 @@ promtool check config "$TMP/prometheus.yml" >/dev/null 2>&1 || ns_fail "promtool
 prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
 	--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prom.log" 2>&1 &
 PIDS+=($!)
-up_all() { [ "$(promq 'sum(up)')" = " 2" ]; }
+up_all() { [ "$(promq "sum(up)" 2>/dev/null)" = " 2" ]; }
 wait_for 30 up_all || ns_fail "Prometheus does not scrape both targets: $(tail -n 3 "$TMP/prom.log")"
-has_series() { [ -n "$(promq 'lsconntrack_snapshots_total{job="textfile"}')" ]; }
+has_series() { [ -n "$(promq 'lsconntrack_snapshots_total{job="textfile"}' 2>/dev/null)" ]; }
 wait_for 15 has_series || ns_fail "no lsconntrack series in Prometheus"
 sleep 1.5
 T0=$(date +%s.%N)
