@@ -1174,6 +1174,13 @@ assert_eq "-b --prometheus: exit 0" "$RC" 0
 assert_match "-b --prometheus: the table" "$OUT" '3306'
 assert_eq "-b --prometheus: the file" "$(test -s "$TMP/prom/flows.prom" && echo yes)" yes
 
+# The example alerting rules of doc/prometheus.md.
+if command -v promtool >/dev/null 2>&1; then
+	promtool check rules doc/prometheus-rules.yml >"$TMP/rules.out" 2>&1
+	assert_eq "promtool check rules doc/prometheus-rules.yml" "$?" 0
+	assert_match "the rules file: two rules" "$(cat "$TMP/rules.out")" 'SUCCESS: 2 rules found'
+fi
+
 # Cardinality: 100,000 distinct peers on 50,000 ports stay within the bound.
 awk 'BEGIN { for (i = 0; i < 100000; i++)
 	printf "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.%d.%d.%d sport=40000 dport=%d packets=1 bytes=%d src=10.%d.%d.%d dst=10.0.0.1 sport=%d dport=40000 packets=1 bytes=60 [ASSURED] mark=0 use=1\n",
