@@ -274,6 +274,7 @@ static int by_group(const void *pa, const void *pb)
 }
 
 static const struct group *rank_groups;
+static const struct item *mx_items_of_rank;	/* the items rank_groups' first point into */
 
 static int group_by_bytes(const void *pa, const void *pb)
 {
@@ -282,7 +283,7 @@ static int group_by_bytes(const void *pa, const void *pb)
 
 	if (ga->bytes != gb->bytes)
 		return ga->bytes > gb->bytes ? -1 : 1;
-	return *a < *b ? -1 : *a > *b;
+	return by_group(&mx_items_of_rank[ga->first], &mx_items_of_rank[gb->first]);
 }
 
 static void scratch(struct metrics *mx, size_t n)
@@ -305,10 +306,105 @@ static int with_peer(const struct metrics *mx, unsigned dir)
  * Decides, for one direction, which flows keep their peer and which
  * folded ones keep their port (the bound in metrics.h).
  */
+/*
+ * Puts the top items (by_bytes' order) into it[0..top), in any order:
+ * quickselect, O(k) expected whatever the bytes are (the pivot is picked
+ * at random; by_bytes is a total order, so the set is always the same).
+ */
+static void select_top(struct item *it, size_t k, size_t top)
+{
+	size_t lo = 0, hi = k;	/* the answer's boundary is in [lo, hi) */
+	uint64_t r = 0x9e3779b97f4a7c15u ^ k;
+
+	while (hi - lo > 1) {
+		struct item pivot, tmp;
+		size_t i = lo, j;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		pivot = it[lo + r % (hi - lo)];
+		/* Lomuto with three parts: before pivot | equal | after. */
+		for (j = lo; j < hi; j++)
+			if (by_bytes(&it[j], &pivot) < 0) {
+				tmp = it[i];
+				it[i] = it[j];
+				it[j] = tmp;
+				i++;
+			}
+		/* it[lo..i) come before the pivot; the pivot itself is unique (total order). */
+		for (j = i; j < hi; j++)
+			if (by_bytes(&it[j], &pivot) == 0) {
+				tmp = it[i];
+				it[i] = it[j];
+				it[j] = tmp;
+				break;
+			}
+		if (top <= i)
+			hi = i;
+		else if (top == i + 1)
+			return;
+		else
+			lo = i + 1;
+	}
+}
+
+/* The port level's groups: an open-addressing index from a group key to its number. */
+struct gindex {
+	uint64_t *keys;
+	uint32_t *num;		/* UINT32_MAX: empty */
+	size_t cap;
+};
+
+static uint64_t group_key(const struct flow_key *k)
+{
+	return (uint64_t)k->proto << 48 | (uint64_t)k->owner << 16 | k->port;
+}
+
+static size_t gindex_slot(const struct gindex *g, uint64_t key)
+{
+	size_t h = (size_t)hash_words(&key, 1) & (g->cap - 1);
+
+	while (g->num[h] != UINT32_MAX && g->keys[h] != key)
+		h = (h + 1) & (g->cap - 1);
+	return h;
+}
+
+static void gindex_init(struct gindex *g, size_t cap)
+{
+	g->cap = cap;
+	g->keys = xmalloc(cap * sizeof *g->keys);
+	g->num = xmalloc(cap * sizeof *g->num);
+	memset(g->num, 0xff, cap * sizeof *g->num);
+}
+
+static void gindex_grow(struct gindex *g)
+{
+	struct gindex n;
+
+	gindex_init(&n, g->cap * 2);
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->num[i] != UINT32_MAX) {
+			size_t h = gindex_slot(&n, g->keys[i]);
+
+			n.keys[h] = g->keys[i];
+			n.num[h] = g->num[i];
+		}
+	free(g->keys);
+	free(g->num);
+	*g = n;
+}
+
+/*
+ * Decides, for one direction, which flows keep their peer and which
+ * folded ones keep their port (the bound in metrics.h).  Linear in the
+ * flows: the top N by selection, the ports by a hash index.
+ */
 static void rank(struct metrics *mx, const struct flow *flows, size_t n, unsigned dir)
 {
 	struct item *it = mx->items;
 	size_t k = 0, ng = 0, top = mx->o.top;
+	struct gindex gi;
 
 	rank_flows = flows;
 	if (with_peer(mx, dir)) {
@@ -316,7 +412,7 @@ static void rank(struct metrics *mx, const struct flow *flows, size_t n, unsigne
 			if (flows[i].key.dir == dir)
 				it[k++] = (struct item){ flow_rank_bytes(&flows[i]), (uint32_t)i, 0 };
 		if (k > top) {
-			qsort(it, k, sizeof *it, by_bytes);
+			select_top(it, k, top);
 			for (size_t j = top; j < k; j++)
 				mx->peer_folded[it[j].flow] = 1;
 			mx->tab.folded_peers[dir] = k - top;
@@ -329,22 +425,35 @@ static void rank(struct metrics *mx, const struct flow *flows, size_t n, unsigne
 			it[k++] = (struct item){ flow_rank_bytes(&flows[i]), (uint32_t)i, 0 };
 	if (k <= top)
 		return;
-	qsort(it, k, sizeof *it, by_group);
+	gindex_init(&gi, 1024);
 	for (size_t j = 0; j < k; j++) {
-		if (j == 0 || by_group(&it[j - 1], &it[j]) != 0)
+		uint64_t key = group_key(&flows[it[j].flow].key);
+		size_t h = gindex_slot(&gi, key);
+
+		if (gi.num[h] == UINT32_MAX) {
+			gi.keys[h] = key;
+			gi.num[h] = (uint32_t)ng;
 			mx->groups[ng++] = (struct group){ 0, (uint32_t)j, 0 };
-		it[j].group = (uint32_t)(ng - 1);
-		mx->groups[ng - 1].bytes = u64_add_sat(mx->groups[ng - 1].bytes, it[j].bytes);
+			if (2 * ng > gi.cap)
+				gindex_grow(&gi);
+		}
+		h = gindex_slot(&gi, key);
+		it[j].group = gi.num[h];
+		mx->groups[it[j].group].bytes = u64_add_sat(mx->groups[it[j].group].bytes,
+							    it[j].bytes);
 	}
+	free(gi.keys);
+	free(gi.num);
 	if (ng <= top)
 		return;
 	{
-		/* Group numbers ranked by bytes, in the peer_folded-free part of items' room. */
+		/* Group numbers ranked by bytes. */
 		uint32_t *order = xmalloc(ng * sizeof *order);
 
 		for (size_t g = 0; g < ng; g++)
 			order[g] = (uint32_t)g;
 		rank_groups = mx->groups;
+		mx_items_of_rank = it;
 		qsort(order, ng, sizeof *order, group_by_bytes);
 		for (size_t g = top; g < ng; g++)
 			mx->groups[order[g]].folded = 1;
