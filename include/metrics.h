@@ -6,7 +6,8 @@
  * (dump and event frames, struct mon_config's on_frame) with
  * metrics_feed(); out_prom.h renders what metrics_series() lists.
  *
- * A series is one label set: direction, proto, owner (with owners on),
+ * A series is one label set: direction, proto, owner and owner_id (with
+ * owners on; owner_id only for other namespaces),
  * and for active flows peer + peer_port, for passive flows local_port
  * (and peer with passive_peers).  Its counters are sums of the deltas of
  * the flows mapped to it, so they only grow: a flow whose entries vanish
@@ -130,6 +131,12 @@ size_t metrics_series_bytes(void);
  * (container:web, pod:ns/name, netns:blue), "unknown" if none.
  */
 void metrics_owner_value(const struct metrics *mx, uint32_t id, char *buf, size_t len);
+/*
+ * The owner_id label's value of a number other than 0: the owner's ID
+ * (container ID, pod UID, netns:[INODE]), or #NUMBER when unknown.  Two
+ * owners may share a name; never an ID, so series never collide.
+ */
+void metrics_owner_id(const struct metrics *mx, uint32_t id, char *buf, size_t len);
 
 /*
  * Where rendered expositions go after each frame (the --listen server):

@@ -553,6 +553,16 @@ size_t metrics_series(struct metrics *mx, const struct metrics_series *const **o
 	return mx->nshown;
 }
 
+void metrics_owner_id(const struct metrics *mx, uint32_t id, char *buf, size_t len)
+{
+	struct owner_label l;
+
+	if (mx->o.owner_of && mx->o.owner_of(mx->o.owner_arg, id, &l) == 0 && l.id[0])
+		snprintf(buf, len, "%s", l.id);
+	else
+		snprintf(buf, len, "#%u", (unsigned)id);
+}
+
 void metrics_owner_value(const struct metrics *mx, uint32_t id, char *buf, size_t len)
 {
 	struct owner_label l;

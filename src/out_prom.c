@@ -161,6 +161,12 @@ static void series_labels(struct gbuf *b, const struct metrics *mx,
 		puts_(b, ",owner=\"");
 		put_label_value(b, owner);
 		put(b, "\"", 1);
+		if (k->owner) {
+			metrics_owner_id(mx, k->owner, owner, sizeof owner);
+			puts_(b, ",owner_id=\"");
+			put_label_value(b, owner);
+			put(b, "\"", 1);
+		}
 	}
 	if (k->has_peer) {
 		puts_(b, ",peer=\"");

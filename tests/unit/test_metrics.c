@@ -299,6 +299,7 @@ static int owner_stub(void *arg, uint32_t id, struct owner_label *out)
 	memset(out, 0, sizeof *out);
 	out->kind = OWNER_CONTAINER;
 	snprintf(out->name, sizeof out->name, "web");
+	snprintf(out->id, sizeof out->id, "0123abcd");
 	return 0;
 }
 
@@ -315,6 +316,11 @@ static void test_owner_values(void **state)
 	assert_string_equal(v, "container:web");
 	metrics_owner_value(mx, 8, v, sizeof v);
 	assert_string_equal(v, "unknown");
+	/* owner_id: the ID, or the number when unknown (never two series alike). */
+	metrics_owner_id(mx, 7, v, sizeof v);
+	assert_string_equal(v, "0123abcd");
+	metrics_owner_id(mx, 8, v, sizeof v);
+	assert_string_equal(v, "#8");
 	metrics_free(mx);
 }
 

@@ -294,7 +294,7 @@ static void test_owner_label(void **state)
 	z = strndup(t, n);
 	assert_non_null(strstr(z, "lsconntrack_flow_sent_bytes_total{direction=\"active\",proto=\"tcp\","
 			       "owner=\"host\",peer=\"192.0.2.1\",peer_port=\"443\"} 0\n"));
-	assert_non_null(strstr(z, "owner=\"container:we\\\"b\\\\1\",peer="));
+	assert_non_null(strstr(z, "owner=\"container:we\\\"b\\\\1\",owner_id=\"#5\",peer="));
 	assert_int_equal(tu_pipe_to("promtool check metrics", z), 0);
 	free(z);
 	free(t);
