@@ -20,6 +20,9 @@
 #   stream     -c 3 -d 0.5 --json --prometheus: three NDJSON lines, the file
 #   vanish     the directory removed while the daemon runs: it says so on
 #              stderr, keeps running, and ends with 0 on SIGTERM
+#   monitor    the full-screen monitor (tmux) writes the file after its
+#              snapshots; a directory it can no longer write is said in its
+#              header while it keeps running; q ends it with 0
 #   full       a full tmpfs (private mount namespace): no FILE and no
 #              temporary file, ENOSPC on stderr; once there is room again
 #              FILE appears whole
@@ -32,12 +35,19 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=prometheus
-N_TESTS=29
+N_TESTS=33
 NODE_EXPORTER=$(command -v prometheus-node-exporter || command -v node_exporter)
-NS_TOOLS="python3 curl prometheus promtool unshare nsenter ${NODE_EXPORTER:-prometheus-node-exporter}"
+NS_TOOLS="tmux python3 curl prometheus promtool unshare nsenter ${NODE_EXPORTER:-prometheus-node-exporter}"
 NS_TAG=x
 NS_NET=229
 . tests/integration/nslib.sh
+
+TM=(tmux -L "lsct-prom-$$" -f /dev/null)
+tm() { "${TM[@]}" "$@"; }
+suite_cleanup() {
+	tm kill-server 2>/dev/null
+	rm -f "/tmp/tmux-0/lsct-prom-$$"
+}
 
 # A free loopback port (the kernel picks it; a tiny race, loopback only).
 free_port() {
@@ -218,6 +228,23 @@ assert_lines "vanish: said once" "$(cat "$TMP/vanish.err")" 1
 kill -TERM "$VPID"
 wait "$VPID"
 assert_eq "vanish: SIGTERM ends it with 0" "$?" 0
+
+# --- monitor: the screen writes the file, and says when it cannot ---
+MD=$TMP/monitor
+mkdir "$MD"
+chmod 1777 "$MD"
+tm new-session -d -s mon -x 160 -y 30 \
+	"ip netns exec $H $LSCT -n --prometheus $MD/f.prom -d 0.3; echo EXIT=\$?; sleep 100000" ||
+	ns_fail "tmux new-session"
+wait_for 10 test -s "$MD/f.prom"
+assert_match "monitor: the file after its snapshots" "$(cat "$MD/f.prom" 2>/dev/null)" \
+	'lsconntrack_snapshots_total [1-9]'
+chmod 755 "$MD"	# the user it dropped to can no longer write there
+assert_eq "monitor: the failed write in the header" \
+	"$(wait_screen mon 'cannot write .*/f.prom: Permission denied' 5 && echo yes)" yes
+tm send-keys -t mon q
+assert_eq "monitor: still ran until q, exit 0" "$(exit_of mon 5)" 0
+assert_eq "monitor: the old file stays, no temporary file" "$(ls -A "$MD")" "f.prom"
 
 # --- full: a tmpfs with no room, in a private mount namespace ---
 FD=$TMP/full
