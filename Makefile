@@ -5,6 +5,11 @@ PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/lsconntrack
+# Shell completions: bash-completion's own directory when its pkg-config
+# file says where (it loads a command's file on first use), else under
+# PREFIX; zsh's site-functions, which zsh's $fpath has for /usr/local.
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 DESTDIR   ?=
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
@@ -53,11 +58,14 @@ SRCS := \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
+	src/ct_stats.c \
 	src/ct_text_read.c \
 	src/flow.c \
 	src/flow_events.c \
 	src/fmt.c \
 	src/host.c \
+	src/http.c \
+	src/http_parse.c \
 	src/lineedit.c \
 	src/main.c \
 	src/metrics.c \
@@ -66,6 +74,7 @@ SRCS := \
 	src/netns.c \
 	src/out_json.c \
 	src/out_prom.c \
+	src/out_stats.c \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \
@@ -82,6 +91,7 @@ SRCS := \
 	src/tui_conns.c \
 	src/tui_flows.c \
 	src/tui_header.c \
+	src/tui_health.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
 	src/util.c \
@@ -91,17 +101,20 @@ UNIT_SRCS := \
 	tests/unit/test_ct.c \
 	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
+	tests/unit/test_ct_stats.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
 	tests/unit/test_fmt.c \
 	tests/unit/test_host.c \
+	tests/unit/test_http.c \
 	tests/unit/test_lineedit.c \
 	tests/unit/test_metrics.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
 	tests/unit/test_out_prom.c \
+	tests/unit/test_out_stats.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
@@ -110,6 +123,7 @@ UNIT_SRCS := \
 	tests/unit/test_resolve.c \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
+	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c
@@ -126,15 +140,15 @@ LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
-DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md doc/prometheus.md \
-             doc/reliability.md
+DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
+             doc/prometheus.md doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
               libnfnetlink-dev libcap-ng-dev libseccomp-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
-              procps util-linux libcap2-bin valgrind iputils-ping curl \
-              prometheus prometheus-node-exporter
+              procps util-linux libcap2-bin valgrind iputils-ping zsh bash-completion \
+              curl prometheus prometheus-node-exporter
 
 # A missing library stops the build at its first compile, naming the Debian
 # package (pkg-config's own errors would only show up later as a missing
@@ -258,11 +272,15 @@ install: lsconntrack $(BUILD)/lsconntrack.1
 	install -m 0755 lsconntrack $(DESTDIR)$(BINDIR)/lsconntrack
 	install -m 0644 $(BUILD)/lsconntrack.1 $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0644 completions/lsconntrack.bash $(DESTDIR)$(BASHCOMPDIR)/lsconntrack
+	install -m 0644 completions/_lsconntrack $(DESTDIR)$(ZSHCOMPDIR)/_lsconntrack
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lsconntrack $(DESTDIR)$(MANDIR)/man1/lsconntrack.1
 	rm -f $(DOCS:doc/%=$(DESTDIR)$(DOCDIR)/%)
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/lsconntrack $(DESTDIR)$(ZSHCOMPDIR)/_lsconntrack
 
 clean:
 	rm -rf $(BUILD) lsconntrack

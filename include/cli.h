@@ -43,6 +43,7 @@ struct cli_opts {
 	uint64_t count;			/* -c: snapshots (0: no end); default 1 */
 	int count_set;			/* -c was given (it implies batch) */
 	double delay;			/* -d: the period, 0 .. MON_PERIOD_MAX seconds */
+	int delay_set;			/* -d was given */
 	double max_cpu;			/* --max-cpu: percent of one core, 0 none */
 	int zone_set;			/* --zone was given */
 	uint16_t zone;			/* --zone N */
@@ -52,21 +53,22 @@ struct cli_opts {
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
+	int stats;			/* --stats: the table's size and statistics, once */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
-	int delay_set;			/* -d was given */
 	const char *prometheus;		/* --prometheus FILE, borrowed from argv */
 	unsigned metrics_top;		/* --metrics-top N; 0: the default */
 	int metrics_passive_peers;	/* --metrics-passive-peers */
 	int metrics_only;		/* --metrics-only: the daemon, even on a terminal */
+	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 };
 
 /*
- * Some metrics output was asked (metrics.h): the options above apply, and
+ * Some metrics output was asked (metrics.h: --prometheus, --listen): the options above apply, and
  * without a terminal, -b, -c or --json the run is the quiet metrics daemon.
  */
 static inline int cli_metrics_asked(const struct cli_opts *o)
 {
-	return o->prometheus != NULL;
+	return o->prometheus != NULL || o->listen != NULL;
 }
 
 /*

@@ -168,4 +168,14 @@ int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,
 /* One GET request for e into buf (192 bytes); its length.  Exposed for tests. */
 size_t ct_nl_build_get(void *buf, uint32_t seq, const struct ct_entry *e);
 
+/*
+ * The kernel's conntrack statistics of the socket's network namespace
+ * (IPCTNL_MSG_CT_GET_STATS_CPU, what conntrack -S prints), summed over
+ * CPUs into *out (ct_stats.h; messages that do not parse are left out).
+ * 0, or -1 with errno: EPERM without CAP_NET_ADMIN, EPROTO when no CPU's
+ * message parsed.
+ */
+struct ct_stats;
+int ct_nl_table_stats(struct ct_nl *nl, struct ct_stats *out);
+
 #endif

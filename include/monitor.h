@@ -35,6 +35,7 @@
 #include <time.h>
 #include "ct.h"
 #include "ct_source.h"
+#include "ct_stats.h"
 #include "flow.h"
 #include "host.h"
 #include "owner.h"
@@ -112,6 +113,15 @@ struct mon_frame {
 	int live;			/* the source is this host's table */
 	size_t tracked, store_bytes;	/* connections in the delta store, its size */
 	/*
+	 * The kernel's statistics (ct_stats.h), read by the thread that dumps
+	 * right after each dump of a tracking monitor (frames between dumps
+	 * repeat them): ct.cpus 0 when the source has none (text) or the read
+	 * failed.  ct_rate: per second between this dump's read and the one
+	 * before (ct_rate.seconds 0 for the first, or after a failed read).
+	 */
+	struct ct_stats ct;
+	struct ct_stats_rate ct_rate;
+	/*
 	 * Dumps and events.  A frame is either a dump of the whole table
 	 * (dumped 1) or, on the screen while the CPU budget holds the next
 	 * dump back, what events said since the previous frame (dumped 0: the
@@ -145,6 +155,13 @@ struct monitor *mon_new(const struct mon_config *c);
  * -1 when owners are off or the number is unknown.
  */
 int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out);
+/*
+ * The kernel's statistics of the source's table, read now in the calling
+ * thread (which needs CAP_NET_ADMIN): ct_source_table_stats().  For a run
+ * that prints them once (--stats) and takes no snapshot.  0, or -1 with
+ * errno (EOPNOTSUPP: a text source).
+ */
+int mon_table_stats(struct monitor *m, struct ct_stats *out);
 /* Seconds the last owner refresh took (0 with owners off). */
 double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */

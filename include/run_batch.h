@@ -47,5 +47,11 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
  * reader goes away.
  */
 int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
+/*
+ * --stats: the table's size (its sysctls) and the kernel's statistics of
+ * the monitor's source, read once in the calling thread, written as lines
+ * or (json) one object (out_stats_write()).  No snapshot is taken.
+ */
+int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
 
 #endif

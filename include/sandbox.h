@@ -45,12 +45,14 @@ enum sandbox_need {
 	 * reads of /proc and /run.
 	 */
 	SANDBOX_OWNERS = 1 << 3,
+	/* --listen (http.h): accept4, reads and writes on the clients' sockets, shutdown. */
+	SANDBOX_HTTP = 1 << 4,
 	/*
 	 * The --prometheus textfile: create, write, fsync, rename and unlink
 	 * files in the one directory set by sandbox_write_dir(), through its
 	 * descriptor (openat, renameat, unlinkat on that descriptor only).
 	 */
-	SANDBOX_FILES = 1 << 4,
+	SANDBOX_FILES = 1 << 5,
 };
 
 /* The directory descriptor SANDBOX_FILES allows writes in; call before sandbox_enter(). */

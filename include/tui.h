@@ -46,4 +46,12 @@ struct tui_config {
  */
 int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen);
 
+/*
+ * Whether the terminal on standard output can draw the monitor: TERM set,
+ * known to terminfo, with cursor addressing and not a hardcopy or generic
+ * ("dumb") terminal.  1, or 0 with a one-line reason in why.  What top -b
+ * gives is then the better answer: main prints the table instead.
+ */
+int tui_terminal_usable(char *why, size_t whylen);
+
 #endif

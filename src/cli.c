@@ -13,6 +13,7 @@
 #include "ct_events.h"
 #include "flow.h"
 #include "host.h"
+#include "http.h"
 #include "fmt.h"
 #include "lsct.h"
 #include "metrics.h"
@@ -26,6 +27,8 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_PROMETHEUS, O_METRICS_TOP, O_METRICS_PASSIVE_PEERS, O_METRICS_ONLY,
+	O_LISTEN,
+	O_STATS,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -78,6 +81,8 @@ static const struct opt opts[] = {
 	{ "metrics-top", O_METRICS_TOP, ARG_REQUIRED },
 	{ "metrics-passive-peers", O_METRICS_PASSIVE_PEERS, ARG_NONE },
 	{ "metrics-only", O_METRICS_ONLY, ARG_NONE },
+	{ "listen", O_LISTEN, ARG_REQUIRED },
+	{ "stats", O_STATS, ARG_NONE },
 };
 
 static const char usage[] =
@@ -161,6 +166,11 @@ static const char usage[] =
 "      --metrics-passive-peers\n"
 "                            passive series carry the peer too\n"
 "      --metrics-only        write metrics only, no table or monitor\n"
+"      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
+"                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
+"                            for IPv6; 0.0.0.0 or [::] for every address)\n"
+"      --stats               print the table's size and the kernel's conntrack\n"
+"                            statistics (conntrack -S, summed over CPUs) once\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
@@ -440,6 +450,9 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_METRICS_ONLY:
 		o->metrics_only = on;
 		break;
+	case O_STATS:
+		o->stats = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -451,6 +464,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 			snprintf(err, errlen, "invalid value for %s: '' ([KIND:]TEXT)", shown);
 			return -1;
 		}
+		break;
+	}
+	case O_LISTEN: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		char reason[160];
+
+		if (http_listen_parse(val, 0, &sa, &salen, reason, sizeof reason) < 0) {
+			snprintf(err, errlen, "invalid value for %s: %s", shown, reason);
+			return -1;
+		}
+		o->listen = val;
 		break;
 	}
 	case O_NETNS:
@@ -665,12 +690,26 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->source != CLI_SRC_NETLINK)
+	if (o->stats && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
+			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && cli_metrics_asked(o)) {
+		snprintf(err, errlen, "--stats prints once: not with --listen or --prometheus");
+		return -1;
+	}
+	if (o->stats && o->count != 1) {
+		snprintf(err, errlen, "--stats prints once: not with -c (streams carry the "
+			 "statistics in --json lines)");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
 	if ((o->metrics_top || o->metrics_passive_peers || o->metrics_only) &&
 	    !cli_metrics_asked(o)) {
 		snprintf(err, errlen, "--metrics-top, --metrics-passive-peers and --metrics-only "
-			 "need a metrics output (--prometheus FILE)");
+			 "need a metrics output (--prometheus FILE or --listen)");
 		return -1;
 	}
 	if (o->metrics_only && (o->batch || o->json)) {

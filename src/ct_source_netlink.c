@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ct_stats.h"
+
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -703,6 +705,66 @@ int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,
 				(void)sink->add(&fresh, sink->arg);
 			}
 		}
+	}
+	return 0;
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+int ct_nl_table_stats(struct ct_nl *nl, struct ct_stats *out)
+{
+	union {
+		char buf[CT_STATS_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	size_t len = ct_stats_build_request(req.buf, ++nl->seq);
+
+	memset(out, 0, sizeof *out);
+	if (send_all(nl, req.buf, len) < 0)
+		return -1;
+	for (;;) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(void *)nl->buf;
+		ssize_t r = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUFSIZE);
+		int left;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = errno;
+
+			sock_drain(nl);
+			errno = err;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		for (left = (int)r; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_seq != nl->seq || nlh->nlmsg_pid != nl->portid)
+				continue;	/* an older request's leftovers */
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				goto done;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
+
+				int err = nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error < 0 ?
+					  -me->error : EBADMSG;
+
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error == 0)
+					goto done;	/* an acknowledgement */
+				sock_drain(nl);
+				errno = err;
+				return -1;
+			}
+			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+				(void)ct_stats_add_msg(out, nlh, nlh->nlmsg_len);
+		}
+	}
+done:
+	if (!out->cpus) {
+		errno = EPROTO;
+		return -1;
 	}
 	return 0;
 }

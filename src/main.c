@@ -20,6 +20,7 @@
 #include "ct_source.h"
 #include "fmt.h"
 #include "host.h"
+#include "http.h"
 #include "lsct.h"
 #include "monitor.h"
 #include "metrics.h"
@@ -171,6 +172,12 @@ static struct owner_table *open_owners(const struct cli_opts *o)
 
 static struct monitor *the_monitor;	/* for metrics' owner labels */
 
+/* --listen: each frame's expositions go to the server (it takes both buffers). */
+static void publish_http(void *arg, char *text, size_t tn, char *om, size_t on)
+{
+	http_publish(arg, text, tn, om, on);
+}
+
 static int metrics_owner_of(void *arg, uint32_t id, struct owner_label *out)
 {
 	(void)arg;
@@ -223,11 +230,16 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 			const char *source, unsigned needs)
 {
 	struct tui_config tc;
-	char host[256], err[256];
+	char host[256], err[256], shown[320];
 
 	if (gethostname(host, sizeof host) < 0)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
+	/* The header names the namespace viewed (escaped there). */
+	if (o->netns) {
+		snprintf(shown, sizeof shown, "%s in netns %s", source, o->netns);
+		source = shown;
+	}
 	tc = (struct tui_config){
 		.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
 		.sort = o->sort_set ? o->sort : view_sort_default(1), .reverse = o->reverse,
@@ -263,6 +275,7 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct http_server *http = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -297,7 +310,7 @@ int main(int argc, char **argv)
 	}
 
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
-	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
+	interactive = !o.batch && !o.count_set && !o.json && !o.stats && o.source != CLI_SRC_STDIN &&
 		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	/* Metrics alone: no table, no screen; a stream until a signal (stdin: once). */
 	daemon = cli_metrics_daemon(&o, interactive);
@@ -307,6 +320,14 @@ int main(int argc, char **argv)
 			o.count = o.source == CLI_SRC_STDIN ? 1 : 0;
 		if (!o.delay_set)
 			o.delay = DAEMON_PERIOD;
+	}
+	/* A terminal that cannot draw a screen gets what top -b gives. */
+	if (interactive && !tui_terminal_usable(err, sizeof err)) {
+		fprintf(stderr, "%s: %s: printing %s instead of the monitor\n", prog, err,
+			o.delay_set ? "a table every -d seconds" : "the table");
+		interactive = 0;
+		if (o.delay_set)
+			o.count = 0;
 	}
 	if (interactive)
 		setlocale(LC_ALL, "");
@@ -348,6 +369,13 @@ int main(int argc, char **argv)
 		host_ct_sysctl_pin();
 		leave_netns(ns_back);
 	}
+	/*
+	 * --listen: in this process's own namespace (not --netns's), while a
+	 * port below 1024 can still be bound; the capability is not kept.
+	 */
+	if (o.listen && !(http = http_open(o.listen, NULL, err, sizeof err)))
+		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES ?
+		    " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)" : "");
 	was_root = getuid() == 0 && geteuid() == 0;
 	/* With owners, the dumping thread also refreshes them (priv.h). */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
@@ -359,6 +387,9 @@ int main(int argc, char **argv)
 	if (textfile && prom_file_writable(textfile) < 0)
 		die(EXIT_RUNTIME, "cannot write in the directory of --prometheus %s: %s",
 		    prom_file_path(textfile), strerror(errno));
+	/* The server thread gives up every capability first (priv.h). */
+	if (http && http_start(http) < 0)
+		die(EXIT_RUNTIME, "cannot start the --listen server: %s", strerror(errno));
 	/* The reader thread starts unprivileged (and drops what it inherits). */
 	if (ev && ct_events_start(ev) < 0) {
 		if (!interactive)
@@ -391,7 +422,8 @@ int main(int argc, char **argv)
 		po = (struct prom_out){ .mx = mx, .pf = textfile };
 		/* A test hook: the textfile in OpenMetrics, for a scrape that checks that dialect. */
 		po.file_openmetrics = om && strcmp(om, "1") == 0 && !priv_env_untrusted();
-		/* --listen: po.sink = { http_publish, server } goes here. */
+		if (http)
+			po.sink = (struct metrics_sink){ publish_http, http };
 		mc.on_frame = prom_out_frame;
 		mc.frame_arg = &po;
 	}
@@ -399,7 +431,7 @@ int main(int argc, char **argv)
 	the_monitor = m;
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (!daemon && (interactive || (!o.numeric && (!o.json || o.names))))
+	if (!daemon && (interactive || (!o.stats && !o.numeric && (!o.json || o.names))))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -413,6 +445,8 @@ int main(int argc, char **argv)
 		sandbox_write_dir(prom_file_dirfd(textfile));
 		needs |= SANDBOX_FILES;
 	}
+	if (http)
+		needs |= SANDBOX_HTTP;
 	if (interactive) {
 		run_monitor(m, &o, resolver, ct_source_name(src), needs);
 		r = 0;
@@ -431,15 +465,20 @@ int main(int argc, char **argv)
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
-		r = o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
+		r = o.stats ? run_stats(m, &b, &why) :
+		    o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (r < 0 && o.stats)
+			die(EXIT_RUNTIME, "cannot read the conntrack statistics: %s%s",
+			    strerror(errno), ct_source_hint(errno));
 		if (r < 0 && o.source == CLI_SRC_NETLINK)
 			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(errno),
 			    ct_source_hint(errno));
 		if (r < 0)
 			die(EXIT_RUNTIME, "cannot read %s: %s", ct_source_name(src), strerror(errno));
 	}
+	http_free(http);
 	mon_free(m);
 	metrics_free(mx);
 	prom_file_close(textfile);

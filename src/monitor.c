@@ -189,6 +189,35 @@ static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon
 }
 
 /*
+ * The kernel's statistics, read right after a dump by the thread that
+ * dumps (it holds CAP_NET_ADMIN: priv.h), with their rates since the
+ * previous read.  A failed read leaves them absent, and the next good one
+ * starts the rates afresh.
+ */
+static void read_table_stats(struct monitor *m)
+{
+	struct ct_stats cur;
+	double at;
+
+	if (m->cfg.one_dump || !ct_source_has_table_stats(m->cfg.src))
+		return;
+	at = mono_now();
+	if (ct_source_table_stats(m->cfg.src, &cur) < 0) {
+		memset(&m->ct, 0, sizeof m->ct);
+		memset(&m->ct_rate, 0, sizeof m->ct_rate);
+		return;
+	}
+	ct_stats_rate(&m->ct_rate, &m->ct, &cur, at - m->ct_at);
+	m->ct = cur;
+	m->ct_at = at;
+}
+
+int mon_table_stats(struct monitor *m, struct ct_stats *out)
+{
+	return ct_source_table_stats(m->cfg.src, out);
+}
+
+/*
  * The CPU budget: the next dump may start once the whole process (the
  * dump, the frames between dumps, events, the screen or the printing) has
  * used no more than max_cpu of the time since the last dump began.  What
@@ -303,6 +332,8 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 {
 	f->period = m->period;
 	f->dump_cpu = m->dump_cpu;
+	f->ct = m->ct;
+	f->ct_rate = m->ct_rate;
 	f->events = m->cfg.ev != NULL && m->cfg.track;
 	f->events_seen = m->events_seen;
 	m->events_seen = 0;
@@ -391,6 +422,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		free(ss.conns);
 		return f;
 	}
+	read_table_stats(m);
 	/* Events up to now, before the sweep decides what has closed. */
 	drain_events(m);
 	flow_table_end(m->t);

@@ -42,6 +42,9 @@ struct monitor {
 	double get_cpu;			/* CPU seconds one GET cost lately (0: not measured) */
 	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
+	struct ct_stats ct;		/* the kernel's statistics at the last dump; cpus 0 none */
+	double ct_at;			/* monotonic time they were read */
+	struct ct_stats_rate ct_rate;	/* from the read before it */
 
 	/* Shared with the collector thread, under lock. */
 	pthread_mutex_t lock;

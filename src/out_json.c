@@ -192,10 +192,17 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		}
 		OUTBUF_LIT(&b, "}");
 	}
-	if (o->stream)
+	if (o->stream && o->health) {
+		/* The table's health goes last: the keys before it are the older ones. */
+		OUTBUF_LIT(&b, "],\"table\":");
+		flush(fp, out, &b);
+		out_health_json(fp, o->health, 1);
+		OUTBUF_LIT(&b, "}\n");
+	} else if (o->stream) {
 		OUTBUF_LIT(&b, "]}\n");
-	else
+	} else {
 		OUTBUF_LIT(&b, "]\n");
+	}
 	flush(fp, out, &b);
 	free(out);
 	if (fflush(fp) == EOF || ferror(fp)) {

@@ -110,6 +110,7 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		       struct out_opts *oo)
 {
+	struct out_health health;
 	const struct flow **rows = xcalloc(f->nflows + 1, sizeof *rows);
 	size_t n = view_build_array(f->flows, f->nflows, b->view, rows);
 	char when[48];
@@ -129,8 +130,15 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		oo->events = f->events;
 		oo->events_lost = f->events_lost;
 	}
+	/* A stream's JSON lines end with the table's health (the frame's, borrowed). */
+	if (oo->stream && b->json) {
+		health = (struct out_health){ .entries = f->sysctl.count, .max = f->sysctl.max,
+					      .ct = &f->ct, .rate = &f->ct_rate };
+		oo->health = &health;
+	}
 	errno = 0;
 	r = b->json ? out_json_write(b->out, rows, n, oo) : out_table_write(b->out, rows, n, oo);
+	oo->health = NULL;
 	free(rows);
 	return r;
 }
@@ -240,5 +248,27 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 				last->events_lost == 1 ? " was" : "s were");
 	}
 	mon_frame_free(last);
+	return 0;
+}
+
+int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
+{
+	struct host_ct_sysctl sc;
+	struct ct_stats ct;
+	struct out_health h;
+
+	*why = BATCH_OK;
+	if (mon_table_stats(m, &ct) < 0) {
+		*why = BATCH_READ;
+		return -1;
+	}
+	host_read_ct_sysctl(&sc);
+	h = (struct out_health){ .entries = sc.count, .max = sc.max, .ct = &ct, .rate = NULL };
+	if (out_stats_write(b->out, &h, b->json) < 0) {
+		if (errno == EPIPE)
+			return 0;	/* the reader is gone: a quiet end */
+		*why = BATCH_WRITE;
+		return -1;
+	}
 	return 0;
 }

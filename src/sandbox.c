@@ -189,6 +189,11 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 	}
 	if (needs & SANDBOX_FILES)
 		r |= add_files(ctx);
+	if (needs & SANDBOX_HTTP) {
+		/* The listening socket is bound before the drop: only accepting is left. */
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(accept4), 0);
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(shutdown), 0);
+	}
 	return r ? -1 : 0;
 }
 
@@ -239,7 +244,7 @@ int sandbox_enter(unsigned needs, char *err, size_t errlen)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_ALLOW, base_calls, ARRAY_LEN(base_calls));
-	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS)))
+	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS | SANDBOX_HTTP)))
 		r = add_all(ctx, SCMP_ACT_ALLOW, socket_calls, ARRAY_LEN(socket_calls));
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_TRAP, fatal_calls, ARRAY_LEN(fatal_calls));

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -372,6 +373,44 @@ static void start_colours(struct tui *t)
 		if (cell_roles[r].fg >= 0)
 			init_pair((short)r, cell_roles[r].fg, bg);
 	t->colour = 1;
+}
+
+/* TERM's value for a message: printable ASCII only, at most 40 bytes. */
+static void term_shown(const char *term, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; term[i] && i < 40 && i + 1 < n; i++)
+		out[i] = term[i] > ' ' && term[i] < 0x7f ? term[i] : '?';
+	out[i] = '\0';
+}
+
+int tui_terminal_usable(char *why, size_t whylen)
+{
+	const char *term = getenv("TERM");
+	char shown[48];
+	const char *cup;
+	int e = 0, generic, hardcopy;
+
+	if (!term || !*term) {
+		snprintf(why, whylen, "TERM is not set");
+		return 0;
+	}
+	term_shown(term, shown, sizeof shown);
+	if (setupterm(term, STDOUT_FILENO, &e) != OK) {
+		snprintf(why, whylen, "TERM=%s is not a terminal type terminfo knows", shown);
+		return 0;
+	}
+	cup = tigetstr("cup");
+	generic = tigetflag("gn") > 0;
+	hardcopy = tigetflag("hc") > 0;
+	if (!cup || cup == (char *)-1 || generic || hardcopy) {
+		snprintf(why, whylen, "TERM=%s cannot move the cursor", shown);
+		(void)del_curterm(cur_term);
+		return 0;
+	}
+	(void)del_curterm(cur_term);
+	return 1;
 }
 
 /* Keys come from stdin: main makes sure it is the terminal. */

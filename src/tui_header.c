@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "tui_health.h"
 #include "util.h"
 
 #define BUSY_SHOWN	1.0	/* s; a snapshot running this long shows "collecting" */
@@ -44,18 +45,20 @@ static void cost_text(char *buf, size_t len, double s)
 		snprintf(buf, len, "%.1fs", s);
 }
 
-static void limit_text(char *buf, size_t len, int64_t v)
+/* What tui_health.c makes the table's segments of. */
+static void health_of(const struct mon_frame *f, struct health_in *h)
 {
-	if (v < 0)
-		cell_dash(buf, len);
-	else
-		fmt_u64(buf, len, (uint64_t)v);
+	h->entries = f->sysctl.count;
+	h->max = f->sysctl.max;
+	h->ct = &f->ct;
+	h->rate = &f->ct_rate;
 }
 
 static void head_frame(const struct tui *t, struct segs *ss)
 {
 	const struct mon_frame *f = t->f;
-	char a[32], b[32], when[16];
+	struct health_in h;
+	char when[16];
 	struct tm tm;
 
 	if (!f)
@@ -63,9 +66,8 @@ static void head_frame(const struct tui *t, struct segs *ss)
 	localtime_r(&f->when.tv_sec, &tm);
 	strftime(when, sizeof when, "%H:%M:%S", &tm);
 	layout_seg_add(ss, 0, 1, R_PLAIN, "%s", when);
-	limit_text(a, sizeof a, f->sysctl.count);
-	limit_text(b, sizeof b, f->sysctl.max);
-	layout_seg_add(ss, 0, 2, R_PLAIN, "entries %s/%s", a, b);
+	health_of(f, &h);
+	health_entries_segs(ss, &h, R_PLAIN, R_WARN);
 }
 
 /* "CPU budget 10%" (the --max-cpu share), or without the share when not known. */
@@ -230,6 +232,12 @@ void header_draw(const struct tui *t)
 	head_status(t, &ss);
 	head_filters(t, &ss);
 	head_missing(t, &ss);
+	if (t->f) {
+		struct health_in h;
+
+		health_of(t->f, &h);
+		health_rate_segs(&ss, &h, R_PLAIN, R_WARN);
+	}
 	if (t->head_lines == 2) {
 		layout_seg_fit(&ss, 0, COLS);
 		layout_seg_fit(&ss, 1, COLS);

@@ -139,7 +139,7 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int
 
 #define SEG_TEXT_MAX	200
 #define SEG_BRIEF_MAX	48
-#define SEGS_MAX	24	/* every segment the header can have at once: 20 */
+#define SEGS_MAX	24	/* every segment the header can have at once: 23 */
 
 struct seg {
 	char text[SEG_TEXT_MAX];

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Every suite: unit (cmocka), command line (no root); integration, faults,
+# Every suite: unit (cmocka), command line, shell completion and make
+# install (no root); integration, faults,
 # the monitor's, conntrack events', the kernel port filter's, Prometheus's, the
-# namespaces', zones' and marks', every protocol's, owners' and the
-# container host fixture's (root).
+# namespaces', zones' and marks', every protocol's, owners', the
+# container host fixture's and the table health's (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -13,6 +14,7 @@ run() {
 }
 run sh tests/run-unit.sh "$@"
 run bash tests/cli/run.sh
+run bash tests/completion.sh
 run bash tests/integration/run.sh
 run bash tests/integration/faults.sh
 run bash tests/integration/stream.sh
@@ -26,8 +28,9 @@ run bash tests/integration/zone.sh
 run bash tests/integration/proto.sh
 run bash tests/integration/owners.sh
 run bash tests/integration/containers.sh
+run bash tests/integration/health.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli integration faults stream tui tuifaults events kfilter prometheus netns zone proto owners containers; do
+for suite in unit cli completion integration faults stream tui tuifaults events kfilter prometheus netns zone proto owners containers health; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

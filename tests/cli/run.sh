@@ -741,6 +741,53 @@ printf '%s\n' "$GOOD" >"$TMP/one.txt"
 run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json -c 2 -d 0
 assert_eq "stream from a file: events_lost null, period, budget_held" \
 	"$(printf '%s\n' "$OUT" | head -n1 | jq -c '[.events_lost, .period, .budget_held]')" '[null,0,false]'
+# ... and has no kernel statistics: "table" ends each line, every counter
+# and rate null (never zeros that lie), entries and max null (not this
+# host's table).
+assert_eq "stream from a file: \"table\" is the last key of each line" \
+	"$(printf '%s\n' "$OUT" | jq -r 'keys_unsorted | last' | sort -u)" "table"
+assert_eq "stream from a file: table counters and rates null" \
+	"$(printf '%s\n' "$OUT" | jq -c '.table | [.entries, .max, .drop, .early_drop,
+		.insert_failed, .invalid, .found, .insert, .error, .search_restart,
+		.clash_resolve, .chaintoolong, .rates] | unique' | sort -u)" '[null]'
+assert_eq "stream from a file: the older keys unchanged, in order" \
+	"$(printf '%s\n' "$OUT" | head -n1 | jq -c 'keys_unsorted')" \
+	'["time","interval","period","budget_held","events_lost","flows","table"]'
+run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json
+assert_eq "one JSON array from a file: no table key" "$(printf '%s' "$OUT" | jq -c 'type')" '"array"'
+
+# --stats: the kernel's statistics come over ctnetlink only; printed once.
+usage_error "--stats with --stdin" --stats --stdin
+assert_eq "--stats with --stdin: says why" "$ERR" \
+	"lsconntrack: --stats needs the netlink source: the kernel's statistics come over ctnetlink (not --stdin)"
+usage_error "--stats with --proc" --stats --proc
+assert_match "--stats with --proc: says why" "$ERR" "needs the netlink source.*\(not --proc\)$"
+usage_error "--stats with --proc=FILE" --stats --proc="$TMP/one.txt" --json
+usage_error "--stats with -c 2" --stats -c 2
+assert_match "--stats with -c 2: says why" "$ERR" "^lsconntrack: --stats prints once: not with -c"
+usage_error "--stats with -c 0" --stats --json -c 0
+usage_error "--stats with --listen" --stats --listen 9
+usage_error "--stats=maybe" --stats=maybe
+# Without CAP_NET_ADMIN the kernel refuses: one line with the hint, exit 1.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stats </dev/null 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run --stats
+fi
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	assert_eq "--stats unprivileged: exit 1" "$RC" 1
+	assert_eq "--stats unprivileged: nothing on stdout" "$OUT" ""
+	assert_eq "--stats unprivileged: one line with the hint" "$ERR" \
+		"lsconntrack: cannot read the conntrack statistics: Operation not permitted (run as root or with CAP_NET_ADMIN)"
+else
+	for t in "exit 1" "nothing on stdout" "one line with the hint"; do
+		t_skip "--stats unprivileged: $t" "no setpriv to drop root"
+	done
+fi
+run --help
+assert_match "--help: --stats" "$OUT" '^ +--stats +print the table.s size and the kernel.s conntrack$'
 
 # ---------------------------------------------------------------------------
 # Hash flooding (review M1).  tools/crafted.py writes 40,000 passive entries
@@ -980,6 +1027,115 @@ assert_eq "--netns escaped path: exit 1" "$RC" 1
 assert_eq "--netns escaped path: no raw control byte" "$(raw_ctl)" 0
 
 # ---------------------------------------------------------------------------
+# --listen: a value that does not parse is a usage error; a port that cannot
+# be bound is a runtime error, one line each.
+
+usage_error "--listen empty" --listen ''
+usage_error "--listen missing" --listen
+usage_error "--listen name" --listen localhost:9100
+usage_error "--listen port 0" --listen 0
+usage_error "--listen port 65536" --listen 65536
+usage_error "--listen junk port" --listen 127.0.0.1:91x
+usage_error "--listen bare IPv6" --listen ::1:9100
+assert_match "--listen bare IPv6: says brackets" "$ERR" "an IPv6 address goes in brackets"
+usage_error "--listen open bracket" --listen '[::1:9100'
+assert_match "--listen: names the forms" "$ERR" "PORT, ADDR:PORT or \\[IPV6ADDR\\]:PORT"
+run --help
+assert_match "--help: --listen" "$OUT" '--listen \[ADDR:\]PORT'
+
+# A port another socket holds: exit 1, one line, says why.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$TMP/port" &
+holder=$!
+for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+busy=$(cat "$TMP/port")
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen port in use: exit 1" "$RC" 1
+assert_lines "--listen port in use: one line" "$ERR" 1
+assert_match "--listen port in use: says so" "$ERR" "^lsconntrack: cannot listen on 127\\.0\\.0\\.1:$busy: Address already in use$"
+assert_eq "--listen port in use: nothing on stdout" "$OUT" ""
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+# The port is free again: a one-shot run with --listen and -b prints its table.
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n -b --listen "127.0.0.1:$busy"
+assert_eq "--listen free port: exit 0" "$RC" 0
+assert_match "--listen free port: the table" "$OUT" "10\\.0\\.1\\.10"
+# Without -b, -c or --json, --listen is the quiet metrics daemon (--stdin: one snapshot).
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen alone: the daemon, exit 0" "$RC" 0
+assert_eq "--listen alone: no table" "$OUT" ""
+# A port below 1024 without the capability: the hint names it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+   [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 1 ]; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stdin --local $LOCAL -n \
+		--listen 127.0.0.1:1 <"$TMP/main.txt" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen 127.0.0.1:1
+else
+	RC=skip
+fi
+if [ "$RC" != skip ]; then
+	assert_eq "--listen port 1 unprivileged: exit 1" "$RC" 1
+	assert_lines "--listen port 1 unprivileged: one line" "$ERR" 1
+	assert_match "--listen port 1 unprivileged: names the capability" "$ERR" \
+		"Permission denied \\(a port below 1024 needs root or CAP_NET_BIND_SERVICE\\)$"
+fi
+
+# A stream with --listen, sandboxed (dropped to nobody when root): /metrics
+# serves each snapshot's metrics (0.0.4, or OpenMetrics when asked), 404
+# and 405 elsewhere; the server thread holds no capability; SIGTERM ends
+# it with 0.  (503 before the first snapshot: tests/unit/test_http.c.)
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$TMP/port"
+lport=$(cat "$TMP/port")
+"$LSCT" --proc="$TMP/main.txt" --local "$LOCAL" -n -c 0 -d 0.2 --json --listen "127.0.0.1:$lport" \
+	>"$TMP/listen.out" 2>"$TMP/listen.err" </dev/null &
+lpid=$!
+# http_get PATH METHOD: "STATUS|Content-Type|Content-Length|body bytes|Allow".
+http_get() {
+	python3 - "$lport" "$1" "$2" <<'PY'
+import http.client, sys, time
+for _ in range(50):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+        c.request(sys.argv[3], sys.argv[2])
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+r = c.getresponse()
+b = r.read()
+print("%d|%s|%s|%d|%s" % (r.status, r.getheader("Content-Type"), r.getheader("Content-Length"),
+                          len(b), r.getheader("Allow") or ""))
+PY
+}
+assert_match "--listen run: GET /metrics, the published snapshot" "$(http_get /metrics GET)" \
+	'^200\|text/plain; version=0\.0\.4; charset=utf-8\|[0-9]+\|[0-9]+\|$'
+assert_match "--listen run: the fixture's flow in the body" \
+	"$(curl -sf --max-time 5 "http://127.0.0.1:$lport/metrics")" \
+	'lsconntrack_flow_connections\{direction="active",proto="tcp",peer="10\.0\.1\.10",peer_port="3306"\} [0-9]'
+assert_eq "--listen run: OpenMetrics when asked, # EOF last" \
+	"$(curl -sf --max-time 5 -H 'Accept: application/openmetrics-text; version=1.0.0' \
+		"http://127.0.0.1:$lport/metrics" | tail -n 1)" "# EOF"
+assert_eq "--listen run: 404" "$(http_get /other GET)" \
+	"404|text/plain; charset=utf-8|39|39|"
+assert_eq "--listen run: 405" "$(http_get /metrics PUT)" \
+	"405|text/plain; charset=utf-8|32|32|GET, HEAD"
+if [ "$(id -u)" = 0 ]; then
+	assert_eq "--listen run: dropped to nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$lpid/status)" 65534
+fi
+# Every thread but the dumping one (the main thread of a stream) has no capability.
+caps=$(for t in /proc/$lpid/task/*; do [ "${t##*/}" = "$lpid" ] || awk '/^CapEff:/ { print $2 }' "$t/status"; done | sort -u)
+assert_eq "--listen run: other threads hold no capability" "$caps" "0000000000000000"
+assert_eq "--listen run: sandboxed" "$(awk '/^Seccomp:/ { print $2 }' /proc/$lpid/status)" 2
+kill -TERM "$lpid"
+wait "$lpid"
+assert_eq "--listen run: SIGTERM ends it with 0" "$?" 0
+assert_no_match "--listen run: no error on stderr" "$(cat "$TMP/listen.err")" "sandbox|cannot|error|warning"
+assert_ge "--listen run: the stream printed" "$(wc -l <"$TMP/listen.out")" 2
+
+# ---------------------------------------------------------------------------
 # --local networks (CIDR): a whole range is local
 
 usage_error "--local prefix length 33" --stdin --local 10.0.0.0/33
@@ -1196,5 +1352,59 @@ assert_match "100,000 peers: the folded gauge" "$(cat "$TMP/prom/many.prom")" \
 	'lsconntrack_folded_peers\{direction="active"\} 99900'
 assert_eq "100,000 peers: every connection counted once" \
 	"$(awk '/^lsconntrack_flow_connections\{/ { s += $2 } END { print s }' "$TMP/prom/many.prom")" 100000
+# a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
+# the table, or a table every -d seconds, and one line on stderr saying why
+
+command -v tmux >/dev/null 2>&1 || t_fail "test tool tmux is installed (make deps-test)"
+TSOCK=lsct-cli-$$
+tmc() { tmux -L "$TSOCK" -f /dev/null "$@"; }
+# dumb_run NAME TERMVALUE ARGS: the binary on a tmux terminal with TERM set
+# to TERMVALUE (unset when "-"); its stdout in $TMP/tty.out via the pane,
+# stderr in $TMP/tty.err, its exit status in $TMP/tty.rc.
+dumb_run() {
+	local i envset
+	rm -f "$TMP/tty.rc" "$TMP/tty.err"
+	if [ "$2" = - ]; then envset="env -u TERM"; else envset="env TERM=$2"; fi
+	tmc kill-server 2>/dev/null
+	tmc new-session -d -s d -x 100 -y 60 \
+		"$envset $LSCT $3 2>$TMP/tty.err; echo \$? >$TMP/tty.rc; sleep 30"
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$TMP/tty.rc" ] && break
+		sleep 0.1
+	done
+	SCREEN=$(tmc capture-pane -p -S - -t d 2>/dev/null)
+	tmc kill-server 2>/dev/null
+	RC=$(cat "$TMP/tty.rc" 2>/dev/null)
+	ERR=$(cat "$TMP/tty.err" 2>/dev/null)
+}
+for tv in dumb - nosuchterm; do
+	dumb_run "" "$tv" "--proc=$TMP/main.txt --local $LOCAL -n"
+	assert_eq "TERM=$tv: the table instead of the monitor, exit 0" "$RC" 0
+	assert_match "TERM=$tv: the table's header" "$SCREEN" '^Local Address:Port +<--> +Peer Address:Port +Inpkts'
+	assert_match "TERM=$tv: rows" "$SCREEN" '^localhost:'
+	assert_eq "TERM=$tv: one line on stderr says why" \
+		"$(printf '%s\n' "$ERR" | grep -c 'instead of the monitor$')" 1
+done
+assert_match "TERM unset: says why" "$(dumb_run "" - "--proc=$TMP/main.txt --local $LOCAL -n"; echo "$ERR")" \
+	'^lsconntrack: TERM is not set: printing the table instead of the monitor$'
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n"
+assert_match "TERM=dumb: says why" "$ERR" \
+	'^lsconntrack: TERM=dumb cannot move the cursor: printing the table instead of the monitor$'
+dumb_run "" nosuchterm "--proc=$TMP/main.txt --local $LOCAL -n"
+assert_match "unknown TERM: says why" "$ERR" \
+	'^lsconntrack: TERM=nosuchterm is not a terminal type terminfo knows: printing'
+# With -d: a stream of tables, until stopped (here: -c ends it).
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
+assert_eq "TERM=dumb -d: still running after 5 s (a stream, no end)" "$RC" ""
+tmc kill-server 2>/dev/null
+dumb_run "" dumb "--proc=$TMP/main.txt --local $LOCAL -n -d 0.1 -c 3"
+assert_eq "TERM=dumb -d -c 3: exit 0" "$RC" 0
+assert_eq "TERM=dumb -d -c 3: three snapshots" \
+	"$(printf '%s\n' "$SCREEN" | grep -c '^Local Address:Port')" 3
+# A terminal that can draw: the monitor, not the table.
+dumb_run "" xterm "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
+assert_no_match "TERM=xterm: the monitor, no table header" "$SCREEN" '^Local Address:Port +<-->'
+assert_eq "TERM=xterm: nothing on stderr" "$ERR" ""
+tmc kill-server 2>/dev/null
 
 t_summary "cli"

@@ -26,8 +26,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=netns
-N_TESTS=66
-NS_TOOLS="unshare nsenter stat"
+N_TESTS=72
+NS_TOOLS="unshare nsenter stat tmux"
 NS_TAG=n
 NS_NET=215
 . tests/integration/nslib.sh
@@ -41,6 +41,7 @@ C3=lsct-nc3-$$
 D=lsct-nd-$$		# deleted while a stream watches it
 CG=
 suite_cleanup() {
+	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	# Members first (by PID, in PIDS), then the cgroups they were in.
 	ns_stop_members "$CG"
 }
@@ -213,6 +214,47 @@ assert_eq "--netns stream: both lines have the flow" \
 	"$(printf '%s\n' "$out" | jq -c --arg p "$P4" '[.flows[] | select(.peer.addr == $p)] | length > 0' 2>/dev/null | sort -u)" "true"
 out=$("$LSCT" --netns "$H" -n 2>&1)
 assert_match "--netns table: the flow" "$out" "10\.215\.0\.2:3306"
+
+# The monitor from the root namespace with --netns, in tmux: H's flow, its
+# connection list (GETs inside H), and a connection made after the start
+# (the dumps go on inside H).  q quits with 0.
+TMUX_SOCK=lsct-nsm-$$
+tm() { tmux -L "$TMUX_SOCK" -f /dev/null "$@"; }
+mon_wait() {	# ERE: until a line of the screen matches (10 s); SCREEN keeps it
+	local i
+	for ((i = 0; i < 100; i++)); do
+		SCREEN=$(tm capture-pane -p -t mon 2>/dev/null)
+		printf '%s\n' "$SCREEN" | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+mon_check() {	# NAME ERE
+	if mon_wait "$2"; then t_ok "$1"; else t_fail "$1" "$SCREEN"; fi
+}
+rm -f "$TMP/mon.exit"
+tm -u new-session -d -s mon -x 140 -y 30 \
+	"env TERM=xterm $LSCT --netns $H -n 2>$TMP/mon.err; echo EXIT=\$? >$TMP/mon.exit" ||
+	ns_fail "tmux new-session"
+mon_check "monitor --netns: H's flow to P:3306" "localhost:many +--> +10\\.215\\.0\\.2:3306 "
+bg "$P" socat -u "TCP4-LISTEN:3308,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
+wait_listen "$P" t 3308 || ns_fail "server 3308"
+bg "$H" sh -c "while :; do echo x; sleep 0.2; done | socat -u - TCP4:$P4:3308"
+mon_check "monitor --netns: a connection made after the start" \
+	"localhost:many +--> +10\\.215\\.0\\.2:3308 "
+mon_check "monitor --netns: the header names the namespace" " netlink in netns $H "
+tm send-keys -t mon Enter
+mon_check "monitor --netns: the connection list, read inside H" \
+	"10\\.215\\.0\\.1:[0-9]+ -> 10\\.215\\.0\\.2:330[68] "
+tm send-keys -t mon q
+tm send-keys -t mon q
+for _ in $(seq 50); do
+	[ -s "$TMP/mon.exit" ] && break
+	sleep 0.1
+done
+assert_eq "monitor --netns: q quits with 0" "$(cat "$TMP/mon.exit" 2>/dev/null)" "EXIT=0"
+assert_eq "monitor --netns: nothing on stderr" "$(cat "$TMP/mon.err" 2>/dev/null)" ""
+tm kill-server 2>/dev/null
 
 # Errors: one line, exit 1.
 check_err() {	# NAME ERE ARGS...

@@ -73,7 +73,33 @@ static void script_close(void *state)
 	((struct script *)state)->closed++;
 }
 
-static const struct ct_source_ops script_ops = { script_dump, script_close, NULL };
+static const struct ct_source_ops script_ops = { script_dump, script_close, NULL, NULL };
+
+/*
+ * The same source with the kernel's statistics: each read gives the next
+ * of stat_drop[] as the drop counter (a negative value: the read fails).
+ */
+static int64_t stat_drop[4];
+static size_t stat_reads;
+
+static int script_stats(void *state, struct ct_stats *out)
+{
+	int64_t v = stat_drop[stat_reads < ARRAY_LEN(stat_drop) ? stat_reads : 3];
+
+	(void)state;
+	stat_reads++;
+	if (v < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	out->cpus = 2;
+	out->have = (1u << CT_STAT_DROP) | (1u << CT_STAT_INVALID);
+	out->v[CT_STAT_DROP] = (uint64_t)v;
+	out->v[CT_STAT_INVALID] = 4;
+	return 0;
+}
+
+static const struct ct_source_ops stats_ops = { script_dump, script_close, NULL, script_stats };
 
 struct fixture {
 	struct host_info host;
@@ -192,6 +218,99 @@ static void test_stream_deltas(void **state)
 	assert_int_equal(a->d.new_conns, 0);
 	assert_int_equal(find(f, FLOW_PASSIVE, 80)->d.closed_conns, 1);
 	mon_frame_free(f);
+}
+
+/*
+ * The kernel's statistics ride in each dump's frame, read right after the
+ * dump, with rates from the read before; a sum that shrinks (a CPU went
+ * offline) is a rate of 0, a failed read leaves them absent and restarts
+ * the rates.  A one-shot table and a text source read none.
+ */
+static void test_table_stats(void **state)
+{
+	struct fixture *fx = *state;
+	struct mon_config mc;
+	struct mon_frame *f;
+	struct ct_stats st;
+	volatile sig_atomic_t no = 0;
+	struct monitor *m;
+
+	memset(&mc, 0, sizeof mc);
+	mc.src = ct_source_new(&stats_ops, &fx->sc, "script", 1);
+	mc.host = &fx->host;
+	mc.fo.protos = FLOW_PROTO_TCP;
+	mc.fo.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	mc.period = 0.1;
+	mc.track = 1;
+	m = fx->m = mon_new(&mc);
+	stat_reads = 0;
+	stat_drop[0] = 100;
+	stat_drop[1] = 150;
+	stat_drop[2] = 120;
+	stat_drop[3] = -1;
+
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(stat_reads, 1);
+	assert_int_equal(f->ct.cpus, 2);
+	assert_int_equal(f->ct.v[CT_STAT_DROP], 100);
+	assert_true(f->ct_rate.seconds == 0);	/* one read: no rate yet */
+	mon_frame_free(f);
+
+	assert_int_equal(mon_sleep(m, &no), 0);
+	f = mon_snapshot(m);
+	assert_int_equal(f->ct.v[CT_STAT_DROP], 150);
+	assert_true(f->ct_rate.seconds >= 0.08 && f->ct_rate.seconds < 1);
+	/* 50 drops over about a tenth of a second. */
+	assert_true(f->ct_rate.v[CT_STAT_DROP] > 50 && f->ct_rate.v[CT_STAT_DROP] <= 50 / 0.08);
+	assert_true(f->ct_rate.v[CT_STAT_INVALID] == 0);
+	assert_int_equal(f->ct_rate.have, (1u << CT_STAT_DROP) | (1u << CT_STAT_INVALID));
+	mon_frame_free(f);
+
+	assert_int_equal(mon_sleep(m, &no), 0);
+	f = mon_snapshot(m);
+	assert_int_equal(f->ct.v[CT_STAT_DROP], 120);
+	assert_true(f->ct_rate.seconds > 0);
+	assert_true(f->ct_rate.v[CT_STAT_DROP] == 0);
+	mon_frame_free(f);
+
+	/* The read fails: no statistics and no rates, but the frame is fine. */
+	assert_int_equal(mon_sleep(m, &no), 0);
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(f->ct.cpus, 0);
+	assert_true(f->ct_rate.seconds == 0);
+	assert_int_equal(f->nflows, 2);
+	mon_frame_free(f);
+
+	/* --stats reads them on its own, now. */
+	stat_drop[3] = 7;
+	assert_int_equal(mon_table_stats(m, &st), 0);
+	assert_int_equal(st.v[CT_STAT_DROP], 7);
+	mon_free(m);
+
+	/* A one-shot table does not ask. */
+	mc.src = ct_source_new(&stats_ops, &fx->sc, "script", 1);
+	mc.track = 0;
+	mc.one_dump = 1;
+	m = fx->m = mon_new(&mc);
+	stat_reads = 0;
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(stat_reads, 0);
+	assert_int_equal(f->ct.cpus, 0);
+	mon_frame_free(f);
+	mon_free(m);
+
+	/* A source without statistics: none, and --stats fails with EOPNOTSUPP. */
+	m = fx->m = monitor_of(fx, 1, 0.1);
+	f = mon_snapshot(m);
+	assert_int_equal(f->ct.cpus, 0);
+	assert_true(f->ct_rate.seconds == 0);
+	mon_frame_free(f);
+	errno = 0;
+	assert_int_equal(mon_table_stats(m, &st), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
 }
 
 /* A dump that takes 30 ms every 50 ms: deadlines stay 50 ms apart. */
@@ -539,6 +658,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_deltas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_does_not_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_is_followed_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_spaces_dumps, setup, teardown),

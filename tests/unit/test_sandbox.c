@@ -20,6 +20,8 @@
 #include <dirent.h>
 #include <sched.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
+#include <sys/uio.h>
 #include "sandbox.h"
 
 /* Exit codes of a child: 0 all good, else the number of the failed check. */
@@ -269,6 +271,59 @@ static void test_owners_mode(void **state)
 	expect_exit0(pid);
 }
 
+/*
+ * --listen: accepting on a socket bound before, reading, writing, shutting
+ * down; no new socket, bind or connect.  Without SANDBOX_HTTP, no accept4.
+ */
+static void test_http_mode(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int lfd, cl;
+	pid_t pid;
+
+	if (!sandboxed)
+		skip();
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	cl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(cl, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(send(cl, "GET", 3, 0), 3);
+	pid = enter(SANDBOX_HTTP, 0);
+	if (pid == 0) {
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)"ok", .iov_len = 2 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		char buf[4];
+		int one = 1, fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		CHECK(1, fd >= 0);
+		CHECK(2, recv(fd, buf, sizeof buf, 0) == 3);
+		CHECK(3, sendmsg(fd, &mh, MSG_NOSIGNAL) == 2);
+		CHECK(4, setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) == 0);
+		CHECK(5, shutdown(fd, SHUT_WR) == 0);
+		errno = 0;
+		CHECK(6, socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(7, connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EPERM);
+		_exit(0);
+	}
+	expect_exit0(pid);
+	pid = enter(0, 0);
+	if (pid == 0) {
+		errno = 0;
+		CHECK(1, accept4(lfd, NULL, NULL, SOCK_NONBLOCK) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(2, shutdown(cl, SHUT_WR) < 0 && errno == EPERM);
+		_exit(0);
+	}
+	expect_exit0(pid);
+	close(cl);
+	close(lfd);
+}
+
 /* SANDBOX_FILES: create, write, rename and unlink in the one directory, nowhere else. */
 static void test_files_mode(void **state)
 {
@@ -425,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_names_mode_sockets),
 		cmocka_unit_test(test_netlink_mode_open_socket),
 		cmocka_unit_test(test_owners_mode),
+		cmocka_unit_test(test_http_mode),
 		cmocka_unit_test(test_files_mode),
 		cmocka_unit_test(test_execve_and_ptrace_kill),
 		cmocka_unit_test(test_sigsys_says_why),
