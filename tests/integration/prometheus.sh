@@ -27,15 +27,19 @@
 #              temporary file, ENOSPC on stderr; once there is room again
 #              FILE appears whole
 #
-# More scrape jobs (the --listen server) are one more entry in
-# scrape_config below and one more source in the checks.
+#   listen     a third daemon, --netns H --listen on the host's loopback,
+#              scraped directly (OpenMetrics by Accept): the same bytes and
+#              connections
+#
+# Another source is one more job in prometheus.yml and one more job= in
+# the checks.
 #
 # Needs root, prometheus, promtool, prometheus-node-exporter, curl, python3.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=prometheus
-N_TESTS=33
+N_TESTS=35
 NODE_EXPORTER=$(command -v prometheus-node-exporter || command -v node_exporter)
 NS_TOOLS="tmux python3 curl prometheus promtool unshare nsenter ${NODE_EXPORTER:-prometheus-node-exporter}"
 NS_TAG=x
@@ -112,6 +116,9 @@ assert_eq "textfile: owned by the dropped user, the directory's group" \
 	"$(stat -c '%U %G' "$TF/lsconntrack.prom")" "$(getent passwd lsconntrack >/dev/null && echo lsconntrack || echo nobody) $GROUP"
 assert_eq "textfile: only FILE in the directory" "$(ls -A "$TF")" "lsconntrack.prom"
 
+LISTEN_PORT=$(free_port)
+"$LSCT" -n --netns "$H" --listen "127.0.0.1:$LISTEN_PORT" -d 0.5 >/dev/null 2>>"$TMP/bg.err" </dev/null &
+PIDS+=($!)
 NE_PORT=$(free_port)
 "$NODE_EXPORTER" --collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory="$TF" --web.listen-address="127.0.0.1:$NE_PORT" \
@@ -145,12 +152,14 @@ scrape_configs:
     static_configs: [{ targets: ["127.0.0.1:$NE_PORT"] }]
   - job_name: openmetrics
     static_configs: [{ targets: ["127.0.0.1:$OM_PORT"] }]
+  - job_name: listen
+    static_configs: [{ targets: ["127.0.0.1:$LISTEN_PORT"] }]
 YML
 promtool check config "$TMP/prometheus.yml" >/dev/null 2>&1 || ns_fail "promtool check config"
 prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
 	--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prom.log" 2>&1 &
 PIDS+=($!)
-up_all() { [ "$(promq "sum(up)" 2>/dev/null)" = " 2" ]; }
+up_all() { [ "$(promq "sum(up)" 2>/dev/null)" = " 3" ]; }
 wait_for 30 up_all || ns_fail "Prometheus does not scrape both targets: $(tail -n 3 "$TMP/prom.log")"
 has_series() { [ -n "$(promq 'lsconntrack_snapshots_total{job="textfile"}' 2>/dev/null)" ]; }
 wait_for 15 has_series || ns_fail "no lsconntrack series in Prometheus"
@@ -191,6 +200,13 @@ assert_match "the table's size is exported" "$(promq 'lsconntrack_table_max{job=
 # The same traffic, counted by the OpenMetrics daemon and parsed by Prometheus's OpenMetrics parser.
 assert_eq "openmetrics: the same connections" \
 	"$(promq 'sum by (peer_port) (lsconntrack_flow_connections_opened_total{job="openmetrics",peer_port=~"3306|5432"})' "$T1" | sort)" \
+	"$(printf '%s\n' 'peer_port=3306 5' 'peer_port=5432 3')"
+LSENT='sum by (peer_port) (lsconntrack_flow_sent_bytes_total{job="listen",direction="active",peer_port=~"3306|5432"})'
+declare -A lafter
+while read -r l v; do [ -n "$l" ] && lafter[$l]=$v; done < <(promq "$LSENT" "$T1")
+within "listen: sent bytes to 5432" "${lafter[peer_port=5432]:-0}" 3000000
+assert_eq "listen: the same connections" \
+	"$(promq 'sum by (peer_port) (lsconntrack_flow_connections_opened_total{job="listen",peer_port=~"3306|5432"})' "$T1" | sort)" \
 	"$(printf '%s\n' 'peer_port=3306 5' 'peer_port=5432 3')"
 assert_eq "openmetrics: build info" \
 	"$(promq 'count(lsconntrack_build_info{job="openmetrics"})')" " 1"
