@@ -70,6 +70,7 @@ SRCS := \
 	src/main.c \
 	src/metrics.c \
 	src/monitor.c \
+	src/monitor_delete.c \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
@@ -83,6 +84,7 @@ SRCS := \
 	src/ports.c \
 	src/priv.c \
 	src/resolve.c \
+	src/route_reg.c \
 	src/run_batch.c \
 	src/sandbox.c \
 	src/store.c \
@@ -121,6 +123,7 @@ UNIT_SRCS := \
 	tests/unit/test_ports.c \
 	tests/unit/test_priv.c \
 	tests/unit/test_resolve.c \
+	tests/unit/test_route_reg.c \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_store.c \
 	tests/unit/test_tui_health.c \

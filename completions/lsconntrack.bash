@@ -12,7 +12,7 @@
 # --name=VALUE), an optional value (--proc=FILE only).
 _lsconntrack_opts_flag='-a --active -p --passive -t --tcp -u --udp -4 --ipv4 -6 --ipv6
 	-n --numeric --names -r --reverse --json -b --batch --no-events --stdin
-	--no-owners --stats -v --version -h --help'
+	--no-owners --delete --yes --stats -R --routed -v --version -h --help'
 _lsconntrack_opts_value='--aport --active-port --pport --passive-port --proto --zone --mark
 	--dns-timeout -s --sort -c --count -d --delay --max-cpu --event-buffer --local --listen
 	--netns --owner'

@@ -65,6 +65,8 @@ struct ct_source_ops {
 		   size_t *found);
 	/* Optional: the kernel's statistics (ct_source_table_stats()). */
 	int (*table_stats)(void *state, struct ct_stats *out);
+	/* Optional: deletes connections from the table (ct_source_delete()). */
+	int (*del)(void *state, const struct ct_entry *e, size_t n, int *errs);
 };
 
 /* Takes state (freed by ops->close); name is copied.  Never fails (OOM is fatal). */
@@ -108,6 +110,16 @@ int ct_source_get(struct ct_source *s, const struct ct_entry *e, size_t n,
 int ct_source_table_stats(struct ct_source *s, struct ct_stats *out);
 /* True when ct_source_table_stats() works for this source. */
 int ct_source_has_table_stats(const struct ct_source *s);
+/*
+ * Deletes the n connections e from the kernel's table; errs[i] gets 0 or
+ * the errno of e[i] (ENOENT: already gone; EPERM: no CAP_NET_ADMIN in the
+ * calling thread).  Only the netlink source can (ct_nl_delete()): others
+ * fail with EOPNOTSUPP.  0, or -1 with errno when the requests could not be
+ * sent or answered (errs then says which were not).
+ */
+int ct_source_delete(struct ct_source *s, const struct ct_entry *e, size_t n, int *errs);
+/* True when ct_source_delete() works for this source. */
+int ct_source_can_delete(const struct ct_source *s);
 /* True when ct_source_get() works for this source. */
 int ct_source_can_get(const struct ct_source *s);
 /* "netlink", a path, "standard input". */

@@ -5,6 +5,8 @@
  * this host opened to one peer address and port (ACTIVE, shown
  * "localhost:many --> peer:port"), or every connection one peer address
  * opened to one local port (PASSIVE, "localhost:port <-- peer:many").
+ * With flow_opts.routes, what this host routes for others, with no end on
+ * this machine, makes ROUTED flows ("client:many --> server:port").
  * The classification rules are in doc/classification.md.
  *
  * Contract: a snapshot is flow_table_begin(), flow_table_add() for every
@@ -36,9 +38,14 @@
 #include "host.h"
 #include "owner.h"
 #include "ports.h"
+#include "route_reg.h"
 #include "util.h"
 
-enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1 };
+/*
+ * FLOW_ROUTED: neither end on this machine (this host routes or NATs it):
+ * "client:many --> server:port", shown only when asked (flow_opts.routes).
+ */
+enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1, FLOW_ROUTED = 2 };
 
 /* One bit per protocol conntrack tracks; flow_proto_bit() maps IPPROTO_* here. */
 #define FLOW_PROTO_TCP     (1u << 0)
@@ -60,15 +67,16 @@ enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1 };
  * (ACTIVE: the original dstkey; PASSIVE: the reply's srckey), 0 without PPTP.
  */
 struct flow_key {
-	struct ct_addr peer;	/* the remote end's address */
-	uint16_t port;		/* ACTIVE: the peer's port; PASSIVE: the local port */
+	struct ct_addr peer;	/* the remote end's address; ROUTED: the server's (original destination) */
+	uint16_t port;		/* ACTIVE, ROUTED: the peer's port; PASSIVE: the local port */
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t proto;		/* IPPROTO_*: any protocol of FLOW_PROTO_ALL */
 	uint8_t dir;		/* enum flow_dir */
 	/*
 	 * Whose flow: 0 the viewed namespace ("host"), else another namespace
 	 * of this machine, by its owner_reg number (owner.h): stable while the
-	 * registry lives, never reused.
+	 * registry lives, never reused.  ROUTED flows have no owner: there it
+	 * is the route_reg number of the client's end and the NAT (route_reg.h).
 	 */
 	uint32_t owner;
 };
@@ -127,12 +135,14 @@ enum flow_class {
 	FLOW_CLASS_AMBIGUOUS,
 	/* One or two hits of other namespaces' owners (key.owner != 0). */
 	FLOW_CLASS_OWNER,
+	/* Forwarded, and routed flows are asked for: one FLOW_ROUTED hit. */
+	FLOW_CLASS_ROUTED,
 };
 
-/* The entry makes flows (the viewed namespace's or owners'). */
+/* The entry makes flows (the viewed namespace's, owners' or routed). */
 static inline int flow_class_shown(enum flow_class c)
 {
-	return c == FLOW_CLASS_HOST || c == FLOW_CLASS_OWNER;
+	return c == FLOW_CLASS_HOST || c == FLOW_CLASS_OWNER || c == FLOW_CLASS_ROUTED;
 }
 
 struct flow_opts {
@@ -155,6 +165,13 @@ struct flow_opts {
 	 * must be set (owner_reg_sync()) before classifying.
 	 */
 	const struct owner_table *owners;
+	/*
+	 * Routed flows (borrowed; NULL: they stay forwarded, as before).  An
+	 * entry that ends neither here nor, with owners on, in another
+	 * namespace of this machine becomes a FLOW_ROUTED flow, its client
+	 * and NAT interned here (by the classifying thread).
+	 */
+	struct route_reg *routes;
 };
 
 struct flow_stats {
@@ -163,6 +180,7 @@ struct flow_stats {
 	uint64_t passive;	/* entries counted as PASSIVE */
 	uint64_t local;		/* local-to-local entries (counted in both) */
 	uint64_t forwarded;	/* not this host's nor an owner's: not shown */
+	uint64_t routed;	/* forwarded ones shown as routed flows (not in forwarded) */
 	uint64_t owned;		/* entries counted as flows of other namespaces' owners */
 	uint64_t ambiguous;	/* forwarded ones with an end held by several namespaces */
 	uint64_t excluded;	/* other protocol, family, zone or mark: not shown */
@@ -171,7 +189,8 @@ struct flow_stats {
 
 /*
  * Classifies e.  Writes up to two hits and returns their number through
- * *nhits.  Pure: reads h and o, writes nothing else.
+ * *nhits.  Reads h and o; writes nothing else but o->routes (a routed
+ * entry's client and NAT interned there).
  */
 enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
 			      const struct ct_entry *e, struct flow_hit hits[2],

@@ -6,6 +6,8 @@
  * (dump and event frames, struct mon_config's on_frame) with
  * metrics_feed(); out_prom.h renders what metrics_series() lists.
  *
+ * Routed flows (FLOW_ROUTED, -R) are left out.
+ *
  * A series is one label set: direction, proto, owner and owner_id (with
  * owners on; owner_id only for other namespaces),
  * and for active flows peer + peer_port, for passive flows local_port

@@ -88,6 +88,12 @@ struct mon_config {
 	 */
 	void (*on_frame)(void *arg, struct mon_frame *f, const struct flow *flows, size_t n);
 	void *frame_arg;
+	/*
+	 * Classify routed entries as FLOW_ROUTED flows (flow.h): the monitor
+	 * owns their route registry (route_reg.h; mon_route()).  0: they stay
+	 * forwarded.
+	 */
+	int routed;
 };
 
 struct mon_frame {
@@ -162,6 +168,11 @@ int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out);
  * errno (EOPNOTSUPP: a text source).
  */
 int mon_table_stats(struct monitor *m, struct ct_stats *out);
+/*
+ * A routed flow key's client and NAT (its owner field), from any thread:
+ * 0 and *out, or -1 when routed flows are off or the number is unknown.
+ */
+int mon_route(struct monitor *m, uint32_t id, struct flow_route *out);
 /* Seconds the last owner refresh took (0 with owners off). */
 double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */
@@ -214,5 +225,49 @@ void mon_watch(struct monitor *m, const struct flow_key *k);
 void mon_wake(struct monitor *m);
 /* True while a snapshot is being taken; *since gets its start (monotonic s). */
 int mon_busy(struct monitor *m, double *since);
+
+/*
+ * Deleting from the kernel's table (the netlink source only; the thread
+ * that does it needs CAP_NET_ADMIN: priv.h's thread rule).  Which entries
+ * a flow has is decided as a snapshot decides it: a dump of the source,
+ * each entry classified (flow_classify(), with the server ports, zone,
+ * mark and owners of the snapshots); an entry of two chosen flows (local
+ * to local) is deleted once, counted in the first.
+ */
+struct mon_del {
+	uint64_t found;			/* entries asked to delete */
+	uint64_t deleted;
+	uint64_t gone;			/* already gone (ENOENT): not a failure */
+	uint64_t refused;		/* EPERM, EACCES: no CAP_NET_ADMIN */
+	uint64_t failed;		/* any other answer */
+	int err;			/* errno of the first refusal or failure; 0 none */
+};
+
+/*
+ * Synchronous, in the calling thread, for batch runs: one dump, then every
+ * entry of the n flows keys deleted.  per (may be NULL, else n of them)
+ * gets each flow's counts, *total their sum.  0, or -1 with errno when the
+ * dump failed (nothing deleted) or the source cannot delete (EOPNOTSUPP).
+ * Refusals and failures are counts in *total, not a -1.
+ */
+int mon_delete_flows(struct monitor *m, const struct flow_key *keys, size_t n,
+		     struct mon_del *per, struct mon_del *total);
+/*
+ * For the screen: asks the collector to delete every entry of flow k (a
+ * dump of its own, then the deletions, then at once the next snapshot),
+ * or, with k NULL, the one connection c (by its tuple, zone and id).  One
+ * request at a time: -1 with EBUSY while one is under way; EOPNOTSUPP when
+ * the source cannot delete.  The screen's thread never sends a request
+ * itself.
+ */
+int mon_delete(struct monitor *m, const struct flow_key *k, const struct ct_entry *c);
+/*
+ * 1 and *out, once, when the request has finished (the frames from then on
+ * were taken after it); 0 while none has finished since the last call.
+ * A dump that failed has found 0 and err set.
+ */
+int mon_delete_done(struct monitor *m, struct mon_del *out);
+/* True when this monitor's source can delete (the netlink source). */
+int mon_can_delete(const struct monitor *m);
 
 #endif

@@ -51,6 +51,12 @@ struct out_opts {
 	uint64_t events_lost;	/* since the start */
 	/* Streams: the table's health, the last key of each JSON line; NULL: none. */
 	const struct out_health *health;
+	/*
+	 * A routed flow's (FLOW_ROUTED) client and NAT, from its key's owner
+	 * number (mon_route()); NULL, or -1: the client is "?".
+	 */
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,

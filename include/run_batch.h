@@ -54,4 +54,17 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
  */
 int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
 
+/*
+ * --delete: one snapshot; the flows the view selects (with entries) are
+ * listed, then, when ask is set, "Delete N entries of F flows? [y/N]" is
+ * asked on warn and a line read from in (y or yes, any case, goes on;
+ * anything else, or end of input, deletes nothing); then every entry of
+ * those flows is deleted (mon_delete_flows(): a dump of its own) and each
+ * flow's line says how many, a last line the totals.  *total gets them
+ * (all zero when nothing was deleted).  0, or -1 with *why: BATCH_READ
+ * (a dump failed, errno) or BATCH_WRITE.  Refusals are counts, not -1.
+ */
+int run_delete(struct monitor *m, const struct batch_opts *b, int ask, FILE *in,
+	       struct mon_del *total, enum batch_fail *why);
+
 #endif

@@ -20,6 +20,12 @@
 
 struct tui_config {
 	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE panes shown */
+	/*
+	 * A Routed pane (the monitor classifies routed flows: mon_config.routed);
+	 * routed_auto: it is on screen whenever it has flows (-R, or owners on),
+	 * else only after the R key.
+	 */
+	int routed_pane, routed_auto;
 	const struct port_filter *aport; /* initial filters (copied) */
 	const struct port_filter *pport;
 	enum view_sort sort;		/* initial sort of both panes */

@@ -27,6 +27,8 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_PROMETHEUS, O_METRICS_TOP, O_METRICS_PASSIVE_PEERS, O_METRICS_ONLY,
+	O_ROUTED,
+	O_DELETE, O_YES,
 	O_LISTEN,
 	O_STATS,
 };
@@ -81,6 +83,9 @@ static const struct opt opts[] = {
 	{ "metrics-top", O_METRICS_TOP, ARG_REQUIRED },
 	{ "metrics-passive-peers", O_METRICS_PASSIVE_PEERS, ARG_NONE },
 	{ "metrics-only", O_METRICS_ONLY, ARG_NONE },
+	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
+	{ "delete", O_DELETE, ARG_NONE },
+	{ "yes", O_YES, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
 	{ "stats", O_STATS, ARG_NONE },
 };
@@ -166,6 +171,14 @@ static const char usage[] =
 "      --metrics-passive-peers\n"
 "                            passive series carry the peer too\n"
 "      --metrics-only        write metrics only, no table or monitor\n"
+"  -R, --routed              also routed flows: connections with no end on\n"
+"                            this machine, client:many --> server:port, with\n"
+"                            the address NAT translated (the monitor shows\n"
+"                            them in a Routed pane when it has some)\n"
+"      --delete              delete the conntrack entries of the flows the\n"
+"                            filters select (netlink source only); asks first\n"
+"      --yes                 delete without asking (needed when standard\n"
+"                            input is not a terminal)\n"
 "      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
 "                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
@@ -175,7 +188,8 @@ static const char usage[] =
 "  -h, --help                print this help\n"
 "\n"
 "Exit status: 0 ok (also after q, SIGINT, SIGTERM, SIGHUP or a closed pipe),\n"
-"1 runtime failure, 2 usage error.\n"
+"1 runtime failure (--delete: an entry not deleted for a reason other than\n"
+"being gone already), 2 usage error.\n"
 "Packet and byte counters need: sysctl -w net.netfilter.nf_conntrack_acct=1\n";
 
 const char *cli_usage(void)
@@ -450,8 +464,18 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_METRICS_ONLY:
 		o->metrics_only = on;
 		break;
+	case O_DELETE:
+		o->del = on;
+		break;
+	case O_YES:
+		o->yes = on;
+		break;
 	case O_STATS:
 		o->stats = on;
+		break;
+	case O_ROUTED:
+		o->dirs = on ? o->dirs | VIEW_ROUTED : o->dirs & ~VIEW_ROUTED;
+		o->routed = on;
 		break;
 	case O_OWNER: {
 		char reason[160];
@@ -673,8 +697,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		o->protos = protos;
 	if (!o->families)
 		o->families = families;
-	if (!o->dirs)
-		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	/* -R adds routed flows; -a and -p choose among this host's. */
+	if (!(o->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+		o->dirs |= VIEW_ACTIVE | VIEW_PASSIVE;
 	if (o->netns && o->source != CLI_SRC_NETLINK) {
 		snprintf(err, errlen, "--netns needs the netlink source (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
@@ -688,6 +713,21 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "--owner needs the netlink source: owners are this "
 			 "machine's other namespaces (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--delete needs the netlink source: it deletes from the "
+			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && (o->json || o->count_set || o->listen || o->stats)) {
+		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
+			 o->json ? "--json" : o->count_set ? "-c" : o->listen ? "--listen" : "--stats");
+		return -1;
+	}
+	/* --yes --help is help: the completion's check of each flag relies on it. */
+	if (o->yes && !o->del && o->action == CLI_RUN) {
+		snprintf(err, errlen, "--yes only confirms --delete");
 		return -1;
 	}
 	if (o->stats && o->source != CLI_SRC_NETLINK) {

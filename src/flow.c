@@ -106,6 +106,41 @@ static enum flow_class classify_owners(const struct owner_table *ot, const struc
 	return FLOW_CLASS_FORWARDED;
 }
 
+/*
+ * An entry that ends on no namespace of this machine: the client's address
+ * and what NAT changed go into the route registry, the key keeps the
+ * server as the client addressed it (before DNAT) and its port.  Counters
+ * as for an active flow: out = the client's packets, in = the server's.
+ */
+static enum flow_class classify_routed(struct route_reg *reg, const struct ct_entry *e,
+				       uint16_t akey, struct flow_hit *hit, unsigned *nhits)
+{
+	const struct ct_tuple *orig = &e->orig, *reply = &e->reply;
+	struct flow_route r;
+	uint32_t id;
+
+	memset(&r, 0, sizeof r);
+	r.family = e->family;
+	r.client = orig->src;
+	if (memcmp(&reply->src, &orig->dst, sizeof reply->src) != 0 ||
+	    (ct_proto_has_ports(e->proto) && reply->sport != orig->dport)) {
+		r.nat |= ROUTE_DNAT;
+		r.dnat = reply->src;
+		r.dnat_port = ct_proto_has_ports(e->proto) ? reply->sport : 0;
+	}
+	if (memcmp(&reply->dst, &orig->src, sizeof reply->dst) != 0) {
+		r.nat |= ROUTE_SNAT;
+		r.snat = reply->dst;
+	}
+	id = route_reg_intern(reg, &r);
+	if (!id)
+		return FLOW_CLASS_FORWARDED;	/* the registry is full */
+	hit_set(hit, e, FLOW_ROUTED, &orig->dst, akey, reply, orig);
+	hit->key.owner = id;
+	*nhits = 1;
+	return FLOW_CLASS_ROUTED;
+}
+
 enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
 			      const struct ct_entry *e, struct flow_hit hits[2],
 			      unsigned *nhits)
@@ -178,8 +213,14 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}
-	if (o->owners)
-		return classify_owners(o->owners, e, akey, pkey, hits, nhits);
+	if (o->owners) {
+		enum flow_class c = classify_owners(o->owners, e, akey, pkey, hits, nhits);
+
+		if (c != FLOW_CLASS_FORWARDED)
+			return c;
+	}
+	if (o->routes)
+		return classify_routed(o->routes, e, akey, &hits[0], nhits);
 	return FLOW_CLASS_FORWARDED;
 }
 
@@ -646,6 +687,9 @@ int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
 	case FLOW_CLASS_OWNER:
 		t->stats.owned++;
 		break;
+	case FLOW_CLASS_ROUTED:
+		t->stats.routed++;
+		break;
 	case FLOW_CLASS_HOST:
 		break;
 	}
@@ -656,7 +700,7 @@ int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
 	for (unsigned i = 0; i < n; i++) {
 		if (hits[i].key.dir == FLOW_ACTIVE)
 			t->stats.active++;
-		else
+		else if (hits[i].key.dir == FLOW_PASSIVE)
 			t->stats.passive++;
 	}
 	ring_push(t, e, hits, n);

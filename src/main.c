@@ -248,6 +248,12 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
 		.owners_off = owners_unprivileged,
+		/*
+		 * Routed flows are whatever ends nowhere on this machine: with
+		 * owners off that also means containers' flows, so their pane
+		 * then waits for -R or the R key.
+		 */
+		.routed_pane = 1, .routed_auto = o->routed || o->owners,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
@@ -261,6 +267,26 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		mon_free(m);
 		die(EXIT_RUNTIME, "%s%s", err, ct_source_hint(e));
 	}
+}
+
+/*
+ * --delete: what it did is printed by run_delete(); the entries it could
+ * not delete (other than those already gone) make exit status 1.
+ */
+static int delete_flows(struct monitor *m, const struct batch_opts *b, int ask,
+			enum batch_fail *why)
+{
+	struct mon_del d;
+	uint64_t bad;
+
+	if (run_delete(m, b, ask, stdin, &d, why) < 0)
+		return -1;
+	bad = d.refused + d.failed;
+	if (!bad)
+		return 0;
+	fprintf(stderr, "%s: %llu entr%s not deleted: %s%s\n", prog, (unsigned long long)bad,
+		bad == 1 ? "y" : "ies", strerror(d.err ? d.err : EIO), ct_source_hint(d.err));
+	return EXIT_RUNTIME;
 }
 
 int main(int argc, char **argv)
@@ -309,9 +335,13 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 || errno == EPIPE ? 0 : EXIT_RUNTIME;
 	}
 
+	/* Deleting asks first, on the terminal; a script says --yes. */
+	if (o.del && !o.yes && !isatty(STDIN_FILENO))
+		die(EXIT_USAGE, "--delete asks before it deletes, and standard input is not a "
+		    "terminal: add --yes to delete without asking");
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
 	interactive = !o.batch && !o.count_set && !o.json && !o.stats && o.source != CLI_SRC_STDIN &&
-		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+		      !o.del && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	/* Metrics alone: no table, no screen; a stream until a signal (stdin: once). */
 	daemon = cli_metrics_daemon(&o, interactive);
 	if (daemon) {
@@ -406,9 +436,12 @@ int main(int argc, char **argv)
 			.zone_set = (uint8_t)o.zone_set, .zone = o.zone,
 			.mark_val = o.mark_val, .mark_mask = o.mark_mask },
 		.track = tracking,
-		.one_dump = !tracking,
+		/* --delete sends more requests after its snapshot. */
+		.one_dump = !tracking && !o.del,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 		.owners = owners,
+		/* The monitor's R key can show them whenever; batch runs with -R. */
+		.routed = interactive || o.routed,
 	};
 	if (cli_metrics_asked(&o)) {
 		struct metrics_opts mo = {
@@ -431,7 +464,7 @@ int main(int argc, char **argv)
 	the_monitor = m;
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (!daemon && (interactive || (!o.stats && !o.numeric && (!o.json || o.names))))
+	if (!daemon && (interactive || (!o.stats && !o.del && !o.numeric && (!o.json || o.names))))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -465,8 +498,11 @@ int main(int argc, char **argv)
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
-		r = o.stats ? run_stats(m, &b, &why) :
-		    o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
+		if (o.del)
+			r = delete_flows(m, &b, !o.yes, &why);
+		else
+			r = o.stats ? run_stats(m, &b, &why) :
+			    o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
 		if (r < 0 && o.stats)

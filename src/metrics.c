@@ -517,6 +517,9 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 		struct metrics_key k;
 		struct metrics_series *s;
 
+		/* Routed flows (-R) are not exported (yet): active and passive only. */
+		if (fl->key.dir > FLOW_PASSIVE)
+			continue;
 		memset(&k, 0, sizeof k);
 		k.dir = fl->key.dir;
 		k.proto = fl->key.proto;

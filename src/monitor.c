@@ -97,6 +97,9 @@ struct monitor *mon_new(const struct mon_config *c)
 		m->reg = owner_reg_new();
 		owner_reg_sync(m->reg, c->owners);
 	}
+	if (c->routed)
+		m->routes = route_reg_new(0);
+	m->cfg.fo.routes = m->routes;
 	m->t = flow_table_new(c->host, &m->cfg.fo);
 	if (c->track) {
 		if (ct_source_live(c->src)) {
@@ -374,6 +377,11 @@ int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out)
 	return m->reg ? owner_reg_get(m->reg, id, out) : -1;
 }
 
+int mon_route(struct monitor *m, uint32_t id, struct flow_route *out)
+{
+	return m->routes ? route_reg_get(m->routes, id, out) : -1;
+}
+
 double mon_owner_cost(const struct monitor *m)
 {
 	return m->owner_cost;
@@ -581,6 +589,9 @@ static void *collector(void *arg)
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 			continue;
 		}
+		/* A deletion asked for (D): done first, then a dump shows it. */
+		if (mon_del_tick(m))
+			continue;
 		/*
 		 * A tick: a dump when the budget allows one (or a key asked);
 		 * otherwise, with events, a frame of what they said.
@@ -765,6 +776,7 @@ void mon_free(struct monitor *m)
 	flow_table_free(m->t);
 	owner_table_free(m->cfg.owners);
 	owner_reg_free(m->reg);
+	route_reg_free(m->routes);
 	port_filter_fini(&m->sports);
 	port_filter_fini(&m->sports_next);
 	pthread_cond_destroy(&m->cond);

@@ -83,6 +83,81 @@ static void put_owner(struct outbuf *b, const struct out_opts *o, uint32_t id)
 	OUTBUF_LIT(b, "}");
 }
 
+/* {"addr":…,"port":"…"|"many"|null[,"name":…]} of a routed flow's end. */
+static void put_end(struct outbuf *b, const struct out_opts *o, const struct flow *f,
+		    const struct ct_addr *a, const char *port)
+{
+	char addr[64];
+	const char *name = o->name_of ? o->name_of(o->name_arg, f->key.family, a) : NULL;
+
+	OUTBUF_LIT(b, "{\"addr\":\"");
+	outbuf_str(b, ct_addr_str(f->key.family, a, addr, sizeof addr));
+	if (port) {
+		OUTBUF_LIT(b, "\",\"port\":\"");
+		outbuf_str(b, port);
+		OUTBUF_LIT(b, "\"");
+	} else {
+		OUTBUF_LIT(b, "\",\"port\":null");
+	}
+	if (name) {
+		OUTBUF_LIT(b, ",\"name\":");
+		put_string(b, name);
+	}
+	OUTBUF_LIT(b, "}");
+}
+
+/*
+ * A routed flow's ends: "client" (the original source, port "many") and
+ * "server" (as the client addressed it); an unknown number's client is
+ * "?" (it never is: the registry keeps every number).
+ */
+static void put_routed_ends(struct outbuf *b, const struct out_opts *o, const struct flow *f,
+			    const struct flow_route *r)
+{
+	char port[8];
+	int ported = flow_has_port(&f->key);
+
+	OUTBUF_LIT(b, "\",\"client\":");
+	if (r)
+		put_end(b, o, f, &r->client, ported ? "many" : NULL);
+	else if (ported)
+		OUTBUF_LIT(b, "{\"addr\":\"?\",\"port\":\"many\"}");
+	else
+		OUTBUF_LIT(b, "{\"addr\":\"?\",\"port\":null}");
+	snprintf(port, sizeof port, "%u", f->key.port);
+	OUTBUF_LIT(b, ",\"server\":");
+	put_end(b, o, f, &f->key.peer, ported ? port : NULL);
+}
+
+/* "nat":{"dnat":{"addr","port"}|null,"snat":{"addr"}|null} of a routed flow. */
+static void put_nat(struct outbuf *b, const struct flow *f, const struct flow_route *r)
+{
+	char addr[64];
+
+	OUTBUF_LIT(b, ",\"nat\":{\"dnat\":");
+	if (r && (r->nat & ROUTE_DNAT)) {
+		OUTBUF_LIT(b, "{\"addr\":\"");
+		outbuf_str(b, ct_addr_str(f->key.family, &r->dnat, addr, sizeof addr));
+		if (flow_has_port(&f->key)) {
+			OUTBUF_LIT(b, "\",\"port\":\"");
+			outbuf_u64(b, r->dnat_port);
+			OUTBUF_LIT(b, "\"}");
+		} else {
+			OUTBUF_LIT(b, "\",\"port\":null}");
+		}
+	} else {
+		OUTBUF_LIT(b, "null");
+	}
+	OUTBUF_LIT(b, ",\"snat\":");
+	if (r && (r->nat & ROUTE_SNAT)) {
+		OUTBUF_LIT(b, "{\"addr\":\"");
+		outbuf_str(b, ct_addr_str(f->key.family, &r->snat, addr, sizeof addr));
+		OUTBUF_LIT(b, "\"}}");
+	} else {
+		OUTBUF_LIT(b, "null}");
+	}
+}
+
 static void flush(FILE *fp, char *start, struct outbuf *b)
 {
 	fwrite(start, 1, (size_t)(b->p - start), fp);
@@ -117,7 +192,9 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		const char *name = o->name_of ?
 			o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
 		char addr[64], pb[16];
-		int active = f->key.dir == FLOW_ACTIVE;
+		int active = f->key.dir == FLOW_ACTIVE, routed = f->key.dir == FLOW_ROUTED;
+		struct flow_route route;
+		int known = 0;
 		int ported = flow_has_port(&f->key);
 
 		view_prefetch(rows, i, n);
@@ -129,41 +206,50 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		if (i)
 			OUTBUF_LIT(&b, ",");
 		OUTBUF_LIT(&b, "{\"direction\":\"");
-		if (active)
-			OUTBUF_LIT(&b, "active");
-		else
-			OUTBUF_LIT(&b, "passive");
-		/* A port-less flow's ports are null; its key comes last. */
-		if (!ported)
-			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":null");
-		else if (active)
-			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"");
-		else {
-			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
-			outbuf_u64(&b, f->key.port);
-			OUTBUF_LIT(&b, "\"");
-		}
-		/*
-		 * The address stays numeric even with a name: a PTR record
-		 * is whatever the peer's zone says.  The name goes last.
-		 */
-		OUTBUF_LIT(&b, "},\"peer\":{\"addr\":\"");
-		outbuf_str(&b, ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr));
-		if (!ported) {
-			OUTBUF_LIT(&b, "\",\"port\":null");
+		if (routed) {
+			known = o->route_of &&
+				o->route_of(o->route_arg, f->key.owner, &route) == 0;
+			OUTBUF_LIT(&b, "routed");
+			put_routed_ends(&b, o, f, known ? &route : NULL);
 		} else {
-			OUTBUF_LIT(&b, "\",\"port\":\"");
 			if (active)
-				outbuf_u64(&b, f->key.port);
+				OUTBUF_LIT(&b, "active");
 			else
-				OUTBUF_LIT(&b, "many");
-			OUTBUF_LIT(&b, "\"");
+				OUTBUF_LIT(&b, "passive");
+			/* A port-less flow's ports are null; its key comes last. */
+			if (!ported)
+				OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":null");
+			else if (active)
+				OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"");
+			else {
+				OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
+				outbuf_u64(&b, f->key.port);
+				OUTBUF_LIT(&b, "\"");
+			}
+			/*
+			 * The address stays numeric even with a name: a PTR
+			 * record is whatever the peer's zone says.  The name
+			 * goes last.
+			 */
+			OUTBUF_LIT(&b, "},\"peer\":{\"addr\":\"");
+			outbuf_str(&b, ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr));
+			if (!ported) {
+				OUTBUF_LIT(&b, "\",\"port\":null");
+			} else {
+				OUTBUF_LIT(&b, "\",\"port\":\"");
+				if (active)
+					outbuf_u64(&b, f->key.port);
+				else
+					OUTBUF_LIT(&b, "many");
+				OUTBUF_LIT(&b, "\"");
+			}
+			if (name) {
+				OUTBUF_LIT(&b, ",\"name\":");
+				put_string(&b, name);
+			}
+			OUTBUF_LIT(&b, "}");
 		}
-		if (name) {
-			OUTBUF_LIT(&b, ",\"name\":");
-			put_string(&b, name);
-		}
-		OUTBUF_LIT(&b, "},\"stat\":{\"total_inbound_packets\":");
+		OUTBUF_LIT(&b, ",\"stat\":{\"total_inbound_packets\":");
 		outbuf_u64(&b, f->c.in_packets);
 		OUTBUF_LIT(&b, ",\"total_inbound_bytes\":");
 		outbuf_u64(&b, f->c.in_bytes);
@@ -175,7 +261,7 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		outbuf_str(&b, fmt_proto(f->key.proto, pb, sizeof pb));
 		OUTBUF_LIT(&b, "\",\"connections\":");
 		outbuf_u64(&b, f->conns);
-		if (o->owners)
+		if (o->owners && !routed)	/* a routed flow is nobody's here */
 			put_owner(&b, o, f->key.owner);
 		if (o->stream) {
 			if (o->interval > 0)
@@ -183,6 +269,8 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			else
 				OUTBUF_LIT(&b, ",\"delta\":null");
 		}
+		if (routed)
+			put_nat(&b, f, known ? &route : NULL);
 		if (ct_proto_is_icmp(f->key.proto)) {
 			OUTBUF_LIT(&b, ",\"icmp_type\":");
 			outbuf_u64(&b, f->key.port);

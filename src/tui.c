@@ -76,7 +76,14 @@ static void want_names(struct tui *t)
 
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			const struct flow_key *k = &p->rows[r]->key;
+			struct flow_route fr;
 
+			/* A routed flow's client is named too. */
+			if (k->dir == FLOW_ROUTED && mon_route(t->m, k->owner, &fr) == 0 &&
+			    !resolver_name(t->c->resolver, k->family, &fr.client)) {
+				resolver_want(t->c->resolver, k->family, &fr.client);
+				t->names_pending = 1;
+			}
 			if (resolver_name(t->c->resolver, k->family, &k->peer))
 				continue;
 			resolver_want(t->c->resolver, k->family, &k->peer);
@@ -148,10 +155,27 @@ static void draw(struct tui *t)
 	doupdate();
 }
 
+/*
+ * Puts the Routed pane on screen or takes it off: shown by the R key,
+ * hidden by it, or (routed_show -1) whenever the frame has routed flows,
+ * whatever the filters leave of them.
+ */
+void tui_place_routed(struct tui *t)
+{
+	int base = t->npanes_all - t->routed, show;
+
+	show = t->routed && (t->routed_show > 0 ||
+			     (t->routed_show < 0 && t->panes[base].total > 0));
+	t->npanes = base + show;
+	if (t->focus >= t->npanes)
+		t->focus = t->npanes - 1;
+}
+
 void tui_rebuild(struct tui *t)
 {
-	for (int i = 0; i < t->npanes; i++)
+	for (int i = 0; i < t->npanes_all; i++)
 		flows_rebuild_pane(t, &t->panes[i]);
+	tui_place_routed(t);
 }
 
 /* ---- frames ---- */
@@ -294,6 +318,7 @@ static int loop(struct tui *t, char *err, size_t errlen)
 		if (mon_at >= 0 && fds[mon_at].revents) {
 			if (take_frame(t, err, errlen) < 0)
 				return -1;
+			keys_delete_done(t);
 			if (fds[mon_at].revents & (POLLHUP | POLLERR | POLLNVAL))
 				t->mon_gone = 1;
 		}
@@ -309,7 +334,8 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 	static const struct {
 		const char *name;
 		unsigned dir;
-	} kinds[] = { { "Active", VIEW_ACTIVE }, { "Passive", VIEW_PASSIVE } };
+	} kinds[] = { { "Active", VIEW_ACTIVE }, { "Passive", VIEW_PASSIVE },
+		      { "Routed", VIEW_ROUTED } };
 
 	memset(t, 0, sizeof *t);
 	t->m = m;
@@ -322,7 +348,11 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
 		struct tpane *p;
 
-		if (!(c->dirs & kinds[i].dir) && c->dirs)
+		/* -a and -p choose the first two; the Routed pane is always there (R). */
+		if (kinds[i].dir != VIEW_ROUTED && !(c->dirs & kinds[i].dir) &&
+		    (c->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+			continue;
+		if (kinds[i].dir == VIEW_ROUTED && !c->routed_pane)
 			continue;
 		p = &t->panes[t->npanes++];
 		p->name = kinds[i].name;
@@ -332,6 +362,10 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 		p->list_h = 1;
 		pane_init(&p->p);
 	}
+	t->npanes_all = t->npanes;
+	t->routed = c->routed_pane;
+	t->routed_show = c->routed_auto ? -1 : 0;
+	tui_place_routed(t);
 	/* A screen is not redrawn back to back: -d 0 means as often as it can be read. */
 	if (mon_period(m) < MIN_PERIOD)
 		mon_set_period(m, MIN_PERIOD);
@@ -346,7 +380,7 @@ static void fini(struct tui *t)
 		mon_frame_free(f);
 	if (lf && lf != f)
 		mon_frame_free(lf);
-	for (int i = 0; i < t->npanes; i++)
+	for (int i = 0; i < t->npanes_all; i++)
 		free(t->panes[i].rows);
 	free(t->shown);
 	free(t->shown_next);

@@ -233,9 +233,15 @@ static void draw_title(const struct tui *t, int y)
 	fl.key = t->watched;
 	fmt_flow_local(&fl, local, sizeof local);
 	fmt_flow_peer(&fl, NULL, peer, sizeof peer);
+	if (fl.key.dir == FLOW_ROUTED) {
+		struct flow_route r;
+		int known = mon_route(t->m, fl.key.owner, &r) == 0;
+
+		fmt_route_client(&fl, known ? &r : NULL, NULL, local, sizeof local);
+	}
 	cell_rule(t, y);
 	snprintf(buf, sizeof buf, " Connections of %s %s %s (%s) ", local,
-		 fl.key.dir == FLOW_ACTIVE ? "-->" : "<--", peer,
+		 fl.key.dir == FLOW_PASSIVE ? "<--" : "-->", peer,
 		 fmt_flow_proto(&fl.key, tmp, sizeof tmp));
 	x = cell_put(y, 1, COLS - 1, buf, cell_attr(t, R_FOCUS));
 	if (!lf)
@@ -285,6 +291,10 @@ void conns_draw(struct tui *t)
 		const struct ct_entry *e = &lf->conns[i];
 		attr_t a = ct_entry_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
 		char buf[CONN_TEXT_MAX];
+
+		/* The connection D asks about. */
+		if (t->confirm && !t->del_flow && i == t->list_top)
+			a |= A_REVERSE;
 
 		for (int c = 0; c < CONN_MAX; c++) {
 			if (!l.shown[c])

@@ -34,19 +34,46 @@ static void peer_text(const struct tui *t, const struct flow *f, char *buf, size
 
 		snprintf(buf + n, len - n, "/%s", fmt_flow_proto(&f->key, pb, sizeof pb));
 	}
+	/* A routed flow: where NAT sent it, after the server it was sent to. */
+	if (f->key.dir == FLOW_ROUTED) {
+		struct flow_route r;
+		char nat[FMT_ENDPOINT_MAX + 80];
+		size_t n = strlen(buf);
+
+		if (mon_route(t->m, f->key.owner, &r) == 0) {
+			fmt_route_nat(f, &r, nat, sizeof nat);
+			if (nat[0])
+				snprintf(buf + n, len - n, " (%s)", nat);
+		}
+	}
 }
 
 void flows_local_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len)
 {
-	fmt_flow_local(f, buf, len);
+	struct flow_route r;
+	char name[NAME_TEXT_MAX];
+	const char *raw = NULL;
+	int known;
+
+	if (f->key.dir != FLOW_ROUTED) {
+		fmt_flow_local(f, buf, len);
+		return;
+	}
+	/* A routed flow's local side is its client. */
+	known = mon_route(t->m, f->key.owner, &r) == 0;
+	if (known && t->names && t->c->resolver)
+		raw = resolver_name(t->c->resolver, f->key.family, &r.client);
+	if (raw)
+		fmt_escape(raw, name, sizeof name);
+	fmt_route_client(f, known ? &r : NULL, raw ? name : NULL, buf, len);
 }
 
 void flows_arrow_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len)
 {
 	/* A closed flow's arrow is broken: visible without colour or dim. */
-	if (f->key.dir == FLOW_ACTIVE)
+	if (f->key.dir != FLOW_PASSIVE)	/* routed: client --> server too */
 		snprintf(buf, len, l->tight ? "%s" : " %s ", f->idle ? "-x>" : "-->");
 	else
 		snprintf(buf, len, l->tight ? "%s" : " %s ", f->idle ? "<x-" : "<--");
@@ -127,13 +154,18 @@ int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+int tui_route_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
+}
+
 /* The owner's name; "-" for the viewed namespace's own flows. */
 void flows_owner_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len)
 {
 	struct owner_label ol;
 
-	if (!f->key.owner)
+	if (!f->key.owner || f->key.dir == FLOW_ROUTED)	/* routed: nobody's here */
 		snprintf(buf, len, "-");
 	else if (mon_owner(t->m, f->key.owner, &ol) < 0)
 		snprintf(buf, len, "?");
@@ -153,7 +185,7 @@ int flows_owner_want(const struct tui *t)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			if (!p->rows[r]->key.owner)
+			if (!p->rows[r]->key.owner || p->rows[r]->key.dir == FLOW_ROUTED)
 				continue;
 			any = 1;
 			flows_owner_text(t, p->rows[r], &t->lay, buf, sizeof buf);
@@ -220,7 +252,7 @@ static void sort_cols(enum view_sort s, unsigned dir, enum col *c1, enum col *c2
 		return;
 	*c1 = st[i].c1;
 	*c2 = st[i].c2;
-	if (s == VIEW_SORT_PORT && dir == VIEW_ACTIVE)
+	if (s == VIEW_SORT_PORT && dir != VIEW_PASSIVE)
 		*c1 = *c2 = COL_PEER;
 }
 
@@ -261,7 +293,7 @@ void flows_want_widths(const struct tui *t, int *local_want, int *peer_want)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			fmt_flow_local(p->rows[r], buf, sizeof buf);
+			flows_local_text(t, p->rows[r], &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > *local_want)
 				*local_want = n;
@@ -297,6 +329,8 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 		vo.owner_of = tui_owner_cb;
 		vo.owner_arg = t->m;
 	}
+	vo.route_of = tui_route_cb;
+	vo.route_arg = t->m;
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;

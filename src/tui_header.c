@@ -300,6 +300,11 @@ void header_draw_bottom(const struct tui *t)
 		draw_prompt(t);
 		return;
 	}
+	if (t->confirm) {
+		cell_blank_line(y, A_NORMAL);
+		cell_put(y, 0, COLS, t->del_q, cell_attr(t, R_WARN));
+		return;
+	}
 	if (t->msg[0] && mono_now() < t->msg_until) {
 		cell_blank_line(y, A_NORMAL);
 		cell_put(y, 0, COLS, t->msg, cell_attr(t, R_KEY));

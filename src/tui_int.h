@@ -10,6 +10,7 @@
 #include <curses.h>
 #include <stddef.h>
 
+#include "fmt.h"
 #include "lineedit.h"
 #include "lsct.h"
 #include "pane.h"
@@ -39,8 +40,8 @@ enum trunc { TR_END, TR_START, TR_PORT };
 
 /* A pane of flows of one direction (struct pane is its cursor). */
 struct tpane {
-	const char *name;	/* "Active", "Passive" */
-	unsigned dir;		/* VIEW_ACTIVE or VIEW_PASSIVE */
+	const char *name;	/* "Active", "Passive", "Routed" */
+	unsigned dir;		/* VIEW_ACTIVE, VIEW_PASSIVE or VIEW_ROUTED */
 	enum view_sort sort;
 	int reverse;
 	const struct flow **rows; /* into the shown frame's flows */
@@ -64,8 +65,16 @@ struct tui {
 	struct port_filter aport, pport;
 	struct host_filter host;
 	struct owner_filter owner;	/* o, --owner */
-	struct tpane panes[2];
+	/*
+	 * The Routed pane, when there is one, is the last of all (panes[npanes_all
+	 * - 1]); npanes counts the panes on screen, so a hidden Routed pane is
+	 * just past them, still rebuilt with every frame (tui_rebuild()).
+	 */
+	struct tpane panes[3];
 	int npanes, focus;
+	int npanes_all;
+	int routed;		/* a Routed pane exists */
+	int routed_show;	/* -1: when it has flows; 0: hidden; 1: shown (the R key) */
 	int names, totals, paused;
 	enum tui_mode mode, under_help;
 	struct flow_key watched;	/* MODE_DETAIL: the flow whose connections are listed */
@@ -75,6 +84,13 @@ struct tui {
 	struct lineedit ed;
 	char perr[200];		/* why the prompt's text was refused; until a key */
 	char msg[160];		/* a short note on the bottom line */
+	/* D: the question asked (y/n), then the request under way (mon_delete()). */
+	int confirm;		/* the question is on the bottom line */
+	int del_flow;		/* del_key's entries; else the connection del_conn */
+	struct flow_key del_key;
+	struct ct_entry del_conn;
+	char del_q[2 * FMT_ENDPOINT_MAX + 64];
+	int del_pending;	/* asked of the monitor, its answer not seen yet */
 	double msg_until;
 	int names_pending;	/* shown peers without a name yet: poll fast */
 	int utf8, colour;
@@ -92,10 +108,13 @@ struct tui {
 
 /* tui_flows.c: owner labels for views (mon_owner()). */
 int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out);
+/* A routed flow's client and NAT for views (mon_route()). */
+int tui_route_cb(void *arg, uint32_t id, struct flow_route *out);
 int flows_owner_want(const struct tui *t);
 
 /* tui.c */
 void tui_rebuild(struct tui *t);
+void tui_place_routed(struct tui *t);
 int tui_listing(const struct tui *t);
 void tui_drop_list(struct tui *t);
 
@@ -131,6 +150,8 @@ void conns_draw(struct tui *t);
 
 /* tui_keys.c */
 unsigned keys_on(struct tui *t, int ch);
+/* After a frame: what a deletion (D) did, into the bottom line's note. */
+void keys_delete_done(struct tui *t);
 void keys_draw_help(const struct tui *t);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "tui_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,7 +133,7 @@ static unsigned k_names(struct tui *t, const struct key_cmd *k)
 static unsigned k_totals(struct tui *t, const struct key_cmd *k)
 {
 	t->totals = !t->totals;
-	for (int i = 0; i < t->npanes; i++)
+	for (int i = 0; i < t->npanes_all; i++)
 		t->panes[i].sort = flows_sort_for_mode(t->panes[i].sort, t->totals);
 	focused(t)->follow |= focused(t)->p.has_sel;
 	cell_set_msg(t, "%s", t->totals ? "totals since each connection began" :
@@ -215,6 +216,125 @@ static unsigned k_scroll(struct tui *t, const struct key_cmd *k)
 	return 0;
 }
 
+static unsigned k_routed(struct tui *t, const struct key_cmd *k)
+{
+	if (!t->routed) {
+		cell_set_msg(t, "no Routed pane");
+		return 0;
+	}
+	t->routed_show = t->npanes == t->npanes_all ? 0 : 1;
+	tui_place_routed(t);
+	cell_set_msg(t, "%s", t->routed_show ? "Routed pane shown" : "Routed pane hidden");
+	return K_REBUILD;
+}
+
+/* "10.0.0.1:40000 -> 10.0.0.2:3306 tcp": the connection D names. */
+static void conn_line(const struct ct_entry *e, char *buf, size_t len)
+{
+	char a[FMT_ENDPOINT_MAX], b[FMT_ENDPOINT_MAX], sp[8], dp[8], pb[16];
+	int ports = ct_proto_has_ports(e->proto);
+
+	snprintf(sp, sizeof sp, "%u", e->orig.sport);
+	snprintf(dp, sizeof dp, "%u", e->orig.dport);
+	fmt_endpoint(a, sizeof a, e->family, &e->orig.src, NULL, ports ? sp : NULL);
+	fmt_endpoint(b, sizeof b, e->family, &e->orig.dst, NULL, ports ? dp : NULL);
+	snprintf(buf, len, "%s -> %s %s", a, b, fmt_proto(e->proto, pb, sizeof pb));
+}
+
+/*
+ * D: asks y/n before deleting the selected flow's entries (how many the
+ * last dump found) or, in the connection list, the connection on its top
+ * line; confirm_key() sends the request to the monitor.
+ */
+static unsigned k_delete(struct tui *t, const struct key_cmd *k)
+{
+	char what[sizeof t->del_q - 32];
+
+	if (!mon_can_delete(t->m)) {
+		cell_set_msg(t, "D deletes from the kernel's table: not from %s", t->c->source);
+		return 0;
+	}
+	if (t->del_pending) {
+		cell_set_msg(t, "a deletion is under way");
+		return 0;
+	}
+	if (t->mode == MODE_DETAIL) {
+		const struct mon_frame *lf = t->list_frame;
+
+		if (!lf || t->list_top >= lf->nconns) {
+			cell_set_msg(t, "no connection to delete");
+			return 0;
+		}
+		t->del_flow = 0;
+		t->del_conn = lf->conns[t->list_top];
+		conn_line(&t->del_conn, what, sizeof what);
+		snprintf(t->del_q, sizeof t->del_q, "Delete the connection %s? y/n", what);
+	} else {
+		const struct tpane *p = focused(t);
+		const struct flow *f;
+
+		if (p->n == 0) {
+			cell_set_msg(t, "no flow to delete");
+			return 0;
+		}
+		f = p->rows[p->p.cursor];
+		if (!f->entries) {
+			cell_set_msg(t, "no entries left in this flow");
+			return 0;
+		}
+		t->del_flow = 1;
+		t->del_key = f->key;
+		fmt_flow_line(&f->key, what, sizeof what);
+		snprintf(t->del_q, sizeof t->del_q, "Delete %u entr%s of %s? y/n", f->entries,
+			 f->entries == 1 ? "y" : "ies", what);
+	}
+	t->confirm = 1;
+	return 0;
+}
+
+/* The answer: y sends the request; n or Esc cancels; other keys wait. */
+static unsigned confirm_key(struct tui *t, int ch)
+{
+	if (ch == 'n' || ch == 'N' || ch == KEY_ESC) {
+		t->confirm = 0;
+		cell_set_msg(t, "nothing deleted");
+		return 0;
+	}
+	if (ch != 'y' && ch != 'Y')
+		return 0;
+	t->confirm = 0;
+	if (mon_delete(t->m, t->del_flow ? &t->del_key : NULL, &t->del_conn) < 0) {
+		cell_set_msg(t, "cannot delete: %s", strerror(errno));
+		return 0;
+	}
+	t->del_pending = 1;
+	cell_set_msg(t, "deleting...");
+	return 0;
+}
+
+void keys_delete_done(struct tui *t)
+{
+	struct mon_del d;
+
+	if (!t->del_pending || !mon_delete_done(t->m, &d))
+		return;
+	t->del_pending = 0;
+	if (!d.found && d.err) {
+		cell_set_msg(t, "cannot delete: %s", strerror(d.err));
+		return;
+	}
+	if (d.failed)
+		cell_set_msg(t, "deleted %llu, %llu already gone, %llu refused, %llu failed: %s",
+			     (unsigned long long)d.deleted, (unsigned long long)d.gone,
+			     (unsigned long long)d.refused, (unsigned long long)d.failed,
+			     strerror(d.err));
+	else
+		cell_set_msg(t, "deleted %llu, %llu already gone, %llu refused%s",
+			     (unsigned long long)d.deleted, (unsigned long long)d.gone,
+			     (unsigned long long)d.refused,
+			     d.refused ? " (needs CAP_NET_ADMIN)" : "");
+}
+
 static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 {
 	clearok(curscr, TRUE);
@@ -224,7 +344,7 @@ static unsigned k_repaint(struct tui *t, const struct key_cmd *k)
 static const struct key_cmd key_cmds[] = {
 	{ { 'q' }, IN_MAIN | IN_DETAIL, "q", "quit", k_quit, 0, PANE_ROWS },
 	{ { '?', 'h' }, IN_MAIN | IN_DETAIL, "? h", "this help", k_help, 0, PANE_ROWS },
-	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes",
+	{ { '\t' }, IN_MAIN, "Tab", "switch between the Active and Passive panes (and Routed)",
 	  k_focus, 1, PANE_ROWS },
 	{ { KEY_BTAB }, IN_MAIN, NULL, NULL, k_focus, -1, PANE_ROWS },
 	{ { KEY_UP, 'k' }, IN_MAIN, "Up Down k j", "select the previous / next flow",
@@ -247,7 +367,10 @@ static const struct key_cmd key_cmds[] = {
 	{ { '/' }, IN_MAIN, "/ o", "only peers: address, prefix or text / owners: [kind:]name, id",
 	  k_prompt, PROMPT_HOST, PANE_ROWS },
 	{ { 'o' }, IN_MAIN, NULL, NULL, k_prompt, PROMPT_OWNER, PANE_ROWS },
-	{ { 'c' }, IN_MAIN, "c", "clear all filters", k_clear, 0, PANE_ROWS },
+	/* One line for two, as / o: 80x24 holds the whole help. */
+	{ { 'c' }, IN_MAIN, "c R", "clear all filters / show or hide the Routed pane",
+	  k_clear, 0, PANE_ROWS },
+	{ { 'R' }, IN_MAIN, NULL, NULL, k_routed, 0, PANE_ROWS },
 	{ { 'n' }, IN_MAIN, "n", "peer names / numeric addresses", k_names, 0, PANE_ROWS },
 	{ { 't' }, IN_MAIN, "t", "totals since each connection began / rates per second",
 	  k_totals, 0, PANE_ROWS },
@@ -256,15 +379,17 @@ static const struct key_cmd key_cmds[] = {
 	{ { '+', '=' }, IN_MAIN | IN_DETAIL, "+ -", "refresh less / more often", k_period, 1,
 	  PANE_ROWS },
 	{ { '-' }, IN_MAIN | IN_DETAIL, NULL, NULL, k_period, -1, PANE_ROWS },
-	{ { '\r', '\n', KEY_ENTER }, IN_MAIN, "Enter", "list the connections of the flow",
-	  k_open, 0, PANE_ROWS },
+	/* One help line for both: 80x24 holds the whole help. */
+	{ { '\r', '\n', KEY_ENTER }, IN_MAIN, "Enter D",
+	  "list the connections of the flow / delete its entries (y/n)", k_open, 0, PANE_ROWS },
+	{ { 'D' }, IN_MAIN | IN_DETAIL, NULL, NULL, k_delete, 0, PANE_ROWS },
 	{ { KEY_CTRL('l') }, IN_MAIN | IN_DETAIL, "Ctrl-L", "repaint the screen", k_repaint, 0,
 	  PANE_ROWS },
 	{ { KEY_ESC, '\r', '\n', KEY_ENTER, KEY_BACKSPACE, KEY_DEL_BYTE, KEY_BS_BYTE,
 	    KEY_LEFT }, IN_DETAIL, "Esc Left", "back to the flows (also Enter, Backspace)",
 	  k_close, 0, PANE_ROWS },
-	{ { KEY_UP, 'k' }, IN_DETAIL, "Up Down k j", "scroll (also PgUp PgDn Home End)",
-	  k_scroll, -1, PANE_ROWS },
+	{ { KEY_UP, 'k' }, IN_DETAIL, "Up Down k j",
+	  "scroll (also PgUp PgDn Home End); D deletes the top one", k_scroll, -1, PANE_ROWS },
 	{ { KEY_DOWN, 'j' }, IN_DETAIL, NULL, NULL, k_scroll, 1, PANE_ROWS },
 	{ { KEY_PPAGE }, IN_DETAIL, NULL, NULL, k_scroll, -1, PANE_PAGES },
 	{ { KEY_NPAGE }, IN_DETAIL, NULL, NULL, k_scroll, 1, PANE_PAGES },
@@ -423,6 +548,8 @@ unsigned keys_on(struct tui *t, int ch)
 		t->mode = t->under_help;
 		return 0;
 	}
+	if (t->confirm)
+		return confirm_key(t, ch);
 	if (t->prompt)
 		return prompt_key(t, ch);
 	k = find_cmd(t->mode, ch);

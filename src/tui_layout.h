@@ -109,8 +109,8 @@ void layout_flows_owner(struct flow_layout *l, int width, int local_want, int pe
 struct screen_layout {
 	int head_lines, foot_lines;
 	int colhdr;		/* panes have a line of column titles */
-	int pane_y[2], list_y[2];
-	size_t list_h[2];	/* rows shown, at least 1 */
+	int pane_y[3], list_y[3];
+	size_t list_h[3];	/* rows shown, at least 1 */
 };
 
 void layout_screen(struct screen_layout *s, int lines, int npanes);

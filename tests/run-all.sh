@@ -3,7 +3,8 @@
 # install (no root); integration, faults,
 # the monitor's, conntrack events', the kernel port filter's, Prometheus's, the
 # namespaces', zones' and marks', every protocol's, owners', the
-# container host fixture's and the table health's (root).
+# container host fixture's, the table health's, routed flows' and deletion's
+# (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -29,8 +30,10 @@ run bash tests/integration/proto.sh
 run bash tests/integration/owners.sh
 run bash tests/integration/containers.sh
 run bash tests/integration/health.sh
+run bash tests/integration/routed.sh
+run bash tests/integration/delete.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli completion integration faults stream tui tuifaults events kfilter prometheus netns zone proto owners containers health; do
+for suite in unit cli completion integration faults stream tui tuifaults events kfilter prometheus netns zone proto owners containers health routed delete; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

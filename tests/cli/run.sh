@@ -1278,6 +1278,7 @@ assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.local.port == "137") | [.direction, .peer.addr]]')" \
 	'[["passive","10.0.0.53"]]'
 
+
 # ---------------------------------------------------------------------------
 # --prometheus: the textfile, its options, the daemon
 
@@ -1352,6 +1353,81 @@ assert_match "100,000 peers: the folded gauge" "$(cat "$TMP/prom/many.prom")" \
 	'lsconntrack_folded_peers\{direction="active"\} 99900'
 assert_eq "100,000 peers: every connection counted once" \
 	"$(awk '/^lsconntrack_flow_connections\{/ { s += $2 } END { print s }' "$TMP/prom/many.prom")" 100000
+# routed flows (-R): entries with no end on this host, as a NAT gateway sees
+# them.  10.0.0.1 is its inside address, 198.51.100.7 its public one: a LAN
+# client masqueraded (two connections, one flow), a port forward (DNAT to
+# 10.0.0.20:80), plain routing, the gateway's own connection, a masqueraded
+# ping.  --stdin has no owners: every entry without an end here is routed.
+
+cat >"$TMP/routed.txt" <<'ROUTED'
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40000 dport=443 packets=10 bytes=1000 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61000 packets=20 bytes=30000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40001 dport=443 packets=5 bytes=500 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61001 packets=6 bytes=6000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=192.0.2.4 dst=198.51.100.7 sport=5000 dport=8080 packets=3 bytes=300 src=10.0.0.20 dst=192.0.2.4 sport=80 dport=5000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.6 dst=10.1.0.9 sport=50000 dport=22 packets=7 bytes=700 src=10.1.0.9 dst=10.0.0.6 sport=22 dport=50000 packets=8 bytes=800 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.9 sport=40002 dport=443 packets=1 bytes=100 src=203.0.113.9 dst=10.0.0.1 sport=443 dport=40002 packets=2 bytes=200 [ASSURED] mark=0 use=1
+icmp     1 29 src=10.0.0.5 dst=203.0.113.9 type=8 code=0 id=1234 packets=2 bytes=168 src=203.0.113.9 dst=198.51.100.7 type=0 code=0 id=1234 packets=2 bytes=168 mark=0 use=1
+ROUTED
+RL=10.0.0.1,198.51.100.7
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n
+table_is "routed: off by default, the gateway's own flow only" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1'
+assert_match "routed: off, counted as forwarded" "$ERR" '\b4 forwarded through this host'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R
+assert_eq "routed -R: exit 0" "$RC" 0
+table_is "routed -R: client --> server with NAT, after this host's flows" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+assert_eq "routed -R: shown, not counted as forwarded" "$(printf '%s' "$ERR" | grep -c forwarded)" 0
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n --routed -p
+table_is "routed -R -p: passive and routed (no passive here)" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --aport 22,8080
+table_is "routed --aport: the server port as the client addressed it" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --sort peer
+assert_eq "routed --sort peer: by server within the routed rows" \
+	"$(printf '%s\n' "$OUT" | awk 'NR > 2 { print $3 }' | tr '\n' ' ')" \
+	'10.1.0.9:22 198.51.100.7:8080 203.0.113.9:443 '
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --json --proto all
+assert_eq "routed json: valid, 5 flows" "$(printf '%s' "$OUT" | jq length)" 5
+assert_eq "routed json: direction, client, server, nat" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "routed") | [.proto, .client.addr, .client.port, .server.addr, .server.port, .nat.dnat, .nat.snat.addr, .connections, .stat.total_inbound_bytes, has("local"), has("peer")]]')" \
+	'[["tcp","10.0.0.5","many","203.0.113.9","443",null,"198.51.100.7",2,36000,false,false],["tcp","192.0.2.4","many","198.51.100.7","8080",{"addr":"10.0.0.20","port":"80"},null,1,4000,false,false],["tcp","10.0.0.6","many","10.1.0.9","22",null,null,1,800,false,false],["icmp","10.0.0.5",null,"203.0.113.9",null,null,"198.51.100.7",1,168,false,false]]'
+assert_eq "routed json: this host's flow keeps its schema" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction != "routed") | keys_unsorted]')" \
+	'[["direction","local","peer","stat","proto","connections"]]'
+assert_eq "routed json: the ICMP flow keeps its key last" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
+# ---------------------------------------------------------------------------
+# --delete: the kernel's table only, never without asking or --yes
+
+usage_error "--delete with --stdin" --delete --stdin
+assert_match "--delete with --stdin: says why" "$ERR" '^lsconntrack: --delete needs the netlink source: it deletes from the kernel.s table \(not --stdin\)$'
+usage_error "--delete with --proc" --delete --yes --proc
+usage_error "--delete with --json" --delete --yes --json
+usage_error "--delete with -c" --delete --yes -c 2
+usage_error "--delete with --listen" --delete --yes --listen 9100
+usage_error "--delete with --stats" --delete --yes --stats
+usage_error "--yes without --delete" --yes
+# Standard input is /dev/null here, not a terminal: refused before anything
+# is opened or deleted (as root too).
+usage_error "--delete without --yes, stdin not a terminal" -a --aport 53 -u --delete
+assert_eq "--delete without --yes: the reason" "$ERR" \
+	"lsconntrack: --delete asks before it deletes, and standard input is not a terminal: add --yes to delete without asking"
+OUT=$(echo y | "$LSCT" -u --delete 2>"$TMP/err")
+RC=$?
+ERR=$(cat "$TMP/err")
+assert_eq "--delete on a pipe, even one that says y: exit 2" "$RC" 2
+assert_eq "--delete on a pipe: nothing on stdout" "$OUT" ""
+assert_match "--delete on a pipe: asks for --yes" "$ERR" 'add --yes'
+run --help
+assert_match "--help: --delete" "$OUT" '--delete +delete the conntrack entries'
+assert_match "--help: --yes" "$OUT" '--yes +delete without asking'
 # a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
 # the table, or a table every -d seconds, and one line on stderr saying why
 

@@ -27,6 +27,10 @@ struct script {
 	double at[16];		/* monotonic start of each dump */
 	size_t dumps;
 	int closed;
+	/* Deletions: each asked entry's source port, and the answer the test wants. */
+	uint16_t del_sport[MAX_SCRIPT];
+	size_t ndel, del_calls;
+	int del_answer[MAX_SCRIPT];	/* by position in the script: 0, ENOENT, EPERM */
 };
 
 static void nap(double s)
@@ -73,7 +77,39 @@ static void script_close(void *state)
 	((struct script *)state)->closed++;
 }
 
-static const struct ct_source_ops script_ops = { script_dump, script_close, NULL, NULL };
+static const struct ct_source_ops script_ops = { script_dump, script_close, NULL, NULL, NULL };
+
+/* Answers as del_answer says; a deleted entry leaves the script. */
+static int script_del(void *state, const struct ct_entry *e, size_t n, int *errs)
+{
+	struct script *sc = state;
+
+	sc->del_calls++;
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (sc->ndel < MAX_SCRIPT)
+			sc->del_sport[sc->ndel++] = e[i].orig.sport;
+		for (k = 0; k < sc->n; k++)
+			if (sc->e[k].orig.sport == e[i].orig.sport && sc->e[k].id == e[i].id)
+				break;
+		if (k == sc->n) {
+			errs[i] = ENOENT;
+			continue;
+		}
+		errs[i] = sc->del_answer[k];
+		if (errs[i] == 0) {
+			memmove(&sc->e[k], &sc->e[k + 1], (sc->n - k - 1) * sizeof *sc->e);
+			memmove(&sc->del_answer[k], &sc->del_answer[k + 1],
+				(sc->n - k - 1) * sizeof *sc->del_answer);
+			sc->n--;
+		}
+	}
+	return 0;
+}
+
+static const struct ct_source_ops script_del_ops = { script_dump, script_close, NULL,
+						     NULL, script_del };
 
 /*
  * The same source with the kernel's statistics: each read gives the next
@@ -99,7 +135,8 @@ static int script_stats(void *state, struct ct_stats *out)
 	return 0;
 }
 
-static const struct ct_source_ops stats_ops = { script_dump, script_close, NULL, script_stats };
+static const struct ct_source_ops stats_ops = { script_dump, script_close, NULL, script_stats,
+						 NULL };
 
 struct fixture {
 	struct host_info host;
@@ -148,6 +185,22 @@ static struct monitor *monitor_of(struct fixture *fx, int track, double period)
 	mc.period = period;
 	mc.track = track;
 	mc.max_cpu = fx->max_cpu;
+	fx->m = mon_new(&mc);
+	return fx->m;
+}
+
+/* monitor_of() with a source that can delete. */
+static struct monitor *deleting_monitor_of(struct fixture *fx, int track, double period)
+{
+	struct mon_config mc;
+
+	memset(&mc, 0, sizeof mc);
+	mc.src = ct_source_new(&script_del_ops, &fx->sc, "script", 0);
+	mc.host = &fx->host;
+	mc.fo.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+	mc.fo.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	mc.period = period;
+	mc.track = track;
 	fx->m = mon_new(&mc);
 	return fx->m;
 }
@@ -653,6 +706,152 @@ static void test_read_once_source_ends(void **state)
 	close(p[0]);
 }
 
+/*
+ * mon_delete_flows(): a dump of its own finds each chosen flow's entries,
+ * classified as snapshots are; every one is asked once, and the answers
+ * are counted per flow.
+ */
+static void test_delete_flows(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = deleting_monitor_of(fx, 0, 1);
+	struct mon_frame *f;
+	struct flow_key keys[3];
+	struct mon_del per[3], total;
+	size_t dumps;
+
+	fx->sc.e[2].id = 7;
+	fx->sc.e[2].flags |= CT_F_ID;
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	keys[0] = find(f, FLOW_PASSIVE, 80)->key;
+	keys[1] = find(f, FLOW_ACTIVE, 3306)->key;
+	keys[2] = keys[1];
+	keys[2].port = 3307;		/* no such flow */
+	mon_frame_free(f);
+	/* The second of the 3306 flow's connections went away meanwhile. */
+	fx->sc.del_answer[1] = ENOENT;
+	dumps = fx->sc.dumps;
+	assert_int_equal(mon_delete_flows(m, keys, 3, per, &total), 0);
+	assert_int_equal(fx->sc.dumps, dumps + 1);
+	assert_int_equal(fx->sc.ndel, 3);
+	assert_int_equal(per[0].found, 1);
+	assert_int_equal(per[0].deleted, 1);
+	assert_int_equal(per[1].found, 2);
+	assert_int_equal(per[1].deleted, 1);
+	assert_int_equal(per[1].gone, 1);
+	assert_int_equal(per[1].err, 0);	/* gone is not a failure */
+	assert_int_equal(per[2].found, 0);
+	assert_int_equal(total.found, 3);
+	assert_int_equal(total.deleted, 2);
+	assert_int_equal(total.gone, 1);
+	assert_int_equal(total.refused + total.failed, 0);
+	/* What is left: the one that was already gone. */
+	assert_int_equal(fx->sc.n, 1);
+	assert_int_equal(fx->sc.e[0].orig.sport, 40001);
+
+	/* Refused: counted, with its errno; the entry stays. */
+	fx->sc.del_answer[0] = EPERM;
+	assert_int_equal(mon_delete_flows(m, &keys[1], 1, NULL, &total), 0);
+	assert_int_equal(total.found, 1);
+	assert_int_equal(total.refused, 1);
+	assert_int_equal(total.deleted, 0);
+	assert_int_equal(total.err, EPERM);
+	assert_int_equal(fx->sc.n, 1);
+
+	/* Nothing asked: no dump, no request. */
+	dumps = fx->sc.dumps;
+	assert_int_equal(mon_delete_flows(m, keys, 0, NULL, &total), 0);
+	assert_int_equal(fx->sc.dumps, dumps);
+	assert_int_equal(total.found, 0);
+}
+
+/* A source that cannot delete says so, and nothing is dumped for it. */
+static void test_delete_needs_a_deleting_source(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 0, 1);
+	struct mon_frame *f = mon_snapshot(m);
+	struct flow_key k = find(f, FLOW_ACTIVE, 3306)->key;
+	struct mon_del total;
+	size_t dumps = fx->sc.dumps;
+
+	mon_frame_free(f);
+	assert_int_equal(mon_can_delete(m), 0);
+	errno = 0;
+	assert_int_equal(mon_delete_flows(m, &k, 1, NULL, &total), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(mon_delete(m, &k, NULL), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(fx->sc.dumps, dumps);
+}
+
+/* Waits for the collector's next frame and takes it. */
+static struct mon_frame *next_frame(struct monitor *m)
+{
+	struct pollfd pfd = { .fd = mon_fd(m), .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, 3000), 1);
+	return mon_take(m, NULL);
+}
+
+/*
+ * The screen's request: the collector deletes (a flow's entries, or one
+ * connection), the frame after it no longer has them, and the result is
+ * handed over once.
+ */
+static void test_delete_request(void **state)
+{
+	struct fixture *fx = *state;
+	/* A period far longer than the test: only the request makes frames. */
+	struct monitor *m = deleting_monitor_of(fx, 1, 60);
+	struct mon_frame *f;
+	struct mon_del d;
+	struct flow_key k;
+	struct ct_entry c;
+
+	assert_int_equal(mon_can_delete(m), 1);
+	assert_int_equal(mon_start(m), 0);
+	f = next_frame(m);
+	assert_non_null(f);
+	assert_int_equal(find(f, FLOW_ACTIVE, 3306)->entries, 2);
+	k = find(f, FLOW_ACTIVE, 3306)->key;
+	mon_frame_free(f);
+	assert_int_equal(mon_delete_done(m, &d), 0);
+
+	assert_int_equal(mon_delete(m, &k, NULL), 0);
+	f = next_frame(m);
+	assert_non_null(f);
+	assert_int_equal(mon_delete_done(m, &d), 1);
+	assert_int_equal(d.found, 2);
+	assert_int_equal(d.deleted, 2);
+	assert_int_equal(d.gone + d.refused + d.failed, 0);
+	/* Handed over once. */
+	assert_int_equal(mon_delete_done(m, &d), 0);
+	/* The frame after the deletion: the flow has no entries left. */
+	assert_true(find(f, FLOW_ACTIVE, 3306) == NULL ||
+		    find(f, FLOW_ACTIVE, 3306)->entries == 0);
+	assert_int_equal(find(f, FLOW_PASSIVE, 80)->entries, 1);
+	mon_frame_free(f);
+
+	/* One connection, by its tuple and id; then again: already gone. */
+	c = fx->sc.e[0];
+	assert_int_equal(mon_delete(m, NULL, &c), 0);
+	f = next_frame(m);
+	assert_int_equal(mon_delete_done(m, &d), 1);
+	assert_int_equal(d.found, 1);
+	assert_int_equal(d.deleted, 1);
+	assert_int_equal(find(f, FLOW_PASSIVE, 80)->entries, 0);
+	mon_frame_free(f);
+	assert_int_equal(mon_delete(m, NULL, &c), 0);
+	f = next_frame(m);
+	mon_frame_free(f);
+	assert_int_equal(mon_delete_done(m, &d), 1);
+	assert_int_equal(d.found, 1);
+	assert_int_equal(d.gone, 1);
+	assert_int_equal(d.deleted, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +871,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_server_ports_from_next_snapshot, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_read_once_source_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_needs_a_deleting_source, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delete_request, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
