@@ -68,11 +68,13 @@ SRCS := \
 	src/http_parse.c \
 	src/lineedit.c \
 	src/main.c \
+	src/metrics.c \
 	src/monitor.c \
 	src/monitor_delete.c \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
+	src/out_prom.c \
 	src/out_stats.c \
 	src/out_table.c \
 	src/owner.c \
@@ -115,9 +117,11 @@ UNIT_SRCS := \
 	tests/unit/test_host.c \
 	tests/unit/test_http.c \
 	tests/unit/test_lineedit.c \
+	tests/unit/test_metrics.c \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
+	tests/unit/test_out_prom.c \
 	tests/unit/test_out_stats.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
@@ -158,7 +162,8 @@ DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md 
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
               libnfnetlink-dev libcap-ng-dev libseccomp-dev libncurses-dev
 DEPS_TEST  := libcmocka-dev conntrack nftables iproute2 socat jq python3 tmux \
-              procps util-linux libcap2-bin valgrind iputils-ping zsh bash-completion
+              procps util-linux libcap2-bin valgrind iputils-ping zsh bash-completion \
+              curl prometheus prometheus-node-exporter
 
 # A missing library stops the build at its first compile, naming the Debian
 # package (pkg-config's own errors would only show up later as a missing

@@ -14,7 +14,7 @@ BENCH_DIR   := $(BUILD)/bench
 # build/tools/, the first two shared with tests/soak.sh).
 BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost \
 	       $(BENCH_DIR)/getcost $(BENCH_DIR)/recseek $(BENCH_DIR)/trendcost $(BENCH_DIR)/procscost \
-	       $(TOOL_BINS)
+	       $(BENCH_DIR)/promrender $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
@@ -34,6 +34,7 @@ bench: deps-bench
 	bash bench/churn.sh
 	bash bench/netns.sh
 	bash bench/recording.sh
+	$(BENCH_DIR)/promrender
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -71,6 +72,11 @@ $(BENCH_DIR)/trendcost: bench/trendcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 
 # -P: attribution per refresh (steady, a burst of new sockets) on a fake /proc.
 $(BENCH_DIR)/procscost: bench/procscost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# The Prometheus exposition of 10,000 series, and memory per kept series (CPU only).
+$(BENCH_DIR)/promrender: bench/promrender.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 

@@ -12,10 +12,10 @@
 # --name=VALUE), an optional value (--proc=FILE only).
 _lsconntrack_opts_flag='-a --active -p --passive -t --tcp -u --udp -4 --ipv4 -6 --ipv6
 	-n --numeric --names -r --reverse --json -b --batch --no-events --stdin
-	--no-owners --delete --yes --stats -R --routed -P --processes -v --version -h --help'
+	--no-owners --delete --yes --stats -R --routed -P --processes --metrics-passive-peers --metrics-only -v --version -h --help'
 _lsconntrack_opts_value='--aport --active-port --pport --passive-port --proto --zone --mark
 	--dns-timeout -s --sort -c --count -d --delay --max-cpu --event-buffer --local --listen
-	--netns --owner --record --replay'
+	--netns --owner --record --replay --prometheus --metrics-top'
 _lsconntrack_opts_optional='--proc'
 
 # Values.  --proto takes a comma-separated list of these.
@@ -60,7 +60,7 @@ _lsconntrack_value()
 			done
 		fi
 		;;
-	--proc|--record|--replay)
+	--proc|--record|--replay|--prometheus)
 		compgen -f -- "$cur"
 		;;
 	esac

@@ -56,6 +56,10 @@ struct cli_opts {
 	int stats;			/* --stats: the table's size and statistics, once */
 	int routed;			/* -R: routed flows asked for (dirs has VIEW_ROUTED) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	const char *prometheus;		/* --prometheus FILE, borrowed from argv */
+	unsigned metrics_top;		/* --metrics-top N; 0: the default */
+	int metrics_passive_peers;	/* --metrics-passive-peers */
+	int metrics_only;		/* --metrics-only: the daemon, even on a terminal */
 	int del;			/* --delete: the selected flows' entries */
 	int yes;			/* --yes: delete without asking */
 	const char *record;		/* --record FILE, borrowed from argv */
@@ -63,6 +67,25 @@ struct cli_opts {
 	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
 	int processes;			/* -P: the process behind each flow (procs.h) */
 };
+
+/*
+ * Some metrics output was asked (metrics.h: --prometheus, --listen): the options above apply, and
+ * without a terminal, -b, -c or --json the run is the quiet metrics daemon.
+ */
+static inline int cli_metrics_asked(const struct cli_opts *o)
+{
+	return o->prometheus != NULL || o->listen != NULL;
+}
+
+/*
+ * The quiet daemon: metrics only, no table or monitor.  interactive: the
+ * run would otherwise be the monitor.
+ */
+static inline int cli_metrics_daemon(const struct cli_opts *o, int interactive)
+{
+	return cli_metrics_asked(o) &&
+	       (o->metrics_only || (!interactive && !o->batch && !o->count_set && !o->json));
+}
 
 void cli_init(struct cli_opts *o);
 void cli_fini(struct cli_opts *o);

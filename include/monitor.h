@@ -46,6 +46,8 @@
 /* The longest period: a day. */
 #define MON_PERIOD_MAX 86400.0
 
+struct mon_frame;
+
 struct mon_config {
 	struct ct_source *src;		/* owned by the monitor from mon_new() */
 	const struct host_info *host;	/* borrowed */
@@ -78,6 +80,16 @@ struct mon_config {
 	 * owners for the flow keys (owner_reg_sync(); mon_owner()).
 	 */
 	struct owner_table *owners;
+	/*
+	 * Called by the thread that makes frames, for every frame it makes
+	 * (dumps and frames between them; not failed ones), before the frame
+	 * is handed out, with the table's flows (borrowed for the call: the
+	 * frame may not have its copy yet).  It may set f->out_err.  NULL:
+	 * none.  Metrics (metrics.h) are fed here, so that none of a frame
+	 * the screen drops is lost.
+	 */
+	void (*on_frame)(void *arg, struct mon_frame *f, const struct flow *flows, size_t n);
+	void *frame_arg;
 	/*
 	 * Classify routed entries as FLOW_ROUTED flows (flow.h): the monitor
 	 * owns their route registry (route_reg.h; mon_route()).  0: they stay
@@ -154,6 +166,8 @@ struct mon_frame {
 	struct flow_key watch;
 	struct ct_entry *conns;		/* owned, nconns of them */
 	size_t nconns, conns_total;	/* listed, and found (more than listed if capped) */
+	/* An output of this frame failed (--prometheus): one line, or "". */
+	char out_err[160];
 };
 
 struct monitor;

@@ -63,6 +63,15 @@ enum priv_keep {
  */
 int priv_drop(unsigned keep);
 
+#include <sys/types.h>
+/* Who priv_drop() makes us: for root the user above, else ourselves. */
+void priv_target(uid_t *uid, gid_t *gid);
+/*
+ * Root only: priv_drop() keeps group g as the one supplementary group
+ * (a --prometheus directory writable by its group).  Call before it.
+ */
+void priv_keep_group(gid_t g);
+
 /*
  * Has this thread what owner_table_refresh() needs (CAP_SYS_ADMIN and
  * CAP_SYS_PTRACE, effective)?  Root has; a plain user has not.

@@ -38,6 +38,11 @@ struct batch_opts {
 	/* --record: each snapshot of a stream is also appended there (NULL: none). */
 	struct rec_writer *rec;
 	int processes;			/* -P: flows carry a process (mon_proc()) */
+	/*
+	 * No table nor JSON (the metrics daemon): snapshots feed the
+	 * monitor's on_frame only; warnings and failed outputs still go to warn.
+	 */
+	int quiet;
 };
 
 /* What failed when a run returns -1 (errno says why). */

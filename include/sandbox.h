@@ -56,7 +56,16 @@ enum sandbox_need {
 	 * before, directory reads of /proc and the cgroup tree.
 	 */
 	SANDBOX_PROCS = 1 << 7,
+	/*
+	 * The --prometheus textfile: create, write, fsync, rename and unlink
+	 * files in the one directory set by sandbox_write_dir(), through its
+	 * descriptor (openat, renameat, unlinkat on that descriptor only).
+	 */
+	SANDBOX_FILES = 1 << 8,
 };
+
+/* The directory descriptor SANDBOX_FILES allows writes in; call before sandbox_enter(). */
+void sandbox_write_dir(int dirfd);
 
 enum sandbox_state {
 	SANDBOX_ON = 0,

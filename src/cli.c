@@ -16,6 +16,7 @@
 #include "http.h"
 #include "fmt.h"
 #include "lsct.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "priv.h"
 #include "util.h"
@@ -26,6 +27,7 @@ enum opt_id {
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
 	O_RECORD, O_REPLAY,
+	O_PROMETHEUS, O_METRICS_TOP, O_METRICS_PASSIVE_PEERS, O_METRICS_ONLY,
 	O_ROUTED,
 	O_DELETE, O_YES,
 	O_LISTEN,
@@ -81,6 +83,10 @@ static const struct opt opts[] = {
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
 	{ "record", O_RECORD, ARG_REQUIRED },
 	{ "replay", O_REPLAY, ARG_REQUIRED },
+	{ "prometheus", O_PROMETHEUS, ARG_REQUIRED },
+	{ "metrics-top", O_METRICS_TOP, ARG_REQUIRED },
+	{ "metrics-passive-peers", O_METRICS_PASSIVE_PEERS, ARG_NONE },
+	{ "metrics-only", O_METRICS_ONLY, ARG_NONE },
 	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
 	{ "delete", O_DELETE, ARG_NONE },
 	{ "yes", O_YES, ARG_NONE },
@@ -165,6 +171,16 @@ static const char usage[] =
 "                            stream (-c) to FILE, a recording (NDJSON)\n"
 "      --replay FILE         play a recording in the monitor, without root;\n"
 "                            with -b or --json print its snapshots (- : stdin)\n"
+"      --prometheus FILE     after each snapshot, write Prometheus metrics (text\n"
+"                            0.0.4) to FILE, replaced whole (for node_exporter's\n"
+"                            textfile collector); without a terminal, -b, -c\n"
+"                            or --json it runs alone (every 15 s unless -d)\n"
+"      --metrics-top N       per direction, the N flows with the most bytes keep\n"
+"                            their peer label; the rest are peer=\"other\"\n"
+"                            (default 100; 1 to 100000)\n"
+"      --metrics-passive-peers\n"
+"                            passive series carry the peer too\n"
+"      --metrics-only        write metrics only, no table or monitor\n"
 "  -R, --routed              also routed flows: connections with no end on\n"
 "                            this machine, client:many --> server:port, with\n"
 "                            the address NAT translated (the monitor shows\n"
@@ -436,6 +452,30 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		break;
 	case O_NO_OWNERS:
 		o->owners = !on;
+		break;
+	case O_PROMETHEUS:
+		if (!*val) {
+			snprintf(err, errlen, "invalid value for %s: '' (a file name)", shown);
+			return -1;
+		}
+		o->prometheus = val;
+		break;
+	case O_METRICS_TOP: {
+		uint64_t v;
+
+		if (parse_u64(val, strlen(val), METRICS_TOP_MAX, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "invalid value for %s: '%.40s' (flows, 1 to %u)",
+				 shown, val, METRICS_TOP_MAX);
+			return -1;
+		}
+		o->metrics_top = (unsigned)v;
+		break;
+	}
+	case O_METRICS_PASSIVE_PEERS:
+		o->metrics_passive_peers = on;
+		break;
+	case O_METRICS_ONLY:
+		o->metrics_only = on;
 		break;
 	case O_DELETE:
 		o->del = on;
@@ -734,8 +774,8 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->stats && o->listen) {
-		snprintf(err, errlen, "--stats prints once: not with --listen");
+	if (o->stats && cli_metrics_asked(o)) {
+		snprintf(err, errlen, "--stats prints once: not with --listen or --prometheus");
 		return -1;
 	}
 	if (o->stats && o->count != 1) {
@@ -748,6 +788,17 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 	if (o->processes && o->source == CLI_SRC_STDIN) {
 		snprintf(err, errlen, "--processes needs this host's table: its sockets are "
 			 "read from this host (not --stdin)");
+		return -1;
+	}
+	/* ... --help is help: the completion's check of each flag relies on it. */
+	if ((o->metrics_top || o->metrics_passive_peers || o->metrics_only) &&
+	    !cli_metrics_asked(o) && o->action == CLI_RUN) {
+		snprintf(err, errlen, "--metrics-top, --metrics-passive-peers and --metrics-only "
+			 "need a metrics output (--prometheus FILE or --listen)");
+		return -1;
+	}
+	if (o->metrics_only && (o->batch || o->json)) {
+		snprintf(err, errlen, "--metrics-only writes no table: not with -b or --json");
 		return -1;
 	}
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,7 +23,9 @@
 #include "http.h"
 #include "lsct.h"
 #include "monitor.h"
+#include "metrics.h"
 #include "netns.h"
+#include "out_prom.h"
 #include "owner.h"
 #include "procs.h"
 #include "socks.h"
@@ -166,6 +169,56 @@ static struct owner_table *open_owners(const struct cli_opts *o)
 		die(EXIT_RUNTIME, "cannot return to this process's namespaces after reading "
 		    "another one's");
 	return t;
+}
+
+/* The metrics daemon's period without -d: node_exporter's usual scrape interval. */
+#define DAEMON_PERIOD 15.0
+
+static struct monitor *the_monitor;	/* for metrics' owner labels */
+
+/* --listen: each frame's expositions go to the server (it takes both buffers). */
+static void publish_http(void *arg, char *text, size_t tn, char *om, size_t on)
+{
+	http_publish(arg, text, tn, om, on);
+}
+
+static int metrics_owner_of(void *arg, uint32_t id, struct owner_label *out)
+{
+	(void)arg;
+	return the_monitor ? mon_owner(the_monitor, id, out) : -1;
+}
+
+/*
+ * --prometheus: opens FILE's directory while privileged.  Root drops to an
+ * unprivileged user (priv.h) who must be able to write there: as owner,
+ * as other, or through the directory's group, which the drop then keeps
+ * (never group 0).  Otherwise stop now rather than fail at every snapshot.
+ */
+static struct prom_file *open_textfile(const char *path)
+{
+	struct prom_file *pf;
+	struct stat st;
+	char err[512];
+	uid_t uid;
+	gid_t gid;
+
+	if (prom_file_open(path, &pf, err, sizeof err) < 0)
+		die(errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
+	if (getuid() != 0 || geteuid() != 0 || prom_file_dir_stat(pf, &st) < 0)
+		return pf;
+	priv_target(&uid, &gid);
+	if ((st.st_uid == uid && (st.st_mode & S_IWUSR)) ||
+	    (st.st_gid == gid && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH))
+		return pf;
+	if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
+		priv_keep_group(st.st_gid);
+		return pf;
+	}
+	die(EXIT_RUNTIME, "cannot write --prometheus %s after dropping privileges (to uid %u): "
+	    "its directory is owned by %u:%u, mode %03o; make it writable by a group "
+	    "(chgrp GROUP DIR; chmod g+w DIR), which lsconntrack keeps (doc/prometheus.md)",
+	    path, (unsigned)uid, (unsigned)st.st_uid, (unsigned)st.st_gid,
+	    (unsigned)(st.st_mode & 07777));
 }
 
 /* Everything is open: from here on only the calls the mode needs. */
@@ -384,7 +437,10 @@ int main(int argc, char **argv)
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
-	int r, interactive, was_root, tracking, ns_back = -1;
+	int r, interactive, was_root, tracking, daemon, ns_back = -1;
+	struct prom_file *textfile = NULL;
+	struct metrics *mx = NULL;
+	static struct prom_out po;
 
 	/* A setcap or setuid copy: the user's terminfo is not for us to parse. */
 	priv_scrub_env();
@@ -423,6 +479,15 @@ int main(int argc, char **argv)
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
 	interactive = !o.batch && !o.count_set && !o.json && !o.stats && o.source != CLI_SRC_STDIN &&
 		      !o.del && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	/* Metrics alone: no table, no screen; a stream until a signal (stdin: once). */
+	daemon = cli_metrics_daemon(&o, interactive);
+	if (daemon) {
+		interactive = 0;
+		if (!o.count_set)
+			o.count = o.source == CLI_SRC_STDIN ? 1 : 0;
+		if (!o.delay_set)
+			o.delay = DAEMON_PERIOD;
+	}
 	/* A terminal that cannot draw a screen gets what top -b gives. */
 	if (interactive && !tui_terminal_usable(err, sizeof err)) {
 		fprintf(stderr, "%s: %s: printing %s instead of the monitor\n", prog, err,
@@ -465,6 +530,8 @@ int main(int argc, char **argv)
 			    "--processes: %s", strerror(errno));
 		procs = procs_new(NULL, NULL);
 	}
+	if (o.prometheus)
+		textfile = open_textfile(o.prometheus);
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -500,6 +567,9 @@ int main(int argc, char **argv)
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
 		    " (read as an unprivileged user: --stdin < FILE reads it with root's rights)" : "");
+	if (textfile && prom_file_writable(textfile) < 0)
+		die(EXIT_RUNTIME, "cannot write in the directory of --prometheus %s: %s",
+		    prom_file_path(textfile), strerror(errno));
 	/* The server thread gives up every capability first (priv.h). */
 	if (http && http_start(http) < 0)
 		die(EXIT_RUNTIME, "cannot start the --listen server: %s", strerror(errno));
@@ -527,10 +597,28 @@ int main(int argc, char **argv)
 		.routed = interactive || o.routed,
 		.socks = socks, .procs = procs,
 	};
+	if (cli_metrics_asked(&o)) {
+		struct metrics_opts mo = {
+			.top = o.metrics_top, .passive_peers = o.metrics_passive_peers,
+			.owners = owners != NULL, .owner_of = metrics_owner_of,
+			.version = LSCT_VERSION,
+		};
+		const char *om = getenv("LSCT_PROM_OPENMETRICS");
+
+		mx = metrics_new(&mo);
+		po = (struct prom_out){ .mx = mx, .pf = textfile };
+		/* A test hook: the textfile in OpenMetrics, for a scrape that checks that dialect. */
+		po.file_openmetrics = om && strcmp(om, "1") == 0 && !priv_env_untrusted();
+		if (http)
+			po.sink = (struct metrics_sink){ publish_http, http };
+		mc.on_frame = prom_out_frame;
+		mc.frame_arg = &po;
+	}
 	m = mon_new(&mc);
+	the_monitor = m;
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (interactive || (!o.stats && !o.del && !o.numeric && (!o.json || o.names)))
+	if (!daemon && (interactive || (!o.stats && !o.del && !o.numeric && (!o.json || o.names))))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -543,6 +631,10 @@ int main(int argc, char **argv)
 	rec = open_record(&o, m, ct_source_name(src), owners != NULL);
 	if (rec)
 		needs |= SANDBOX_RECORD;
+	if (textfile) {
+		sandbox_write_dir(prom_file_dirfd(textfile));
+		needs |= SANDBOX_FILES;
+	}
 	if (http)
 		needs |= SANDBOX_HTTP;
 	if (procs)
@@ -563,6 +655,7 @@ int main(int argc, char **argv)
 			.owners = owners != NULL, .owners_off = owners_unprivileged,
 			.rec = rec,
 			.processes = procs != NULL,
+			.quiet = daemon,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
@@ -585,6 +678,8 @@ int main(int argc, char **argv)
 	http_free(http);
 	mon_free(m);
 	rec_free(rec);
+	metrics_free(mx);
+	prom_file_close(textfile);
 	resolver_free(resolver);
 	host_fini(&host);
 	cli_fini(&o);

@@ -352,6 +352,13 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 	m->prev_frame = now;
 }
 
+/* The frame is complete: the caller's hook sees it before anyone takes it. */
+static void frame_done(struct monitor *m, struct mon_frame *f)
+{
+	if (m->cfg.on_frame)
+		m->cfg.on_frame(m->cfg.frame_arg, f, flow_table_flows(m->t), flow_table_count(m->t));
+}
+
 /*
  * The owners, refreshed by the thread that dumps, before the dump.  A
  * failed scan keeps the last table; -1 only when the thread is stuck in
@@ -478,6 +485,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	}
 	f->cost = mono_now() - start;
 	frame_common(m, f, start);
+	frame_done(m, f);
 	return f;
 }
 
@@ -510,6 +518,7 @@ static struct mon_frame *take_events(struct monitor *m, int watching,
 	flow_table_interval_done(m->t);
 	f->cost = mono_now() - now;
 	frame_common(m, f, now);
+	frame_done(m, f);
 	return f;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <grp.h>
 #include <unistd.h>
 
 #define FALLBACK_ID 65534	/* "nobody" on Debian and most others */
@@ -68,6 +69,23 @@ int priv_can_see_owners(void)
 	       capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_PTRACE);
 }
 
+static gid_t extra_group;
+static int extra_group_set;
+
+void priv_keep_group(gid_t g)
+{
+	extra_group = g;
+	extra_group_set = 1;
+}
+
+void priv_target(uid_t *uid, gid_t *gid)
+{
+	*uid = getuid();
+	*gid = getgid();
+	if (geteuid() == 0 && *uid == 0)
+		unprivileged_user(uid, gid);
+}
+
 int priv_drop(unsigned keep)
 {
 	uid_t uid = getuid();
@@ -90,7 +108,13 @@ int priv_drop(unsigned keep)
 	/* A user's setuid-root run becomes that user; root's becomes nobody. */
 	if (uid == 0) {
 		unprivileged_user(&uid, &gid);
-		flags |= CAPNG_DROP_SUPP_GRP;
+		/* The one group kept (a --prometheus directory's), or none. */
+		if (extra_group_set) {
+			if (setgroups(1, &extra_group) < 0)
+				goto fail;
+		} else {
+			flags |= CAPNG_DROP_SUPP_GRP;
+		}
 	}
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (keep_caps(keep) < 0)

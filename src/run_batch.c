@@ -220,7 +220,9 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
 		return -1;
 	}
 	out_opts_of(b, &oo, 0, m);
-	if (write_frame(b, f, &oo) < 0) {
+	if (f->out_err[0])
+		fprintf(b->warn, "%s: %s\n", b->prog, f->out_err);
+	if (!b->quiet && write_frame(b, f, &oo) < 0) {
 		mon_frame_free(f);
 		if (errno == EPIPE)
 			return 0;	/* the reader is gone: a quiet end */
@@ -239,6 +241,7 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 	struct mon_frame *f, *last = NULL;
 	struct out_opts oo;
 	int seen = 0;
+	char said[sizeof f->out_err] = "";
 
 	*why = BATCH_OK;
 	out_opts_of(b, &oo, 1, m);
@@ -258,7 +261,11 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 			errno = err;
 			return -1;
 		}
-		if (write_frame(b, f, &oo) < 0) {
+		/* An output that fails (--prometheus) is said once, until it changes. */
+		if (strcmp(f->out_err, said) != 0 && f->out_err[0])
+			fprintf(b->warn, "%s: %s\n", b->prog, f->out_err);
+		memcpy(said, f->out_err, sizeof said);
+		if (!b->quiet && write_frame(b, f, &oo) < 0) {
 			int err = errno;
 
 			mon_frame_free(last);

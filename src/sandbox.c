@@ -101,6 +101,34 @@ static int add_all(scmp_filter_ctx ctx, uint32_t action, const int *calls, size_
 	return 0;
 }
 
+static int write_dir = -1;
+
+void sandbox_write_dir(int dirfd)
+{
+	write_dir = dirfd;
+}
+
+/* SANDBOX_FILES: the textfile's temporary file and rename, in write_dir only. */
+static int add_files(scmp_filter_ctx ctx)
+{
+	const uint32_t ok = SCMP_ACT_ALLOW;
+	const scmp_datum_t dir = (scmp_datum_t)write_dir;
+	const scmp_datum_t wr = O_WRONLY | O_CREAT | O_TRUNC;
+	int r = 0;
+
+	if (write_dir < 0)
+		return 0;
+	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(openat), 2, SCMP_A0(SCMP_CMP_EQ, dir),
+			      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, wr));
+	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(renameat), 2, SCMP_A0(SCMP_CMP_EQ, dir),
+			      SCMP_A2(SCMP_CMP_EQ, dir));
+	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(renameat2), 2, SCMP_A0(SCMP_CMP_EQ, dir),
+			      SCMP_A2(SCMP_CMP_EQ, dir));
+	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(unlinkat), 1, SCMP_A0(SCMP_CMP_EQ, dir));
+	r |= seccomp_rule_add(ctx, ok, SCMP_SYS(fsync), 0);
+	return r;
+}
+
 /* Rules that look at arguments.  Each rule only adds to what is allowed. */
 static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 {
@@ -164,6 +192,8 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(bind), 0);
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(getdents64), 0);
 	}
+	if (needs & SANDBOX_FILES)
+		r |= add_files(ctx);
 	if (needs & SANDBOX_HTTP) {
 		/* The listening socket is bound before the drop: only accepting is left. */
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(accept4), 0);

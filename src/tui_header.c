@@ -224,6 +224,11 @@ void header_draw(const struct tui *t)
 		layout_seg_add(&ss, 1, 0, R_FLAG, "PAUSED");
 	if (t->err)
 		layout_seg_add(&ss, 1, 0, R_WARN, "snapshot failed: %s", strerror(t->err));
+	if (t->f && t->f->out_err[0]) {
+		/* --prometheus could not write: the monitor goes on, and says so. */
+		fmt_escape(t->f->out_err, esc, sizeof esc);
+		layout_seg_add(&ss, 1, 0, R_WARN, "%s", esc);
+	}
 	fmt_escape(t->c->hostname ? t->c->hostname : "localhost", esc, sizeof esc);
 	layout_seg_add(&ss, 0, 3, R_HOST, "%s", esc);
 	fmt_escape(t->c->source ? t->c->source : "", esc, sizeof esc);

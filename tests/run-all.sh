@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every suite: unit (cmocka), command line, the monitor on recordings,
 # shell completion and make install (no root); integration, faults,
-# the monitor's, conntrack events', the kernel port filter's, the
+# the monitor's, conntrack events', the kernel port filter's, Prometheus's, the
 # namespaces', zones' and marks', every protocol's, owners', the
 # container host fixture's, the table health's, routed flows', deletion's and
 # processes' (root).
@@ -24,6 +24,7 @@ run bash tests/integration/tui.sh
 run bash tests/integration/tui_faults.sh
 run bash tests/integration/events.sh
 run bash tests/integration/kfilter.sh
+run bash tests/integration/prometheus.sh
 run bash tests/integration/netns.sh
 run bash tests/integration/zone.sh
 run bash tests/integration/proto.sh
@@ -34,7 +35,7 @@ run bash tests/integration/routed.sh
 run bash tests/integration/delete.sh
 run bash tests/integration/procs.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli tuireplay completion integration faults stream tui tuifaults events kfilter netns zone proto owners containers health routed delete procs; do
+for suite in unit cli tuireplay completion integration faults stream tui tuifaults events kfilter prometheus netns zone proto owners containers health routed delete procs; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

@@ -1060,10 +1060,14 @@ assert_match "--listen port in use: says so" "$ERR" "^lsconntrack: cannot listen
 assert_eq "--listen port in use: nothing on stdout" "$OUT" ""
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
-# The port is free again: a one-shot run with --listen prints its table.
-run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+# The port is free again: a one-shot run with --listen and -b prints its table.
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n -b --listen "127.0.0.1:$busy"
 assert_eq "--listen free port: exit 0" "$RC" 0
 assert_match "--listen free port: the table" "$OUT" "10\\.0\\.1\\.10"
+# Without -b, -c or --json, --listen is the quiet metrics daemon (--stdin: one snapshot).
+run_in "$TMP/main.txt" --stdin --local $LOCAL -n --listen "127.0.0.1:$busy"
+assert_eq "--listen alone: the daemon, exit 0" "$RC" 0
+assert_eq "--listen alone: no table" "$OUT" ""
 # A port below 1024 without the capability: the hint names it.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
    [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 1 ]; then
@@ -1084,8 +1088,9 @@ if [ "$RC" != skip ]; then
 fi
 
 # A stream with --listen, sandboxed (dropped to nobody when root): /metrics
-# answers 503 until something publishes (nothing does yet), 404 and 405
-# elsewhere; the server thread holds no capability; SIGTERM ends it with 0.
+# serves each snapshot's metrics (0.0.4, or OpenMetrics when asked), 404
+# and 405 elsewhere; the server thread holds no capability; SIGTERM ends
+# it with 0.  (503 before the first snapshot: tests/unit/test_http.c.)
 python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' >"$TMP/port"
 lport=$(cat "$TMP/port")
 "$LSCT" --proc="$TMP/main.txt" --local "$LOCAL" -n -c 0 -d 0.2 --json --listen "127.0.0.1:$lport" \
@@ -1108,8 +1113,14 @@ print("%d|%s|%s|%d|%s" % (r.status, r.getheader("Content-Type"), r.getheader("Co
                           len(b), r.getheader("Allow") or ""))
 PY
 }
-assert_eq "--listen run: GET /metrics before any snapshot is published" "$(http_get /metrics GET)" \
-	"503|text/plain; charset=utf-8|16|16|"
+assert_match "--listen run: GET /metrics, the published snapshot" "$(http_get /metrics GET)" \
+	'^200\|text/plain; version=0\.0\.4; charset=utf-8\|[0-9]+\|[0-9]+\|$'
+assert_match "--listen run: the fixture's flow in the body" \
+	"$(curl -sf --max-time 5 "http://127.0.0.1:$lport/metrics")" \
+	'lsconntrack_flow_connections\{direction="active",proto="tcp",peer="10\.0\.1\.10",peer_port="3306"\} [0-9]'
+assert_eq "--listen run: OpenMetrics when asked, # EOF last" \
+	"$(curl -sf --max-time 5 -H 'Accept: application/openmetrics-text; version=1.0.0' \
+		"http://127.0.0.1:$lport/metrics" | tail -n 1)" "# EOF"
 assert_eq "--listen run: 404" "$(http_get /other GET)" \
 	"404|text/plain; charset=utf-8|39|39|"
 assert_eq "--listen run: 405" "$(http_get /metrics PUT)" \
@@ -1272,6 +1283,79 @@ assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
 
 
 # ---------------------------------------------------------------------------
+# --prometheus: the textfile, its options, the daemon
+
+usage_error "--metrics-top 0" --stdin --prometheus "$TMP/m.prom" --metrics-top 0
+assert_match "--metrics-top: the range in the message" "$ERR" '1 to 100000'
+usage_error "--metrics-top above the bound" --stdin --prometheus "$TMP/m.prom" --metrics-top 100001
+usage_error "--metrics-top x" --stdin --prometheus "$TMP/m.prom" --metrics-top x
+usage_error "--metrics-top without an output" --stdin --metrics-top 5
+usage_error "--metrics-only with --json" --stdin --prometheus "$TMP/m.prom" --metrics-only --json
+usage_error "--prometheus ''" --stdin --prometheus ''
+usage_error "--prometheus a directory" --stdin --prometheus "$TMP/"
+usage_error "--prometheus *.tmp" --stdin --prometheus "$TMP/x.tmp"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --prometheus /nonexistent-lsct/x.prom
+assert_eq "--prometheus in a missing directory: exit 1" "$RC" 1
+assert_lines "--prometheus in a missing directory: one line" "$ERR" 1
+assert_match "--prometheus in a missing directory: says which" "$ERR" 'nonexistent-lsct'
+mkdir "$TMP/ro"
+if [ "$(id -u)" = 0 ]; then
+	# Root drops to nobody: a root-owned 0755 directory is not writable then.
+	chmod 755 "$TMP/ro"
+	run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --prometheus "$TMP/ro/x.prom"
+	assert_match "root-owned directory: the group hint" "$ERR" 'chmod g\+w'
+else
+	chmod 555 "$TMP/ro"
+	run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --prometheus "$TMP/ro/x.prom"
+fi
+assert_eq "unwritable directory: exit 1" "$RC" 1
+assert_lines "unwritable directory: one line" "$ERR" 1
+assert_eq "unwritable directory: no file" "$(ls -A "$TMP/ro")" ""
+
+mkdir "$TMP/prom"
+chmod 1777 "$TMP/prom"
+# Without a terminal, -b, -c or --json: the daemon; --stdin is read once.
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n --prometheus "$TMP/prom/flows.prom"
+assert_eq "daemon on --stdin: exit 0" "$RC" 0
+assert_eq "daemon: no table" "$OUT" ""
+assert_eq "daemon: only FILE in the directory" "$(ls -A "$TMP/prom")" "flows.prom"
+assert_match "daemon: a series of the fixture" "$(cat "$TMP/prom/flows.prom")" \
+	'lsconntrack_flow_connections\{direction="active",proto="tcp",peer="10.0.1.10",peer_port="3306"\} [0-9]'
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics <"$TMP/prom/flows.prom" >"$TMP/promtool.out" 2>&1
+	assert_eq "promtool check metrics: the textfile" "$?" 0
+else
+	t_fail "promtool is installed (make deps-test)"
+fi
+# With -b: the table and the file.
+rm -f "$TMP/prom/flows.prom"
+run_in "$TMP/main.txt" --stdin --local "$LOCAL" -n -b --prometheus "$TMP/prom/flows.prom"
+assert_eq "-b --prometheus: exit 0" "$RC" 0
+assert_match "-b --prometheus: the table" "$OUT" '3306'
+assert_eq "-b --prometheus: the file" "$(test -s "$TMP/prom/flows.prom" && echo yes)" yes
+
+# The example alerting rules of doc/prometheus.md.
+if command -v promtool >/dev/null 2>&1; then
+	promtool check rules doc/prometheus-rules.yml >"$TMP/rules.out" 2>&1
+	assert_eq "promtool check rules doc/prometheus-rules.yml" "$?" 0
+	assert_match "the rules file: two rules" "$(cat "$TMP/rules.out")" 'SUCCESS: 2 rules found'
+fi
+
+# Cardinality: 100,000 distinct peers on 50,000 ports stay within the bound.
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+	printf "tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.%d.%d.%d sport=40000 dport=%d packets=1 bytes=%d src=10.%d.%d.%d dst=10.0.0.1 sport=%d dport=40000 packets=1 bytes=60 [ASSURED] mark=0 use=1\n",
+		int(i / 65536) + 1, int(i / 256) % 256, i % 256, 1000 + i % 50000, 60 + i,
+		int(i / 65536) + 1, int(i / 256) % 256, i % 256, 1000 + i % 50000 }' >"$TMP/many.txt"
+run_in "$TMP/many.txt" --stdin --local 10.0.0.1 -n --prometheus "$TMP/prom/many.prom" --metrics-top 100
+assert_eq "100,000 peers: exit 0" "$RC" 0
+assert_eq "100,000 peers: 100 keep their peer" \
+	"$(grep -c '^lsconntrack_flow_connections{.*peer="10\.' "$TMP/prom/many.prom")" 100
+assert_eq "100,000 peers: folded ports bounded (100 and other)" \
+	"$(grep -c '^lsconntrack_flow_connections{.*peer="other"' "$TMP/prom/many.prom")" 101
+assert_match "100,000 peers: the folded gauge" "$(cat "$TMP/prom/many.prom")" \
+	'lsconntrack_folded_peers\{direction="active"\} 99900'
+assert_eq "100,000 peers: every connection counted once" \
+	"$(awk '/^lsconntrack_flow_connections\{/ { s += $2 } END { print s }' "$TMP/prom/many.prom")" 100000
 # routed flows (-R): entries with no end on this host, as a NAT gateway sees
 # them.  10.0.0.1 is its inside address, 198.51.100.7 its public one: a LAN
 # client masqueraded (two connections, one flow), a port forward (DNAT to

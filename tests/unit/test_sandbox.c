@@ -368,6 +368,56 @@ static void test_procs_mode(void **state)
 	close(diag);
 }
 
+/* SANDBOX_FILES: create, write, rename and unlink in the one directory, nowhere else. */
+static void test_files_mode(void **state)
+{
+	char dir[] = "/tmp/lsct-sbx-XXXXXX", other[] = "/tmp/lsct-sbx-XXXXXX";
+	int dfd, ofd;
+	pid_t pid;
+
+	if (!sandboxed)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(other));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ofd = open(other, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0 && ofd >= 0);
+	sandbox_write_dir(dfd);
+	pid = enter(SANDBOX_FILES, 0);
+	if (pid == 0) {
+		int fd = openat(dfd, ".t.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		CHECK(1, fd >= 0 && write(fd, "x\n", 2) == 2);
+		CHECK(2, fsync(fd) == 0 && close(fd) == 0);
+		CHECK(3, renameat(dfd, ".t.tmp", dfd, "t.prom") == 0);
+		errno = 0;
+		CHECK(4, openat(ofd, "x", O_WRONLY | O_CREAT | O_TRUNC, 0644) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(5, openat(AT_FDCWD, "/tmp/lsct-sbx-no", O_WRONLY | O_CREAT, 0644) < 0 &&
+			 errno == EPERM);
+		errno = 0;
+		CHECK(6, renameat(dfd, "t.prom", ofd, "t.prom") < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(7, unlinkat(ofd, "x", 0) < 0 && errno == EPERM);
+		CHECK(8, unlinkat(dfd, "t.prom", 0) == 0);
+		_exit(0);
+	}
+	expect_exit0(pid);
+	/* Without SANDBOX_FILES: no file is created, even in that directory. */
+	pid = enter(SANDBOX_NETLINK, 0);
+	if (pid == 0) {
+		errno = 0;
+		CHECK(1, openat(dfd, "y", O_WRONLY | O_CREAT | O_TRUNC, 0644) < 0 && errno == EPERM);
+		_exit(0);
+	}
+	expect_exit0(pid);
+	sandbox_write_dir(-1);
+	close(dfd);
+	close(ofd);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(rmdir(other), 0);
+}
+
 static void expect_sigsys(pid_t pid)
 {
 	int st = wait_status(pid);
@@ -476,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_owners_mode),
 		cmocka_unit_test(test_http_mode),
 		cmocka_unit_test(test_procs_mode),
+		cmocka_unit_test(test_files_mode),
 		cmocka_unit_test(test_execve_and_ptrace_kill),
 		cmocka_unit_test(test_sigsys_says_why),
 		cmocka_unit_test(test_debug_variable_loosens_only),

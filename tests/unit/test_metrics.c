@@ -1,0 +1,342 @@
+/* metrics.c: cumulative series from deltas, folding, monotonic counters, the bounds. */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+
+#include "metrics.h"
+#include "monitor.h"
+
+static struct flow mkflow(unsigned dir, const char *peer, unsigned port, uint64_t bytes,
+			  uint64_t din, uint64_t dout, uint32_t conns)
+{
+	struct flow f;
+
+	memset(&f, 0, sizeof f);
+	f.key.dir = (uint8_t)dir;
+	f.key.proto = IPPROTO_TCP;
+	f.key.family = strchr(peer, ':') ? AF_INET6 : AF_INET;
+	f.key.peer = tu_addr(peer);
+	f.key.port = (uint16_t)port;
+	f.c.in_bytes = bytes;
+	f.d.in_bytes = din;
+	f.d.out_bytes = dout;
+	f.d.in_packets = din ? 1 : 0;
+	f.d.new_conns = din ? 1 : 0;
+	f.conns = conns;
+	return f;
+}
+
+static void feed(struct metrics *mx, const struct flow *fl, size_t n)
+{
+	struct mon_frame f;
+
+	memset(&f, 0, sizeof f);
+	f.dumped = 1;
+	f.sysctl.count = f.sysctl.max = -1;
+	metrics_feed(mx, &f, fl, n);
+}
+
+/* The shown series with this peer ("other" for folded) and port (-1: "other"). */
+static const struct metrics_series *find(struct metrics *mx, unsigned dir, const char *peer,
+					 long port)
+{
+	const struct metrics_series *const *ss;
+	size_t n = metrics_series(mx, &ss);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct metrics_key *k = &ss[i]->key;
+		uint32_t p = port < 0 ? METRICS_OTHER : (uint32_t)port;
+
+		if (k->dir != dir || k->port != p)
+			continue;
+		if (!peer && !k->has_peer)
+			return ss[i];
+		if (peer && k->has_peer && strcmp(peer, "other") == 0 && k->peer_other)
+			return ss[i];
+		if (peer && k->has_peer && !k->peer_other && strcmp(peer, "other") != 0) {
+			struct ct_addr a = tu_addr(peer);
+
+			if (memcmp(&a, &k->peer, sizeof a) == 0)
+				return ss[i];
+		}
+	}
+	return NULL;
+}
+
+static void test_accumulate(void **state)
+{
+	struct metrics_opts o = { .top = 10 };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[2] = {
+		mkflow(FLOW_ACTIVE, "10.0.0.1", 443, 1000, 100, 50, 2),
+		mkflow(FLOW_PASSIVE, "10.0.0.2", 80, 10, 7, 3, 1),
+	};
+	const struct metrics_series *s;
+
+	(void)state;
+	feed(mx, fl, 2);
+	fl[0].d.in_bytes = 30;
+	fl[0].conns = 1;
+	feed(mx, fl, 2);
+	s = find(mx, FLOW_ACTIVE, "10.0.0.1", 443);
+	assert_non_null(s);
+	assert_int_equal(s->in_bytes, 130);
+	assert_int_equal(s->out_bytes, 100);
+	assert_int_equal(s->opened, 2);
+	assert_int_equal(s->open, 1);	/* a gauge: the last frame's */
+	/* Passive: no peer label, by local port. */
+	s = find(mx, FLOW_PASSIVE, NULL, 80);
+	assert_non_null(s);
+	assert_int_equal(s->in_bytes, 14);
+	assert_int_equal(metrics_table(mx)->frames, 2);
+	metrics_free(mx);
+}
+
+static void test_passive_merge_and_peers(void **state)
+{
+	struct metrics_opts o = { .top = 10 };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[2] = {
+		mkflow(FLOW_PASSIVE, "10.0.0.2", 80, 10, 7, 3, 1),
+		mkflow(FLOW_PASSIVE, "10.0.0.3", 80, 10, 5, 1, 2),
+	};
+	const struct metrics_series *const *ss;
+
+	(void)state;
+	feed(mx, fl, 2);
+	assert_int_equal(metrics_series(mx, &ss), 1);
+	assert_int_equal(ss[0]->in_bytes, 12);
+	assert_int_equal(ss[0]->open, 3);
+	metrics_free(mx);
+
+	o.passive_peers = 1;
+	mx = metrics_new(&o);
+	feed(mx, fl, 2);
+	assert_int_equal(metrics_series(mx, &ss), 2);
+	assert_non_null(find(mx, FLOW_PASSIVE, "10.0.0.3", 80));
+	metrics_free(mx);
+}
+
+/* A flow's entries vanish (it leaves the frame) and come back: the series goes on. */
+static void test_restart_monotonic(void **state)
+{
+	struct metrics_opts o = { .top = 10 };
+	struct metrics *mx = metrics_new(&o);
+	struct flow a = mkflow(FLOW_ACTIVE, "10.0.0.1", 443, 1000, 100, 0, 1);
+	struct flow b = mkflow(FLOW_ACTIVE, "10.0.0.9", 22, 10, 1, 0, 1);
+
+	(void)state;
+	feed(mx, &a, 1);
+	feed(mx, &b, 1);
+	/* Not in this frame: still shown (retained), unchanged, no connection open. */
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->in_bytes, 100);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->open, 0);
+	a.d.in_bytes = 5;
+	feed(mx, &a, 1);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->in_bytes, 105);
+	metrics_free(mx);
+}
+
+/* Retained series: only for retain seconds, and N per direction at most. */
+static void test_retain(void **state)
+{
+	struct metrics_opts o = { .top = 2, .retain = 10 };
+	struct metrics *mx = metrics_new(&o);
+	struct mon_frame f;
+	struct flow fl[3] = {
+		mkflow(FLOW_ACTIVE, "10.0.0.1", 1, 10, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.2", 2, 10, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.3", 3, 10, 1, 0, 1),
+	};
+	struct flow z = mkflow(FLOW_ACTIVE, "10.0.0.9", 9, 10, 1, 0, 1);
+	const struct metrics_series *const *ss;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.dumped = 1;
+	f.when.tv_sec = 1000;
+	metrics_feed(mx, &f, fl, 3);	/* 2 peers and one other */
+	f.when.tv_sec = 1005;
+	metrics_feed(mx, &f, &z, 1);
+	/* z, and 2 of the 3 earlier series (the bound), open 0. */
+	assert_int_equal(metrics_series(mx, &ss), 3);
+	f.when.tv_sec = 1012;
+	metrics_feed(mx, &f, &z, 1);
+	/* The earlier ones are 12 s old: gone from the exposition, kept in memory. */
+	assert_int_equal(metrics_series(mx, &ss), 1);
+	assert_int_equal(metrics_kept(mx), 4);
+	metrics_free(mx);
+}
+
+/*
+ * Top 2 of 4 keep their peer; the others are peer="other" with their port.
+ * When the ranking changes, every series still only grows, and the sum of
+ * all series is the sum of all deltas.
+ */
+static void test_folding(void **state)
+{
+	struct metrics_opts o = { .top = 2 };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[4] = {
+		mkflow(FLOW_ACTIVE, "10.0.0.1", 443, 4000, 10, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.2", 443, 3000, 10, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.3", 443, 2000, 10, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.4", 443, 1000, 10, 0, 1),
+	};
+	const struct metrics_series *const *ss;
+	uint64_t before_other, before_3;
+
+	(void)state;
+	feed(mx, fl, 4);
+	assert_int_equal(metrics_series(mx, &ss), 3);
+	assert_non_null(find(mx, FLOW_ACTIVE, "10.0.0.1", 443));
+	assert_non_null(find(mx, FLOW_ACTIVE, "10.0.0.2", 443));
+	assert_null(find(mx, FLOW_ACTIVE, "10.0.0.3", 443));
+	assert_int_equal(find(mx, FLOW_ACTIVE, "other", 443)->in_bytes, 20);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "other", 443)->open, 2);
+	assert_int_equal(metrics_table(mx)->folded_peers[FLOW_ACTIVE], 2);
+	before_other = 20;
+
+	/* 10.0.0.3 becomes the biggest: its own series starts; "other" keeps its 20. */
+	fl[2].c.in_bytes = 9000;
+	feed(mx, fl, 4);
+	before_3 = find(mx, FLOW_ACTIVE, "10.0.0.3", 443)->in_bytes;
+	assert_int_equal(before_3, 10);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "other", 443)->in_bytes, before_other + 20);
+	/* 10.0.0.2 folded: its own series is shown unchanged (retained). */
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.2", 443)->in_bytes, 10);
+
+	/* Back to the first ranking: 10.0.0.2 continues from where it was (20). */
+	fl[2].c.in_bytes = 2000;
+	feed(mx, fl, 4);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.2", 443)->in_bytes, 20);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 443)->in_bytes, 30);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "other", 443)->in_bytes, 60);
+	/* Every delta counted once: 4 flows x 10 x 3 frames. */
+	assert_int_equal(30 + 20 + 60 + before_3, 120);
+	metrics_free(mx);
+}
+
+/* Folded flows on more than N ports: the smallest ports become port="other". */
+static void test_port_fold(void **state)
+{
+	struct metrics_opts o = { .top = 1 };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[4] = {
+		mkflow(FLOW_ACTIVE, "10.0.0.1", 1, 4000, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.2", 2, 3000, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.3", 3, 2000, 1, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.4", 4, 1000, 1, 0, 1),
+	};
+	const struct metrics_series *const *ss;
+
+	(void)state;
+	feed(mx, fl, 4);
+	/* 10.0.0.1 itself, other on port 2, other on port other (3 and 4). */
+	assert_int_equal(metrics_series(mx, &ss), 3);
+	assert_non_null(find(mx, FLOW_ACTIVE, "10.0.0.1", 1));
+	assert_int_equal(find(mx, FLOW_ACTIVE, "other", 2)->in_bytes, 1);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "other", -1)->in_bytes, 2);
+	assert_int_equal(metrics_table(mx)->folded_ports[FLOW_ACTIVE], 2);
+	metrics_free(mx);
+}
+
+/* 100,000 peers on as many ports, both directions: within 2N + 2 series per direction. */
+static void test_cardinality(void **state)
+{
+	size_t n = 100000;
+	struct flow *fl = calloc(n, sizeof *fl);
+	struct metrics_opts o = { .top = 100 };
+	struct metrics *mx = metrics_new(&o);
+	const struct metrics_series *const *ss;
+	uint64_t sum = 0;
+	size_t shown;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		char a[32];
+
+		snprintf(a, sizeof a, "10.%zu.%zu.%zu", i >> 16, (i >> 8) & 255, i & 255);
+		fl[i] = mkflow(i & 1 ? FLOW_PASSIVE : FLOW_ACTIVE, a, 1 + i % 60000, i, 1, 0, 1);
+	}
+	feed(mx, fl, n);
+	shown = metrics_series(mx, &ss);
+	assert_true(shown <= 2 * (2 * 100 + 1));
+	for (size_t i = 0; i < shown; i++)
+		sum += ss[i]->in_bytes;
+	assert_int_equal(sum, n);
+	assert_int_equal(metrics_table(mx)->folded_peers[FLOW_ACTIVE], n / 2 - 100);
+	metrics_free(mx);
+	free(fl);
+}
+
+/* Memory: at most keep series, the least recently shown dropped first. */
+static void test_keep_bound(void **state)
+{
+	struct metrics_opts o = { .top = 1, .keep = 8 };
+	struct metrics *mx = metrics_new(&o);
+
+	(void)state;
+	for (unsigned i = 0; i < 50; i++) {
+		char a[32];
+		struct flow f;
+
+		snprintf(a, sizeof a, "10.0.0.%u", i + 1);
+		f = mkflow(FLOW_ACTIVE, a, 443, 10, 1, 0, 1);
+		feed(mx, &f, 1);
+		assert_true(metrics_kept(mx) <= 8);
+	}
+	assert_int_equal(metrics_table(mx)->dropped, 42);
+	assert_true(metrics_series_bytes() >= sizeof(struct metrics_series));
+	metrics_free(mx);
+}
+
+static int owner_stub(void *arg, uint32_t id, struct owner_label *out)
+{
+	(void)arg;
+	if (id != 7)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->kind = OWNER_CONTAINER;
+	snprintf(out->name, sizeof out->name, "web");
+	snprintf(out->id, sizeof out->id, "0123abcd");
+	return 0;
+}
+
+static void test_owner_values(void **state)
+{
+	struct metrics_opts o = { .owners = 1, .owner_of = owner_stub };
+	struct metrics *mx = metrics_new(&o);
+	char v[160];
+
+	(void)state;
+	metrics_owner_value(mx, 0, v, sizeof v);
+	assert_string_equal(v, "host");
+	metrics_owner_value(mx, 7, v, sizeof v);
+	assert_string_equal(v, "container:web");
+	metrics_owner_value(mx, 8, v, sizeof v);
+	assert_string_equal(v, "unknown");
+	/* owner_id: the ID, or the number when unknown (never two series alike). */
+	metrics_owner_id(mx, 7, v, sizeof v);
+	assert_string_equal(v, "0123abcd");
+	metrics_owner_id(mx, 8, v, sizeof v);
+	assert_string_equal(v, "#8");
+	metrics_free(mx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_accumulate),
+		cmocka_unit_test(test_passive_merge_and_peers),
+		cmocka_unit_test(test_restart_monotonic),
+		cmocka_unit_test(test_retain),
+		cmocka_unit_test(test_folding),
+		cmocka_unit_test(test_port_fold),
+		cmocka_unit_test(test_cardinality),
+		cmocka_unit_test(test_keep_bound),
+		cmocka_unit_test(test_owner_values),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}
