@@ -318,7 +318,17 @@ static unsigned k_delete(struct tui *t, const struct key_cmd *k)
 		}
 		t->del_flow = 1;
 		t->del_key = f->key;
-		fmt_flow_line(&f->key, what, sizeof what);
+		if (f->key.dir == FLOW_ROUTED) {
+			/* Its client is in the route registry: the row's own text. */
+			char client[FMT_ENDPOINT_MAX], server[FMT_ENDPOINT_MAX], pb[16];
+
+			flows_local_text(t, f, &t->lay, client, sizeof client);
+			fmt_flow_peer(f, NULL, server, sizeof server);
+			snprintf(what, sizeof what, "%s --> %s %s", client, server,
+				 fmt_flow_proto(&f->key, pb, sizeof pb));
+		} else {
+			fmt_flow_line(&f->key, what, sizeof what);
+		}
 		snprintf(t->del_q, sizeof t->del_q, "Delete %u entr%s of %s? y/n", f->entries,
 			 f->entries == 1 ? "y" : "ies", what);
 	}

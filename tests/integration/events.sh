@@ -390,7 +390,7 @@ assert_eq "no-events: never more closed than new" \
 # ---------------------------------------------------------------------------
 # monitor: the 40 connections made just after a refresh of a monitor that
 # refreshes every 3 s: the flow's row shows them, New 40 and Closed 40 (the
-# columns' last two cells on a wide terminal), in the next refresh or split
+# ninth and tenth fields on a wide terminal), in the next refresh or split
 # over it and the one after.
 
 tm -u new-session -d -s mon -x 132 -y 30 \
@@ -413,8 +413,7 @@ assert_ne "monitor: it refreshes ($c0, then $c1)" "$c1" "$c0"
 nmo=$(burst fin "$P4" 3312 40 5000)
 assert_eq "monitor: 40 connections made" "$nmo" 40
 ROW="^localhost:many +-[-x]> +10\\.$NS_NET\\.0\\.2:3312 "
-# Each refresh (a new clock) once: its row's New and Closed (the last two
-# cells) added up, until they reach 40 and one refresh more (a DESTROY that
+# Each refresh (a new clock) once: its row's New and Closed added up, until they reach 40 and one refresh more (a DESTROY that
 # a dump provoked may land in the next refresh; none may count twice).
 news=0 closes=0 extra=0 last=$c1 rows='' first=''
 for _ in $(seq 200); do
@@ -426,8 +425,11 @@ for _ in $(seq 200); do
 		r=$(printf '%s\n' "$SCREEN" | grep -E -m 1 -- "$ROW")
 		rows+="$last ${r:-(no row)}"$'\n'
 		if [ -n "$r" ]; then
-			news=$((news + $(printf '%s\n' "$r" | awk '{ print $(NF - 1) }')))
-			closes=$((closes + $(printf '%s\n' "$r" | awk '{ print $NF }')))
+			# Local, arrow, Peer, Conns, In/s, Out/s, InPkt/s, OutPkt/s, New,
+			# Closed (then the Trend sparkline, a field of its own once it
+			# has a rate).
+			news=$((news + $(printf '%s\n' "$r" | awk '{ print $9 }')))
+			closes=$((closes + $(printf '%s\n' "$r" | awk '{ print $10 }')))
 			[ -z "$first" ] && first=$r
 		fi
 		if [ "$news" -ge 40 ] && [ "$closes" -ge 40 ]; then

@@ -181,9 +181,9 @@ assert_match "monitor: the passive flow's process" "$SCREEN" "localhost:80 .*web
 tm send-keys -t mon P
 wait_cap "processes hidden"
 assert_eq "monitor: P hides the Process column" "$(printf '%s\n' "$SCREEN" | grep -c 'dbclient\[')" 0
-tm send-keys -t mon P T
+tm send-keys -t mon P H
 wait_cap " RTT +Retr/s"
-assert_match "monitor: T shows RTT and Retr/s" "$SCREEN" " RTT +Retr/s"
+assert_match "monitor: H shows RTT and Retr/s" "$SCREEN" " RTT +Retr/s"
 tm send-keys -t mon q
 start_mon 160 30 "-n"
 wait_cap "$P4:3306"
