@@ -6,7 +6,8 @@
 # real connections from tools/churngen), the monitor's own CPU next to
 # conntrack -E and a dump loop (bench/cpu.sh), and memory per entry with
 # many flows (bench/busy.sh), and the owner table on 200 namespaces
-# (bench/netns.sh, tools/nsls).  Included by the Makefile; see bench/run.sh.
+# (bench/netns.sh, tools/nsls); -P on 5,000 real processes holding
+# 100,000 connections (bench/procs.sh).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
 # The table generator, the floor dumper and the connection generator are
@@ -14,7 +15,7 @@ BENCH_DIR   := $(BUILD)/bench
 # build/tools/, the first two shared with tests/soak.sh).
 BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost \
 	       $(BENCH_DIR)/getcost $(BENCH_DIR)/recseek $(BENCH_DIR)/trendcost $(BENCH_DIR)/procscost \
-	       $(BENCH_DIR)/promrender $(TOOL_BINS)
+	       $(BENCH_DIR)/promrender $(BENCH_DIR)/procsgen $(BENCH_DIR)/procsreal $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
@@ -34,6 +35,7 @@ bench: deps-bench
 	bash bench/churn.sh
 	bash bench/netns.sh
 	bash bench/recording.sh
+	bash bench/procs.sh
 	$(BENCH_DIR)/promrender
 
 bench-tools: $(BENCH_TOOLS)
@@ -72,6 +74,15 @@ $(BENCH_DIR)/trendcost: bench/trendcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 
 # -P: attribution per refresh (steady, a burst of new sockets) on a fake /proc.
 $(BENCH_DIR)/procscost: bench/procscost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# -P on the real kernel (bench/procs.sh): processes holding connections,
+# and the attribution of the namespace's real sockets to the real /proc.
+$(BENCH_DIR)/procsgen: bench/procsgen.c | $(BENCH_DIR)
+	$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BENCH_DIR)/procsreal: bench/procsreal.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
