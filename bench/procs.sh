@@ -83,6 +83,7 @@ cleanup() {
 	for n in "${MADE_NS[@]}"; do
 		ip netns del "$n" 2>/dev/null
 	done
+	[ -n "${BENCH_PROCS_KEEP:-}" ] && cp -r "$TMP" "$BENCH_PROCS_KEEP"
 	rm -rf "$TMP"
 }
 trap 'trap "" INT TERM HUP; cleanup' EXIT
@@ -160,8 +161,15 @@ inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct &&
 	echo "1024 65000" >/proc/sys/net/ipv4/ip_local_port_range' || die "clients' sysctls"
 inss sh -c 'echo 65535 >/proc/sys/net/core/somaxconn &&
 	echo 65535 >/proc/sys/net/ipv4/tcp_max_syn_backlog' || die "server's sysctls"
+# Conntrack tracks a namespace's packets only once a rule asks for it.
+command -v nft >/dev/null || die "nft (nftables) is missing"
+inns nft -f - <<-'EOF' || die "nft in the clients' namespace"
+	table inet lsctbench {
+		chain output { type filter hook output priority 0; ct state established accept; }
+	}
+	EOF
 # The server's namespace keeps no conntrack entries of its own.
-if command -v nft >/dev/null; then
+if true; then
 	inss nft -f - <<-'EOF' || echo "$BENCH_NAME: nft notrack failed: the server's namespace tracks too" >&2
 	table inet raw {
 		chain pre { type filter hook prerouting priority raw; notrack; }
@@ -209,6 +217,7 @@ field() { awk -v l="$1" -v k="$2" '$1 == l { for (i = 2; i <= NF; i++) { split($
 STEADY=$(awk '$1 == "steady" { sub("attr_ms=", "", $2); print $2 }' "$TMP/pr.out" | median)
 SOCKETS=$(field steady sockets)
 ENTRIES=$(inns cat /proc/sys/net/netfilter/nf_conntrack_count)
+[ "$ENTRIES" -ge "$((NPROC * CONNS))" ] || die "the clients' namespace holds $ENTRIES conntrack entries, fewer than its $((NPROC * CONNS)) connections"
 HOSTPROCS=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)
 
 # ---- 2. owners shown ----------------------------------------------------
@@ -264,10 +273,10 @@ result=$(
 	echo '| refresh (build/bench/procsreal: socket dump, then `procs_attribute()` on the real /proc) | attribution | socket dump | processes read | descriptors read | sockets left without a process |'
 	echo '|---|---:|---:|---:|---:|---:|'
 	awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, x, "="); kv[x[1]] = x[2] }
-		lab = $1 == "first" ? "first (full walk of /proc)" :
-		      $1 == "steady" ? "steady (median of 5)" :
-		      $1 == "burst-new" ? "burst: 1,000 new sockets in 50 new processes" :
-		      "burst: 1 new socket in each of 1,000 existing processes"
+		lab = "burst: 1 new socket in each of 1,000 existing processes"
+		if ($1 == "first") lab = "first (full walk of /proc)"
+		if ($1 == "steady") lab = "steady (median of 5)"
+		if ($1 == "burst-new") lab = "burst: 1,000 new sockets in 50 new processes"
 		printf "| %s | %.1f ms | %.1f ms | %d | %d | %d |\n", lab, kv["attr_ms"],
 			kv["dump_ms"], kv["scans"], kv["fds"], kv["unknown"] }' "$TMP/pr.out"
 	echo

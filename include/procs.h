@@ -7,8 +7,10 @@
  * the first procs_attribute(), and afterwards only for sockets whose inode
  * is not known yet: first the processes of that socket's cgroup
  * (cgroup.procs, cgroup v2 ids from sock_diag), then processes not seen
- * before; a full walk again only for sockets without a cgroup id, at most
- * every PROCS_FULL_EVERY seconds.  An inode looked for and not found is
+ * before, then known processes whose /proc/PID/fd changed since it was
+ * read (one stat each: its size counts open descriptors since Linux 6.2);
+ * a full walk again only for sockets without a cgroup id, at most every
+ * PROCS_FULL_EVERY seconds.  An inode looked for and not found is
  * not looked for again while its socket lives.
  *
  * Processes are numbered (procs.h numbers, 1 up, never reused) by pid and

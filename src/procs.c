@@ -19,6 +19,13 @@
 struct pid_ent {
 	int32_t pid;
 	uint64_t ino;	/* /proc/PID's inode (d_ino) */
+	uint64_t fdsig;	/* PID/fd's size and mtime at its last read; 0 not read */
+};
+
+/* A pid read in this call (gen): open addressing, 0 empty. */
+struct scan_mark {
+	int32_t pid;
+	uint32_t gen;
 };
 
 /* inode -> process number; proc 0: looked for, not found. */
@@ -62,9 +69,9 @@ struct procs {
 	double full_walked;	/* when, -1 never */
 	int partial;
 	struct procs_stats st;
-	/* this call's scan marks: a pid is read at most once per call */
-	int32_t *scanned;
-	size_t nscanned, scanned_cap;
+	/* this call's scan marks (gen p->gen): a pid is read at most once per call */
+	struct scan_mark *scanned;
+	size_t nscanned, scanned_size;
 };
 
 struct procs *procs_new(const char *proc_root, const char *cgroup_root)
@@ -475,17 +482,71 @@ static int read_stat(struct procs *p, int32_t pid, struct proc_info *out)
 	return 0;
 }
 
+static uint64_t pid_hash(int32_t pid)
+{
+	uint64_t w = (uint32_t)pid;
+
+	return hash_words(&w, 1);
+}
+
+/* Marks pid as read in this call; 1 when it already was. */
 static int was_scanned(struct procs *p, int32_t pid)
 {
-	for (size_t i = 0; i < p->nscanned; i++)
-		if (p->scanned[i] == pid)
-			return 1;
-	if (p->nscanned == p->scanned_cap) {
-		p->scanned_cap = p->scanned_cap ? 2 * p->scanned_cap : 64;
-		p->scanned = xrealloc(p->scanned, p->scanned_cap * sizeof *p->scanned);
+	size_t mask, j;
+
+	if (2 * (p->nscanned + 1) > p->scanned_size) {
+		struct scan_mark *old = p->scanned;
+		size_t n = p->scanned_size;
+
+		p->scanned_size = n ? 2 * n : 256;
+		p->scanned = xcalloc(p->scanned_size, sizeof *p->scanned);
+		mask = p->scanned_size - 1;
+		for (size_t i = 0; i < n; i++) {
+			if (old[i].gen != p->gen || !old[i].pid)
+				continue;
+			for (j = pid_hash(old[i].pid) & mask; p->scanned[j].gen == p->gen &&
+			     p->scanned[j].pid; j = (j + 1) & mask)
+				;
+			p->scanned[j] = old[i];
+		}
+		free(old);
 	}
-	p->scanned[p->nscanned++] = pid;
+	mask = p->scanned_size - 1;
+	for (j = pid_hash(pid) & mask; p->scanned[j].gen == p->gen && p->scanned[j].pid;
+	     j = (j + 1) & mask)
+		if (p->scanned[j].pid == pid)
+			return 1;
+	p->scanned[j] = (struct scan_mark){ .pid = pid, .gen = p->gen };
+	p->nscanned++;
 	return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	int32_t x = ((const struct pid_ent *)a)->pid, y = ((const struct pid_ent *)b)->pid;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct pid_ent *pid_find(struct procs *p, int32_t pid)
+{
+	struct pid_ent key = { .pid = pid };
+
+	return p->npids ? bsearch(&key, p->pids, p->npids, sizeof key, cmp_pid) : NULL;
+}
+
+/*
+ * What a descriptor directory looks like: its size (the number of open
+ * descriptors in /proc/PID/fd since Linux 6.2; 0 before) and mtime.
+ * Another value means descriptors came or went since.  Never 0.
+ */
+static uint64_t fd_sig(const struct stat *sb)
+{
+	uint64_t w[3] = { (uint64_t)sb->st_size, (uint64_t)sb->st_mtim.tv_sec,
+			  (uint64_t)sb->st_mtim.tv_nsec };
+	uint64_t h = hash_words(w, 3);
+
+	return h ? h : 1;
 }
 
 /*
@@ -498,6 +559,8 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 	struct proc_info pi;
 	uint32_t id = 0;
 	struct dirent *de;
+	struct pid_ent *pe;
+	struct stat sb;
 	DIR *d;
 	int have_stat = 0;
 
@@ -508,6 +571,9 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 		return;
 	}
 	p->st.scans++;
+	/* Taken before reading: descriptors added meanwhile change it again. */
+	if ((pe = pid_find(p, pid)))
+		pe->fdsig = fstat(dirfd(d), &sb) == 0 ? fd_sig(&sb) : 0;
 	while ((de = readdir(d))) {
 		char link[64];
 		ssize_t n;
@@ -536,8 +602,6 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 			have_stat = 1;
 		}
 		if (!id) {
-			struct stat sb;
-
 			snprintf(path, sizeof path, "%s/%d", p->proot, pid);
 			pi.uid = stat(path, &sb) == 0 ? (uint32_t)sb.st_uid : 0;
 			id = reg_get_or_add(p, &pi, 0);
@@ -545,13 +609,6 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 		ino_put(p, (uint32_t)ino, id);
 	}
 	closedir(d);
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	int32_t x = ((const struct pid_ent *)a)->pid, y = ((const struct pid_ent *)b)->pid;
-
-	return x < y ? -1 : x > y;
 }
 
 /* The pids of /proc now, sorted, into *out (*n). */
@@ -579,24 +636,47 @@ static void list_pids(struct procs *p, struct pid_ent **out, size_t *n)
 			*out = xrealloc(*out, cap * sizeof **out);
 		}
 		(*out)[*n].pid = (int32_t)v;
+		(*out)[*n].fdsig = 0;
 		(*out)[(*n)++].ino = (uint64_t)de->d_ino;
 	}
 	closedir(d);
 	qsort(*out, *n, sizeof **out, cmp_pid);
 }
 
-static void full_walk(struct procs *p, double now)
+/*
+ * /proc listed again; a process still there (same pid and directory
+ * inode) keeps its descriptor signature.  The new listing's entries whose
+ * process is new are marked in *fresh (n bytes, the caller frees).
+ */
+static void relist(struct procs *p, unsigned char **fresh)
 {
 	struct pid_ent *pids;
 	size_t n;
 
 	list_pids(p, &pids, &n);
-	for (size_t i = 0; i < n; i++)
-		if (!was_scanned(p, pids[i].pid))
-			scan_pid(p, pids[i].pid, 1);
+	*fresh = xcalloc(n ? n : 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct pid_ent *old = pid_find(p, pids[i].pid);
+
+		if (old && old->ino == pids[i].ino)
+			pids[i].fdsig = old->fdsig;
+		else
+			(*fresh)[i] = 1;
+	}
 	free(p->pids);
 	p->pids = pids;
 	p->npids = n;
+}
+
+static void full_walk(struct procs *p, double now)
+{
+	unsigned char *fresh;
+
+	relist(p, &fresh);
+	free(fresh);
+	for (size_t i = 0; i < p->npids; i++)
+		if (!was_scanned(p, p->pids[i].pid))
+			scan_pid(p, p->pids[i].pid, 1);
 	p->full_walked = now;
 	p->st.walks++;
 }
@@ -604,22 +684,34 @@ static void full_walk(struct procs *p, double now)
 /* Processes that were not there at the last listing. */
 static void new_pids(struct procs *p)
 {
-	struct pid_ent *pids;
-	size_t n;
+	unsigned char *fresh;
 
-	list_pids(p, &pids, &n);
-	for (size_t i = 0; i < n; i++) {
-		const struct pid_ent *old = p->npids ?
-			bsearch(&pids[i], p->pids, p->npids, sizeof *pids, cmp_pid) : NULL;
+	relist(p, &fresh);
+	for (size_t i = 0; i < p->npids; i++)
+		if (fresh[i] && !was_scanned(p, p->pids[i].pid))
+			scan_pid(p, p->pids[i].pid, 0);
+	free(fresh);
+}
 
-		if (old && old->ino == pids[i].ino)
+/*
+ * Processes whose descriptors changed since they were read (one stat of
+ * PID/fd each): a known process that opened new sockets.  Those never read
+ * (sig 0) are read too.
+ */
+static void changed_pids(struct procs *p)
+{
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < p->npids; i++) {
+		struct stat sb;
+		int32_t pid = p->pids[i].pid;
+
+		snprintf(path, sizeof path, "%s/%d/fd", p->proot, pid);
+		if (stat(path, &sb) < 0 || p->pids[i].fdsig == fd_sig(&sb))
 			continue;
-		if (!was_scanned(p, pids[i].pid))
-			scan_pid(p, pids[i].pid, 0);
+		if (!was_scanned(p, pid))
+			scan_pid(p, pid, 0);
 	}
-	free(p->pids);
-	p->pids = pids;
-	p->npids = n;
 }
 
 /* Every process of cgroup c (cgroup.procs). */
@@ -659,6 +751,11 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 	int no_cgroup = 0;
 
 	p->gen++;
+	if (!p->gen) {
+		/* Wrapped: old scan marks must not pass for this call's. */
+		memset(p->scanned, 0, p->scanned_size * sizeof *p->scanned);
+		p->gen = 1;
+	}
 	p->nscanned = 0;
 	/* Mark this dump's inodes; the new ones are looked for (proc 0, gen 0). */
 	for (size_t i = 0; i < n; i++) {
@@ -696,6 +793,8 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 		}
 		if (count_unknown(p, s))
 			new_pids(p);
+		if (count_unknown(p, s))
+			changed_pids(p);
 		if (no_cgroup && count_unknown(p, s) && now - p->full_walked >= PROCS_FULL_EVERY)
 			full_walk(p, now);
 	}

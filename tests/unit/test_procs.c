@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "lsct.h"
@@ -266,6 +267,64 @@ static void test_new_pids_and_negative(void **state)
 	rm_pid(31);
 }
 
+/*
+ * A known process (no new PID, no cgroup to narrow it) opens a socket:
+ * its descriptor directory changed, so it alone is read again, at once,
+ * without a full walk; a process whose directory did not change is not.
+ */
+static void test_changed_pids(void **state)
+{
+	static const unsigned a[] = { 100 }, b[] = { 200 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r1[] = { sock(100, 1, 0), sock(200, 2, 0) };
+	struct sock_rec r2[] = { sock(100, 1, 0), sock(200, 2, 0), sock(700, 7, 0) };
+	struct timespec ts[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	struct procs_stats st;
+	struct proc_info pi;
+	uint64_t scans;
+	uint32_t id40;
+	char fd[512];
+
+	(void)state;
+	fake_pid(40, "grows", 10, a, 1);
+	fake_pid(41, "still", 11, b, 1);
+	p = new_procs();
+	socks_set(s, r1, 2, 0);
+	procs_attribute(p, s, 1);
+	id40 = socks_at(s, 0)->proc;
+	assert_int_equal(procs_get(p, id40, &pi), 0);
+	assert_string_equal(pi.comm, "grows");
+	procs_stats(p, &st);
+	scans = st.scans;
+
+	/* 40 opens 700: a new descriptor; its directory's mtime moves (set, so
+	 * that a coarse clock cannot hide it; procfs's size moves instead). */
+	snprintf(fd, sizeof fd, "%s/proc/40/fd/9", root);
+	assert_int_equal(symlink("socket:[700]", fd), 0);
+	snprintf(fd, sizeof fd, "%s/proc/40/fd", root);
+	assert_int_equal(utimensat(AT_FDCWD, fd, ts, 0), 0);
+	socks_set(s, r2, 3, 2);
+	procs_attribute(p, s, 2);
+	assert_int_equal(socks_at(s, 2)->proc, id40);
+	procs_stats(p, &st);
+	assert_int_equal(st.scans, scans + 1);
+	assert_int_equal(st.walks, 1);
+	assert_int_equal(st.unknown, 0);
+
+	/* Nothing new: nobody is read. */
+	scans = st.scans;
+	socks_set(s, r2, 3, 3);
+	procs_attribute(p, s, 3);
+	procs_stats(p, &st);
+	assert_int_equal(st.scans, scans);
+	assert_int_equal(socks_at(s, 2)->proc, id40);
+	procs_free(p);
+	socks_free(s);
+	rm_pid(40);
+	rm_pid(41);
+}
+
 static void test_partial(void **state)
 {
 	static const unsigned a[] = { 100 };
@@ -353,6 +412,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_targeted_and_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_pids_and_negative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_pids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test(test_cgroup_unit),
 		cmocka_unit_test(test_label),
