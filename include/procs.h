@@ -8,7 +8,8 @@
  * is not known yet: first the processes of that socket's cgroup
  * (cgroup.procs, cgroup v2 ids from sock_diag), then processes not seen
  * before, then known processes whose /proc/PID/fd changed since it was
- * read (one stat each: its size counts open descriptors since Linux 6.2);
+ * read (one stat each: its size counts open descriptors since Linux 6.2),
+ * the smallest first, PROCS_CHANGED_FDS descriptors per call at most;
  * a full walk again only for sockets without a cgroup id, at most every
  * PROCS_FULL_EVERY seconds.  An inode looked for and not found is
  * not looked for again while its socket lives.
@@ -31,6 +32,8 @@
 struct socks;
 
 #define PROCS_FULL_EVERY 30	/* seconds between full walks, at most */
+/* Descriptors read per call for processes whose descriptors changed, at most. */
+#define PROCS_CHANGED_FDS 8000
 
 struct proc_info {
 	int32_t pid;		/* 0: not known (only uid and unit) */

@@ -68,6 +68,7 @@ struct procs {
 	double cg_walked;	/* when, -1 never */
 	double full_walked;	/* when, -1 never */
 	int partial;
+	int changed_more;	/* changed_pids() ran out of budget: go on next call */
 	struct procs_stats st;
 	/* this call's scan marks (gen p->gen): a pid is read at most once per call */
 	struct scan_mark *scanned;
@@ -551,10 +552,12 @@ static uint64_t fd_sig(const struct stat *sb)
 
 /*
  * Every socket descriptor of pid into the inode map.  want: only
- * inodes already in the map (looked for) or all (a full walk).
+ * inodes already in the map (looked for) or all (a full walk).  Returns
+ * how many inodes looked for it found.
  */
-static void scan_pid(struct procs *p, int32_t pid, int all)
+static size_t scan_pid(struct procs *p, int32_t pid, int all)
 {
+	size_t found = 0;
 	char path[PATH_MAX + 32];
 	struct proc_info pi;
 	uint32_t id = 0;
@@ -568,7 +571,7 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 	if (!(d = opendir(path))) {
 		if (errno == EACCES || errno == EPERM)
 			p->partial = 1;
-		return;
+		return 0;
 	}
 	p->st.scans++;
 	/* Taken before reading: descriptors added meanwhile change it again. */
@@ -606,9 +609,12 @@ static void scan_pid(struct procs *p, int32_t pid, int all)
 			pi.uid = stat(path, &sb) == 0 ? (uint32_t)sb.st_uid : 0;
 			id = reg_get_or_add(p, &pi, 0);
 		}
+		if (e && !e->proc)
+			found++;
 		ino_put(p, (uint32_t)ino, id);
 	}
 	closedir(d);
+	return found;
 }
 
 /* The pids of /proc now, sorted, into *out (*n). */
@@ -693,25 +699,57 @@ static void new_pids(struct procs *p)
 	free(fresh);
 }
 
+struct changed {
+	off_t size;
+	int32_t pid;
+};
+
+static int cmp_changed(const void *a, const void *b)
+{
+	const struct changed *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
 /*
  * Processes whose descriptors changed since they were read (one stat of
- * PID/fd each): a known process that opened new sockets.  Those never read
- * (sig 0) are read too.
+ * PID/fd each; never read: sig 0): a known process that opened sockets.
+ * The smallest first, until want inodes are found or PROCS_CHANGED_FDS
+ * descriptors are read (a busy process with many is left to the full
+ * walk).  1 when the budget ran out after finding some: the next call
+ * goes on.
  */
-static void changed_pids(struct procs *p)
+static int changed_pids(struct procs *p, size_t want)
 {
 	char path[PATH_MAX + 32];
+	struct changed *c = xmalloc((p->npids ? p->npids : 1) * sizeof *c);
+	size_t nc = 0, found = 0;
+	off_t nread = 0;
+	int more = 0;
 
 	for (size_t i = 0; i < p->npids; i++) {
 		struct stat sb;
-		int32_t pid = p->pids[i].pid;
 
-		snprintf(path, sizeof path, "%s/%d/fd", p->proot, pid);
-		if (stat(path, &sb) < 0 || p->pids[i].fdsig == fd_sig(&sb))
+		snprintf(path, sizeof path, "%s/%d/fd", p->proot, p->pids[i].pid);
+		if (stat(path, &sb) < 0 || p->pids[i].fdsig == fd_sig(&sb) ||
+		    sb.st_size > PROCS_CHANGED_FDS)
 			continue;
-		if (!was_scanned(p, pid))
-			scan_pid(p, pid, 0);
+		c[nc].size = sb.st_size;
+		c[nc++].pid = p->pids[i].pid;
 	}
+	qsort(c, nc, sizeof *c, cmp_changed);
+	for (size_t i = 0; i < nc && found < want; i++) {
+		if (nread + c[i].size > PROCS_CHANGED_FDS) {
+			more = found > 0;
+			break;
+		}
+		if (was_scanned(p, c[i].pid))
+			continue;
+		nread += c[i].size;
+		found += scan_pid(p, c[i].pid, 0);
+	}
+	free(c);
+	return more;
 }
 
 /* Every process of cgroup c (cgroup.procs). */
@@ -747,7 +785,7 @@ static size_t count_unknown(struct procs *p, struct socks *s)
 void procs_attribute(struct procs *p, struct socks *s, double now)
 {
 	double t0 = mono_now();
-	size_t n = socks_count(s), fresh = 0;
+	size_t n = socks_count(s), fresh = 0, unknown;
 	int no_cgroup = 0;
 
 	p->gen++;
@@ -774,7 +812,7 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 	}
 	if (p->full_walked < 0) {
 		full_walk(p, now);
-	} else if (fresh) {
+	} else if (fresh || p->changed_more) {
 		/* The cgroups of the new unknown sockets first. */
 		for (size_t i = 0; i < n; i++) {
 			const struct sock_rec *r = socks_at(s, i);
@@ -793,8 +831,9 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 		}
 		if (count_unknown(p, s))
 			new_pids(p);
-		if (count_unknown(p, s))
-			changed_pids(p);
+		p->changed_more = 0;
+		if ((unknown = count_unknown(p, s)))
+			p->changed_more = changed_pids(p, unknown);
 		if (no_cgroup && count_unknown(p, s) && now - p->full_walked >= PROCS_FULL_EVERY)
 			full_walk(p, now);
 	}

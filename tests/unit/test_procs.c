@@ -298,11 +298,21 @@ static void test_changed_pids(void **state)
 	procs_stats(p, &st);
 	scans = st.scans;
 
-	/* 40 opens 700: a new descriptor; its directory's mtime moves (set, so
-	 * that a coarse clock cannot hide it; procfs's size moves instead). */
+	/*
+	 * 40 opens 700: a new descriptor; its directory's mtime moves (set, so
+	 * that a coarse clock cannot hide it; procfs's size moves instead).
+	 * 41 opens 400 files: it changed too, and is bigger, so it is left
+	 * unread once 40 (the smaller, first) had the one socket looked for.
+	 */
 	snprintf(fd, sizeof fd, "%s/proc/40/fd/9", root);
 	assert_int_equal(symlink("socket:[700]", fd), 0);
 	snprintf(fd, sizeof fd, "%s/proc/40/fd", root);
+	assert_int_equal(utimensat(AT_FDCWD, fd, ts, 0), 0);
+	for (int i = 0; i < 400; i++) {
+		snprintf(fd, sizeof fd, "%s/proc/41/fd/%d", root, 100 + i);
+		assert_int_equal(symlink("/dev/null", fd), 0);
+	}
+	snprintf(fd, sizeof fd, "%s/proc/41/fd", root);
 	assert_int_equal(utimensat(AT_FDCWD, fd, ts, 0), 0);
 	socks_set(s, r2, 3, 2);
 	procs_attribute(p, s, 2);
@@ -312,7 +322,7 @@ static void test_changed_pids(void **state)
 	assert_int_equal(st.walks, 1);
 	assert_int_equal(st.unknown, 0);
 
-	/* Nothing new: nobody is read. */
+	/* Nothing new: nobody is read (41's change is not looked at). */
 	scans = st.scans;
 	socks_set(s, r2, 3, 3);
 	procs_attribute(p, s, 3);
