@@ -188,6 +188,18 @@ static int metrics_owner_of(void *arg, uint32_t id, struct owner_label *out)
 	return the_monitor ? mon_owner(the_monitor, id, out) : -1;
 }
 
+static int metrics_proc_of(void *arg, uint32_t id, struct proc_info *out)
+{
+	(void)arg;
+	return the_monitor ? mon_proc(the_monitor, id, out) : -1;
+}
+
+static int metrics_route_of(void *arg, uint32_t id, struct flow_route *out)
+{
+	(void)arg;
+	return the_monitor ? mon_route(the_monitor, id, out) : -1;
+}
+
 /*
  * --prometheus: opens FILE's directory while privileged.  Root drops to an
  * unprivileged user (priv.h) who must be able to write there: as owner,
@@ -601,6 +613,8 @@ int main(int argc, char **argv)
 		struct metrics_opts mo = {
 			.top = o.metrics_top, .passive_peers = o.metrics_passive_peers,
 			.owners = owners != NULL, .owner_of = metrics_owner_of,
+			.processes = procs != NULL, .proc_of = metrics_proc_of,
+			.routed = o.routed, .route_of = metrics_route_of,
 			.version = LSCT_VERSION,
 		};
 		const char *om = getenv("LSCT_PROM_OPENMETRICS");
