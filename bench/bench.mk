@@ -5,7 +5,8 @@
 # no root); short connections counted with their bytes (bench/churn.sh,
 # real connections from tools/churngen), the monitor's own CPU next to
 # conntrack -E and a dump loop (bench/cpu.sh), and memory per entry with
-# many flows (bench/busy.sh), and the owner table on 200 namespaces
+# many flows (bench/busy.sh), scrapes of --listen during 1M-entry dumps
+# (bench/prom.sh), and the owner table on 200 namespaces
 # (bench/netns.sh, tools/nsls).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
@@ -29,6 +30,7 @@ bench: deps-bench
 	bash bench/hashflood.sh
 	bash bench/tui.sh
 	bash bench/busy.sh
+	bash bench/prom.sh
 	bash bench/visible.sh
 	bash bench/cpu.sh
 	bash bench/churn.sh

@@ -1406,6 +1406,39 @@ assert_eq "routed json: this host's flow keeps its schema" \
 	'[["direction","local","peer","stat","proto","connections"]]'
 assert_eq "routed json: the ICMP flow keeps its key last" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
+# Routed flows in the metrics: series with -R (client, server as addressed,
+# its port; the NAT is no label), folded with --metrics-top; without -R
+# their entries are forwarded ones.
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --prometheus "$TMP/prom/routed.prom"
+M=$(cat "$TMP/prom/routed.prom")
+assert_match "routed metrics: a client's masqueraded flow" "$M" \
+	'^lsconntrack_flow_connections\{direction="routed",proto="tcp",client="10\.0\.0\.5",server="203\.0\.113\.9",server_port="443"\} 2$'
+assert_match "routed metrics: a port forward, by the address the client used" "$M" \
+	'^lsconntrack_flow_connections\{direction="routed",proto="tcp",client="192\.0\.2\.4",server="198\.51\.100\.7",server_port="8080"\} 1$'
+assert_eq "routed metrics: the class gauge" \
+	"$(printf '%s\n' "$M" | grep -E '^lsconntrack_entries\{class="(forwarded|routed)"\}' | tr '\n' ' ')" \
+	'lsconntrack_entries{class="forwarded"} 0 lsconntrack_entries{class="routed"} 4 '
+assert_eq "routed metrics: routed folding gauges" \
+	"$(printf '%s\n' "$M" | grep -c '^lsconntrack_folded_p[a-z]*{direction="routed"} 0$')" 2
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics <"$TMP/prom/routed.prom" >"$TMP/promtool.out" 2>&1
+	assert_eq "routed metrics: promtool check metrics" "$?" 0
+fi
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --prometheus "$TMP/prom/routed.prom" \
+	--metrics-top 1
+M=$(cat "$TMP/prom/routed.prom")
+assert_match "routed metrics, top 1: the others folded" "$M" \
+	'^lsconntrack_flow_connections\{direction="routed",proto="tcp",client="other",server="other",server_port="8080"\} 1$'
+assert_match "routed metrics, top 1: the folded gauge" "$M" \
+	'^lsconntrack_folded_peers\{direction="routed"\} 2$'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n --prometheus "$TMP/prom/routed.prom"
+M=$(cat "$TMP/prom/routed.prom")
+assert_eq "routed metrics without -R: no routed series" \
+	"$(printf '%s\n' "$M" | grep -c 'direction="routed"')" 0
+assert_eq "routed metrics without -R: counted as forwarded" \
+	"$(printf '%s\n' "$M" | grep -E '^lsconntrack_entries\{class="(forwarded|routed)"\}' | tr '\n' ' ')" \
+	'lsconntrack_entries{class="forwarded"} 4 lsconntrack_entries{class="routed"} 0 '
+rm -f "$TMP/prom/routed.prom"
 # ---------------------------------------------------------------------------
 # --delete: the kernel's table only, never without asking or --yes
 
