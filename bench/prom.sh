@@ -84,8 +84,10 @@ count=$(inns cat /proc/sys/net/netfilter/nf_conntrack_count)
 echo "bench-prom: $count entries, filled at $(( $(date +%s) - START )) s" >&2
 
 URL=http://127.0.0.1:$PORT/metrics
-inns "$LSCT" -n -t -u --listen "127.0.0.1:$PORT" --metrics-only -d 0 --max-cpu 0 \
-	2>"$TMP/lsct.err" &
+# Not through inns(): a function run with & is a subshell, and $! would be
+# its PID, not lsconntrack's (ip netns exec execs the command in place).
+ip netns exec "$NS" "$LSCT" -n -t -u --listen "127.0.0.1:$PORT" --metrics-only -d 0 \
+	--max-cpu 0 2>"$TMP/lsct.err" &
 LPID=$!
 # The first snapshot: 503 until then.
 for _ in $(seq 600); do
@@ -112,6 +114,7 @@ inns bash -c '
 W1=$(date +%s.%N)
 kill -0 "$LPID" 2>/dev/null || die "lsconntrack ended: $(head -c 300 "$TMP/lsct.err")"
 kill "$LPID" && wait "$LPID" 2>/dev/null
+kill -0 "$LPID" 2>/dev/null && die "lsconntrack (PID $LPID) did not end on SIGTERM"
 LPID=
 
 bad=$(awk '$3 != 200' "$TMP/times" | wc -l)
