@@ -21,7 +21,7 @@
 # rendered, bytes per kept series, a feed of 1M flows).  Prints a table
 # and writes it between the bench-prom markers of doc/performance.md
 # (BENCH_OUT).  nf_conntrack_max (machine-wide) is raised if needed and
-# put back on exit, as in bench/run.sh.  Runtime at 1M: about a minute.
+# put back on exit, as in bench/run.sh.  Runtime at 1M: about 35 s.
 # Exits 1 when the p99 is above 50 ms.
 # Backticks in the labels are markdown, meant literally.
 # shellcheck disable=SC2016
@@ -84,47 +84,75 @@ count=$(inns cat /proc/sys/net/netfilter/nf_conntrack_count)
 echo "bench-prom: $count entries, filled at $(( $(date +%s) - START )) s" >&2
 
 URL=http://127.0.0.1:$PORT/metrics
+# start_lsct DELAY: the daemon in the namespace, until its first snapshot.
 # Not through inns(): a function run with & is a subshell, and $! would be
 # its PID, not lsconntrack's (ip netns exec execs the command in place).
-ip netns exec "$NS" "$LSCT" -n -t -u --listen "127.0.0.1:$PORT" --metrics-only -d 0 \
-	--max-cpu 0 2>"$TMP/lsct.err" &
-LPID=$!
-# The first snapshot: 503 until then.
-for _ in $(seq 600); do
-	code=$(inns curl -s -o "$TMP/first" -w '%{http_code}' "$URL" 2>/dev/null)
-	[ "$code" = 200 ] && break
+start_lsct() {
+	local code=000
+	ip netns exec "$NS" "$LSCT" -n -t -u --listen "127.0.0.1:$PORT" --metrics-only -d "$1" \
+		--max-cpu 0 2>"$TMP/lsct.err" &
+	LPID=$!
+	# The first snapshot: 503 until then.
+	for _ in $(seq 600); do
+		code=$(inns curl -s -o "$TMP/first" -w '%{http_code}' "$URL" 2>/dev/null)
+		[ "$code" = 200 ] && break
+		kill -0 "$LPID" 2>/dev/null || die "lsconntrack ended: $(head -c 300 "$TMP/lsct.err")"
+		sleep 0.1
+	done
+	[ "$code" = 200 ] || die "no snapshot after 60 s (last answer $code)"
+}
+stop_lsct() {
 	kill -0 "$LPID" 2>/dev/null || die "lsconntrack ended: $(head -c 300 "$TMP/lsct.err")"
-	sleep 0.1
-done
-[ "$code" = 200 ] || die "no snapshot after 60 s (last answer $code)"
+	kill "$LPID" && wait "$LPID" 2>/dev/null
+	kill -0 "$LPID" 2>/dev/null && die "lsconntrack (PID $LPID) did not end on SIGTERM"
+	LPID=
+}
+# scrapes N NAME: N scrapes GAP apart, from one shell in the namespace, into
+# $TMP/NAME (seconds: total, connect, first byte; bytes; status) and
+# $TMP/NAME.snaps (the snapshot counter and duration of each answer).
+scrapes() {
+	inns bash -c '
+		for i in $(seq "$1"); do
+			curl -s -o "$3.body" -w "%{time_total} %{time_connect} %{time_starttransfer} %{size_download} %{http_code}\n" "$2" ||
+				echo "0 0 0 0 fail"
+			awk -v OFS=" " "/^lsconntrack_snapshots_total / { s = \$2 }
+				/^lsconntrack_snapshot_duration_seconds / { d = \$2 }
+				END { print s, d }" "$3.body" >>"$3.snaps"
+			sleep "$4"
+		done' _ "$1" "$URL" "$TMP/$2" "$GAP" >"$TMP/$2" || die "the scrape loop failed"
+	bad=$(awk '$5 != 200' "$TMP/$2" | wc -l)
+	[ "$bad" = 0 ] || die "$bad of $1 scrapes did not get 200"
+}
+# stats FILE COLUMN: median, p99 and max of a column, in ms.
+stats() {
+	awk -v c="$2" '{ print $c * 1000 }' "$1" | sort -g | awk '
+		{ v[NR] = $1 }
+		END { i = int(NR * 0.99 + 0.999); if (i > NR) i = NR
+		      printf "%.2f %.2f %.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2,
+			v[i], v[NR] }'
+}
 
+# Idle first: one snapshot, then no dump while the scrapes run.
+IDLE=${BENCH_PROM_IDLE_SCRAPES:-50}
+start_lsct 3600
+scrapes "$IDLE" idle
+stop_lsct
+read -r imed ip99 imax < <(stats "$TMP/idle" 1)
+
+start_lsct 0
 W0=$(date +%s.%N)
-# One shell in the namespace: the scrapes, the gap, and the snapshot counter
-# and duration of each answer.
-inns bash -c '
-	for i in $(seq "$1"); do
-		curl -s -o "$3/body" -w "%{time_total} %{size_download} %{http_code}\n" "$2" ||
-			echo "fail 0 0"
-		awk -v OFS=" " "/^lsconntrack_snapshots_total / { s = \$2 }
-			/^lsconntrack_snapshot_duration_seconds / { d = \$2 }
-			END { print s, d }" "$3/body" >>"$3/snaps"
-		sleep "$4"
-	done' _ "$SCRAPES" "$URL" "$TMP" "$GAP" >"$TMP/times" ||
-	die "the scrape loop failed"
+scrapes "$SCRAPES" dump
 W1=$(date +%s.%N)
-kill -0 "$LPID" 2>/dev/null || die "lsconntrack ended: $(head -c 300 "$TMP/lsct.err")"
-kill "$LPID" && wait "$LPID" 2>/dev/null
-kill -0 "$LPID" 2>/dev/null && die "lsconntrack (PID $LPID) did not end on SIGTERM"
-LPID=
+stop_lsct
+cp "$TMP/dump" "$TMP/times"
+cp "$TMP/dump.snaps" "$TMP/snaps"
+cp "$TMP/dump.body" "$TMP/body"
+[ -n "${BENCH_PROM_KEEP:-}" ] && cp -r "$TMP" "$BENCH_PROM_KEEP"
+read -r cmed cp99 cmax < <(stats "$TMP/dump" 2)
+read -r fmed fp99 fmax < <(stats "$TMP/dump" 3)
 
-bad=$(awk '$3 != 200' "$TMP/times" | wc -l)
-[ "$bad" = 0 ] || die "$bad of $SCRAPES scrapes did not get 200"
-read -r med p99 max < <(awk '{ print $1 * 1000 }' "$TMP/times" | sort -g | awk '
-	{ v[NR] = $1 }
-	END { i = int(NR * 0.99 + 0.999); if (i > NR) i = NR
-	      printf "%.2f %.2f %.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2,
-		v[i], v[NR] }')
-bytes=$(awk '{ s += $2 } END { printf "%d", s / NR }' "$TMP/times")
+read -r med p99 max < <(stats "$TMP/dump" 1)
+bytes=$(awk '{ s += $4 } END { printf "%d", s / NR }' "$TMP/times")
 series=$(grep -c '^lsconntrack_flow_connections{' "$TMP/body")
 # Snapshots spanned, and the mean dump against the mean dump-to-dump cycle
 # (from the first to the last snapshot the scrapes saw).
@@ -159,6 +187,9 @@ result=$(
 	echo "| scrape during a ${ENTRIES}-entry dump, median | $med ms | |"
 	echo "| the same, p99 | $p99 ms | 50 ms |"
 	echo "| the same, max | $max ms | |"
+	echo "| of which connected (median / p99 / max) | $cmed / $cp99 / $cmax ms | |"
+	echo "| of which the first byte (median / p99 / max) | $fmed / $fp99 / $fmax ms | |"
+	echo "| $IDLE scrapes with no dump running (\`-d 3600\`), median / p99 / max | $imed / $ip99 / $imax ms | |"
 	echo "| render of 10,000 series, 0.0.4 / OpenMetrics (\`promrender\`, best of 20) | $r004 / $rom ms ($rbytes bytes) | 10 ms |"
 	echo "| metrics feed of 1,000,000 flows, top 100 (\`promrender\`, best of 5) | $feed ms | |"
 	echo "| memory per kept series (a folded peer's own series, \`promrender\`) | $perkept B | |"
