@@ -63,6 +63,7 @@ struct monitor {
 	int sports_new;			/* sports_next waits to replace sports */
 	struct port_filter sports_next;
 	struct mon_frame *ready;	/* taken by mon_take() */
+	double ready_at;		/* when ready was set (monotonic) */
 	int pipe[2];			/* a byte while ready is set */
 };
 
