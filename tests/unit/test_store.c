@@ -288,8 +288,8 @@ static void test_store_drops_expendable(void **state)
 
 	(void)state;
 	conn_store_expendable(s, odd_expendable, &asked);
-	/* Fill to just under 4/5: no growth, nothing asked. */
-	while ((n + 2) * 5 <= bytes / sizeof(struct conn_rec) * 4) {
+	/* Fill to just under 9/10: no growth, nothing asked. */
+	while ((n + 2) * 10 <= bytes / sizeof(struct conn_rec) * 9) {
 		struct conn_rec *r = conn_store_get(s, ++n * 0x9e3779b97f4a7c15ull | 1, &added);
 
 		assert_true(added);
@@ -337,7 +337,7 @@ static void test_store_many(void **state)
 		r->flow[1] = CONN_FLOW_NONE;
 	}
 	assert_int_equal(conn_store_count(s), n);
-	/* Grown by halves from 4/5 full: never under half full. */
+	/* Grown by halves from 9/10 full: never under half full. */
 	assert_true(conn_store_bytes(s) <= 2 * n * sizeof(struct conn_rec));
 	/* Mark every third as seen; sweep the rest. */
 	for (size_t i = 3; i <= n; i += 3) {
@@ -360,6 +360,61 @@ static void test_store_many(void **state)
 			assert_int_equal(r->flow[0], i % 7);
 		}
 	}
+	conn_store_free(s);
+}
+
+/*
+ * The store at its fullest (9/10, just before it grows): every key is
+ * found, no absent key is, records that move on inserts and removals keep
+ * their contents, and probe runs stay short: the mean hit probes about
+ * (1 + 1 / (1 - 0.9)) / 2 = 5.5 slots, a miss stops at the first record
+ * homed after it.
+ */
+static void test_store_full_robin_hood(void **state)
+{
+	struct conn_store *s = conn_store_new(100000);
+	size_t slots = conn_store_bytes(s) / sizeof(struct conn_rec), n = 0;
+	struct probe_stats ps;
+	int added;
+
+	(void)state;
+	while ((n + 2) * 10 <= slots * 9) {
+		struct conn_rec *r = conn_store_get(s, cr_mix(++n) | 1, &added);
+
+		assert_true(added);
+		r->orig_pk_lo = (uint32_t)n;
+		r->flow[1] = (uint32_t)n;
+	}
+	assert_int_equal(conn_store_bytes(s) / sizeof(struct conn_rec), slots);
+	ps = conn_store_probe_stats(s);
+	assert_int_equal(ps.keys, n);
+	assert_true(ps.total <= 7 * ps.keys);
+	/* Half of them go (unseen), the rest are marked seen. */
+	for (size_t i = 1; i <= n; i += 2)
+		conn_store_lookup(s, cr_mix(i) | 1)->flow[0] |= CONN_SEEN;
+	conn_store_sweep(s, NULL, NULL, NULL);
+	assert_int_equal(conn_store_count(s), (n + 1) / 2);
+	/* And fill again to the same height: runs rebuilt around the holes. */
+	for (size_t i = 2; i <= n; i += 2) {
+		struct conn_rec *r = conn_store_get(s, cr_mix(i) | 1, &added);
+
+		assert_true(added);
+		r->orig_pk_lo = (uint32_t)i;
+		r->flow[1] = (uint32_t)i;
+	}
+	assert_int_equal(conn_store_bytes(s) / sizeof(struct conn_rec), slots);
+	for (size_t i = 1; i <= n; i++) {
+		const struct conn_rec *r = conn_store_find(s, cr_mix(i) | 1);
+
+		assert_non_null(r);
+		assert_int_equal(r->orig_pk_lo, (uint32_t)i);
+		assert_int_equal(r->flow[1], (uint32_t)i);
+		/* Even keys were never added; their homes are anywhere. */
+		if (cr_mix(n + i) & ~UINT64_C(1))
+			assert_null(conn_store_find(s, cr_mix(n + i) & ~UINT64_C(1)));
+	}
+	ps = conn_store_probe_stats(s);
+	assert_true(ps.total <= 7 * ps.keys);
 	conn_store_free(s);
 }
 
@@ -803,6 +858,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counter_reset_is_not_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_48_bits, setup, teardown),
+		cmocka_unit_test(test_store_full_robin_hood),
 		cmocka_unit_test_setup_teardown(test_reused_tuple_with_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_connection_feeds_both_flows, setup,
 						teardown),
