@@ -161,8 +161,8 @@ static void test_counter_reset_is_not_negative(void **state)
 	e = active(40000, 2, 120, 3, 180);
 	snap(fx->t, &e, 1);
 	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 180, 2, 120, 0, 0);
-	assert_int_equal(conn_delta(10, 4), 4);
-	assert_int_equal(conn_delta(4, 10), 6);
+	assert_int_equal(conn_delta(10, 4, CONN_BYTES_MASK), 4);
+	assert_int_equal(conn_delta(4, 10, CONN_PACKETS_MASK), 6);
 }
 
 static void test_counter_wrap(void **state)
@@ -190,34 +190,50 @@ static void test_counter_wrap(void **state)
 }
 
 /*
- * The store keeps 48 bits of each counter: exact deltas below 2^48,
- * modulo 2^48 above (no connection moves 2^48 in one interval), and a
- * counter that went down below 2^48 is still a reset.
+ * The store keeps 52 bits of each byte counter and 44 of each packet
+ * counter: exact deltas below that, a day at 100 Gbit/s on one connection
+ * included (store.h), modulo 2^52 / 2^44 above, and a counter that went
+ * down below them is still a reset.
  */
-static void test_counter_48_bits(void **state)
+static void test_counter_bits(void **state)
 {
 	struct fixture *fx = *state;
 	uint64_t big = (UINT64_C(1) << 50) + 12345;
-	struct ct_entry e = active(40000, big, big + 7, (UINT64_C(1) << 48) - 1, 9);
+	uint64_t day = UINT64_C(1080000000000000);	/* 12.5 GB/s for 86400 s */
+	uint64_t dpk = UINT64_C(12856320000000);	/* 148.8 Mpps for 86400 s */
+	struct ct_entry e = active(40000, big, big + 7, (UINT64_C(1) << 44) - 1, 9);
 
 	(void)state;
 	snap(fx->t, &e, 1);
-	e = active(40000, big + 1000, big + 7 + 4000000, (UINT64_C(1) << 48) + 2, 90);
+	e = active(40000, big + 1000, big + 7 + 4000000, (UINT64_C(1) << 44) + 2, 90);
 	snap(fx->t, &e, 1);
-	/* out = original for an active flow; 2^48 - 1 to 2^48 + 2 is 3. */
+	/* out = original for an active flow; 2^44 - 1 to 2^44 + 2 is 3. */
 	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 81, 1000, 4000000, 0, 0);
+	/* A day at 100 Gbit/s in one interval, from counters past 2^52. */
+	e = active(40000, big + 1000 + dpk, big + 7 + 4000000 + day, (UINT64_C(1) << 44) + 2, 90);
+	snap(fx->t, &e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, dpk, day, 0, 0);
 	assert_int_equal(sizeof(struct conn_rec), 40);
-	assert_int_equal(conn_delta(CONN_COUNT_MASK, UINT64_C(1) << 48), 1);
-	assert_int_equal(conn_delta(500, 20), 20);
+	assert_int_equal(conn_delta(CONN_PACKETS_MASK, UINT64_C(1) << 44, CONN_PACKETS_MASK), 1);
+	assert_int_equal(conn_delta(CONN_BYTES_MASK, UINT64_C(1) << 52, CONN_BYTES_MASK), 1);
+	assert_int_equal(conn_delta(big, big + day, CONN_BYTES_MASK), day);
+	assert_int_equal(conn_delta(500, 20, CONN_BYTES_MASK), 20);
+	assert_int_equal(conn_delta(500, 20, CONN_PACKETS_MASK), 20);
 	{
 		struct conn_rec r;
-		struct conn_counts c = { (UINT64_C(1) << 47) + 3, CONN_COUNT_MASK,
-					 UINT64_C(0xfffe00000001), 1 }, back;
+		struct conn_counts c = { (UINT64_C(1) << 43) + 3, CONN_BYTES_MASK,
+					 UINT64_C(0xffe00000001), 1 }, back;
 
 		memset(&r, 0, sizeof r);
 		conn_counts_set(&r, &c);
 		back = conn_counts_get(&r);
 		assert_true(back.op == c.op && back.ob == c.ob && back.rp == c.rp && back.rb == 1);
+		/* Only the low bits are kept. */
+		c.op |= UINT64_C(1) << 44;
+		c.ob = UINT64_MAX;
+		conn_counts_set(&r, &c);
+		back = conn_counts_get(&r);
+		assert_true(back.op == (c.op & CONN_PACKETS_MASK) && back.ob == CONN_BYTES_MASK);
 	}
 }
 
@@ -857,7 +873,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vanished_and_linger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_reset_is_not_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counter_48_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter_bits, setup, teardown),
 		cmocka_unit_test(test_store_full_robin_hood),
 		cmocka_unit_test_setup_teardown(test_reused_tuple_with_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_connection_feeds_both_flows, setup,
