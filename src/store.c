@@ -1,8 +1,10 @@
 /* store.c - the per-connection counter store behind the monitor's deltas. */
 #include "store.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -157,10 +159,19 @@ static struct conn_rec *insert_at(struct conn_store *s, size_t i, uint64_t key)
 	return &s->r[i];
 }
 
+/*
+ * Growing reinserts every record into a new array half as big again, in
+ * the old array's order: home order, so the new array fills from its
+ * start too.  The old array's pages are given back behind the reading
+ * (in RELEASE_STEP pieces), so the two arrays' resident sum stays near the
+ * new one's size: 60 MB at 1M connections instead of 100.
+ */
+#define RELEASE_STEP ((size_t)2 << 20)
+
 static void grow(struct conn_store *s)
 {
 	struct conn_rec *old = s->r;
-	size_t oldcap = s->cap, start = 0;
+	size_t oldcap = s->cap, start = 0, bytes = oldcap * sizeof *old, rel;
 
 	s->cap = oldcap + oldcap / 2;
 	if (s->cap > UINT32_MAX)
@@ -173,10 +184,25 @@ static void grow(struct conn_store *s)
 	 */
 	while (old[start].key)
 		start++;
-	for (size_t n = 0, i = start; n < oldcap; n++, i = i + 1 == oldcap ? 0 : i + 1)
+	/* The piece holding records before start is read last: kept to the end. */
+	rel = (start * sizeof *old + RELEASE_STEP - 1) & ~(RELEASE_STEP - 1);
+	for (size_t n = 0, i = start; n < oldcap; n++, i = i + 1 == oldcap ? 0 : i + 1) {
 		if (old[i].key)
 			*insert_at(s, slot_for(s, old[i].key), old[i].key) = old[i];
-	huge_free(old, oldcap * sizeof *old);
+		/*
+		 * Only arrays of their own pages (huge_alloc() maps 2 MiB and
+		 * more, aligned), and only whole pieces read already.
+		 */
+		if (bytes >= RELEASE_STEP && i >= start) {
+			size_t to = (i + 1) * sizeof *old & ~(RELEASE_STEP - 1);
+
+			if (to > rel) {
+				(void)madvise((uint8_t *)old + rel, to - rel, MADV_DONTNEED);
+				rel = to;
+			}
+		}
+	}
+	huge_free(old, bytes);
 }
 
 struct conn_rec *conn_store_get(struct conn_store *s, uint64_t key, int *added)
