@@ -7,8 +7,8 @@
  * one (conn_key()); two live connections sharing a key would need a 64-bit
  * collision (about 3e-8 for a million entries).  Records live in one
  * open-addressing array (linear probing with runs kept in home order, no
- * allocation per record), 40 bytes each, sized for 85% full and grown past
- * 90% (store.c).
+ * allocation per record), 40 bytes each, sized for 87.5% full and grown
+ * past 90% (store.c).
  *
  * A snapshot marks each record it finds (CONN_SEEN); conn_store_sweep()
  * then offers the unmarked ones to a callback that says whether each goes
