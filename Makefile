@@ -58,6 +58,7 @@ SRCS := \
 	src/ct_source.c \
 	src/ct_source_netlink.c \
 	src/ct_source_text.c \
+	src/ct_stats.c \
 	src/ct_text_read.c \
 	src/flow.c \
 	src/flow_events.c \
@@ -68,27 +69,37 @@ SRCS := \
 	src/lineedit.c \
 	src/main.c \
 	src/monitor.c \
+	src/monitor_delete.c \
 	src/monitor_reread.c \
 	src/netns.c \
 	src/out_json.c \
+	src/out_stats.c \
 	src/out_table.c \
 	src/owner.c \
 	src/owner_label.c \
 	src/owner_reg.c \
 	src/pane.c \
+	src/record.c \
+	src/replay.c \
 	src/ports.c \
 	src/priv.c \
+	src/procs.c \
 	src/resolve.c \
+	src/route_reg.c \
 	src/run_batch.c \
 	src/sandbox.c \
+	src/socks.c \
 	src/store.c \
 	src/tui.c \
 	src/tui_cell.c \
 	src/tui_conns.c \
 	src/tui_flows.c \
 	src/tui_header.c \
+	src/tui_health.c \
 	src/tui_keys.c \
 	src/tui_layout.c \
+	src/tui_replay.c \
+	src/tui_trend.c \
 	src/util.c \
 	src/view.c
 UNIT_SRCS := \
@@ -96,6 +107,7 @@ UNIT_SRCS := \
 	tests/unit/test_ct.c \
 	tests/unit/test_ct_events.c \
 	tests/unit/test_ct_source.c \
+	tests/unit/test_ct_stats.c \
 	tests/unit/test_ct_netlink.c \
 	tests/unit/test_ct_text.c \
 	tests/unit/test_flow.c \
@@ -106,15 +118,23 @@ UNIT_SRCS := \
 	tests/unit/test_monitor.c \
 	tests/unit/test_netns.c \
 	tests/unit/test_out_json.c \
+	tests/unit/test_out_stats.c \
 	tests/unit/test_out_table.c \
 	tests/unit/test_owner.c \
 	tests/unit/test_pane.c \
 	tests/unit/test_ports.c \
+	tests/unit/test_record.c \
+	tests/unit/test_replay.c \
 	tests/unit/test_priv.c \
+	tests/unit/test_procs.c \
 	tests/unit/test_resolve.c \
+	tests/unit/test_route_reg.c \
 	tests/unit/test_sandbox.c \
+	tests/unit/test_socks.c \
 	tests/unit/test_store.c \
+	tests/unit/test_tui_health.c \
 	tests/unit/test_tui_layout.c \
+	tests/unit/test_tui_trend.c \
 	tests/unit/test_util.c \
 	tests/unit/test_view.c
 # tools/: conntrack generator and dumper, shared by bench/ and tests/soak.sh;
@@ -123,7 +143,8 @@ TOOLS := \
 	churngen \
 	ctgen \
 	nldump \
-	nsls
+	nsls \
+	recgen
 # --- sources end ---
 
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
@@ -131,7 +152,7 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOLS:%=$(BUILD)/tools/%)
 DOCS      := doc/classification.md doc/containers.md doc/json.md doc/monitor.md doc/performance.md \
-             doc/prometheus.md doc/reliability.md
+             doc/prometheus.md doc/recording.md doc/reliability.md
 
 # Debian packages: to build and run, and to run the tests.
 DEPS_BUILD := gcc make binutils pkg-config libc6-dev libmnl-dev libnetfilter-conntrack-dev \
@@ -180,6 +201,10 @@ $(BUILD)/tools/%: tools/%.c tools/common.h | $(BUILD)/tools
 
 # nldump -p sends lsconntrack's own request: it links the library.
 $(BUILD)/tools/nldump: tools/nldump.c tools/common.h $(BUILD)/liblsct.a | $(BUILD)/tools
+	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# recgen writes recordings with record.c: it links the library.
+$(BUILD)/tools/recgen: tools/recgen.c $(BUILD)/liblsct.a | $(BUILD)/tools
 	$(NEED_LIBS)$(COMPILE) $(LSCT_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 
 # nsls prints lsconntrack's owner table (owner.c): it links the library.

@@ -13,7 +13,8 @@ BENCH_DIR   := $(BUILD)/bench
 # tools/ctgen, tools/nldump and tools/churngen (built by the Makefile into
 # build/tools/, the first two shared with tests/soak.sh).
 BENCH_TOOLS := $(BENCH_DIR)/timeit $(BENCH_DIR)/replay $(BENCH_DIR)/hashcost \
-	       $(BENCH_DIR)/getcost $(TOOL_BINS)
+	       $(BENCH_DIR)/getcost $(BENCH_DIR)/recseek $(BENCH_DIR)/trendcost $(BENCH_DIR)/procscost \
+	       $(TOOL_BINS)
 # Debian packages the benchmark runs, beyond the build's.
 DEPS_BENCH  := conntrack iptstate iproute2 tmux socat nftables python3 jq procps
 
@@ -32,6 +33,7 @@ bench: deps-bench
 	bash bench/cpu.sh
 	bash bench/churn.sh
 	bash bench/netns.sh
+	bash bench/recording.sh
 
 bench-tools: $(BENCH_TOOLS)
 
@@ -52,8 +54,23 @@ $(BENCH_DIR)/hashcost: bench/hashcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(LSCT_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/liblsct.a $(LINKLIBS)
 
+# Opening and seeking a recording (bench/recording.sh; CPU only, no root).
+$(BENCH_DIR)/recseek: bench/recseek.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
 # What the screen's reread of visible connections costs (bench/visible.sh).
 $(BENCH_DIR)/getcost: bench/getcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# What the Trend column adds to a refresh at 100k flows (bench/tui.sh).
+$(BENCH_DIR)/trendcost: bench/trendcost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
+	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
+
+# -P: attribution per refresh (steady, a burst of new sockets) on a fake /proc.
+$(BENCH_DIR)/procscost: bench/procscost.c $(BUILD)/liblsct.a | $(BENCH_DIR)
 	$(NEED_LIBS)$(CC) $(BENCH_CPPFLAGS) $(CPPFLAGS) $(PC_CFLAGS) $(LSCT_CFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -o $@ $< $(BUILD)/liblsct.a $(LINKLIBS)
 

@@ -15,6 +15,10 @@
 #             monitor writes to its terminal (tmux pipe-pane) at 100x30 is
 #             counted over BENCH_TUI_SECONDS (default 20) refreshes of 1 s,
 #             and compared with one full repaint (Ctrl-L).
+#   trend     what the Trend column adds to a refresh at 100k flows
+#             (build/bench/trendcost: the screen's own work, CPU only, no
+#             terminal), with every flow moving bytes and with 10% of them
+#             at random.
 #
 # Writes its results between the bench-tui markers of doc/performance.md
 # (BENCH_OUT) and prints them.
@@ -23,6 +27,7 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 LSCT=$ROOT/lsconntrack
 FILL=$ROOT/build/tools/ctgen
+TRENDCOST=$ROOT/build/bench/trendcost
 ENTRIES=${BENCH_TUI_ENTRIES:-1000000}
 KEYS=${BENCH_TUI_KEYS:-20}
 SECONDS_BYTES=${BENCH_TUI_SECONDS:-20}
@@ -71,6 +76,7 @@ for t in tmux socat nft conntrack python3; do
 	command -v "$t" >/dev/null || die "$t is missing"
 done
 [ -x "$FILL" ] || die "$FILL is missing: run make bench-tools"
+[ -x "$TRENDCOST" ] || die "$TRENDCOST is missing: run make bench-tools"
 [ -x "$LSCT" ] || die "$LSCT is missing: run make"
 
 inns() { ip netns exec "$NS" "$@"; }
@@ -190,9 +196,22 @@ full=$(stat -c %s "$TMP/full")
 tm send-keys -t b q
 per=$((bytes / SECONDS_BYTES))
 
+# ---- the Trend column's cost at 100k flows (no terminal) -------------------
+
+trend_line() {	# PERCENT
+	"$TRENDCOST" -n 100000 -a "$1" | awk -v p="$1" '
+		/without Trend/ { wo = $4 }
+		/with Trend:/ { w = $4; pct = $7 }
+		END { printf "%s%% of the flows moving bytes: %s ms without, %s ms with Trend %s", p, wo, w, pct }'
+}
+trend_all=$(trend_line 100)
+trend_some=$(trend_line 10)
+trend_mem=$("$TRENDCOST" -n 100000 -a 100 -r 2 | sed -n 's/^history: //p')
+
 result=$(cat <<EOF
 - Key latency while snapshots of $ENTRIES entries run back to back (each took $cost; \`-d 1 --max-cpu 0\`: dumps back to back, no CPU budget): $lat_n presses of \`t\`, median **$lat_med ms**, max **$lat_max ms** from \`send-keys\` until \`capture-pane\` shows the answer; one \`capture-pane\` alone takes $poll ms here, so that much of each figure is the measuring.
 - Bytes written to the terminal per refresh at ${W}x${H}, $rows flow rows with rates changing every second: **$per bytes** (average over $SECONDS_BYTES refreshes); a full repaint (Ctrl-L) of the same screen is $full bytes.
+- The Trend column at 100,000 flows (\`bench/trendcost\`: the screen's own work per refresh, the copy of the flows, both panes sorted, the cells of 40 rows; CPU, median of 5 rounds): $trend_all; $trend_some. The history: $trend_mem.
 EOF
 )
 printf '%s\n' "$result"

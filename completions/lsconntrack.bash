@@ -12,16 +12,16 @@
 # --name=VALUE), an optional value (--proc=FILE only).
 _lsconntrack_opts_flag='-a --active -p --passive -t --tcp -u --udp -4 --ipv4 -6 --ipv6
 	-n --numeric --names -r --reverse --json -b --batch --no-events --stdin
-	--no-owners -v --version -h --help'
+	--no-owners --delete --yes --stats -R --routed -P --processes -v --version -h --help'
 _lsconntrack_opts_value='--aport --active-port --pport --passive-port --proto --zone --mark
 	--dns-timeout -s --sort -c --count -d --delay --max-cpu --event-buffer --local --listen
-	--netns --owner'
+	--netns --owner --record --replay'
 _lsconntrack_opts_optional='--proc'
 
 # Values.  --proto takes a comma-separated list of these.
 _lsconntrack_protos='tcp udp udplite sctp dccp icmp icmpv6 gre all'
 _lsconntrack_sorts='bytes packets inbytes outbytes inpkts outpkts conns peer port
-	rate inrate outrate pps inpps outpps new closed'
+	rate inrate outrate pps inpps outpps new closed rtt retrans'
 _lsconntrack_owner_kinds='host container pod netns'
 
 # The value of option $1, typed so far as $2.  Prints nothing for values
@@ -60,7 +60,7 @@ _lsconntrack_value()
 			done
 		fi
 		;;
-	--proc)
+	--proc|--record|--replay)
 		compgen -f -- "$cur"
 		;;
 	esac

@@ -26,7 +26,7 @@ struct cli_opts {
 	enum cli_action action;
 	enum cli_source source;
 	const char *proc_file;		/* --proc=FILE; NULL: /proc/net/nf_conntrack */
-	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
+	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE, VIEW_ROUTED with -R */
 	struct port_filter aport;	/* owned */
 	struct port_filter pport;	/* owned */
 	unsigned protos;		/* FLOW_PROTO_* */
@@ -53,8 +53,15 @@ struct cli_opts {
 	size_t event_buffer;		/* --event-buffer bytes; 0 the default */
 	const char *netns;		/* --netns NAME|PID|PATH, borrowed from argv */
 	int owners;			/* 0 with --no-owners (or a source other than netlink) */
+	int stats;			/* --stats: the table's size and statistics, once */
+	int routed;			/* -R: routed flows asked for (dirs has VIEW_ROUTED) */
 	struct owner_filter owner;	/* --owner KIND:TEXT|TEXT */
+	int del;			/* --delete: the selected flows' entries */
+	int yes;			/* --yes: delete without asking */
+	const char *record;		/* --record FILE, borrowed from argv */
+	const char *replay;		/* --replay FILE ("-": stdin), borrowed from argv */
 	const char *listen;		/* --listen [ADDR:]PORT, borrowed from argv; checked */
+	int processes;			/* -P: the process behind each flow (procs.h) */
 };
 
 void cli_init(struct cli_opts *o);

@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include "ct.h"
 #include "ct_source_netlink.h"
+#include "ct_stats.h"
 
 /* The kernel's table as text (needs CONFIG_NF_CONNTRACK_PROCFS). */
 #define CT_SOURCE_PROC_PATH "/proc/net/nf_conntrack"
@@ -62,6 +63,10 @@ struct ct_source_ops {
 	/* Optional: reads some connections again (ct_source_get()). */
 	int (*get)(void *state, const struct ct_entry *e, size_t n, const struct ct_sink *sink,
 		   size_t *found);
+	/* Optional: the kernel's statistics (ct_source_table_stats()). */
+	int (*table_stats)(void *state, struct ct_stats *out);
+	/* Optional: deletes connections from the table (ct_source_delete()). */
+	int (*del)(void *state, const struct ct_entry *e, size_t n, int *errs);
 };
 
 /* Takes state (freed by ops->close); name is copied.  Never fails (OOM is fatal). */
@@ -96,6 +101,25 @@ int ct_source_dump(struct ct_source *s, const struct ct_sink *sink, struct ct_so
  */
 int ct_source_get(struct ct_source *s, const struct ct_entry *e, size_t n,
 		  const struct ct_sink *sink, size_t *found);
+/*
+ * The kernel's conntrack statistics of the source's table, summed over
+ * CPUs (ct_stats.h), read now.  Only the netlink source has them: others
+ * fail with EOPNOTSUPP.  Needs CAP_NET_ADMIN in the calling thread, as a
+ * dump does.  0, or -1 with errno.
+ */
+int ct_source_table_stats(struct ct_source *s, struct ct_stats *out);
+/* True when ct_source_table_stats() works for this source. */
+int ct_source_has_table_stats(const struct ct_source *s);
+/*
+ * Deletes the n connections e from the kernel's table; errs[i] gets 0 or
+ * the errno of e[i] (ENOENT: already gone; EPERM: no CAP_NET_ADMIN in the
+ * calling thread).  Only the netlink source can (ct_nl_delete()): others
+ * fail with EOPNOTSUPP.  0, or -1 with errno when the requests could not be
+ * sent or answered (errs then says which were not).
+ */
+int ct_source_delete(struct ct_source *s, const struct ct_entry *e, size_t n, int *errs);
+/* True when ct_source_delete() works for this source. */
+int ct_source_can_delete(const struct ct_source *s);
 /* True when ct_source_get() works for this source. */
 int ct_source_can_get(const struct ct_source *s);
 /* "netlink", a path, "standard input". */

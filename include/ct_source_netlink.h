@@ -168,4 +168,31 @@ int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,
 /* One GET request for e into buf (192 bytes); its length.  Exposed for tests. */
 size_t ct_nl_build_get(void *buf, uint32_t seq, const struct ct_entry *e);
 
+/*
+ * Deletes n connections from the kernel's table, one IPCTNL_MSG_CT_DELETE
+ * each (in datagrams of 64) for its original tuple, its zone (unless the
+ * zone is the reply direction's only) and, when known (CT_F_ID), its id:
+ * a later connection with the same tuple is left alone.  errs[i] gets
+ * what the kernel answered for e[i]: 0 deleted, ENOENT already gone (or
+ * the tuple now holds another connection), EPERM without CAP_NET_ADMIN,
+ * EINVAL for an entry of no known family (never sent: a DELETE without a
+ * tuple would flush the table).  0, or -1 with errno when the socket
+ * failed (the entries not answered get that errno).
+ */
+int ct_nl_delete(struct ct_nl *nl, const struct ct_entry *e, size_t n, int *errs);
+/*
+ * One DELETE request for e into buf (192 bytes); its length, or 0 when e
+ * has no family the kernel can look up.  Exposed for tests.
+ */
+size_t ct_nl_build_delete(void *buf, uint32_t seq, const struct ct_entry *e);
+/*
+ * The kernel's conntrack statistics of the socket's network namespace
+ * (IPCTNL_MSG_CT_GET_STATS_CPU, what conntrack -S prints), summed over
+ * CPUs into *out (ct_stats.h; messages that do not parse are left out).
+ * 0, or -1 with errno: EPERM without CAP_NET_ADMIN, EPROTO when no CPU's
+ * message parsed.
+ */
+struct ct_stats;
+int ct_nl_table_stats(struct ct_nl *nl, struct ct_stats *out);
+
 #endif

@@ -5,6 +5,8 @@
  * this host opened to one peer address and port (ACTIVE, shown
  * "localhost:many --> peer:port"), or every connection one peer address
  * opened to one local port (PASSIVE, "localhost:port <-- peer:many").
+ * With flow_opts.routes, what this host routes for others, with no end on
+ * this machine, makes ROUTED flows ("client:many --> server:port").
  * The classification rules are in doc/classification.md.
  *
  * Contract: a snapshot is flow_table_begin(), flow_table_add() for every
@@ -36,9 +38,15 @@
 #include "host.h"
 #include "owner.h"
 #include "ports.h"
+#include "route_reg.h"
+#include "socks.h"
 #include "util.h"
 
-enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1 };
+/*
+ * FLOW_ROUTED: neither end on this machine (this host routes or NATs it):
+ * "client:many --> server:port", shown only when asked (flow_opts.routes).
+ */
+enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1, FLOW_ROUTED = 2 };
 
 /* One bit per protocol conntrack tracks; flow_proto_bit() maps IPPROTO_* here. */
 #define FLOW_PROTO_TCP     (1u << 0)
@@ -60,15 +68,16 @@ enum flow_dir { FLOW_ACTIVE = 0, FLOW_PASSIVE = 1 };
  * (ACTIVE: the original dstkey; PASSIVE: the reply's srckey), 0 without PPTP.
  */
 struct flow_key {
-	struct ct_addr peer;	/* the remote end's address */
-	uint16_t port;		/* ACTIVE: the peer's port; PASSIVE: the local port */
+	struct ct_addr peer;	/* the remote end's address; ROUTED: the server's (original destination) */
+	uint16_t port;		/* ACTIVE, ROUTED: the peer's port; PASSIVE: the local port */
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t proto;		/* IPPROTO_*: any protocol of FLOW_PROTO_ALL */
 	uint8_t dir;		/* enum flow_dir */
 	/*
 	 * Whose flow: 0 the viewed namespace ("host"), else another namespace
 	 * of this machine, by its owner_reg number (owner.h): stable while the
-	 * registry lives, never reused.
+	 * registry lives, never reused.  ROUTED flows have no owner: there it
+	 * is the route_reg number of the client's end and the NAT (route_reg.h).
 	 */
 	uint32_t owner;
 };
@@ -84,15 +93,21 @@ struct flow_delta {
 	uint64_t out_packets, out_bytes;
 	uint32_t new_conns;		/* connections opened in the interval */
 	uint32_t closed_conns;		/* connections that ended in the interval */
+	/*
+	 * -P: TCP retransmissions of the flow's local sockets in the
+	 * interval (their tcpi_total_retrans deltas, socks.h), saturating.
+	 */
+	uint32_t retrans;
 };
 
 /* A flow without connections stays this many snapshots, shown as closed. */
 #define FLOW_LINGER 3
 
 /*
- * 112 bytes (the screen's frames copy every flow): the key is 28 with its
- * owner, idle and stale sit in the padding after it, counts of
- * connections are 32 bits.
+ * 128 bytes (the screen's frames copy every flow): the key is 28 with its
+ * owner, idle, stale and nprocs sit in the padding after it, counts of
+ * connections are 32 bits.  -P added 16 bytes (nprocs, proc, rtt_us and
+ * the delta's retrans).
  */
 struct flow {
 	struct flow_key key;
@@ -102,12 +117,22 @@ struct flow {
 	 * its entries (not read again: flow_table_refresh_end()).
 	 */
 	uint8_t stale;
+	/* -P: distinct processes holding its local sockets, last dump (saturating) */
+	uint16_t nprocs;
 	struct flow_counters c;	/* sums over the connections, saturating */
 	uint32_t conns;		/* open connections in this flow (not ct_entry_ended()) */
 	uint32_t entries;	/* entries of the last dump, open or ended */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
+	/*
+	 * -P: the process of its local sockets (procs.h number; several: the
+	 * lowest number, the first one known), 0 none.  A dump that finds
+	 * none keeps the last one (closed connections keep their owner).
+	 */
+	uint32_t proc;
+	/* -P, TCP: the largest smoothed RTT of its live sockets, last dump, us; 0 none */
+	uint32_t rtt_us;
 };
-_Static_assert(sizeof(struct flow) <= 112, "struct flow grew: the monitor copies every flow");
+_Static_assert(sizeof(struct flow) <= 128, "struct flow grew: the monitor copies every flow");
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
 struct flow_hit {
@@ -127,12 +152,14 @@ enum flow_class {
 	FLOW_CLASS_AMBIGUOUS,
 	/* One or two hits of other namespaces' owners (key.owner != 0). */
 	FLOW_CLASS_OWNER,
+	/* Forwarded, and routed flows are asked for: one FLOW_ROUTED hit. */
+	FLOW_CLASS_ROUTED,
 };
 
-/* The entry makes flows (the viewed namespace's or owners'). */
+/* The entry makes flows (the viewed namespace's, owners' or routed). */
 static inline int flow_class_shown(enum flow_class c)
 {
-	return c == FLOW_CLASS_HOST || c == FLOW_CLASS_OWNER;
+	return c == FLOW_CLASS_HOST || c == FLOW_CLASS_OWNER || c == FLOW_CLASS_ROUTED;
 }
 
 struct flow_opts {
@@ -155,6 +182,19 @@ struct flow_opts {
 	 * must be set (owner_reg_sync()) before classifying.
 	 */
 	const struct owner_table *owners;
+	/*
+	 * Routed flows (borrowed; NULL: they stay forwarded, as before).  An
+	 * entry that ends neither here nor, with owners on, in another
+	 * namespace of this machine becomes a FLOW_ROUTED flow, its client
+	 * and NAT interned here (by the classifying thread).
+	 */
+	struct route_reg *routes;
+	/*
+	 * -P: this namespace's sockets (borrowed; NULL: off), dumped before
+	 * the entries are added.  Each connection with a local TCP or UDP end
+	 * gives its flow that socket's process, RTT and retransmissions.
+	 */
+	const struct socks *socks;
 };
 
 struct flow_stats {
@@ -163,6 +203,7 @@ struct flow_stats {
 	uint64_t passive;	/* entries counted as PASSIVE */
 	uint64_t local;		/* local-to-local entries (counted in both) */
 	uint64_t forwarded;	/* not this host's nor an owner's: not shown */
+	uint64_t routed;	/* forwarded ones shown as routed flows (not in forwarded) */
 	uint64_t owned;		/* entries counted as flows of other namespaces' owners */
 	uint64_t ambiguous;	/* forwarded ones with an end held by several namespaces */
 	uint64_t excluded;	/* other protocol, family, zone or mark: not shown */
@@ -171,7 +212,8 @@ struct flow_stats {
 
 /*
  * Classifies e.  Writes up to two hits and returns their number through
- * *nhits.  Pure: reads h and o, writes nothing else.
+ * *nhits.  Reads h and o; writes nothing else but o->routes (a routed
+ * entry's client and NAT interned there).
  */
 enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
 			      const struct ct_entry *e, struct flow_hit hits[2],

@@ -29,6 +29,24 @@ void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
  */
 void fmt_flow_local(const struct flow *f, char *buf, size_t len);
 void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len);
+/*
+ * A routed flow's (FLOW_ROUTED) client side, in place of fmt_flow_local():
+ * "10.0.0.5:many", "[fd00::5]:many", "10.0.0.5" (port-less), name for the
+ * address when given; r NULL (unknown number): "?:many".
+ */
+void fmt_route_client(const struct flow *f, const struct flow_route *r, const char *name,
+		      char *buf, size_t len);
+/*
+ * What NAT changed on a routed flow, "" when nothing: "dnat 10.0.1.10:8443"
+ * (where the server really is), "snat 198.51.100.1" (the address the client
+ * was given), or both, "dnat 10.0.1.10:8443, snat 198.51.100.1".
+ */
+void fmt_route_nat(const struct flow *f, const struct flow_route *r, char *buf, size_t len);
+/*
+ * The flow on one line, numeric, as deletions name it:
+ * "localhost:many --> 10.0.1.10:3306 tcp", "localhost:53 <-- 10.0.0.2:many udp".
+ */
+void fmt_flow_line(const struct flow_key *k, char *buf, size_t len);
 /* The port strings of the JSON schema: "3306" or "many". */
 void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len);
 

@@ -35,10 +35,13 @@
 #include <time.h>
 #include "ct.h"
 #include "ct_source.h"
+#include "ct_stats.h"
 #include "flow.h"
 #include "host.h"
 #include "owner.h"
 #include "ports.h"
+#include "procs.h"
+#include "socks.h"
 
 /* The longest period: a day. */
 #define MON_PERIOD_MAX 86400.0
@@ -75,6 +78,20 @@ struct mon_config {
 	 * owners for the flow keys (owner_reg_sync(); mon_owner()).
 	 */
 	struct owner_table *owners;
+	/*
+	 * Classify routed entries as FLOW_ROUTED flows (flow.h): the monitor
+	 * owns their route registry (route_reg.h; mon_route()).  0: they stay
+	 * forwarded.
+	 */
+	int routed;
+	/*
+	 * -P: this namespace's sockets (socks.h, opened in it) and their
+	 * processes (procs.h), both owned by the monitor from mon_new(); NULL:
+	 * off.  The thread that dumps reads the sockets and attributes them
+	 * before each conntrack dump.
+	 */
+	struct socks *socks;
+	struct procs *procs;
 };
 
 struct mon_frame {
@@ -100,6 +117,15 @@ struct mon_frame {
 	int live;			/* the source is this host's table */
 	size_t tracked, store_bytes;	/* connections in the delta store, its size */
 	/*
+	 * The kernel's statistics (ct_stats.h), read by the thread that dumps
+	 * right after each dump of a tracking monitor (frames between dumps
+	 * repeat them): ct.cpus 0 when the source has none (text) or the read
+	 * failed.  ct_rate: per second between this dump's read and the one
+	 * before (ct_rate.seconds 0 for the first, or after a failed read).
+	 */
+	struct ct_stats ct;
+	struct ct_stats_rate ct_rate;
+	/*
 	 * Dumps and events.  A frame is either a dump of the whole table
 	 * (dumped 1) or, on the screen while the CPU budget holds the next
 	 * dump back, what events said since the previous frame (dumped 0: the
@@ -116,6 +142,13 @@ struct mon_frame {
 	uint64_t events_seen;		/* events applied since the previous frame */
 	uint64_t events_lost;		/* events lost since the start */
 	size_t reread;			/* between dumps: connections read again (GET) */
+	/*
+	 * -P: some processes' descriptors were unreadable (permissions), so
+	 * some owners are partial (uid and unit only); sock_err: the errno of
+	 * a failed socket dump (no processes this snapshot), 0 ok.
+	 */
+	int procs_partial;
+	int sock_err;
 	/* With a watch set: that flow's connections in this snapshot. */
 	int watching;
 	struct flow_key watch;
@@ -131,6 +164,23 @@ struct monitor *mon_new(const struct mon_config *c);
  * -1 when owners are off or the number is unknown.
  */
 int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out);
+/*
+ * The kernel's statistics of the source's table, read now in the calling
+ * thread (which needs CAP_NET_ADMIN): ct_source_table_stats().  For a run
+ * that prints them once (--stats) and takes no snapshot.  0, or -1 with
+ * errno (EOPNOTSUPP: a text source).
+ */
+int mon_table_stats(struct monitor *m, struct ct_stats *out);
+/*
+ * A routed flow key's client and NAT (its owner field), from any thread:
+ * 0 and *out, or -1 when routed flows are off or the number is unknown.
+ */
+int mon_route(struct monitor *m, uint32_t id, struct flow_route *out);
+/*
+ * -P: the process behind a flow.proc number, from any thread: 0 and *out,
+ * or -1 when -P is off or the number is unknown.
+ */
+int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out);
 /* Seconds the last owner refresh took (0 with owners off). */
 double mon_owner_cost(const struct monitor *m);
 /* Stops the collector if it runs, closes the source, frees everything. */
@@ -183,5 +233,49 @@ void mon_watch(struct monitor *m, const struct flow_key *k);
 void mon_wake(struct monitor *m);
 /* True while a snapshot is being taken; *since gets its start (monotonic s). */
 int mon_busy(struct monitor *m, double *since);
+
+/*
+ * Deleting from the kernel's table (the netlink source only; the thread
+ * that does it needs CAP_NET_ADMIN: priv.h's thread rule).  Which entries
+ * a flow has is decided as a snapshot decides it: a dump of the source,
+ * each entry classified (flow_classify(), with the server ports, zone,
+ * mark and owners of the snapshots); an entry of two chosen flows (local
+ * to local) is deleted once, counted in the first.
+ */
+struct mon_del {
+	uint64_t found;			/* entries asked to delete */
+	uint64_t deleted;
+	uint64_t gone;			/* already gone (ENOENT): not a failure */
+	uint64_t refused;		/* EPERM, EACCES: no CAP_NET_ADMIN */
+	uint64_t failed;		/* any other answer */
+	int err;			/* errno of the first refusal or failure; 0 none */
+};
+
+/*
+ * Synchronous, in the calling thread, for batch runs: one dump, then every
+ * entry of the n flows keys deleted.  per (may be NULL, else n of them)
+ * gets each flow's counts, *total their sum.  0, or -1 with errno when the
+ * dump failed (nothing deleted) or the source cannot delete (EOPNOTSUPP).
+ * Refusals and failures are counts in *total, not a -1.
+ */
+int mon_delete_flows(struct monitor *m, const struct flow_key *keys, size_t n,
+		     struct mon_del *per, struct mon_del *total);
+/*
+ * For the screen: asks the collector to delete every entry of flow k (a
+ * dump of its own, then the deletions, then at once the next snapshot),
+ * or, with k NULL, the one connection c (by its tuple, zone and id).  One
+ * request at a time: -1 with EBUSY while one is under way; EOPNOTSUPP when
+ * the source cannot delete.  The screen's thread never sends a request
+ * itself.
+ */
+int mon_delete(struct monitor *m, const struct flow_key *k, const struct ct_entry *c);
+/*
+ * 1 and *out, once, when the request has finished (the frames from then on
+ * were taken after it); 0 while none has finished since the last call.
+ * A dump that failed has found 0 and err set.
+ */
+int mon_delete_done(struct monitor *m, struct mon_del *out);
+/* True when this monitor's source can delete (the netlink source). */
+int mon_can_delete(const struct monitor *m);
 
 #endif

@@ -11,7 +11,19 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include "ct_stats.h"
 #include "flow.h"
+#include "procs.h"
+
+/*
+ * The table's health: what --stats prints once and each NDJSON line's
+ * "table" (out_stats.c).  Every pointer is borrowed.
+ */
+struct out_health {
+	int64_t entries, max;			/* nf_conntrack_count and _max; -1: unknown */
+	const struct ct_stats *ct;		/* NULL, or cpus 0: no statistics (text) */
+	const struct ct_stats_rate *rate;	/* NULL, or seconds 0: no rates (yet) */
+};
 
 struct out_opts {
 	/* Returns a printable name for a peer, or NULL for the numeric form. */
@@ -38,6 +50,23 @@ struct out_opts {
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
 	uint64_t events_lost;	/* since the start */
+	/* Streams: the table's health, the last key of each JSON line; NULL: none. */
+	const struct out_health *health;
+	/*
+	 * A routed flow's (FLOW_ROUTED) client and NAT, from its key's owner
+	 * number (mon_route()); NULL, or -1: the client is "?".
+	 */
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
+	/*
+	 * -P: the table's last column is Process (procs_label()); JSON gives
+	 * every flow "process", "processes", "rtt_ms" and, in a stream's
+	 * delta, "retransmits".  proc_of gives a flow.proc number's process
+	 * (-1: unknown).
+	 */
+	int processes;
+	int (*proc_of)(void *arg, uint32_t id, struct proc_info *out);
+	void *proc_arg;
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
@@ -59,7 +88,22 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
  *   {"inbound_packets","inbound_bytes","outbound_packets","outbound_bytes",
  *    "new_connections","closed_connections"}]}
  * with "interval" and every "delta" null for the first snapshot, and
- * "events_lost" null when no events feed the stream.
+ * "events_lost" null when no events feed the stream; with o->health, a
+ * last key "table": out_health_json() with its "rates".
  */
+
+/*
+ * The table's health as one JSON object, without a newline:
+ * {"entries","max","drop","early_drop","insert_failed","invalid","found",
+ *  "insert","error","search_restart","clash_resolve","chaintoolong"[,"rates"]}
+ * where what is unknown is null; with rates, "rates" holds the same
+ * counters per second (null before a second read).
+ */
+int out_health_json(FILE *fp, const struct out_health *h, int rates);
+/*
+ * --stats: the health once, as "name value" lines (a small table) or, with
+ * json, as the object above (without rates) and a newline.
+ */
+int out_stats_write(FILE *fp, const struct out_health *h, int json);
 
 #endif

@@ -45,6 +45,11 @@ enum priv_keep {
 	 * thread rule above applies to them as to CAP_NET_ADMIN.
 	 */
 	PRIV_KEEP_OWNERS = 2,
+	/*
+	 * -P (procs.h), in the dumping thread: CAP_SYS_PTRACE (other users'
+	 * /proc/PID/fd) and CAP_DAC_READ_SEARCH.  The thread rule applies.
+	 */
+	PRIV_KEEP_PROCS = 4,
 };
 
 /* The dedicated system user priv_drop() prefers to "nobody". */
@@ -63,6 +68,8 @@ int priv_drop(unsigned keep);
  * CAP_SYS_PTRACE, effective)?  Root has; a plain user has not.
  */
 int priv_can_see_owners(void);
+/* Has this thread CAP_SYS_PTRACE (every process's descriptors, -P)? */
+int priv_can_see_processes(void);
 
 /*
  * The calling thread gives up every capability (effective, permitted,

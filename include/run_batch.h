@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "monitor.h"
+#include "record.h"
 #include "resolve.h"
 #include "view.h"
 
@@ -29,6 +30,14 @@ struct batch_opts {
 	const char *prog;		/* warnings start with it */
 	int owners;			/* owners on: flows carry an owner (mon_owner()) */
 	int owners_off;			/* wanted but not root: the forwarded count says so */
+	/* Owner labels from elsewhere than the monitor (a replay); NULL: mon_owner(). */
+	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
+	void *owner_arg;
+	/* run_frames(): whether flows carry owners, asked at each frame (owner_arg). */
+	int (*owners_on)(void *arg);
+	/* --record: each snapshot of a stream is also appended there (NULL: none). */
+	struct rec_writer *rec;
+	int processes;			/* -P: flows carry a process (mon_proc()) */
 };
 
 /* What failed when a run returns -1 (errno says why). */
@@ -42,5 +51,31 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
  * reader goes away.
  */
 int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
+/*
+ * --stats: the table's size (its sysctls) and the kernel's statistics of
+ * the monitor's source, read once in the calling thread, written as lines
+ * or (json) one object (out_stats_write()).  No snapshot is taken.
+ */
+int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why);
+
+/*
+ * --delete: one snapshot; the flows the view selects (with entries) are
+ * listed, then, when ask is set, "Delete N entries of F flows? [y/N]" is
+ * asked on warn and a line read from in (y or yes, any case, goes on;
+ * anything else, or end of input, deletes nothing); then every entry of
+ * those flows is deleted (mon_delete_flows(): a dump of its own) and each
+ * flow's line says how many, a last line the totals.  *total gets them
+ * (all zero when nothing was deleted).  0, or -1 with *why: BATCH_READ
+ * (a dump failed, errno) or BATCH_WRITE.  Refusals are counts, not -1.
+ */
+int run_delete(struct monitor *m, const struct batch_opts *b, int ask, FILE *in,
+	       struct mon_del *total, enum batch_fail *why);
+/*
+ * A stream of frames that come from elsewhere (a replay): each one from
+ * next(arg), until it returns NULL (errno 0: the end; else BATCH_READ),
+ * the count is reached or *stop is set; written as run_stream() writes.
+ */
+int run_frames(struct mon_frame *(*next)(void *arg), void *arg, const struct batch_opts *b,
+	       enum batch_fail *why);
 
 #endif

@@ -47,6 +47,15 @@ enum sandbox_need {
 	SANDBOX_OWNERS = 1 << 3,
 	/* --listen (http.h): accept4, reads and writes on the clients' sockets, shutdown. */
 	SANDBOX_HTTP = 1 << 4,
+	/* --record: a line cut back after a failed write (ftruncate of that file). */
+	SANDBOX_RECORD = 1 << 5,
+	/* --replay: reads of the recording only (no netlink: the mode adds none). */
+	SANDBOX_REPLAY = 1 << 6,
+	/*
+	 * -P (socks.h, procs.h): requests on the sock_diag socket opened
+	 * before, directory reads of /proc and the cgroup tree.
+	 */
+	SANDBOX_PROCS = 1 << 7,
 };
 
 enum sandbox_state {

@@ -14,12 +14,20 @@
 #include <signal.h>
 #include <stddef.h>
 #include "monitor.h"
+#include "record.h"
+#include "replay.h"
 #include "ports.h"
 #include "resolve.h"
 #include "view.h"
 
 struct tui_config {
 	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE panes shown */
+	/*
+	 * A Routed pane (the monitor classifies routed flows: mon_config.routed);
+	 * routed_auto: it is on screen whenever it has flows (-R, or owners on),
+	 * else only after the R key.
+	 */
+	int routed_pane, routed_auto;
 	const struct port_filter *aport; /* initial filters (copied) */
 	const struct port_filter *pport;
 	enum view_sort sort;		/* initial sort of both panes */
@@ -35,9 +43,13 @@ struct tui_config {
 	double max_cpu;
 	/* Owners were wanted but lsconntrack is not root: the header says so. */
 	int owners_off;
+	/* -P: flows carry processes (mon_proc()): the Process column, P and T. */
+	int processes;
 	/* Set by main's SIGINT/SIGTERM/SIGHUP handler; sig_fd becomes readable. */
 	volatile sig_atomic_t *signalled;
 	int sig_fd;
+	/* --record: every frame shown live is appended there (NULL: none). */
+	struct rec_writer *rec;
 };
 
 /*
@@ -45,6 +57,12 @@ struct tui_config {
  * reason in err (the first snapshot failed: errno set; no terminal; ...).
  */
 int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen);
+/*
+ * The same screen over a recording (replay.h, a regular file): no
+ * monitor, no kernel.  Keys step, jump, seek and play; the header shows
+ * the recording's time.
+ */
+int tui_replay_run(struct replay *r, const struct tui_config *c, char *err, size_t errlen);
 
 /*
  * Whether the terminal on standard output can draw the monitor: TERM set,

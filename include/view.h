@@ -15,6 +15,7 @@
 
 #define VIEW_ACTIVE  (1u << FLOW_ACTIVE)
 #define VIEW_PASSIVE (1u << FLOW_PASSIVE)
+#define VIEW_ROUTED  (1u << FLOW_ROUTED)
 
 enum view_sort {
 	VIEW_SORT_BYTES = 0,	/* in + out bytes (default) */
@@ -36,6 +37,8 @@ enum view_sort {
 	VIEW_SORT_OUTPPS,
 	VIEW_SORT_NEW,		/* new connections */
 	VIEW_SORT_CLOSED,	/* closed connections */
+	VIEW_SORT_RTT,		/* -P: the largest RTT of its TCP sockets */
+	VIEW_SORT_RETRANS,	/* -P: TCP retransmissions in the interval */
 	VIEW_SORT_MAX
 };
 
@@ -81,8 +84,9 @@ void owner_filter_text(const struct owner_filter *f, char *buf, size_t len);
 int owner_filter_match(const struct owner_filter *f, const struct owner_label *l);
 
 struct view_opts {
-	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE */
-	const struct port_filter *aport; /* peer ports of active flows; NULL = all; set, no port-less flow */
+	unsigned dirs;			/* VIEW_ACTIVE | VIEW_PASSIVE | VIEW_ROUTED */
+	/* peer ports of active flows and server ports of routed ones; NULL = all; set, no port-less flow */
+	const struct port_filter *aport;
 	const struct port_filter *pport; /* local ports of passive flows; NULL = all */
 	enum view_sort sort;
 	int reverse;			/* flip the order of the sort key */
@@ -94,6 +98,14 @@ struct view_opts {
 	/* The label of a flow's owner number (mon_owner()); needed by owner. */
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
+	/*
+	 * A routed flow's client and NAT (mon_route()), for the host filter,
+	 * which matches a routed flow by its server or its client; may be
+	 * NULL (the server only).  The owner filter passes no routed flow:
+	 * they are nobody's on this machine.
+	 */
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
 };
 
 /*
@@ -114,7 +126,7 @@ int view_match(const struct view_opts *o, const struct flow *f);
 
 /*
  * Fills rows (room for flow_table_count(t) pointers) with the matching flows
- * of t: active flows first, then passive, each group in sort order with the
+ * of t: active flows first, then passive, then routed, each group in sort order with the
  * flow key as the final tie-break, so the order is total.  Returns the count.
  */
 size_t view_build(const struct flow_table *t, const struct view_opts *o,

@@ -25,7 +25,12 @@ enum opt_id {
 	O_JSON, O_VERSION, O_HELP, O_TCP, O_UDP, O_PROTO, O_IPV4, O_IPV6, O_SORT,
 	O_REVERSE, O_LOCAL, O_BATCH, O_DNS_TIMEOUT, O_COUNT, O_DELAY, O_MAX_CPU,
 	O_NO_EVENTS, O_EVENT_BUFFER, O_NETNS, O_ZONE, O_MARK, O_OWNER, O_NO_OWNERS,
+	O_RECORD, O_REPLAY,
+	O_ROUTED,
+	O_DELETE, O_YES,
 	O_LISTEN,
+	O_STATS,
+	O_PROCESSES,
 };
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
@@ -74,7 +79,14 @@ static const struct opt opts[] = {
 	{ "mark", O_MARK, ARG_REQUIRED },
 	{ "owner", O_OWNER, ARG_REQUIRED },
 	{ "no-owners", O_NO_OWNERS, ARG_NONE },
+	{ "record", O_RECORD, ARG_REQUIRED },
+	{ "replay", O_REPLAY, ARG_REQUIRED },
+	{ "R", O_ROUTED, ARG_NONE },		{ "routed", O_ROUTED, ARG_NONE },
+	{ "delete", O_DELETE, ARG_NONE },
+	{ "yes", O_YES, ARG_NONE },
 	{ "listen", O_LISTEN, ARG_REQUIRED },
+	{ "stats", O_STATS, ARG_NONE },
+	{ "P", O_PROCESSES, ARG_NONE },		{ "processes", O_PROCESSES, ARG_NONE },
 };
 
 static const char usage[] =
@@ -116,7 +128,8 @@ static const char usage[] =
 "  -s, --sort KEY            bytes (default), packets, inbytes, outbytes,\n"
 "                            inpkts, outpkts, conns, peer, port; per interval:\n"
 "                            rate, inrate, outrate, pps, inpps, outpps, new,\n"
-"                            closed (the monitor's default is rate)\n"
+"                            closed (the monitor's default is rate); with -P:\n"
+"                            rtt, retrans\n"
 "  -r, --reverse             reverse the sort order\n"
 "      --json                print a JSON array instead of a table\n"
 "  -b, --batch               print snapshots instead of the full-screen monitor\n"
@@ -148,14 +161,32 @@ static const char usage[] =
 "                            is host, container, pod or netns (pod:, host:)\n"
 "      --no-owners           do not look at other namespaces of this machine\n"
 "                            (containers, pods): their flows stay forwarded\n"
+"      --record FILE         append every snapshot of the monitor or of a\n"
+"                            stream (-c) to FILE, a recording (NDJSON)\n"
+"      --replay FILE         play a recording in the monitor, without root;\n"
+"                            with -b or --json print its snapshots (- : stdin)\n"
+"  -R, --routed              also routed flows: connections with no end on\n"
+"                            this machine, client:many --> server:port, with\n"
+"                            the address NAT translated (the monitor shows\n"
+"                            them in a Routed pane when it has some)\n"
+"      --delete              delete the conntrack entries of the flows the\n"
+"                            filters select (netlink source only); asks first\n"
+"      --yes                 delete without asking (needed when standard\n"
+"                            input is not a terminal)\n"
 "      --listen [ADDR:]PORT  serve the last snapshot's metrics over HTTP at\n"
 "                            /metrics (ADDR default 127.0.0.1; [::1]:PORT\n"
 "                            for IPv6; 0.0.0.0 or [::] for every address)\n"
+"      --stats               print the table's size and the kernel's conntrack\n"
+"                            statistics (conntrack -S, summed over CPUs) once\n"
+"  -P, --processes           the process behind each flow (pid, name, user,\n"
+"                            unit) and, for TCP, its RTT and retransmissions;\n"
+"                            other users' processes need root\n"
 "  -v, --version             print the version\n"
 "  -h, --help                print this help\n"
 "\n"
 "Exit status: 0 ok (also after q, SIGINT, SIGTERM, SIGHUP or a closed pipe),\n"
-"1 runtime failure, 2 usage error.\n"
+"1 runtime failure (--delete: an entry not deleted for a reason other than\n"
+"being gone already), 2 usage error.\n"
 "Packet and byte counters need: sysctl -w net.netfilter.nf_conntrack_acct=1\n";
 
 const char *cli_usage(void)
@@ -406,6 +437,22 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 	case O_NO_OWNERS:
 		o->owners = !on;
 		break;
+	case O_DELETE:
+		o->del = on;
+		break;
+	case O_YES:
+		o->yes = on;
+		break;
+	case O_STATS:
+		o->stats = on;
+		break;
+	case O_ROUTED:
+		o->dirs = on ? o->dirs | VIEW_ROUTED : o->dirs & ~VIEW_ROUTED;
+		o->routed = on;
+		break;
+	case O_PROCESSES:
+		o->processes = on;
+		break;
 	case O_OWNER: {
 		char reason[160];
 
@@ -419,6 +466,17 @@ static int apply(struct cli_opts *o, const struct opt *op, const char *shown,
 		}
 		break;
 	}
+	case O_RECORD:
+	case O_REPLAY:
+		if (!*val) {
+			snprintf(err, errlen, "invalid value for %s: '' (a file)", shown);
+			return -1;
+		}
+		if (op->id == O_RECORD)
+			o->record = val;
+		else
+			o->replay = val;
+		break;
 	case O_LISTEN: {
 		struct sockaddr_storage sa;
 		socklen_t salen;
@@ -626,8 +684,9 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 		o->protos = protos;
 	if (!o->families)
 		o->families = families;
-	if (!o->dirs)
-		o->dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	/* -R adds routed flows; -a and -p choose among this host's. */
+	if (!(o->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+		o->dirs |= VIEW_ACTIVE | VIEW_PASSIVE;
 	if (o->netns && o->source != CLI_SRC_NETLINK) {
 		snprintf(err, errlen, "--netns needs the netlink source (not --%s)",
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
@@ -643,8 +702,54 @@ static int parse(struct cli_opts *o, int argc, char **argv, char *err, size_t er
 			 o->source == CLI_SRC_STDIN ? "stdin" : "proc");
 		return -1;
 	}
-	if (o->source != CLI_SRC_NETLINK)
+	if (o->del && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--delete needs the netlink source: it deletes from the "
+			 "kernel's table (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->del && (o->json || o->count_set || o->listen || o->stats || o->replay)) {
+		snprintf(err, errlen, "--delete prints what it deleted: not with %s",
+			 o->json ? "--json" : o->count_set ? "-c" : o->listen ? "--listen" :
+			 o->stats ? "--stats" : "--replay");
+		return -1;
+	}
+	/* --yes --help is help: the completion's check of each flag relies on it. */
+	if (o->yes && !o->del && o->action == CLI_RUN) {
+		snprintf(err, errlen, "--yes only confirms --delete");
+		return -1;
+	}
+	if (o->replay && (o->source != CLI_SRC_NETLINK || o->netns || o->record ||
+			  o->zone_set || o->mark_set)) {
+		snprintf(err, errlen, "--replay reads a recording: not with --stdin, --proc, "
+			 "--netns, --zone, --mark or --record");
+		return -1;
+	}
+	if (o->record && !o->replay && (o->batch || o->json) && o->count == 1) {
+		snprintf(err, errlen, "--record needs the monitor or a stream (-c N, N other "
+			 "than 1)");
+		return -1;
+	}
+	if (o->stats && o->source != CLI_SRC_NETLINK) {
+		snprintf(err, errlen, "--stats needs the netlink source: the kernel's statistics "
+			 "come over ctnetlink (not --%s)", o->source == CLI_SRC_STDIN ? "stdin" : "proc");
+		return -1;
+	}
+	if (o->stats && o->listen) {
+		snprintf(err, errlen, "--stats prints once: not with --listen");
+		return -1;
+	}
+	if (o->stats && o->count != 1) {
+		snprintf(err, errlen, "--stats prints once: not with -c (streams carry the "
+			 "statistics in --json lines)");
+		return -1;
+	}
+	if (o->source != CLI_SRC_NETLINK || o->stats)
 		o->owners = 0;
+	if (o->processes && o->source == CLI_SRC_STDIN) {
+		snprintf(err, errlen, "--processes needs this host's table: its sockets are "
+			 "read from this host (not --stdin)");
+		return -1;
+	}
 	if (o->source == CLI_SRC_STDIN && o->count != 1) {
 		snprintf(err, errlen, "--stdin is read once: -c needs the netlink or --proc source");
 		return -1;

@@ -50,6 +50,37 @@ int ct_source_get(struct ct_source *s, const struct ct_entry *e, size_t n,
 	return n ? s->ops->get(s->state, e, n, sink, found) : 0;
 }
 
+int ct_source_table_stats(struct ct_source *s, struct ct_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!s->ops->table_stats) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return s->ops->table_stats(s->state, out);
+}
+
+int ct_source_has_table_stats(const struct ct_source *s)
+{
+	return s->ops->table_stats != NULL;
+}
+
+int ct_source_delete(struct ct_source *s, const struct ct_entry *e, size_t n, int *errs)
+{
+	if (!s->ops->del) {
+		for (size_t i = 0; i < n; i++)
+			errs[i] = EOPNOTSUPP;
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return n ? s->ops->del(s->state, e, n, errs) : 0;
+}
+
+int ct_source_can_delete(const struct ct_source *s)
+{
+	return s->ops->del != NULL;
+}
+
 int ct_source_can_get(const struct ct_source *s)
 {
 	return s->ops->get != NULL;
@@ -125,7 +156,21 @@ static int nl_get(void *state, const struct ct_entry *e, size_t n, const struct 
 	return ct_nl_get(ns->nl, e, n, sink, found);
 }
 
-static const struct ct_source_ops nl_ops = { nl_dump, nl_close, nl_get };
+static int nl_table_stats(void *state, struct ct_stats *out)
+{
+	struct nl_state *ns = state;
+
+	return ct_nl_table_stats(ns->nl, out);
+}
+
+static int nl_del(void *state, const struct ct_entry *e, size_t n, int *errs)
+{
+	struct nl_state *ns = state;
+
+	return ct_nl_delete(ns->nl, e, n, errs);
+}
+
+static const struct ct_source_ops nl_ops = { nl_dump, nl_close, nl_get, nl_table_stats, nl_del };
 
 struct ct_source *ct_source_netlink(const struct ct_nl_filter *filter)
 {
@@ -193,7 +238,7 @@ static void text_close(void *state)
 	free(x);
 }
 
-static const struct ct_source_ops text_ops = { text_dump, text_close, NULL };
+static const struct ct_source_ops text_ops = { text_dump, text_close, NULL, NULL, NULL };
 
 /*
  * A table is read from a regular file or a procfs file, nothing else: a

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ct_stats.h"
+
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -703,6 +705,173 @@ int ct_nl_get(struct ct_nl *nl, const struct ct_entry *e, size_t n,
 				(void)sink->add(&fresh, sink->arg);
 			}
 		}
+	}
+	return 0;
+}
+
+/* ---- per-connection DELETE --------------------------------------------- */
+
+/*
+ * A DELETE without a tuple flushes the whole table (the kernel's
+ * ctnetlink_del_conntrack() falls through to a flush), so a request is
+ * never built without one: an entry of no known family is refused here.
+ */
+size_t ct_nl_build_delete(void *buf, uint32_t seq, const struct ct_entry *e)
+{
+	struct ct_entry k = *e;
+	struct nlmsghdr *nlh = buf;
+
+	if (e->family != AF_INET && e->family != AF_INET6)
+		return 0;
+	/*
+	 * A zone of the reply direction only: the original tuple is hashed in
+	 * the default zone, so the lookup goes there.
+	 */
+	if ((e->flags & (CT_F_ZONE_ORIG | CT_F_ZONE_REPLY)) == CT_F_ZONE_REPLY)
+		k.zone = 0;
+	/* The GET's tuple and zone, in a DELETE that is acknowledged. */
+	if (!ct_nl_build_get(buf, seq, &k))
+		return 0;
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	/* The id makes it this connection, not a later one with the same tuple. */
+	if (e->flags & CT_F_ID)
+		mnl_attr_put_u32(nlh, CTA_ID, htobe32(e->id));
+	return nlh->nlmsg_len;
+}
+
+/* Sends DELETE requests [from, to) of e in one datagram, numbered base + i. */
+static int del_send(struct ct_nl *nl, const struct ct_entry *e, size_t from, size_t to,
+		    uint32_t base, int *errs)
+{
+	static __thread union {
+		char buf[GET_BATCH * GET_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	size_t len = 0;
+
+	for (size_t i = from; i < to; i++) {
+		size_t one = ct_nl_build_delete(req.buf + len, base + (uint32_t)(i - from), &e[i]);
+
+		/* Not sent: its number is left unanswered, and counted as invalid. */
+		if (!one) {
+			errs[i] = EINVAL;
+			continue;
+		}
+		errs[i] = -1;
+		len += NLMSG_ALIGN(one);
+	}
+	return len ? send_all(nl, req.buf, len) : 0;
+}
+
+int ct_nl_delete(struct ct_nl *nl, const struct ct_entry *e, size_t n, int *errs)
+{
+	for (size_t from = 0; from < n; from += GET_BATCH) {
+		size_t to = n - from > GET_BATCH ? from + GET_BATCH : n, waiting = 0;
+		uint32_t base = nl->seq + 1;
+
+		nl->seq += (uint32_t)(to - from);
+		if (del_send(nl, e, from, to, base, errs) < 0) {
+			int err = errno;
+
+			for (size_t i = from; i < n; i++)
+				errs[i] = err;
+			errno = err;
+			return -1;
+		}
+		for (size_t i = from; i < to; i++)
+			waiting += errs[i] == -1;
+		while (waiting) {
+			const struct nlmsghdr *nlh = (const struct nlmsghdr *)(void *)nl->buf;
+			ssize_t r = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUFSIZE);
+			int left;
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				int err = r < 0 ? errno : EPROTO;
+
+				sock_drain(nl);
+				for (size_t i = from; i < n; i++)
+					if (i >= to || errs[i] == -1)
+						errs[i] = err;
+				errno = err;
+				return -1;
+			}
+			for (left = (int)r; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+				uint32_t k = nlh->nlmsg_seq - base;
+				const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
+
+				if (k >= to - from || nlh->nlmsg_pid != nl->portid ||
+				    nlh->nlmsg_type != NLMSG_ERROR || errs[from + k] != -1)
+					continue;	/* an older request's leftovers */
+				waiting--;
+				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *me))
+					errs[from + k] = EBADMSG;
+				else
+					errs[from + k] = me->error < 0 ? -me->error : 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+int ct_nl_table_stats(struct ct_nl *nl, struct ct_stats *out)
+{
+	union {
+		char buf[CT_STATS_REQ_MAX];
+		struct nlmsghdr align;
+	} req;
+	size_t len = ct_stats_build_request(req.buf, ++nl->seq);
+
+	memset(out, 0, sizeof *out);
+	if (send_all(nl, req.buf, len) < 0)
+		return -1;
+	for (;;) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(void *)nl->buf;
+		ssize_t r = mnl_socket_recvfrom(nl->sock, nl->buf, NL_BUFSIZE);
+		int left;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = errno;
+
+			sock_drain(nl);
+			errno = err;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		for (left = (int)r; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_seq != nl->seq || nlh->nlmsg_pid != nl->portid)
+				continue;	/* an older request's leftovers */
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				goto done;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
+
+				int err = nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error < 0 ?
+					  -me->error : EBADMSG;
+
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof *me) && me->error == 0)
+					goto done;	/* an acknowledgement */
+				sock_drain(nl);
+				errno = err;
+				return -1;
+			}
+			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+				(void)ct_stats_add_msg(out, nlh, nlh->nlmsg_len);
+		}
+	}
+done:
+	if (!out->cpus) {
+		errno = EPROTO;
+		return -1;
 	}
 	return 0;
 }

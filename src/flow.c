@@ -106,6 +106,41 @@ static enum flow_class classify_owners(const struct owner_table *ot, const struc
 	return FLOW_CLASS_FORWARDED;
 }
 
+/*
+ * An entry that ends on no namespace of this machine: the client's address
+ * and what NAT changed go into the route registry, the key keeps the
+ * server as the client addressed it (before DNAT) and its port.  Counters
+ * as for an active flow: out = the client's packets, in = the server's.
+ */
+static enum flow_class classify_routed(struct route_reg *reg, const struct ct_entry *e,
+				       uint16_t akey, struct flow_hit *hit, unsigned *nhits)
+{
+	const struct ct_tuple *orig = &e->orig, *reply = &e->reply;
+	struct flow_route r;
+	uint32_t id;
+
+	memset(&r, 0, sizeof r);
+	r.family = e->family;
+	r.client = orig->src;
+	if (memcmp(&reply->src, &orig->dst, sizeof reply->src) != 0 ||
+	    (ct_proto_has_ports(e->proto) && reply->sport != orig->dport)) {
+		r.nat |= ROUTE_DNAT;
+		r.dnat = reply->src;
+		r.dnat_port = ct_proto_has_ports(e->proto) ? reply->sport : 0;
+	}
+	if (memcmp(&reply->dst, &orig->src, sizeof reply->dst) != 0) {
+		r.nat |= ROUTE_SNAT;
+		r.snat = reply->dst;
+	}
+	id = route_reg_intern(reg, &r);
+	if (!id)
+		return FLOW_CLASS_FORWARDED;	/* the registry is full */
+	hit_set(hit, e, FLOW_ROUTED, &orig->dst, akey, reply, orig);
+	hit->key.owner = id;
+	*nhits = 1;
+	return FLOW_CLASS_ROUTED;
+}
+
 enum flow_class flow_classify(const struct host_info *h, const struct flow_opts *o,
 			      const struct ct_entry *e, struct flow_hit hits[2],
 			      unsigned *nhits)
@@ -178,8 +213,14 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}
-	if (o->owners)
-		return classify_owners(o->owners, e, akey, pkey, hits, nhits);
+	if (o->owners) {
+		enum flow_class c = classify_owners(o->owners, e, akey, pkey, hits, nhits);
+
+		if (c != FLOW_CLASS_FORWARDED)
+			return c;
+	}
+	if (o->routes)
+		return classify_routed(o->routes, e, akey, &hits[0], nhits);
 	return FLOW_CLASS_FORWARDED;
 }
 
@@ -204,6 +245,7 @@ void flow_table_free(struct flow_table *t)
 		return;
 	conn_store_free(t->store);
 	free(t->reread);
+	free(t->pairs);
 	huge_free(t->flows, t->cap * sizeof *t->flows);
 	huge_free(t->index, t->index_size * sizeof *t->index);
 	free(t);
@@ -232,6 +274,7 @@ void flow_table_track(struct flow_table *t, size_t expect)
 static void restart(struct flow_table *t, int keep_delta)
 {
 	t->ring_len = 0;
+	t->npairs = 0;
 	memset(&t->stats, 0, sizeof t->stats);
 	if (!t->store) {
 		t->nflows = 0;
@@ -245,6 +288,7 @@ static void restart(struct flow_table *t, int keep_delta)
 		f->conns = 0;
 		f->entries = 0;
 		f->stale = 0;
+		f->rtt_us = 0;
 		if (!keep_delta)
 			memset(&f->d, 0, sizeof f->d);
 	}
@@ -288,6 +332,7 @@ void flow_table_clock(struct flow_table *t, double (*clock)(void))
 }
 
 static void ring_pop(struct flow_table *t);
+static void pairs_apply(struct flow_table *t);
 static void index_rebuild(struct flow_table *t);
 
 /* One more closed connection in the flows of r. */
@@ -384,6 +429,7 @@ void flow_table_end(struct flow_table *t)
 {
 	while (t->ring_len)
 		ring_pop(t);
+	pairs_apply(t);
 	if (t->store)
 		track_end(t);
 	t->snapshots++;
@@ -542,10 +588,63 @@ void flow_flush(struct flow_table *t)
 		ring_pop(t);
 }
 
+/* -P: this dump's flow and process pairs, for flow.proc and nprocs at the end. */
+static void pair_add(struct flow_table *t, size_t flow, uint32_t proc)
+{
+	if (t->npairs == t->pairs_cap) {
+		t->pairs_cap = t->pairs_cap ? 2 * t->pairs_cap : 256;
+		t->pairs = xrealloc(t->pairs, t->pairs_cap * sizeof *t->pairs);
+	}
+	t->pairs[t->npairs++] = (struct flow_proc_pair){ (uint32_t)flow, proc };
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct flow_proc_pair *x = a, *y = b;
+
+	if (x->flow != y->flow)
+		return x->flow < y->flow ? -1 : 1;
+	return x->proc < y->proc ? -1 : x->proc > y->proc;
+}
+
+/*
+ * Each flow with sockets found this dump: its lowest process number and
+ * how many distinct ones; the others keep what they had.
+ */
+static void pairs_apply(struct flow_table *t)
+{
+	size_t i = 0;
+
+	if (!t->npairs)
+		return;
+	qsort(t->pairs, t->npairs, sizeof *t->pairs, cmp_pair);
+	while (i < t->npairs) {
+		struct flow *f = &t->flows[t->pairs[i].flow];
+		uint32_t distinct = 0, last = 0;
+
+		f->proc = t->pairs[i].proc;
+		for (size_t j = i; j < t->npairs && t->pairs[j].flow == t->pairs[i].flow; j++) {
+			if (t->pairs[j].proc != last)
+				distinct++;
+			last = t->pairs[j].proc;
+		}
+		f->nprocs = distinct > UINT16_MAX ? UINT16_MAX : (uint16_t)distinct;
+		while (i < t->npairs && &t->flows[t->pairs[i].flow] == f)
+			i++;
+	}
+	t->npairs = 0;
+}
+
 static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t h,
-		      unsigned open)
+		      unsigned open, uint32_t proc, uint32_t rtt, uint32_t rtx)
 {
 	struct flow *f = flow_get(t, &hit->key, h);
+
+	if (proc)
+		pair_add(t, (size_t)(f - t->flows), proc);
+	if (rtt > f->rtt_us)
+		f->rtt_us = rtt;
+	f->d.retrans = f->d.retrans > UINT32_MAX - rtx ? UINT32_MAX : f->d.retrans + rtx;
 
 	f->conns += open;
 	f->entries++;
@@ -618,9 +717,47 @@ static void ring_pop(struct flow_table *t)
 			return;
 	}
 	for (unsigned i = 0; i < p->nhits; i++)
-		fl[i] = account(t, &p->hit[i], p->hash[i], p->open);
+		fl[i] = account(t, &p->hit[i], p->hash[i], p->open, p->proc[i], p->rtt[i],
+				p->rtx[i]);
 	if (r)
 		track(t, p, r, added, fl);
+}
+
+/* Socket states (include/net/tcp_states.h) that hold no live connection. */
+#define SK_TIME_WAIT	6
+#define SK_CLOSE	7
+
+/*
+ * -P: what a hit's local socket says.  The local end is the source of the
+ * tuple the peer did not send (doc/classification.md: the original source
+ * for an active flow, the reply source, after DNAT, for a passive one).  A
+ * passive flow's process is its listener's (or, for UDP, the bound
+ * socket's), else the connected socket's, else what its 4-tuple
+ * remembers.  RTT and retransmissions come from a live TCP socket only.
+ */
+static void hit_sock(const struct socks *s, const struct ct_entry *e,
+		     const struct flow_hit *h, uint32_t *proc, uint32_t *rtt, uint32_t *rtx)
+{
+	const struct ct_tuple *lt = h->in_orig ? &e->reply : &e->orig;
+	const struct sock_rec *r, *l = NULL;
+
+	*proc = *rtt = *rtx = 0;
+	if (!s || h->key.owner || (e->proto != IPPROTO_TCP && e->proto != IPPROTO_UDP))
+		return;
+	r = socks_find(s, e->proto, e->family, &lt->src, lt->sport, &lt->dst, lt->dport);
+	if (h->key.dir == FLOW_PASSIVE || (!r && e->proto == IPPROTO_UDP))
+		l = socks_find_bound(s, e->proto, e->family, &lt->src, lt->sport);
+	if (r && r->has_info && r->state != SK_TIME_WAIT && r->state != SK_CLOSE) {
+		*rtt = r->rtt_us;
+		*rtx = r->retrans_delta;
+	}
+	if (l && l->proc)
+		*proc = l->proc;
+	else if (r && r->proc)
+		*proc = r->proc;
+	else
+		*proc = socks_remembered(s, e->proto, e->family, &lt->src, lt->sport,
+					 &lt->dst, lt->dport);
 }
 
 static void ring_push(struct flow_table *t, const struct ct_entry *e,
@@ -635,6 +772,7 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 	p->nhits = n;
 	p->open = !ct_entry_ended(e);
 	for (unsigned i = 0; i < n; i++) {
+		hit_sock(t->opts.socks, e, &hits[i], &p->proc[i], &p->rtt[i], &p->rtx[i]);
 		p->hit[i] = hits[i];
 		p->hash[i] = key_hash(&hits[i].key);
 		__builtin_prefetch(&t->index[p->hash[i] & mask]);
@@ -679,6 +817,9 @@ int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
 	case FLOW_CLASS_OWNER:
 		t->stats.owned++;
 		break;
+	case FLOW_CLASS_ROUTED:
+		t->stats.routed++;
+		break;
 	case FLOW_CLASS_HOST:
 		break;
 	}
@@ -689,7 +830,7 @@ int flow_table_add_hits(struct flow_table *t, const struct ct_entry *e,
 	for (unsigned i = 0; i < n; i++) {
 		if (hits[i].key.dir == FLOW_ACTIVE)
 			t->stats.active++;
-		else
+		else if (hits[i].key.dir == FLOW_PASSIVE)
 			t->stats.passive++;
 	}
 	ring_push(t, e, hits, n);

@@ -24,6 +24,12 @@ struct pending {
 	unsigned open;			/* not ct_entry_ended(): counts in flow.conns */
 	uint64_t conn;			/* conn_key(), tracking tables only */
 	uint64_t op, ob, rp, rb;	/* original and reply packets/bytes */
+	uint32_t proc[2], rtt[2], rtx[2];	/* per hit: its local socket's (-P) */
+};
+
+/* -P: a flow and a process of one of its sockets, this dump. */
+struct flow_proc_pair {
+	uint32_t flow, proc;
 };
 
 struct flow_table {
@@ -52,6 +58,8 @@ struct flow_table {
 	uint32_t now_s;			/* clock() at the last sweep */
 	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
 	size_t reread_cap;
+	struct flow_proc_pair *pairs;	/* -P: this dump's, sorted at the end */
+	size_t npairs, pairs_cap;
 };
 
 /* The flow of key, added (zeroed) if new. */

@@ -33,7 +33,8 @@ void fmt_endpoint(char *buf, size_t len, int family, const struct ct_addr *a,
 
 void fmt_flow_ports(const struct flow *f, char *local, char *peer, size_t len)
 {
-	if (f->key.dir == FLOW_ACTIVE) {
+	/* A routed flow reads as an active one: its client is the "many" side. */
+	if (f->key.dir != FLOW_PASSIVE) {
 		snprintf(local, len, "many");
 		snprintf(peer, len, "%u", f->key.port);
 	} else {
@@ -61,6 +62,53 @@ void fmt_flow_peer(const struct flow *f, const char *name, char *buf, size_t len
 	fmt_flow_ports(f, lp, pp, sizeof lp);
 	fmt_endpoint(buf, len, f->key.family, &f->key.peer, name,
 		     flow_has_port(&f->key) ? pp : NULL);
+}
+
+void fmt_route_client(const struct flow *f, const struct flow_route *r, const char *name,
+		      char *buf, size_t len)
+{
+	int ported = flow_has_port(&f->key);
+
+	if (!r) {
+		snprintf(buf, len, "%s", ported ? "?:many" : "?");
+		return;
+	}
+	fmt_endpoint(buf, len, f->key.family, &r->client, name, ported ? "many" : NULL);
+}
+
+void fmt_route_nat(const struct flow *f, const struct flow_route *r, char *buf, size_t len)
+{
+	char port[8], dnat[FMT_ENDPOINT_MAX], snat[64];
+	int ported = flow_has_port(&f->key);
+
+	if (len)
+		buf[0] = '\0';
+	if (!r || !r->nat)
+		return;
+	snprintf(port, sizeof port, "%u", r->dnat_port);
+	if (r->nat & ROUTE_DNAT)
+		fmt_endpoint(dnat, sizeof dnat, f->key.family, &r->dnat, NULL, ported ? port : NULL);
+	if (r->nat & ROUTE_SNAT)
+		ct_addr_str(f->key.family, &r->snat, snat, sizeof snat);
+	if ((r->nat & ROUTE_DNAT) && (r->nat & ROUTE_SNAT))
+		snprintf(buf, len, "dnat %s, snat %s", dnat, snat);
+	else if (r->nat & ROUTE_DNAT)
+		snprintf(buf, len, "dnat %s", dnat);
+	else
+		snprintf(buf, len, "snat %s", snat);
+}
+
+void fmt_flow_line(const struct flow_key *k, char *buf, size_t len)
+{
+	struct flow f;
+	char local[FMT_ENDPOINT_MAX], peer[FMT_ENDPOINT_MAX], pb[16];
+
+	memset(&f, 0, sizeof f);
+	f.key = *k;
+	fmt_flow_local(&f, local, sizeof local);
+	fmt_flow_peer(&f, NULL, peer, sizeof peer);
+	snprintf(buf, len, "%s %s %s %s", local, k->dir == FLOW_ACTIVE ? "-->" : "<--", peer,
+		 fmt_flow_proto(k, pb, sizeof pb));
 }
 
 const char *fmt_proto(int proto, char *buf, size_t len)

@@ -20,6 +20,7 @@
 #include <linux/sock_diag.h>
 
 #include "lsct.h"
+#include "socks.h"
 #include "util.h"
 
 void host_init(struct host_info *h)
@@ -419,18 +420,12 @@ int host_load_listeners_proc(struct host_info *h)
 
 /* ---- sock_diag --------------------------------------------------------- */
 
-/*
- * A dump's parts are at most 32 KiB (the kernel caps max_recvmsg_len there),
- * so a buffer that size never truncates one.
- */
-#define DIAG_BUFSIZE	(32 * 1024)
-
 struct diag {
 	struct mnl_socket *sock;
 	unsigned portid;
 	uint32_t seq;
 	union {
-		char b[DIAG_BUFSIZE];
+		char b[SOCKS_DIAG_BUFSIZE];
 		struct nlmsghdr align;
 	} buf;
 };
@@ -458,20 +453,25 @@ static void diag_close(struct diag *d)
 	mnl_socket_close(d->sock);
 }
 
-static void diag_socket(struct host_info *h, const struct sock_table *t,
-			const struct nlmsghdr *nlh)
+struct diag_ctx {
+	struct host_info *h;
+	const struct sock_table *t;
+};
+
+static void diag_socket(const struct nlmsghdr *nlh, void *arg)
 {
+	const struct diag_ctx *c = arg;
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	size_t alen = t->family == AF_INET ? 4 : 16;
+	size_t alen = c->t->family == AF_INET ? 4 : 16;
 	struct ct_addr a, ra;
 
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->idiag_family != t->family)
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->idiag_family != c->t->family)
 		return;
 	memset(&a, 0, sizeof a);
 	memset(&ra, 0, sizeof ra);
 	memcpy(a.b, m->id.idiag_src, alen);
 	memcpy(ra.b, m->id.idiag_dst, alen);
-	add_socket(h, t->proto, t->family, m->idiag_state, &a, &ra,
+	add_socket(c->h, c->t->proto, c->t->family, m->idiag_state, &a, &ra,
 		   ntohs(m->id.idiag_sport));
 }
 
@@ -482,72 +482,12 @@ static void diag_socket(struct host_info *h, const struct sock_table *t,
  */
 static int diag_table(struct diag *d, struct host_info *h, const struct sock_table *t)
 {
-	union {
-		char b[NLMSG_SPACE(sizeof(struct inet_diag_req_v2))];
-		struct nlmsghdr align;
-	} req;
-	struct nlmsghdr *nlh;
-	struct inet_diag_req_v2 *r;
-	ssize_t n;
+	struct diag_ctx c = { h, t };
 
-	memset(&req, 0, sizeof req);
-	nlh = mnl_nlmsg_put_header(req.b);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ++d->seq;
-	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
-	r->sdiag_family = t->family;
-	r->sdiag_protocol = t->proto;
-	r->idiag_states = 1u << (t->proto == IPPROTO_TCP ? SK_STATE_LISTEN : SK_STATE_CLOSE);
-	do {
-		n = mnl_socket_sendto(d->sock, nlh, nlh->nlmsg_len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	for (;;) {
-		const struct nlmsghdr *m = &d->buf.align;
-		int left;
-
-		n = mnl_socket_recvfrom(d->sock, d->buf.b, sizeof d->buf.b);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EPROTO;
-			return -1;
-		}
-		for (left = (int)n; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
-			if (m->nlmsg_seq != d->seq || m->nlmsg_pid != d->portid)
-				continue;
-			if (m->nlmsg_flags & NLM_F_DUMP_INTR) {
-				errno = EINTR;
-				return -1;
-			}
-			if (m->nlmsg_type == NLMSG_DONE) {
-				/* A dump that failed midway says why in DONE's payload. */
-				int v = 0;
-
-				if (m->nlmsg_len >= NLMSG_LENGTH(sizeof v))
-					memcpy(&v, mnl_nlmsg_get_payload(m), sizeof v);
-				if (v < 0) {
-					errno = -v;
-					return -1;
-				}
-				return 0;
-			}
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *me = mnl_nlmsg_get_payload(m);
-
-				/* ENOENT: no inet_diag, tcp_diag or udp_diag module. */
-				errno = m->nlmsg_len < NLMSG_LENGTH(sizeof *me) ? EBADMSG :
-					me->error < 0 ? -me->error : EPROTO;
-				return -1;
-			}
-			if (m->nlmsg_type == SOCK_DIAG_BY_FAMILY)
-				diag_socket(h, t, m);
-		}
-	}
+	return socks_diag_dump(d->sock, d->portid, &d->seq, d->buf.b, sizeof d->buf.b,
+			       t->family, t->proto,
+			       1u << (t->proto == IPPROTO_TCP ? SK_STATE_LISTEN : SK_STATE_CLOSE),
+			       0, diag_socket, &c);
 }
 
 /*

@@ -24,7 +24,11 @@
 #include "monitor.h"
 #include "netns.h"
 #include "owner.h"
+#include "procs.h"
+#include "socks.h"
 #include "priv.h"
+#include "record.h"
+#include "replay.h"
 #include "resolve.h"
 #include "run_batch.h"
 #include "sandbox.h"
@@ -173,8 +177,132 @@ static void enter_sandbox(unsigned needs)
 		die(EXIT_RUNTIME, "%s", err);
 }
 
+static int replay_owner_cb(void *arg, uint32_t id, struct owner_label *out)
+{
+	return replay_owner(arg, id, out);
+}
+
+static int replay_owners_cb(void *arg)
+{
+	return replay_owners(arg);
+}
+
+static struct mon_frame *replay_next_cb(void *arg)
+{
+	return replay_next(arg);
+}
+
+/*
+ * --replay: a recording, read with the user's rights, without the kernel:
+ * the monitor over it, or its snapshots printed again (-b, --json, a pipe).
+ */
+static int run_replay(struct cli_opts *o)
+{
+	const char *path = strcmp(o->replay, "-") == 0 ? NULL : o->replay;
+	struct replay *rp;
+	struct view_opts vo;
+	struct batch_opts b;
+	enum batch_fail why;
+	char err[256], skipped[400];
+	int fd, r = 0, interactive;
+
+	if (priv_drop(PRIV_KEEP_NONE) < 0)
+		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
+	/* The screen takes its keys from stdin: a recording on stdin is printed. */
+	interactive = path && !o->batch && !o->count_set && !o->json &&
+		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	if (interactive && !tui_terminal_usable(err, sizeof err)) {
+		fprintf(stderr, "%s: %s: printing the recording instead of the monitor\n", prog,
+			err);
+		interactive = 0;
+	}
+	if (interactive)
+		setlocale(LC_ALL, "");
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : dup(STDIN_FILENO);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "cannot open %s: %s", path ? path : "standard input",
+		    strerror(errno));
+	rp = replay_open(fd, err, sizeof err);
+	if (!rp)
+		die(EXIT_RUNTIME, "%s: %s", path ? path : "standard input", err);
+	if (interactive && !replay_seekable(rp))
+		interactive = 0;
+	catch_signals();
+	enter_sandbox(SANDBOX_REPLAY | (interactive ? SANDBOX_SCREEN : 0));
+	if (interactive) {
+		struct tui_config tc = {
+			.dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
+			.sort = o->sort_set ? o->sort : view_sort_default(1),
+			.reverse = o->reverse, .numeric = 1,
+			.show_proto = o->protos != FLOW_PROTO_TCP,
+			.owner = o->owner.set ? &o->owner : NULL,
+			.source = replay_source(rp), .hostname = replay_host(rp),
+			.signalled = &signalled, .sig_fd = sig_pipe[0],
+		};
+
+		if (replay_count(rp) == 0) {
+			replay_skip_text(rp, skipped, sizeof skipped);
+			die(EXIT_RUNTIME, "%s: no snapshots in the recording%s%s", path,
+			    *skipped ? ": " : "", skipped);
+		}
+		if (tui_replay_run(rp, &tc, err, sizeof err) < 0)
+			die(EXIT_RUNTIME, "%s", err);
+	} else {
+		vo = (struct view_opts){ .dirs = o->dirs, .aport = &o->aport, .pport = &o->pport,
+					 .sort = o->sort_set ? o->sort : view_sort_default(0),
+					 .reverse = o->reverse,
+					 .owner = o->owner.set ? &o->owner : NULL,
+					 .owner_of = replay_owner_cb, .owner_arg = rp };
+		b = (struct batch_opts){
+			.view = &vo, .json = o->json, .show_proto = o->protos != FLOW_PROTO_TCP,
+			.count = o->count_set ? o->count : 0, .stop = &signalled,
+			.out = stdout, .warn = stderr, .prog = prog,
+			.owner_of = replay_owner_cb, .owner_arg = rp,
+		};
+		/* Owners are known once a line has them: asked at each snapshot. */
+		b.owners_on = replay_owners_cb;
+		r = run_frames(replay_next_cb, rp, &b, &why);
+		if (r < 0 && why == BATCH_WRITE)
+			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (r < 0)
+			die(EXIT_RUNTIME, "cannot read %s: %s", path ? path : "standard input",
+			    strerror(errno));
+	}
+	replay_skip_text(rp, skipped, sizeof skipped);
+	if (*skipped)
+		fprintf(stderr, "%s: %s: %s\n", prog, path ? path : "standard input", skipped);
+	if (!replay_stats(rp)->snapshots && !signalled) {
+		replay_free(rp);
+		die(EXIT_RUNTIME, "%s: no snapshots in the recording",
+		    path ? path : "standard input");
+	}
+	replay_free(rp);
+	return r;
+}
+
+/* --record FILE: opened with the user's rights, appended to. */
+static struct rec_writer *open_record(const struct cli_opts *o, struct monitor *m,
+				      const char *source, int owners)
+{
+	struct rec_opts ro = { .source = source, .owners = owners, .owner_of = owner_of,
+			       .owner_arg = m };
+	char host[256];
+	int fd;
+
+	if (!o->record)
+		return NULL;
+	fd = open(o->record, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		die(EXIT_RUNTIME, "cannot open %s to record: %s", o->record, strerror(errno));
+	if (gethostname(host, sizeof host) < 0)
+		strcpy(host, "localhost");
+	host[sizeof host - 1] = '\0';
+	ro.hostname = host;
+	return rec_new(fd, &ro);
+}
+
 static void run_monitor(struct monitor *m, const struct cli_opts *o, struct resolver *r,
-			const char *source, unsigned needs)
+			const char *source, unsigned needs, struct rec_writer *rec)
 {
 	struct tui_config tc;
 	char host[256], err[256], shown[320];
@@ -194,7 +322,14 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 		.resolver = r, .owner = o->owner.set ? &o->owner : NULL,
 		.source = source, .hostname = host, .max_cpu = o->max_cpu / 100.0,
 		.signalled = &signalled, .sig_fd = sig_pipe[0],
-		.owners_off = owners_unprivileged,
+		.owners_off = owners_unprivileged, .rec = rec,
+		/*
+		 * Routed flows are whatever ends nowhere on this machine: with
+		 * owners off that also means containers' flows, so their pane
+		 * then waits for -R or the R key.
+		 */
+		.routed_pane = 1, .routed_auto = o->routed || o->owners,
+		.processes = o->processes,
 	};
 	if (mon_start(m) < 0)
 		die(EXIT_RUNTIME, "cannot start the collector: %s", strerror(errno));
@@ -210,6 +345,26 @@ static void run_monitor(struct monitor *m, const struct cli_opts *o, struct reso
 	}
 }
 
+/*
+ * --delete: what it did is printed by run_delete(); the entries it could
+ * not delete (other than those already gone) make exit status 1.
+ */
+static int delete_flows(struct monitor *m, const struct batch_opts *b, int ask,
+			enum batch_fail *why)
+{
+	struct mon_del d;
+	uint64_t bad;
+
+	if (run_delete(m, b, ask, stdin, &d, why) < 0)
+		return -1;
+	bad = d.refused + d.failed;
+	if (!bad)
+		return 0;
+	fprintf(stderr, "%s: %llu entr%s not deleted: %s%s\n", prog, (unsigned long long)bad,
+		bad == 1 ? "y" : "ies", strerror(d.err ? d.err : EIO), ct_source_hint(d.err));
+	return EXIT_RUNTIME;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -222,7 +377,10 @@ int main(int argc, char **argv)
 	struct ct_source *src;
 	struct ct_events *ev;
 	struct owner_table *owners = NULL;
+	struct rec_writer *rec;
 	struct http_server *http = NULL;
+	struct socks *socks = NULL;
+	struct procs *procs = NULL;
 	enum batch_fail why;
 	char err[256];
 	unsigned needs = 0;
@@ -252,10 +410,19 @@ int main(int argc, char **argv)
 		/* A reader that stopped early (| head) is not an error, as for tables. */
 		return fflush(stdout) == 0 || errno == EPIPE ? 0 : EXIT_RUNTIME;
 	}
+	if (o.replay) {
+		r = run_replay(&o);
+		cli_fini(&o);
+		return r;
+	}
 
+	/* Deleting asks first, on the terminal; a script says --yes. */
+	if (o.del && !o.yes && !isatty(STDIN_FILENO))
+		die(EXIT_USAGE, "--delete asks before it deletes, and standard input is not a "
+		    "terminal: add --yes to delete without asking");
 	/* The screen is for a terminal; scripts and pipes get snapshots. */
-	interactive = !o.batch && !o.count_set && !o.json && o.source != CLI_SRC_STDIN &&
-		      isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	interactive = !o.batch && !o.count_set && !o.json && !o.stats && o.source != CLI_SRC_STDIN &&
+		      !o.del && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	/* A terminal that cannot draw a screen gets what top -b gives. */
 	if (interactive && !tui_terminal_usable(err, sizeof err)) {
 		fprintf(stderr, "%s: %s: printing %s instead of the monitor\n", prog, err,
@@ -287,6 +454,17 @@ int main(int argc, char **argv)
 	host_finish(&host);
 	if (o.owners)
 		owners = open_owners(&o);
+	/*
+	 * -P: the sock_diag socket answers for the namespace it is made in:
+	 * the viewed one, before the drop.
+	 */
+	if (o.processes) {
+		socks = socks_new();
+		if (socks_open(socks) < 0)
+			die(EXIT_RUNTIME, "cannot read this host's sockets (sock_diag) for "
+			    "--processes: %s", strerror(errno));
+		procs = procs_new(NULL, NULL);
+	}
 
 	/*
 	 * Open what needs privilege, give the privilege up, then open what the
@@ -310,9 +488,14 @@ int main(int argc, char **argv)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES ?
 		    " (a port below 1024 needs root or CAP_NET_BIND_SERVICE)" : "");
 	was_root = getuid() == 0 && geteuid() == 0;
-	/* With owners, the dumping thread also refreshes them (priv.h). */
+	/*
+	 * With owners, the dumping thread also refreshes them (priv.h); with
+	 * -P it reads other users' descriptors, if we may (else owners are
+	 * partial, and said so).
+	 */
 	if (priv_drop((o.source == CLI_SRC_NETLINK ? PRIV_KEEP_NET_ADMIN : PRIV_KEEP_NONE) |
-		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE)) < 0)
+		      (owners ? PRIV_KEEP_OWNERS : PRIV_KEEP_NONE) |
+		      (procs && priv_can_see_processes() ? PRIV_KEEP_PROCS : PRIV_KEEP_NONE)) < 0)
 		die(EXIT_RUNTIME, "cannot drop privileges: %s", strerror(errno));
 	if (!src && cli_open_source(&o, CLI_PHASE_USER, &src, err, sizeof err) < 0)
 		die(EXIT_RUNTIME, "%s%s", err, errno == EACCES && was_root ?
@@ -336,14 +519,18 @@ int main(int argc, char **argv)
 			.zone_set = (uint8_t)o.zone_set, .zone = o.zone,
 			.mark_val = o.mark_val, .mark_mask = o.mark_mask },
 		.track = tracking,
-		.one_dump = !tracking,
+		/* --delete sends more requests after its snapshot. */
+		.one_dump = !tracking && !o.del,
 		.ev = ev, .max_cpu = o.max_cpu / 100.0,
 		.owners = owners,
+		/* The monitor's R key can show them whenever; batch runs with -R. */
+		.routed = interactive || o.routed,
+		.socks = socks, .procs = procs,
 	};
 	m = mon_new(&mc);
 
 	/* The monitor can turn names on after -n; batch runs ask only when shown. */
-	if (interactive || (!o.numeric && (!o.json || o.names)))
+	if (interactive || (!o.stats && !o.del && !o.numeric && (!o.json || o.names)))
 		resolver = resolver_new(RESOLVER_THREADS, o.count == 1 && !interactive ?
 					0 : RESOLVER_MAX_NAMES);
 	catch_signals();
@@ -353,10 +540,15 @@ int main(int argc, char **argv)
 		needs |= SANDBOX_NAMES;
 	if (owners)
 		needs |= SANDBOX_OWNERS;
+	rec = open_record(&o, m, ct_source_name(src), owners != NULL);
+	if (rec)
+		needs |= SANDBOX_RECORD;
 	if (http)
 		needs |= SANDBOX_HTTP;
+	if (procs)
+		needs |= SANDBOX_PROCS;
 	if (interactive) {
-		run_monitor(m, &o, resolver, ct_source_name(src), needs);
+		run_monitor(m, &o, resolver, ct_source_name(src), needs, rec);
 		r = 0;
 	} else {
 		vo = (struct view_opts){ .dirs = o.dirs, .aport = &o.aport, .pport = &o.pport,
@@ -369,12 +561,21 @@ int main(int argc, char **argv)
 			.resolver = resolver, .dns_timeout = o.dns_timeout, .count = o.count,
 			.stop = &signalled, .out = stdout, .warn = stderr, .prog = prog,
 			.owners = owners != NULL, .owners_off = owners_unprivileged,
+			.rec = rec,
+			.processes = procs != NULL,
 		};
 		/* This thread dumps (and keeps CAP_NET_ADMIN); resolvers drop it at their start. */
 		enter_sandbox(needs);
-		r = o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
+		if (o.del)
+			r = delete_flows(m, &b, !o.yes, &why);
+		else
+			r = o.stats ? run_stats(m, &b, &why) :
+			    o.count == 1 ? run_once(m, &b, &why) : run_stream(m, &b, &why);
 		if (r < 0 && why == BATCH_WRITE)
 			die(EXIT_RUNTIME, "cannot write the output: %s", strerror(errno));
+		if (r < 0 && o.stats)
+			die(EXIT_RUNTIME, "cannot read the conntrack statistics: %s%s",
+			    strerror(errno), ct_source_hint(errno));
 		if (r < 0 && o.source == CLI_SRC_NETLINK)
 			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(errno),
 			    ct_source_hint(errno));
@@ -383,6 +584,7 @@ int main(int argc, char **argv)
 	}
 	http_free(http);
 	mon_free(m);
+	rec_free(rec);
 	resolver_free(resolver);
 	host_fini(&host);
 	cli_fini(&o);

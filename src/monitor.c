@@ -93,10 +93,14 @@ struct monitor *mon_new(const struct mon_config *c)
 	port_filter_init(&m->sports_next);
 	m->cfg.fo.server_ports = &m->sports;
 	m->cfg.fo.owners = c->owners;
+	m->cfg.fo.socks = c->socks;
 	if (c->owners) {
 		m->reg = owner_reg_new();
 		owner_reg_sync(m->reg, c->owners);
 	}
+	if (c->routed)
+		m->routes = route_reg_new(0);
+	m->cfg.fo.routes = m->routes;
 	m->t = flow_table_new(c->host, &m->cfg.fo);
 	if (c->track) {
 		if (ct_source_live(c->src)) {
@@ -186,6 +190,35 @@ static int read_source(struct monitor *m, const struct ct_sink *sink, struct mon
 	m->input.overlong += st.overlong;
 	m->input.binary += st.binary;
 	return 0;
+}
+
+/*
+ * The kernel's statistics, read right after a dump by the thread that
+ * dumps (it holds CAP_NET_ADMIN: priv.h), with their rates since the
+ * previous read.  A failed read leaves them absent, and the next good one
+ * starts the rates afresh.
+ */
+static void read_table_stats(struct monitor *m)
+{
+	struct ct_stats cur;
+	double at;
+
+	if (m->cfg.one_dump || !ct_source_has_table_stats(m->cfg.src))
+		return;
+	at = mono_now();
+	if (ct_source_table_stats(m->cfg.src, &cur) < 0) {
+		memset(&m->ct, 0, sizeof m->ct);
+		memset(&m->ct_rate, 0, sizeof m->ct_rate);
+		return;
+	}
+	ct_stats_rate(&m->ct_rate, &m->ct, &cur, at - m->ct_at);
+	m->ct = cur;
+	m->ct_at = at;
+}
+
+int mon_table_stats(struct monitor *m, struct ct_stats *out)
+{
+	return ct_source_table_stats(m->cfg.src, out);
 }
 
 /*
@@ -308,6 +341,8 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 {
 	f->period = m->period;
 	f->dump_cpu = m->dump_cpu;
+	f->ct = m->ct;
+	f->ct_rate = m->ct_rate;
 	f->events = m->cfg.ev != NULL && m->cfg.track;
 	f->events_seen = m->events_seen;
 	m->events_seen = 0;
@@ -317,6 +352,8 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 		ct_events_stats(m->cfg.ev, &es);
 		f->events_lost = es.lost;
 	}
+	if (m->cfg.procs)
+		f->procs_partial = procs_partial(m->cfg.procs);
 	m->prev_frame = now;
 }
 
@@ -336,9 +373,34 @@ static int owners_refresh(struct monitor *m)
 	return 0;
 }
 
+int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out)
+{
+	return m->cfg.procs ? procs_get(m->cfg.procs, id, out) : -1;
+}
+
+/*
+ * -P: this namespace's sockets and their processes, by the thread that
+ * dumps, before the conntrack dump (so that every entry finds its socket).
+ * A failed socket dump leaves no sockets: flows keep their last owners.
+ */
+static void socks_refresh(struct monitor *m, struct mon_frame *f)
+{
+	double now = mono_now();
+
+	if (socks_dump(m->cfg.socks, now) < 0)
+		f->sock_err = errno ? errno : EIO;
+	procs_attribute(m->cfg.procs, m->cfg.socks, now);
+	socks_remember(m->cfg.socks, now);
+}
+
 int mon_owner(struct monitor *m, uint32_t id, struct owner_label *out)
 {
 	return m->reg ? owner_reg_get(m->reg, id, out) : -1;
+}
+
+int mon_route(struct monitor *m, uint32_t id, struct flow_route *out)
+{
+	return m->routes ? route_reg_get(m->routes, id, out) : -1;
 }
 
 double mon_owner_cost(const struct monitor *m)
@@ -378,6 +440,8 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		return f;
 	}
 
+	if (m->cfg.socks)
+		socks_refresh(m, f);
 	flow_table_begin(m->t);
 	f->budget_held = m->held;
 	if (read_source(m, &sink, f) < 0) {
@@ -389,6 +453,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		free(ss.conns);
 		return f;
 	}
+	read_table_stats(m);
 	/* Events up to now, before the sweep decides what has closed. */
 	drain_events(m);
 	flow_table_end(m->t);
@@ -552,6 +617,9 @@ static void *collector(void *arg)
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 			continue;
 		}
+		/* A deletion asked for (D): done first, then a dump shows it. */
+		if (mon_del_tick(m))
+			continue;
 		/*
 		 * A tick: a dump when the budget allows one (or a key asked);
 		 * otherwise, with events, a frame of what they said.
@@ -754,6 +822,9 @@ void mon_free(struct monitor *m)
 	flow_table_free(m->t);
 	owner_table_free(m->cfg.owners);
 	owner_reg_free(m->reg);
+	route_reg_free(m->routes);
+	socks_free(m->cfg.socks);
+	procs_free(m->cfg.procs);
 	port_filter_fini(&m->sports);
 	port_filter_fini(&m->sports_next);
 	pthread_cond_destroy(&m->cond);

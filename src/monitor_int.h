@@ -20,6 +20,7 @@ struct monitor {
 	struct mon_config cfg;
 	struct flow_table *t;
 	struct owner_reg *reg;		/* with cfg.owners: the flow keys' owner numbers */
+	struct route_reg *routes;	/* with cfg.routed: routed flows' client ends */
 	double owner_cost;		/* seconds, the last refresh */
 	struct port_filter sports;	/* the table's server ports (fo points here) */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
@@ -42,6 +43,9 @@ struct monitor {
 	double get_cpu;			/* CPU seconds one GET cost lately (0: not measured) */
 	int held;			/* the budget holds the next dump past its deadline */
 	struct ct_source_stats input;	/* text counts summed; first_bad the first */
+	struct ct_stats ct;		/* the kernel's statistics at the last dump; cpus 0 none */
+	double ct_at;			/* monotonic time they were read */
+	struct ct_stats_rate ct_rate;	/* from the read before it */
 
 	/* Shared with the collector thread, under lock. */
 	pthread_mutex_t lock;
@@ -64,6 +68,12 @@ struct monitor {
 	struct port_filter sports_next;
 	struct mon_frame *ready;	/* taken by mon_take() */
 	double ready_at;		/* when ready was set (monotonic) */
+	/* mon_delete()'s request and its result (monitor_delete.c). */
+	int del_state;			/* enum mon_del_state */
+	int del_flow;			/* del_key's entries, not the one del_conn */
+	struct flow_key del_key;
+	struct ct_entry del_conn;
+	struct mon_del del_res;
 	int pipe[2];			/* a byte while ready is set */
 };
 
@@ -81,6 +91,13 @@ void mon_vis_note(struct monitor *m, const struct ct_entry *e, const struct flow
 		  unsigned n);
 void mon_vis_dump_done(struct monitor *m);
 size_t mon_reread(struct monitor *m, int watching, const struct flow_key *watch);
+enum mon_del_state { MON_DEL_NONE = 0, MON_DEL_ASKED, MON_DEL_RUNNING, MON_DEL_DONE };
+/*
+ * The collector's side of mon_delete() (monitor_delete.c): with the lock
+ * held, at a tick, carries out an asked request (the lock is let go
+ * meanwhile) and asks for a dump right after.  Returns 1 when it did.
+ */
+int mon_del_tick(struct monitor *m);
 /* CPU seconds (user + system) the calling thread has used. */
 double mon_thread_cpu(void);
 /* CPU seconds (user + system) of the whole process, every thread. */

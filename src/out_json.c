@@ -2,6 +2,7 @@
 #include "out.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +41,7 @@ static void put_string(struct outbuf *b, const char *s)
 	OUTBUF_LIT(b, "\"");
 }
 
-static void put_delta(struct outbuf *b, const struct flow_delta *d)
+static void put_delta(struct outbuf *b, const struct flow_delta *d, int processes)
 {
 	OUTBUF_LIT(b, ",\"delta\":{\"inbound_packets\":");
 	outbuf_u64(b, d->in_packets);
@@ -54,7 +55,52 @@ static void put_delta(struct outbuf *b, const struct flow_delta *d)
 	outbuf_u64(b, d->new_conns);
 	OUTBUF_LIT(b, ",\"closed_connections\":");
 	outbuf_u64(b, d->closed_conns);
+	if (processes) {
+		OUTBUF_LIT(b, ",\"retransmits\":");
+		outbuf_u64(b, d->retrans);
+	}
 	OUTBUF_LIT(b, "}");
+}
+
+/*
+ * -P: "process":{"pid","comm","uid","unit"} (pid and comm null when only
+ * the uid is known, unit null without one) or null, "processes" (how many
+ * distinct ones hold its sockets), "rtt_ms" (TCP, the largest smoothed RTT
+ * of its live sockets; null without one).
+ */
+static void put_process(struct outbuf *b, const struct out_opts *o, const struct flow *f)
+{
+	struct proc_info pi;
+	char num[32];
+
+	if (!f->proc || !o->proc_of || o->proc_of(o->proc_arg, f->proc, &pi) < 0) {
+		OUTBUF_LIT(b, ",\"process\":null,\"processes\":0");
+	} else {
+		OUTBUF_LIT(b, ",\"process\":{\"pid\":");
+		if (pi.pid) {
+			outbuf_u64(b, (uint64_t)pi.pid);
+			OUTBUF_LIT(b, ",\"comm\":");
+			put_string(b, pi.comm);
+		} else {
+			OUTBUF_LIT(b, "null,\"comm\":null");
+		}
+		OUTBUF_LIT(b, ",\"uid\":");
+		outbuf_u64(b, pi.uid);
+		OUTBUF_LIT(b, ",\"unit\":");
+		if (pi.unit[0])
+			put_string(b, pi.unit);
+		else
+			OUTBUF_LIT(b, "null");
+		OUTBUF_LIT(b, "},\"processes\":");
+		outbuf_u64(b, f->nprocs ? f->nprocs : 1);
+	}
+	OUTBUF_LIT(b, ",\"rtt_ms\":");
+	if (f->rtt_us) {
+		snprintf(num, sizeof num, "%.3f", f->rtt_us / 1000.0);
+		outbuf_str(b, num);
+	} else {
+		OUTBUF_LIT(b, "null");
+	}
 }
 
 /* Room one object may need: a name is at most 253 bytes, escaped six
@@ -81,6 +127,81 @@ static void put_owner(struct outbuf *b, const struct out_opts *o, uint32_t id)
 	OUTBUF_LIT(b, ",\"id\":");
 	put_string(b, l.id);
 	OUTBUF_LIT(b, "}");
+}
+
+/* {"addr":…,"port":"…"|"many"|null[,"name":…]} of a routed flow's end. */
+static void put_end(struct outbuf *b, const struct out_opts *o, const struct flow *f,
+		    const struct ct_addr *a, const char *port)
+{
+	char addr[64];
+	const char *name = o->name_of ? o->name_of(o->name_arg, f->key.family, a) : NULL;
+
+	OUTBUF_LIT(b, "{\"addr\":\"");
+	outbuf_str(b, ct_addr_str(f->key.family, a, addr, sizeof addr));
+	if (port) {
+		OUTBUF_LIT(b, "\",\"port\":\"");
+		outbuf_str(b, port);
+		OUTBUF_LIT(b, "\"");
+	} else {
+		OUTBUF_LIT(b, "\",\"port\":null");
+	}
+	if (name) {
+		OUTBUF_LIT(b, ",\"name\":");
+		put_string(b, name);
+	}
+	OUTBUF_LIT(b, "}");
+}
+
+/*
+ * A routed flow's ends: "client" (the original source, port "many") and
+ * "server" (as the client addressed it); an unknown number's client is
+ * "?" (it never is: the registry keeps every number).
+ */
+static void put_routed_ends(struct outbuf *b, const struct out_opts *o, const struct flow *f,
+			    const struct flow_route *r)
+{
+	char port[8];
+	int ported = flow_has_port(&f->key);
+
+	OUTBUF_LIT(b, "\",\"client\":");
+	if (r)
+		put_end(b, o, f, &r->client, ported ? "many" : NULL);
+	else if (ported)
+		OUTBUF_LIT(b, "{\"addr\":\"?\",\"port\":\"many\"}");
+	else
+		OUTBUF_LIT(b, "{\"addr\":\"?\",\"port\":null}");
+	snprintf(port, sizeof port, "%u", f->key.port);
+	OUTBUF_LIT(b, ",\"server\":");
+	put_end(b, o, f, &f->key.peer, ported ? port : NULL);
+}
+
+/* "nat":{"dnat":{"addr","port"}|null,"snat":{"addr"}|null} of a routed flow. */
+static void put_nat(struct outbuf *b, const struct flow *f, const struct flow_route *r)
+{
+	char addr[64];
+
+	OUTBUF_LIT(b, ",\"nat\":{\"dnat\":");
+	if (r && (r->nat & ROUTE_DNAT)) {
+		OUTBUF_LIT(b, "{\"addr\":\"");
+		outbuf_str(b, ct_addr_str(f->key.family, &r->dnat, addr, sizeof addr));
+		if (flow_has_port(&f->key)) {
+			OUTBUF_LIT(b, "\",\"port\":\"");
+			outbuf_u64(b, r->dnat_port);
+			OUTBUF_LIT(b, "\"}");
+		} else {
+			OUTBUF_LIT(b, "\",\"port\":null}");
+		}
+	} else {
+		OUTBUF_LIT(b, "null");
+	}
+	OUTBUF_LIT(b, ",\"snat\":");
+	if (r && (r->nat & ROUTE_SNAT)) {
+		OUTBUF_LIT(b, "{\"addr\":\"");
+		outbuf_str(b, ct_addr_str(f->key.family, &r->snat, addr, sizeof addr));
+		OUTBUF_LIT(b, "\"}}");
+	} else {
+		OUTBUF_LIT(b, "null}");
+	}
 }
 
 static void flush(FILE *fp, char *start, struct outbuf *b)
@@ -117,7 +238,9 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		const char *name = o->name_of ?
 			o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
 		char addr[64], pb[16];
-		int active = f->key.dir == FLOW_ACTIVE;
+		int active = f->key.dir == FLOW_ACTIVE, routed = f->key.dir == FLOW_ROUTED;
+		struct flow_route route;
+		int known = 0;
 		int ported = flow_has_port(&f->key);
 
 		view_prefetch(rows, i, n);
@@ -129,41 +252,50 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		if (i)
 			OUTBUF_LIT(&b, ",");
 		OUTBUF_LIT(&b, "{\"direction\":\"");
-		if (active)
-			OUTBUF_LIT(&b, "active");
-		else
-			OUTBUF_LIT(&b, "passive");
-		/* A port-less flow's ports are null; its key comes last. */
-		if (!ported)
-			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":null");
-		else if (active)
-			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"");
-		else {
-			OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
-			outbuf_u64(&b, f->key.port);
-			OUTBUF_LIT(&b, "\"");
-		}
-		/*
-		 * The address stays numeric even with a name: a PTR record
-		 * is whatever the peer's zone says.  The name goes last.
-		 */
-		OUTBUF_LIT(&b, "},\"peer\":{\"addr\":\"");
-		outbuf_str(&b, ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr));
-		if (!ported) {
-			OUTBUF_LIT(&b, "\",\"port\":null");
+		if (routed) {
+			known = o->route_of &&
+				o->route_of(o->route_arg, f->key.owner, &route) == 0;
+			OUTBUF_LIT(&b, "routed");
+			put_routed_ends(&b, o, f, known ? &route : NULL);
 		} else {
-			OUTBUF_LIT(&b, "\",\"port\":\"");
 			if (active)
-				outbuf_u64(&b, f->key.port);
+				OUTBUF_LIT(&b, "active");
 			else
-				OUTBUF_LIT(&b, "many");
-			OUTBUF_LIT(&b, "\"");
+				OUTBUF_LIT(&b, "passive");
+			/* A port-less flow's ports are null; its key comes last. */
+			if (!ported)
+				OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":null");
+			else if (active)
+				OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"many\"");
+			else {
+				OUTBUF_LIT(&b, "\",\"local\":{\"addr\":\"localhost\",\"port\":\"");
+				outbuf_u64(&b, f->key.port);
+				OUTBUF_LIT(&b, "\"");
+			}
+			/*
+			 * The address stays numeric even with a name: a PTR
+			 * record is whatever the peer's zone says.  The name
+			 * goes last.
+			 */
+			OUTBUF_LIT(&b, "},\"peer\":{\"addr\":\"");
+			outbuf_str(&b, ct_addr_str(f->key.family, &f->key.peer, addr, sizeof addr));
+			if (!ported) {
+				OUTBUF_LIT(&b, "\",\"port\":null");
+			} else {
+				OUTBUF_LIT(&b, "\",\"port\":\"");
+				if (active)
+					outbuf_u64(&b, f->key.port);
+				else
+					OUTBUF_LIT(&b, "many");
+				OUTBUF_LIT(&b, "\"");
+			}
+			if (name) {
+				OUTBUF_LIT(&b, ",\"name\":");
+				put_string(&b, name);
+			}
+			OUTBUF_LIT(&b, "}");
 		}
-		if (name) {
-			OUTBUF_LIT(&b, ",\"name\":");
-			put_string(&b, name);
-		}
-		OUTBUF_LIT(&b, "},\"stat\":{\"total_inbound_packets\":");
+		OUTBUF_LIT(&b, ",\"stat\":{\"total_inbound_packets\":");
 		outbuf_u64(&b, f->c.in_packets);
 		OUTBUF_LIT(&b, ",\"total_inbound_bytes\":");
 		outbuf_u64(&b, f->c.in_bytes);
@@ -175,13 +307,27 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		outbuf_str(&b, fmt_proto(f->key.proto, pb, sizeof pb));
 		OUTBUF_LIT(&b, "\",\"connections\":");
 		outbuf_u64(&b, f->conns);
-		if (o->owners)
+		if (o->owners && !routed)	/* a routed flow is nobody's here */
 			put_owner(&b, o, f->key.owner);
 		if (o->stream) {
 			if (o->interval > 0)
-				put_delta(&b, &f->d);
+				put_delta(&b, &f->d, o->processes);
 			else
 				OUTBUF_LIT(&b, ",\"delta\":null");
+		}
+		if (routed)
+			put_nat(&b, f, known ? &route : NULL);
+		if (o->processes) {
+			put_process(&b, o, f);
+			if (o->stream && o->interval > 0) {
+				char num[32];
+
+				snprintf(num, sizeof num, "%.2f", f->d.retrans / o->interval);
+				OUTBUF_LIT(&b, ",\"retrans_per_s\":");
+				outbuf_str(&b, num);
+			} else if (o->stream) {
+				OUTBUF_LIT(&b, ",\"retrans_per_s\":null");
+			}
 		}
 		if (ct_proto_is_icmp(f->key.proto)) {
 			OUTBUF_LIT(&b, ",\"icmp_type\":");
@@ -192,10 +338,17 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		}
 		OUTBUF_LIT(&b, "}");
 	}
-	if (o->stream)
+	if (o->stream && o->health) {
+		/* The table's health goes last: the keys before it are the older ones. */
+		OUTBUF_LIT(&b, "],\"table\":");
+		flush(fp, out, &b);
+		out_health_json(fp, o->health, 1);
+		OUTBUF_LIT(&b, "}\n");
+	} else if (o->stream) {
 		OUTBUF_LIT(&b, "]}\n");
-	else
+	} else {
 		OUTBUF_LIT(&b, "]\n");
+	}
 	flush(fp, out, &b);
 	free(out);
 	if (fflush(fp) == EOF || ferror(fp)) {

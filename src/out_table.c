@@ -89,10 +89,13 @@ static void put_right(struct outbuf *l, const char *s, size_t n, size_t width)
 	outbuf_mem(l, s, n);
 }
 
+/* A Peer cell: an endpoint, and for a routed flow its NAT. */
+#define TEXT_MAX	(2 * FMT_ENDPOINT_MAX)
+
 /* The flow's port, or "many" for the side that has many (fmt_flow_ports()). */
 static void put_port(struct outbuf *l, const struct flow *f, int local)
 {
-	if ((f->key.dir == FLOW_ACTIVE) == local)
+	if ((f->key.dir != FLOW_PASSIVE) == local)
 		outbuf_mem(l, "many", 4);
 	else
 		outbuf_u64(l, f->key.port);
@@ -104,10 +107,20 @@ static void put_port(struct outbuf *l, const struct flow *f, int local)
  * IPv4 addresses are written here, the way inet_ntop() writes them: it
  * costs a few percent of a call to it.
  */
-static size_t local_text(const struct flow *f, char *buf)
+static size_t local_text(const struct out_opts *o, const struct flow *f, char *buf)
 {
 	struct outbuf l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
 
+	if (f->key.dir == FLOW_ROUTED) {
+		/* A routed flow's left side is its client. */
+		struct flow_route r;
+		int known = o->route_of && o->route_of(o->route_arg, f->key.owner, &r) == 0;
+		const char *name = known && o->name_of ?
+			o->name_of(o->name_arg, f->key.family, &r.client) : NULL;
+
+		fmt_route_client(f, known ? &r : NULL, name, buf, FMT_ENDPOINT_MAX);
+		return strlen(buf);
+	}
 	if (!flow_has_port(&f->key)) {
 		outbuf_mem(&l, "localhost", 9);
 		return (size_t)(l.p - buf);
@@ -117,9 +130,27 @@ static size_t local_text(const struct flow *f, char *buf)
 	return (size_t)(l.p - buf);
 }
 
-static size_t peer_text(const struct flow *f, const char *name, char *buf)
+/* After a routed flow's server: what NAT changed, " (dnat 10.0.1.10:8443)". */
+static void put_nat(struct outbuf *l, const struct out_opts *o, const struct flow *f)
 {
-	struct outbuf l = { buf, buf + FMT_ENDPOINT_MAX - 1 };
+	struct flow_route r;
+	char nat[FMT_ENDPOINT_MAX + 80];
+
+	if (f->key.dir != FLOW_ROUTED || !o->route_of ||
+	    o->route_of(o->route_arg, f->key.owner, &r) < 0)
+		return;
+	fmt_route_nat(f, &r, nat, sizeof nat);
+	if (!nat[0])
+		return;
+	outbuf_mem(l, " (", 2);
+	outbuf_str(l, nat);
+	outbuf_char(l, ')');
+}
+
+static size_t peer_text(const struct out_opts *o, const struct flow *f, const char *name,
+			char *buf)
+{
+	struct outbuf l = { buf, buf + TEXT_MAX - 1 };
 	char addr[64];
 
 	if (name) {
@@ -141,10 +172,11 @@ static size_t peer_text(const struct flow *f, const char *name, char *buf)
 			outbuf_char(&l, ']');
 	}
 	/* A port-less flow (ICMP, GRE) is the bare address (fmt_flow_peer()). */
-	if (!flow_has_port(&f->key))
-		return (size_t)(l.p - buf);
-	outbuf_char(&l, ':');
-	put_port(&l, f, 0);
+	if (flow_has_port(&f->key)) {
+		outbuf_char(&l, ':');
+		put_port(&l, f, 0);
+	}
+	put_nat(&l, o, f);
 	return (size_t)(l.p - buf);
 }
 
@@ -152,11 +184,22 @@ static size_t peer_text(const struct flow *f, const char *name, char *buf)
 static const char *owner_text(const struct out_opts *o, const struct flow *f,
 			      struct owner_label *l)
 {
-	if (!f->key.owner)
+	if (!f->key.owner || f->key.dir == FLOW_ROUTED)	/* routed: nobody's here */
 		return "-";
 	if (!o->owner_of || o->owner_of(o->owner_arg, f->key.owner, l) < 0)
 		return "?";
 	return l->name;
+}
+
+/* -P: the Process cell. */
+static void proc_text(const struct out_opts *o, const struct flow *f, char *buf, size_t len)
+{
+	struct proc_info pi;
+
+	if (!f->proc || !o->proc_of || o->proc_of(o->proc_arg, f->proc, &pi) < 0)
+		procs_label(NULL, 0, buf, len);
+	else
+		procs_label(&pi, f->nprocs, buf, len);
 }
 
 static size_t digits(uint64_t v)
@@ -171,7 +214,7 @@ static size_t digits(uint64_t v)
 }
 
 /* Longer than any line: endpoints, 5 numbers, Proto, 6 rate cells, Owner, padded. */
-#define LINE_MAX_BYTES	(2 * FMT_ENDPOINT_MAX + OWNER_NAME_MAX + 1024)
+#define LINE_MAX_BYTES	(2 * FMT_ENDPOINT_MAX + TEXT_MAX + OWNER_NAME_MAX + PROCS_LABEL_MAX + 1024)
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		    const struct out_opts *o)
@@ -180,8 +223,10 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 	static const char head_peer[] = "Peer Address:Port";
 	size_t wlocal = sizeof head_local - 1, wpeer = sizeof head_peer - 1;
 	size_t wnum[NUM_COLS], wrate[NUM_RATES];
-	char buf[FMT_ENDPOINT_MAX], pb[16], cell[32], line[LINE_MAX_BYTES];
+	char buf[TEXT_MAX], pb[16], cell[32], line[LINE_MAX_BYTES];
 	int rates = o->stream && o->interval > 0, owners = 0;
+	size_t wowner = 5;	/* "Owner", padded only when Process follows */
+	char pt[PROCS_LABEL_MAX];
 	struct owner_label ol;
 	struct outbuf l;
 
@@ -201,10 +246,15 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 
 		view_prefetch(rows, i, n);
 		/* Only where some row is another namespace's: a plain host looks as before. */
-		owners |= o->owners && rows[i]->key.owner != 0;
-		if ((w = local_text(rows[i], buf)) > wlocal)
+		owners |= o->owners && rows[i]->key.owner != 0 && rows[i]->key.dir != FLOW_ROUTED;
+		if (o->processes && o->owners) {
+			w = strlen(owner_text(o, rows[i], &ol));
+			if (w > wowner)
+				wowner = w;
+		}
+		if ((w = local_text(o, rows[i], buf)) > wlocal)
 			wlocal = w;
-		if ((w = peer_text(rows[i], peer_name(o, rows[i]), buf)) > wpeer)
+		if ((w = peer_text(o, rows[i], peer_name(o, rows[i]), buf)) > wpeer)
 			wpeer = w;
 		for (int c = 0; c < NUM_COLS; c++)
 			if ((w = digits(num_value(rows[i], c))) > wnum[c])
@@ -231,8 +281,12 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 		outbuf_mem(&l, "  ", 2);
 		put_right(&l, rate_heads[c], strlen(rate_heads[c]), wrate[c]);
 	}
-	if (owners)
-		outbuf_mem(&l, "  Owner", 7);
+	if (owners) {
+		outbuf_mem(&l, "  ", 2);
+		put_left(&l, "Owner", 5, o->processes ? wowner : 0);
+	}
+	if (o->processes)
+		outbuf_mem(&l, "  Process", 9);
 	outbuf_char(&l, '\n');
 	fwrite(line, 1, (size_t)(l.p - line), fp);
 
@@ -241,9 +295,9 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 
 		view_prefetch(rows, i, n);
 		l = (struct outbuf){ line, line + sizeof line };
-		put_left(&l, buf, local_text(f, buf), wlocal);
-		outbuf_mem(&l, f->key.dir == FLOW_ACTIVE ? "   -->    " : "   <--    ", 10);
-		put_left(&l, buf, peer_text(f, peer_name(o, f), buf), wpeer);
+		put_left(&l, buf, local_text(o, f, buf), wlocal);
+		outbuf_mem(&l, f->key.dir == FLOW_PASSIVE ? "   <--    " : "   -->    ", 10);
+		put_left(&l, buf, peer_text(o, f, peer_name(o, f), buf), wpeer);
 		for (int c = 0; c < NUM_COLS; c++) {
 			char d[20];
 
@@ -269,8 +323,21 @@ int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,
 				if (strlen(p) < 5)
 					put_spaces(&l, 5 - strlen(p));
 			}
+			const char *ot = owner_text(o, f, &ol);
+
 			outbuf_mem(&l, "  ", 2);
-			outbuf_str(&l, owner_text(o, f, &ol));
+			put_left(&l, ot, strlen(ot), o->processes ? wowner : 0);
+		}
+		if (o->processes) {
+			if (!owners && o->show_proto && !rates) {
+				const char *p = fmt_proto(f->key.proto, pb, sizeof pb);
+
+				if (strlen(p) < 5)
+					put_spaces(&l, 5 - strlen(p));
+			}
+			proc_text(o, f, pt, sizeof pt);
+			outbuf_mem(&l, "  ", 2);
+			outbuf_str(&l, pt);
 		}
 		outbuf_char(&l, '\n');
 		fwrite(line, 1, (size_t)(l.p - line), fp);

@@ -47,7 +47,18 @@ static int keep_caps(unsigned keep)
 		for (size_t i = 0; i < sizeof owner_caps / sizeof owner_caps[0]; i++)
 			if (capng_update(CAPNG_ADD, both, (unsigned)owner_caps[i]) < 0)
 				return -1;
+	/* -P: owner_caps without setns. */
+	if (keep & PRIV_KEEP_PROCS)
+		for (size_t i = 1; i < sizeof owner_caps / sizeof owner_caps[0]; i++)
+			if (capng_update(CAPNG_ADD, both, (unsigned)owner_caps[i]) < 0)
+				return -1;
 	return 0;
+}
+
+int priv_can_see_processes(void)
+{
+	capng_get_caps_process();
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_PTRACE);
 }
 
 int priv_can_see_owners(void)

@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "fmt.h"
+#include "lsct.h"
 #include "out.h"
 #include "util.h"
 
@@ -76,6 +79,13 @@ static void summary(const struct batch_opts *b, const struct mon_frame *f, int s
 		off += (size_t)snprintf(line + off, sizeof line - off,
 			"%s%llu netlink message%s did not parse", off ? "; " : "",
 			(unsigned long long)f->input.bad_msgs, f->input.bad_msgs == 1 ? "" : "s");
+	/* -P: say when some owners are only a uid, or missing. */
+	if (b->processes && f->procs_partial)
+		fprintf(b->warn, "%s: owners are partial: other users' processes are not "
+			"readable without root (CAP_SYS_PTRACE); their flows show a uid\n", b->prog);
+	if (b->processes && f->sock_err)
+		fprintf(b->warn, "%s: warning: cannot read this host's sockets (sock_diag): %s; "
+			"no processes this snapshot\n", b->prog, strerror(f->sock_err));
 	if (off)
 		fprintf(b->warn, "%s: %llu entr%s: %s\n", b->prog,
 			(unsigned long long)fs->entries, fs->entries == 1 ? "y" : "ies", line);
@@ -98,7 +108,7 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 				"net.netfilter.nf_conntrack_acct=1 (new connections only)\n", b->prog);
 		return;
 	}
-	if (fs->active + fs->passive && !fs->counters)
+	if (fs->active + fs->passive + fs->routed && !fs->counters)
 		fprintf(b->warn, "%s: warning: the input has no packet or byte counters "
 			"(net.netfilter.nf_conntrack_acct was 0 where it was taken)\n", b->prog);
 }
@@ -110,14 +120,22 @@ static void check_counters(const struct batch_opts *b, const struct mon_frame *f
 static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		       struct out_opts *oo)
 {
+	struct out_health health;
 	const struct flow **rows = xcalloc(f->nflows + 1, sizeof *rows);
 	size_t n = view_build_array(f->flows, f->nflows, b->view, rows);
 	char when[48];
 	int r;
 
 	if (b->resolver && n) {
-		for (size_t k = 0; k < n; k++)
+		for (size_t k = 0; k < n; k++) {
+			struct flow_route fr;
+
 			resolver_want(b->resolver, rows[k]->key.family, &rows[k]->key.peer);
+			/* A routed flow's client is named too. */
+			if (rows[k]->key.dir == FLOW_ROUTED &&
+			    oo->route_of(oo->route_arg, rows[k]->key.owner, &fr) == 0)
+				resolver_want(b->resolver, rows[k]->key.family, &fr.client);
+		}
 		resolver_wait(b->resolver, b->dns_timeout);
 	}
 	if (oo->stream) {
@@ -129,8 +147,15 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		oo->events = f->events;
 		oo->events_lost = f->events_lost;
 	}
+	/* A stream's JSON lines end with the table's health (the frame's, borrowed). */
+	if (oo->stream && b->json) {
+		health = (struct out_health){ .entries = f->sysctl.count, .max = f->sysctl.max,
+					      .ct = &f->ct, .rate = &f->ct_rate };
+		oo->health = &health;
+	}
 	errno = 0;
 	r = b->json ? out_json_write(b->out, rows, n, oo) : out_table_write(b->out, rows, n, oo);
+	oo->health = NULL;
 	free(rows);
 	return r;
 }
@@ -140,14 +165,31 @@ static int owner_cb(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+static int route_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
+}
+
+static int proc_cb(void *arg, uint32_t id, struct proc_info *out)
+{
+	return mon_proc(arg, id, out);
+}
+
 static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int stream,
 			struct monitor *m)
 {
 	memset(oo, 0, sizeof *oo);
+	oo->route_of = route_cb;
+	oo->route_arg = m;
+	if (b->processes) {
+		oo->processes = 1;
+		oo->proc_of = proc_cb;
+		oo->proc_arg = m;
+	}
 	if (b->owners) {
 		oo->owners = 1;
-		oo->owner_of = owner_cb;
-		oo->owner_arg = m;
+		oo->owner_of = b->owner_of ? b->owner_of : owner_cb;
+		oo->owner_arg = b->owner_of ? b->owner_arg : m;
 	}
 	oo->show_proto = b->show_proto;
 	oo->stream = stream;
@@ -155,6 +197,16 @@ static void out_opts_of(const struct batch_opts *b, struct out_opts *oo, int str
 		oo->name_of = resolver_name_cb;
 		oo->name_arg = b->resolver;
 	}
+}
+
+/* --record: appends f; says once, on warn, why the recording stopped. */
+static void record(const struct batch_opts *b, const struct mon_frame *f)
+{
+	if (!b->rec || rec_failed(b->rec))
+		return;
+	if (rec_write(b->rec, f) < 0)
+		fprintf(b->warn, "%s: the recording stopped: %s (the stream goes on)\n", b->prog,
+			strerror(rec_failed(b->rec)));
 }
 
 int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
@@ -177,6 +229,7 @@ int run_once(struct monitor *m, const struct batch_opts *b, enum batch_fail *why
 	}
 	summary(b, f, 0);
 	check_counters(b, f);
+	record(b, f);
 	mon_frame_free(f);
 	return 0;
 }
@@ -218,6 +271,7 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 		}
 		if (!last)
 			check_counters(b, f);
+		record(b, f);
 		seen |= f->stats.entries > 0 || f->nflows > 0;
 		mon_frame_free(last);
 		last = f;
@@ -233,5 +287,187 @@ int run_stream(struct monitor *m, const struct batch_opts *b, enum batch_fail *w
 				last->events_lost == 1 ? " was" : "s were");
 	}
 	mon_frame_free(last);
+	return 0;
+}
+
+/* The owner's name after a flow of another namespace, else "". */
+static void owner_suffix(const struct batch_opts *b, struct monitor *m,
+			 const struct flow_key *k, char *buf, size_t len)
+{
+	struct owner_label ol;
+
+	buf[0] = '\0';
+	if (k->owner && b->owners && mon_owner(m, k->owner, &ol) == 0)
+		snprintf(buf, len, " (%s)", ol.name);
+}
+
+/* " (1 already gone, 2 refused)", or "" when every entry was deleted. */
+static void del_detail(const struct mon_del *d, char *buf, size_t len)
+{
+	size_t off = 0;
+	const uint64_t n[] = { d->gone, d->refused, d->failed };
+	static const char *const what[] = { "already gone", "refused", "failed" };
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(what) && off < len; i++)
+		if (n[i])
+			off += (size_t)snprintf(buf + off, len - off, "%s%llu %s",
+						off ? ", " : " (", (unsigned long long)n[i],
+						what[i]);
+	if (off && off < len)
+		snprintf(buf + off, len - off, ")");
+}
+
+static int yes(const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+
+	return (n == 1 && (s[0] == 'y' || s[0] == 'Y')) ||
+	       (n == 3 && strncasecmp(s, "yes", 3) == 0);
+}
+
+int run_delete(struct monitor *m, const struct batch_opts *b, int ask, FILE *in,
+	       struct mon_del *total, enum batch_fail *why)
+{
+	struct mon_frame *f = mon_snapshot(m);
+	const struct flow **rows;
+	struct flow_key *keys;
+	struct mon_del *per;
+	char line[FMT_ENDPOINT_MAX * 2 + 64], own[OWNER_NAME_MAX + 8], det[96], answer[64];
+	size_t n, k = 0;
+	uint64_t entries = 0;
+	int r = 0;
+
+	*why = BATCH_OK;
+	memset(total, 0, sizeof *total);
+	if (!f) {
+		*why = BATCH_READ;
+		return -1;
+	}
+	rows = xcalloc(f->nflows + 1, sizeof *rows);
+	n = view_build_array(f->flows, f->nflows, b->view, rows);
+	keys = xcalloc(n + 1, sizeof *keys);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i]->entries) {
+			keys[k++] = rows[i]->key;
+			entries += rows[i]->entries;
+		}
+	if (!k) {
+		fprintf(b->warn, "%s: no flow matches: nothing deleted\n", b->prog);
+		goto out;
+	}
+	if (ask) {
+		for (size_t i = 0; i < n; i++) {
+			if (!rows[i]->entries)
+				continue;
+			fmt_flow_line(&rows[i]->key, line, sizeof line);
+			owner_suffix(b, m, &rows[i]->key, own, sizeof own);
+			fprintf(b->out, "%8u  %s%s\n", rows[i]->entries, line, own);
+		}
+		fflush(b->out);
+		fprintf(b->warn, "Delete %llu entr%s of %zu flow%s? [y/N] ",
+			(unsigned long long)entries, entries == 1 ? "y" : "ies", k, k == 1 ? "" : "s");
+		fflush(b->warn);
+		if (!fgets(answer, sizeof answer, in) || !yes(answer)) {
+			fprintf(b->warn, "%s: nothing deleted\n", b->prog);
+			goto out;
+		}
+	}
+	per = xcalloc(k, sizeof *per);
+	if (mon_delete_flows(m, keys, k, per, total) < 0) {
+		*why = BATCH_READ;
+		r = -1;
+	} else {
+		for (size_t i = 0; i < k; i++) {
+			fmt_flow_line(&keys[i], line, sizeof line);
+			owner_suffix(b, m, &keys[i], own, sizeof own);
+			del_detail(&per[i], det, sizeof det);
+			fprintf(b->out, "deleted %llu  %s%s%s\n", (unsigned long long)per[i].deleted,
+				line, own, det);
+		}
+		del_detail(total, det, sizeof det);
+		fprintf(b->out, "deleted %llu entr%s of %zu flow%s%s\n",
+			(unsigned long long)total->deleted, total->deleted == 1 ? "y" : "ies", k,
+			k == 1 ? "" : "s", det);
+		if (fflush(b->out) != 0 && errno != EPIPE) {
+			*why = BATCH_WRITE;
+			r = -1;
+		}
+	}
+	free(per);
+out:
+	free(keys);
+	free(rows);
+	mon_frame_free(f);
+	return r;
+}
+
+int run_frames(struct mon_frame *(*next)(void *arg), void *arg, const struct batch_opts *b,
+	       enum batch_fail *why)
+{
+	struct mon_frame *f, *last = NULL;
+	struct out_opts oo;
+	int seen = 0;
+
+	*why = BATCH_OK;
+	out_opts_of(b, &oo, 1, NULL);
+	for (uint64_t i = 0; (b->count == 0 || i < b->count) && !*b->stop; i++) {
+		errno = 0;
+		f = next(arg);
+		if (!f) {
+			int err = errno;
+
+			if (!err)
+				break;
+			mon_frame_free(last);
+			*why = BATCH_READ;
+			errno = err;
+			return -1;
+		}
+		if (b->owners_on) {
+			oo.owners = b->owners_on(b->owner_arg);
+			oo.owner_of = b->owner_of;
+			oo.owner_arg = b->owner_arg;
+		}
+		if (write_frame(b, f, &oo) < 0) {
+			int err = errno;
+
+			mon_frame_free(last);
+			mon_frame_free(f);
+			if (err == EPIPE)
+				return 0;
+			*why = BATCH_WRITE;
+			errno = err;
+			return -1;
+		}
+		seen |= f->stats.entries > 0 || f->nflows > 0;
+		mon_frame_free(last);
+		last = f;
+	}
+	if (last)
+		summary(b, last, seen);
+	mon_frame_free(last);
+	return 0;
+}
+
+int run_stats(struct monitor *m, const struct batch_opts *b, enum batch_fail *why)
+{
+	struct host_ct_sysctl sc;
+	struct ct_stats ct;
+	struct out_health h;
+
+	*why = BATCH_OK;
+	if (mon_table_stats(m, &ct) < 0) {
+		*why = BATCH_READ;
+		return -1;
+	}
+	host_read_ct_sysctl(&sc);
+	h = (struct out_health){ .entries = sc.count, .max = sc.max, .ct = &ct, .rate = NULL };
+	if (out_stats_write(b->out, &h, b->json) < 0) {
+		if (errno == EPIPE)
+			return 0;	/* the reader is gone: a quiet end */
+		*why = BATCH_WRITE;
+		return -1;
+	}
 	return 0;
 }

@@ -134,6 +134,11 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 		/* The collector lowers its own priority (monitor.c). */
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(setpriority), 1,
 				      SCMP_A0(SCMP_CMP_EQ, PRIO_PROCESS));
+	if (needs & SANDBOX_RECORD)
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(ftruncate), 0);
+	if (needs & SANDBOX_REPLAY)
+		/* The index is read front to back once: a hint to the page cache. */
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(fadvise64), 0);
 	if (needs & SANDBOX_NAMES) {
 		/* getnameinfo(): DNS over UDP and TCP, nscd and NSS services over AF_UNIX. */
 		static const int domains[] = { AF_INET, AF_INET6, AF_UNIX };
@@ -164,6 +169,9 @@ static int add_checked(scmp_filter_ctx ctx, unsigned needs)
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(accept4), 0);
 		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(shutdown), 0);
 	}
+	if (needs & SANDBOX_PROCS)
+		/* procs_attribute(): /proc/PID/fd, /proc, the cgroup tree. */
+		r |= seccomp_rule_add(ctx, ok, SCMP_SYS(getdents64), 0);
 	return r ? -1 : 0;
 }
 
@@ -214,7 +222,8 @@ int sandbox_enter(unsigned needs, char *err, size_t errlen)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_ALLOW, base_calls, ARRAY_LEN(base_calls));
-	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS | SANDBOX_HTTP)))
+	if (r == 0 && (needs & (SANDBOX_NETLINK | SANDBOX_NAMES | SANDBOX_OWNERS | SANDBOX_HTTP |
+				   SANDBOX_PROCS)))
 		r = add_all(ctx, SCMP_ACT_ALLOW, socket_calls, ARRAY_LEN(socket_calls));
 	if (r == 0)
 		r = add_all(ctx, SCMP_ACT_TRAP, fatal_calls, ARRAY_LEN(fatal_calls));

@@ -62,7 +62,8 @@ static void place(struct tui *t)
 		pane_sync(&p->p, p->rows, p->n, p->list_h);
 	}
 	flows_want_widths(t, &local_want, &peer_want);
-	layout_flows_owner(&t->lay, COLS, local_want, peer_want, flows_owner_want(t));
+	layout_flows_ext(&t->lay, COLS, local_want, peer_want, flows_owner_want(t),
+			 flows_proc_want(t), t->show_health, t->trend_on);
 }
 
 /* Asks for the names of the peers on screen; never waits for them. */
@@ -76,7 +77,14 @@ static void want_names(struct tui *t)
 
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			const struct flow_key *k = &p->rows[r]->key;
+			struct flow_route fr;
 
+			/* A routed flow's client is named too. */
+			if (k->dir == FLOW_ROUTED && mon_route(t->m, k->owner, &fr) == 0 &&
+			    !resolver_name(t->c->resolver, k->family, &fr.client)) {
+				resolver_want(t->c->resolver, k->family, &fr.client);
+				t->names_pending = 1;
+			}
 			if (resolver_name(t->c->resolver, k->family, &k->peer))
 				continue;
 			resolver_want(t->c->resolver, k->family, &k->peer);
@@ -115,7 +123,7 @@ static void show_rows(struct tui *t)
 		same = flow_key_equal(&t->shown[i], &t->shown_next[i]);
 	if (same)
 		return;
-	mon_show(t->m, t->shown_next, n);
+	t->feed.show(t->feed.arg, t->shown_next, n);
 	tmp = t->shown;
 	t->shown = t->shown_next;
 	t->shown_next = tmp;
@@ -148,10 +156,27 @@ static void draw(struct tui *t)
 	doupdate();
 }
 
+/*
+ * Puts the Routed pane on screen or takes it off: shown by the R key,
+ * hidden by it, or (routed_show -1) whenever the frame has routed flows,
+ * whatever the filters leave of them.
+ */
+void tui_place_routed(struct tui *t)
+{
+	int base = t->npanes_all - t->routed, show;
+
+	show = t->routed && (t->routed_show > 0 ||
+			     (t->routed_show < 0 && t->panes[base].total > 0));
+	t->npanes = base + show;
+	if (t->focus >= t->npanes)
+		t->focus = t->npanes - 1;
+}
+
 void tui_rebuild(struct tui *t)
 {
-	for (int i = 0; i < t->npanes; i++)
+	for (int i = 0; i < t->npanes_all; i++)
 		flows_rebuild_pane(t, &t->panes[i]);
+	tui_place_routed(t);
 }
 
 /* ---- frames ---- */
@@ -193,6 +218,7 @@ static void accept_frame(struct tui *t, struct mon_frame *nf)
 	}
 	if (!t->paused || !t->f) {
 		t->f = nf;
+		flows_trend_take(t, nf);
 		tui_rebuild(t);
 	}
 	release(t, old_f);
@@ -201,13 +227,20 @@ static void accept_frame(struct tui *t, struct mon_frame *nf)
 	release(t, nf);
 }
 
+/* --record: every good frame, before the screen may drop it. */
+static void record(struct tui *t, const struct mon_frame *nf)
+{
+	if (t->c->rec && !rec_failed(t->c->rec))
+		(void)rec_write(t->c->rec, nf);
+}
+
 static int take_frame(struct tui *t, char *err, size_t errlen)
 {
 	/*
 	 * Unless paused, the shown frame is replaced by the new one: its
 	 * flows' memory can take the copy (the panes are rebuilt at once).
 	 */
-	struct mon_frame *nf = mon_take(t->m, t->paused ? NULL : t->f);
+	struct mon_frame *nf = t->feed.take(t->feed.arg, t->paused ? NULL : t->f);
 
 	if (!nf)
 		return 0;
@@ -224,6 +257,7 @@ static int take_frame(struct tui *t, char *err, size_t errlen)
 		return 0;
 	}
 	t->err = 0;
+	record(t, nf);
 	accept_frame(t, nf);
 	return 0;
 }
@@ -252,9 +286,11 @@ static int poll_timeout(struct tui *t)
 {
 	double since;
 
-	if (!t->f || t->names_pending || t->msg[0] || mon_busy(t->m, &since))
-		return POLL_FAST_MS;
-	return POLL_SLOW_MS;
+	int ms = t->rp ? replay_wait_ms(t) : -1;
+
+	if (!t->f || t->names_pending || t->msg[0] || t->feed.busy(t->feed.arg, &since))
+		return ms >= 0 && ms < POLL_FAST_MS ? ms : POLL_FAST_MS;
+	return ms >= 0 && ms < POLL_SLOW_MS ? ms : POLL_SLOW_MS;
 }
 
 static int loop(struct tui *t, char *err, size_t errlen)
@@ -270,12 +306,15 @@ static int loop(struct tui *t, char *err, size_t errlen)
 			return 0;
 		if (t->msg[0] && mono_now() >= t->msg_until)
 			t->msg[0] = '\0';
+		/* A feed without a descriptor (a replay) is asked every turn. */
+		if (t->feed.fd(t->feed.arg) < 0 && take_frame(t, err, errlen) < 0)
+			return -1;
 		draw(t);
 		fds[n].fd = STDIN_FILENO;
 		fds[n++].events = POLLIN;
-		if (!t->mon_gone) {
+		if (!t->mon_gone && t->feed.fd(t->feed.arg) >= 0) {
 			mon_at = (int)n;
-			fds[n].fd = mon_fd(t->m);
+			fds[n].fd = t->feed.fd(t->feed.arg);
 			fds[n++].events = POLLIN;
 		}
 		if (c->sig_fd >= 0) {
@@ -294,6 +333,7 @@ static int loop(struct tui *t, char *err, size_t errlen)
 		if (mon_at >= 0 && fds[mon_at].revents) {
 			if (take_frame(t, err, errlen) < 0)
 				return -1;
+			keys_delete_done(t);
 			if (fds[mon_at].revents & (POLLHUP | POLLERR | POLLNVAL))
 				t->mon_gone = 1;
 		}
@@ -302,27 +342,93 @@ static int loop(struct tui *t, char *err, size_t errlen)
 	}
 }
 
+/* ---- the live feed: the monitor ---- */
+
+static int live_fd(void *arg)
+{
+	return mon_fd(arg);
+}
+
+static struct mon_frame *live_take(void *arg, struct mon_frame *spare)
+{
+	return mon_take(arg, spare);
+}
+
+static int live_busy(void *arg, double *since)
+{
+	return mon_busy(arg, since);
+}
+
+static double live_period(void *arg)
+{
+	return mon_period(arg);
+}
+
+static void live_set_period(void *arg, double s)
+{
+	mon_set_period(arg, s);
+}
+
+static void live_wake(void *arg)
+{
+	mon_wake(arg);
+}
+
+static void live_show(void *arg, const struct flow_key *keys, size_t n)
+{
+	mon_show(arg, keys, n);
+}
+
+static void live_watch(void *arg, const struct flow_key *k)
+{
+	mon_watch(arg, k);
+}
+
+static void live_server_ports(void *arg, const struct port_filter *pf)
+{
+	mon_set_server_ports(arg, pf);
+}
+
+static int live_owner(void *arg, uint32_t id, struct owner_label *out)
+{
+	return mon_owner(arg, id, out);
+}
+
 /* ---- setup and teardown ---- */
 
-static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
+static void init(struct tui *t, struct monitor *m, struct replay *r,
+		 const struct tui_config *c)
 {
 	static const struct {
 		const char *name;
 		unsigned dir;
-	} kinds[] = { { "Active", VIEW_ACTIVE }, { "Passive", VIEW_PASSIVE } };
+	} kinds[] = { { "Active", VIEW_ACTIVE }, { "Passive", VIEW_PASSIVE },
+		      { "Routed", VIEW_ROUTED } };
 
 	memset(t, 0, sizeof *t);
 	t->m = m;
 	t->c = c;
+	if (m)
+		t->feed = (struct tui_feed){ live_fd, live_take, live_busy, live_period,
+					     live_set_period, live_wake, live_show, live_watch,
+					     live_server_ports, live_owner, m };
+	else
+		replay_feed_init(t, r);
 	port_filter_copy(&t->aport, c->aport);
 	port_filter_copy(&t->pport, c->pport);
+	t->show_procs = c->processes;
 	if (c->owner)
 		t->owner = *c->owner;
 	t->names = !c->numeric && c->resolver;
+	t->trend_on = 1;
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
 		struct tpane *p;
 
-		if (!(c->dirs & kinds[i].dir) && c->dirs)
+		/* -a and -p choose the first two; the Routed pane is always there (R). */
+		if (kinds[i].dir != VIEW_ROUTED && !(c->dirs & kinds[i].dir) &&
+		    (c->dirs & (VIEW_ACTIVE | VIEW_PASSIVE)))
+			continue;
+		if (kinds[i].dir == VIEW_ROUTED && !c->routed_pane)
 			continue;
 		p = &t->panes[t->npanes++];
 		p->name = kinds[i].name;
@@ -332,8 +438,12 @@ static void init(struct tui *t, struct monitor *m, const struct tui_config *c)
 		p->list_h = 1;
 		pane_init(&p->p);
 	}
+	t->npanes_all = t->npanes;
+	t->routed = c->routed_pane;
+	t->routed_show = c->routed_auto ? -1 : 0;
+	tui_place_routed(t);
 	/* A screen is not redrawn back to back: -d 0 means as often as it can be read. */
-	if (mon_period(m) < MIN_PERIOD)
+	if (m && mon_period(m) < MIN_PERIOD)
 		mon_set_period(m, MIN_PERIOD);
 }
 
@@ -346,12 +456,14 @@ static void fini(struct tui *t)
 		mon_frame_free(f);
 	if (lf && lf != f)
 		mon_frame_free(lf);
-	for (int i = 0; i < t->npanes; i++)
+	for (int i = 0; i < t->npanes_all; i++)
 		free(t->panes[i].rows);
 	free(t->shown);
 	free(t->shown_next);
+	trend_free(t->trend);
 	port_filter_fini(&t->aport);
 	port_filter_fini(&t->pport);
+	replay_feed_fini(t);
 }
 
 static int no_color(void)
@@ -453,12 +565,13 @@ static void screen_stop(struct tui *t)
 	delscreen(t->scr);
 }
 
-int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen)
+static int run(struct monitor *m, struct replay *r, const struct tui_config *c, char *err,
+	       size_t errlen)
 {
 	struct tui t;
 	int rc, saved;
 
-	init(&t, m, c);
+	init(&t, m, r, c);
 	if (screen_start(&t, err, errlen) < 0) {
 		saved = errno;
 		fini(&t);
@@ -471,4 +584,14 @@ int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t err
 	fini(&t);
 	errno = saved;
 	return rc;
+}
+
+int tui_run(struct monitor *m, const struct tui_config *c, char *err, size_t errlen)
+{
+	return run(m, NULL, c, err, errlen);
+}
+
+int tui_replay_run(struct replay *r, const struct tui_config *c, char *err, size_t errlen)
+{
+	return run(NULL, r, c, err, errlen);
 }

@@ -87,6 +87,29 @@ int cell_put(int y, int x, int w, const char *s, attr_t a)
 	return x + n;
 }
 
+/*
+ * At most w cells of s, UTF-8 whose characters are one cell wide each (the
+ * Trend column's blocks), never past the right edge.
+ */
+int cell_put_wide(int y, int x, int w, const char *s, attr_t a)
+{
+	int cells = 0;
+	size_t n = 0;
+
+	if (y < 0 || y >= LINES || x < 0 || x >= COLS || w <= 0)
+		return x;
+	if (w > COLS - x)
+		w = COLS - x;
+	while (s[n]) {
+		if (((unsigned char)s[n] & 0xc0) != 0x80 && cells++ == w)
+			break;
+		n++;
+	}
+	attrset(a);
+	mvaddnstr(y, x, s, (int)n);
+	return x + (cells < w ? cells : w);
+}
+
 /* One cell: a UTF-8 symbol, or its ASCII stand-in outside a UTF-8 locale. */
 int cell_put_sym(const struct tui *t, int y, int x, const char *utf8, char ascii, attr_t a)
 {

@@ -19,6 +19,10 @@
 #define TIMEOUT_SECS_BELOW	1000	/* s: shown in seconds below this */
 #define TIMEOUT_MINS_BELOW	60000	/* s: in minutes below this, then in hours */
 #define HEADER_MIN_LINES	3	/* lines from which the list has column titles */
+#define GRAPH_ROWS	4	/* the graph's bars; a line of labels above them */
+#define GRAPH_CELLS_MAX	512	/* cells of one graph (half the width) at most */
+/* The graph only when the list keeps its titles and a few connections under it. */
+#define GRAPH_MIN_LINES	(1 + GRAPH_ROWS + HEADER_MIN_LINES + 2)
 
 /* An address, with its port for the protocols that have ports (ICMP's id is in State). */
 static void endpoint_text(char *buf, size_t len, const struct ct_entry *e,
@@ -233,9 +237,15 @@ static void draw_title(const struct tui *t, int y)
 	fl.key = t->watched;
 	fmt_flow_local(&fl, local, sizeof local);
 	fmt_flow_peer(&fl, NULL, peer, sizeof peer);
+	if (fl.key.dir == FLOW_ROUTED) {
+		struct flow_route r;
+		int known = mon_route(t->m, fl.key.owner, &r) == 0;
+
+		fmt_route_client(&fl, known ? &r : NULL, NULL, local, sizeof local);
+	}
 	cell_rule(t, y);
 	snprintf(buf, sizeof buf, " Connections of %s %s %s (%s) ", local,
-		 fl.key.dir == FLOW_ACTIVE ? "-->" : "<--", peer,
+		 fl.key.dir == FLOW_PASSIVE ? "<--" : "-->", peer,
 		 fmt_flow_proto(&fl.key, tmp, sizeof tmp));
 	x = cell_put(y, 1, COLS - 1, buf, cell_attr(t, R_FOCUS));
 	if (!lf)
@@ -247,6 +257,45 @@ static void draw_title(const struct tui *t, int y)
 	cell_put(y, x + 1, COLS - x - 1, buf, A_NORMAL);
 }
 
+/* One graph of rates (oldest first) at x, w cells wide, its label above. */
+static void draw_graph(const struct tui *t, int y, int x, int w, const char *what,
+		       const double *v)
+{
+	static char rows[GRAPH_ROWS][GRAPH_CELLS_MAX * TREND_GLYPH_MAX + 1];
+	double max = trend_max(v, TREND_N);
+	char label[64], h[16];
+
+	if (w > GRAPH_CELLS_MAX)
+		w = GRAPH_CELLS_MAX;
+	if (w < 1)
+		return;
+	fmt_human(h, sizeof h, max);
+	snprintf(label, sizeof label, "%s max %s", what, h);
+	cell_put(y, x, w, label, cell_attr(t, R_COLS));
+	trend_graph(rows[0], sizeof rows[0], GRAPH_ROWS, w, v, TREND_N, max,
+		    flows_trend_blocks(t));
+	for (int r = 0; r < GRAPH_ROWS; r++)
+		cell_put_wide(y + 1 + r, x, w, rows[r], A_NORMAL);
+}
+
+/*
+ * The watched flow's rates in (left) and out (right) over the last
+ * TREND_N dumps, each scaled to its own maximum, which its label gives.
+ * Returns the lines it took.
+ */
+static int draw_graphs(const struct tui *t, int y)
+{
+	double in[TREND_N], out[TREND_N];
+	int half = (COLS - 1) / 2;
+
+	if (!t->trend || !t->trend_on)
+		return 0;
+	trend_get(t->trend, &t->watched, in, out);
+	draw_graph(t, y, 0, half, "In/s", in);
+	draw_graph(t, y, half + 1, COLS - half - 1, "Out/s", out);
+	return 1 + GRAPH_ROWS;
+}
+
 void conns_draw(struct tui *t)
 {
 	const struct mon_frame *lf = t->list_frame;
@@ -256,8 +305,11 @@ void conns_draw(struct tui *t)
 	uint64_t now_ns;
 
 	draw_title(t, y++);
+	if (bottom - y >= GRAPH_MIN_LINES)
+		y += draw_graphs(t, y);
 	if (!lf) {
-		cell_put(y, 2, COLS - 2, "collecting...", cell_attr(t, R_CLOSED));
+		cell_put(y, 2, COLS - 2, t->rp ? "a recording keeps flows, not their connections" :
+			 "collecting...", cell_attr(t, R_CLOSED));
 		return;
 	}
 	if (lf->nconns == 0) {
@@ -285,6 +337,10 @@ void conns_draw(struct tui *t)
 		const struct ct_entry *e = &lf->conns[i];
 		attr_t a = ct_entry_ended(e) ? cell_attr(t, R_CLOSED) : A_NORMAL;
 		char buf[CONN_TEXT_MAX];
+
+		/* The connection D asks about. */
+		if (t->confirm && !t->del_flow && i == t->list_top)
+			a |= A_REVERSE;
 
 		for (int c = 0; c < CONN_MAX; c++) {
 			if (!l.shown[c])

@@ -35,19 +35,46 @@ static void peer_text(const struct tui *t, const struct flow *f, char *buf, size
 
 		snprintf(buf + n, len - n, "/%s", fmt_flow_proto(&f->key, pb, sizeof pb));
 	}
+	/* A routed flow: where NAT sent it, after the server it was sent to. */
+	if (f->key.dir == FLOW_ROUTED) {
+		struct flow_route r;
+		char nat[FMT_ENDPOINT_MAX + 80];
+		size_t n = strlen(buf);
+
+		if (mon_route(t->m, f->key.owner, &r) == 0) {
+			fmt_route_nat(f, &r, nat, sizeof nat);
+			if (nat[0])
+				snprintf(buf + n, len - n, " (%s)", nat);
+		}
+	}
 }
 
 void flows_local_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len)
 {
-	fmt_flow_local(f, buf, len);
+	struct flow_route r;
+	char name[NAME_TEXT_MAX];
+	const char *raw = NULL;
+	int known;
+
+	if (f->key.dir != FLOW_ROUTED) {
+		fmt_flow_local(f, buf, len);
+		return;
+	}
+	/* A routed flow's local side is its client. */
+	known = mon_route(t->m, f->key.owner, &r) == 0;
+	if (known && t->names && t->c->resolver)
+		raw = resolver_name(t->c->resolver, f->key.family, &r.client);
+	if (raw)
+		fmt_escape(raw, name, sizeof name);
+	fmt_route_client(f, known ? &r : NULL, raw ? name : NULL, buf, len);
 }
 
 void flows_arrow_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len)
 {
 	/* A closed flow's arrow is broken: visible without colour or dim. */
-	if (f->key.dir == FLOW_ACTIVE)
+	if (f->key.dir != FLOW_PASSIVE)	/* routed: client --> server too */
 		snprintf(buf, len, l->tight ? "%s" : " %s ", f->idle ? "-x>" : "-->");
 	else
 		snprintf(buf, len, l->tight ? "%s" : " %s ", f->idle ? "<x-" : "<--");
@@ -125,7 +152,14 @@ void flows_closed_text(const struct tui *t, const struct flow *f, const struct f
 
 int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 {
-	return mon_owner(arg, id, out);
+	const struct tui_feed *fd = arg;
+
+	return fd->owner(fd->arg, id, out);
+}
+
+int tui_route_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
 }
 
 /* The owner's name; "-" for the viewed namespace's own flows. */
@@ -134,12 +168,117 @@ void flows_owner_text(const struct tui *t, const struct flow *f, const struct fl
 {
 	struct owner_label ol;
 
-	if (!f->key.owner)
+	if (!f->key.owner || f->key.dir == FLOW_ROUTED)	/* routed: nobody's here */
 		snprintf(buf, len, "-");
-	else if (mon_owner(t->m, f->key.owner, &ol) < 0)
+	else if (t->feed.owner(t->feed.arg, f->key.owner, &ol) < 0)
 		snprintf(buf, len, "?");
 	else	/* sanitized by owner.c: printable UTF-8 */
 		snprintf(buf, len, "%s", ol.name);
+}
+
+/* Blocks need a UTF-8 locale; NO_COLOR or a monochrome terminal get the ASCII ramp. */
+int flows_trend_blocks(const struct tui *t)
+{
+	return t->utf8 && t->colour;
+}
+
+/*
+ * In + out over the last TREND_N dumps, each row scaled to its own
+ * maximum: the shape of its traffic (In/s and Out/s tell the size).
+ */
+void flows_trend_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		      char *buf, size_t len)
+{
+	double in[TREND_N], out[TREND_N];
+
+	if (t->trend)
+		trend_get(t->trend, &f->key, in, out);
+	else
+		memset(in, 0, sizeof in), memset(out, 0, sizeof out);
+	for (size_t i = 0; i < TREND_N; i++)
+		in[i] += out[i];
+	trend_spark(buf, len, in, TREND_N, flows_trend_blocks(t));
+}
+
+/*
+ * Feeds the history from a frame the screen shows: dumps with rates only
+ * (frames between dumps carry no byte deltas; a first snapshot and one
+ * moments after another no rate).  A frame older than the last fed (a
+ * replay seeking back) starts the history again.  With Trend off (T) none
+ * is kept: no column, no graph, no cost.
+ */
+void flows_trend_take(struct tui *t, const struct mon_frame *f)
+{
+	if (!t->trend_on) {
+		trend_free(t->trend);
+		t->trend = NULL;
+		return;
+	}
+	if (!t->trend)
+		t->trend = trend_new();
+	if (f->seq < t->trend_seq)
+		trend_clear(t->trend);
+	if (f->seq != t->trend_seq && f->dumped && cell_rates_known(f))
+		trend_feed(t->trend, f->flows, f->nflows, f->interval);
+	t->trend_seq = f->seq;
+}
+
+/* -P: the flow's process (procs_label()), "-" when none is known. */
+void flows_proc_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len)
+{
+	struct proc_info pi;
+
+	if (!f->proc || mon_proc(t->m, f->proc, &pi) < 0)
+		procs_label(NULL, 0, buf, len);
+	else
+		procs_label(&pi, f->nprocs, buf, len);
+}
+
+/* -P: the largest RTT of its live TCP sockets, in ms; "-" without one. */
+void flows_rtt_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		    char *buf, size_t len)
+{
+	if (!f->rtt_us)
+		snprintf(buf, len, "-");
+	else if (f->rtt_us < 100000)
+		snprintf(buf, len, "%.1fms", f->rtt_us / 1000.0);
+	else
+		snprintf(buf, len, "%ums", (f->rtt_us + 500) / 1000);
+}
+
+/* -P: TCP retransmissions per second over the interval. */
+void flows_retr_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len)
+{
+	double secs = t->f ? t->f->interval : 0;
+
+	if (f->key.proto != IPPROTO_TCP || secs <= 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", f->d.retrans / secs);
+}
+
+int flows_proc_want(const struct tui *t)
+{
+	char buf[PROCS_LABEL_MAX];
+	int want = 1;
+
+	if (!t->c->processes || !t->show_procs)
+		return 0;
+	for (int i = 0; i < t->npanes; i++) {
+		const struct tpane *p = &t->panes[i];
+
+		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
+			int n;
+
+			flows_proc_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			n = (int)strlen(buf);
+			if (n > want)
+				want = n;
+		}
+	}
+	return want;
 }
 
 /* The widest Owner text on screen, 0 when every flow there is the host's. */
@@ -154,7 +293,7 @@ int flows_owner_want(const struct tui *t)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			if (!p->rows[r]->key.owner)
+			if (!p->rows[r]->key.owner || p->rows[r]->key.dir == FLOW_ROUTED)
 				continue;
 			any = 1;
 			flows_owner_text(t, p->rows[r], &t->lay, buf, sizeof buf);
@@ -221,7 +360,7 @@ static void sort_cols(enum view_sort s, unsigned dir, enum col *c1, enum col *c2
 		return;
 	*c1 = st[i].c1;
 	*c2 = st[i].c2;
-	if (s == VIEW_SORT_PORT && dir == VIEW_ACTIVE)
+	if (s == VIEW_SORT_PORT && dir != VIEW_PASSIVE)
 		*c1 = *c2 = COL_PEER;
 }
 
@@ -262,7 +401,7 @@ void flows_want_widths(const struct tui *t, int *local_want, int *peer_want)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			fmt_flow_local(p->rows[r], buf, sizeof buf);
+			flows_local_text(t, p->rows[r], &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > *local_want)
 				*local_want = n;
@@ -307,8 +446,10 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	if (t->owner.set) {
 		vo.owner = &t->owner;
 		vo.owner_of = tui_owner_cb;
-		vo.owner_arg = t->m;
+		vo.owner_arg = (void *)&t->feed;
 	}
+	vo.route_of = tui_route_cb;
+	vo.route_arg = t->m;
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;
@@ -346,6 +487,10 @@ static void draw_row(const struct tui *t, int y, const struct flow *f, int selec
 		if (!l->shown[c])
 			continue;
 		layout_cols[c].text(t, f, l, buf, sizeof buf);
+		if (c == COL_TREND) {	/* cells, not bytes: block characters are 3 */
+			cell_put_wide(y, l->x[c], l->w[c], buf, a);
+			continue;
+		}
 		cell_put_cut(t, y, l->x[c], l->w[c], buf, layout_cols[c].right,
 			     c == COL_LOCAL ? TR_START : c == COL_OWNER ? TR_END : TR_PORT,
 			     f->stale && is_traffic(c) ? old : a);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "tui_health.h"
 #include "util.h"
 
 #define BUSY_SHOWN	1.0	/* s; a snapshot running this long shows "collecting" */
@@ -19,7 +20,7 @@
 static const char *const prompt_labels[] = {
 	[PROMPT_NONE] = "", [PROMPT_APORT] = "active ports: ",
 	[PROMPT_PPORT] = "passive ports: ", [PROMPT_HOST] = "host: ",
-	[PROMPT_OWNER] = "owner: ",
+	[PROMPT_OWNER] = "owner: ", [PROMPT_TIME] = "go to: ",
 };
 
 static void seg_draw(const struct tui *t, const struct segs *ss, int line, int y)
@@ -44,18 +45,20 @@ static void cost_text(char *buf, size_t len, double s)
 		snprintf(buf, len, "%.1fs", s);
 }
 
-static void limit_text(char *buf, size_t len, int64_t v)
+/* What tui_health.c makes the table's segments of. */
+static void health_of(const struct mon_frame *f, struct health_in *h)
 {
-	if (v < 0)
-		cell_dash(buf, len);
-	else
-		fmt_u64(buf, len, (uint64_t)v);
+	h->entries = f->sysctl.count;
+	h->max = f->sysctl.max;
+	h->ct = &f->ct;
+	h->rate = &f->ct_rate;
 }
 
 static void head_frame(const struct tui *t, struct segs *ss)
 {
 	const struct mon_frame *f = t->f;
-	char a[32], b[32], when[16];
+	struct health_in h;
+	char when[16];
 	struct tm tm;
 
 	if (!f)
@@ -63,9 +66,8 @@ static void head_frame(const struct tui *t, struct segs *ss)
 	localtime_r(&f->when.tv_sec, &tm);
 	strftime(when, sizeof when, "%H:%M:%S", &tm);
 	layout_seg_add(ss, 0, 1, R_PLAIN, "%s", when);
-	limit_text(a, sizeof a, f->sysctl.count);
-	limit_text(b, sizeof b, f->sysctl.max);
-	layout_seg_add(ss, 0, 2, R_PLAIN, "entries %s/%s", a, b);
+	health_of(f, &h);
+	health_entries_segs(ss, &h, R_PLAIN, R_WARN);
 }
 
 /* "CPU budget 10%" (the --max-cpu share), or without the share when not known. */
@@ -87,7 +89,7 @@ static void head_period(const struct tui *t, struct segs *ss)
 	const struct mon_frame *f = t->f;
 	char asked[32], real[32], cost[32], budget[32], cpu[32];
 
-	cell_period_text(asked, sizeof asked, mon_period(t->m));
+	cell_period_text(asked, sizeof asked, t->feed.period(t->feed.arg));
 	layout_seg_add(ss, 0, 1, R_PLAIN, "every %s", asked);
 	if (!f)
 		return;
@@ -121,7 +123,7 @@ static void head_status(const struct tui *t, struct segs *ss)
 	const struct mon_frame *f = t->f;
 	double since;
 
-	if (mon_busy(t->m, &since) && mono_now() - since > BUSY_SHOWN)
+	if (t->feed.busy(t->feed.arg, &since) && mono_now() - since > BUSY_SHOWN)
 		layout_seg_add(ss, 1, 1, R_FLAG, "collecting %.0fs", mono_now() - since);
 	if (f && f->sysctl.acct == 0) {
 		layout_seg_add(ss, 1, 1, R_WARN,
@@ -205,6 +207,12 @@ static void head_missing(const struct tui *t, struct segs *ss)
 			       "owners off (not root): containers' flows count as forwarded");
 		layout_seg_brief(ss, "owners off (not root)");
 	}
+	/* -P as a user: other users' processes are a uid only. */
+	if (t->c->processes && f->procs_partial) {
+		layout_seg_add(ss, 1, 3, R_WARN,
+			       "processes partial: other users' need root (CAP_SYS_PTRACE)");
+		layout_seg_brief(ss, "processes partial (not root)");
+	}
 }
 
 void header_draw(const struct tui *t)
@@ -220,11 +228,21 @@ void header_draw(const struct tui *t)
 	layout_seg_add(&ss, 0, 3, R_HOST, "%s", esc);
 	fmt_escape(t->c->source ? t->c->source : "", esc, sizeof esc);
 	layout_seg_add(&ss, 0, 5, R_PLAIN, "%s", esc);
+	if (t->rp)
+		replay_header(t, &ss);
+	else if (t->c->rec)
+		record_header(t, &ss);
 	head_frame(t, &ss);
 	head_period(t, &ss);
 	head_status(t, &ss);
 	head_filters(t, &ss);
 	head_missing(t, &ss);
+	if (t->f) {
+		struct health_in h;
+
+		health_of(t->f, &h);
+		health_rate_segs(&ss, &h, R_PLAIN, R_WARN);
+	}
 	if (t->head_lines == 2) {
 		layout_seg_fit(&ss, 0, COLS);
 		layout_seg_fit(&ss, 1, COLS);
@@ -285,6 +303,11 @@ void header_draw_bottom(const struct tui *t)
 
 	if (t->prompt) {
 		draw_prompt(t);
+		return;
+	}
+	if (t->confirm) {
+		cell_blank_line(y, A_NORMAL);
+		cell_put(y, 0, COLS, t->del_q, cell_attr(t, R_WARN));
 		return;
 	}
 	if (t->msg[0] && mono_now() < t->msg_until) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tui_trend.h"
+
 /*
  * Adding a column is this one row (and its name in enum col): its titles,
  * width, when it drops, the sorts < > step through on it, and its text.
@@ -24,31 +26,46 @@ const struct col_def layout_cols[COL_MAX] = {
 	[COL_PEER] = { "Peer", "Peer", 4, 0, 0, DROP_NEVER, 0,
 		       VIEW_SORT_PEER, VIEW_SORT_PEER, COL_NO_SORT, COL_NO_SORT,
 		       flows_peer_cell },
-	[COL_CONNS] = { "Conns", "Conns", 5, 1, 1, DROP_EARLY, 6,
+	[COL_CONNS] = { "Conns", "Conns", 5, 1, 1, DROP_EARLY, 7,
 			VIEW_SORT_CONNS, VIEW_SORT_CONNS, COL_NO_SORT, COL_NO_SORT,
 			flows_conns_text },
-	[COL_IN] = { "In/s", "In", 4, 1, 1, DROP_LATE, 7,
+	[COL_IN] = { "In/s", "In", 4, 1, 1, DROP_LATE, 8,
 		     VIEW_SORT_INRATE, VIEW_SORT_INBYTES, VIEW_SORT_RATE, VIEW_SORT_BYTES,
 		     flows_in_text },
-	[COL_OUT] = { "Out/s", "Out", 5, 1, 1, DROP_LATE, 6,
+	[COL_OUT] = { "Out/s", "Out", 5, 1, 1, DROP_LATE, 7,
 		      VIEW_SORT_OUTRATE, VIEW_SORT_OUTBYTES, COL_NO_SORT, COL_NO_SORT,
 		      flows_out_text },
-	[COL_INPKT] = { "InPkt/s", "InPkt", 7, 1, 1, DROP_EARLY, 3,
+	[COL_INPKT] = { "InPkt/s", "InPkt", 7, 1, 1, DROP_EARLY, 4,
 			VIEW_SORT_INPPS, VIEW_SORT_INPKTS, VIEW_SORT_PPS, VIEW_SORT_PACKETS,
 			flows_inpkt_text },
-	[COL_OUTPKT] = { "OutPkt/s", "OutPkt", 8, 1, 1, DROP_EARLY, 2,
+	[COL_OUTPKT] = { "OutPkt/s", "OutPkt", 8, 1, 1, DROP_EARLY, 3,
 			 VIEW_SORT_OUTPPS, VIEW_SORT_OUTPKTS, COL_NO_SORT, COL_NO_SORT,
 			 flows_outpkt_text },
-	[COL_NEW] = { "New", "New", 4, 1, 1, DROP_EARLY, 5,
+	[COL_NEW] = { "New", "New", 4, 1, 1, DROP_EARLY, 6,
 		      VIEW_SORT_NEW, VIEW_SORT_NEW, COL_NO_SORT, COL_NO_SORT,
 		      flows_new_text },
-	[COL_CLOSED] = { "Closed", "Closed", 6, 1, 1, DROP_EARLY, 4,
+	[COL_CLOSED] = { "Closed", "Closed", 6, 1, 1, DROP_EARLY, 5,
 			 VIEW_SORT_CLOSED, VIEW_SORT_CLOSED, COL_NO_SORT, COL_NO_SORT,
 			 flows_closed_text },
+	/* A sparkline of TREND_N intervals (tui_trend.h); only when on (T). */
+	[COL_TREND] = { "Trend", "Trend", TREND_N, 1, 0, DROP_EARLY, 0,
+			COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
+			flows_trend_text },
+	/* -P, with H: TCP health (layout_flows_ext()). */
+	[COL_RTT] = { "RTT", "RTT", 7, 1, 1, DROP_EARLY, 2,
+		      VIEW_SORT_RTT, VIEW_SORT_RTT, COL_NO_SORT, COL_NO_SORT,
+		      flows_rtt_text },
+	[COL_RETR] = { "Retr/s", "Retr/s", 6, 1, 1, DROP_EARLY, 2,
+		       VIEW_SORT_RETRANS, VIEW_SORT_RETRANS, COL_NO_SORT, COL_NO_SORT,
+		       flows_retr_text },
 	/* Only when some flow is another namespace's (layout_flows_owner()). */
-	[COL_OWNER] = { "Owner", "Owner", 5, 2, 0, DROP_EARLY, 1,
+	[COL_OWNER] = { "Owner", "Owner", 5, 2, 0, DROP_EARLY, 2,
 			COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
 			flows_owner_text },
+	/* -P: last, and the first to go (layout_flows_ext()). */
+	[COL_PROC] = { "Process", "Process", 7, 2, 0, DROP_EARLY, 1,
+		       COL_NO_SORT, COL_NO_SORT, COL_NO_SORT, COL_NO_SORT,
+		       flows_proc_text },
 };
 
 int layout_too_small(int cols, int lines)
@@ -69,14 +86,15 @@ static int flows_width(const struct flow_layout *l)
 /* Drops the columns of one stage, lowest rank first, until the row fits. */
 static void drop_stage(struct flow_layout *l, enum col_drop stage, int width)
 {
-	for (int rank = 1; rank <= COL_MAX && flows_width(l) > width; rank++)
+	for (int rank = 0; rank <= COL_MAX && flows_width(l) > width; rank++)
 		for (int c = 0; c < COL_MAX; c++)
 			if (layout_cols[c].drop == stage && layout_cols[c].drop_rank == rank)
 				l->shown[c] = 0;
 }
 
 /*
- * Optional columns go first (Owner, OutPkt/s, InPkt/s, Closed, New, Conns) while
+ * Optional columns go first (Trend, Process, then Owner, RTT and Retr/s, OutPkt/s,
+ * InPkt/s, Closed, New, Conns) while
  * Peer wants up to LAYOUT_PEER_CAP; then Peer narrows to LAYOUT_PEER_FLOOR
  * before Out/s and In/s go; on a very narrow screen the arrow loses its
  * spaces and Local its head; Peer takes what is left, last.
@@ -89,6 +107,12 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
 void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
 			int owner_want)
 {
+	layout_flows_ext(l, width, local_want, peer_want, owner_want, 0, 0, 0);
+}
+
+void layout_flows_ext(struct flow_layout *l, int width, int local_want, int peer_want,
+		      int owner_want, int proc_want, int health, int trend)
+{
 	int spare, x = 0;
 
 	memset(l, 0, sizeof *l);
@@ -97,6 +121,11 @@ void layout_flows_owner(struct flow_layout *l, int width, int local_want, int pe
 		l->w[c] = layout_cols[c].width;
 	}
 	l->shown[COL_OWNER] = owner_want > 0;
+	l->shown[COL_TREND] = trend;
+	l->shown[COL_PROC] = proc_want > 0;
+	if (proc_want > l->w[COL_PROC])
+		l->w[COL_PROC] = proc_want < LAYOUT_PROC_CAP ? proc_want : LAYOUT_PROC_CAP;
+	l->shown[COL_RTT] = l->shown[COL_RETR] = health;
 	if (owner_want > l->w[COL_OWNER])
 		l->w[COL_OWNER] = owner_want < LAYOUT_OWNER_CAP ? owner_want : LAYOUT_OWNER_CAP;
 	l->w[COL_LOCAL] = local_want;

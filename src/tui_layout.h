@@ -22,6 +22,7 @@
 #define LAYOUT_SEG_GAP		2	/* blanks between header segments */
 #define LAYOUT_CONN_GAP		2	/* blanks between columns of the connection list */
 #define LAYOUT_OWNER_CAP	24	/* Owner's widest: longer names are cut */
+#define LAYOUT_PROC_CAP		24	/* Process's widest (-P) */
 
 struct tui;
 struct flow;
@@ -29,12 +30,13 @@ struct flow_layout;
 
 /* Columns of a flow row, in screen order; each one row of layout_cols[]. */
 enum col { COL_LOCAL, COL_ARROW, COL_PEER, COL_CONNS, COL_IN, COL_OUT,
-	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_OWNER, COL_MAX };
+	   COL_INPKT, COL_OUTPKT, COL_NEW, COL_CLOSED, COL_RTT, COL_RETR, COL_TREND, COL_OWNER,
+	   COL_PROC, COL_MAX };
 
 /*
  * When a column goes as the screen narrows: DROP_EARLY ones before Peer
  * narrows to LAYOUT_PEER_FLOOR, DROP_LATE ones after; within a stage, by
- * drop_rank, lowest first.
+ * drop_rank, lowest first (Trend's 0 before every other).
  */
 enum col_drop { DROP_NEVER, DROP_EARLY, DROP_LATE };
 
@@ -82,6 +84,15 @@ void flows_closed_text(const struct tui *t, const struct flow *f, const struct f
 		       char *buf, size_t len);
 void flows_owner_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		      char *buf, size_t len);
+/* UTF-8 block characters when t->utf8 and colour: drawn by cells, not bytes. */
+void flows_trend_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		      char *buf, size_t len);
+void flows_rtt_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		    char *buf, size_t len);
+void flows_retr_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len);
+void flows_proc_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
+		     char *buf, size_t len);
 
 struct flow_layout {
 	int shown[COL_MAX];
@@ -104,13 +115,22 @@ void layout_flows(struct flow_layout *l, int width, int local_want, int peer_wan
  */
 void layout_flows_owner(struct flow_layout *l, int width, int local_want, int peer_want,
 			int owner_want);
+/*
+ * The same with the optional columns: Trend when trend (the T key:
+ * TREND_N cells, before Owner, the first column to go on a narrow screen);
+ * with -P the Process column when proc_want > 0 (the widest process text on
+ * screen, at most LAYOUT_PROC_CAP; it is last and goes next) and the RTT
+ * and Retr/s columns when health (they go before In/s and Out/s).
+ */
+void layout_flows_ext(struct flow_layout *l, int width, int local_want, int peer_want,
+		      int owner_want, int proc_want, int health, int trend);
 
 /* Lines of the screen: header, panes (title, column titles, rows) and bottom line. */
 struct screen_layout {
 	int head_lines, foot_lines;
 	int colhdr;		/* panes have a line of column titles */
-	int pane_y[2], list_y[2];
-	size_t list_h[2];	/* rows shown, at least 1 */
+	int pane_y[3], list_y[3];
+	size_t list_h[3];	/* rows shown, at least 1 */
 };
 
 void layout_screen(struct screen_layout *s, int lines, int npanes);
@@ -139,7 +159,7 @@ void layout_conns(struct conn_layout *l, const int *want, int nat, int ages, int
 
 #define SEG_TEXT_MAX	200
 #define SEG_BRIEF_MAX	48
-#define SEGS_MAX	24	/* every segment the header can have at once: 20 */
+#define SEGS_MAX	24	/* every segment the header can have at once: 23 */
 
 struct seg {
 	char text[SEG_TEXT_MAX];

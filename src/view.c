@@ -17,6 +17,7 @@ static const char *const sort_names[VIEW_SORT_MAX] = {
 	"bytes", "packets", "inbytes", "outbytes", "inpkts", "outpkts",
 	"conns", "peer", "port",
 	"rate", "inrate", "outrate", "pps", "inpps", "outpps", "new", "closed",
+	"rtt", "retrans",
 };
 
 enum view_sort view_sort_default(int rates)
@@ -233,6 +234,8 @@ static int owner_match(const struct view_opts *o, const struct flow *f)
 
 	if (!o->owner || !o->owner->set)
 		return 1;
+	if (f->key.dir == FLOW_ROUTED)
+		return 0;
 	if (!o->owner_of || o->owner_of(o->owner_arg, f->key.owner, &l) < 0)
 		return owner_filter_match(o->owner, NULL);
 	return owner_filter_match(o->owner, &l);
@@ -244,7 +247,7 @@ int view_match(const struct view_opts *o, const struct flow *f)
 
 	if (!(o->dirs & (1u << f->key.dir)))
 		return 0;
-	pf = f->key.dir == FLOW_ACTIVE ? o->aport : o->pport;
+	pf = f->key.dir == FLOW_PASSIVE ? o->pport : o->aport;
 	/* A port filter passes no port-less flow (ICMP, GRE): its key is no port. */
 	if (pf && !port_filter_empty(pf) &&
 	    (!flow_has_port(&f->key) || !port_filter_match(pf, f->key.port)))
@@ -255,7 +258,15 @@ int view_match(const struct view_opts *o, const struct flow *f)
 		const char *name = o->name_of ?
 			o->name_of(o->name_arg, f->key.family, &f->key.peer) : NULL;
 
-		return host_filter_match(o->host, f->key.family, &f->key.peer, name);
+		struct flow_route r;
+
+		if (host_filter_match(o->host, f->key.family, &f->key.peer, name))
+			return 1;
+		if (f->key.dir != FLOW_ROUTED || !o->route_of ||
+		    o->route_of(o->route_arg, f->key.owner, &r) < 0)
+			return 0;
+		name = o->name_of ? o->name_of(o->name_arg, f->key.family, &r.client) : NULL;
+		return host_filter_match(o->host, f->key.family, &r.client, name);
 	}
 	return 1;
 }
@@ -295,6 +306,10 @@ static uint64_t metric(const struct flow *f, enum view_sort s)
 		return f->d.new_conns;
 	case VIEW_SORT_CLOSED:
 		return f->d.closed_conns;
+	case VIEW_SORT_RTT:
+		return f->rtt_us;
+	case VIEW_SORT_RETRANS:
+		return f->d.retrans;
 	default:
 		return 0;
 	}
@@ -535,7 +550,7 @@ static void key_sort(struct sort_key *a, size_t n)
 size_t view_build_array(const struct flow *flows, size_t total, const struct view_opts *o,
 			const struct flow **rows)
 {
-	size_t n = 0, nact = 0, at[2];
+	size_t n = 0, ngroup[3] = { 0, 0, 0 }, at[3];
 	struct sort_key *keys;
 	uint8_t *dir;
 
@@ -544,11 +559,11 @@ size_t view_build_array(const struct flow *flows, size_t total, const struct vie
 	for (size_t i = 0; i < total; i++) {
 		const struct flow *f = &flows[i];
 
-		dir[i] = 2;
+		dir[i] = 3;
 		if (!view_match(o, f))
 			continue;
-		dir[i] = f->key.dir == FLOW_ACTIVE ? 0 : 1;
-		nact += dir[i] == 0;
+		dir[i] = f->key.dir <= FLOW_ROUTED ? f->key.dir : FLOW_ROUTED;
+		ngroup[dir[i]]++;
 		n++;
 	}
 	/*
@@ -557,17 +572,20 @@ size_t view_build_array(const struct flow *flows, size_t total, const struct vie
 	 */
 	keys = huge_alloc((n ? n : 1) * sizeof *keys);
 	at[0] = 0;
-	at[1] = nact;
+	at[1] = ngroup[0];
+	at[2] = ngroup[0] + ngroup[1];
 	for (size_t i = 0; i < total; i++) {
-		if (dir[i] < 2)
+		if (dir[i] < 3)
 			key_fill(&keys[at[dir[i]]++], &flows[i], (uint32_t)i, o->sort, o->reverse);
 	}
 	free(dir);
 	/* The index takes 32 bits: flows are at most two per conntrack entry,
 	 * and a table of 2^31 entries would need hundreds of GiB of kernel
 	 * memory. */
-	key_sort(keys, nact);
-	key_sort(keys + nact, n - nact);
+	/* at[g] now ends group g. */
+	key_sort(keys, ngroup[0]);
+	key_sort(keys + at[0], ngroup[1]);
+	key_sort(keys + at[1], ngroup[2]);
 	for (size_t i = 0; i < n; i++)
 		rows[i] = &flows[keys[i].w[3] & 0xffffffffu];
 	huge_free(keys, (n ? n : 1) * sizeof *keys);

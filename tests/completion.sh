@@ -147,7 +147,7 @@ done
 assert_eq "bash: the binary accepts every completed value (and --help names the sort keys)" "$bad" ""
 
 # The cases a user types.
-assert_eq "bash: --pro<TAB>" "$(comp --pro)" "$(sorted --proc --proc= --proto)"
+assert_eq "bash: --pro<TAB>" "$(comp --pro)" "$(sorted --proc --proc= --processes --proto)"
 assert_eq "bash: --proto tcp,u<TAB> (after the last comma)" "$(comp --proto tcp,u)" \
 	"$(sorted tcp,udp tcp,udplite)"
 assert_eq "bash: --proto=icmp,g<TAB> (one word)" "$(comp --proto=icmp,g)" "--proto=icmp,gre"
@@ -160,7 +160,7 @@ assert_eq "bash: --zone <TAB>: no guesses for numbers" "$(comp --zone '')" ""
 assert_eq "bash: -c <TAB>: no guesses for numbers" "$(comp -c '')" ""
 assert_eq "bash: a port after -a: nothing" "$(comp -a '')" ""
 assert_eq "bash: -p<TAB> (the letter, and long names with one dash)" "$(comp -p)" \
-	"$(sorted -p -passive -passive-port -pport -proc -proc= -proto)"
+	"$(sorted -p -passive -passive-port -pport -proc -proc= -processes -proto)"
 mkdir -p "$TMP/files/sub" && : >"$TMP/files/ct.txt" && : >"$TMP/files/other"
 assert_eq "bash: --proc=FILE<TAB> (one word)" "$(comp "--proc=$TMP/files/c")" "--proc=$TMP/files/ct.txt"
 assert_eq "bash: --proc = FILE<TAB> ('=' splits words)" "$(comp --proc = "$TMP/files/c")" "$TMP/files/ct.txt"

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Every suite: unit (cmocka), command line, shell completion and make
-# install (no root); integration, faults,
+# Every suite: unit (cmocka), command line, the monitor on recordings,
+# shell completion and make install (no root); integration, faults,
 # the monitor's, conntrack events', the kernel port filter's, the
-# namespaces', zones' and marks', every protocol's, owners' and the
-# container host fixture's (root).
+# namespaces', zones' and marks', every protocol's, owners', the
+# container host fixture's, the table health's, routed flows', deletion's and
+# processes' (root).
 # Prints one total line at the end and fails if any suite failed.
 status=0
 log=$(mktemp)
@@ -14,6 +15,7 @@ run() {
 }
 run sh tests/run-unit.sh "$@"
 run bash tests/cli/run.sh
+run bash tests/tui_replay.sh
 run bash tests/completion.sh
 run bash tests/integration/run.sh
 run bash tests/integration/faults.sh
@@ -27,8 +29,12 @@ run bash tests/integration/zone.sh
 run bash tests/integration/proto.sh
 run bash tests/integration/owners.sh
 run bash tests/integration/containers.sh
+run bash tests/integration/health.sh
+run bash tests/integration/routed.sh
+run bash tests/integration/delete.sh
+run bash tests/integration/procs.sh
 passed=0 failed=0 skipped=0 suites=0
-for suite in unit cli completion integration faults stream tui tuifaults events kfilter netns zone proto owners containers; do
+for suite in unit cli tuireplay completion integration faults stream tui tuifaults events kfilter netns zone proto owners containers health routed delete procs; do
 	line=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: suite '$suite' printed no summary"

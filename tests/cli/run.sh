@@ -253,6 +253,9 @@ assert_match "--owner unknown kind: names it" "$ERR" "unknown kind 'vm'"
 usage_error "--owner empty" --owner ''
 usage_error "--owner blank" --owner '  '
 usage_error "--owner missing" --owner
+# -P: this host's sockets; --stdin text may come from elsewhere.
+usage_error "--processes with --stdin" --stdin -P
+usage_error "-P with --stdin" --processes --stdin
 usage_error "--owner control byte" --owner $'a\033b'
 assert_eq "--owner control byte: no raw control byte" "$(LC_ALL=C grep -c $'\033' "$TMP/err")" 0
 run --bogus
@@ -741,6 +744,53 @@ printf '%s\n' "$GOOD" >"$TMP/one.txt"
 run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json -c 2 -d 0
 assert_eq "stream from a file: events_lost null, period, budget_held" \
 	"$(printf '%s\n' "$OUT" | head -n1 | jq -c '[.events_lost, .period, .budget_held]')" '[null,0,false]'
+# ... and has no kernel statistics: "table" ends each line, every counter
+# and rate null (never zeros that lie), entries and max null (not this
+# host's table).
+assert_eq "stream from a file: \"table\" is the last key of each line" \
+	"$(printf '%s\n' "$OUT" | jq -r 'keys_unsorted | last' | sort -u)" "table"
+assert_eq "stream from a file: table counters and rates null" \
+	"$(printf '%s\n' "$OUT" | jq -c '.table | [.entries, .max, .drop, .early_drop,
+		.insert_failed, .invalid, .found, .insert, .error, .search_restart,
+		.clash_resolve, .chaintoolong, .rates] | unique' | sort -u)" '[null]'
+assert_eq "stream from a file: the older keys unchanged, in order" \
+	"$(printf '%s\n' "$OUT" | head -n1 | jq -c 'keys_unsorted')" \
+	'["time","interval","period","budget_held","events_lost","flows","table"]'
+run --proc="$TMP/one.txt" --local 10.0.0.1 -n --json
+assert_eq "one JSON array from a file: no table key" "$(printf '%s' "$OUT" | jq -c 'type')" '"array"'
+
+# --stats: the kernel's statistics come over ctnetlink only; printed once.
+usage_error "--stats with --stdin" --stats --stdin
+assert_eq "--stats with --stdin: says why" "$ERR" \
+	"lsconntrack: --stats needs the netlink source: the kernel's statistics come over ctnetlink (not --stdin)"
+usage_error "--stats with --proc" --stats --proc
+assert_match "--stats with --proc: says why" "$ERR" "needs the netlink source.*\(not --proc\)$"
+usage_error "--stats with --proc=FILE" --stats --proc="$TMP/one.txt" --json
+usage_error "--stats with -c 2" --stats -c 2
+assert_match "--stats with -c 2: says why" "$ERR" "^lsconntrack: --stats prints once: not with -c"
+usage_error "--stats with -c 0" --stats --json -c 0
+usage_error "--stats with --listen" --stats --listen 9
+usage_error "--stats=maybe" --stats=maybe
+# Without CAP_NET_ADMIN the kernel refuses: one line with the hint, exit 1.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$LSCT" --stats </dev/null 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+elif [ "$(id -u)" != 0 ]; then
+	run --stats
+fi
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+	assert_eq "--stats unprivileged: exit 1" "$RC" 1
+	assert_eq "--stats unprivileged: nothing on stdout" "$OUT" ""
+	assert_eq "--stats unprivileged: one line with the hint" "$ERR" \
+		"lsconntrack: cannot read the conntrack statistics: Operation not permitted (run as root or with CAP_NET_ADMIN)"
+else
+	for t in "exit 1" "nothing on stdout" "one line with the hint"; do
+		t_skip "--stats unprivileged: $t" "no setpriv to drop root"
+	done
+fi
+run --help
+assert_match "--help: --stats" "$OUT" '^ +--stats +print the table.s size and the kernel.s conntrack$'
 
 # ---------------------------------------------------------------------------
 # Hash flooding (review M1).  tools/crafted.py writes 40,000 passive entries
@@ -1220,6 +1270,84 @@ assert_eq "subnet broadcast with --local 10.0.0.0/24: passive on 137" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.local.port == "137") | [.direction, .peer.addr]]')" \
 	'[["passive","10.0.0.53"]]'
 
+
+# ---------------------------------------------------------------------------
+# routed flows (-R): entries with no end on this host, as a NAT gateway sees
+# them.  10.0.0.1 is its inside address, 198.51.100.7 its public one: a LAN
+# client masqueraded (two connections, one flow), a port forward (DNAT to
+# 10.0.0.20:80), plain routing, the gateway's own connection, a masqueraded
+# ping.  --stdin has no owners: every entry without an end here is routed.
+
+cat >"$TMP/routed.txt" <<'ROUTED'
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40000 dport=443 packets=10 bytes=1000 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61000 packets=20 bytes=30000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40001 dport=443 packets=5 bytes=500 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61001 packets=6 bytes=6000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=192.0.2.4 dst=198.51.100.7 sport=5000 dport=8080 packets=3 bytes=300 src=10.0.0.20 dst=192.0.2.4 sport=80 dport=5000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.6 dst=10.1.0.9 sport=50000 dport=22 packets=7 bytes=700 src=10.1.0.9 dst=10.0.0.6 sport=22 dport=50000 packets=8 bytes=800 [ASSURED] mark=0 use=1
+tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.9 sport=40002 dport=443 packets=1 bytes=100 src=203.0.113.9 dst=10.0.0.1 sport=443 dport=40002 packets=2 bytes=200 [ASSURED] mark=0 use=1
+icmp     1 29 src=10.0.0.5 dst=203.0.113.9 type=8 code=0 id=1234 packets=2 bytes=168 src=203.0.113.9 dst=198.51.100.7 type=0 code=0 id=1234 packets=2 bytes=168 mark=0 use=1
+ROUTED
+RL=10.0.0.1,198.51.100.7
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n
+table_is "routed: off by default, the gateway's own flow only" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1'
+assert_match "routed: off, counted as forwarded" "$ERR" '\b4 forwarded through this host'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R
+assert_eq "routed -R: exit 0" "$RC" 0
+table_is "routed -R: client --> server with NAT, after this host's flows" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+localhost:many --> 203.0.113.9:443 2 200 1 100 1
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+assert_eq "routed -R: shown, not counted as forwarded" "$(printf '%s' "$ERR" | grep -c forwarded)" 0
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n --routed -p
+table_is "routed -R -p: passive and routed (no passive here)" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+10.0.0.5:many --> 203.0.113.9:443 (snat 198.51.100.7) 26 36000 15 1500 2
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --aport 22,8080
+table_is "routed --aport: the server port as the client addressed it" 'Local Address:Port <--> Peer Address:Port Inpkts Inbytes Outpkts Outbytes Conns
+192.0.2.4:many --> 198.51.100.7:8080 (dnat 10.0.0.20:80) 4 4000 3 300 1
+10.0.0.6:many --> 10.1.0.9:22 8 800 7 700 1'
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --sort peer
+assert_eq "routed --sort peer: by server within the routed rows" \
+	"$(printf '%s\n' "$OUT" | awk 'NR > 2 { print $3 }' | tr '\n' ' ')" \
+	'10.1.0.9:22 198.51.100.7:8080 203.0.113.9:443 '
+run_in "$TMP/routed.txt" --stdin --local "$RL" -n -R --json --proto all
+assert_eq "routed json: valid, 5 flows" "$(printf '%s' "$OUT" | jq length)" 5
+assert_eq "routed json: direction, client, server, nat" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction == "routed") | [.proto, .client.addr, .client.port, .server.addr, .server.port, .nat.dnat, .nat.snat.addr, .connections, .stat.total_inbound_bytes, has("local"), has("peer")]]')" \
+	'[["tcp","10.0.0.5","many","203.0.113.9","443",null,"198.51.100.7",2,36000,false,false],["tcp","192.0.2.4","many","198.51.100.7","8080",{"addr":"10.0.0.20","port":"80"},null,1,4000,false,false],["tcp","10.0.0.6","many","10.1.0.9","22",null,null,1,800,false,false],["icmp","10.0.0.5",null,"203.0.113.9",null,null,"198.51.100.7",1,168,false,false]]'
+assert_eq "routed json: this host's flow keeps its schema" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.direction != "routed") | keys_unsorted]')" \
+	'[["direction","local","peer","stat","proto","connections"]]'
+assert_eq "routed json: the ICMP flow keeps its key last" \
+	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
+# ---------------------------------------------------------------------------
+# --delete: the kernel's table only, never without asking or --yes
+
+usage_error "--delete with --stdin" --delete --stdin
+assert_match "--delete with --stdin: says why" "$ERR" '^lsconntrack: --delete needs the netlink source: it deletes from the kernel.s table \(not --stdin\)$'
+usage_error "--delete with --proc" --delete --yes --proc
+usage_error "--delete with --json" --delete --yes --json
+usage_error "--delete with -c" --delete --yes -c 2
+usage_error "--delete with --listen" --delete --yes --listen 9100
+usage_error "--delete with --stats" --delete --yes --stats
+usage_error "--yes without --delete" --yes
+# Standard input is /dev/null here, not a terminal: refused before anything
+# is opened or deleted (as root too).
+usage_error "--delete without --yes, stdin not a terminal" -a --aport 53 -u --delete
+assert_eq "--delete without --yes: the reason" "$ERR" \
+	"lsconntrack: --delete asks before it deletes, and standard input is not a terminal: add --yes to delete without asking"
+OUT=$(echo y | "$LSCT" -u --delete 2>"$TMP/err")
+RC=$?
+ERR=$(cat "$TMP/err")
+assert_eq "--delete on a pipe, even one that says y: exit 2" "$RC" 2
+assert_eq "--delete on a pipe: nothing on stdout" "$OUT" ""
+assert_match "--delete on a pipe: asks for --yes" "$ERR" 'add --yes'
+run --help
+assert_match "--help: --delete" "$OUT" '--delete +delete the conntrack entries'
+assert_match "--help: --yes" "$OUT" '--yes +delete without asking'
+
 # ---------------------------------------------------------------------------
 # a terminal that cannot draw the monitor (TERM=dumb, unset, unknown) gets
 # the table, or a table every -d seconds, and one line on stderr saying why
@@ -1275,5 +1403,120 @@ dumb_run "" xterm "--proc=$TMP/main.txt --local $LOCAL -n -d 0.2"
 assert_no_match "TERM=xterm: the monitor, no table header" "$SCREEN" '^Local Address:Port +<-->'
 assert_eq "TERM=xterm: nothing on stderr" "$ERR" ""
 tmc kill-server 2>/dev/null
+
+# ---------------------------------------------------------------------------
+# --record and --replay: a stream recorded, then printed again from the file
+
+# Written after the privilege drop: a directory anyone may write (as /tmp).
+mkdir -p "$TMP/w"
+chmod 1777 "$TMP/w"
+changing_file "$TMP/changing.txt" &
+CHANGER=$!
+sleep 0.1
+run --proc="$TMP/changing.txt" --local "$LOCAL" -n -c 5 -d 0.2 --json --record "$TMP/w/rec.nd"
+LIVE=$OUT
+run --proc="$TMP/changing.txt" --local "$LOCAL" -n -c 4 -d 0.2 --record "$TMP/w/rec-table.nd"
+LIVE_TABLE=$OUT
+kill "$CHANGER"
+wait "$CHANGER" 2>/dev/null
+assert_eq "record: exit 0" "$RC" 0
+assert_lines "record: one line per snapshot" "$(cat "$TMP/w/rec.nd")" 5
+assert_eq "record: a keyframe, then change lines, each with the version" \
+	"$(jq -c '[.rec.v, .rec.kind]' "$TMP/w/rec.nd" | sort | uniq -c | awk '{$1=$1; print}')" \
+	"$(printf '4 [1,"delta"]\n1 [1,"key"]')"
+assert_eq "record: the keyframe is a stream line plus rec" \
+	"$(head -1 "$TMP/w/rec.nd" | jq -c 'del(.rec)')" "$(printf '%s\n' "$LIVE" | head -1 | jq -c .)"
+run --replay "$TMP/w/rec.nd" --json
+assert_eq "replay --json: exit 0" "$RC" 0
+assert_eq "replay --json: what the live stream printed, byte for byte" "$OUT" "$LIVE"
+assert_eq "replay --json: nothing on stderr" "$ERR" ""
+run_in "$TMP/w/rec.nd" --replay - --json
+assert_eq "replay - (stdin): the same" "$OUT" "$LIVE"
+run --replay "$TMP/w/rec-table.nd" -b
+assert_eq "replay -b: the live table stream, byte for byte" "$OUT" "$LIVE_TABLE"
+run --replay "$TMP/w/rec.nd" --json -c 2
+assert_eq "replay -c 2: the first two snapshots" "$OUT" "$(printf '%s\n' "$LIVE" | head -2)"
+# The documented jq transform gives the stream lines back (flows in the recording's order).
+JQLINE=$(sed -n "s/^    jq -nc '\(.*\)' REC$/\1/p" doc/recording.md)
+assert_ne "recording.md: the jq transform is there" "$JQLINE" ""
+assert_eq "jq transform: the live stream's lines" \
+	"$(jq -nc "$JQLINE" "$TMP/w/rec.nd" | jq -c '.flows |= sort_by(tojson)')" \
+	"$(printf '%s\n' "$LIVE" | jq -c '.flows |= sort_by(tojson)')"
+
+# Filters apply to a replay as to the live table: several flows, recorded.
+run --proc="$TMP/main.txt" --local "$LOCAL" -n --proto all -c 3 -d 0.1 --json --record "$TMP/w/rec-main.nd"
+LIVE=$OUT
+run --replay "$TMP/w/rec-main.nd" --json --proto all
+assert_eq "replay, several flows: the live stream" "$OUT" "$LIVE"
+assert_gt "replay, several flows: more than one protocol" \
+	"$(printf '%s\n' "$OUT" | head -1 | jq '[.flows[].proto] | unique | length')" 1
+run --replay "$TMP/w/rec-main.nd" --json --aport 3306 -a
+assert_eq "replay --aport 3306 -a: the active flows to 3306 only" \
+	"$(printf '%s\n' "$OUT" | jq -c .)" \
+	"$(printf '%s\n' "$LIVE" | jq -c '.flows |= map(select(.direction == "active" and .peer.port == "3306" and .proto == "tcp"))')"
+assert_gt "replay --aport: some flow left" "$(printf '%s\n' "$OUT" | head -1 | jq '.flows | length')" 0
+run --replay "$TMP/w/rec-main.nd" --json -p -s conns
+assert_eq "replay -p -s conns: passive flows by connections" \
+	"$(printf '%s\n' "$OUT" | head -1 | jq -c '[.flows[].direction] | unique')" '["passive"]'
+
+# Bad recordings: skipped lines counted, never a crash.
+{
+	head -1 "$TMP/w/rec.nd"
+	echo 'not json'
+	sed -n 2p "$TMP/w/rec.nd" | sed 's/"v":1/"v":7/'
+	sed -n 3,5p "$TMP/w/rec.nd"
+	printf '%s' "$(head -1 "$TMP/w/rec.nd" | cut -c1-100)"
+} >"$TMP/w/bad.nd"
+run --replay "$TMP/w/bad.nd" --json
+assert_eq "bad recording: exit 0" "$RC" 0
+assert_lines "bad recording: the four good snapshots" "$OUT" 4
+assert_eq "bad recording: one line on stderr counts the skipped ones" "$ERR" \
+	"lsconntrack: $TMP/w/bad.nd: 3 lines skipped: 1 not a recording line, 1 of a newer version, 1 truncated"
+printf 'garbage\n\x00\x01\n' >"$TMP/garbage.nd"
+run --replay "$TMP/garbage.nd" --json
+assert_eq "garbage: exit 1" "$RC" 1
+assert_match "garbage: says no snapshots" "$ERR" 'no snapshots in the recording$'
+: >"$TMP/empty.nd"
+run --replay "$TMP/empty.nd" -b
+assert_eq "empty recording: exit 1" "$RC" 1
+run --replay "$TMP/nonexistent.nd" -b
+assert_eq "missing recording: exit 1" "$RC" 1
+assert_match "missing recording: says why" "$ERR" 'cannot open .*nonexistent.nd: No such file'
+usage_error "--replay with --stdin" --replay "$TMP/w/rec.nd" --stdin
+usage_error "--replay with --record" --replay "$TMP/w/rec.nd" --record "$TMP/x.nd"
+usage_error "--record on a one-shot table" --record "$TMP/x.nd" -b --proc="$TMP/main.txt"
+usage_error "--record with no file" --record ''
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 2 -d 0.1 --json --record "$TMP/nodir/x.nd"
+assert_eq "--record into a missing directory: exit 1" "$RC" 1
+assert_match "--record into a missing directory: says why" "$ERR" 'cannot open .* to record'
+if [ -w /dev/full ]; then
+	run --proc="$TMP/main.txt" --local "$LOCAL" -n -c 3 -d 0.1 --json --record /dev/full
+	assert_eq "--record on a full disk: the stream goes on, exit 0" "$RC" 0
+	assert_lines "--record on a full disk: every snapshot printed" "$OUT" 3
+	assert_eq "--record on a full disk: said once" \
+		"$(printf '%s\n' "$ERR" | grep -c '^lsconntrack: the recording stopped: No space left on device (the stream goes on)$')" 1
+fi
+
+# ---------------------------------------------------------------------------
+# -P with a file: the fixture's connections have no socket here, so every
+# row's process is "-" (JSON null), and no RTT; the Process column is last.
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -P
+assert_eq "-P --proc=FILE: exit 0" "$RC" 0
+assert_match "-P table: Process is the last column" "$(printf '%s\n' "$OUT" | head -1)" 'Conns +Process$'
+assert_eq "-P table: every row's process is -" \
+	"$(printf '%s\n' "$OUT" | tail -n +2 | grep -cv ' -$')" 0
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -P --json
+assert_eq "-P JSON: process null, processes 0, rtt_ms null on every flow" \
+	"$(printf '%s' "$OUT" | jq '[.[] | select(.process != null or .processes != 0 or .rtt_ms != null)] | length')" 0
+assert_eq "-P JSON: the keys after connections" \
+	"$(printf '%s' "$OUT" | jq -c '.[0] | keys_unsorted | .[-3:]')" '["process","processes","rtt_ms"]'
+run --proc="$TMP/main.txt" --local "$LOCAL" -n -P --json -c 2 -d 0
+assert_eq "-P NDJSON: delta.retransmits and retrans_per_s in the second line" \
+	"$(printf '%s\n' "$OUT" | tail -1 | jq -c '.flows[0] | [.delta.retransmits, (.retrans_per_s | type)]')" \
+	'[0,"number"]'
+run --proc="$TMP/main.txt" --local "$LOCAL" -n --json
+assert_eq "without -P: no process key" "$(printf '%s' "$OUT" | jq '[.[] | select(has("process"))] | length')" 0
+run -h
+assert_match "--help lists -P" "$OUT" '-P, --processes'
 
 t_summary "cli"

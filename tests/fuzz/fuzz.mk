@@ -1,9 +1,11 @@
 # libFuzzer targets for the text and netlink parsers, the owner label
-# parsers and the /metrics request parser; included by the Makefile.
+# parsers, the /metrics request parser and the recording reader; included
+# by the Makefile.
 # See tests/fuzz/README.md.
 #
 #   make fuzz-build            build/fuzz/fuzz_text, build/fuzz/fuzz_netlink, build/fuzz/fuzz_owner,
-#                              build/fuzz/fuzz_http
+#                              build/fuzz/fuzz_http, build/fuzz/fuzz_replay,
+#                              build/fuzz/fuzz_socks
 #   make fuzz                  each for FUZZ_SECONDS on a copy of its corpus
 #   make fuzz-regress          each over its seeds and regression inputs, once
 #
@@ -26,14 +28,18 @@ FUZZ_DEPS     := clang libclang-rt-14-dev $(DEPS_BUILD)
 FUZZ_OPTS     ?= -timeout=25 -print_final_stats=1
 
 FUZZ_TEXT_SRCS    := tests/fuzz/fuzz_text.c src/ct_source_text.c src/ct_text_read.c src/ct.c src/util.c
-# ct_events.c for ct_events_parse(), which the netlink target checks too.
+# ct_events.c for ct_events_parse(), ct_stats.c for ct_stats_add_msg(), which the
+# netlink target checks too.
 FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_nl_parse.c src/ct_source_netlink.c \
-                     src/ct_events.c src/priv.c
+                     src/ct_events.c src/ct_stats.c src/priv.c
 FUZZ_OWNER_SRCS   := tests/fuzz/fuzz_owner.c src/owner_label.c
+FUZZ_REPLAY_SRCS  := tests/fuzz/fuzz_replay.c src/replay.c src/owner_label.c src/util.c
 FUZZ_HTTP_SRCS    := tests/fuzz/fuzz_http.c src/http_parse.c
+# -P: the sock_diag message parser and the cgroup unit parser.
+FUZZ_SOCKS_SRCS   := tests/fuzz/fuzz_socks.c src/socks.c src/procs.c src/util.c
 FUZZ_HDRS         := $(wildcard include/*.h)
 FUZZ_BINS         := $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_netlink $(FUZZ_DIR)/fuzz_owner \
-                     $(FUZZ_DIR)/fuzz_http
+                     $(FUZZ_DIR)/fuzz_http $(FUZZ_DIR)/fuzz_replay $(FUZZ_DIR)/fuzz_socks
 
 .PHONY: fuzz fuzz-build fuzz-deps fuzz-regress
 
@@ -61,7 +67,14 @@ $(FUZZ_DIR)/fuzz_owner: $(FUZZ_OWNER_SRCS) $(FUZZ_HDRS) | $(FUZZ_DIR)
 $(FUZZ_DIR)/fuzz_http: $(FUZZ_HTTP_SRCS) $(FUZZ_HDRS) | $(FUZZ_DIR)
 	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_WARN) -Iinclude -D_GNU_SOURCE -o $@ $(FUZZ_HTTP_SRCS)
 
-# $(1): target name (text, netlink, owner), $(2): -max_len.  The seeds and the
+$(FUZZ_DIR)/fuzz_replay: $(FUZZ_REPLAY_SRCS) $(FUZZ_HDRS) | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_WARN) -Iinclude -D_GNU_SOURCE -o $@ $(FUZZ_REPLAY_SRCS)
+
+$(FUZZ_DIR)/fuzz_socks: $(FUZZ_SOCKS_SRCS) $(FUZZ_HDRS) | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_WARN) -Iinclude -D_GNU_SOURCE $(PC_CFLAGS) -pthread -o $@ \
+		$(FUZZ_SOCKS_SRCS) $(PC_LIBS)
+
+# $(1): target name (text, netlink, owner, http, replay, socks), $(2): -max_len.  The seeds and the
 # regression inputs are copied next to what earlier runs found; libFuzzer
 # writes new inputs to that copy only.  Any crash, leak, timeout or failed
 # invariant makes libFuzzer exit non-zero and leave a file crash-NAME-*;
@@ -97,6 +110,8 @@ fuzz: fuzz-build
 	$(call fuzz_run,netlink,4096)
 	$(call fuzz_run,owner,4096)
 	$(call fuzz_run,http,20000)
+	$(call fuzz_run,replay,16384)
+	$(call fuzz_run,socks,2048)
 	@! ls $(FUZZ_DIR)/failed-* >/dev/null 2>&1 || { echo "fuzz: FAILED: $$(cd $(FUZZ_DIR) && echo failed-* | sed 's/failed-//g')" >&2; exit 1; }
 
 # Every seed and regression input once, no mutation: seconds, for CI and after a fix.
@@ -105,3 +120,5 @@ fuzz-regress: fuzz-build
 	$(FUZZ_DIR)/fuzz_netlink -runs=0 tests/fuzz/corpus/netlink $(wildcard tests/fuzz/regress/netlink)
 	$(FUZZ_DIR)/fuzz_owner -runs=0 tests/fuzz/corpus/owner $(wildcard tests/fuzz/regress/owner)
 	$(FUZZ_DIR)/fuzz_http -runs=0 tests/fuzz/corpus/http $(wildcard tests/fuzz/regress/http)
+	$(FUZZ_DIR)/fuzz_replay -runs=0 tests/fuzz/corpus/replay $(wildcard tests/fuzz/regress/replay)
+	$(FUZZ_DIR)/fuzz_socks -runs=0 tests/fuzz/corpus/socks $(wildcard tests/fuzz/regress/socks)

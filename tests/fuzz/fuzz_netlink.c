@@ -10,6 +10,12 @@
  * must agree with ct_nl_parse_msg() on every input, adding CT_F_EVENT, and
  * CT_F_DESTROYED exactly for an IPCTNL_MSG_CT_DELETE.
  *
+ * The same input goes to ct_stats_add_msg() (one CPU's statistics, an
+ * IPCTNL_MSG_CT_GET_STATS_CPU reply): a refused message leaves the sum as it
+ * was; an accepted one is of that type, adds one CPU and at most 2^32 - 1
+ * to each counter, saturates instead of wrapping, and reads only its
+ * nlmsg_len bytes, at any alignment.
+ *
  * Besides the sanitizers, every documented property of the result is
  * checked; a violated one traps (__builtin_trap), a crash to libFuzzer.
  */
@@ -26,6 +32,7 @@
 #include "ct.h"
 #include "ct_events.h"
 #include "ct_source_netlink.h"
+#include "ct_stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -102,6 +109,55 @@ static void check_entry(const uint8_t *msg, size_t len, const struct ct_entry *e
 	check_tuple(e, &e->reply);
 }
 
+/* ct_stats_add_msg(): the promises of ct_stats.h on any input. */
+static void check_stats(const uint8_t *data, size_t size)
+{
+	struct ct_stats acc, start, again;
+	struct nlmsghdr nlh;
+	uint8_t *copy;
+	int r;
+
+	/* A sum that already holds something, near the top for some counters. */
+	memset(&acc, 0, sizeof acc);
+	for (unsigned s = 0; s < CT_STAT_MAX; s++)
+		acc.v[s] = s & 1 ? UINT64_MAX - s : s * 1000;
+	acc.cpus = 3;
+	acc.have = 1u << CT_STAT_DROP;
+	start = acc;
+	r = ct_stats_add_msg(&acc, data, size);
+	CHECK(r == 0 || r == -1);
+	if (r < 0) {
+		CHECK(memcmp(&acc, &start, sizeof acc) == 0);
+		return;
+	}
+	memcpy(&nlh, data, sizeof nlh);
+	CHECK(nlh.nlmsg_len <= size);
+	CHECK(nlh.nlmsg_type == ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_STATS_CPU));
+	CHECK(acc.cpus == start.cpus + 1);
+	CHECK((acc.have & start.have) == start.have);
+	CHECK((acc.have & ~((1u << CT_STAT_MAX) - 1)) == 0);
+	for (unsigned s = 0; s < CT_STAT_MAX; s++) {
+		CHECK(acc.v[s] >= start.v[s]);
+		CHECK(acc.v[s] - start.v[s] <= UINT32_MAX || acc.v[s] == UINT64_MAX);
+	}
+	/* Its own bytes only, wherever they lie; from an empty sum, the same counters. */
+	copy = malloc(nlh.nlmsg_len + 1);
+	if (!copy)
+		abort();
+	memcpy(copy + 1, data, nlh.nlmsg_len);
+	memset(&again, 0, sizeof again);
+	CHECK(ct_stats_add_msg(&again, copy + 1, nlh.nlmsg_len) == 0);
+	free(copy);
+	CHECK(again.cpus == 1);
+	CHECK((again.have | start.have) == acc.have);
+	for (unsigned s = 0; s < CT_STAT_MAX; s++) {
+		CHECK(again.v[s] <= UINT32_MAX);
+		CHECK(acc.v[s] == UINT64_MAX || acc.v[s] == start.v[s] + again.v[s]);
+		if (!(again.have & (1u << s)))
+			CHECK(again.v[s] == 0);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ct_entry a, b;
@@ -110,6 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	int r;
 
+	check_stats(data, size);
 	memset(&a, 0xa5, sizeof a);
 	r = ct_nl_parse_msg(data, size, &a);
 	CHECK(r == 0 || r == -1);

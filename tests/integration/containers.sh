@@ -30,7 +30,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=containers
-N_TESTS=64
+N_TESTS=66
 NS_TOOLS="tmux od stat"
 NS_TAG=f
 NS_NET=217
@@ -282,12 +282,17 @@ else
 	t_fail ">= 99% of the entries shown as their owners' flows" \
 		"$right of $total; $(cat "$TMP/miss")$(printf '\nflows:\n%s' "$KEYS")"
 fi
-# Routed entries belong to no namespace here: today they count as forwarded
-# in the stderr summary; the Routed pane will show them.
+# Routed entries belong to no namespace here: without -R they count as
+# forwarded in the stderr summary, with -R they are routed flows.
 assert_eq "routed entries have no owner" "$routed" "$N_ROUTED"
 assert_match "only the routed entries are forwarded" "$ERR" ": [0-9]+ entries: $N_ROUTED forwarded through this host"
 assert_eq "routed entries are in no pane" \
 	"$(printf '%s' "$JSON" | jq '[.[] | select(.peer.addr | test("^(198\\.51\\.100|203\\.0\\.113)\\."))] | length')" 0
+lsct -n --json -R
+assert_eq "-R: the routed entries, and only they, are routed flows" \
+	"$(printf '%s' "$OUT" | jq -r '.[] | select(.direction == "routed") | "\(.client.addr) \(.server.addr):\(.server.port)"' | sort | paste -sd' ' -)" \
+	"$(for i in $(seq "$N_ROUTED"); do echo "198.51.100.$i 203.0.113.$i:443"; done | sort | paste -sd' ' -)"
+assert_no_match "-R: nothing forwarded" "$ERR" 'forwarded'
 
 # The cases of the issue, one by one, with their bytes.
 ib=$(one "$JSON" "$C1" passive "$X4" 80 total_inbound_bytes)

@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=stream
-N_TESTS=49
+N_TESTS=59
 NS_TOOLS=python3
 . tests/integration/nslib.sh
 
@@ -217,5 +217,46 @@ else
 	t_skip "proc stream: two lines" "no /proc/net/nf_conntrack"
 	t_skip "proc stream: second line has deltas" "no /proc/net/nf_conntrack"
 fi
+
+# ---------------------------------------------------------------------------
+# --record, then --replay: a live stream with known traffic recorded; the
+# replay prints what the live stream printed, and its screen shows the same
+# rows (no root needed for either replay).
+
+mkdir -p "$TMP/rec"
+chmod 1777 "$TMP/rec"	# written after the drop to lsconntrack's own user
+inh "$LSCT" -n -c 4 -d 1 --json --record "$TMP/rec/live.nd" >"$TMP/rec/live.out" 2>"$TMP/rec/live.err" &
+mon=$!
+wait_lines "$TMP/rec/live.out" 1
+send "$H" 200000 "TCP4:$P4:3306"
+wait_lines "$TMP/rec/live.out" 2
+send "$P" 90000 "TCP4:$H4:80"
+wait "$mon"
+assert_eq "record: exit 0, no stderr" "$?:$(cat "$TMP/rec/live.err")" "0:"
+assert_lines "record: one line per snapshot" "$(cat "$TMP/rec/live.nd")" 4
+"$LSCT" --replay "$TMP/rec/live.nd" --json >"$TMP/rec/replay.out" 2>"$TMP/rec/replay.err"
+assert_eq "replay --json: exit 0" "$?" 0
+assert_eq "replay --json: the live stream, byte for byte" \
+	"$(cat "$TMP/rec/replay.out")" "$(cat "$TMP/rec/live.out")"
+A='.direction == "active" and .peer.addr == "'$P4'" and .peer.port == "3306"'
+assert_ge "replay: the 200000-byte transfer is in a delta" \
+	"$(jq -s "[.[].flows[] | select($A) | .delta.outbound_bytes // 0] | add" "$TMP/rec/replay.out")" 200000
+"$LSCT" --replay "$TMP/rec/live.nd" -b -a --aport 3306 >"$TMP/rec/table.out" 2>&1
+assert_match "replay -b -a --aport 3306: the flow's row" "$(cat "$TMP/rec/table.out")" \
+	"^localhost:many +--> +$P4:3306 "
+assert_no_match "replay -b -a --aport 3306: no other port" "$(cat "$TMP/rec/table.out")" ':80 '
+# The screen over the recording: the last snapshot's rows.
+TS=lsct-stream-$$
+tmux -L "$TS" -f /dev/null -u new-session -d -s rp -x 130 -y 30 \
+	"$LSCT --replay $TMP/rec/live.nd -n; sleep 2"
+sleep 1
+tmux -L "$TS" -f /dev/null send-keys -t rp '}'
+sleep 1
+screen=$(tmux -L "$TS" -f /dev/null capture-pane -p -t rp)
+tmux -L "$TS" -f /dev/null send-keys -t rp q
+tmux -L "$TS" -f /dev/null kill-server 2>/dev/null
+assert_match "replayed screen: at the last snapshot" "$screen" 'REPLAY 4/4'
+assert_match "replayed screen: the active flow's row" "$screen" "^localhost:many --> $P4:3306 "
+assert_match "replayed screen: the passive flow's row" "$screen" "^localhost:80 +<-- $P4:many "
 
 t_summary "$SUITE"

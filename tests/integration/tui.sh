@@ -10,7 +10,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=tui
-N_TESTS=225
+N_TESTS=260
 NS_TOOLS=tmux
 . tests/integration/nslib.sh
 
@@ -740,6 +740,129 @@ start_mon 60 24 "$UTF8" "-n --no-events"
 expect "no events, 60 columns: the short form" '^rates  no events: short connections not counted$' 10
 text q
 expect_exit "no events, 60 columns: q exits 0"
+
+# ---------------------------------------------------------------------------
+# Trend: each flow's byte rate over its last 16 snapshots as a sparkline (per
+# row: its own maximum), from the block ramp in UTF-8 and an ASCII ramp in
+# the C locale or with NO_COLOR; T hides it; the connection list graphs the
+# flow's rates in and out; it is the first column to go when narrow.
+# A connection to 9100 that stays idle 3 s, then sends 100 kB every 0.25 s.
+
+bg "$P" socat -u "TCP4-LISTEN:9100,bind=$P4,reuseaddr,fork" OPEN:/dev/null,wronly
+wait_listen "$P" t 9100 || ns_fail "server $P t 9100"
+A9100='^localhost:many +--> +10\.204\.0\.2:9100 '
+# trend_cell ROW_ERE: the 16 cells under the Trend title on the row (SCREEN).
+trend_cell() {
+	printf '%s\n%s\n' "$(printf '%s\n' "$SCREEN" | grep -E -m 1 '^Local .* Trend$')" \
+		"$(row "$1")" | python3 -c '
+import sys
+h, r = sys.stdin.buffer.read().decode("utf-8").split("\n")[:2]
+i = h.find("Trend")
+sys.stdout.buffer.write((r[i:i + 16].ljust(16) if i >= 0 and r else "").encode("utf-8"))'
+}
+# expect_trend NAME ERE [SECS]: until the 9100 row's Trend cell matches.
+expect_trend() {
+	local i cell n=$((${3:-15} * 10))
+	for ((i = 0; i < n; i++)); do
+		SCREEN=$(cap)
+		cell=$(trend_cell "$A9100")
+		printf '%s' "$cell" | grep -Eq -- "$2" && { t_ok "$1 [$cell]"; return; }
+		sleep 0.1
+	done
+	t_fail "$1" "$(printf 'Trend cell [%s] does not match /%s/:\n%s' "$cell" "$2" "$SCREEN")"
+}
+trend_start() {	# ENV: the monitor at 120x24 on 9100 alone, then the upload
+	start_mon 120 24 "$1" "-n -d 0.5 --aport 9100 --pport 9"
+	wait_screen '^Local ' 10
+	bg "$H" timeout 40 sh -c "(sleep 3; for i in \$(seq 120); do head -c 100000 /dev/zero;
+		sleep 0.25; done) | socat -u - TCP4:$P4:9100"
+	TRENDER=${PIDS[-1]}
+}
+trend_stop() {
+	kill "$TRENDER" 2>/dev/null
+	text q
+	expect_exit "$1"
+	inh conntrack -D -p tcp --dport 9100 >/dev/null 2>&1
+}
+BLOCKS='( |▁|▂|▃|▄|▅|▆|▇|█)'
+
+trend_start "$UTF8"
+expect "trend: the column, last, at 120 columns" \
+	'^Local +Peer +Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed +Trend$'
+expect "trend: the 9100 flow" "$A9100" 10
+# Idle snapshots first (blank), then the upload at the row's maximum.
+expect_trend "trend: block characters, rising when the upload starts" \
+	"^ $BLOCKS{14}(▅|▆|▇|█)\$"
+expect_trend "trend: the whole cell is from the block ramp" "^$BLOCKS{16}\$" 1
+text '?'
+expect "trend: the help names T" '^  n T +peer names / numeric addresses; T: the Trend column'
+keys Escape
+expect "trend: back from the help" "$A9100"
+text T
+expect "T: says Trend is off" '^Trend off'
+expect_gone "T: the Trend title goes" 'Trend$'
+expect "T: the other columns stay" '^Local +Peer +Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed$'
+keys Enter
+expect "T off: the connection list" '^Proto +Connection +State '
+expect_gone "T off: no graph" '^In/s max '
+keys Escape
+text T
+expect "T again: Trend on" '^Trend on'
+expect "T again: the column is back" '^Local .* Closed +Trend$'
+expect_trend "T again: a new history rises" "(▅|▆|▇|█)\$"
+# The connection list: a graph of in (left) and out (right), maximum labelled.
+keys Enter
+expect "graph: in the connection list" \
+	'Connections of localhost:many --> 10\.204\.0\.2:9100 \(tcp\)'
+expect "graph: labels with the maxima in human units" \
+	'^In/s max [0-9.]+[KM]? +Out/s max [1-9][0-9.]*[KM] *$'
+expect "graph: bars of block characters" '(▅|▆|▇|█)'
+expect "graph: the connection below it" \
+	'^tcp +10\.204\.0\.1:[0-9]+ -> 10\.204\.0\.2:9100 +ESTABLISHED '
+glines=$(printf '%s\n' "$SCREEN" | grep -nE '^In/s max ' | cut -d: -f1)
+assert_eq "graph: under the title, 4 rows above the column titles" \
+	"$(printf '%s\n' "$SCREEN" | grep -nE '^Proto +Connection' | cut -d: -f1)" "$((glines + 5))"
+if [ "$RESIZE" = 1 ]; then
+	tm resize-window -t mon -x 120 -y 10
+	expect_gone "graph: gives way at 120x10" '^In/s max '
+	expect "graph: the connection stays at 120x10" '10\.204\.0\.2:9100 +ESTABLISHED '
+	tm resize-window -t mon -x 120 -y 24
+	expect "graph: back at 120x24" '^In/s max '
+	keys Escape
+	# 14 + 5 + 15 + 46 = 80 cells without Trend, 97 with it.
+	tm resize-window -t mon -x 97 -y 24
+	expect "trend 97x24: every column fits" '^Local .* Closed +Trend$'
+	tm resize-window -t mon -x 96 -y 24
+	expect "trend 96x24: Trend goes first, every other column stays" \
+		'^Local +Peer +Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed$'
+	tm resize-window -t mon -x 80 -y 24
+	expect "trend 80x24: without Trend, the rest fits" \
+		'^Local +Peer +Conns +In/s +Out/s +InPkt/s +OutPkt/s +New +Closed$'
+	tm resize-window -t mon -x 50 -y 24
+	expect "trend 50x24: narrow, no Trend" '^Local +Peer +In/s +Out/s$'
+	tm resize-window -t mon -x 120 -y 24
+	expect "trend 120x24: back" '^Local .* Closed +Trend$'
+else
+	skip_n 8 "trend: sizes" "tmux $TMUX_V has no resize-window"
+	keys Escape
+fi
+trend_stop "trend: q exits 0"
+
+# The C locale: the ASCII ramp " .:-=+*#", nothing above 0x7f.
+ASCII='( |\.|:|-|=|\+|\*|#)'
+trend_start "LANG=C LC_ALL=C"
+expect_trend "trend, LANG=C: the ASCII ramp, rising" "^ $ASCII{14}(=|\+|\*|#)\$"
+assert_eq "trend, LANG=C: no byte >= 0x80 on screen" \
+	"$(printf '%s\n' "$SCREEN" | LC_ALL=C grep -c $'[\x80-\xff]')" 0
+keys Enter
+expect "trend, LANG=C: the graph in ASCII" '^In/s max .*Out/s max '
+assert_eq "trend, LANG=C: no byte >= 0x80 in the graph" \
+	"$(printf '%s\n' "$SCREEN" | LC_ALL=C grep -c $'[\x80-\xff]')" 0
+trend_stop "trend, LANG=C: q exits 0"
+# NO_COLOR in a UTF-8 locale: the ASCII ramp too.
+trend_start "NO_COLOR=1 $UTF8"
+expect_trend "trend, NO_COLOR: the ASCII ramp, rising" "^ $ASCII{14}(=|\+|\*|#)\$"
+trend_stop "trend, NO_COLOR: q exits 0"
 
 # ---------------------------------------------------------------------------
 # Names from a private hosts file for H (nslib's ns_names); n toggles

@@ -378,4 +378,33 @@ union msgbuf {
 	struct nlmsghdr align;
 };
 
+/* ---- statistics (IPCTNL_MSG_CT_GET_STATS_CPU replies) --------------------- */
+
+/* One counter of a CPU's statistics message: a CTA_STATS_* type and its value. */
+struct stat_attr {
+	uint16_t type;
+	uint32_t value;
+};
+
+/*
+ * One CPU's statistics message, as the kernel sends it (each counter a
+ * big-endian u32), into buf; its length.
+ */
+static inline size_t build_stats_msg(void *buf, uint16_t cpu, const struct stat_attr *a,
+				     size_t n)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_STATS_CPU;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(cpu);
+	for (size_t i = 0; i < n; i++)
+		mnl_attr_put_u32(nlh, a[i].type, htonl(a[i].value));
+	return nlh->nlmsg_len;
+}
+
 #endif

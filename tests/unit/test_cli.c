@@ -63,6 +63,15 @@ static void test_go_spellings(void **state)
 	assert_int_equal(o.source, CLI_SRC_STDIN);
 	assert_int_equal(parse(&o, err, sizeof err, "-a", "-p", NULL), 0);
 	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_PASSIVE);
+	/* -R adds routed flows to what -a and -p choose (both when neither). */
+	assert_int_equal(parse(&o, err, sizeof err, "-R", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_PASSIVE | VIEW_ROUTED);
+	assert_true(o.routed);
+	assert_int_equal(parse(&o, err, sizeof err, "--routed", "-a", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_ACTIVE | VIEW_ROUTED);
+	assert_int_equal(parse(&o, err, sizeof err, "-p", NULL), 0);
+	assert_int_equal(o.dirs, VIEW_PASSIVE);
+	assert_false(o.routed);
 	assert_int_equal(parse(&o, err, sizeof err, "--aport", "3306", "-aport=11211",
 			       "--active-port", "80", "--active-ports=81,82", NULL), 0);
 	for (unsigned p = 0; p < 65536; p++)
@@ -179,6 +188,42 @@ static void test_errors(void **state)
 	assert_string_equal(err, "unexpected argument 'foo' (see lsconntrack --help)");
 	REFUSED("--", "foo");
 	assert_int_equal(parse(&o, err, sizeof err, "--", NULL), 0);
+	/* --delete: the kernel's table only, printed as it goes, --yes only with it. */
+	REFUSED("--delete", "--stdin");
+	assert_string_equal(err, "--delete needs the netlink source: it deletes from the "
+			    "kernel's table (not --stdin)");
+	REFUSED("--proc", "--delete", "--yes");
+	assert_string_equal(err, "--delete needs the netlink source: it deletes from the "
+			    "kernel's table (not --proc)");
+	REFUSED("--delete", "--json");
+	assert_string_equal(err, "--delete prints what it deleted: not with --json");
+	REFUSED("--delete", "-c", "1");
+	assert_string_equal(err, "--delete prints what it deleted: not with -c");
+	REFUSED("--yes");
+	assert_string_equal(err, "--yes only confirms --delete");
+	REFUSED("--delete", "--yes", "--delete=false");
+	cli_fini(&o);
+}
+
+/* --delete with the filters, and --yes. */
+static void test_delete_options(void **state)
+{
+	struct cli_opts o;
+	char err[256];
+
+	(void)state;
+	cli_init(&o);
+	assert_int_equal(o.del, 0);
+	assert_int_equal(o.yes, 0);
+	assert_int_equal(parse(&o, err, sizeof err, "-a", "--aport", "53", "-u", "--delete",
+			       NULL), 0);
+	assert_true(o.del);
+	assert_false(o.yes);
+	assert_int_equal(o.protos, FLOW_PROTO_UDP);
+	assert_int_equal(o.dirs, VIEW_ACTIVE);
+	assert_int_equal(parse(&o, err, sizeof err, "--delete", "--yes", "-b", NULL), 0);
+	assert_true(o.del);
+	assert_true(o.yes);
 	cli_fini(&o);
 }
 
@@ -225,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_go_spellings),
 		cmocka_unit_test(test_new_options),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_delete_options),
 		cmocka_unit_test(test_errors_escape_arguments),
 		cmocka_unit_test(test_usage_mentions_every_option),
 	};

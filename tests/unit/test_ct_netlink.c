@@ -1255,6 +1255,118 @@ static void test_build_get_protos(void **state)
 	}
 }
 
+/*
+ * DELETE requests: the GET's tuple, acknowledged, with the id and the zone
+ * the lookup needs; never a request without a tuple (the kernel would
+ * flush the whole table).
+ */
+static void test_build_delete(void **state)
+{
+	static const unsigned dirs[] = { 0, ZONE_DIR_ORIG, ZONE_DIR_REPLY,
+					 ZONE_DIR_ORIG | ZONE_DIR_REPLY };
+	static const struct mspec *const bases[] = { &v4_tcp, &v6_udp, &v4_icmp, &v4_gre };
+
+	(void)state;
+	for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+		for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] + 1; i++) {
+			struct mspec m = *bases[b];
+			union msgbuf mb, req;
+			struct nlmsghdr *nlh;
+			const struct nfgenmsg *nfg;
+			const struct nlattr *a, *t, *x;
+			struct ct_entry e;
+			int tuples = 0, ips = 0, protos = 0, ids = 0, zones = 0, zone_want;
+			size_t len;
+
+			/* i == 4: no zone at all. */
+			m.zone = i < 4 ? (uint16_t)(200 + i) : 0;
+			m.zone_dir = i < 4 ? dirs[i] : 0;
+			nlh = build_msg(mb.b, &m);
+			assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+			len = ct_nl_build_delete(req.b, 99, &e);
+			assert_true(len > 0 && len <= 192);
+			nlh = &req.align;
+			assert_int_equal(nlh->nlmsg_len, len);
+			assert_int_equal(nlh->nlmsg_seq, 99);
+			assert_int_equal(nlh->nlmsg_type,
+					 (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE);
+			assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+			nfg = mnl_nlmsg_get_payload(nlh);
+			assert_int_equal(nfg->nfgen_family, m.family);
+			assert_int_equal(nfg->version, NFNETLINK_V0);
+			mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+				switch (mnl_attr_get_type(a) & NLA_TYPE_MASK) {
+				case CTA_TUPLE_ORIG:
+					tuples++;
+					mnl_attr_for_each_nested(t, a) {
+						if (mnl_attr_get_type(t) == CTA_TUPLE_PROTO) {
+							protos++;
+							continue;
+						}
+						assert_int_equal(mnl_attr_get_type(t), CTA_TUPLE_IP);
+						ips++;
+						mnl_attr_for_each_nested(x, t) {
+							size_t al = m.family == AF_INET ? 4 : 16;
+							int src = mnl_attr_get_type(x) == CTA_IP_V4_SRC ||
+								  mnl_attr_get_type(x) == CTA_IP_V6_SRC;
+
+							assert_int_equal(mnl_attr_get_payload_len(x), al);
+							assert_memory_equal(mnl_attr_get_payload(x),
+									    src ? e.orig.src.b : e.orig.dst.b,
+									    al);
+						}
+					}
+					break;
+				case CTA_ID:
+					ids++;
+					assert_int_equal(ntohl(mnl_attr_get_u32(a)), m.id);
+					break;
+				case CTA_ZONE:
+					zones++;
+					assert_int_equal(ntohs(mnl_attr_get_u16(a)), m.zone);
+					break;
+				default:
+					fail_msg("base %zu zone %zu: attribute %u", b, i,
+						 mnl_attr_get_type(a));
+				}
+			}
+			/* The original tuple is hashed in the zone only if it applies to it. */
+			zone_want = m.zone && (m.zone_dir == 0 || (m.zone_dir & ZONE_DIR_ORIG));
+			assert_int_equal(tuples, 1);
+			assert_int_equal(ips, 1);
+			assert_int_equal(protos, 1);
+			assert_int_equal(ids, 1);
+			assert_int_equal(zones, zone_want);
+
+			/* The same request without a known id: no CTA_ID. */
+			e.flags &= (uint8_t)~CT_F_ID;
+			len = ct_nl_build_delete(req.b, 100, &e);
+			ids = 0;
+			mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+				ids += mnl_attr_get_type(a) == CTA_ID;
+			assert_true(len > 0);
+			assert_int_equal(ids, 0);
+		}
+	}
+}
+
+/* An entry of no family the kernel looks up: no request at all. */
+static void test_build_delete_refuses(void **state)
+{
+	union msgbuf mb, req;
+	struct nlmsghdr *nlh = build_msg(mb.b, &v4_tcp);
+	struct ct_entry e;
+	static const uint8_t bad[] = { AF_UNSPEC, AF_UNIX, 255 };
+
+	(void)state;
+	assert_int_equal(parse_exact(nlh, nlh->nlmsg_len, &e), 0);
+	for (size_t i = 0; i < sizeof bad; i++) {
+		e.family = bad[i];
+		memset(req.b, 0x5a, 64);
+		assert_int_equal(ct_nl_build_delete(req.b, 1, &e), 0);
+	}
+}
+
 static void test_build_request(void **state)
 {
 	union { char b[CT_NL_REQ_MAX]; struct nlmsghdr align; } req;
@@ -2091,6 +2203,8 @@ int main(void)
 		cmocka_unit_test(test_parse_icmp),
 		cmocka_unit_test(test_parse_other_protos),
 		cmocka_unit_test(test_build_get_protos),
+		cmocka_unit_test(test_build_delete),
+		cmocka_unit_test(test_build_delete_refuses),
 		cmocka_unit_test(test_parse_counters32),
 		cmocka_unit_test(test_parse_mark),
 		cmocka_unit_test(test_parse_zone_directions),

@@ -334,7 +334,7 @@ static void fake_close(void *state)
 	free(f);
 }
 
-static const struct ct_source_ops fake_ops = { fake_dump, fake_close, NULL };
+static const struct ct_source_ops fake_ops = { fake_dump, fake_close, NULL, NULL, NULL };
 
 static void test_new_kind_through_ops(void **state)
 {

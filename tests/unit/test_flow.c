@@ -977,7 +977,8 @@ static void test_owner_in_key(void **state)
 	};
 	struct flow_key a, b;
 
-	assert_int_equal(sizeof(struct flow), 112);
+	/* 128 since -P (process, RTT, retransmissions): flow.h. */
+	assert_int_equal(sizeof(struct flow), 128);
 	owners_make(&o, fx);
 	t = flow_table_new(&fx->host, &o.opts);
 	flow_table_begin(t);
@@ -1002,6 +1003,179 @@ static void test_owner_in_key(void **state)
 	assert_false(flow_key_equal(&a, &b));
 	flow_table_free(t);
 	owners_free(&o);
+}
+
+
+/* ---- routed: entries with no end on this machine, when asked ---- */
+
+static void assert_route(struct route_reg *reg, uint32_t id, const char *client, unsigned nat,
+			 const char *dnat, unsigned dport, const char *snat)
+{
+	struct flow_route r;
+	struct ct_addr a = tu_addr(client);
+
+	assert_int_equal(route_reg_get(reg, id, &r), 0);
+	assert_true(ct_addr_equal(&r.client, &a));
+	assert_int_equal(r.nat, nat);
+	if (nat & ROUTE_DNAT) {
+		a = tu_addr(dnat);
+		assert_true(ct_addr_equal(&r.dnat, &a));
+		assert_int_equal(r.dnat_port, dport);
+	}
+	if (nat & ROUTE_SNAT) {
+		a = tu_addr(snat);
+		assert_true(ct_addr_equal(&r.snat, &a));
+	}
+}
+
+/* Plain routing, DNAT, SNAT, both: one hit keyed by the server as addressed. */
+static void test_routed_classify(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_opts o = fx->opts;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry plain = tu_plain(IPPROTO_TCP, "192.168.1.5", 40000, "198.51.100.7", 443,
+					 7, 700, 9, 9000);
+	struct ct_entry dnat = tu_entry(IPPROTO_TCP, "192.168.1.5", 40001, "203.0.113.7", 443,
+					"192.168.2.10", 8443, "192.168.1.5", 40001, 3, 300, 2, 200);
+	struct ct_entry snat = tu_entry(IPPROTO_UDP, "192.168.1.6", 5353, "198.51.100.8", 53,
+					"198.51.100.8", 53, "198.51.100.1", 61000, 1, 60, 1, 120);
+	struct ct_entry both = tu_entry(IPPROTO_TCP, "192.168.1.7", 40002, "203.0.113.7", 80,
+					"192.168.2.11", 80, "192.168.2.1", 40002, 1, 60, 1, 60);
+
+	o.routes = route_reg_new(0);
+	/* Without a registry: forwarded, as before. */
+	assert_int_equal(classify(fx, &plain, h, &n), FLOW_CLASS_FORWARDED);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(flow_classify(&fx->host, &o, &plain, h, &n), FLOW_CLASS_ROUTED);
+	assert_int_equal(n, 1);
+	/* As an active flow: out = the client's, in = the server's. */
+	assert_hit(&h[0], FLOW_ROUTED, "198.51.100.7", 443, 9, 9000, 7, 700);
+	assert_route(o.routes, h[0].key.owner, "192.168.1.5", 0, NULL, 0, NULL);
+
+	assert_int_equal(flow_classify(&fx->host, &o, &dnat, h, &n), FLOW_CLASS_ROUTED);
+	assert_hit(&h[0], FLOW_ROUTED, "203.0.113.7", 443, 2, 200, 3, 300);
+	assert_route(o.routes, h[0].key.owner, "192.168.1.5", ROUTE_DNAT, "192.168.2.10", 8443,
+		     NULL);
+
+	assert_int_equal(flow_classify(&fx->host, &o, &snat, h, &n), FLOW_CLASS_ROUTED);
+	assert_hit(&h[0], FLOW_ROUTED, "198.51.100.8", 53, 1, 120, 1, 60);
+	assert_int_equal(h[0].key.proto, IPPROTO_UDP);
+	assert_route(o.routes, h[0].key.owner, "192.168.1.6", ROUTE_SNAT, NULL, 0, "198.51.100.1");
+
+	assert_int_equal(flow_classify(&fx->host, &o, &both, h, &n), FLOW_CLASS_ROUTED);
+	assert_route(o.routes, h[0].key.owner, "192.168.1.7", ROUTE_DNAT | ROUTE_SNAT,
+		     "192.168.2.11", 80, "192.168.2.1");
+	assert_int_equal(route_reg_count(o.routes), 4);
+	route_reg_free(o.routes);
+}
+
+/*
+ * Only what ends nowhere here is routed: this host's flows (masquerade
+ * back to a local address is not this host's: forwarded -> routed, but a
+ * DNAT to a local port and a broadcast received are the host's), and with
+ * owners on, other namespaces' flows and ambiguous ends stay what they were.
+ */
+static void test_routed_only_no_end_here(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx ow;
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry mine = tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "198.51.100.7", 443,
+					1, 1, 1, 1);
+	struct ct_entry redirect = tu_entry(IPPROTO_TCP, "192.0.2.4", 5000, "198.51.100.7", 80,
+					    "10.0.0.1", 8080, "192.0.2.4", 5000, 1, 1, 1, 1);
+	struct ct_entry bcast = tu_plain(IPPROTO_UDP, "192.0.2.4", 5353, "224.0.0.251", 5353,
+					 1, 1, 0, 0);
+	struct ct_entry masq = tu_entry(IPPROTO_TCP, "172.17.0.2", 40000, "198.51.100.7", 443,
+					"198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200);
+	struct ct_entry amb = tu_plain(IPPROTO_TCP, "10.9.9.9", 40000, "198.51.100.7", 443,
+				       1, 1, 1, 1);
+	struct ct_entry lan = tu_entry(IPPROTO_TCP, "192.168.1.5", 40000, "198.51.100.7", 443,
+				       "198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200);
+
+	owners_make(&ow, fx);
+	ow.opts.routes = route_reg_new(0);
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &mine, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(h[0].key.dir, FLOW_ACTIVE);
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &redirect, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &bcast, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(h[0].key.dir, FLOW_PASSIVE);
+	/* The container's masquerade is its own flow, not routed. */
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &masq, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(h[0].key.owner, ow.web->tag);
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &amb, h, &n), FLOW_CLASS_AMBIGUOUS);
+	assert_int_equal(n, 0);
+	/* A LAN host masqueraded by this host: routed, with its SNAT. */
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &lan, h, &n), FLOW_CLASS_ROUTED);
+	assert_route(ow.opts.routes, h[0].key.owner, "192.168.1.5", ROUTE_SNAT, NULL, 0,
+		     "10.0.0.1");
+	assert_int_equal(route_reg_count(ow.opts.routes), 1);
+	/* Owners off: nothing is known of other namespaces, the container's is routed too. */
+	ow.opts.owners = NULL;
+	assert_int_equal(flow_classify(&fx->host, &ow.opts, &masq, h, &n), FLOW_CLASS_ROUTED);
+	assert_route(ow.opts.routes, h[0].key.owner, "172.17.0.2", ROUTE_SNAT, NULL, 0,
+		     "10.0.0.1");
+	route_reg_free(ow.opts.routes);
+	owners_free(&ow);
+}
+
+/*
+ * Aggregation: one flow per (client, server, port, NAT), many source ports;
+ * another client or another DNAT backend is another flow; the stats count
+ * routed entries apart from forwarded ones; a full registry leaves an entry
+ * forwarded.
+ */
+static void test_routed_aggregate(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_opts o = fx->opts;
+	struct flow_table *t;
+	struct ct_entry es[] = {
+		tu_plain(IPPROTO_TCP, "192.168.1.5", 40000, "198.51.100.7", 443, 1, 100, 2, 200),
+		tu_plain(IPPROTO_TCP, "192.168.1.5", 40001, "198.51.100.7", 443, 1, 100, 2, 200),
+		tu_plain(IPPROTO_TCP, "192.168.1.6", 40000, "198.51.100.7", 443, 1, 10, 1, 10),
+		tu_entry(IPPROTO_TCP, "192.168.1.5", 40002, "198.51.100.7", 443,
+			 "192.168.2.10", 443, "192.168.1.5", 40002, 1, 1, 1, 1),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40003, "198.51.100.7", 443, 1, 10, 1, 10),
+	};
+	struct ct_entry more = tu_plain(IPPROTO_TCP, "192.168.1.9", 40000, "198.51.100.7", 443,
+					1, 1, 1, 1);
+	size_t routed = 0;
+
+	assert_int_equal(sizeof(struct flow), 128);
+	o.routes = route_reg_new(3);
+	t = flow_table_new(&fx->host, &o);
+	flow_table_begin(t);
+	for (size_t i = 0; i < ARRAY_LEN(es); i++)
+		assert_int_equal(flow_table_add(t, &es[i]), 0);
+	assert_int_equal(flow_table_add(t, &more), 0);	/* a fourth route: full */
+	flow_table_end(t);
+	assert_int_equal(flow_table_count(t), 4);
+	for (size_t i = 0; i < flow_table_count(t); i++) {
+		const struct flow *f = flow_table_at(t, i);
+		struct flow_route r;
+
+		if (f->key.dir != FLOW_ROUTED)
+			continue;
+		routed++;
+		assert_int_equal(route_reg_get(o.routes, f->key.owner, &r), 0);
+		if (r.nat)
+			assert_int_equal(f->conns, 1);
+		else if (r.client.b[3] == 5)
+			assert_true(f->conns == 2 && f->c.out_bytes == 200 && f->c.in_bytes == 400);
+		else
+			assert_true(f->conns == 1 && f->c.out_bytes == 10);
+	}
+	assert_int_equal(routed, 3);
+	assert_int_equal(flow_table_stats(t)->routed, 4);
+	assert_int_equal(flow_table_stats(t)->forwarded, 1);
+	assert_int_equal(flow_table_stats(t)->active, 1);
+	flow_table_free(t);
+	route_reg_free(o.routes);
 }
 
 int main(void)
@@ -1040,6 +1214,9 @@ int main(void)
 		cmocka_unit_test(test_owner_midstream),
 		cmocka_unit_test(test_owner_host_flows_unchanged),
 		cmocka_unit_test(test_owner_in_key),
+		cmocka_unit_test(test_routed_classify),
+		cmocka_unit_test(test_routed_only_no_end_here),
+		cmocka_unit_test(test_routed_aggregate),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, setup, teardown);

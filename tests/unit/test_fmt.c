@@ -167,12 +167,83 @@ static void test_duration(void **state)
 	assert_string_equal(buf, "3m1");
 }
 
+/* A routed flow's client and NAT texts, with ports and without. */
+static void test_routed_texts(void **state)
+{
+	struct flow f = key_flow(AF_INET, "203.0.113.7", IPPROTO_TCP, FLOW_ROUTED, 443);
+	struct flow_route r;
+	char buf[FMT_ENDPOINT_MAX + 80], lp[8], pp[8];
+
+	memset(&r, 0, sizeof r);
+	r.family = AF_INET;
+	r.client = tu_addr("10.0.0.5");
+	fmt_route_client(&f, &r, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "10.0.0.5:many");
+	fmt_route_client(&f, &r, "laptop.lan", buf, sizeof buf);
+	assert_string_equal(buf, "laptop.lan:many");
+	fmt_route_client(&f, NULL, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "?:many");
+	fmt_flow_ports(&f, lp, pp, sizeof lp);
+	assert_string_equal(lp, "many");
+	assert_string_equal(pp, "443");
+	fmt_route_nat(&f, &r, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	r.nat = ROUTE_DNAT;
+	r.dnat = tu_addr("10.0.1.10");
+	r.dnat_port = 8443;
+	fmt_route_nat(&f, &r, buf, sizeof buf);
+	assert_string_equal(buf, "dnat 10.0.1.10:8443");
+	r.nat |= ROUTE_SNAT;
+	r.snat = tu_addr("198.51.100.1");
+	fmt_route_nat(&f, &r, buf, sizeof buf);
+	assert_string_equal(buf, "dnat 10.0.1.10:8443, snat 198.51.100.1");
+	/* ICMP: no ports anywhere. */
+	f = key_flow(AF_INET, "203.0.113.7", IPPROTO_ICMP, FLOW_ROUTED, 8);
+	fmt_route_client(&f, &r, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "10.0.0.5");
+	fmt_route_nat(&f, &r, buf, sizeof buf);
+	assert_string_equal(buf, "dnat 10.0.1.10, snat 198.51.100.1");
+	/* IPv6 in brackets where a port follows. */
+	f = key_flow(AF_INET6, "fd00::7", IPPROTO_TCP, FLOW_ROUTED, 443);
+	memset(&r, 0, sizeof r);
+	r.family = AF_INET6;
+	r.client = tu_addr("fd00::5");
+	r.nat = ROUTE_DNAT | ROUTE_SNAT;
+	r.dnat = tu_addr("fd00::99");
+	r.dnat_port = 443;
+	r.snat = tu_addr("fd00::1");
+	fmt_route_client(&f, &r, NULL, buf, sizeof buf);
+	assert_string_equal(buf, "[fd00::5]:many");
+	fmt_route_nat(&f, &r, buf, sizeof buf);
+	assert_string_equal(buf, "dnat [fd00::99]:443, snat fd00::1");
+}
+
+/* fmt_flow_line(): how deletions name a flow, numeric, with its protocol. */
+static void test_flow_line(void **state)
+{
+	struct flow f;
+	char buf[FMT_ENDPOINT_MAX * 2 + 32];
+
+	(void)state;
+	f = key_flow(AF_INET, "10.0.1.10", IPPROTO_TCP, FLOW_ACTIVE, 3306);
+	fmt_flow_line(&f.key, buf, sizeof buf);
+	assert_string_equal(buf, "localhost:many --> 10.0.1.10:3306 tcp");
+	f = key_flow(AF_INET6, "fd00::2", IPPROTO_UDP, FLOW_PASSIVE, 53);
+	fmt_flow_line(&f.key, buf, sizeof buf);
+	assert_string_equal(buf, "localhost:53 <-- [fd00::2]:many udp");
+	f = key_flow(AF_INET, "10.0.0.9", IPPROTO_ICMP, FLOW_ACTIVE, 8);
+	fmt_flow_line(&f.key, buf, sizeof buf);
+	assert_string_equal(buf, "localhost --> 10.0.0.9 icmp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_protocols),
 		cmocka_unit_test(test_portless_flows),
+		cmocka_unit_test(test_routed_texts),
+		cmocka_unit_test(test_flow_line),
 		cmocka_unit_test(test_hostname_check_and_escape),
 		cmocka_unit_test(test_peer_name_not_an_address),
 		cmocka_unit_test(test_duration),

@@ -27,6 +27,10 @@ struct script {
 	double at[16];		/* monotonic start of each dump */
 	size_t dumps;
 	int closed;
+	/* Deletions: each asked entry's source port, and the answer the test wants. */
+	uint16_t del_sport[MAX_SCRIPT];
+	size_t ndel, del_calls;
+	int del_answer[MAX_SCRIPT];	/* by position in the script: 0, ENOENT, EPERM */
 };
 
 static void nap(double s)
@@ -73,7 +77,66 @@ static void script_close(void *state)
 	((struct script *)state)->closed++;
 }
 
-static const struct ct_source_ops script_ops = { script_dump, script_close, NULL };
+static const struct ct_source_ops script_ops = { script_dump, script_close, NULL, NULL, NULL };
+
+/* Answers as del_answer says; a deleted entry leaves the script. */
+static int script_del(void *state, const struct ct_entry *e, size_t n, int *errs)
+{
+	struct script *sc = state;
+
+	sc->del_calls++;
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (sc->ndel < MAX_SCRIPT)
+			sc->del_sport[sc->ndel++] = e[i].orig.sport;
+		for (k = 0; k < sc->n; k++)
+			if (sc->e[k].orig.sport == e[i].orig.sport && sc->e[k].id == e[i].id)
+				break;
+		if (k == sc->n) {
+			errs[i] = ENOENT;
+			continue;
+		}
+		errs[i] = sc->del_answer[k];
+		if (errs[i] == 0) {
+			memmove(&sc->e[k], &sc->e[k + 1], (sc->n - k - 1) * sizeof *sc->e);
+			memmove(&sc->del_answer[k], &sc->del_answer[k + 1],
+				(sc->n - k - 1) * sizeof *sc->del_answer);
+			sc->n--;
+		}
+	}
+	return 0;
+}
+
+static const struct ct_source_ops script_del_ops = { script_dump, script_close, NULL,
+						     NULL, script_del };
+
+/*
+ * The same source with the kernel's statistics: each read gives the next
+ * of stat_drop[] as the drop counter (a negative value: the read fails).
+ */
+static int64_t stat_drop[4];
+static size_t stat_reads;
+
+static int script_stats(void *state, struct ct_stats *out)
+{
+	int64_t v = stat_drop[stat_reads < ARRAY_LEN(stat_drop) ? stat_reads : 3];
+
+	(void)state;
+	stat_reads++;
+	if (v < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	out->cpus = 2;
+	out->have = (1u << CT_STAT_DROP) | (1u << CT_STAT_INVALID);
+	out->v[CT_STAT_DROP] = (uint64_t)v;
+	out->v[CT_STAT_INVALID] = 4;
+	return 0;
+}
+
+static const struct ct_source_ops stats_ops = { script_dump, script_close, NULL, script_stats,
+						 NULL };
 
 struct fixture {
 	struct host_info host;
@@ -122,6 +185,22 @@ static struct monitor *monitor_of(struct fixture *fx, int track, double period)
 	mc.period = period;
 	mc.track = track;
 	mc.max_cpu = fx->max_cpu;
+	fx->m = mon_new(&mc);
+	return fx->m;
+}
+
+/* monitor_of() with a source that can delete. */
+static struct monitor *deleting_monitor_of(struct fixture *fx, int track, double period)
+{
+	struct mon_config mc;
+
+	memset(&mc, 0, sizeof mc);
+	mc.src = ct_source_new(&script_del_ops, &fx->sc, "script", 0);
+	mc.host = &fx->host;
+	mc.fo.protos = FLOW_PROTO_TCP | FLOW_PROTO_UDP;
+	mc.fo.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	mc.period = period;
+	mc.track = track;
 	fx->m = mon_new(&mc);
 	return fx->m;
 }
@@ -192,6 +271,99 @@ static void test_stream_deltas(void **state)
 	assert_int_equal(a->d.new_conns, 0);
 	assert_int_equal(find(f, FLOW_PASSIVE, 80)->d.closed_conns, 1);
 	mon_frame_free(f);
+}
+
+/*
+ * The kernel's statistics ride in each dump's frame, read right after the
+ * dump, with rates from the read before; a sum that shrinks (a CPU went
+ * offline) is a rate of 0, a failed read leaves them absent and restarts
+ * the rates.  A one-shot table and a text source read none.
+ */
+static void test_table_stats(void **state)
+{
+	struct fixture *fx = *state;
+	struct mon_config mc;
+	struct mon_frame *f;
+	struct ct_stats st;
+	volatile sig_atomic_t no = 0;
+	struct monitor *m;
+
+	memset(&mc, 0, sizeof mc);
+	mc.src = ct_source_new(&stats_ops, &fx->sc, "script", 1);
+	mc.host = &fx->host;
+	mc.fo.protos = FLOW_PROTO_TCP;
+	mc.fo.families = FLOW_FAM_V4 | FLOW_FAM_V6;
+	mc.period = 0.1;
+	mc.track = 1;
+	m = fx->m = mon_new(&mc);
+	stat_reads = 0;
+	stat_drop[0] = 100;
+	stat_drop[1] = 150;
+	stat_drop[2] = 120;
+	stat_drop[3] = -1;
+
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(stat_reads, 1);
+	assert_int_equal(f->ct.cpus, 2);
+	assert_int_equal(f->ct.v[CT_STAT_DROP], 100);
+	assert_true(f->ct_rate.seconds == 0);	/* one read: no rate yet */
+	mon_frame_free(f);
+
+	assert_int_equal(mon_sleep(m, &no), 0);
+	f = mon_snapshot(m);
+	assert_int_equal(f->ct.v[CT_STAT_DROP], 150);
+	assert_true(f->ct_rate.seconds >= 0.08 && f->ct_rate.seconds < 1);
+	/* 50 drops over about a tenth of a second. */
+	assert_true(f->ct_rate.v[CT_STAT_DROP] > 50 && f->ct_rate.v[CT_STAT_DROP] <= 50 / 0.08);
+	assert_true(f->ct_rate.v[CT_STAT_INVALID] == 0);
+	assert_int_equal(f->ct_rate.have, (1u << CT_STAT_DROP) | (1u << CT_STAT_INVALID));
+	mon_frame_free(f);
+
+	assert_int_equal(mon_sleep(m, &no), 0);
+	f = mon_snapshot(m);
+	assert_int_equal(f->ct.v[CT_STAT_DROP], 120);
+	assert_true(f->ct_rate.seconds > 0);
+	assert_true(f->ct_rate.v[CT_STAT_DROP] == 0);
+	mon_frame_free(f);
+
+	/* The read fails: no statistics and no rates, but the frame is fine. */
+	assert_int_equal(mon_sleep(m, &no), 0);
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(f->ct.cpus, 0);
+	assert_true(f->ct_rate.seconds == 0);
+	assert_int_equal(f->nflows, 2);
+	mon_frame_free(f);
+
+	/* --stats reads them on its own, now. */
+	stat_drop[3] = 7;
+	assert_int_equal(mon_table_stats(m, &st), 0);
+	assert_int_equal(st.v[CT_STAT_DROP], 7);
+	mon_free(m);
+
+	/* A one-shot table does not ask. */
+	mc.src = ct_source_new(&stats_ops, &fx->sc, "script", 1);
+	mc.track = 0;
+	mc.one_dump = 1;
+	m = fx->m = mon_new(&mc);
+	stat_reads = 0;
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	assert_int_equal(stat_reads, 0);
+	assert_int_equal(f->ct.cpus, 0);
+	mon_frame_free(f);
+	mon_free(m);
+
+	/* A source without statistics: none, and --stats fails with EOPNOTSUPP. */
+	m = fx->m = monitor_of(fx, 1, 0.1);
+	f = mon_snapshot(m);
+	assert_int_equal(f->ct.cpus, 0);
+	assert_true(f->ct_rate.seconds == 0);
+	mon_frame_free(f);
+	errno = 0;
+	assert_int_equal(mon_table_stats(m, &st), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
 }
 
 /* A dump that takes 30 ms every 50 ms: deadlines stay 50 ms apart. */
@@ -534,11 +706,158 @@ static void test_read_once_source_ends(void **state)
 	close(p[0]);
 }
 
+/*
+ * mon_delete_flows(): a dump of its own finds each chosen flow's entries,
+ * classified as snapshots are; every one is asked once, and the answers
+ * are counted per flow.
+ */
+static void test_delete_flows(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = deleting_monitor_of(fx, 0, 1);
+	struct mon_frame *f;
+	struct flow_key keys[3];
+	struct mon_del per[3], total;
+	size_t dumps;
+
+	fx->sc.e[2].id = 7;
+	fx->sc.e[2].flags |= CT_F_ID;
+	f = mon_snapshot(m);
+	assert_non_null(f);
+	keys[0] = find(f, FLOW_PASSIVE, 80)->key;
+	keys[1] = find(f, FLOW_ACTIVE, 3306)->key;
+	keys[2] = keys[1];
+	keys[2].port = 3307;		/* no such flow */
+	mon_frame_free(f);
+	/* The second of the 3306 flow's connections went away meanwhile. */
+	fx->sc.del_answer[1] = ENOENT;
+	dumps = fx->sc.dumps;
+	assert_int_equal(mon_delete_flows(m, keys, 3, per, &total), 0);
+	assert_int_equal(fx->sc.dumps, dumps + 1);
+	assert_int_equal(fx->sc.ndel, 3);
+	assert_int_equal(per[0].found, 1);
+	assert_int_equal(per[0].deleted, 1);
+	assert_int_equal(per[1].found, 2);
+	assert_int_equal(per[1].deleted, 1);
+	assert_int_equal(per[1].gone, 1);
+	assert_int_equal(per[1].err, 0);	/* gone is not a failure */
+	assert_int_equal(per[2].found, 0);
+	assert_int_equal(total.found, 3);
+	assert_int_equal(total.deleted, 2);
+	assert_int_equal(total.gone, 1);
+	assert_int_equal(total.refused + total.failed, 0);
+	/* What is left: the one that was already gone. */
+	assert_int_equal(fx->sc.n, 1);
+	assert_int_equal(fx->sc.e[0].orig.sport, 40001);
+
+	/* Refused: counted, with its errno; the entry stays. */
+	fx->sc.del_answer[0] = EPERM;
+	assert_int_equal(mon_delete_flows(m, &keys[1], 1, NULL, &total), 0);
+	assert_int_equal(total.found, 1);
+	assert_int_equal(total.refused, 1);
+	assert_int_equal(total.deleted, 0);
+	assert_int_equal(total.err, EPERM);
+	assert_int_equal(fx->sc.n, 1);
+
+	/* Nothing asked: no dump, no request. */
+	dumps = fx->sc.dumps;
+	assert_int_equal(mon_delete_flows(m, keys, 0, NULL, &total), 0);
+	assert_int_equal(fx->sc.dumps, dumps);
+	assert_int_equal(total.found, 0);
+}
+
+/* A source that cannot delete says so, and nothing is dumped for it. */
+static void test_delete_needs_a_deleting_source(void **state)
+{
+	struct fixture *fx = *state;
+	struct monitor *m = monitor_of(fx, 0, 1);
+	struct mon_frame *f = mon_snapshot(m);
+	struct flow_key k = find(f, FLOW_ACTIVE, 3306)->key;
+	struct mon_del total;
+	size_t dumps = fx->sc.dumps;
+
+	mon_frame_free(f);
+	assert_int_equal(mon_can_delete(m), 0);
+	errno = 0;
+	assert_int_equal(mon_delete_flows(m, &k, 1, NULL, &total), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(mon_delete(m, &k, NULL), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(fx->sc.dumps, dumps);
+}
+
+/* Waits for the collector's next frame and takes it. */
+static struct mon_frame *next_frame(struct monitor *m)
+{
+	struct pollfd pfd = { .fd = mon_fd(m), .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, 3000), 1);
+	return mon_take(m, NULL);
+}
+
+/*
+ * The screen's request: the collector deletes (a flow's entries, or one
+ * connection), the frame after it no longer has them, and the result is
+ * handed over once.
+ */
+static void test_delete_request(void **state)
+{
+	struct fixture *fx = *state;
+	/* A period far longer than the test: only the request makes frames. */
+	struct monitor *m = deleting_monitor_of(fx, 1, 60);
+	struct mon_frame *f;
+	struct mon_del d;
+	struct flow_key k;
+	struct ct_entry c;
+
+	assert_int_equal(mon_can_delete(m), 1);
+	assert_int_equal(mon_start(m), 0);
+	f = next_frame(m);
+	assert_non_null(f);
+	assert_int_equal(find(f, FLOW_ACTIVE, 3306)->entries, 2);
+	k = find(f, FLOW_ACTIVE, 3306)->key;
+	mon_frame_free(f);
+	assert_int_equal(mon_delete_done(m, &d), 0);
+
+	assert_int_equal(mon_delete(m, &k, NULL), 0);
+	f = next_frame(m);
+	assert_non_null(f);
+	assert_int_equal(mon_delete_done(m, &d), 1);
+	assert_int_equal(d.found, 2);
+	assert_int_equal(d.deleted, 2);
+	assert_int_equal(d.gone + d.refused + d.failed, 0);
+	/* Handed over once. */
+	assert_int_equal(mon_delete_done(m, &d), 0);
+	/* The frame after the deletion: the flow has no entries left. */
+	assert_true(find(f, FLOW_ACTIVE, 3306) == NULL ||
+		    find(f, FLOW_ACTIVE, 3306)->entries == 0);
+	assert_int_equal(find(f, FLOW_PASSIVE, 80)->entries, 1);
+	mon_frame_free(f);
+
+	/* One connection, by its tuple and id; then again: already gone. */
+	c = fx->sc.e[0];
+	assert_int_equal(mon_delete(m, NULL, &c), 0);
+	f = next_frame(m);
+	assert_int_equal(mon_delete_done(m, &d), 1);
+	assert_int_equal(d.found, 1);
+	assert_int_equal(d.deleted, 1);
+	assert_int_equal(find(f, FLOW_PASSIVE, 80)->entries, 0);
+	mon_frame_free(f);
+	assert_int_equal(mon_delete(m, NULL, &c), 0);
+	f = next_frame(m);
+	mon_frame_free(f);
+	assert_int_equal(mon_delete_done(m, &d), 1);
+	assert_int_equal(d.found, 1);
+	assert_int_equal(d.gone, 1);
+	assert_int_equal(d.deleted, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_deltas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_does_not_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overrun_is_followed_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_spaces_dumps, setup, teardown),
@@ -552,6 +871,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_server_ports_from_next_snapshot, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_read_once_source_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_needs_a_deleting_source, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delete_request, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,12 +214,72 @@ static void test_json_owner(void **state)
 	free(text);
 }
 
+/* Routed flows: 1 plain, 2 DNAT and SNAT (IPv6, as the fixture's second row). */
+static int fake_route(void *arg, uint32_t id, struct flow_route *r)
+{
+	(void)arg;
+	if (id < 1 || id > 2)
+		return -1;
+	memset(r, 0, sizeof *r);
+	r->family = id == 2 ? AF_INET6 : AF_INET;
+	r->client = tu_addr(id == 1 ? "192.168.1.5" : "fd00::5");
+	if (id == 2) {
+		r->nat = ROUTE_DNAT | ROUTE_SNAT;
+		r->dnat = tu_addr("fd00::99");
+		r->dnat_port = 8443;
+		r->snat = tu_addr("fd00::1");
+	}
+	return 0;
+}
+
+/* "direction":"routed" with client, server and nat; no local, peer or owner. */
+static void test_json_routed(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { .owners = 1, .owner_of = fake_owner, .route_of = fake_route };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	struct flow fl[3];
+	const struct flow *rows[3] = { &fl[0], &fl[1], &fl[2] };
+	char *text;
+
+	assert_true(n >= 3);
+	for (int i = 0; i < 3; i++) {
+		fl[i] = *fx->rows[i];
+		fl[i].key.dir = FLOW_ROUTED;
+		fl[i].key.owner = (uint32_t)i + 1;
+	}
+	text = tu_capture(out_json_write, rows, 3, &o);
+	assert_non_null(strstr(text, "{\"direction\":\"routed\",\"client\":{\"addr\":\"192.168.1.5\","
+			    "\"port\":\"many\"},\"server\":{\"addr\":\"10.0.1.10\",\"port\":\"3306\"},"
+			    "\"stat\":{\"total_inbound_packets\":30,\"total_inbound_bytes\":6000,"
+			    "\"total_outbound_packets\":30,\"total_outbound_bytes\":3000},"
+			    "\"proto\":\"tcp\",\"connections\":3,\"nat\":{\"dnat\":null,\"snat\":null}}"));
+	assert_non_null(strstr(text, "\"nat\":{\"dnat\":{\"addr\":\"fd00::99\",\"port\":\"8443\"},"
+			    "\"snat\":{\"addr\":\"fd00::1\"}}"));
+	assert_null(strstr(text, "\"owner\""));
+	assert_null(strstr(text, "\"local\""));
+	assert_int_equal(tu_pipe_to("jq -e 'length == 3 and all(.[]; .direction == \"routed\") "
+				    "and .[1].client.addr == \"fd00::5\" and .[1].server.port == \"6379\" "
+				    "and .[2].client.addr == \"?\" and .[2].nat.dnat == null' >/dev/null",
+				    text), 0);
+	free(text);
+	/* NDJSON: the delta before nat. */
+	o.stream = 1;
+	o.time = "2026-01-01T00:00:00Z";
+	o.interval = 1;
+	text = tu_capture(out_json_write, rows, 1, &o);
+	assert_non_null(strstr(text, "\"connections\":3,\"delta\":{"));
+	assert_non_null(strstr(text, "},\"nat\":{\"dnat\":null,\"snat\":null}}]}\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_owner),
+		cmocka_unit_test(test_json_routed),
 		cmocka_unit_test(test_json_name_key),
 		cmocka_unit_test(test_json_stream),
 		cmocka_unit_test(test_json_write_error),

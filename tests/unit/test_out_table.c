@@ -148,6 +148,55 @@ static void test_table_owner_column(void **state)
 	free(text);
 }
 
+/*
+ * Routed flows' clients and NAT, in the family of the fixture's rows:
+ * 1 plain (IPv4), 2 DNAT (IPv6), 3 SNAT (IPv4), others unknown.
+ */
+static int fake_route(void *arg, uint32_t id, struct flow_route *r)
+{
+	(void)arg;
+	if (id < 1 || id > 3)
+		return -1;
+	memset(r, 0, sizeof *r);
+	r->family = id == 2 ? AF_INET6 : AF_INET;
+	r->client = tu_addr(id == 1 ? "192.168.1.5" : id == 2 ? "fd00::5" : "192.168.1.6");
+	if (id == 2) {
+		r->nat = ROUTE_DNAT;
+		r->dnat = tu_addr("fd00::99");
+		r->dnat_port = 8443;
+	} else if (id == 3) {
+		r->nat = ROUTE_SNAT;
+		r->snat = tu_addr("198.51.100.1");
+	}
+	return 0;
+}
+
+/* Routed rows: the client on the left, the server and its NAT on the right; no owner. */
+static void test_table_routed(void **state)
+{
+	struct tu_fixture *fx = *state;
+	struct out_opts o = { .owners = 1, .owner_of = fake_owner, .route_of = fake_route };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	struct flow fl[4];
+	const struct flow *rows[4] = { &fl[0], &fl[1], &fl[2], &fl[3] };
+	char *text;
+
+	assert_true(n >= 3);
+	for (int i = 0; i < 4; i++) {
+		fl[i] = *fx->rows[i < 3 ? i : 0];
+		fl[i].key.dir = FLOW_ROUTED;
+		fl[i].key.owner = (uint32_t)i + 1;
+	}
+	text = tu_capture(out_table_write, rows, 4, &o);
+	assert_string_equal(text,
+		"Local Address:Port   <-->   Peer Address:Port                       Inpkts  Inbytes  Outpkts  Outbytes  Conns\n"
+		"192.168.1.5:many     -->    10.0.1.10:3306                              30     6000       30      3000      3\n"
+		"[fd00::5]:many       -->    [fd00::20]:6379 (dnat [fd00::99]:8443)      40     3120       38      2900      1\n"
+		"192.168.1.6:many     -->    10.0.1.9:11211 (snat 198.51.100.1)           1      100        1       100      1\n"
+		"?:many               -->    10.0.1.10:3306                              30     6000       30      3000      3\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_table_stream),
 		cmocka_unit_test(test_table_write_error),
 		cmocka_unit_test(test_table_owner_column),
+		cmocka_unit_test(test_table_routed),
 	};
 
 	return cmocka_run_group_tests_name("out_table", tests, tu_fixture_setup,

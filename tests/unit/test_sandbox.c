@@ -324,6 +324,50 @@ static void test_http_mode(void **state)
 	close(lfd);
 }
 
+/*
+ * -P: a sock_diag dump on a socket opened before, directory reads of /proc,
+ * readlink of descriptors; no new sockets, no setns.
+ */
+static void test_procs_mode(void **state)
+{
+	int diag;
+	pid_t pid;
+
+	if (!sandboxed)
+		skip();
+	diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	assert_true(diag >= 0);
+	pid = enter(SANDBOX_PROCS, 0);
+	if (pid == 0) {
+		struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+		DIR *d = opendir("/proc/self/fd");
+		char link[64];
+		int net = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+		CHECK(1, d && readdir(d));
+		CHECK(2, readlink("/proc/self/fd/0", link, sizeof link) > 0);
+		CHECK(3, sendto(diag, "", 0, 0, (struct sockaddr *)&sa, sizeof sa) >= 0 ||
+			 errno != EPERM);
+		errno = 0;
+		CHECK(4, socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG) < 0 && errno == EPERM);
+		errno = 0;
+		CHECK(5, net >= 0 && setns(net, CLONE_NEWNET) < 0 && errno == EPERM);
+		_exit(0);
+	}
+	expect_exit0(pid);
+	/* Without it (the screen alone): no directory reads. */
+	pid = enter(SANDBOX_SCREEN, 0);
+	if (pid == 0) {
+		DIR *d = opendir("/proc/self/fd");
+
+		errno = 0;
+		CHECK(1, !d || (!readdir(d) && errno == EPERM));
+		_exit(0);
+	}
+	expect_exit0(pid);
+	close(diag);
+}
+
 static void expect_sigsys(pid_t pid)
 {
 	int st = wait_status(pid);
@@ -431,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_netlink_mode_open_socket),
 		cmocka_unit_test(test_owners_mode),
 		cmocka_unit_test(test_http_mode),
+		cmocka_unit_test(test_procs_mode),
 		cmocka_unit_test(test_execve_and_ptrace_kill),
 		cmocka_unit_test(test_sigsys_says_why),
 		cmocka_unit_test(test_debug_variable_loosens_only),

@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "../../src/tui_layout.h"
+#include "../../src/tui_trend.h"
 
 /* Cells a flow row takes with this layout. */
 static int row_width(const struct flow_layout *l)
@@ -84,9 +85,13 @@ static void test_flows_wide(void **state)
 
 	(void)state;
 	layout_flows(&l, 200, 14, 20);
-	/* Every column but Owner, which needs a flow of another namespace. */
+	/*
+	 * Every column but Owner, which needs a flow of another namespace,
+	 * and Trend and the columns of -P, which layout_flows() leaves off.
+	 */
 	for (int c = 0; c < COL_MAX; c++)
-		assert_int_equal(l.shown[c], c != COL_OWNER);
+		assert_int_equal(l.shown[c], c != COL_OWNER && c != COL_TREND && c != COL_PROC &&
+				 c != COL_RTT && c != COL_RETR);
 	assert_false(l.tight);
 	assert_int_equal(l.x[COL_LOCAL], 0);
 	assert_int_equal(l.w[COL_LOCAL], 14);
@@ -112,7 +117,8 @@ static void test_flows_drop_order(void **state)
 	(void)state;
 	layout_flows(&l, 97, 14, 40);
 	for (int c = 0; c < COL_MAX; c++)
-		assert_int_equal(l.shown[c], c != COL_OWNER);
+		assert_int_equal(l.shown[c], c != COL_OWNER && c != COL_TREND && c != COL_PROC &&
+				 c != COL_RTT && c != COL_RETR);
 	assert_int_equal(l.w[COL_PEER], LAYOUT_PEER_CAP);
 	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
 		layout_flows(&l, steps[i].width, 14, 40);
@@ -213,6 +219,73 @@ static void test_flows_owner(void **state)
 	assert_true(row_width(&l) <= 85 + 2 + 9 - 1);
 }
 
+/* Trend (TREND_N cells and a blank) is after Closed, and the first to go. */
+static void test_flows_trend(void **state)
+{
+	struct flow_layout l;
+
+	(void)state;
+	layout_flows_ext(&l, 200, 14, LAYOUT_PEER_CAP, 0, 0, 0, 1);
+	for (int c = 0; c < COL_MAX; c++)
+		assert_int_equal(l.shown[c], c != COL_OWNER && c != COL_PROC && c != COL_RTT &&
+				 c != COL_RETR);
+	assert_int_equal(l.w[COL_TREND], TREND_N);
+	assert_int_equal(l.x[COL_TREND], l.x[COL_CLOSED] + l.w[COL_CLOSED] + 1);
+	assert_int_equal(row_width(&l), 97 + 1 + TREND_N);
+	/* One cell short: Trend goes, every other column stays. */
+	layout_flows_ext(&l, 97 + TREND_N, 14, LAYOUT_PEER_CAP, 0, 0, 0, 1);
+	for (int c = 0; c < COL_MAX; c++)
+		assert_int_equal(l.shown[c], c != COL_OWNER && c != COL_TREND && c != COL_PROC &&
+				 c != COL_RTT && c != COL_RETR);
+	assert_int_equal(l.w[COL_PEER], LAYOUT_PEER_CAP);
+	/* At 80: gone, and the rest as without it. */
+	{
+		struct flow_layout plain;
+
+		layout_flows_ext(&l, 80, 14, 19, 0, 0, 0, 1);
+		layout_flows(&plain, 80, 14, 19);
+		assert_memory_equal(&l, &plain, sizeof l);
+	}
+	/* Off (T): never shown. */
+	layout_flows_ext(&l, 200, 14, 40, 0, 0, 0, 0);
+	assert_false(l.shown[COL_TREND]);
+	/* It goes before Owner: 97 + 2 + 10 (Owner) fits, with Trend 17 more does not. */
+	layout_flows_ext(&l, 97 + 2 + 10, 14, 40, 10, 0, 0, 1);
+	assert_false(l.shown[COL_TREND]);
+	assert_true(l.shown[COL_OWNER] && l.shown[COL_OUTPKT]);
+	layout_flows_ext(&l, 97 + 2 + 10 + 1 + TREND_N, 14, 40, 10, 0, 0, 1);
+	assert_true(l.shown[COL_TREND] && l.shown[COL_OWNER]);
+	assert_true(l.x[COL_TREND] < l.x[COL_OWNER]);
+}
+
+/* -P: Process last (after Owner), capped, the first to go; T adds RTT and Retr/s. */
+static void test_flows_processes(void **state)
+{
+	struct flow_layout l, plain;
+
+	(void)state;
+	layout_flows(&plain, 200, 14, 20);
+	layout_flows_ext(&l, 200, 14, 20, 0, 0, 0, 0);
+	assert_memory_equal(&l, &plain, sizeof l);
+	layout_flows_ext(&l, 200, 14, 20, 9, 12, 0, 0);
+	assert_true(l.shown[COL_PROC]);
+	assert_int_equal(l.w[COL_PROC], 12);
+	assert_int_equal(l.x[COL_PROC], l.x[COL_OWNER] + l.w[COL_OWNER] + 2);
+	assert_int_equal(row_width(&l), 85 + 2 + 9 + 2 + 12);
+	layout_flows_ext(&l, 200, 14, 20, 0, 100, 0, 0);
+	assert_int_equal(l.w[COL_PROC], LAYOUT_PROC_CAP);
+	/* One cell short: Process goes, Owner stays. */
+	layout_flows_ext(&l, 85 + 2 + 9 + 2 + 12 - 1, 14, 20, 9, 12, 0, 0);
+	assert_false(l.shown[COL_PROC]);
+	assert_true(l.shown[COL_OWNER]);
+	/* Health: RTT and Retr/s after Closed, before Process. */
+	layout_flows_ext(&l, 200, 14, 20, 0, 12, 1, 0);
+	assert_true(l.shown[COL_RTT] && l.shown[COL_RETR]);
+	assert_int_equal(l.x[COL_RTT], plain.x[COL_CLOSED] + plain.w[COL_CLOSED] + 1);
+	assert_true(l.x[COL_RETR] > l.x[COL_RTT] && l.x[COL_PROC] > l.x[COL_RETR]);
+	assert_int_equal(row_width(&l), 85 + 1 + 7 + 1 + 6 + 2 + 12);
+}
+
 static void test_cols_cover_every_sort(void **state)
 {
 	int seen[VIEW_SORT_MAX] = { 0 };
@@ -227,7 +300,10 @@ static void test_cols_cover_every_sort(void **state)
 		for (size_t i = 0; i < ARRAY_LEN(s); i++)
 			if (s[i] != COL_NO_SORT)
 				seen[s[i]] = 1;
-		if (d->drop != DROP_NEVER)
+		/* Trend alone has rank 0: the first to go. */
+		if (c == COL_TREND)
+			assert_true(d->drop == DROP_EARLY && d->drop_rank == 0);
+		else if (d->drop != DROP_NEVER)
 			assert_true(d->drop_rank >= 1 && d->drop_rank <= COL_MAX);
 	}
 	for (int s = 0; s < VIEW_SORT_MAX; s++)
@@ -430,6 +506,8 @@ int main(void)
 		cmocka_unit_test(test_flows_very_narrow),
 		cmocka_unit_test(test_flows_always_fit),
 		cmocka_unit_test(test_flows_owner),
+		cmocka_unit_test(test_flows_trend),
+		cmocka_unit_test(test_flows_processes),
 		cmocka_unit_test(test_cols_cover_every_sort),
 		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_conns_zone),

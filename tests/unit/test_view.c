@@ -250,12 +250,12 @@ static void test_sort_every_metric(void **state)
 {
 	/* in_packets, in_bytes, out_packets, out_bytes, conns; the deltas:
 	 * in_packets, in_bytes, out_packets, out_bytes, new, closed. */
-	static const uint64_t v[5][11] = {
-		{ 20, 300, 11, 110, 5, 40, 1000, 34, 5600, 3, 4 },
-		{ 50, 400, 22, 330, 2, 30, 5000, 23, 3400, 5, 1 },
-		{ 30, 200, 44, 550, 3, 50, 2000, 12, 4500, 1, 2 },
-		{ 10, 100, 33, 220, 1, 20, 4000, 56, 1200, 2, 5 },
-		{ 40, 500, 55, 440, 4, 10, 3000, 45, 2300, 4, 3 },
+	static const uint64_t v[5][13] = {
+		{ 20, 300, 11, 110, 5, 40, 1000, 34, 5600, 3, 4, 900, 7 },
+		{ 50, 400, 22, 330, 2, 30, 5000, 23, 3400, 5, 1, 300, 0 },
+		{ 30, 200, 44, 550, 3, 50, 2000, 12, 4500, 1, 2, 0, 9 },
+		{ 10, 100, 33, 220, 1, 20, 4000, 56, 1200, 2, 5, 450000, 1 },
+		{ 40, 500, 55, 440, 4, 10, 3000, 45, 2300, 4, 3, 1200, 3 },
 	};
 	/* Biggest first: flow numbers in the expected order. */
 	static const struct {
@@ -277,6 +277,8 @@ static void test_sort_every_metric(void **state)
 		{ VIEW_SORT_OUTPPS, "34012" },
 		{ VIEW_SORT_NEW, "14032" },
 		{ VIEW_SORT_CLOSED, "30421" },
+		{ VIEW_SORT_RTT, "34012" },	/* -P: microseconds */
+		{ VIEW_SORT_RETRANS, "20431" },
 	};
 	struct flow flows[5];
 	const struct flow *rows[5];
@@ -304,6 +306,8 @@ static void test_sort_every_metric(void **state)
 		f->d.out_bytes = v[i][8];
 		f->d.new_conns = v[i][9];
 		f->d.closed_conns = v[i][10];
+		f->rtt_us = (uint32_t)v[i][11];
+		f->d.retrans = (uint32_t)v[i][12];
 	}
 	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
 		for (int rev = 0; rev < 2; rev++) {
@@ -476,11 +480,104 @@ static void test_owner_filter(void **state)
 	assert_string_equal(text, "");
 }
 
+/* Routed flows 1..3: clients 192.168.1.1 .. .3. */
+static int routes_of(void *arg, uint32_t id, struct flow_route *r)
+{
+	(void)arg;
+	if (id < 1 || id > 3)
+		return -1;
+	memset(r, 0, sizeof *r);
+	r->family = AF_INET;
+	r->client = tu_addr("192.168.1.0");
+	r->client.b[3] = (uint8_t)id;
+	return 0;
+}
+
+/*
+ * Routed flows come after the passive ones, in their own sort order; -a's
+ * port filter takes their server port, -p's does not; the owner filter
+ * passes none; the host filter matches their server or their client.
+ */
+static void test_routed_group(void **state)
+{
+	struct tu_fixture *fx = *state;
+	size_t base = flow_table_count(fx->t), n;
+	struct flow flows[16];
+	const struct flow *rows[16];
+	struct port_filter ap, pp;
+	struct host_filter hf;
+	struct owner_filter of;
+	struct view_opts o = { .dirs = VIEW_ACTIVE | VIEW_PASSIVE | VIEW_ROUTED,
+			       .sort = VIEW_SORT_BYTES, .route_of = routes_of };
+	char err[160];
+
+	assert_true(base + 3 <= ARRAY_LEN(flows));
+	memcpy(flows, flow_table_flows(fx->t), base * sizeof *flows);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct flow *f = &flows[base + i];
+
+		memset(f, 0, sizeof *f);
+		f->key.family = AF_INET;
+		f->key.proto = IPPROTO_TCP;
+		f->key.dir = FLOW_ROUTED;
+		f->key.owner = i + 1;
+		f->key.peer = tu_addr("198.51.100.7");
+		f->key.port = (uint16_t)(i == 2 ? 22 : 443);
+		f->c.in_bytes = 1000 * (i + 1);	/* the third is the biggest */
+	}
+	n = view_build_array(flows, base + 3, &o, rows);
+	assert_int_equal(n, base + 3);
+	for (size_t i = 0; i < n; i++) {
+		unsigned want = i < 4 ? FLOW_ACTIVE : i < base ? FLOW_PASSIVE : FLOW_ROUTED;
+
+		assert_int_equal(rows[i]->key.dir, want);
+	}
+	assert_int_equal(rows[base]->key.owner, 3);
+	assert_int_equal(rows[base + 2]->key.owner, 1);
+	/* Not asked for: not there. */
+	o.dirs = VIEW_ACTIVE | VIEW_PASSIVE;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), base);
+	o.dirs = VIEW_ROUTED;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 3);
+
+	port_filter_init(&ap);
+	port_filter_init(&pp);
+	assert_int_equal(port_filter_parse(&ap, "22", err, sizeof err), 0);
+	assert_int_equal(port_filter_parse(&pp, "443", err, sizeof err), 0);
+	o.aport = &ap;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 1);
+	assert_int_equal(rows[0]->key.port, 22);
+	o.aport = NULL;
+	o.pport = &pp;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 3);
+	o.pport = NULL;
+
+	assert_int_equal(owner_filter_parse(&of, "host:", err, sizeof err), 0);
+	o.owner = &of;
+	o.owner_of = labels;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 0);
+	o.owner = NULL;
+
+	assert_int_equal(host_filter_parse(&hf, "192.168.1.2", err, sizeof err), 0);
+	o.host = &hf;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 1);
+	assert_int_equal(rows[0]->key.owner, 2);
+	assert_int_equal(host_filter_parse(&hf, "198.51.100.0/24", err, sizeof err), 0);
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 3);
+	/* Without route_of, only the server can match. */
+	assert_int_equal(host_filter_parse(&hf, "192.168.1.0/24", err, sizeof err), 0);
+	o.route_of = NULL;
+	assert_int_equal(view_build_array(flows, base + 3, &o, rows), 0);
+	port_filter_fini(&ap);
+	port_filter_fini(&pp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_sort),
 		cmocka_unit_test(test_owner_filter),
+		cmocka_unit_test(test_routed_group),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_sort_every_metric),
 		cmocka_unit_test(test_build_agrees_with_view_cmp),

@@ -1,0 +1,362 @@
+/* procs.c: attribution over a fake /proc and cgroup tree, PID reuse, units. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "lsct.h"
+#include "procs.h"
+#include "socks.h"
+
+static char root[256];
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* /proc/PID with comm, start time and socket descriptors fd -> inode. */
+static void fake_pid(int pid, const char *comm, unsigned long long start,
+		     const unsigned *inodes, size_t n)
+{
+	char p[512], t[512];
+
+	snprintf(p, sizeof p, "%s/proc/%d", root, pid);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/proc/%d/fd", root, pid);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/proc/%d/stat", root, pid);
+	/* Field 22 is the start time; a name with spaces and ")" as comm allows. */
+	snprintf(t, sizeof t, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n",
+		 pid, comm, start);
+	put_file(p, t);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "%s/proc/%d/fd/%zu", root, pid, i + 3);
+		snprintf(t, sizeof t, "socket:[%u]", inodes[i]);
+		assert_int_equal(symlink(t, p), 0);
+	}
+	/* Not a socket: skipped. */
+	snprintf(p, sizeof p, "%s/proc/%d/fd/0", root, pid);
+	assert_int_equal(symlink("/dev/null", p), 0);
+}
+
+/*
+ * PID's directory replaced by another: a new inode, as procfs gives a new
+ * process.  The old one is kept aside, so that its inode number is not
+ * reused (real procfs numbers never come back so soon).
+ */
+static void replace_pid(int pid, const char *comm, unsigned long long start,
+			const unsigned *inodes, size_t n)
+{
+	static int gen;
+	char cmd[1200];
+
+	snprintf(cmd, sizeof cmd, "mv '%s/proc/%d' '%s/old-%d-%d'", root, pid, root, pid, gen++);
+	assert_int_equal(system(cmd), 0);
+	fake_pid(pid, comm, start, inodes, n);
+}
+
+static void rm_pid(int pid)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/proc/%d'", root, pid);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+	char p[300];
+
+	(void)state;
+	snprintf(root, sizeof root, "/tmp/lsct-test-procs.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(p, sizeof p, "%s/proc", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/cg", root);
+	mkdir(p, 0755);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct sock_rec sock(unsigned inode, unsigned lport, uint64_t cgroup)
+{
+	struct sock_rec s;
+
+	memset(&s, 0, sizeof s);
+	s.family = AF_INET;
+	s.proto = IPPROTO_TCP;
+	s.laddr = tu_addr("10.0.0.1");
+	s.raddr = tu_addr("10.0.0.2");
+	s.lport = (uint16_t)lport;
+	s.rport = 5000;
+	s.inode = inode;
+	s.uid = 33;
+	s.cgroup = cgroup;
+	s.cookie = inode;
+	return s;
+}
+
+static struct procs *new_procs(void)
+{
+	char p[300], c[300];
+
+	snprintf(p, sizeof p, "%s/proc", root);
+	snprintf(c, sizeof c, "%s/cg", root);
+	return procs_new(p, c);
+}
+
+static void test_full_walk(void **state)
+{
+	static const unsigned a[] = { 100, 101 }, b[] = { 200 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r[] = { sock(100, 1, 0), sock(200, 2, 0), sock(300, 3, 0) };
+	struct proc_info pi;
+	struct procs_stats st;
+
+	(void)state;
+	fake_pid(10, "nginx", 500, a, 2);
+	fake_pid(11, "my (odd) name", 600, b, 1);
+	p = new_procs();
+	socks_set(s, r, ARRAY_LEN(r), 0);
+	procs_attribute(p, s, 1);
+	assert_int_not_equal(socks_at(s, 0)->proc, 0);
+	assert_int_equal(procs_get(p, socks_at(s, 0)->proc, &pi), 0);
+	assert_int_equal(pi.pid, 10);
+	assert_string_equal(pi.comm, "nginx");
+	assert_int_equal(pi.start, 500);
+	assert_int_equal(procs_get(p, socks_at(s, 1)->proc, &pi), 0);
+	assert_int_equal(pi.pid, 11);
+	assert_string_equal(pi.comm, "my (odd) name");
+	/* Nobody holds 300: a number for its uid only. */
+	assert_int_equal(procs_get(p, socks_at(s, 2)->proc, &pi), 0);
+	assert_int_equal(pi.pid, 0);
+	assert_int_equal(pi.uid, 33);
+	procs_stats(p, &st);
+	assert_int_equal(st.walks, 1);
+	assert_int_equal(st.unknown, 1);
+	assert_false(procs_partial(p));
+	/* Steady state: nothing new, no process read again. */
+	{
+		uint64_t scans = st.scans;
+
+		socks_set(s, r, ARRAY_LEN(r), 2);
+		procs_attribute(p, s, 2);
+		procs_stats(p, &st);
+		assert_int_equal(st.scans, scans);
+		assert_int_equal(st.walks, 1);
+	}
+	assert_int_equal(procs_get(p, 9999, &pi), -1);
+	procs_free(p);
+	socks_free(s);
+	rm_pid(10);
+	rm_pid(11);
+}
+
+static void test_targeted_and_reuse(void **state)
+{
+	static const unsigned a[] = { 100 }, a2[] = { 100, 110 }, c[] = { 400 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r1[] = { sock(100, 1, 0) };
+	struct sock_rec r2[] = { sock(100, 1, 0), sock(110, 2, 0) };
+	struct sock_rec r3[] = { sock(100, 1, 0), sock(400, 4, 0) };
+	struct proc_info pi;
+	struct procs_stats st;
+	uint32_t old;
+	char cg[600];
+	struct stat sb;
+
+	(void)state;
+	fake_pid(20, "client-a", 1000, a, 1);
+	p = new_procs();
+	socks_set(s, r1, 1, 0);
+	procs_attribute(p, s, 1);
+	old = socks_at(s, 0)->proc;
+	assert_int_equal(procs_get(p, old, &pi), 0);
+	assert_string_equal(pi.comm, "client-a");
+
+	/* A known process opens a new socket, in a cgroup: cgroup.procs is read. */
+	snprintf(cg, sizeof cg, "%s/cg/system.slice", root);
+	mkdir(cg, 0755);
+	snprintf(cg, sizeof cg, "%s/cg/system.slice/web.service", root);
+	mkdir(cg, 0755);
+	assert_int_equal(stat(cg, &sb), 0);
+	snprintf(cg, sizeof cg, "%s/cg/system.slice/web.service/cgroup.procs", root);
+	put_file(cg, "20\n");
+	replace_pid(20, "client-a", 1000, a2, 2);
+	r2[1].cgroup = (uint64_t)sb.st_ino;
+	socks_set(s, r2, 2, 2);
+	procs_attribute(p, s, 2);
+	assert_int_equal(socks_at(s, 1)->proc, old);
+	assert_int_equal(procs_get(p, old, &pi), 0);
+	assert_string_equal(pi.unit, "web.service");
+	procs_stats(p, &st);
+	assert_int_equal(st.walks, 1);
+
+	/*
+	 * PID reuse: 20 exits, a new process gets PID 20 (a later start time)
+	 * and opens 400.  Its socket gets a new number; the old socket keeps
+	 * the old one.
+	 */
+	replace_pid(20, "client-b", 2000, c, 1);
+	socks_set(s, r3, 2, 3);
+	procs_attribute(p, s, 3);
+	assert_int_equal(socks_at(s, 0)->proc, old);
+	assert_int_not_equal(socks_at(s, 1)->proc, old);
+	assert_int_equal(procs_get(p, socks_at(s, 1)->proc, &pi), 0);
+	assert_int_equal(pi.pid, 20);
+	assert_string_equal(pi.comm, "client-b");
+	assert_int_equal(pi.start, 2000);
+	assert_int_equal(procs_get(p, old, &pi), 0);
+	assert_string_equal(pi.comm, "client-a");
+	procs_free(p);
+	socks_free(s);
+	rm_pid(20);
+}
+
+static void test_new_pids_and_negative(void **state)
+{
+	static const unsigned a[] = { 100 }, b[] = { 500 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r1[] = { sock(100, 1, 0) };
+	struct sock_rec r2[] = { sock(100, 1, 0), sock(500, 5, 0), sock(600, 6, 0) };
+	struct procs_stats st;
+	struct proc_info pi;
+	uint64_t scans;
+
+	(void)state;
+	fake_pid(30, "old", 10, a, 1);
+	p = new_procs();
+	socks_set(s, r1, 1, 0);
+	procs_attribute(p, s, 1);
+	/* A process that started since: only it is read. */
+	fake_pid(31, "newcomer", 20, b, 1);
+	procs_stats(p, &st);
+	scans = st.scans;
+	socks_set(s, r2, 3, 2);
+	procs_attribute(p, s, 2);
+	procs_stats(p, &st);
+	assert_int_equal(st.scans, scans + 1);
+	assert_int_equal(procs_get(p, socks_at(s, 1)->proc, &pi), 0);
+	assert_string_equal(pi.comm, "newcomer");
+	/* 600 was looked for and not found: not looked for again. */
+	scans = st.scans;
+	socks_set(s, r2, 3, 3);
+	procs_attribute(p, s, 3);
+	procs_stats(p, &st);
+	assert_int_equal(st.scans, scans);
+	procs_free(p);
+	socks_free(s);
+	rm_pid(30);
+	rm_pid(31);
+}
+
+static void test_partial(void **state)
+{
+	static const unsigned a[] = { 100 };
+	struct procs *p;
+	struct socks *s;
+	struct sock_rec r1[] = { sock(100, 1, 0) };
+	char fd[300];
+
+	(void)state;
+	if (geteuid() == 0) {
+		/* Root reads a mode-000 directory anyway: nothing to show. */
+		skip();
+	}
+	s = socks_new();
+	fake_pid(40, "secret", 10, a, 1);
+	snprintf(fd, sizeof fd, "%s/proc/40/fd", root);
+	chmod(fd, 0);
+	p = new_procs();
+	socks_set(s, r1, 1, 0);
+	procs_attribute(p, s, 1);
+	assert_true(procs_partial(p));
+	chmod(fd, 0755);
+	procs_free(p);
+	socks_free(s);
+	rm_pid(40);
+}
+
+static void test_cgroup_unit(void **state)
+{
+	static const struct { const char *path, *unit; } cases[] = {
+		{ "/system.slice/nginx.service", "nginx.service" },
+		{ "/user.slice/user-1000.slice/session-3.scope", "session-3.scope" },
+		{ "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		  "docker:0123456789ab" },
+		{ "/machine.slice/libpod-aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999.scope",
+		  "podman:aaaabbbbcccc" },
+		{ "/kubepods.slice/kubepods-pod1.slice/cri-containerd-0123456789abcdef0123456789abcdef.scope",
+		  "containerd:0123456789ab" },
+		{ "/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+		  "docker:fedcba987654" },
+		{ "/system.slice/nginx.service/worker", "nginx.service" },
+		{ "/", "" },
+		{ "", "" },
+		{ "/init.scope", "init.scope" },
+		{ "/some/dir", "" },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		procs_cgroup_unit(cases[i].path, out, sizeof out);
+		assert_string_equal(out, cases[i].unit);
+	}
+	procs_cgroup_unit("/system.slice/a-very-long-name.service", out, 8);
+	assert_int_equal(strlen(out), 7);
+}
+
+static void test_label(void **state)
+{
+	struct proc_info pi;
+	char b[PROCS_LABEL_MAX];
+
+	(void)state;
+	memset(&pi, 0, sizeof pi);
+	procs_label(NULL, 0, b, sizeof b);
+	assert_string_equal(b, "-");
+	pi.pid = 42;
+	strcpy(pi.comm, "nginx");
+	procs_label(&pi, 1, b, sizeof b);
+	assert_string_equal(b, "nginx[42]");
+	procs_label(&pi, 3, b, sizeof b);
+	assert_string_equal(b, "nginx[42]+2");
+	pi.pid = 0;
+	pi.uid = 1000;
+	procs_label(&pi, 1, b, sizeof b);
+	assert_string_equal(b, "uid=1000");
+	strcpy(pi.unit, "db.service");
+	procs_label(&pi, 1, b, sizeof b);
+	assert_string_equal(b, "db.service");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_full_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_targeted_and_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_pids_and_negative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
+		cmocka_unit_test(test_cgroup_unit),
+		cmocka_unit_test(test_label),
+	};
+
+	return cmocka_run_group_tests_name("procs", tests, NULL, NULL);
+}
