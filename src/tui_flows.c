@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -416,13 +417,24 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 {
 	struct view_opts vo;
 	const struct mon_frame *f = t->f;
+	size_t want = 0;
 
 	p->n = p->total = 0;
 	if (!f)
 		return;
-	if (p->cap < f->nflows) {
-		p->cap = f->nflows;
-		p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
+	for (size_t i = 0; i < f->nflows; i++) {
+		p->total += (1u << f->flows[i].key.dir) == p->dir;
+		want += ((1u << f->flows[i].key.dir) & p->dir) != 0;
+	}
+	/*
+	 * Room for the pane's own direction (what view_match() can let
+	 * through), not every flow: with two panes that is 8 bytes a flow
+	 * instead of 16.  Given back when the pane holds under half of it.
+	 */
+	if (p->cap < want || p->cap / 2 > want + 1024) {
+		p->cap = want ? want : 1;
+		free(p->rows);
+		p->rows = xmalloc(p->cap * sizeof *p->rows);
 	}
 	memset(&vo, 0, sizeof vo);
 	vo.dirs = p->dir;
@@ -443,8 +455,6 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 		vo.name_arg = t->c->resolver;
 	}
 	p->n = view_build_array(f->flows, f->nflows, &vo, p->rows);
-	for (size_t i = 0; i < f->nflows; i++)
-		p->total += (1u << f->flows[i].key.dir) == p->dir;
 	/* Untouched, a pane shows the top of its order, whatever flow that is now. */
 	if (!p->follow)
 		pane_init(&p->p);
