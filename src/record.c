@@ -261,6 +261,8 @@ static char *stream_text(const struct rec_writer *w, const struct mon_frame *f,
 	oo.owners = w->o.owners;
 	oo.owner_of = w->o.owner_of;
 	oo.owner_arg = w->o.owner_arg;
+	oo.route_of = w->o.route_of;
+	oo.route_arg = w->o.route_arg;
 	/* The table's health, as the stream's lines end (out_stats.c). */
 	if (health)
 		oo.health = &h;

@@ -436,6 +436,8 @@ int run_frames(struct mon_frame *(*next)(void *arg), void *arg, const struct bat
 			oo.owner_of = b->owner_of;
 			oo.owner_arg = b->owner_arg;
 		}
+		oo.route_of = b->route_of;
+		oo.route_arg = b->route_arg;
 		if (write_frame(b, f, &oo) < 0) {
 			int err = errno;
 

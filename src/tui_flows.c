@@ -41,7 +41,7 @@ static void peer_text(const struct tui *t, const struct flow *f, char *buf, size
 		char nat[FMT_ENDPOINT_MAX + 80];
 		size_t n = strlen(buf);
 
-		if (mon_route(t->m, f->key.owner, &r) == 0) {
+		if (t->feed.route(t->feed.arg, f->key.owner, &r) == 0) {
 			fmt_route_nat(f, &r, nat, sizeof nat);
 			if (nat[0])
 				snprintf(buf + n, len - n, " (%s)", nat);
@@ -62,7 +62,7 @@ void flows_local_text(const struct tui *t, const struct flow *f, const struct fl
 		return;
 	}
 	/* A routed flow's local side is its client. */
-	known = mon_route(t->m, f->key.owner, &r) == 0;
+	known = t->feed.route(t->feed.arg, f->key.owner, &r) == 0;
 	if (known && t->names && t->c->resolver)
 		raw = resolver_name(t->c->resolver, f->key.family, &r.client);
 	if (raw)
@@ -159,7 +159,9 @@ int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 
 int tui_route_cb(void *arg, uint32_t id, struct flow_route *out)
 {
-	return mon_route(arg, id, out);
+	const struct tui_feed *fd = arg;
+
+	return fd->route(fd->arg, id, out);
 }
 
 /* The owner's name; "-" for the viewed namespace's own flows. */
@@ -449,7 +451,7 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 		vo.owner_arg = (void *)&t->feed;
 	}
 	vo.route_of = tui_route_cb;
-	vo.route_arg = t->m;
+	vo.route_arg = (void *)&t->feed;
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;

@@ -1408,6 +1408,22 @@ assert_eq "routed json: this host's flow keeps its schema" \
 	'[["direction","local","peer","stat","proto","connections"]]'
 assert_eq "routed json: the ICMP flow keeps its key last" \
 	"$(printf '%s' "$OUT" | jq -c '[.[] | select(.proto == "icmp") | (keys_unsorted | last), .icmp_type]')" '["icmp_type",8]'
+# Routed flows in a recording: their client and NAT are kept, and a replay
+# prints them as the live stream did.
+mkdir -p "$TMP/rw" && chmod 1777 "$TMP/rw"
+sed 's/^/ipv4     2 /' "$TMP/routed.txt" | grep -v ' icmp ' >"$TMP/routed.proc"
+chmod 644 "$TMP/routed.proc"
+run --proc="$TMP/routed.proc" --local "$RL" -n -R -c 2 -d 0.1 --json --record "$TMP/rw/routed.nd"
+assert_eq "routed record: exit 0" "$RC" 0
+LIVE_R=$OUT
+run --replay "$TMP/rw/routed.nd" -R --json
+assert_eq "routed replay: exit 0" "$RC" 0
+assert_eq "routed replay --json: the live stream's lines, routed rows included" "$OUT" "$LIVE_R"
+assert_eq "routed replay: the clients and NAT came back" \
+	"$(printf '%s\n' "$OUT" | tail -1 | jq -c '[.flows[] | select(.direction == "routed") | [.client.addr, .nat.dnat.addr, .nat.snat.addr]]')" \
+	'[["10.0.0.5",null,"198.51.100.7"],["192.0.2.4","10.0.0.20",null],["10.0.0.6",null,null]]'
+run --replay "$TMP/rw/routed.nd" -R -b -c 1
+assert_match "routed replay -b: the table's routed row" "$OUT" '^10\.0\.0\.5:many +--> +203\.0\.113\.9:443 \(snat 198\.51\.100\.7\) +26 +36000 '
 # ---------------------------------------------------------------------------
 # --delete: the kernel's table only, never without asking or --yes
 
