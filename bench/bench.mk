@@ -5,9 +5,10 @@
 # no root); short connections counted with their bytes (bench/churn.sh,
 # real connections from tools/churngen), the monitor's own CPU next to
 # conntrack -E and a dump loop (bench/cpu.sh), and memory per entry with
-# many flows (bench/busy.sh), and the owner table on 200 namespaces
-# (bench/netns.sh, tools/nsls); -P on 5,000 real processes holding
-# 100,000 connections (bench/procs.sh).  Included by the Makefile; see bench/run.sh.
+# many flows (bench/busy.sh), scrapes of --listen during 1M-entry dumps
+# (bench/prom.sh), the owner table on 200 namespaces (bench/netns.sh,
+# tools/nsls), and -P on 5,000 real processes holding 100,000 connections
+# (bench/procs.sh).  Included by the Makefile; see bench/run.sh.
 
 BENCH_DIR   := $(BUILD)/bench
 # The table generator, the floor dumper and the connection generator are
@@ -30,6 +31,7 @@ bench: deps-bench
 	bash bench/hashflood.sh
 	bash bench/tui.sh
 	bash bench/busy.sh
+	bash bench/prom.sh
 	bash bench/visible.sh
 	bash bench/cpu.sh
 	bash bench/churn.sh

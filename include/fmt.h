@@ -101,4 +101,8 @@ void fmt_human(char *buf, size_t len, double v);
  */
 void fmt_duration(char *buf, size_t len, uint64_t secs);
 
+/* A time in UTC as RFC 3339 with milliseconds: "2026-11-30T03:00:00.123Z". */
+struct timespec;
+void fmt_rfc3339(const struct timespec *ts, char *buf, size_t len);
+
 #endif

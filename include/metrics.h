@@ -6,12 +6,21 @@
  * (dump and event frames, struct mon_config's on_frame) with
  * metrics_feed(); out_prom.h renders what metrics_series() lists.
  *
- * Routed flows (FLOW_ROUTED, -R) are left out.
+ * Routed flows (FLOW_ROUTED) are series only with metrics_opts.routed
+ * (-R); otherwise their entries count as forwarded in the class gauge.
  *
  * A series is one label set: direction, proto, owner and owner_id (with
  * owners on; owner_id only for other namespaces),
  * and for active flows peer + peer_port, for passive flows local_port
- * (and peer with passive_peers).  Its counters are sums of the deltas of
+ * (and peer with passive_peers), for routed flows client + server +
+ * server_port (the NAT is not a label: flows that differ only by it share
+ * a series).  Routed flows are ranked and folded like active ones, with
+ * the same N: a folded routed flow has client="other" and server="other".
+ *
+ * With processes on (-P), each series also sums its flows' TCP
+ * retransmissions (a counter, like the bytes), keeps the largest RTT of
+ * its flows in the frame (a gauge) and the process behind them when they
+ * all have the same one (an info series beside the flow series).  Its counters are sums of the deltas of
  * the flows mapped to it, so they only grow: a flow whose entries vanish
  * and come back adds to the same series, and a flow that moves between a
  * peer of its own and peer="other" leaves both series where they were.
@@ -22,7 +31,7 @@
  * ports are folded, the ports beyond the top N by bytes fold into
  * port="other" as well.  Passive flows without passive_peers have only
  * the port level.  So a frame exports at most 2N + (protocols x owners)
- * flow series per direction.
+ * flow series per direction (three directions with routed).
  *
  * A series whose flows are gone is shown a while longer (retain below), so
  * a frame exports at most 4N + (protocols x owners) series per direction.
@@ -39,6 +48,8 @@
 #include "flow.h"
 #include "monitor.h"
 #include "owner.h"
+#include "procs.h"
+#include "route_reg.h"
 
 #define METRICS_TOP_DEFAULT 100
 #define METRICS_TOP_MAX 100000
@@ -66,6 +77,21 @@ struct metrics_opts {
 	 * comes and goes keeps one series.
 	 */
 	double retain;
+	/*
+	 * -P: retransmissions, RTT and the process of each series.  proc_of
+	 * gives a flow.proc number's process (procs.h), -1 when unknown.
+	 */
+	int processes;
+	int (*proc_of)(void *arg, uint32_t id, struct proc_info *out);
+	void *proc_arg;
+	/*
+	 * -R: routed flows are series (direction="routed").  route_of gives a
+	 * routed flow key's client (its owner field, route_reg.h), -1 when
+	 * unknown (client="unknown").
+	 */
+	int routed;
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
 	const char *version;	/* build info; borrowed */
 };
 
@@ -76,8 +102,10 @@ struct metrics_key {
 	uint8_t has_peer;	/* the series has a peer label (peer or "other") */
 	uint32_t owner;		/* flow key owner number */
 	uint32_t port;		/* peer port (active) or local port; or METRICS_OTHER */
-	uint32_t peer_other;	/* has_peer: 1 for peer="other" */
-	struct ct_addr peer;	/* with has_peer and not peer_other */
+	uint16_t peer_other;	/* has_peer: 1 for peer="other" (routed: client too) */
+	uint16_t client_unknown; /* routed, not peer_other: the client was not found */
+	struct ct_addr peer;	/* with has_peer and not peer_other; routed: the server */
+	struct ct_addr client;	/* routed, not peer_other nor client_unknown */
 };
 
 struct metrics_series {
@@ -85,6 +113,15 @@ struct metrics_series {
 	uint64_t in_bytes, out_bytes, in_packets, out_packets;	/* since the start */
 	uint64_t opened, closed;	/* connections, since the start */
 	uint64_t open;			/* gauge: open connections in the last frame */
+	uint64_t retrans;		/* -P: TCP retransmissions, since the start */
+	uint32_t rtt_us;		/* -P: the largest RTT of its flows, this frame; 0 none */
+	/*
+	 * -P: the process of its flows (procs.h number) when proc_state is
+	 * 1 (one process); 0 none known, 2 several.  A retained series keeps
+	 * its last one.
+	 */
+	uint32_t proc;
+	uint8_t proc_state;
 	uint64_t last;			/* frame number this series was last in */
 	double seen;			/* CLOCK_REALTIME seconds of that frame */
 	struct metrics_series *next;	/* private: hash chain */
@@ -99,8 +136,8 @@ struct metrics_table {
 	int events;			/* events feed the monitor */
 	uint64_t events_lost;		/* since the start */
 	double snapshot_seconds;	/* the last dump's cost */
-	uint64_t folded_peers[2];	/* flows folded into peer="other", per direction */
-	uint64_t folded_ports[2];	/* folded ports that became port="other" */
+	uint64_t folded_peers[3];	/* flows folded into peer="other", per direction */
+	uint64_t folded_ports[3];	/* folded ports that became port="other" */
 	uint64_t dropped;		/* series dropped from memory (keep) so far */
 };
 

@@ -35,6 +35,9 @@ struct rec_opts {
 	int owners;
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
+	/* Routed flows' clients and NAT (mon_route()); NULL: their client is "?". */
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
 };
 
 struct rec_writer;

@@ -91,6 +91,9 @@ const char *replay_source(const struct replay *r);
 int replay_owners(const struct replay *r);
 /* The label of a replay owner number: 0, or -1 when unknown. */
 int replay_owner(const struct replay *r, uint32_t id, struct owner_label *out);
+/* A routed flow's (FLOW_ROUTED) client and NAT, by its key.owner: 0, or -1. */
+struct flow_route;
+int replay_route(const struct replay *r, uint32_t id, struct flow_route *out);
 
 /*
  * The line parser, for tests and the fuzzer: applies one line (without

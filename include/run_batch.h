@@ -33,6 +33,9 @@ struct batch_opts {
 	/* Owner labels from elsewhere than the monitor (a replay); NULL: mon_owner(). */
 	int (*owner_of)(void *arg, uint32_t id, struct owner_label *out);
 	void *owner_arg;
+	/* Routed flows' clients from elsewhere than the monitor (a replay); NULL: mon_route(). */
+	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
+	void *route_arg;
 	/* run_frames(): whether flows carry owners, asked at each frame (owner_arg). */
 	int (*owners_on)(void *arg);
 	/* --record: each snapshot of a stream is also appended there (NULL: none). */

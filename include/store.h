@@ -6,8 +6,9 @@
  * original tuple, zone, and the kernel's conntrack id when the source has
  * one (conn_key()); two live connections sharing a key would need a 64-bit
  * collision (about 3e-8 for a million entries).  Records live in one
- * open-addressing array (linear probing, no allocation per record), 40 bytes
- * each, kept at most 80% full.
+ * open-addressing array (linear probing with runs kept in home order, no
+ * allocation per record), 40 bytes each, sized for 87.5% full and grown
+ * past 90% (store.c).
  *
  * A snapshot marks each record it finds (CONN_SEEN); conn_store_sweep()
  * then offers the unmarked ones to a callback that says whether each goes
@@ -50,15 +51,20 @@
 #define CONN_FLOW_NONE	0x0fffffffu	/* no flow: flow[1] of a connection in one flow */
 
 /*
- * The counters keep their low 48 bits (conn_counts_get/set): 40 bytes a
- * record instead of 48.  A delta is exact while the counters stay below
- * 2^48 (256 TiB, 2.8e14 packets), and modulo 2^48 beyond: no connection
- * moves that much in one interval.
+ * The counters keep their low bits (conn_counts_get/set): 52 of each byte
+ * counter, 44 of each packet counter, 40 bytes a record instead of 56.  A
+ * delta is exact while a counter moves less than that in one interval
+ * (conn_delta()), and that has to hold for the longest interval anyone
+ * asks for on the fastest link one connection can fill.  A day at
+ * 100 Gbit/s is 1.08e15 bytes (12.5 GB/s * 86400 s), under 2^52 = 4.5e15
+ * (100 hours at that rate), and at most 1.29e13 packets (148.8 million
+ * minimum-size frames a second), under 2^44 = 1.76e13.  The 48 bits each
+ * counter had before held 6 hours of such bytes, not a day.
  */
 struct conn_rec {
 	uint64_t key;			/* 0: free slot */
-	uint64_t orig_bytes : 48, orig_pk_hi : 16;
-	uint64_t reply_bytes : 48, reply_pk_hi : 16;
+	uint64_t orig_bytes : 52, orig_pk_hi : 12;
+	uint64_t reply_bytes : 52, reply_pk_hi : 12;
 	uint32_t orig_pk_lo, reply_pk_lo;
 	uint32_t flow[2];		/* flow numbers; flow[0] also holds the CONN_* state */
 };
@@ -68,10 +74,12 @@ struct conn_counts {
 	uint64_t op, ob, rp, rb;	/* original packets, bytes; reply packets, bytes */
 };
 
-#define CONN_COUNT_BITS 48
-#define CONN_COUNT_MASK ((UINT64_C(1) << CONN_COUNT_BITS) - 1)
+#define CONN_BYTES_BITS 52
+#define CONN_PACKETS_BITS 44
+#define CONN_BYTES_MASK ((UINT64_C(1) << CONN_BYTES_BITS) - 1)
+#define CONN_PACKETS_MASK ((UINT64_C(1) << CONN_PACKETS_BITS) - 1)
 
-/* The counters r holds (their low 48 bits). */
+/* The counters r holds (their low bits). */
 static inline struct conn_counts conn_counts_get(const struct conn_rec *r)
 {
 	struct conn_counts c = {
@@ -85,11 +93,11 @@ static inline struct conn_counts conn_counts_get(const struct conn_rec *r)
 static inline void conn_counts_set(struct conn_rec *r, const struct conn_counts *c)
 {
 	r->orig_pk_lo = (uint32_t)c->op;
-	r->orig_pk_hi = (uint16_t)(c->op >> 32);
-	r->orig_bytes = c->ob & CONN_COUNT_MASK;
+	r->orig_pk_hi = (uint16_t)(c->op >> 32) & 0xfff;
+	r->orig_bytes = c->ob & CONN_BYTES_MASK;
 	r->reply_pk_lo = (uint32_t)c->rp;
-	r->reply_pk_hi = (uint16_t)(c->rp >> 32);
-	r->reply_bytes = c->rb & CONN_COUNT_MASK;
+	r->reply_pk_hi = (uint16_t)(c->rp >> 32) & 0xfff;
+	r->reply_bytes = c->rb & CONN_BYTES_MASK;
 }
 
 struct conn_store;
@@ -99,13 +107,13 @@ uint64_t conn_key(const struct ct_entry *e);
 
 /*
  * A delta that never goes negative: a counter that went down was reset.
- * prev is what the store kept (48 bits): a counter past 2^48 is taken
- * modulo 2^48.
+ * prev is what the store kept, the low bits of mask (CONN_BYTES_MASK or
+ * CONN_PACKETS_MASK): a counter past mask is taken modulo mask + 1.
  */
-static inline uint64_t conn_delta(uint64_t prev, uint64_t cur)
+static inline uint64_t conn_delta(uint64_t prev, uint64_t cur, uint64_t mask)
 {
-	if (cur > CONN_COUNT_MASK)
-		return (cur - prev) & CONN_COUNT_MASK;
+	if (cur > mask)
+		return (cur - prev) & mask;
 	return cur >= prev ? cur - prev : cur;
 }
 
@@ -115,10 +123,10 @@ static inline void conn_counts_advance(struct conn_rec *r, const struct conn_cou
 {
 	struct conn_counts was = conn_counts_get(r);
 
-	d->op = conn_delta(was.op, now->op);
-	d->ob = conn_delta(was.ob, now->ob);
-	d->rp = conn_delta(was.rp, now->rp);
-	d->rb = conn_delta(was.rb, now->rb);
+	d->op = conn_delta(was.op, now->op, CONN_PACKETS_MASK);
+	d->ob = conn_delta(was.ob, now->ob, CONN_BYTES_MASK);
+	d->rp = conn_delta(was.rp, now->rp, CONN_PACKETS_MASK);
+	d->rb = conn_delta(was.rb, now->rb, CONN_BYTES_MASK);
 	conn_counts_set(r, now);
 }
 

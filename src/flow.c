@@ -232,7 +232,8 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->opts = *o;
 	t->cap = 256;
 	t->flows = huge_alloc(t->cap * sizeof *t->flows);
-	t->index_size = 512;
+	t->index_bits = 9;
+	t->index_size = (size_t)1 << t->index_bits;
 	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	t->clock = mono_now;
 	return t;
@@ -471,6 +472,25 @@ int flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 	return key_equal(a, b);
 }
 
+/*
+ * The index's slots.  Flow numbers stay below 3/4 of index_size, so n + 1
+ * fits in index_bits bits; the other 32 - index_bits bits hold bits 32 and
+ * up of the key's hash (the slot comes from the low bits): 13 bits at
+ * 300,000 flows, so 8191 in 8192 probes that meet another flow's slot end
+ * there, without the cache miss of reading that flow's key.  The index can
+ * then be fuller (4 bytes a slot: 2 MB for 300,000 flows, 4 MB at the half
+ * full it was kept at before).
+ */
+static inline uint32_t slot_tag(const struct flow_table *t, uint64_t h)
+{
+	return t->index_bits >= 32 ? 0 : (uint32_t)(h >> 32) << t->index_bits;
+}
+
+static inline size_t slot_flow(const struct flow_table *t, uint32_t slot)
+{
+	return (slot & (uint32_t)(t->index_size - 1)) - 1;
+}
+
 struct probe_stats flow_table_probe_stats(const struct flow_table *t)
 {
 	struct probe_stats ps = { 0, 0, 0 };
@@ -481,7 +501,7 @@ struct probe_stats flow_table_probe_stats(const struct flow_table *t)
 
 		if (!t->index[i])
 			continue;
-		home = (size_t)key_hash(&t->flows[t->index[i] - 1].key) & mask;
+		home = (size_t)key_hash(&t->flows[slot_flow(t, t->index[i])].key) & mask;
 		probe_stats_add(&ps, ((i - home) & mask) + 1);
 	}
 	return ps;
@@ -490,11 +510,12 @@ struct probe_stats flow_table_probe_stats(const struct flow_table *t)
 static void index_insert(struct flow_table *t, size_t n)
 {
 	size_t mask = t->index_size - 1;
-	size_t i = (size_t)key_hash(&t->flows[n].key) & mask;
+	uint64_t h = key_hash(&t->flows[n].key);
+	size_t i = (size_t)h & mask;
 
 	while (t->index[i])
 		i = (i + 1) & mask;
-	t->index[i] = (uint32_t)(n + 1);
+	t->index[i] = (uint32_t)(n + 1) | slot_tag(t, h);
 }
 
 static void index_rebuild(struct flow_table *t)
@@ -510,7 +531,13 @@ static void grow(struct flow_table *t)
 	t->flows = huge_realloc(t->flows, t->cap * sizeof *t->flows,
 				2 * t->cap * sizeof *t->flows);
 	t->cap *= 2;
+}
+
+/* Twice the slots, one bit less of tag. */
+static void index_grow(struct flow_table *t)
+{
 	huge_free(t->index, t->index_size * sizeof *t->index);
+	t->index_bits++;
 	t->index_size *= 2;
 	t->index = huge_alloc(t->index_size * sizeof *t->index);
 	index_rebuild(t);
@@ -524,23 +551,29 @@ static inline struct flow *flow_get(struct flow_table *t, const struct flow_key 
 				   uint64_t h)
 {
 	size_t mask = t->index_size - 1, i;
+	uint32_t tag = slot_tag(t, h), hi = ~(uint32_t)mask;
 	struct flow *f;
 
 	for (i = (size_t)h & mask; t->index[i]; i = (i + 1) & mask) {
-		f = &t->flows[t->index[i] - 1];
+		if ((t->index[i] & hi) != tag)
+			continue;
+		f = &t->flows[slot_flow(t, t->index[i])];
 		if (key_equal(&f->key, key))
 			return f;
 	}
-	if (t->nflows == t->cap) {
+	if (t->nflows == t->cap)
 		grow(t);
+	if ((t->nflows + 1) * 4 > t->index_size * 3) {
+		index_grow(t);
 		mask = t->index_size - 1;
+		tag = slot_tag(t, h);
 		for (i = (size_t)h & mask; t->index[i]; i = (i + 1) & mask)
 			;
 	}
 	f = &t->flows[t->nflows];
 	memset(f, 0, sizeof *f);
 	f->key = *key;
-	t->index[i] = (uint32_t)++t->nflows;
+	t->index[i] = (uint32_t)++t->nflows | tag;
 	return f;
 }
 
@@ -759,7 +792,7 @@ static void ring_push(struct flow_table *t, const struct ct_entry *e,
 		uint32_t slot = t->index[mid->hash[0] & mask];
 
 		if (slot)
-			__builtin_prefetch(&t->flows[slot - 1]);
+			__builtin_prefetch(&t->flows[slot_flow(t, slot)]);
 	}
 }
 

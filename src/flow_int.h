@@ -37,8 +37,15 @@ struct flow_table {
 	struct flow_opts opts;		/* server_ports borrowed */
 	struct flow *flows;		/* dense, nflows used */
 	size_t nflows, cap;
-	uint32_t *index;		/* open addressing: flow number + 1, 0 = empty */
-	size_t index_size;		/* power of two, at least 2 * cap */
+	/*
+	 * Open addressing, at most 3/4 full: a slot is 0 (empty) or the flow
+	 * number + 1 in its low index_bits bits and, above them, a tag of
+	 * the key's hash, so a probe that meets another flow's slot rarely
+	 * reads that flow (flow.c).
+	 */
+	uint32_t *index;
+	size_t index_size;		/* 2^index_bits */
+	unsigned index_bits;
 	struct flow_stats stats;
 	struct pending ring[FLOW_RING];	/* entries not counted yet */
 	unsigned ring_head, ring_len;	/* oldest at ring[ring_head % FLOW_RING] */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "lsct.h"
 
@@ -267,4 +268,14 @@ void fmt_duration(char *buf, size_t len, uint64_t secs)
 		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", secs / 3600, secs / 60 % 60);
 	else
 		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", secs / 86400, secs / 3600 % 24);
+}
+
+void fmt_rfc3339(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
 }

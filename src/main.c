@@ -188,6 +188,18 @@ static int metrics_owner_of(void *arg, uint32_t id, struct owner_label *out)
 	return the_monitor ? mon_owner(the_monitor, id, out) : -1;
 }
 
+static int metrics_proc_of(void *arg, uint32_t id, struct proc_info *out)
+{
+	(void)arg;
+	return the_monitor ? mon_proc(the_monitor, id, out) : -1;
+}
+
+static int metrics_route_of(void *arg, uint32_t id, struct flow_route *out)
+{
+	(void)arg;
+	return the_monitor ? mon_route(the_monitor, id, out) : -1;
+}
+
 /*
  * --prometheus: opens FILE's directory while privileged.  Root drops to an
  * unprivileged user (priv.h) who must be able to write there: as owner,
@@ -233,6 +245,16 @@ static void enter_sandbox(unsigned needs)
 static int replay_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 {
 	return replay_owner(arg, id, out);
+}
+
+static int replay_route_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return replay_route(arg, id, out);
+}
+
+static int route_of_cb(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
 }
 
 static int replay_owners_cb(void *arg)
@@ -291,6 +313,8 @@ static int run_replay(struct cli_opts *o)
 			.owner = o->owner.set ? &o->owner : NULL,
 			.source = replay_source(rp), .hostname = replay_host(rp),
 			.signalled = &signalled, .sig_fd = sig_pipe[0],
+			/* Routed flows the recording has: their pane, R toggles it. */
+			.routed_pane = 1, .routed_auto = 1,
 		};
 
 		if (replay_count(rp) == 0) {
@@ -305,12 +329,14 @@ static int run_replay(struct cli_opts *o)
 					 .sort = o->sort_set ? o->sort : view_sort_default(0),
 					 .reverse = o->reverse,
 					 .owner = o->owner.set ? &o->owner : NULL,
-					 .owner_of = replay_owner_cb, .owner_arg = rp };
+					 .owner_of = replay_owner_cb, .owner_arg = rp,
+					 .route_of = replay_route_cb, .route_arg = rp };
 		b = (struct batch_opts){
 			.view = &vo, .json = o->json, .show_proto = o->protos != FLOW_PROTO_TCP,
 			.count = o->count_set ? o->count : 0, .stop = &signalled,
 			.out = stdout, .warn = stderr, .prog = prog,
 			.owner_of = replay_owner_cb, .owner_arg = rp,
+			.route_of = replay_route_cb, .route_arg = rp,
 		};
 		/* Owners are known once a line has them: asked at each snapshot. */
 		b.owners_on = replay_owners_cb;
@@ -338,7 +364,7 @@ static struct rec_writer *open_record(const struct cli_opts *o, struct monitor *
 				      const char *source, int owners)
 {
 	struct rec_opts ro = { .source = source, .owners = owners, .owner_of = owner_of,
-			       .owner_arg = m };
+			       .owner_arg = m, .route_of = route_of_cb, .route_arg = m };
 	char host[256];
 	int fd;
 
@@ -601,6 +627,8 @@ int main(int argc, char **argv)
 		struct metrics_opts mo = {
 			.top = o.metrics_top, .passive_peers = o.metrics_passive_peers,
 			.owners = owners != NULL, .owner_of = metrics_owner_of,
+			.processes = procs != NULL, .proc_of = metrics_proc_of,
+			.routed = o.routed, .route_of = metrics_route_of,
 			.version = LSCT_VERSION,
 		};
 		const char *om = getenv("LSCT_PROM_OPENMETRICS");

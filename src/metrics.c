@@ -167,17 +167,18 @@ static void show(struct metrics *mx, const struct metrics_series *s)
  */
 static void show_retained(struct metrics *mx, double now)
 {
-	size_t extra[2] = { 0, 0 };
+	size_t extra[3] = { 0, 0, 0 };
 
 	for (struct metrics_series *s = mx->lru_head; s; s = s->lru_next) {
 		if (s->last == mx->frame)
 			continue;
 		if (now - s->seen > mx->o.retain)
 			break;
-		if (extra[s->key.dir & 1] >= mx->o.top)
+		if (extra[s->key.dir % 3] >= mx->o.top)
 			continue;
-		extra[s->key.dir & 1]++;
+		extra[s->key.dir % 3]++;
 		s->open = 0;
+		s->rtt_us = 0;
 		show(mx, s);
 	}
 }
@@ -208,6 +209,9 @@ static struct metrics_series *touch(struct metrics *mx, const struct metrics_key
 		s->last = mx->frame;
 		s->seen = now;
 		s->open = 0;
+		s->rtt_us = 0;
+		s->proc = 0;
+		s->proc_state = 0;
 		show(mx, s);
 	}
 	return s;
@@ -225,6 +229,12 @@ static void drop(struct metrics *mx, struct metrics_series *s)
 	mx->count--;
 	mx->tab.dropped++;
 	free(s);
+}
+
+/* A routed key's owner field is its route (client and NAT), not an owner. */
+static uint32_t key_owner(const struct flow_key *k)
+{
+	return k->dir == FLOW_ROUTED ? 0 : k->owner;
 }
 
 static uint64_t flow_rank_bytes(const struct flow *fl)
@@ -266,8 +276,8 @@ static int by_group(const void *pa, const void *pb)
 
 	if (a->proto != b->proto)
 		return a->proto < b->proto ? -1 : 1;
-	if (a->owner != b->owner)
-		return a->owner < b->owner ? -1 : 1;
+	if (key_owner(a) != key_owner(b))
+		return key_owner(a) < key_owner(b) ? -1 : 1;
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
 	return 0;
@@ -299,7 +309,37 @@ static void scratch(struct metrics *mx, size_t n)
 
 static int with_peer(const struct metrics *mx, unsigned dir)
 {
-	return dir == FLOW_ACTIVE || mx->o.passive_peers;
+	return dir != FLOW_PASSIVE || mx->o.passive_peers;
+}
+
+/* The flow's part in its series' -P values. */
+static void add_health(struct metrics_series *s, const struct flow *fl)
+{
+	s->retrans = u64_add_sat(s->retrans, fl->d.retrans);
+	if (fl->rtt_us > s->rtt_us)
+		s->rtt_us = fl->rtt_us;
+	if (!fl->proc || s->proc_state == 2)
+		return;
+	if (fl->nprocs > 1 || (s->proc_state == 1 && s->proc != fl->proc)) {
+		s->proc_state = 2;
+		s->proc = 0;
+	} else {
+		s->proc_state = 1;
+		s->proc = fl->proc;
+	}
+}
+
+/* The routed key's labels: the server (peer) and the client, by the route's number. */
+static void routed_key(const struct metrics *mx, const struct flow *fl, struct metrics_key *k)
+{
+	struct flow_route r;
+
+	k->family = fl->key.family;
+	k->peer = fl->key.peer;
+	if (mx->o.route_of && mx->o.route_of(mx->o.route_arg, fl->key.owner, &r) == 0)
+		k->client = r.client;
+	else
+		k->client_unknown = 1;
 }
 
 /*
@@ -358,7 +398,7 @@ struct gindex {
 
 static uint64_t group_key(const struct flow_key *k)
 {
-	return (uint64_t)k->proto << 48 | (uint64_t)k->owner << 16 | k->port;
+	return (uint64_t)k->proto << 48 | (uint64_t)key_owner(k) << 16 | k->port;
 }
 
 static size_t gindex_slot(const struct gindex *g, uint64_t key)
@@ -482,7 +522,15 @@ static int series_cmp(const void *pa, const void *pb)
 		return a->peer_other < b->peer_other ? -1 : 1;
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
-	return memcmp(&a->peer, &b->peer, sizeof a->peer);
+	{
+		int c = memcmp(&a->peer, &b->peer, sizeof a->peer);
+
+		if (c)
+			return c;
+	}
+	if (a->client_unknown != b->client_unknown)
+		return a->client_unknown < b->client_unknown ? -1 : 1;
+	return memcmp(&a->client, &b->client, sizeof a->client);
 }
 
 void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct flow *flows,
@@ -509,26 +557,30 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 	memset(mx->port_folded, 0, n);
 	t->folded_peers[0] = t->folded_peers[1] = 0;
 	t->folded_ports[0] = t->folded_ports[1] = 0;
+	t->folded_peers[2] = t->folded_ports[2] = 0;
 	rank(mx, flows, n, FLOW_ACTIVE);
 	rank(mx, flows, n, FLOW_PASSIVE);
+	if (mx->o.routed)
+		rank(mx, flows, n, FLOW_ROUTED);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct flow *fl = &flows[i];
 		struct metrics_key k;
 		struct metrics_series *s;
 
-		/* Routed flows (-R) are not exported (yet): active and passive only. */
-		if (fl->key.dir > FLOW_PASSIVE)
+		if (fl->key.dir > FLOW_ROUTED || (fl->key.dir == FLOW_ROUTED && !mx->o.routed))
 			continue;
 		memset(&k, 0, sizeof k);
 		k.dir = fl->key.dir;
 		k.proto = fl->key.proto;
-		k.owner = mx->o.owners ? fl->key.owner : 0;
+		k.owner = mx->o.owners ? key_owner(&fl->key) : 0;
 		k.port = mx->port_folded[i] ? METRICS_OTHER : fl->key.port;
 		if (with_peer(mx, fl->key.dir)) {
 			k.has_peer = 1;
 			if (mx->peer_folded[i]) {
 				k.peer_other = 1;
+			} else if (fl->key.dir == FLOW_ROUTED) {
+				routed_key(mx, fl, &k);
 			} else {
 				k.family = fl->key.family;
 				k.peer = fl->key.peer;
@@ -542,6 +594,8 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 		s->opened = u64_add_sat(s->opened, fl->d.new_conns);
 		s->closed = u64_add_sat(s->closed, fl->d.closed_conns);
 		s->open += fl->conns;
+		if (mx->o.processes)
+			add_health(s, fl);
 	}
 	/* Memory: the least recently shown series go first, never this frame's. */
 	while (mx->count > mx->o.keep && mx->lru_tail && mx->lru_tail->last != mx->frame)

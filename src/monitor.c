@@ -123,7 +123,7 @@ void mon_frame_free(struct mon_frame *f)
 {
 	if (!f)
 		return;
-	free(f->own_flows);
+	huge_free(f->own_flows, f->own_cap * sizeof *f->own_flows);
 	free(f->conns);
 	free(f);
 }
@@ -278,8 +278,13 @@ static void copy_due(struct monitor *m, struct mon_frame *f, struct mon_frame *s
 		spare->nflows = spare->own_cap = 0;
 	}
 	if (f->own_cap < n) {
-		free(f->own_flows);
-		f->own_flows = xmalloc(n * sizeof *f->own_flows);
+		/*
+		 * Pages of their own, given back when freed (malloc may keep a
+		 * freed block of this size in its heap), and freed before the
+		 * new ones are touched: never two copies at once.
+		 */
+		huge_free(f->own_flows, f->own_cap * sizeof *f->own_flows);
+		f->own_flows = huge_alloc(n * sizeof *f->own_flows);
 		f->own_cap = n;
 	}
 	if (f->nflows)
@@ -589,6 +594,13 @@ int mon_sleep(struct monitor *m, const volatile sig_atomic_t *stop)
 	return 0;
 }
 
+/*
+ * How long a tick waits for the screen to take the last frame before
+ * copying its flows itself; the screen takes a frame within milliseconds
+ * unless it is busy with a key (at most about 100 ms).
+ */
+#define TAKE_WAIT 0.5
+
 static void *collector(void *arg)
 {
 	struct monitor *m = arg;
@@ -626,9 +638,23 @@ static void *collector(void *arg)
 			m->next = m->next_dump;
 			continue;
 		}
-		/* The table is about to change: a frame not taken gets its copy now. */
-		if (m->ready && m->ready->flows_due)
+		/*
+		 * The table is about to change: a frame not taken gets its copy
+		 * now, into new memory (the screen's copy is in use), so that the
+		 * flows would exist three times.  A tick that comes right after
+		 * the last (a dump that overran the period) first gives the
+		 * screen TAKE_WAIT to take the frame, which copies into the
+		 * memory of the frame it replaces (mon_take()).
+		 */
+		if (m->ready && m->ready->flows_due) {
+			if (now < m->ready_at + TAKE_WAIT) {
+				struct timespec ts = ts_of_seconds(m->ready_at + TAKE_WAIT);
+
+				pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+				continue;
+			}
 			copy_due(m, m->ready, NULL);
+		}
 		m->wake = 0;
 		m->busy = dump;
 		m->busy_since = now;
@@ -672,6 +698,7 @@ static void *collector(void *arg)
 		f->next_dump = till(m->next_dump);
 		mon_frame_free(m->ready);
 		m->ready = f;
+		m->ready_at = mono_now();
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
@@ -712,6 +739,9 @@ struct mon_frame *mon_take(struct monitor *m, struct mon_frame *spare)
 	m->ready = NULL;
 	if (f && f->flows_due)
 		copy_due(m, f, spare);
+	/* A collector waiting for the frame to go may go on (TAKE_WAIT). */
+	if (f)
+		pthread_cond_signal(&m->cond);
 	while (read(m->pipe[0], buf, sizeof buf) > 0)
 		;
 	pthread_mutex_unlock(&m->lock);

@@ -67,6 +67,7 @@ struct monitor {
 	int sports_new;			/* sports_next waits to replace sports */
 	struct port_filter sports_next;
 	struct mon_frame *ready;	/* taken by mon_take() */
+	double ready_at;		/* when ready was set (monotonic) */
 	/* mon_delete()'s request and its result (monitor_delete.c). */
 	int del_state;			/* enum mon_del_state */
 	int del_flow;			/* del_key's entries, not the one del_conn */

@@ -151,7 +151,8 @@ static void series_labels(struct gbuf *b, const struct metrics *mx,
 	char addr[INET6_ADDRSTRLEN];
 
 	puts_(b, k->dir == FLOW_ACTIVE ? "direction=\"active\",proto=\"" :
-	      "direction=\"passive\",proto=\"");
+	      k->dir == FLOW_PASSIVE ? "direction=\"passive\",proto=\"" :
+	      "direction=\"routed\",proto=\"");
 	puts_(b, proto_name(k->proto));
 	put(b, "\"", 1);
 	if (metrics_opts(mx)->owners) {
@@ -168,7 +169,21 @@ static void series_labels(struct gbuf *b, const struct metrics *mx,
 			put(b, "\"", 1);
 		}
 	}
-	if (k->has_peer) {
+	if (k->dir == FLOW_ROUTED) {
+		puts_(b, ",client=\"");
+		if (k->peer_other)
+			puts_(b, "other");
+		else if (k->client_unknown || !inet_ntop(k->family, k->client.b, addr, sizeof addr))
+			puts_(b, "unknown");
+		else
+			puts_(b, addr);
+		puts_(b, "\",server=\"");
+		if (k->peer_other || !inet_ntop(k->family, k->peer.b, addr, sizeof addr))
+			puts_(b, "other");
+		else
+			puts_(b, addr);
+		put(b, "\"", 1);
+	} else if (k->has_peer) {
 		puts_(b, ",peer=\"");
 		if (k->peer_other || !inet_ntop(k->family, k->peer.b, addr, sizeof addr))
 			puts_(b, "other");
@@ -176,7 +191,8 @@ static void series_labels(struct gbuf *b, const struct metrics *mx,
 			puts_(b, addr);
 		put(b, "\"", 1);
 	}
-	puts_(b, k->dir == FLOW_ACTIVE ? ",peer_port=\"" : ",local_port=\"");
+	puts_(b, k->dir == FLOW_ACTIVE ? ",peer_port=\"" : k->dir == FLOW_PASSIVE ?
+	      ",local_port=\"" : ",server_port=\"");
 	if (k->port == METRICS_OTHER)
 		puts_(b, "other");
 	else
@@ -243,22 +259,27 @@ static void simple(struct gbuf *b, enum prom_dialect d, const char *name, enum k
 static void table_metrics(struct gbuf *b, enum prom_dialect d, const struct metrics *mx)
 {
 	const struct metrics_table *t = metrics_table(mx);
-	static const char *const dirs[2] = { "direction=\"active\"", "direction=\"passive\"" };
+	static const char *const dirs[3] = { "direction=\"active\"", "direction=\"passive\"",
+					     "direction=\"routed\"" };
+	int ndirs = metrics_opts(mx)->routed ? 3 : 2;
 
 	if (t->dumps) {
 		const struct flow_stats *s = &t->stats;
 		const struct { const char *cls; uint64_t v; } cl[] = {
 			{ "active", s->active - (s->local < s->active ? s->local : s->active) },
 			{ "passive", s->passive - (s->local < s->passive ? s->local : s->passive) },
-			{ "both", s->local }, { "forwarded", s->forwarded },
+			{ "both", s->local },
+			/* Without -R, entries the monitor made routed flows are forwarded ones. */
+			{ "forwarded", s->forwarded + (metrics_opts(mx)->routed ? 0 : s->routed) },
+			{ "routed", metrics_opts(mx)->routed ? s->routed : 0 },
 			{ "owned", s->owned }, { "ambiguous", s->ambiguous },
 			{ "excluded", s->excluded },
 		};
 
 		family(b, d, "lsconntrack_entries", K_GAUGE,
 		       "Conntrack entries of the last snapshot by class: active, passive, both "
-		       "(local to local), forwarded, owned (other namespaces'), ambiguous, "
-		       "excluded.");
+		       "(local to local), forwarded, routed (-R), owned (other namespaces'), "
+		       "ambiguous, excluded.");
 		for (size_t i = 0; i < ARRAY_LEN(cl); i++) {
 			puts_(b, "lsconntrack_entries{class=\"");
 			puts_(b, cl[i].cls);
@@ -287,7 +308,7 @@ static void table_metrics(struct gbuf *b, enum prom_dialect d, const struct metr
 	       t->dumps);
 	family(b, d, "lsconntrack_folded_peers", K_GAUGE,
 	       "Flows of the last snapshot beyond the top N by bytes, shown as peer=\"other\".");
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < ndirs; i++) {
 		puts_(b, "lsconntrack_folded_peers{");
 		puts_(b, dirs[i]);
 		puts_(b, "} ");
@@ -296,7 +317,7 @@ static void table_metrics(struct gbuf *b, enum prom_dialect d, const struct metr
 	}
 	family(b, d, "lsconntrack_folded_ports", K_GAUGE,
 	       "Ports of folded flows beyond the top N by bytes, shown as port \"other\".");
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < ndirs; i++) {
 		puts_(b, "lsconntrack_folded_ports{");
 		puts_(b, dirs[i]);
 		puts_(b, "} ");
@@ -312,6 +333,84 @@ static void table_metrics(struct gbuf *b, enum prom_dialect d, const struct metr
 	puts_(b, "lsconntrack_build_info{version=\"");
 	put_label_value(b, metrics_opts(mx)->version ? metrics_opts(mx)->version : "unknown");
 	puts_(b, "\"} 1\n");
+}
+
+/* name{LABELS[,extra]} (with _total or _info by kind), without the value. */
+static void series_sample(struct gbuf *b, const char *name, enum kind k, const char *labels,
+			  size_t ln, const char *extra, size_t en)
+{
+	sample_start(b, PROM_TEXT004, name, k);
+	put(b, "{", 1);
+	put(b, labels, ln);
+	if (en) {
+		put(b, ",", 1);
+		put(b, extra, en);
+	}
+	put(b, "} ", 2);
+}
+
+/*
+ * -P: the retransmissions of TCP series with a local end (active and
+ * passive), the RTT where known, and the process where there is one.
+ */
+static void health_families(struct gbuf *b, enum prom_dialect d, const struct metrics *mx,
+			    const struct metrics_series *const *ss, size_t n,
+			    const struct gbuf *lab, const size_t *off)
+{
+	const struct metrics_opts *o = metrics_opts(mx);
+	struct gbuf ex = { NULL, 0, 0 };
+	int head = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ss[i]->key.proto != IPPROTO_TCP || ss[i]->key.dir == FLOW_ROUTED)
+			continue;
+		if (!head++)
+			family(b, d, "lsconntrack_flow_retransmits", K_COUNTER,
+			       "TCP segments retransmitted by this host's sockets of the series' "
+			       "flows (-P), since lsconntrack started.");
+		series_sample(b, "lsconntrack_flow_retransmits", K_COUNTER, lab->p + off[i],
+			      off[i + 1] - off[i], NULL, 0);
+		put_u64(b, ss[i]->retrans);
+		put(b, "\n", 1);
+	}
+	head = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!ss[i]->rtt_us)
+			continue;
+		if (!head++)
+			family(b, d, "lsconntrack_flow_rtt_seconds", K_GAUGE,
+			       "The largest smoothed round-trip time of the live TCP sockets of the "
+			       "series' flows at the last snapshot (-P).");
+		series_sample(b, "lsconntrack_flow_rtt_seconds", K_GAUGE, lab->p + off[i],
+			      off[i + 1] - off[i], NULL, 0);
+		put_double(b, ss[i]->rtt_us / 1e6);
+		put(b, "\n", 1);
+	}
+	head = 0;
+	for (size_t i = 0; o->proc_of && i < n; i++) {
+		struct proc_info pi;
+
+		if (ss[i]->proc_state != 1 || o->proc_of(o->proc_arg, ss[i]->proc, &pi) < 0)
+			continue;
+		if (!head++)
+			family(b, d, "lsconntrack_flow_process", K_INFO,
+			       "The process behind the series' flows (-P), when it is one: its "
+			       "name, systemd unit or container, and user id.");
+		ex.n = 0;
+		puts_(&ex, "comm=\"");
+		pi.comm[sizeof pi.comm - 1] = '\0';
+		pi.unit[sizeof pi.unit - 1] = '\0';
+		put_label_value(&ex, pi.comm);
+		puts_(&ex, "\",unit=\"");
+		put_label_value(&ex, pi.unit);
+		puts_(&ex, "\",uid=\"");
+		put_u64(&ex, pi.uid);
+		put(&ex, "\"", 1);
+		series_sample(b, "lsconntrack_flow_process", K_INFO, lab->p + off[i],
+			      off[i + 1] - off[i], ex.p, ex.n);
+		puts_(b, "1\n");
+	}
+	free(ex.p);
 }
 
 void prom_render(struct metrics *mx, enum prom_dialect d, char **out, size_t *len)
@@ -353,6 +452,8 @@ void prom_render(struct metrics *mx, enum prom_dialect d, char **out, size_t *le
 			b.p[b.n++] = '\n';
 		}
 	}
+	if (metrics_opts(mx)->processes)
+		health_families(&b, d, mx, ss, n, &lab, off);
 	table_metrics(&b, d, mx);
 	if (d == PROM_OPENMETRICS)
 		puts_(&b, "# EOF\n");

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "lsct.h"
 #include "out.h"
 #include "outbuf.h"
@@ -169,16 +170,6 @@ static struct wslot *slot_add(struct rec_writer *w, const struct flow *f, uint64
 
 /* ---- writing ---- */
 
-static void rfc3339(const struct timespec *ts, char *buf, size_t len)
-{
-	struct tm tm;
-	char day[32];
-
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
-}
-
 struct rec_writer *rec_new(int fd, const struct rec_opts *o)
 {
 	struct rec_writer *w = xcalloc(1, sizeof *w);
@@ -250,7 +241,7 @@ static char *stream_text(const struct rec_writer *w, const struct mon_frame *f,
 	FILE *mf;
 
 	memset(&oo, 0, sizeof oo);
-	rfc3339(&f->when, when, sizeof when);
+	fmt_rfc3339(&f->when, when, sizeof when);
 	oo.stream = 1;
 	oo.time = when;
 	oo.interval = f->interval;
@@ -261,6 +252,8 @@ static char *stream_text(const struct rec_writer *w, const struct mon_frame *f,
 	oo.owners = w->o.owners;
 	oo.owner_of = w->o.owner_of;
 	oo.owner_arg = w->o.owner_arg;
+	oo.route_of = w->o.route_of;
+	oo.route_arg = w->o.route_arg;
 	/* The table's health, as the stream's lines end (out_stats.c). */
 	if (health)
 		oo.health = &h;
@@ -627,7 +620,7 @@ int rec_write(struct rec_writer *w, const struct mon_frame *f)
 			return -1;
 		}
 	} else {
-		rfc3339(&f->when, when, sizeof when);
+		fmt_rfc3339(&f->when, when, sizeof when);
 		put(w, "{\"time\":");
 		put_str(w, when);
 		if (f->interval > 0)

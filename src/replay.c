@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "route_reg.h"
 #include "lsct.h"
 #include "util.h"
 
@@ -461,6 +462,8 @@ struct replay {
 	int owners;
 	struct owner_label *labels;	/* [0]: the host's */
 	size_t nlabels;
+	/* Routed flows' clients and NAT, numbered as key.owner (route_reg.h). */
+	struct route_reg *routes;
 	/* Streaming: the bytes read but not used yet. */
 	char *sbuf;
 	size_t slen, scap;
@@ -495,6 +498,11 @@ const char *replay_source(const struct replay *r)
 int replay_owners(const struct replay *r)
 {
 	return r->owners;
+}
+
+int replay_route(const struct replay *r, uint32_t id, struct flow_route *out)
+{
+	return r->routes ? route_reg_get(r->routes, id, out) : -1;
 }
 
 int replay_owner(const struct replay *r, uint32_t id, struct owner_label *out)
@@ -609,10 +617,71 @@ static int counters_of(const struct jparse *j, const struct jnode *o, const char
 	return 0;
 }
 
+/* An address of family fam from a JSON string: 0, or -1. */
+static int addr_of(const struct jparse *j, const struct jnode *n, int fam, struct ct_addr *a)
+{
+	char s[64];
+
+	memset(a, 0, sizeof *a);
+	if (jstr(n, s, sizeof s) < 0 || inet_pton(fam, s, a->b) != 1)
+		return -1;
+	return 0;
+}
+
 /*
- * One flow object of a stream line: 0, -1 bad, 1 a kind this reader does
- * not show (routed flows, --routed: their client and NAT labels are not
- * kept yet); it keeps its id.
+ * A routed flow's client and NAT ("client", "nat": out_json.c) into the
+ * registry: its number, for key.owner.  0, -1 bad, 1 a client the recorder
+ * did not know ("?": not shown).
+ */
+static int route_of(struct replay *r, const struct jnode *o, struct flow *f)
+{
+	const struct jparse *j = &r->j;
+	const struct jnode *nat = jget(j, o, "nat"), *dn, *sn;
+	struct flow_route fr;
+	uint16_t port;
+
+	memset(&fr, 0, sizeof fr);
+	fr.family = (uint8_t)f->key.family;
+	if (jstr_is(jget(j, jget(j, o, "client"), "addr"), "?"))
+		return 1;
+	if (addr_of(j, jget(j, jget(j, o, "client"), "addr"), f->key.family, &fr.client) < 0)
+		return -1;
+	if (nat && nat->t == J_OBJ) {
+		dn = jget(j, nat, "dnat");
+		sn = jget(j, nat, "snat");
+		if (dn && dn->t == J_OBJ) {
+			if (addr_of(j, jget(j, dn, "addr"), f->key.family, &fr.dnat) < 0)
+				return -1;
+			if (ct_proto_has_ports(f->key.proto)) {
+				if (port_of(jget(j, dn, "port"), &port) < 0)
+					return -1;
+				fr.dnat_port = port;
+			}
+			fr.nat |= ROUTE_DNAT;
+		} else if (dn && dn->t != J_NULL) {
+			return -1;
+		}
+		if (sn && sn->t == J_OBJ) {
+			if (addr_of(j, jget(j, sn, "addr"), f->key.family, &fr.snat) < 0)
+				return -1;
+			fr.nat |= ROUTE_SNAT;
+		} else if (sn && sn->t != J_NULL) {
+			return -1;
+		}
+	} else if (nat && nat->t != J_NULL) {
+		return -1;
+	}
+	if (!r->routes)
+		r->routes = route_reg_new(0);
+	f->key.owner = route_reg_intern(r->routes, &fr);
+	/* A full registry: the flow is not shown (it keeps its id). */
+	return f->key.owner ? 0 : 1;
+}
+
+/*
+ * One flow object of a stream line: 0, -1 bad, 1 a flow this reader does
+ * not show (a routed flow whose client the recorder did not know); it
+ * keeps its id.
  */
 static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 {
@@ -627,6 +696,7 @@ static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 	char addr[64], pname[16];
 	uint64_t conns, v;
 	size_t i;
+	int rr;
 
 	memset(f, 0, sizeof *f);
 	if (jstr_is(dir, "active"))
@@ -634,9 +704,14 @@ static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 	else if (jstr_is(dir, "passive"))
 		f->key.dir = FLOW_PASSIVE;
 	else if (jstr_is(dir, "routed"))
-		return 1;
+		f->key.dir = FLOW_ROUTED;
 	else
 		return -1;
+	/* A routed flow's server is its peer: the key keeps it and its port. */
+	if (f->key.dir == FLOW_ROUTED) {
+		peer = jget(j, o, "server");
+		own = NULL;
+	}
 	if (jstr(jget(j, peer, "addr"), addr, sizeof addr) < 0 ||
 	    jstr(jget(j, o, "proto"), pname, sizeof pname) < 0)
 		return -1;
@@ -652,7 +727,7 @@ static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 		return -1;
 	f->key.proto = protos[i].proto;
 	if (ct_proto_has_ports(f->key.proto)) {
-		if (port_of(jget(j, f->key.dir == FLOW_ACTIVE ? peer : local, "port"),
+		if (port_of(jget(j, f->key.dir != FLOW_PASSIVE ? peer : local, "port"),
 			    &f->key.port) < 0)
 			return -1;
 	} else {
@@ -669,6 +744,8 @@ static int flow_of(struct replay *r, const struct jnode *o, struct flow *f)
 		return -1;
 	f->conns = (uint32_t)conns;
 	f->entries = f->conns;
+	if (f->key.dir == FLOW_ROUTED && (rr = route_of(r, o, f)) != 0)
+		return rr;
 	if (d && d->t == J_OBJ) {
 		uint64_t nc, cc;
 
@@ -1130,6 +1207,7 @@ void replay_free(struct replay *r)
 	free(r->line);
 	free(r->slots);
 	free(r->labels);
+	route_reg_free(r->routes);
 	free(r->sbuf);
 	free(r);
 }

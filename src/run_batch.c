@@ -12,16 +12,6 @@
 #include "out.h"
 #include "util.h"
 
-static void rfc3339(const struct timespec *ts, char *buf, size_t len)
-{
-	struct tm tm;
-	char day[32];
-
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", day, ts->tv_nsec / 1000000);
-}
-
 /* Why text lines were skipped: "as malformed", or "...: 2 malformed, 1 binary". */
 static size_t skip_reasons(char *buf, size_t len, const struct ct_source_stats *in)
 {
@@ -139,7 +129,7 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 		resolver_wait(b->resolver, b->dns_timeout);
 	}
 	if (oo->stream) {
-		rfc3339(&f->when, when, sizeof when);
+		fmt_rfc3339(&f->when, when, sizeof when);
 		oo->time = when;
 		oo->interval = f->interval;
 		oo->period = f->period;
@@ -436,6 +426,8 @@ int run_frames(struct mon_frame *(*next)(void *arg), void *arg, const struct bat
 			oo.owner_of = b->owner_of;
 			oo.owner_arg = b->owner_arg;
 		}
+		oo.route_of = b->route_of;
+		oo.route_arg = b->route_arg;
 		if (write_frame(b, f, &oo) < 0) {
 			int err = errno;
 

@@ -80,7 +80,7 @@ static void want_names(struct tui *t)
 			struct flow_route fr;
 
 			/* A routed flow's client is named too. */
-			if (k->dir == FLOW_ROUTED && mon_route(t->m, k->owner, &fr) == 0 &&
+			if (k->dir == FLOW_ROUTED && t->feed.route(t->feed.arg, k->owner, &fr) == 0 &&
 			    !resolver_name(t->c->resolver, k->family, &fr.client)) {
 				resolver_want(t->c->resolver, k->family, &fr.client);
 				t->names_pending = 1;
@@ -394,6 +394,11 @@ static int live_owner(void *arg, uint32_t id, struct owner_label *out)
 	return mon_owner(arg, id, out);
 }
 
+static int live_route(void *arg, uint32_t id, struct flow_route *out)
+{
+	return mon_route(arg, id, out);
+}
+
 /* ---- setup and teardown ---- */
 
 static void init(struct tui *t, struct monitor *m, struct replay *r,
@@ -411,7 +416,7 @@ static void init(struct tui *t, struct monitor *m, struct replay *r,
 	if (m)
 		t->feed = (struct tui_feed){ live_fd, live_take, live_busy, live_period,
 					     live_set_period, live_wake, live_show, live_watch,
-					     live_server_ports, live_owner, m };
+					     live_server_ports, live_owner, live_route, m };
 	else
 		replay_feed_init(t, r);
 	port_filter_copy(&t->aport, c->aport);

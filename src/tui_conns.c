@@ -239,7 +239,7 @@ static void draw_title(const struct tui *t, int y)
 	fmt_flow_peer(&fl, NULL, peer, sizeof peer);
 	if (fl.key.dir == FLOW_ROUTED) {
 		struct flow_route r;
-		int known = mon_route(t->m, fl.key.owner, &r) == 0;
+		int known = t->feed.route(t->feed.arg, fl.key.owner, &r) == 0;
 
 		fmt_route_client(&fl, known ? &r : NULL, NULL, local, sizeof local);
 	}

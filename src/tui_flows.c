@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -40,7 +41,7 @@ static void peer_text(const struct tui *t, const struct flow *f, char *buf, size
 		char nat[FMT_ENDPOINT_MAX + 80];
 		size_t n = strlen(buf);
 
-		if (mon_route(t->m, f->key.owner, &r) == 0) {
+		if (t->feed.route(t->feed.arg, f->key.owner, &r) == 0) {
 			fmt_route_nat(f, &r, nat, sizeof nat);
 			if (nat[0])
 				snprintf(buf + n, len - n, " (%s)", nat);
@@ -61,7 +62,7 @@ void flows_local_text(const struct tui *t, const struct flow *f, const struct fl
 		return;
 	}
 	/* A routed flow's local side is its client. */
-	known = mon_route(t->m, f->key.owner, &r) == 0;
+	known = t->feed.route(t->feed.arg, f->key.owner, &r) == 0;
 	if (known && t->names && t->c->resolver)
 		raw = resolver_name(t->c->resolver, f->key.family, &r.client);
 	if (raw)
@@ -158,7 +159,9 @@ int tui_owner_cb(void *arg, uint32_t id, struct owner_label *out)
 
 int tui_route_cb(void *arg, uint32_t id, struct flow_route *out)
 {
-	return mon_route(arg, id, out);
+	const struct tui_feed *fd = arg;
+
+	return fd->route(fd->arg, id, out);
 }
 
 /* The owner's name; "-" for the viewed namespace's own flows. */
@@ -416,13 +419,24 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 {
 	struct view_opts vo;
 	const struct mon_frame *f = t->f;
+	size_t want = 0;
 
 	p->n = p->total = 0;
 	if (!f)
 		return;
-	if (p->cap < f->nflows) {
-		p->cap = f->nflows;
-		p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
+	for (size_t i = 0; i < f->nflows; i++) {
+		p->total += (1u << f->flows[i].key.dir) == p->dir;
+		want += ((1u << f->flows[i].key.dir) & p->dir) != 0;
+	}
+	/*
+	 * Room for the pane's own direction (what view_match() can let
+	 * through), not every flow: with two panes that is 8 bytes a flow
+	 * instead of 16.  Given back when the pane holds under half of it.
+	 */
+	if (p->cap < want || p->cap / 2 > want + 1024) {
+		p->cap = want ? want : 1;
+		free(p->rows);
+		p->rows = xmalloc(p->cap * sizeof *p->rows);
 	}
 	memset(&vo, 0, sizeof vo);
 	vo.dirs = p->dir;
@@ -437,14 +451,12 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 		vo.owner_arg = (void *)&t->feed;
 	}
 	vo.route_of = tui_route_cb;
-	vo.route_arg = t->m;
+	vo.route_arg = (void *)&t->feed;
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;
 	}
 	p->n = view_build_array(f->flows, f->nflows, &vo, p->rows);
-	for (size_t i = 0; i < f->nflows; i++)
-		p->total += (1u << f->flows[i].key.dir) == p->dir;
 	/* Untouched, a pane shows the top of its order, whatever flow that is now. */
 	if (!p->follow)
 		pane_init(&p->p);

@@ -56,6 +56,7 @@ struct tui_feed {
 	void (*watch)(void *arg, const struct flow_key *k);
 	void (*server_ports)(void *arg, const struct port_filter *pf);
 	int (*owner)(void *arg, uint32_t id, struct owner_label *out);
+	int (*route)(void *arg, uint32_t id, struct flow_route *out);
 	void *arg;
 };
 

@@ -113,6 +113,13 @@ static int rp_owner(void *arg, uint32_t id, struct owner_label *out)
 	return replay_owner(p->r, id, out);
 }
 
+static int rp_route(void *arg, uint32_t id, struct flow_route *out)
+{
+	const struct tui_replay *p = arg;
+
+	return replay_route(p->r, id, out);
+}
+
 void replay_feed_init(struct tui *t, struct replay *r)
 {
 	struct tui_replay *p = xcalloc(1, sizeof *p);
@@ -122,7 +129,8 @@ void replay_feed_init(struct tui *t, struct replay *r)
 	p->shown = SIZE_MAX;
 	t->rp = p;
 	t->feed = (struct tui_feed){ rp_fd, rp_take, rp_busy, rp_period, rp_set_period,
-				     rp_nothing, rp_show, rp_watch, rp_server_ports, rp_owner, p };
+				     rp_nothing, rp_show, rp_watch, rp_server_ports, rp_owner, rp_route,
+				     p };
 }
 
 void replay_feed_fini(struct tui *t)

@@ -22,7 +22,37 @@ case $RECGEN in /*) ;; */*) RECGEN=$PWD/$RECGEN ;; esac
 for need in "$LSCT" "$RECGEN"; do
 	if [ ! -x "$need" ]; then
 		t_fail "$need is built (make all tools)"
-		t_summary "tuireplay"
+		# ---------------------------------------------------------------------------
+# Routed flows in a recording (a NAT gateway's table, read from a file with
+# -R): the Routed pane plays with its clients and NAT; R hides it.
+
+mkdir -p "$TMP/rw" && chmod 1777 "$TMP/rw"
+cat >"$TMP/routed.proc" <<'ROUTED'
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40000 dport=443 packets=10 bytes=1000 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61000 packets=20 bytes=30000 [ASSURED] mark=0 use=1
+ipv4     2 tcp      6 431999 ESTABLISHED src=192.0.2.4 dst=198.51.100.7 sport=5000 dport=8080 packets=3 bytes=300 src=10.0.0.20 dst=192.0.2.4 sport=80 dport=5000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.9 sport=40002 dport=443 packets=1 bytes=100 src=203.0.113.9 dst=10.0.0.1 sport=443 dport=40002 packets=2 bytes=200 [ASSURED] mark=0 use=1
+ROUTED
+chmod 644 "$TMP/routed.proc"
+"$LSCT" --proc="$TMP/routed.proc" --local 10.0.0.1,198.51.100.7 -n -R -c 3 -d 0.1 --json \
+	--record "$TMP/rw/routed.nd" >/dev/null 2>"$TMP/rec.err" ||
+	t_fail "routed: a recording with -R" "$(cat "$TMP/rec.err")"
+start_mon 140 30 "" "--replay $TMP/rw/routed.nd"
+see "routed: the Routed pane" '─ Routed ─'
+see "routed: the client, the server, what SNAT made of it" \
+	'^10\.0\.0\.5:many +--> +203\.0\.113\.9:443 \(snat 198\.51\.100\.7\) '
+see "routed: DNAT" '^192\.0\.2\.4:many +--> +198\.51\.100\.7:8080 \(dnat 10\.0\.0\.20:80\) '
+see "routed: this host's own flow stays in Active" '^localhost:many +--> +203\.0\.113\.9:443 '
+keys R
+if wait_screen '─ Routed ─' 1; then
+	sleep 0.5
+	SCREEN=$(cap)
+fi
+assert_no_match "routed: R hides the pane" "$SCREEN" '─ Routed ─'
+keys R
+see "routed: R shows it again" '─ Routed ─'
+keys q
+
+t_summary "tuireplay"
 	fi
 done
 for tool in tmux jq; do
@@ -290,6 +320,36 @@ chmod 644 "$TMP/bad.nd"
 start_mon 120 40 "" "--replay $TMP/bad.nd"
 see "bad lines: counted in the header" '2 recording lines skipped'
 see "bad lines: the good ones play (10 snapshots)" 'REPLAY 1/10'
+keys q
+
+# ---------------------------------------------------------------------------
+# Routed flows in a recording (a NAT gateway's table, read from a file with
+# -R): the Routed pane plays with its clients and NAT; R hides it.
+
+mkdir -p "$TMP/rw" && chmod 1777 "$TMP/rw"
+cat >"$TMP/routed.proc" <<'ROUTED'
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.5 dst=203.0.113.9 sport=40000 dport=443 packets=10 bytes=1000 src=203.0.113.9 dst=198.51.100.7 sport=443 dport=61000 packets=20 bytes=30000 [ASSURED] mark=0 use=1
+ipv4     2 tcp      6 431999 ESTABLISHED src=192.0.2.4 dst=198.51.100.7 sport=5000 dport=8080 packets=3 bytes=300 src=10.0.0.20 dst=192.0.2.4 sport=80 dport=5000 packets=4 bytes=4000 [ASSURED] mark=0 use=1
+ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=203.0.113.9 sport=40002 dport=443 packets=1 bytes=100 src=203.0.113.9 dst=10.0.0.1 sport=443 dport=40002 packets=2 bytes=200 [ASSURED] mark=0 use=1
+ROUTED
+chmod 644 "$TMP/routed.proc"
+"$LSCT" --proc="$TMP/routed.proc" --local 10.0.0.1,198.51.100.7 -n -R -c 3 -d 0.1 --json \
+	--record "$TMP/rw/routed.nd" >/dev/null 2>"$TMP/rec.err" ||
+	t_fail "routed: a recording with -R" "$(cat "$TMP/rec.err")"
+start_mon 140 30 "" "--replay $TMP/rw/routed.nd"
+see "routed: the Routed pane" '─ Routed ─'
+see "routed: the client, the server, what SNAT made of it" \
+	'^10\.0\.0\.5:many +--> +203\.0\.113\.9:443 \(snat 198\.51\.100\.7\) '
+see "routed: DNAT" '^192\.0\.2\.4:many +--> +198\.51\.100\.7:8080 \(dnat 10\.0\.0\.20:80\) '
+see "routed: this host's own flow stays in Active" '^localhost:many +--> +203\.0\.113\.9:443 '
+keys R
+if wait_screen '─ Routed ─' 1; then
+	sleep 0.5
+	SCREEN=$(cap)
+fi
+assert_no_match "routed: R hides the pane" "$SCREEN" '─ Routed ─'
+keys R
+see "routed: R shows it again" '─ Routed ─'
 keys q
 
 t_summary "tuireplay"

@@ -33,7 +33,8 @@ FUZZ_TEXT_SRCS    := tests/fuzz/fuzz_text.c src/ct_source_text.c src/ct_text_rea
 FUZZ_NETLINK_SRCS := tests/fuzz/fuzz_netlink.c src/ct_nl_parse.c src/ct_source_netlink.c \
                      src/ct_events.c src/ct_stats.c src/priv.c
 FUZZ_OWNER_SRCS   := tests/fuzz/fuzz_owner.c src/owner_label.c
-FUZZ_REPLAY_SRCS  := tests/fuzz/fuzz_replay.c src/replay.c src/owner_label.c src/util.c
+FUZZ_REPLAY_SRCS  := tests/fuzz/fuzz_replay.c src/replay.c src/owner_label.c src/route_reg.c \
+                     src/util.c
 FUZZ_HTTP_SRCS    := tests/fuzz/fuzz_http.c src/http_parse.c
 # -P: the sock_diag message parser and the cgroup unit parser.
 FUZZ_SOCKS_SRCS   := tests/fuzz/fuzz_socks.c src/socks.c src/procs.c src/util.c

@@ -16,11 +16,12 @@
 #  - traffic of known sizes: C1 -> X (masqueraded), X -> H:8080 (published),
 #    C1 -> ClusterIP, C2 -> C1:80 (bridged), C1 -> X over UDP;
 #  - routed entries, made with conntrack -I between addresses no namespace
-#    holds: they stay out of the panes and are counted as forwarded (the
-#    Routed pane will show them).
+#    holds: no owner's; without -R they are counted as forwarded, with -R
+#    and in the monitor's Routed pane they are routed flows.
 # Checks: every entry of H's table (conntrack -L) becomes the right owner's
 # active or passive flow (>= 99%), the owner object in JSON, --owner,
-# --no-owners, the monitor's Owner column (tmux), a namespace deleted while a
+# --no-owners, the monitor's Owner column, Routed pane and owner filter
+# (tmux), a namespace deleted while a
 # stream runs, control bytes in a namespace name, and an empty namespace's
 # view unchanged.  Needs root; skips loudly without.
 #
@@ -30,7 +31,7 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=containers
-N_TESTS=66
+N_TESTS=72
 NS_TOOLS="tmux od stat"
 NS_TAG=f
 NS_NET=217
@@ -357,6 +358,27 @@ else
 fi
 if wait_screen mon:0 " $C2_NAME *\$" 5; then t_ok "monitor: C2's label"; else
 	t_fail "monitor: C2's label" "$(screen mon:0)"; fi
+# The routed entries (conntrack -I, no namespace holds their addresses): the
+# Routed pane, shown by itself with owners on, one row per client.
+if wait_screen mon:0 "Routed" 5 &&
+	wait_screen mon:0 "^ *198\\.51\\.100\\.1:many +--> +203\\.0\\.113\\.1:443 " 5; then
+	t_ok "monitor: the Routed pane with a routed entry"
+else
+	t_fail "monitor: the Routed pane with a routed entry" "$(screen mon:0)"
+fi
+assert_eq "monitor: the Routed pane has the three routed clients" \
+	"$(screen mon:0 | grep -cE '^ *198\.51\.100\.[123]:many +--> +203\.0\.113\.[123]:443 ')" "$N_ROUTED"
+# The owner filter (o): C1's flows stay, C2's go, and so do the routed ones.
+tm send-keys -t mon:0 o
+tm send-keys -t mon:0 -l -- "$C1"
+tm send-keys -t mon:0 Enter
+if wait_screen mon:0 "owner=$C1" 5; then t_ok "monitor: o sets the owner filter"; else
+	t_fail "monitor: o sets the owner filter" "$(screen mon:0)"; fi
+sleep 1.2
+SCR=$(screen mon:0)
+assert_match "monitor: o: C1's published port stays" "$SCR" ":80 +<-- +$X4:many .* $C1 *\$"
+assert_no_match "monitor: o: C2's flows go" "$SCR" " $C2_NAME *\$"
+assert_no_match "monitor: o: routed flows go" "$SCR" '^ *198\.51\.100\.'
 tm send-keys -t mon:0 q
 tm kill-server 2>/dev/null
 

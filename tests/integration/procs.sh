@@ -9,7 +9,8 @@
 # process; a user without CAP_SYS_PTRACE is told owners are partial.  TCP
 # health: a clean link has a small RTT and no retransmissions, a tbf rate
 # limit under a bulk transfer raises the RTT to hundreds of ms, an nft rule
-# dropping 5% of packets makes retransmissions.  Needs root; skips loudly
+# dropping 5% of packets makes retransmissions, and the metrics' counter
+# of retransmissions (--listen with -P) rises.  Needs root; skips loudly
 # without.
 #
 # Run from the repository root, as the other root suites:
@@ -18,8 +19,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 SUITE=procs
-N_TESTS=29
-NS_TOOLS="tmux tc unshare setpriv python3"
+N_TESTS=34
+NS_TOOLS="tmux tc unshare setpriv python3 curl promtool"
 NS_TAG=r
 NS_NET=231
 . tests/integration/nslib.sh
@@ -225,8 +226,43 @@ inp nft add table inet lsctloss &&
 	inp nft add chain inet lsctloss in '{ type filter hook input priority -10; }' &&
 	inp nft add rule inet lsctloss in tcp dport 9002 numgen random mod 20 == 0 drop ||
 	ns_fail "nft loss rule"
+# The same lossy transfer in the metrics (--listen, -P): its series'
+# retransmission counter, scraped every 0.4 s, rises and never falls
+# (owners are on here: the series have owner="host").
+MPORT=19231
+bg "$H" "$LSCT" -P -n --listen "127.0.0.1:$MPORT" --metrics-only -d 0.5
+for _ in $(seq 50); do
+	[ "$(inh curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")" = 200 ] &&
+		break
+	sleep 0.1
+done
+inh bash -c 'for i in $(seq 10); do
+	curl -s "$1" -o "$2.$i"
+	awk -v s="$3" "index(\$0, \"lsconntrack_flow_retransmits_total{\") == 1 &&
+		index(\$0, s) { v = \$2 } END { print v + 0 }" "$2.$i"
+	sleep 0.4
+done' _ "http://127.0.0.1:$MPORT/metrics" "$TMP/scrape" \
+	"peer=\"$P4\",peer_port=\"9002\"} " \
+	>"$TMP/rtx" &
+SAMPLER=$!
 read -r rtt rtx <<<"$(health 9002 2)"
 assert_eq "5% loss: retransmissions (got $rtx)" "$((rtx > 0))" 1
+wait "$SAMPLER"
+first=$(head -n 1 "$TMP/rtx")
+last=$(tail -n 1 "$TMP/rtx")
+assert_eq "metrics: the retransmission counter rises ($(tr '\n' ' ' <"$TMP/rtx"))" \
+	"$((last > first && last > 0))" 1
+assert_eq "metrics: the retransmission counter never falls" \
+	"$(sort -n -c "$TMP/rtx" 2>/dev/null && echo sorted)" sorted
+# The scrapes during the transfer: the lossy flow's RTT gauge and its process.
+mid=$TMP/scrapes
+for i in $(seq 9); do cat "$TMP/scrape.$i"; done >"$mid" 2>/dev/null
+assert_match "metrics: the flow's RTT gauge" "$(cat "$mid" 2>/dev/null)" \
+	"lsconntrack_flow_rtt_seconds\\{direction=\"active\",proto=\"tcp\",owner=\"host\",peer=\"$P4\",peer_port=\"9002\"\\} 0\\.[0-9]"
+assert_match "metrics: the flow's process" "$(cat "$mid" 2>/dev/null)" \
+	"lsconntrack_flow_process_info\\{direction=\"active\",proto=\"tcp\",owner=\"host\",peer=\"$P4\",peer_port=\"9002\",comm=\"bulkclient\",unit=\"[^\"]*\",uid=\"0\"\\} 1"
+promtool check metrics <"$TMP/scrape.10" >"$TMP/promtool.out" 2>&1
+assert_eq "metrics with -P: promtool check metrics ($(head -c 200 "$TMP/promtool.out"))" "$?" 0
 rps=$(jq -r '.flows[] | select(.direction == "active" and .peer.port == "9002") |
 	.retrans_per_s // 0' "$TMP/h9002.json" | sort -g | tail -1)
 assert_match "5% loss: retrans_per_s above 0 (got $rps)" "$rps" '^[0-9]*\.?[0-9]*[1-9]'

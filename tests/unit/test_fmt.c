@@ -236,6 +236,20 @@ static void test_flow_line(void **state)
 	assert_string_equal(buf, "localhost --> 10.0.0.9 icmp");
 }
 
+/* fmt_rfc3339(): UTC, milliseconds cut (not rounded), as the streams print it. */
+static void test_rfc3339(void **state)
+{
+	struct timespec ts = { 1764471600, 987654321 };
+	char buf[40];
+
+	(void)state;
+	fmt_rfc3339(&ts, buf, sizeof buf);
+	assert_string_equal(buf, "2025-11-30T03:00:00.987Z");
+	ts.tv_nsec = 0;
+	fmt_rfc3339(&ts, buf, sizeof buf);
+	assert_string_equal(buf, "2025-11-30T03:00:00.000Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_portless_flows),
 		cmocka_unit_test(test_routed_texts),
 		cmocka_unit_test(test_flow_line),
+		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_hostname_check_and_escape),
 		cmocka_unit_test(test_peer_name_not_an_address),
 		cmocka_unit_test(test_duration),

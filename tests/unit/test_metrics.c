@@ -303,6 +303,155 @@ static int owner_stub(void *arg, uint32_t id, struct owner_label *out)
 	return 0;
 }
 
+/*
+ * -P: retransmissions add up like bytes (also across folding), the RTT is
+ * the largest of the frame's flows and gone when they are, the process is
+ * kept only when every flow of the series has the same one.
+ */
+static void test_health(void **state)
+{
+	struct metrics_opts o = { .top = 1, .processes = 1 };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[3] = {
+		mkflow(FLOW_ACTIVE, "10.0.0.1", 5432, 9000, 10, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.2", 5432, 100, 10, 0, 1),
+		mkflow(FLOW_ACTIVE, "10.0.0.3", 5432, 50, 10, 0, 1),
+	};
+	const struct metrics_series *s, *other;
+
+	(void)state;
+	fl[0].d.retrans = 4;
+	fl[0].rtt_us = 2000;
+	fl[0].proc = 9;
+	fl[0].nprocs = 1;
+	fl[1].d.retrans = 1;
+	fl[1].rtt_us = 7000;
+	fl[1].proc = 9;
+	fl[1].nprocs = 1;
+	fl[2].d.retrans = 2;
+	fl[2].rtt_us = 3000;
+	fl[2].proc = 11;
+	fl[2].nprocs = 1;
+	feed(mx, fl, 3);
+	s = find(mx, FLOW_ACTIVE, "10.0.0.1", 5432);
+	other = find(mx, FLOW_ACTIVE, "other", 5432);
+	assert_int_equal(s->retrans, 4);
+	assert_int_equal(s->rtt_us, 2000);
+	assert_int_equal(s->proc_state, 1);
+	assert_int_equal(s->proc, 9);
+	/* "other": 1 + 2 retransmissions, the larger RTT, two processes. */
+	assert_int_equal(other->retrans, 3);
+	assert_int_equal(other->rtt_us, 7000);
+	assert_int_equal(other->proc_state, 2);
+
+	/* Next frame: counters grow, the RTT is this frame's, never negative deltas. */
+	fl[0].d.retrans = 6;
+	fl[0].rtt_us = 0;
+	fl[1].d.retrans = 0;
+	fl[1].rtt_us = 1000;
+	fl[2].d.retrans = 0;
+	fl[2].proc = 0;
+	fl[1].proc = 0;
+	feed(mx, fl, 3);
+	s = find(mx, FLOW_ACTIVE, "10.0.0.1", 5432);
+	other = find(mx, FLOW_ACTIVE, "other", 5432);
+	assert_int_equal(s->retrans, 10);
+	assert_int_equal(s->rtt_us, 0);
+	assert_int_equal(other->retrans, 3);
+	assert_int_equal(other->rtt_us, 3000);
+	/* No process known this frame: none (not the last frame's mix). */
+	assert_int_equal(other->proc_state, 0);
+
+	/* A flow of several processes makes its series' process unknown. */
+	fl[0].nprocs = 2;
+	feed(mx, fl, 3);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 5432)->proc_state, 2);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 5432)->retrans, 16);
+	/*
+	 * The flows gone: a retained series (N = 1: the most recent one,
+	 * "other") keeps its counters, loses the RTT.
+	 */
+	feed(mx, fl, 0);
+	s = find(mx, FLOW_ACTIVE, "other", 5432);
+	assert_non_null(s);
+	assert_int_equal(s->retrans, 3);
+	assert_int_equal(s->rtt_us, 0);
+	metrics_free(mx);
+
+	/* Processes off: nothing of it is summed. */
+	o.processes = 0;
+	mx = metrics_new(&o);
+	fl[0].d.retrans = 5;
+	feed(mx, fl, 1);
+	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 5432)->retrans, 0);
+	metrics_free(mx);
+}
+
+static int route_client(void *arg, uint32_t id, struct flow_route *out)
+{
+	(void)arg;
+	memset(out, 0, sizeof *out);
+	out->family = AF_INET;
+	/* Routes 1 and 2: the same client through different NATs; 3: another client. */
+	out->client = tu_addr(id == 3 ? "10.9.0.3" : "10.9.0.2");
+	return id >= 1 && id <= 3 ? 0 : -1;
+}
+
+/*
+ * -R: routed flows fold with the same N as active ones (client and server
+ * "other"), keep their port, and flows that differ only by their NAT
+ * share a series; without -R they make no series.
+ */
+static void test_routed(void **state)
+{
+	struct metrics_opts o = { .top = 1, .routed = 1, .route_of = route_client };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[4] = {
+		mkflow(FLOW_ROUTED, "198.51.100.7", 80, 9000, 10, 0, 1),
+		mkflow(FLOW_ROUTED, "198.51.100.7", 80, 9000, 5, 0, 1),
+		mkflow(FLOW_ROUTED, "198.51.100.8", 80, 10, 7, 0, 1),
+		mkflow(FLOW_ROUTED, "198.51.100.9", 80, 5, 1, 0, 1),
+	};
+	const struct metrics_series *const *ss;
+	size_t n;
+	struct ct_addr c2 = tu_addr("10.9.0.2");
+
+	(void)state;
+	fl[0].key.owner = 1;
+	fl[1].key.owner = 2;
+	fl[2].key.owner = 3;
+	fl[3].key.owner = 99;	/* unknown route */
+	/* top 1: route 2 is folded (same bytes, a later key); 3 and 99 too. */
+	feed(mx, fl, 4);
+	n = metrics_series(mx, &ss);
+	assert_int_equal(n, 2);
+	assert_int_equal(ss[0]->key.dir, FLOW_ROUTED);
+	assert_int_equal(ss[0]->key.peer_other, 0);
+	assert_memory_equal(&ss[0]->key.client, &c2, sizeof c2);
+	assert_int_equal(ss[0]->key.owner, 0);
+	assert_int_equal(ss[0]->in_bytes, 10);
+	assert_int_equal(ss[1]->key.peer_other, 1);
+	assert_int_equal(ss[1]->in_bytes, 13);
+	assert_int_equal(metrics_table(mx)->folded_peers[FLOW_ROUTED], 3);
+	metrics_free(mx);
+
+	/* With room for all: routes 1 and 2 (one client, one server) are one series. */
+	o.top = 10;
+	mx = metrics_new(&o);
+	feed(mx, fl, 4);
+	n = metrics_series(mx, &ss);
+	assert_int_equal(n, 3);
+	assert_int_equal(ss[0]->in_bytes, 15);
+	assert_int_equal(ss[2]->key.client_unknown, 1);
+	metrics_free(mx);
+
+	o.routed = 0;
+	mx = metrics_new(&o);
+	feed(mx, fl, 4);
+	assert_int_equal(metrics_series(mx, &ss), 0);
+	metrics_free(mx);
+}
+
 static void test_owner_values(void **state)
 {
 	struct metrics_opts o = { .owners = 1, .owner_of = owner_stub };
@@ -336,6 +485,8 @@ int main(void)
 		cmocka_unit_test(test_cardinality),
 		cmocka_unit_test(test_keep_bound),
 		cmocka_unit_test(test_owner_values),
+		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_routed),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -42,12 +42,13 @@ static const char exp004[] =
 	"# TYPE lsconntrack_flow_sent_packets_total counter\n"
 	"lsconntrack_flow_sent_packets_total{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\"} 3\n"
 	"lsconntrack_flow_sent_packets_total{direction=\"passive\",proto=\"udp\",local_port=\"53\"} 1\n"
-	"# HELP lsconntrack_entries Conntrack entries of the last snapshot by class: active, passive, both (local to local), forwarded, owned (other namespaces'), ambiguous, excluded.\n"
+	"# HELP lsconntrack_entries Conntrack entries of the last snapshot by class: active, passive, both (local to local), forwarded, routed (-R), owned (other namespaces'), ambiguous, excluded.\n"
 	"# TYPE lsconntrack_entries gauge\n"
 	"lsconntrack_entries{class=\"active\"} 2\n"
 	"lsconntrack_entries{class=\"passive\"} 1\n"
 	"lsconntrack_entries{class=\"both\"} 1\n"
 	"lsconntrack_entries{class=\"forwarded\"} 4\n"
+	"lsconntrack_entries{class=\"routed\"} 0\n"
 	"lsconntrack_entries{class=\"owned\"} 0\n"
 	"lsconntrack_entries{class=\"ambiguous\"} 0\n"
 	"lsconntrack_entries{class=\"excluded\"} 5\n"
@@ -113,12 +114,13 @@ static const char expom[] =
 	"# TYPE lsconntrack_flow_sent_packets counter\n"
 	"lsconntrack_flow_sent_packets_total{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\"} 3\n"
 	"lsconntrack_flow_sent_packets_total{direction=\"passive\",proto=\"udp\",local_port=\"53\"} 1\n"
-	"# HELP lsconntrack_entries Conntrack entries of the last snapshot by class: active, passive, both (local to local), forwarded, owned (other namespaces'), ambiguous, excluded.\n"
+	"# HELP lsconntrack_entries Conntrack entries of the last snapshot by class: active, passive, both (local to local), forwarded, routed (-R), owned (other namespaces'), ambiguous, excluded.\n"
 	"# TYPE lsconntrack_entries gauge\n"
 	"lsconntrack_entries{class=\"active\"} 2\n"
 	"lsconntrack_entries{class=\"passive\"} 1\n"
 	"lsconntrack_entries{class=\"both\"} 1\n"
 	"lsconntrack_entries{class=\"forwarded\"} 4\n"
+	"lsconntrack_entries{class=\"routed\"} 0\n"
 	"lsconntrack_entries{class=\"owned\"} 0\n"
 	"lsconntrack_entries{class=\"ambiguous\"} 0\n"
 	"lsconntrack_entries{class=\"excluded\"} 5\n"
@@ -258,6 +260,173 @@ static void test_escaping(void **state)
 	assert_int_equal(n, 10);
 }
 
+/*
+ * -P and -R: what the series of a TCP flow with retransmissions, RTT and
+ * one process, a passive TCP flow of two processes (no RTT: no info, no
+ * RTT sample), and a routed flow (no retransmissions: no local socket)
+ * add, byte for byte in both dialects; the routed class and direction.
+ */
+static const char exp_health004[] =
+	"# HELP lsconntrack_flow_retransmits_total TCP segments retransmitted by this host's sockets of the series' flows (-P), since lsconntrack started.\n"
+	"# TYPE lsconntrack_flow_retransmits_total counter\n"
+	"lsconntrack_flow_retransmits_total{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\"} 12\n"
+	"lsconntrack_flow_retransmits_total{direction=\"passive\",proto=\"tcp\",local_port=\"22\"} 0\n"
+	"# HELP lsconntrack_flow_rtt_seconds The largest smoothed round-trip time of the live TCP sockets of the series' flows at the last snapshot (-P).\n"
+	"# TYPE lsconntrack_flow_rtt_seconds gauge\n"
+	"lsconntrack_flow_rtt_seconds{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\"} 0.0305\n"
+	"# HELP lsconntrack_flow_process_info The process behind the series' flows (-P), when it is one: its name, systemd unit or container, and user id.\n"
+	"# TYPE lsconntrack_flow_process_info gauge\n"
+	"lsconntrack_flow_process_info{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\",comm=\"cu\\\"rl\",unit=\"app.service\",uid=\"1000\"} 1\n"
+	"# HELP lsconntrack_entries ";
+
+static const char exp_healthom[] =
+	"# HELP lsconntrack_flow_retransmits TCP segments retransmitted by this host's sockets of the series' flows (-P), since lsconntrack started.\n"
+	"# TYPE lsconntrack_flow_retransmits counter\n"
+	"lsconntrack_flow_retransmits_total{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\"} 12\n"
+	"lsconntrack_flow_retransmits_total{direction=\"passive\",proto=\"tcp\",local_port=\"22\"} 0\n"
+	"# HELP lsconntrack_flow_rtt_seconds The largest smoothed round-trip time of the live TCP sockets of the series' flows at the last snapshot (-P).\n"
+	"# TYPE lsconntrack_flow_rtt_seconds gauge\n"
+	"lsconntrack_flow_rtt_seconds{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\"} 0.0305\n"
+	"# HELP lsconntrack_flow_process The process behind the series' flows (-P), when it is one: its name, systemd unit or container, and user id.\n"
+	"# TYPE lsconntrack_flow_process info\n"
+	"lsconntrack_flow_process_info{direction=\"active\",proto=\"tcp\",peer=\"192.0.2.1\",peer_port=\"443\",comm=\"cu\\\"rl\",unit=\"app.service\",uid=\"1000\"} 1\n"
+	"# HELP lsconntrack_entries ";
+
+static int one_proc(void *arg, uint32_t id, struct proc_info *out)
+{
+	(void)arg;
+	if (id != 7)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->pid = 4242;
+	out->uid = 1000;
+	snprintf(out->comm, sizeof out->comm, "cu\"rl");
+	snprintf(out->unit, sizeof out->unit, "app.service");
+	return 0;
+}
+
+static int one_route(void *arg, uint32_t id, struct flow_route *out)
+{
+	(void)arg;
+	if (id != 3)
+		return -1;
+	memset(out, 0, sizeof *out);
+	out->family = AF_INET;
+	out->client = tu_addr("10.9.0.2");
+	return 0;
+}
+
+static struct metrics *health_routed(void)
+{
+	struct metrics_opts o = { .top = 10, .processes = 1, .proc_of = one_proc,
+				  .routed = 1, .route_of = one_route };
+	struct metrics *mx = metrics_new(&o);
+	struct flow fl[3];
+	struct mon_frame f;
+
+	memset(fl, 0, sizeof fl);
+	memset(&f, 0, sizeof f);
+	fl[0].key.dir = FLOW_ACTIVE;
+	fl[0].key.proto = IPPROTO_TCP;
+	fl[0].key.family = AF_INET;
+	fl[0].key.peer = tu_addr("192.0.2.1");
+	fl[0].key.port = 443;
+	fl[0].d.retrans = 12;
+	fl[0].rtt_us = 30500;
+	fl[0].proc = 7;
+	fl[0].nprocs = 1;
+	fl[0].conns = 1;
+	fl[1].key.dir = FLOW_PASSIVE;
+	fl[1].key.proto = IPPROTO_TCP;
+	fl[1].key.family = AF_INET;
+	fl[1].key.peer = tu_addr("192.0.2.9");
+	fl[1].key.port = 22;
+	fl[1].proc = 7;
+	fl[1].nprocs = 2;
+	fl[2].key.dir = FLOW_ROUTED;
+	fl[2].key.proto = IPPROTO_TCP;
+	fl[2].key.family = AF_INET;
+	fl[2].key.peer = tu_addr("198.51.100.7");
+	fl[2].key.port = 80;
+	fl[2].key.owner = 3;
+	fl[2].d.in_bytes = 500;
+	f.dumped = 1;
+	f.stats.forwarded = 4;
+	f.stats.routed = 6;
+	metrics_feed(mx, &f, fl, 3);
+	return mx;
+}
+
+static void test_health_routed_exact(void **state)
+{
+	struct metrics *mx = health_routed();
+	char *t, *z, *from;
+	size_t n;
+
+	(void)state;
+	prom_render(mx, PROM_TEXT004, &t, &n);
+	z = strndup(t, n);
+	from = strstr(z, "# HELP lsconntrack_flow_retransmits");
+	assert_non_null(from);
+	assert_memory_equal(from, exp_health004, sizeof exp_health004 - 1);
+	assert_non_null(strstr(z, "lsconntrack_flow_received_bytes_total{direction=\"routed\","
+			       "proto=\"tcp\",client=\"10.9.0.2\",server=\"198.51.100.7\","
+			       "server_port=\"80\"} 500\n"));
+	assert_non_null(strstr(z, "lsconntrack_entries{class=\"forwarded\"} 4\n"
+			       "lsconntrack_entries{class=\"routed\"} 6\n"));
+	assert_non_null(strstr(z, "lsconntrack_folded_peers{direction=\"routed\"} 0\n"));
+	assert_non_null(strstr(z, "lsconntrack_folded_ports{direction=\"routed\"} 0\n"));
+	assert_int_equal(tu_pipe_to("promtool check metrics", z), 0);
+	free(z);
+	free(t);
+	prom_render(mx, PROM_OPENMETRICS, &t, &n);
+	z = strndup(t, n);
+	from = strstr(z, "# HELP lsconntrack_flow_retransmits");
+	assert_non_null(from);
+	assert_memory_equal(from, exp_healthom, sizeof exp_healthom - 1);
+	assert_int_equal(tu_pipe_to("d=$(mktemp -d) && sed -E '/^#/!s/$/ 1700000000/' >$d/om && "
+				    "promtool tsdb create-blocks-from openmetrics $d/om $d/b >/dev/null; "
+				    "r=$?; rm -rf $d; exit $r", z), 0);
+	free(z);
+	free(t);
+	metrics_free(mx);
+}
+
+/* Without -R the monitor's routed entries are forwarded ones, and no routed series. */
+static void test_routed_off(void **state)
+{
+	struct metrics *mx;
+	struct metrics_opts o = { .top = 10 };
+	struct flow fl;
+	struct mon_frame f;
+	char *t, *z;
+	size_t n;
+
+	(void)state;
+	mx = metrics_new(&o);
+	memset(&fl, 0, sizeof fl);
+	memset(&f, 0, sizeof f);
+	fl.key.dir = FLOW_ROUTED;
+	fl.key.proto = IPPROTO_TCP;
+	fl.key.family = AF_INET;
+	fl.key.port = 80;
+	fl.d.retrans = 3;
+	f.dumped = 1;
+	f.stats.forwarded = 4;
+	f.stats.routed = 6;
+	metrics_feed(mx, &f, &fl, 1);
+	prom_render(mx, PROM_TEXT004, &t, &n);
+	z = strndup(t, n);
+	assert_null(strstr(z, "direction=\"routed\""));
+	assert_null(strstr(z, "lsconntrack_flow_"));
+	assert_null(strstr(z, "retransmits"));
+	assert_non_null(strstr(z, "lsconntrack_entries{class=\"forwarded\"} 10\n"
+			       "lsconntrack_entries{class=\"routed\"} 0\n"));
+	free(z);
+	free(t);
+	metrics_free(mx);
+}
+
 static int evil_owner(void *arg, uint32_t id, struct owner_label *out)
 {
 	(void)arg;
@@ -363,6 +532,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dialects_exact),
 		cmocka_unit_test(test_promtool),
+		cmocka_unit_test(test_health_routed_exact),
+		cmocka_unit_test(test_routed_off),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_owner_label),
 		cmocka_unit_test(test_textfile),

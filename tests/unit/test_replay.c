@@ -335,12 +335,19 @@ static void test_parser(void **state)
 	assert_int_equal(g->nflows, 1);
 	assert_int_equal(g->stats.active, 1);
 	mon_frame_free(g);
-	/* A routed flow (--routed) keeps its id but is not shown; its changes apply. */
+	/*
+	 * A routed flow whose client the recorder did not know ("?") keeps its
+	 * id but is not shown; the changes of the flow after it apply.
+	 */
 	{
 		static const char key[] =
 			"{\"time\":\"2026-11-30T03:00:00.000Z\",\"interval\":null,\"period\":1,"
 			"\"budget_held\":false,\"events_lost\":null,\"flows\":[{\"direction\":"
-			"\"routed\",\"client\":{\"addr\":\"10.0.0.5\"}},{\"direction\":\"active\","
+			"\"routed\",\"client\":{\"addr\":\"?\",\"port\":\"many\"},\"server\":"
+			"{\"addr\":\"203.0.113.9\",\"port\":\"443\"},\"stat\":{"
+			"\"total_inbound_packets\":1,\"total_inbound_bytes\":2,"
+			"\"total_outbound_packets\":3,\"total_outbound_bytes\":4},\"proto\":\"tcp\","
+			"\"connections\":1,\"nat\":null},{\"direction\":\"active\","
 			"\"local\":{\"addr\":\"localhost\",\"port\":\"many\"},\"peer\":{\"addr\":"
 			"\"10.1.2.3\",\"port\":\"443\"},\"stat\":{\"total_inbound_packets\":1,"
 			"\"total_inbound_bytes\":2,\"total_outbound_packets\":3,"
@@ -361,6 +368,42 @@ static void test_parser(void **state)
 		assert_int_equal(g->flows[0].d.in_packets, 5);
 		assert_int_equal(g->flows[0].c.in_bytes, 52);
 		mon_frame_free(g);
+	}
+	/* A routed flow with its client and NAT: shown, its route interned. */
+	{
+		static const char key[] =
+			"{\"time\":\"2026-11-30T03:00:02.000Z\",\"interval\":null,\"period\":1,"
+			"\"budget_held\":false,\"events_lost\":null,\"flows\":[{\"direction\":"
+			"\"routed\",\"client\":{\"addr\":\"10.0.0.5\",\"port\":\"many\"},\"server\":"
+			"{\"addr\":\"198.51.100.7\",\"port\":\"8080\"},\"stat\":{"
+			"\"total_inbound_packets\":1,\"total_inbound_bytes\":2,"
+			"\"total_outbound_packets\":3,\"total_outbound_bytes\":4},\"proto\":\"tcp\","
+			"\"connections\":1,\"nat\":{\"dnat\":{\"addr\":\"10.0.0.20\",\"port\":\"80\"},"
+			"\"snat\":null}}]}";
+		static const char badnat[] =
+			"{\"time\":\"2026-11-30T03:00:03.000Z\",\"interval\":null,\"period\":1,"
+			"\"budget_held\":false,\"events_lost\":null,\"flows\":[{\"direction\":"
+			"\"routed\",\"client\":{\"addr\":\"10.0.0.5\",\"port\":\"many\"},\"server\":"
+			"{\"addr\":\"198.51.100.7\",\"port\":\"8080\"},\"stat\":{"
+			"\"total_inbound_packets\":1,\"total_inbound_bytes\":2,"
+			"\"total_outbound_packets\":3,\"total_outbound_bytes\":4},\"proto\":\"tcp\","
+			"\"connections\":1,\"nat\":{\"dnat\":7}}]}";
+		struct flow_route fr;
+		char a[64];
+
+		assert_int_equal(replay_parse_line(r, key, strlen(key)), 1);
+		g = replay_state_frame(r);
+		assert_int_equal(g->nflows, 1);
+		assert_int_equal(g->flows[0].key.dir, FLOW_ROUTED);
+		assert_int_equal(g->flows[0].key.port, 8080);
+		assert_int_equal(replay_route(r, g->flows[0].key.owner, &fr), 0);
+		assert_non_null(inet_ntop(AF_INET, fr.client.b, a, sizeof a));
+		assert_string_equal(a, "10.0.0.5");
+		assert_int_equal(fr.nat, ROUTE_DNAT);
+		assert_int_equal(fr.dnat_port, 80);
+		mon_frame_free(g);
+		/* A nat that is neither an object nor null: a bad line. */
+		assert_true(replay_parse_line(r, badnat, strlen(badnat)) != 1);
 	}
 	replay_free(r);
 }

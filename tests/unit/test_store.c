@@ -161,8 +161,8 @@ static void test_counter_reset_is_not_negative(void **state)
 	e = active(40000, 2, 120, 3, 180);
 	snap(fx->t, &e, 1);
 	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 180, 2, 120, 0, 0);
-	assert_int_equal(conn_delta(10, 4), 4);
-	assert_int_equal(conn_delta(4, 10), 6);
+	assert_int_equal(conn_delta(10, 4, CONN_BYTES_MASK), 4);
+	assert_int_equal(conn_delta(4, 10, CONN_PACKETS_MASK), 6);
 }
 
 static void test_counter_wrap(void **state)
@@ -190,34 +190,50 @@ static void test_counter_wrap(void **state)
 }
 
 /*
- * The store keeps 48 bits of each counter: exact deltas below 2^48,
- * modulo 2^48 above (no connection moves 2^48 in one interval), and a
- * counter that went down below 2^48 is still a reset.
+ * The store keeps 52 bits of each byte counter and 44 of each packet
+ * counter: exact deltas below that, a day at 100 Gbit/s on one connection
+ * included (store.h), modulo 2^52 / 2^44 above, and a counter that went
+ * down below them is still a reset.
  */
-static void test_counter_48_bits(void **state)
+static void test_counter_bits(void **state)
 {
 	struct fixture *fx = *state;
 	uint64_t big = (UINT64_C(1) << 50) + 12345;
-	struct ct_entry e = active(40000, big, big + 7, (UINT64_C(1) << 48) - 1, 9);
+	uint64_t day = UINT64_C(1080000000000000);	/* 12.5 GB/s for 86400 s */
+	uint64_t dpk = UINT64_C(12856320000000);	/* 148.8 Mpps for 86400 s */
+	struct ct_entry e = active(40000, big, big + 7, (UINT64_C(1) << 44) - 1, 9);
 
 	(void)state;
 	snap(fx->t, &e, 1);
-	e = active(40000, big + 1000, big + 7 + 4000000, (UINT64_C(1) << 48) + 2, 90);
+	e = active(40000, big + 1000, big + 7 + 4000000, (UINT64_C(1) << 44) + 2, 90);
 	snap(fx->t, &e, 1);
-	/* out = original for an active flow; 2^48 - 1 to 2^48 + 2 is 3. */
+	/* out = original for an active flow; 2^44 - 1 to 2^44 + 2 is 3. */
 	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 3, 81, 1000, 4000000, 0, 0);
+	/* A day at 100 Gbit/s in one interval, from counters past 2^52. */
+	e = active(40000, big + 1000 + dpk, big + 7 + 4000000 + day, (UINT64_C(1) << 44) + 2, 90);
+	snap(fx->t, &e, 1);
+	assert_delta(find(fx->t, FLOW_ACTIVE, "10.9.9.9", 3306), 0, 0, dpk, day, 0, 0);
 	assert_int_equal(sizeof(struct conn_rec), 40);
-	assert_int_equal(conn_delta(CONN_COUNT_MASK, UINT64_C(1) << 48), 1);
-	assert_int_equal(conn_delta(500, 20), 20);
+	assert_int_equal(conn_delta(CONN_PACKETS_MASK, UINT64_C(1) << 44, CONN_PACKETS_MASK), 1);
+	assert_int_equal(conn_delta(CONN_BYTES_MASK, UINT64_C(1) << 52, CONN_BYTES_MASK), 1);
+	assert_int_equal(conn_delta(big, big + day, CONN_BYTES_MASK), day);
+	assert_int_equal(conn_delta(500, 20, CONN_BYTES_MASK), 20);
+	assert_int_equal(conn_delta(500, 20, CONN_PACKETS_MASK), 20);
 	{
 		struct conn_rec r;
-		struct conn_counts c = { (UINT64_C(1) << 47) + 3, CONN_COUNT_MASK,
-					 UINT64_C(0xfffe00000001), 1 }, back;
+		struct conn_counts c = { (UINT64_C(1) << 43) + 3, CONN_BYTES_MASK,
+					 UINT64_C(0xffe00000001), 1 }, back;
 
 		memset(&r, 0, sizeof r);
 		conn_counts_set(&r, &c);
 		back = conn_counts_get(&r);
 		assert_true(back.op == c.op && back.ob == c.ob && back.rp == c.rp && back.rb == 1);
+		/* Only the low bits are kept. */
+		c.op |= UINT64_C(1) << 44;
+		c.ob = UINT64_MAX;
+		conn_counts_set(&r, &c);
+		back = conn_counts_get(&r);
+		assert_true(back.op == (c.op & CONN_PACKETS_MASK) && back.ob == CONN_BYTES_MASK);
 	}
 }
 
@@ -288,8 +304,8 @@ static void test_store_drops_expendable(void **state)
 
 	(void)state;
 	conn_store_expendable(s, odd_expendable, &asked);
-	/* Fill to just under 4/5: no growth, nothing asked. */
-	while ((n + 2) * 5 <= bytes / sizeof(struct conn_rec) * 4) {
+	/* Fill to just under 9/10: no growth, nothing asked. */
+	while ((n + 2) * 10 <= bytes / sizeof(struct conn_rec) * 9) {
 		struct conn_rec *r = conn_store_get(s, ++n * 0x9e3779b97f4a7c15ull | 1, &added);
 
 		assert_true(added);
@@ -324,7 +340,7 @@ static void test_store_drops_expendable(void **state)
 static void test_store_many(void **state)
 {
 	struct conn_store *s = conn_store_new(0);
-	size_t n = 50000;
+	size_t n = 200000;	/* grows past 2 MiB: old pages given back while growing */
 	int added;
 
 	(void)state;
@@ -337,7 +353,7 @@ static void test_store_many(void **state)
 		r->flow[1] = CONN_FLOW_NONE;
 	}
 	assert_int_equal(conn_store_count(s), n);
-	/* Grown by halves from 4/5 full: never under half full. */
+	/* Grown by quarters from 9/10 full: never under half full. */
 	assert_true(conn_store_bytes(s) <= 2 * n * sizeof(struct conn_rec));
 	/* Mark every third as seen; sweep the rest. */
 	for (size_t i = 3; i <= n; i += 3) {
@@ -360,6 +376,61 @@ static void test_store_many(void **state)
 			assert_int_equal(r->flow[0], i % 7);
 		}
 	}
+	conn_store_free(s);
+}
+
+/*
+ * The store at its fullest (9/10, just before it grows): every key is
+ * found, no absent key is, records that move on inserts and removals keep
+ * their contents, and probe runs stay short: the mean hit probes about
+ * (1 + 1 / (1 - 0.9)) / 2 = 5.5 slots, a miss stops at the first record
+ * homed after it.
+ */
+static void test_store_full_robin_hood(void **state)
+{
+	struct conn_store *s = conn_store_new(100000);
+	size_t slots = conn_store_bytes(s) / sizeof(struct conn_rec), n = 0;
+	struct probe_stats ps;
+	int added;
+
+	(void)state;
+	while ((n + 2) * 10 <= slots * 9) {
+		struct conn_rec *r = conn_store_get(s, cr_mix(++n) | 1, &added);
+
+		assert_true(added);
+		r->orig_pk_lo = (uint32_t)n;
+		r->flow[1] = (uint32_t)n;
+	}
+	assert_int_equal(conn_store_bytes(s) / sizeof(struct conn_rec), slots);
+	ps = conn_store_probe_stats(s);
+	assert_int_equal(ps.keys, n);
+	assert_true(ps.total <= 7 * ps.keys);
+	/* Half of them go (unseen), the rest are marked seen. */
+	for (size_t i = 1; i <= n; i += 2)
+		conn_store_lookup(s, cr_mix(i) | 1)->flow[0] |= CONN_SEEN;
+	conn_store_sweep(s, NULL, NULL, NULL);
+	assert_int_equal(conn_store_count(s), (n + 1) / 2);
+	/* And fill again to the same height: runs rebuilt around the holes. */
+	for (size_t i = 2; i <= n; i += 2) {
+		struct conn_rec *r = conn_store_get(s, cr_mix(i) | 1, &added);
+
+		assert_true(added);
+		r->orig_pk_lo = (uint32_t)i;
+		r->flow[1] = (uint32_t)i;
+	}
+	assert_int_equal(conn_store_bytes(s) / sizeof(struct conn_rec), slots);
+	for (size_t i = 1; i <= n; i++) {
+		const struct conn_rec *r = conn_store_find(s, cr_mix(i) | 1);
+
+		assert_non_null(r);
+		assert_int_equal(r->orig_pk_lo, (uint32_t)i);
+		assert_int_equal(r->flow[1], (uint32_t)i);
+		/* Even keys were never added; their homes are anywhere. */
+		if (cr_mix(n + i) & ~UINT64_C(1))
+			assert_null(conn_store_find(s, cr_mix(n + i) & ~UINT64_C(1)));
+	}
+	ps = conn_store_probe_stats(s);
+	assert_true(ps.total <= 7 * ps.keys);
 	conn_store_free(s);
 }
 
@@ -446,7 +517,8 @@ static void test_store_crafted_keys_probe_like_random(void **state)
 	util_hash_set_key(0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);
 	pr = flood_store(0);
 	pc = flood_store(1);
-	cr_assert_like_random("store", FLOOD_N, pr, pc, 4.0);
+	/* Up to 9/10 full: a hit probes (1 + 1 / (1 - 0.9)) / 2 = 5.5 slots on average. */
+	cr_assert_like_random("store", FLOOD_N, pr, pc, 6.0);
 }
 
 /* ---- DESTROY events and the connection lifecycle -------------------- */
@@ -802,7 +874,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vanished_and_linger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_reset_is_not_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counter_48_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter_bits, setup, teardown),
+		cmocka_unit_test(test_store_full_robin_hood),
 		cmocka_unit_test_setup_teardown(test_reused_tuple_with_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_connection_feeds_both_flows, setup,
 						teardown),

@@ -89,7 +89,7 @@ static void test_build_agrees_with_view_cmp(void **state)
 }
 
 /*
- * view_build_array() sorts packed keys with its own merge sort; view_cmp()
+ * view_build_array() sorts packed keys with its own sort; view_cmp()
  * compares flows field by field.  On 5,000 random flows full of ties (few
  * distinct counter values, peers and ports) and both families and
  * directions, every sort key, both ways, must come out strictly ordered by
@@ -152,6 +152,64 @@ static void test_build_large_agrees_with_view_cmp(void **state)
 				if (i + 1 < n)
 					assert_true(view_cmp(rows[i], rows[i + 1],
 							     (enum view_sort)s, rev) < 0);
+			}
+		}
+	}
+	free(seen);
+	free(rows);
+	free(flows);
+}
+
+/*
+ * The sort's hard cases for a quicksort: 20,000 flows already in order,
+ * in reverse order, all equal but for the tie-break, and in an organ-pipe
+ * order (up, then down), for a metric and for the peer both ways; each
+ * must come out ordered by view_cmp() with every flow once.
+ */
+static void test_build_ordered_input(void **state)
+{
+	enum { N = 20000 };
+	struct flow *flows = calloc(N, sizeof *flows);
+	const struct flow **rows = calloc(N, sizeof *rows);
+	unsigned char *seen = calloc(N, 1);
+
+	(void)state;
+	assert_non_null(flows);
+	assert_non_null(rows);
+	assert_non_null(seen);
+	for (int shape = 0; shape < 4; shape++) {
+		for (size_t i = 0; i < N; i++) {
+			struct flow *f = &flows[i];
+			uint64_t v = shape == 0 ? i : shape == 1 ? N - i : shape == 2 ? 7 :
+				     i < N / 2 ? i : N - i;
+
+			memset(f, 0, sizeof *f);
+			f->key.family = AF_INET;
+			f->key.proto = IPPROTO_TCP;
+			f->key.port = 443;
+			f->key.peer.b[0] = 10;
+			f->key.peer.b[1] = (uint8_t)(v >> 16);
+			f->key.peer.b[2] = (uint8_t)(v >> 8);
+			f->key.peer.b[3] = (uint8_t)v;
+			f->c.in_bytes = v;
+		}
+		for (int k = 0; k < 4; k++) {
+			enum view_sort sort = k < 2 ? VIEW_SORT_BYTES : VIEW_SORT_PEER;
+			int rev = k & 1;
+			struct view_opts o = { .dirs = VIEW_ACTIVE | VIEW_PASSIVE, .sort = sort,
+					       .reverse = rev };
+			size_t n = view_build_array(flows, N, &o, rows);
+
+			assert_int_equal(n, N);
+			memset(seen, 0, N);
+			for (size_t i = 0; i < n; i++) {
+				size_t at = (size_t)(rows[i] - flows);
+
+				assert_true(at < N);
+				assert_int_equal(seen[at], 0);
+				seen[at] = 1;
+				if (i + 1 < n)
+					assert_true(view_cmp(rows[i], rows[i + 1], sort, rev) <= 0);
 			}
 		}
 	}
@@ -524,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_sort_every_metric),
 		cmocka_unit_test(test_build_agrees_with_view_cmp),
 		cmocka_unit_test(test_build_large_agrees_with_view_cmp),
+		cmocka_unit_test(test_build_ordered_input),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_addresses),
