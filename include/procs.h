@@ -33,7 +33,7 @@ struct socks;
 
 #define PROCS_FULL_EVERY 30	/* seconds between full walks, at most */
 /* Descriptors read per call for processes whose descriptors changed, at most. */
-#define PROCS_CHANGED_FDS 8000
+#define PROCS_CHANGED_FDS 4000
 
 struct proc_info {
 	int32_t pid;		/* 0: not known (only uid and unit) */
