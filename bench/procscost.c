@@ -4,10 +4,19 @@
  *   first   the first call (the full walk of every descriptor),
  *   steady  a call with the same sockets (nothing to look for),
  *   burst   a call with BURST new sockets of BURST/20 new processes
- *           (no cgroup ids: the new-PID scan), then steady again.
- * Usage: build/bench/procscost [NPROC [NSOCK [BURST]]]   (5000 100000 1000)
- * The tree is built under /tmp and removed at the end.  Prints one line
- * per phase: seconds (median of 5 steady calls), processes and
+ *           (in the root cgroup: the new-PID scan), spread among the
+ *           others as the kernel's hash order puts them, then steady
+ *           again;
+ *   shuffled the same sockets in another order (the worst case for the
+ *           previous call's order that a steady call follows).
+ * Usage: build/bench/procscost [NPROC [NSOCK [BURST [OTHER]]]]
+ * (5000 100000 1000 135000).  As on a real host (bench/procs.sh): OTHER
+ * more socket descriptors in 12 processes whose sockets are not in the
+ * dump (another namespace's, unix sockets: the first walk sees 235,000
+ * in all), every socket in the root cgroup (its id, no unit), and before
+ * each call 64 MiB written, as the socket dump before it evicts the
+ * caches.  The tree is built under /tmp and removed at the end.  Prints
+ * one line per phase: seconds (median of 5 steady calls), processes and
  * descriptors read.
  */
 #include <stdio.h>
@@ -24,6 +33,9 @@
 #include "util.h"
 
 static char root[64];
+static uint64_t cgroot;
+static unsigned char *evict;
+#define EVICT_BYTES (64u << 20)
 
 static void make_pid(int pid, unsigned first, unsigned n)
 {
@@ -65,6 +77,7 @@ static struct sock_rec rec(unsigned inode)
 	r.rport = 443;
 	r.inode = inode;
 	r.cookie = inode;
+	r.cgroup = cgroot;
 	return r;
 }
 
@@ -82,12 +95,14 @@ static void phase(const char *name, struct procs *p, struct socks *s, int reps)
 
 	procs_stats(p, &a);
 	for (int i = 0; i < reps; i++) {
+		for (size_t k = 0; k < EVICT_BYTES; k += 64)
+			evict[k] = (unsigned char)(evict[k] + 1);
 		procs_attribute(p, s, 100.0 + i);
 		procs_stats(p, &b);
 		t[i] = b.cost;
 	}
 	qsort(t, (size_t)reps, sizeof t[0], cmp_d);
-	printf("%-7s %9.6f s  %6llu processes  %8llu descriptors  %llu unknown\n", name,
+	printf("%-8s %9.6f s  %6llu processes  %8llu descriptors  %llu unknown\n", name,
 	       t[reps / 2], (unsigned long long)(b.scans - a.scans),
 	       (unsigned long long)(b.fds - a.fds), (unsigned long long)b.unknown);
 }
@@ -97,11 +112,13 @@ int main(int argc, char **argv)
 	int nproc = argc > 1 ? atoi(argv[1]) : 5000;
 	unsigned nsock = argc > 2 ? (unsigned)atoi(argv[2]) : 100000;
 	unsigned burst = argc > 3 ? (unsigned)atoi(argv[3]) : 1000;
+	unsigned other = argc > 4 ? (unsigned)atoi(argv[4]) : 135000;
 	unsigned per = nsock / (unsigned)nproc, inode = 1000;
 	struct sock_rec *r = xmalloc((nsock + burst) * sizeof *r);
 	struct socks *s = socks_new();
 	struct procs *p;
 	char path[128], cg[128], cmd[128];
+	struct stat sb;
 
 	snprintf(root, sizeof root, "/tmp/lsct-procscost.XXXXXX");
 	if (!mkdtemp(root))
@@ -110,8 +127,14 @@ int main(int argc, char **argv)
 	snprintf(cg, sizeof cg, "%s/cg", root);
 	mkdir(path, 0755);
 	mkdir(cg, 0755);
+	if (stat(cg, &sb) == 0)
+		cgroot = (uint64_t)sb.st_ino;
+	evict = xcalloc(EVICT_BYTES, 1);
 	for (int i = 0; i < nproc; i++, inode += per)
 		make_pid(100 + i, inode, per);
+	/* Sockets not in the dump: above every inode the dump will have. */
+	for (unsigned i = 0; i < 12 && other; i++)
+		make_pid(90000 + (int)i, 50000000 + i * (other / 12 + 1), other / 12);
 	for (unsigned i = 0; i < nproc * per; i++)
 		r[i] = rec(1000 + i);
 	p = procs_new(path, cg);
@@ -120,14 +143,38 @@ int main(int argc, char **argv)
 	phase("steady", p, s, 5);
 	for (unsigned i = 0; i < burst / 20; i++, inode += 20)
 		make_pid(100 + nproc + (int)i, inode, 20);
-	for (unsigned i = 0; i < burst; i++)
-		r[nproc * per + i] = rec(1000 + nproc * per + i);
+	{
+		/* One new socket after every (old / burst)-th old one. */
+		unsigned old = nproc * per, step = burst ? old / burst : 1, k = 0, b = 0;
+		struct sock_rec *m = xmalloc((old + burst) * sizeof *m);
+
+		for (unsigned i = 0; i < old; i++) {
+			m[k++] = r[i];
+			if (b < burst && step && (i + 1) % step == 0)
+				m[k++] = rec(1000 + old + b++);
+		}
+		while (b < burst)
+			m[k++] = rec(1000 + old + b++);
+		memcpy(r, m, k * sizeof *r);
+		free(m);
+	}
 	socks_set(s, r, nproc * per + burst, 0);
 	phase("burst", p, s, 1);
 	phase("steady", p, s, 5);
+	srand(1);
+	for (unsigned i = nproc * per + burst - 1; i > 0; i--) {
+		unsigned j = (unsigned)rand() % (i + 1);
+		struct sock_rec t = r[i];
+
+		r[i] = r[j];
+		r[j] = t;
+	}
+	socks_set(s, r, nproc * per + burst, 0);
+	phase("shuffled", p, s, 1);
 	procs_free(p);
 	socks_free(s);
 	free(r);
+	free(evict);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : 1;
 }

@@ -12,7 +12,14 @@
  * the smallest first, PROCS_CHANGED_FDS descriptors per call at most;
  * a full walk again only for sockets without a cgroup id, at most every
  * PROCS_FULL_EVERY seconds.  An inode looked for and not found is
- * not looked for again while its socket lives.
+ * not looked for again while its socket lives.  New processes are read
+ * only until every inode looked for is found.
+ *
+ * Steady state: a record whose socket (kernel cookie and inode) was in
+ * the previous call's dump, at about the same place (the kernel dumps in
+ * hash-bucket order), takes the number it had without an inode lookup;
+ * one carried without a process is looked up again once a scan has found
+ * some inode looked for.
  *
  * Processes are numbered (procs.h numbers, 1 up, never reused) by pid and
  * start time, so a reused PID is a new number: a connection is never
@@ -33,7 +40,7 @@ struct socks;
 
 #define PROCS_FULL_EVERY 30	/* seconds between full walks, at most */
 /* Descriptors read per call for processes whose descriptors changed, at most. */
-#define PROCS_CHANGED_FDS 8000
+#define PROCS_CHANGED_FDS 4000
 
 struct proc_info {
 	int32_t pid;		/* 0: not known (only uid and unit) */

@@ -35,6 +35,22 @@ struct ino_ent {
 	uint32_t gen;		/* the last call that saw the socket */
 };
 
+/*
+ * What the previous call gave each record, in its dump's order: a socket
+ * of the same cookie and inode (one socket, for its whole life) met again
+ * takes its number without an inode lookup.  The kernel dumps sockets in
+ * hash-bucket order, the same from one dump to the next, so the next
+ * record is almost always at the cursor or a few after it (sockets gone).
+ */
+struct carry {
+	uint64_t cookie;
+	uint32_t inode;
+	uint32_t found;		/* the inode map's number: 0 looked for, not found */
+	uint32_t proc;		/* the record's number (a pid-0 one when found is 0) */
+	uint32_t settled;	/* the unit of its number was looked up (cgroup known) */
+};
+#define CARRY_AHEAD 16		/* records skipped looking for the next one */
+
 /* cgroup id -> its path below the root and its unit. */
 struct cg_ent {
 	uint64_t id;
@@ -50,6 +66,7 @@ struct procs {
 	size_t ninfo, info_cap;
 	uint32_t *by_key;	/* open addressing over numbers: hash of (pid, start) or (uid, cgroup) */
 	uint64_t *reg_cg;	/* per number: the cgroup that keys a pid-0 number */
+	uint64_t *unit_cg;	/* per number: a cgroup found without a unit for it */
 	size_t reg_cg_cap;
 	size_t key_size;
 	/* inode -> number */
@@ -73,6 +90,18 @@ struct procs {
 	/* this call's scan marks (gen p->gen): a pid is read at most once per call */
 	struct scan_mark *scanned;
 	size_t nscanned, scanned_size;
+	/* the previous call's records (carry) and this call's (next), swapped */
+	struct carry *carry, *next;
+	size_t ncarry;
+	uint64_t founds;	/* inodes looked for that a scan found, ever */
+	uint64_t carry_founds;	/* founds when carry was made */
+	/*
+	 * this call: each record's carry index + 1 (0 none), its number in
+	 * the inode map (0 none or looked for), the records looked for
+	 */
+	uint32_t *hit, *known;
+	size_t *look;
+	size_t nlook, rec_cap;
 };
 
 struct procs *procs_new(const char *proc_root, const char *cgroup_root)
@@ -107,9 +136,15 @@ void procs_free(struct procs *p)
 	free(p->info);
 	free(p->by_key);
 	free(p->reg_cg);
+	free(p->unit_cg);
 	free(p->ino);
 	free(p->pids);
 	free(p->scanned);
+	free(p->carry);
+	free(p->next);
+	free(p->hit);
+	free(p->known);
+	free(p->look);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -340,8 +375,10 @@ static uint32_t reg_get_or_add(struct procs *p, const struct proc_info *want, ui
 	if (p->ninfo > p->reg_cg_cap) {
 		p->reg_cg_cap = p->info_cap;
 		p->reg_cg = xrealloc(p->reg_cg, p->reg_cg_cap * sizeof *p->reg_cg);
+		p->unit_cg = xrealloc(p->unit_cg, p->reg_cg_cap * sizeof *p->unit_cg);
 	}
 	p->reg_cg[p->ninfo - 1] = cgroup;
+	p->unit_cg[p->ninfo - 1] = 0;
 	id = (uint32_t)p->ninfo;
 	if (2 * p->ninfo > p->key_size) {
 		free(p->by_key);
@@ -436,6 +473,8 @@ static struct ino_ent *ino_put(struct procs *p, uint32_t inode, uint32_t proc)
 
 	if (e) {
 		/* A number found by a scan wins over "not found". */
+		if (proc && !e->proc)
+			p->founds++;
 		if (proc)
 			e->proc = proc;
 		return e;
@@ -551,9 +590,10 @@ static uint64_t fd_sig(const struct stat *sb)
 }
 
 /*
- * Every socket descriptor of pid into the inode map.  want: only
- * inodes already in the map (looked for) or all (a full walk).  Returns
- * how many inodes looked for it found.
+ * Every socket descriptor of pid into the inode map.  all: every socket
+ * (a full walk: one opened since the dump is known when it shows up),
+ * else only inodes already in the map (looked for).  Returns how many
+ * inodes looked for it found.
  */
 static size_t scan_pid(struct procs *p, int32_t pid, int all)
 {
@@ -594,10 +634,10 @@ static size_t scan_pid(struct procs *p, int32_t pid, int all)
 		if (!ino || ino > UINT32_MAX)
 			continue;
 		e = ino_find(p, (uint32_t)ino);
-		if (!all && (!e || e->proc))
-			continue;	/* not looked for, or already known */
-		if (e && e->proc && all)
-			continue;	/* first holder wins (shared after fork) */
+		if (!all && !e)
+			continue;	/* not looked for */
+		if (e && e->proc)
+			continue;	/* known: the first holder wins (shared after fork) */
 		if (!have_stat) {
 			memset(&pi, 0, sizeof pi);
 			if (read_stat(p, pid, &pi) < 0)
@@ -609,7 +649,7 @@ static size_t scan_pid(struct procs *p, int32_t pid, int all)
 			pi.uid = stat(path, &sb) == 0 ? (uint32_t)sb.st_uid : 0;
 			id = reg_get_or_add(p, &pi, 0);
 		}
-		if (e && !e->proc)
+		if (e)
 			found++;
 		ino_put(p, (uint32_t)ino, id);
 	}
@@ -687,15 +727,20 @@ static void full_walk(struct procs *p, double now)
 	p->st.walks++;
 }
 
-/* Processes that were not there at the last listing. */
-static void new_pids(struct procs *p)
+/*
+ * Processes that were not there at the last listing, until want inodes
+ * are found (one left unread has no descriptor signature: if a socket is
+ * still unknown, changed_pids() reads it).
+ */
+static void new_pids(struct procs *p, size_t want)
 {
 	unsigned char *fresh;
+	size_t found = 0;
 
 	relist(p, &fresh);
-	for (size_t i = 0; i < p->npids; i++)
+	for (size_t i = 0; i < p->npids && found < want; i++)
 		if (fresh[i] && !was_scanned(p, p->pids[i].pid))
-			scan_pid(p, p->pids[i].pid, 0);
+			found += scan_pid(p, p->pids[i].pid, 0);
 	free(fresh);
 }
 
@@ -768,25 +813,117 @@ static void scan_cgroup(struct procs *p, const struct cg_ent *c)
 	fclose(f);
 }
 
+/* The records looked for (p->look) whose inode is still without a number. */
 static size_t count_unknown(struct procs *p, struct socks *s)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < socks_count(s); i++) {
-		const struct sock_rec *r = socks_at(s, i);
-		const struct ino_ent *e;
+	for (size_t i = 0; i < p->nlook; i++) {
+		const struct ino_ent *e = ino_find(p, socks_at(s, p->look[i])->inode);
 
-		if (r->inode && (e = ino_find(p, r->inode)) && !e->proc)
+		if (e && !e->proc)
 			n++;
 	}
 	return n;
 }
 
+/* The carried record for r, from the cursor *j on; NULL when none. */
+static const struct carry *carry_match(struct procs *p, const struct sock_rec *r, size_t *j)
+{
+	size_t end = *j + CARRY_AHEAD < p->ncarry ? *j + CARRY_AHEAD : p->ncarry;
+
+	if (!r->cookie)
+		return NULL;
+	for (size_t k = *j; k < end; k++) {
+		const struct carry *c = &p->carry[k];
+
+		if (c->cookie == r->cookie && c->inode == r->inode) {
+			*j = k + 1;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Room for n records in the per-call arrays. */
+static void rec_room(struct procs *p, size_t n)
+{
+	if (n <= p->rec_cap)
+		return;
+	p->rec_cap = n + n / 4 + 64;
+	p->hit = xrealloc(p->hit, p->rec_cap * sizeof *p->hit);
+	p->known = xrealloc(p->known, p->rec_cap * sizeof *p->known);
+	p->look = xrealloc(p->look, p->rec_cap * sizeof *p->look);
+	p->next = xrealloc(p->next, p->rec_cap * sizeof *p->next);
+	free(p->carry);
+	p->carry = NULL;	/* the old one is too small to be swapped in */
+	p->ncarry = 0;
+}
+
+/*
+ * The number of record r: known, the inode map's (0: looked up here).
+ * *settled: the unit of its number was looked up for good.
+ */
+static uint32_t slow_number(struct procs *p, struct sock_rec *r, uint32_t known, double now,
+			    uint32_t *settled, uint32_t *found)
+{
+	const struct cg_ent *c;
+	struct proc_info want;
+	struct ino_ent *e;
+
+	*settled = 1;
+	*found = known;
+	if (!r->inode)
+		return 0;
+	if (known) {
+		struct proc_info *pi = &p->info[known - 1];
+
+		/* A cgroup found without a unit (the root's) is not looked up again. */
+		if (!pi->unit[0] && r->cgroup && p->unit_cg[known - 1] != r->cgroup) {
+			c = cg_find(p, r->cgroup, now);
+			if (c && c->unit[0]) {
+				pthread_mutex_lock(&p->lock);
+				snprintf(pi->unit, sizeof pi->unit, "%s", c->unit);
+				pthread_mutex_unlock(&p->lock);
+			} else if (c) {
+				p->unit_cg[known - 1] = r->cgroup;
+			}
+			*settled = c != NULL;	/* a cgroup made since the walk: again later */
+		}
+		return known;
+	}
+	if (!(e = ino_find(p, r->inode)))
+		return 0;
+	e->gen = p->gen;
+	if (e->proc)
+		return slow_number(p, r, e->proc, now, settled, found);
+	p->st.unknown++;
+	c = cg_find(p, r->cgroup, now);
+	memset(&want, 0, sizeof want);
+	want.uid = r->uid;
+	if (c)
+		snprintf(want.unit, sizeof want.unit, "%s", c->unit);
+	return reg_get_or_add(p, &want, r->cgroup);
+}
+
+/* Drops the inodes of sockets gone (not in s). */
+static void ino_prune(struct procs *p, struct socks *s)
+{
+	for (size_t i = 0; i < socks_count(s); i++) {
+		struct ino_ent *e;
+
+		if (socks_at(s, i)->inode && (e = ino_find(p, socks_at(s, i)->inode)))
+			e->gen = p->gen;
+	}
+	ino_rehash(p, p->ino_size, 1);
+}
+
 void procs_attribute(struct procs *p, struct socks *s, double now)
 {
 	double t0 = mono_now();
-	size_t n = socks_count(s), fresh = 0, unknown;
-	int no_cgroup = 0;
+	size_t n = socks_count(s), fresh = 0, unknown, cur = 0;
+	int no_cgroup = 0, founds_same;
+	struct carry *t;
 
 	p->gen++;
 	if (!p->gen) {
@@ -795,31 +932,49 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 		p->gen = 1;
 	}
 	p->nscanned = 0;
-	/* Mark this dump's inodes; the new ones are looked for (proc 0, gen 0). */
+	rec_room(p, n);
+	/*
+	 * A record met in the previous call with a number keeps it; the
+	 * others are looked up, the new ones put in the map to be looked for
+	 * (proc 0, gen 0).
+	 */
+	p->nlook = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct sock_rec *r = socks_at(s, i);
+		const struct carry *c;
 		struct ino_ent *e;
 
+		p->hit[i] = 0;
+		p->known[i] = 0;
 		if (!r->inode)
 			continue;
+		if ((c = carry_match(p, r, &cur))) {
+			p->hit[i] = (uint32_t)(c - p->carry) + 1;
+			if (c->found)
+				continue;
+		}
 		e = ino_find(p, r->inode);
 		if (!e) {
 			e = ino_put(p, r->inode, 0);
 			e->gen = 0;	/* new: look for it below */
 		}
-		if (e->gen == 0 && !e->proc)
-			fresh++;
+		p->known[i] = e->proc;
+		if (!e->proc) {
+			p->look[p->nlook++] = i;
+			if (e->gen == 0)
+				fresh++;
+		}
 	}
 	if (p->full_walked < 0) {
 		full_walk(p, now);
 	} else if (fresh || p->changed_more) {
 		/* The cgroups of the new unknown sockets first. */
-		for (size_t i = 0; i < n; i++) {
-			const struct sock_rec *r = socks_at(s, i);
+		for (size_t k = 0; k < p->nlook; k++) {
+			const struct sock_rec *r = socks_at(s, p->look[k]);
 			const struct ino_ent *e;
 			const struct cg_ent *c;
 
-			if (!r->inode || !(e = ino_find(p, r->inode)) || e->proc || e->gen)
+			if (!(e = ino_find(p, r->inode)) || e->proc || e->gen)
 				continue;
 			c = cg_find(p, r->cgroup, now);
 			/* The root cgroup holds every process: that is a full walk. */
@@ -829,54 +984,46 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 			}
 			scan_cgroup(p, c);
 		}
-		if (count_unknown(p, s))
-			new_pids(p);
+		if ((unknown = count_unknown(p, s)))
+			new_pids(p, unknown);
 		p->changed_more = 0;
 		if ((unknown = count_unknown(p, s)))
 			p->changed_more = changed_pids(p, unknown);
 		if (no_cgroup && count_unknown(p, s) && now - p->full_walked >= PROCS_FULL_EVERY)
 			full_walk(p, now);
 	}
-	/* Give the records their numbers; unreadable ones get uid and unit. */
+	/*
+	 * Give the records their numbers; unreadable ones get uid and unit.
+	 * A carried number stands unless its inode was not found then and a
+	 * scan found some since.
+	 */
+	founds_same = p->founds == p->carry_founds;
 	p->st.unknown = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sock_rec *r = socks_at(s, i);
-		struct ino_ent *e;
+		struct carry *x = &p->next[i];
+		const struct carry *c = p->hit[i] ? &p->carry[p->hit[i] - 1] : NULL;
 
-		r->proc = 0;
-		if (!r->inode || !(e = ino_find(p, r->inode)))
-			continue;
-		e->gen = p->gen;
-		if (e->proc) {
-			struct proc_info *pi = &p->info[e->proc - 1];
-
-			r->proc = e->proc;
-			if (!pi->unit[0] && r->cgroup) {
-				const struct cg_ent *c = cg_find(p, r->cgroup, now);
-
-				if (c && c->unit[0]) {
-					pthread_mutex_lock(&p->lock);
-					snprintf(pi->unit, sizeof pi->unit, "%s", c->unit);
-					pthread_mutex_unlock(&p->lock);
-				}
-			}
+		x->cookie = r->cookie;
+		x->inode = r->inode;
+		if (c && (c->found || founds_same) && c->settled) {
+			x->found = c->found;
+			x->settled = 1;
+			r->proc = x->proc = c->proc;
+			if (!c->found)
+				p->st.unknown++;
 			continue;
 		}
-		p->st.unknown++;
-		{
-			struct proc_info want;
-			const struct cg_ent *c = cg_find(p, r->cgroup, now);
-
-			memset(&want, 0, sizeof want);
-			want.uid = r->uid;
-			if (c)
-				snprintf(want.unit, sizeof want.unit, "%s", c->unit);
-			r->proc = reg_get_or_add(p, &want, r->cgroup);
-		}
+		r->proc = x->proc = slow_number(p, r, p->known[i], now, &x->settled, &x->found);
 	}
+	t = p->carry;
+	p->carry = p->next;
+	p->next = t ? t : xmalloc(p->rec_cap * sizeof *p->next);
+	p->ncarry = n;
+	p->carry_founds = p->founds;
 	/* Forget the inodes of sockets gone, once they are most of the map. */
 	if (p->nino > 4 * n + 1024)
-		ino_rehash(p, p->ino_size, 1);
+		ino_prune(p, s);
 	p->st.cost = mono_now() - t0;
 }
 

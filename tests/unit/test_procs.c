@@ -74,7 +74,13 @@ static int setup(void **state)
 	char p[300];
 
 	(void)state;
-	snprintf(root, sizeof root, "/tmp/lsct-test-procs.XXXXXX");
+	/*
+	 * tmpfs where there is one: a directory's size grows by a few bytes
+	 * an entry there (procfs counts descriptors), not by 4 KiB blocks
+	 * that would pass PROCS_CHANGED_FDS at once.
+	 */
+	snprintf(root, sizeof root, "%s/lsct-test-procs.XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	assert_non_null(mkdtemp(root));
 	snprintf(p, sizeof p, "%s/proc", root);
 	mkdir(p, 0755);
@@ -301,14 +307,14 @@ static void test_changed_pids(void **state)
 	/*
 	 * 40 opens 700: a new descriptor; its directory's mtime moves (set, so
 	 * that a coarse clock cannot hide it; procfs's size moves instead).
-	 * 41 opens 400 files: it changed too, and is bigger, so it is left
+	 * 41 opens 100 files: it changed too, and is bigger, so it is left
 	 * unread once 40 (the smaller, first) had the one socket looked for.
 	 */
 	snprintf(fd, sizeof fd, "%s/proc/40/fd/9", root);
 	assert_int_equal(symlink("socket:[700]", fd), 0);
 	snprintf(fd, sizeof fd, "%s/proc/40/fd", root);
 	assert_int_equal(utimensat(AT_FDCWD, fd, ts, 0), 0);
-	for (int i = 0; i < 400; i++) {
+	for (int i = 0; i < 100; i++) {
 		snprintf(fd, sizeof fd, "%s/proc/41/fd/%d", root, 100 + i);
 		assert_int_equal(symlink("/dev/null", fd), 0);
 	}
@@ -333,6 +339,127 @@ static void test_changed_pids(void **state)
 	socks_free(s);
 	rm_pid(40);
 	rm_pid(41);
+}
+
+/*
+ * The previous call's numbers carried over (same cookie and inode): a
+ * socket carried as not found gets its process once a scan finds it; a
+ * dump in another order, with sockets gone, keeps every number; a PID
+ * reused meanwhile gives the newcomer's socket a new number only.
+ */
+static void test_carried(void **state)
+{
+	static const unsigned a[] = { 100 }, b[] = { 600, 800 }, c[] = { 900 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r1[] = { sock(100, 1, 0), sock(600, 6, 0) };
+	struct sock_rec r3[] = { sock(100, 1, 0), sock(600, 6, 0), sock(800, 8, 0) };
+	struct sock_rec r4[] = { sock(800, 8, 0), sock(600, 6, 0) };
+	struct sock_rec r5[] = { sock(900, 9, 0), sock(600, 6, 0), sock(800, 8, 0) };
+	struct procs_stats st;
+	struct proc_info pi;
+	uint32_t id50, id51, none;
+
+	(void)state;
+	fake_pid(50, "first", 10, a, 1);
+	p = new_procs();
+	socks_set(s, r1, 2, 0);
+	procs_attribute(p, s, 1);
+	id50 = socks_at(s, 0)->proc;
+	none = socks_at(s, 1)->proc;
+	assert_int_equal(procs_get(p, none, &pi), 0);
+	assert_int_equal(pi.pid, 0);
+	/* Carried: the same numbers, 600 still without a process. */
+	socks_set(s, r1, 2, 2);
+	procs_attribute(p, s, 2);
+	assert_int_equal(socks_at(s, 0)->proc, id50);
+	assert_int_equal(socks_at(s, 1)->proc, none);
+	procs_stats(p, &st);
+	assert_int_equal(st.unknown, 1);
+
+	/* 51 starts holding 600 and the new 800: reading it finds both. */
+	fake_pid(51, "late", 20, b, 2);
+	socks_set(s, r3, 3, 3);
+	procs_attribute(p, s, 3);
+	id51 = socks_at(s, 2)->proc;
+	assert_int_equal(procs_get(p, id51, &pi), 0);
+	assert_string_equal(pi.comm, "late");
+	assert_int_equal(socks_at(s, 1)->proc, id51);
+	assert_int_equal(socks_at(s, 0)->proc, id50);
+	procs_stats(p, &st);
+	assert_int_equal(st.unknown, 0);
+
+	/* Another order, 100 gone. */
+	socks_set(s, r4, 2, 4);
+	procs_attribute(p, s, 4);
+	assert_int_equal(socks_at(s, 0)->proc, id51);
+	assert_int_equal(socks_at(s, 1)->proc, id51);
+
+	/* 50 exits, a new 50 opens 900: a new number; 51's sockets keep theirs. */
+	replace_pid(50, "reuser", 30, c, 1);
+	socks_set(s, r5, 3, 5);
+	procs_attribute(p, s, 5);
+	assert_int_not_equal(socks_at(s, 0)->proc, id50);
+	assert_int_equal(procs_get(p, socks_at(s, 0)->proc, &pi), 0);
+	assert_int_equal(pi.pid, 50);
+	assert_string_equal(pi.comm, "reuser");
+	assert_int_equal(pi.start, 30);
+	assert_int_equal(socks_at(s, 1)->proc, id51);
+	assert_int_equal(socks_at(s, 2)->proc, id51);
+	assert_int_equal(procs_get(p, id50, &pi), 0);
+	assert_string_equal(pi.comm, "first");
+	procs_free(p);
+	socks_free(s);
+	rm_pid(50);
+	rm_pid(51);
+}
+
+/*
+ * New processes are read until every socket looked for is found; one left
+ * unread is read when a socket of its shows up later (its descriptors
+ * were never read, so they count as changed).
+ */
+static void test_new_pids_stop(void **state)
+{
+	static const unsigned a[] = { 100 }, b[] = { 500 }, c[] = { 510 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r1[] = { sock(100, 1, 0) };
+	struct sock_rec r2[] = { sock(100, 1, 0), sock(500, 5, 0) };
+	struct sock_rec r3[] = { sock(100, 1, 0), sock(500, 5, 0), sock(510, 7, 0) };
+	struct procs_stats st;
+	struct proc_info pi;
+	uint64_t scans;
+
+	(void)state;
+	fake_pid(60, "old", 10, a, 1);
+	p = new_procs();
+	socks_set(s, r1, 1, 0);
+	procs_attribute(p, s, 1);
+	fake_pid(61, "one", 20, b, 1);
+	fake_pid(62, "two", 21, c, 1);
+	procs_stats(p, &st);
+	scans = st.scans;
+	socks_set(s, r2, 2, 2);
+	procs_attribute(p, s, 2);
+	procs_stats(p, &st);
+	assert_int_equal(st.scans, scans + 1);
+	assert_int_equal(procs_get(p, socks_at(s, 1)->proc, &pi), 0);
+	assert_string_equal(pi.comm, "one");
+	scans = st.scans;
+	socks_set(s, r3, 3, 3);
+	procs_attribute(p, s, 3);
+	procs_stats(p, &st);
+	assert_int_equal(st.scans, scans + 1);
+	assert_int_equal(st.unknown, 0);
+	assert_int_equal(procs_get(p, socks_at(s, 2)->proc, &pi), 0);
+	assert_string_equal(pi.comm, "two");
+	assert_int_equal(pi.pid, 62);
+	procs_free(p);
+	socks_free(s);
+	rm_pid(60);
+	rm_pid(61);
+	rm_pid(62);
 }
 
 static void test_partial(void **state)
@@ -423,6 +550,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_targeted_and_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_pids_and_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_pids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_carried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_pids_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test(test_cgroup_unit),
 		cmocka_unit_test(test_label),
