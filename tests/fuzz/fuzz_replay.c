@@ -34,7 +34,7 @@ static void frame_free(struct mon_frame *f)
 	free(f);
 }
 
-static void check_frame(const struct mon_frame *f, size_t size)
+static void check_frame(const struct replay *r, const struct mon_frame *f, size_t size)
 {
 	CHECK(f->nflows <= size);
 	for (size_t i = 0; i < f->nflows; i++) {
@@ -45,7 +45,14 @@ static void check_frame(const struct mon_frame *f, size_t size)
 		      x->key.proto == IPPROTO_UDPLITE || x->key.proto == IPPROTO_SCTP ||
 		      x->key.proto == IPPROTO_DCCP || x->key.proto == IPPROTO_ICMP ||
 		      x->key.proto == IPPROTO_ICMPV6 || x->key.proto == IPPROTO_GRE);
-		CHECK(x->key.dir <= 1);
+		CHECK(x->key.dir <= FLOW_ROUTED);
+		/* A routed flow is shown only with its client and NAT interned. */
+		if (x->key.dir == FLOW_ROUTED) {
+			struct flow_route fr;
+
+			CHECK(replay_route(r, x->key.owner, &fr) == 0);
+			CHECK(fr.family == x->key.family);
+		}
 	}
 }
 
@@ -66,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 1) {
 			struct mon_frame *f = replay_state_frame(r);
 
-			check_frame(f, size);
+			check_frame(r, f, size);
 			frame_free(f);
 			snaps++;
 		}
@@ -90,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct mon_frame *f = replay_frame(r, i);
 
 		if (f)
-			check_frame(f, size);
+			check_frame(r, f, size);
 		frame_free(f);
 	}
 	for (size_t i = replay_count(r); i-- > 0;)
