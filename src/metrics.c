@@ -494,7 +494,8 @@ static void rank(struct metrics *mx, const struct flow *flows, size_t n, unsigne
 			order[g] = (uint32_t)g;
 		rank_groups = mx->groups;
 		mx_items_of_rank = it;
-		qsort(order, ng, sizeof *order, group_by_bytes);
+		if (ng > 1)
+			qsort(order, ng, sizeof *order, group_by_bytes);
 		for (size_t g = top; g < ng; g++)
 			mx->groups[order[g]].folded = 1;
 		free(order);
@@ -601,7 +602,9 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 	while (mx->count > mx->o.keep && mx->lru_tail && mx->lru_tail->last != mx->frame)
 		drop(mx, mx->lru_tail);
 	show_retained(mx, now);
-	qsort(mx->shown, mx->nshown, sizeof *mx->shown, series_cmp);
+	/* qsort() wants an array even for none (UBSan: nonnull). */
+	if (mx->nshown > 1)
+		qsort(mx->shown, mx->nshown, sizeof *mx->shown, series_cmp);
 }
 
 size_t metrics_series(struct metrics *mx, const struct metrics_series *const **out)

@@ -157,7 +157,8 @@ int mon_delete_flows(struct monitor *m, const struct flow_key *keys, size_t n,
 		s.keys[i].key = keys[i];
 		s.keys[i].idx = i;
 	}
-	qsort(s.keys, n, sizeof *s.keys, key_qcmp);
+	if (n > 1)
+		qsort(s.keys, n, sizeof *s.keys, key_qcmp);
 	if (ct_source_dump(m->cfg.src, &sink, &st) < 0) {
 		int e = errno;
 

@@ -303,7 +303,8 @@ static void cg_rewalk(struct procs *p, double now)
 	if (fstat(fd, &sb) == 0)
 		cg_add(p, &cap, (uint64_t)sb.st_ino, "");
 	cg_walk(p, &cap, fd, "", 0);
-	qsort(p->cg, p->ncg, sizeof *p->cg, cmp_cg);
+	if (p->ncg > 1)
+		qsort(p->cg, p->ncg, sizeof *p->cg, cmp_cg);
 }
 
 /* The cgroup of id; walks the tree again on a miss, at most every 10 s. */
@@ -686,7 +687,8 @@ static void list_pids(struct procs *p, struct pid_ent **out, size_t *n)
 		(*out)[(*n)++].ino = (uint64_t)de->d_ino;
 	}
 	closedir(d);
-	qsort(*out, *n, sizeof **out, cmp_pid);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, cmp_pid);
 }
 
 /*
@@ -782,7 +784,8 @@ static int changed_pids(struct procs *p, size_t want)
 		c[nc].size = sb.st_size;
 		c[nc++].pid = p->pids[i].pid;
 	}
-	qsort(c, nc, sizeof *c, cmp_changed);
+	if (nc > 1)
+		qsort(c, nc, sizeof *c, cmp_changed);
 	for (size_t i = 0; i < nc && found < want; i++) {
 		if (nread + c[i].size > PROCS_CHANGED_FDS) {
 			more = found > 0;

@@ -465,7 +465,8 @@ static void put_changes(struct rec_writer *w, const struct mon_frame *f, struct 
 	uint32_t prev = 0;
 	int first = 1;
 
-	qsort(sn, n, sizeof *sn, by_id);
+	if (n > 1)
+		qsort(sn, n, sizeof *sn, by_id);
 	put(w, ",\"chg\":[");
 	for (size_t k = 0; k < n; k++) {
 		const struct flow_delta *d = &f->flows[sn[k].i].d;
