@@ -415,6 +415,62 @@ static void test_carried(void **state)
 }
 
 /*
+ * A socket whose cgroup is not in the tree (made since the walk, or a tree
+ * not readable): its process without a unit, carried over from call to
+ * call; once the cgroup is there and the tree is walked again (at most
+ * every 10 s, on a miss), the process gets its unit.
+ */
+static void test_cgroup_later(void **state)
+{
+	static const unsigned a[] = { 100, 101 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r[] = { sock(100, 1, 0), sock(101, 2, 0) };
+	struct proc_info pi;
+	char from[600], to[600];
+	struct stat sb;
+	uint32_t id;
+	double t;
+
+	(void)state;
+	/* Made outside the tree, moved in later: the same inode, the same id. */
+	snprintf(from, sizeof from, "%s/app.service", root);
+	assert_int_equal(mkdir(from, 0755), 0);
+	assert_int_equal(stat(from, &sb), 0);
+	r[0].cgroup = r[1].cgroup = (uint64_t)sb.st_ino;
+	fake_pid(60, "svc", 10, a, 2);
+	p = new_procs();
+	for (t = 1; t <= 4; t++) {
+		socks_set(s, r, ARRAY_LEN(r), t);
+		procs_attribute(p, s, t);
+		id = socks_at(s, 0)->proc;
+		assert_int_equal(socks_at(s, 1)->proc, id);
+		assert_int_equal(procs_get(p, id, &pi), 0);
+		assert_int_equal(pi.pid, 60);
+		assert_string_equal(pi.unit, "");
+	}
+	snprintf(to, sizeof to, "%s/cg/app.service", root);
+	assert_int_equal(rename(from, to), 0);
+	/* Less than 10 s since the tree was walked: not walked again yet. */
+	socks_set(s, r, ARRAY_LEN(r), 5);
+	procs_attribute(p, s, 5);
+	assert_int_equal(procs_get(p, socks_at(s, 0)->proc, &pi), 0);
+	assert_string_equal(pi.unit, "");
+	for (t = 12; t <= 13; t++) {
+		socks_set(s, r, ARRAY_LEN(r), t);
+		procs_attribute(p, s, t);
+		assert_int_equal(socks_at(s, 0)->proc, id);
+		assert_int_equal(socks_at(s, 1)->proc, id);
+		assert_int_equal(procs_get(p, id, &pi), 0);
+		assert_int_equal(pi.pid, 60);
+		assert_string_equal(pi.unit, "app.service");
+	}
+	procs_free(p);
+	socks_free(s);
+	rm_pid(60);
+}
+
+/*
  * New processes are read until every socket looked for is found; one left
  * unread is read when a socket of its shows up later (its descriptors
  * were never read, so they count as changed).
@@ -551,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_pids_and_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_pids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_carried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cgroup_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_pids_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test(test_cgroup_unit),
