@@ -8,7 +8,11 @@
  *           others as the kernel's hash order puts them, then steady
  *           again;
  *   shuffled the same sockets in another order (the worst case for the
- *           previous call's order that a steady call follows).
+ *           previous call's order that a steady call follows);
+ *   nocg-first, nocg-steady  first and steady again, for a new struct
+ *           procs whose cgroup tree is not there (as under `ip netns
+ *           exec`, which mounts a sysfs of its own): no socket's cgroup
+ *           is found.
  * Usage: build/bench/procscost [NPROC [NSOCK [BURST [OTHER]]]]
  * (5000 100000 1000 135000).  As on a real host (bench/procs.sh): OTHER
  * more socket descriptors in 12 processes whose sockets are not in the
@@ -102,7 +106,7 @@ static void phase(const char *name, struct procs *p, struct socks *s, int reps)
 		t[i] = b.cost;
 	}
 	qsort(t, (size_t)reps, sizeof t[0], cmp_d);
-	printf("%-8s %9.6f s  %6llu processes  %8llu descriptors  %llu unknown\n", name,
+	printf("%-11s %9.6f s  %6llu processes  %8llu descriptors  %llu unknown\n", name,
 	       t[reps / 2], (unsigned long long)(b.scans - a.scans),
 	       (unsigned long long)(b.fds - a.fds), (unsigned long long)b.unknown);
 }
@@ -171,6 +175,11 @@ int main(int argc, char **argv)
 	}
 	socks_set(s, r, nproc * per + burst, 0);
 	phase("shuffled", p, s, 1);
+	procs_free(p);
+	snprintf(cg, sizeof cg, "%s/no-cgroups", root);
+	p = procs_new(path, cg);
+	phase("nocg-first", p, s, 1);
+	phase("nocg-steady", p, s, 5);
 	procs_free(p);
 	socks_free(s);
 	free(r);

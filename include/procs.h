@@ -19,7 +19,9 @@
  * the previous call's dump, at about the same place (the kernel dumps in
  * hash-bucket order), takes the number it had without an inode lookup;
  * one carried without a process is looked up again once a scan has found
- * some inode looked for.
+ * some inode looked for, and one whose cgroup was not in the cgroup tree
+ * once a walk of the tree (on a miss, at most every 10 s) finds other
+ * cgroups.
  *
  * Processes are numbered (procs.h numbers, 1 up, never reused) by pid and
  * start time, so a reused PID is a new number: a connection is never

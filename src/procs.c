@@ -47,7 +47,12 @@ struct carry {
 	uint32_t inode;
 	uint32_t found;		/* the inode map's number: 0 looked for, not found */
 	uint32_t proc;		/* the record's number (a pid-0 one when found is 0) */
-	uint32_t settled;	/* the unit of its number was looked up (cgroup known) */
+	/*
+	 * 0: the unit of its number was looked up for good; else its cgroup
+	 * was not in the cgroup list of this version (cg_ver): looked up
+	 * again only once the list may have changed.
+	 */
+	uint32_t cgver;
 };
 #define CARRY_AHEAD 16		/* records skipped looking for the next one */
 
@@ -83,6 +88,7 @@ struct procs {
 	struct cg_ent *cg;
 	size_t ncg;
 	double cg_walked;	/* when, -1 never */
+	uint32_t cg_ver;	/* bumped when a walk finds other cgroup ids; from 1 */
 	double full_walked;	/* when, -1 never */
 	int partial;
 	int changed_more;	/* changed_pids() ran out of budget: go on next call */
@@ -118,6 +124,7 @@ struct procs *procs_new(const char *proc_root, const char *cgroup_root)
 		snprintf(p->croot, sizeof p->croot, "/sys/fs/cgroup/unified");
 	pthread_mutex_init(&p->lock, NULL);
 	p->cg_walked = -1;
+	p->cg_ver = 1;
 	p->full_walked = -1;
 	p->key_size = 64;
 	p->by_key = xcalloc(p->key_size, sizeof *p->by_key);
@@ -287,24 +294,45 @@ static void cg_walk(struct procs *p, size_t *cap, int dfd, const char *rel, int 
 	closedir(d);
 }
 
+/* Seconds between walks of the cgroup tree for an id not in it, at least. */
+#define CG_REWALK_EVERY 10
+
+/* The cgroup list again; cg_ver moves when its ids are not the same. */
 static void cg_rewalk(struct procs *p, double now)
 {
-	size_t cap = p->ncg;
+	size_t cap = p->ncg, nold = p->ncg;
+	uint64_t *old = xmalloc((nold ? nold : 1) * sizeof *old);
 	struct stat sb;
 	int fd;
 
-	for (size_t i = 0; i < p->ncg; i++)
+	for (size_t i = 0; i < p->ncg; i++) {
+		old[i] = p->cg[i].id;
 		free(p->cg[i].path);
+	}
 	p->ncg = 0;
 	p->cg_walked = now;
 	fd = open(p->croot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &sb) == 0)
-		cg_add(p, &cap, (uint64_t)sb.st_ino, "");
-	cg_walk(p, &cap, fd, "", 0);
-	if (p->ncg > 1)
-		qsort(p->cg, p->ncg, sizeof *p->cg, cmp_cg);
+	if (fd >= 0) {
+		if (fstat(fd, &sb) == 0)
+			cg_add(p, &cap, (uint64_t)sb.st_ino, "");
+		cg_walk(p, &cap, fd, "", 0);
+		if (p->ncg > 1)
+			qsort(p->cg, p->ncg, sizeof *p->cg, cmp_cg);
+	}
+	for (size_t i = 0; i < nold || i < p->ncg; i++) {
+		if (i >= nold || i >= p->ncg || old[i] != p->cg[i].id) {
+			if (!++p->cg_ver)
+				p->cg_ver = 1;
+			break;
+		}
+	}
+	free(old);
+}
+
+/* cg_find() would walk the tree again for an id not in it. */
+static int cg_stale(const struct procs *p, double now)
+{
+	return p->cg_walked < 0 || now - p->cg_walked >= CG_REWALK_EVERY;
 }
 
 /* The cgroup of id; walks the tree again on a miss, at most every 10 s. */
@@ -318,7 +346,7 @@ static const struct cg_ent *cg_find(struct procs *p, uint64_t id, double now)
 	if (p->cg_walked < 0)
 		cg_rewalk(p, now);
 	c = p->ncg ? bsearch(&key, p->cg, p->ncg, sizeof *p->cg, cmp_cg) : NULL;
-	if (!c && now - p->cg_walked >= 10) {
+	if (!c && cg_stale(p, now)) {
 		cg_rewalk(p, now);
 		c = p->ncg ? bsearch(&key, p->cg, p->ncg, sizeof *p->cg, cmp_cg) : NULL;
 	}
@@ -865,16 +893,17 @@ static void rec_room(struct procs *p, size_t n)
 
 /*
  * The number of record r: known, the inode map's (0: looked up here).
- * *settled: the unit of its number was looked up for good.
+ * *cgver: 0 when the unit of its number was looked up for good, else the
+ * version of the cgroup list its cgroup was not in (struct carry).
  */
 static uint32_t slow_number(struct procs *p, struct sock_rec *r, uint32_t known, double now,
-			    uint32_t *settled, uint32_t *found)
+			    uint32_t *cgver, uint32_t *found)
 {
 	const struct cg_ent *c;
 	struct proc_info want;
 	struct ino_ent *e;
 
-	*settled = 1;
+	*cgver = 0;
 	*found = known;
 	if (!r->inode)
 		return 0;
@@ -891,7 +920,8 @@ static uint32_t slow_number(struct procs *p, struct sock_rec *r, uint32_t known,
 			} else if (c) {
 				p->unit_cg[known - 1] = r->cgroup;
 			}
-			*settled = c != NULL;	/* a cgroup made since the walk: again later */
+			/* A cgroup made since the walk: again once the list changed. */
+			*cgver = c ? 0 : p->cg_ver;
 		}
 		return known;
 	}
@@ -899,7 +929,7 @@ static uint32_t slow_number(struct procs *p, struct sock_rec *r, uint32_t known,
 		return 0;
 	e->gen = p->gen;
 	if (e->proc)
-		return slow_number(p, r, e->proc, now, settled, found);
+		return slow_number(p, r, e->proc, now, cgver, found);
 	p->st.unknown++;
 	c = cg_find(p, r->cgroup, now);
 	memset(&want, 0, sizeof want);
@@ -998,7 +1028,11 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 	/*
 	 * Give the records their numbers; unreadable ones get uid and unit.
 	 * A carried number stands unless its inode was not found then and a
-	 * scan found some since.
+	 * scan found some since, or its cgroup was not in the cgroup list
+	 * then and the list may have changed since (cg_find() would walk the
+	 * tree again: a host whose cgroup tree is not readable, such as under
+	 * `ip netns exec`, which mounts a sysfs of its own, has every socket's
+	 * cgroup missing, and would look each one up again every call).
 	 */
 	founds_same = p->founds == p->carry_founds;
 	p->st.unknown = 0;
@@ -1009,15 +1043,16 @@ void procs_attribute(struct procs *p, struct socks *s, double now)
 
 		x->cookie = r->cookie;
 		x->inode = r->inode;
-		if (c && (c->found || founds_same) && c->settled) {
+		if (c && (c->found || founds_same) &&
+		    (!c->cgver || (c->cgver == p->cg_ver && !cg_stale(p, now)))) {
 			x->found = c->found;
-			x->settled = 1;
+			x->cgver = c->cgver;
 			r->proc = x->proc = c->proc;
 			if (!c->found)
 				p->st.unknown++;
 			continue;
 		}
-		r->proc = x->proc = slow_number(p, r, p->known[i], now, &x->settled, &x->found);
+		r->proc = x->proc = slow_number(p, r, p->known[i], now, &x->cgver, &x->found);
 	}
 	t = p->carry;
 	p->carry = p->next;

@@ -1,8 +1,11 @@
 /* procs.c: attribution over a fake /proc and cgroup tree, PID reuse, units. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "lsct.h"
@@ -10,6 +13,7 @@
 #include "socks.h"
 
 static char root[256];
+static int root_mounted;	/* root is a tmpfs of the test's own (private_tmpfs()) */
 
 static void put_file(const char *path, const char *text)
 {
@@ -69,19 +73,105 @@ static void rm_pid(int pid)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A new temporary directory in dir into root whose directories grow by a
+ * few bytes an entry (tmpfs, btrfs, xfs), as /proc/PID/fd counts
+ * descriptors, not by 4 KiB blocks (ext4) that pass PROCS_CHANGED_FDS at
+ * once; 0, or -1 (nothing made) when dir is not writable or not such.
+ */
+static int small_dirs_in(const char *dir)
+{
+	char sub[600];
+	struct stat sb;
+	int ok;
+
+	if (!dir || !*dir || snprintf(root, sizeof root, "%s/lsct-test-procs.XXXXXX", dir) >=
+				     (int)sizeof root || !mkdtemp(root))
+		return -1;
+	snprintf(sub, sizeof sub, "%s/probe", root);
+	ok = mkdir(sub, 0755) == 0 && stat(sub, &sb) == 0 && sb.st_size < 1024;
+	rmdir(sub);
+	if (!ok) {
+		rmdir(root);
+		return -1;
+	}
+	return 0;
+}
+
+static int put_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * None of those: a tmpfs of the test's own over a new directory of /tmp,
+ * in a mount namespace of its own (and, when not root, a user namespace
+ * where it has the same uid and gid), so that nothing mounted reaches the
+ * host.  -1 when the system does not allow it.
+ */
+static int private_tmpfs(void)
+{
+	static int unshared;
+	unsigned uid = (unsigned)getuid(), gid = (unsigned)getgid();
+	char map[64];
+
+	if (!unshared) {
+		if (unshare(CLONE_NEWNS | (uid ? CLONE_NEWUSER : 0)) < 0)
+			return -1;
+		if (uid) {
+			snprintf(map, sizeof map, "%u %u 1", uid, uid);
+			if (put_text("/proc/self/uid_map", map) < 0 ||
+			    put_text("/proc/self/setgroups", "deny") < 0)
+				return -1;
+			snprintf(map, sizeof map, "%u %u 1", gid, gid);
+			if (put_text("/proc/self/gid_map", map) < 0)
+				return -1;
+		}
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return -1;
+		unshared = 1;
+	}
+	snprintf(root, sizeof root, "/tmp/lsct-test-procs.XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	if (mount("lsct-test", root, "tmpfs", 0, "mode=0700") < 0) {
+		rmdir(root);
+		return -1;
+	}
+	root_mounted = 1;
+	return 0;
+}
+
 static int setup(void **state)
 {
-	char p[300];
+	char p[300], run[64];
+	const char *dirs[6];
+	size_t i;
 
 	(void)state;
-	/*
-	 * tmpfs where there is one: a directory's size grows by a few bytes
-	 * an entry there (procfs counts descriptors), not by 4 KiB blocks
-	 * that would pass PROCS_CHANGED_FDS at once.
-	 */
-	snprintf(root, sizeof root, "%s/lsct-test-procs.XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	assert_non_null(mkdtemp(root));
+	/* Wherever the tests run, as any user: the first that has such directories. */
+	snprintf(run, sizeof run, "/run/user/%u", (unsigned)getuid());
+	dirs[0] = getenv("TMPDIR");
+	dirs[1] = getenv("XDG_RUNTIME_DIR");
+	dirs[2] = "/dev/shm";
+	dirs[3] = run;
+	dirs[4] = "/tmp";
+	dirs[5] = "/var/tmp";
+	root_mounted = 0;
+	for (i = 0; i < ARRAY_LEN(dirs) && small_dirs_in(dirs[i]) < 0; i++)
+		;
+	if (i == ARRAY_LEN(dirs) && private_tmpfs() < 0) {
+		fprintf(stderr, "test_procs: no temporary directory whose directories grow by "
+				"the entry (tmpfs), and no tmpfs of its own allowed (%s)\n",
+			strerror(errno));
+		return -1;
+	}
 	snprintf(p, sizeof p, "%s/proc", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof p, "%s/cg", root);
@@ -94,6 +184,11 @@ static int teardown(void **state)
 	char cmd[300];
 
 	(void)state;
+	if (root_mounted) {
+		/* What is in it goes with the tmpfs. */
+		root_mounted = 0;
+		return umount(root) == 0 && rmdir(root) == 0 ? 0 : -1;
+	}
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -415,6 +510,62 @@ static void test_carried(void **state)
 }
 
 /*
+ * A socket whose cgroup is not in the tree (made since the walk, or a tree
+ * not readable): its process without a unit, carried over from call to
+ * call; once the cgroup is there and the tree is walked again (at most
+ * every 10 s, on a miss), the process gets its unit.
+ */
+static void test_cgroup_later(void **state)
+{
+	static const unsigned a[] = { 100, 101 };
+	struct procs *p;
+	struct socks *s = socks_new();
+	struct sock_rec r[] = { sock(100, 1, 0), sock(101, 2, 0) };
+	struct proc_info pi;
+	char from[600], to[600];
+	struct stat sb;
+	uint32_t id;
+	double t;
+
+	(void)state;
+	/* Made outside the tree, moved in later: the same inode, the same id. */
+	snprintf(from, sizeof from, "%s/app.service", root);
+	assert_int_equal(mkdir(from, 0755), 0);
+	assert_int_equal(stat(from, &sb), 0);
+	r[0].cgroup = r[1].cgroup = (uint64_t)sb.st_ino;
+	fake_pid(60, "svc", 10, a, 2);
+	p = new_procs();
+	for (t = 1; t <= 4; t++) {
+		socks_set(s, r, ARRAY_LEN(r), t);
+		procs_attribute(p, s, t);
+		id = socks_at(s, 0)->proc;
+		assert_int_equal(socks_at(s, 1)->proc, id);
+		assert_int_equal(procs_get(p, id, &pi), 0);
+		assert_int_equal(pi.pid, 60);
+		assert_string_equal(pi.unit, "");
+	}
+	snprintf(to, sizeof to, "%s/cg/app.service", root);
+	assert_int_equal(rename(from, to), 0);
+	/* Less than 10 s since the tree was walked: not walked again yet. */
+	socks_set(s, r, ARRAY_LEN(r), 5);
+	procs_attribute(p, s, 5);
+	assert_int_equal(procs_get(p, socks_at(s, 0)->proc, &pi), 0);
+	assert_string_equal(pi.unit, "");
+	for (t = 12; t <= 13; t++) {
+		socks_set(s, r, ARRAY_LEN(r), t);
+		procs_attribute(p, s, t);
+		assert_int_equal(socks_at(s, 0)->proc, id);
+		assert_int_equal(socks_at(s, 1)->proc, id);
+		assert_int_equal(procs_get(p, id, &pi), 0);
+		assert_int_equal(pi.pid, 60);
+		assert_string_equal(pi.unit, "app.service");
+	}
+	procs_free(p);
+	socks_free(s);
+	rm_pid(60);
+}
+
+/*
  * New processes are read until every socket looked for is found; one left
  * unread is read when a socket of its shows up later (its descriptors
  * were never read, so they count as changed).
@@ -469,16 +620,23 @@ static void test_partial(void **state)
 	struct socks *s;
 	struct sock_rec r1[] = { sock(100, 1, 0) };
 	char fd[300];
+	DIR *d;
 
 	(void)state;
-	if (geteuid() == 0) {
-		/* Root reads a mode-000 directory anyway: nothing to show. */
-		skip();
-	}
-	s = socks_new();
 	fake_pid(40, "secret", 10, a, 1);
 	snprintf(fd, sizeof fd, "%s/proc/40/fd", root);
 	chmod(fd, 0);
+	if ((d = opendir(fd))) {
+		/*
+		 * Root (or the owner of the user namespace of private_tmpfs())
+		 * reads a mode-000 directory anyway: nothing to show.
+		 */
+		closedir(d);
+		chmod(fd, 0755);
+		rm_pid(40);
+		skip();
+	}
+	s = socks_new();
 	p = new_procs();
 	socks_set(s, r1, 1, 0);
 	procs_attribute(p, s, 1);
@@ -551,6 +709,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_pids_and_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_pids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_carried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cgroup_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_pids_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial, setup, teardown),
 		cmocka_unit_test(test_cgroup_unit),
