@@ -36,6 +36,7 @@ struct flow_table {
 	const struct host_info *host;	/* borrowed */
 	struct flow_opts opts;		/* server_ports borrowed */
 	struct flow *flows;		/* dense, nflows used */
+	struct flow_proc *procs;	/* -P (opts.socks): beside flows, cap of them; else NULL */
 	size_t nflows, cap;
 	/*
 	 * Open addressing, at most 3/4 full: a slot is 0 (empty) or the flow

@@ -225,28 +225,42 @@ void flows_trend_take(struct tui *t, const struct mon_frame *f)
 	t->trend_seq = f->seq;
 }
 
+/* -P: the record of f, a flow of the shown frame. */
+static const struct flow_proc *proc_of(const struct tui *t, const struct flow *f)
+{
+	struct flow_side side;
+
+	if (!t->f)
+		return &flow_proc_none;
+	side = mon_frame_side(t->f);
+	return flow_proc(&side, f);
+}
+
 /* -P: the flow's process (procs_label()), "-" when none is known. */
 void flows_proc_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		     char *buf, size_t len)
 {
+	const struct flow_proc *fp = proc_of(t, f);
 	struct proc_info pi;
 
-	if (!f->proc || mon_proc(t->m, f->proc, &pi) < 0)
+	if (!fp->proc || mon_proc(t->m, fp->proc, &pi) < 0)
 		procs_label(NULL, 0, buf, len);
 	else
-		procs_label(&pi, f->nprocs, buf, len);
+		procs_label(&pi, fp->nprocs, buf, len);
 }
 
 /* -P: the largest RTT of its live TCP sockets, in ms; "-" without one. */
 void flows_rtt_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		    char *buf, size_t len)
 {
-	if (!f->rtt_us)
+	uint32_t rtt = proc_of(t, f)->rtt_us;
+
+	if (!rtt)
 		snprintf(buf, len, "-");
-	else if (f->rtt_us < 100000)
-		snprintf(buf, len, "%.1fms", f->rtt_us / 1000.0);
+	else if (rtt < 100000)
+		snprintf(buf, len, "%.1fms", rtt / 1000.0);
 	else
-		snprintf(buf, len, "%ums", (f->rtt_us + 500) / 1000);
+		snprintf(buf, len, "%ums", (rtt + 500) / 1000);
 }
 
 /* -P: TCP retransmissions per second over the interval. */
@@ -258,7 +272,7 @@ void flows_retr_text(const struct tui *t, const struct flow *f, const struct flo
 	if (f->key.proto != IPPROTO_TCP || secs <= 0)
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%.1f", f->d.retrans / secs);
+		snprintf(buf, len, "%.1f", proc_of(t, f)->retrans / secs);
 }
 
 int flows_proc_want(const struct tui *t)
@@ -452,6 +466,7 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	}
 	vo.route_of = tui_route_cb;
 	vo.route_arg = (void *)&t->feed;
+	vo.procs = f->procs;
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;

@@ -271,7 +271,8 @@ int view_match(const struct view_opts *o, const struct flow *f)
 	return 1;
 }
 
-static uint64_t metric(const struct flow *f, enum view_sort s)
+/* p: f's -P record (flow_proc()). */
+static uint64_t metric(const struct flow *f, const struct flow_proc *p, enum view_sort s)
 {
 	switch (s) {
 	case VIEW_SORT_BYTES:
@@ -307,9 +308,9 @@ static uint64_t metric(const struct flow *f, enum view_sort s)
 	case VIEW_SORT_CLOSED:
 		return f->d.closed_conns;
 	case VIEW_SORT_RTT:
-		return f->rtt_us;
+		return p->rtt_us;
 	case VIEW_SORT_RETRANS:
-		return f->d.retrans;
+		return p->retrans;
 	default:
 		return 0;
 	}
@@ -344,7 +345,8 @@ static inline uint32_t port_rank(const struct flow *f)
  * tie-break.  view_build_array() encodes the same order in packed keys;
  * the unit tests hold the two to each other.
  */
-int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse)
+int view_cmp(const struct flow_side *side, const struct flow *a, const struct flow *b,
+	     enum view_sort s, int reverse)
 {
 	int c = 0;
 
@@ -356,7 +358,8 @@ int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int r
 		if (port_rank(a) != port_rank(b))
 			c = port_rank(a) < port_rank(b) ? -1 : 1;
 	} else {
-		uint64_t ma = metric(a, s), mb = metric(b, s);
+		uint64_t ma = metric(a, flow_proc(side, a), s);
+		uint64_t mb = metric(b, flow_proc(side, b), s);
 
 		if (ma != mb)
 			c = ma > mb ? -1 : 1;
@@ -399,8 +402,8 @@ static uint64_t be_bytes(const uint8_t *p, int n)
 	return v;
 }
 
-static void key_fill(struct sort_key *k, const struct flow *f, uint32_t idx,
-		     enum view_sort s, int reverse)
+static void key_fill(struct sort_key *k, const struct flow *f, const struct flow_proc *fp,
+		     uint32_t idx, enum view_sort s, int reverse)
 {
 	const uint8_t *p = f->key.peer.b;
 	uint64_t tie_hi = 0xffffffff00000000u;
@@ -419,7 +422,7 @@ static void key_fill(struct sort_key *k, const struct flow *f, uint32_t idx,
 	} else if (s == VIEW_SORT_PORT) {
 		k->w[0] = reverse ? 0x1ffffu - port_rank(f) : port_rank(f);
 	} else {
-		uint64_t m = metric(f, s);
+		uint64_t m = metric(f, fp, s);
 
 		k->w[0] = reverse ? m : ~m;
 	}
@@ -547,9 +550,11 @@ static void key_sort(struct sort_key *a, size_t n)
 	insertion_sort(a, n);
 }
 
-size_t view_build_array(const struct flow *flows, size_t total, const struct view_opts *o,
-			const struct flow **rows)
+/* view_build_array() and view_build_index(): rows or idx gets the result. */
+static size_t build(const struct flow *flows, size_t total, const struct view_opts *o,
+		    const struct flow **rows, uint32_t *idx)
 {
+	struct flow_side side = { flows, o->procs };
 	size_t n = 0, ngroup[3] = { 0, 0, 0 }, at[3];
 	struct sort_key *keys;
 	uint8_t *dir;
@@ -576,7 +581,8 @@ size_t view_build_array(const struct flow *flows, size_t total, const struct vie
 	at[2] = ngroup[0] + ngroup[1];
 	for (size_t i = 0; i < total; i++) {
 		if (dir[i] < 3)
-			key_fill(&keys[at[dir[i]]++], &flows[i], (uint32_t)i, o->sort, o->reverse);
+			key_fill(&keys[at[dir[i]]++], &flows[i], flow_proc(&side, &flows[i]),
+				 (uint32_t)i, o->sort, o->reverse);
 	}
 	free(dir);
 	/* The index takes 32 bits: flows are at most two per conntrack entry,
@@ -586,16 +592,34 @@ size_t view_build_array(const struct flow *flows, size_t total, const struct vie
 	key_sort(keys, ngroup[0]);
 	key_sort(keys + at[0], ngroup[1]);
 	key_sort(keys + at[1], ngroup[2]);
-	for (size_t i = 0; i < n; i++)
-		rows[i] = &flows[keys[i].w[3] & 0xffffffffu];
+	for (size_t i = 0; i < n; i++) {
+		if (rows)
+			rows[i] = &flows[keys[i].w[3] & 0xffffffffu];
+		else
+			idx[i] = (uint32_t)(keys[i].w[3] & 0xffffffffu);
+	}
 	huge_free(keys, (n ? n : 1) * sizeof *keys);
 	return n;
+}
+
+size_t view_build_array(const struct flow *flows, size_t total, const struct view_opts *o,
+			const struct flow **rows)
+{
+	return build(flows, total, o, rows, NULL);
+}
+
+size_t view_build_index(const struct flow *flows, size_t total, const struct view_opts *o,
+			uint32_t *rows)
+{
+	return build(flows, total, o, NULL, rows);
 }
 
 size_t view_build(const struct flow_table *t, const struct view_opts *o,
 		  const struct flow **rows)
 {
 	size_t total = flow_table_count(t);
+	struct view_opts vo = *o;
 
-	return view_build_array(flow_table_flows(t), total, o, rows);
+	vo.procs = flow_table_procs(t);
+	return view_build_array(flow_table_flows(t), total, &vo, rows);
 }
