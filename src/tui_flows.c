@@ -288,7 +288,7 @@ int flows_proc_want(const struct tui *t)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			flows_proc_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			flows_proc_text(t, tpane_row(t, p, r), &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > want)
 				want = n;
@@ -309,10 +309,10 @@ int flows_owner_want(const struct tui *t)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			if (!p->rows[r]->key.owner || p->rows[r]->key.dir == FLOW_ROUTED)
+			if (!tpane_row(t, p, r)->key.owner || tpane_row(t, p, r)->key.dir == FLOW_ROUTED)
 				continue;
 			any = 1;
-			flows_owner_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			flows_owner_text(t, tpane_row(t, p, r), &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > want)
 				want = n;
@@ -417,11 +417,11 @@ void flows_want_widths(const struct tui *t, int *local_want, int *peer_want)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			flows_local_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			flows_local_text(t, tpane_row(t, p, r), &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > *local_want)
 				*local_want = n;
-			peer_text(t, p->rows[r], buf, sizeof buf);
+			peer_text(t, tpane_row(t, p, r), buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > *peer_want)
 				*peer_want = n;
@@ -444,8 +444,8 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	}
 	/*
 	 * Room for the pane's own direction (what view_match() can let
-	 * through), not every flow: with two panes that is 8 bytes a flow
-	 * instead of 16.  Given back when the pane holds under half of it.
+	 * through), not every flow: with two panes that is 4 bytes a flow
+	 * instead of 8.  Given back when the pane holds under half of it.
 	 */
 	if (p->cap < want || p->cap / 2 > want + 1024) {
 		p->cap = want ? want : 1;
@@ -471,11 +471,11 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;
 	}
-	p->n = view_build_array(f->flows, f->nflows, &vo, p->rows);
+	p->n = view_build_index(f->flows, f->nflows, &vo, p->rows);
 	/* Untouched, a pane shows the top of its order, whatever flow that is now. */
 	if (!p->follow)
 		pane_init(&p->p);
-	pane_sync(&p->p, p->rows, p->n, p->list_h);
+	pane_sync(&p->p, f->flows, p->rows, p->n, p->list_h);
 }
 
 /* ---- drawing ---- */
@@ -583,6 +583,6 @@ void flows_draw_pane(const struct tui *t, const struct tpane *p, int has_focus)
 	for (size_t i = 0; i < p->list_h && p->p.top + i < p->n; i++) {
 		size_t r = p->p.top + i;
 
-		draw_row(t, p->list_y + (int)i, p->rows[r], has_focus && r == p->p.cursor);
+		draw_row(t, p->list_y + (int)i, tpane_row(t, p, r), has_focus && r == p->p.cursor);
 	}
 }
