@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	memset(&f, 0, sizeof f);
 	f.dumped = 1;
 	f.sysctl.count = f.sysctl.max = -1;
-	metrics_feed(mx, &f, fl, n);
+	metrics_feed(mx, &f, fl, NULL, n);
 	t004 = best_render(mx, PROM_TEXT004, &b004);
 	tom = best_render(mx, PROM_OPENMETRICS, &bom);
 	printf("render_004_ms=%.3f render_om_ms=%.3f bytes_004=%zu bytes_om=%zu series=%zu\n",
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	fl = flows(kept, 0x100000);
 	m0 = mallinfo2();
 	mx = metrics_new(&o);
-	metrics_feed(mx, &f, fl, kept);
+	metrics_feed(mx, &f, fl, NULL, kept);
 	m1 = mallinfo2();
 	printf("bytes_per_kept_series=%.1f (node %zu bytes + bucket; %zu kept, scratch and "
 	       "the frame's list included)\n",
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 		for (int r = 0; r < 5; r++) {
 			double t0 = now(), dt;
 
-			metrics_feed(mx, &f, fl, big);
+			metrics_feed(mx, &f, fl, NULL, big);
 			dt = now() - t0;
 			if (dt < best)
 				best = dt;

@@ -14,7 +14,8 @@
  * and flows are complete only after flow_table_end().  Flows live in the
  * table; pointers from flow_table_at() stay valid until the next
  * flow_table_begin().  Flows are contiguous: flow_table_flows() is the
- * array, flow_table_at(t, i) its element i.  The host_info and port_filter passed to
+ * array, flow_table_at(t, i) its element i; with -P, flow_table_procs()
+ * is an array beside it (struct flow_proc).  The host_info and port_filter passed to
  * flow_table_new() are borrowed and must outlive the table.
  *
  * A tracking table (flow_table_track()) keeps its flows and a store of every
@@ -93,21 +94,16 @@ struct flow_delta {
 	uint64_t out_packets, out_bytes;
 	uint32_t new_conns;		/* connections opened in the interval */
 	uint32_t closed_conns;		/* connections that ended in the interval */
-	/*
-	 * -P: TCP retransmissions of the flow's local sockets in the
-	 * interval (their tcpi_total_retrans deltas, socks.h), saturating.
-	 */
-	uint32_t retrans;
 };
 
 /* A flow without connections stays this many snapshots, shown as closed. */
 #define FLOW_LINGER 3
 
 /*
- * 128 bytes (the screen's frames copy every flow): the key is 28 with its
- * owner, idle, stale and nprocs sit in the padding after it, counts of
- * connections are 32 bits.  -P added 16 bytes (nprocs, proc, rtt_us and
- * the delta's retrans).
+ * 112 bytes (the screen's frames copy every flow): the key is 28 with its
+ * owner, idle and stale sit in the padding after it, counts of
+ * connections are 32 bits.  What -P says of a flow is not here but in
+ * struct flow_proc, beside it.
  */
 struct flow {
 	struct flow_key key;
@@ -117,22 +113,56 @@ struct flow {
 	 * its entries (not read again: flow_table_refresh_end()).
 	 */
 	uint8_t stale;
-	/* -P: distinct processes holding its local sockets, last dump (saturating) */
-	uint16_t nprocs;
 	struct flow_counters c;	/* sums over the connections, saturating */
 	uint32_t conns;		/* open connections in this flow (not ct_entry_ended()) */
 	uint32_t entries;	/* entries of the last dump, open or ended */
 	struct flow_delta d;	/* zero in one-shot tables and in a first snapshot */
+};
+_Static_assert(sizeof(struct flow) <= 112, "struct flow grew: the monitor copies every flow");
+
+/*
+ * -P: what the sockets say of a flow, in an array parallel to the flows
+ * (flow_table_procs(), a frame's procs), which exists only with -P: the
+ * flows, copied into every frame of the screen, stay 112 bytes without it.
+ */
+struct flow_proc {
 	/*
-	 * -P: the process of its local sockets (procs.h number; several: the
+	 * The process of its local sockets (procs.h number; several: the
 	 * lowest number, the first one known), 0 none.  A dump that finds
 	 * none keeps the last one (closed connections keep their owner).
 	 */
 	uint32_t proc;
-	/* -P, TCP: the largest smoothed RTT of its live sockets, last dump, us; 0 none */
+	/* TCP: the largest smoothed RTT of its live sockets, last dump, us; 0 none */
 	uint32_t rtt_us;
+	/*
+	 * TCP retransmissions of its local sockets in the interval (their
+	 * tcpi_total_retrans deltas, socks.h), saturating; zeroed with the
+	 * flow's delta.
+	 */
+	uint32_t retrans;
+	uint16_t nprocs;	/* distinct processes holding its sockets, last dump (saturating) */
 };
-_Static_assert(sizeof(struct flow) <= 128, "struct flow grew: the monitor copies every flow");
+
+/*
+ * Flows and their -P records, borrowed: procs[i] belongs to flows[i];
+ * procs NULL when -P is off.
+ */
+struct flow_side {
+	const struct flow *flows;
+	const struct flow_proc *procs;
+};
+
+extern const struct flow_proc flow_proc_none;
+
+/*
+ * The one way to a flow's -P record: f must be an element of s->flows.
+ * Without records (s NULL, or -P off) an all-zero one: no process, no RTT,
+ * no retransmissions.
+ */
+static inline const struct flow_proc *flow_proc(const struct flow_side *s, const struct flow *f)
+{
+	return s && s->procs ? &s->procs[f - s->flows] : &flow_proc_none;
+}
 
 /* How one entry maps onto flows: up to two (a local-to-local connection). */
 struct flow_hit {
@@ -311,6 +341,8 @@ size_t flow_table_count(const struct flow_table *t);
 const struct flow *flow_table_at(const struct flow_table *t, size_t i);
 /* The flow_table_count() flows as one array (NULL when there are none). */
 const struct flow *flow_table_flows(const struct flow_table *t);
+/* -P: the flows' records, parallel to flow_table_flows(); NULL without -P or flows. */
+const struct flow_proc *flow_table_procs(const struct flow_table *t);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 
 #endif

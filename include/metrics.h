@@ -79,7 +79,7 @@ struct metrics_opts {
 	double retain;
 	/*
 	 * -P: retransmissions, RTT and the process of each series.  proc_of
-	 * gives a flow.proc number's process (procs.h), -1 when unknown.
+	 * gives a flow_proc.proc number's process (procs.h), -1 when unknown.
 	 */
 	int processes;
 	int (*proc_of)(void *arg, uint32_t id, struct proc_info *out);
@@ -148,11 +148,11 @@ void metrics_free(struct metrics *mx);
 
 /*
  * Adds a frame: flows[0..n) are the frame's flows (the table's, borrowed
- * for the call).  f gives the table-level values.  Not thread-safe: one
+ * for the call), procs their -P records (NULL: none).  f gives the table-level values.  Not thread-safe: one
  * thread feeds, and renders between feeds.
  */
 void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct flow *flows,
-		  size_t n);
+		  const struct flow_proc *procs, size_t n);
 
 /*
  * The series of the last frame, sorted by key (direction, proto, owner,

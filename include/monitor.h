@@ -83,12 +83,14 @@ struct mon_config {
 	/*
 	 * Called by the thread that makes frames, for every frame it makes
 	 * (dumps and frames between them; not failed ones), before the frame
-	 * is handed out, with the table's flows (borrowed for the call: the
-	 * frame may not have its copy yet).  It may set f->out_err.  NULL:
+	 * is handed out, with the table's flows and their -P records (procs,
+	 * NULL without -P; borrowed for the call: the frame may not have its
+	 * copy yet).  It may set f->out_err.  NULL:
 	 * none.  Metrics (metrics.h) are fed here, so that none of a frame
 	 * the screen drops is lost.
 	 */
-	void (*on_frame)(void *arg, struct mon_frame *f, const struct flow *flows, size_t n);
+	void (*on_frame)(void *arg, struct mon_frame *f, const struct flow *flows,
+			 const struct flow_proc *procs, size_t n);
 	void *frame_arg;
 	/*
 	 * Classify routed entries as FLOW_ROUTED flows (flow.h): the monitor
@@ -119,8 +121,11 @@ struct mon_frame {
 	 */
 	const struct flow *flows;
 	size_t nflows;
+	/* -P: the flows' records (flow_proc(), mon_frame_side()), owned alike; else NULL. */
+	const struct flow_proc *procs;
 	struct flow *own_flows;		/* private: flows when the frame owns them */
-	size_t own_cap;			/* private: room in own_flows */
+	struct flow_proc *own_procs;	/* private: procs when the frame owns them */
+	size_t own_cap;			/* private: room in own_flows (and own_procs) */
 	int flows_due;			/* private: flows still to copy from the table */
 	struct flow_stats stats;
 	struct host_ct_sysctl sysctl;	/* -1 fields when not live or unreadable */
@@ -170,6 +175,14 @@ struct mon_frame {
 	char out_err[160];
 };
 
+/* The frame's flows with their -P records, for flow_proc(). */
+static inline struct flow_side mon_frame_side(const struct mon_frame *f)
+{
+	struct flow_side s = { f->flows, f->procs };
+
+	return s;
+}
+
 struct monitor;
 
 struct monitor *mon_new(const struct mon_config *c);
@@ -191,7 +204,7 @@ int mon_table_stats(struct monitor *m, struct ct_stats *out);
  */
 int mon_route(struct monitor *m, uint32_t id, struct flow_route *out);
 /*
- * -P: the process behind a flow.proc number, from any thread: 0 and *out,
+ * -P: the process behind a flow_proc.proc number, from any thread: 0 and *out,
  * or -1 when -P is off or the number is unknown.
  */
 int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out);

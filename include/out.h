@@ -61,12 +61,14 @@ struct out_opts {
 	/*
 	 * -P: the table's last column is Process (procs_label()); JSON gives
 	 * every flow "process", "processes", "rtt_ms" and, in a stream's
-	 * delta, "retransmits".  proc_of gives a flow.proc number's process
-	 * (-1: unknown).
+	 * delta, "retransmits".  proc_of gives a flow_proc.proc number's
+	 * process (-1: unknown).  side: the flows the rows point into and
+	 * their -P records (flow_proc()).
 	 */
 	int processes;
 	int (*proc_of)(void *arg, uint32_t id, struct proc_info *out);
 	void *proc_arg;
+	struct flow_side side;
 };
 
 int out_table_write(FILE *fp, const struct flow *const *rows, size_t n,

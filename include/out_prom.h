@@ -75,6 +75,7 @@ struct prom_out {
 	char err[160];		/* private: the last write's failure, "" */
 };
 struct flow;
-void prom_out_frame(void *arg, struct mon_frame *f, const struct flow *flows, size_t n);
+void prom_out_frame(void *arg, struct mon_frame *f, const struct flow *flows,
+		    const struct flow_proc *procs, size_t n);
 
 #endif

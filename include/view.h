@@ -106,6 +106,12 @@ struct view_opts {
 	 */
 	int (*route_of)(void *arg, uint32_t id, struct flow_route *out);
 	void *route_arg;
+	/*
+	 * -P: the records beside the flows view_build_array() is given
+	 * (flow_proc(); view_build() takes the table's), for the RTT and
+	 * retransmission sorts; NULL: none (those sorts see zeros).
+	 */
+	const struct flow_proc *procs;
 };
 
 /*
@@ -135,6 +141,12 @@ size_t view_build(const struct flow_table *t, const struct view_opts *o,
 /* The same over a plain array of flows (a monitor frame). */
 size_t view_build_array(const struct flow *flows, size_t count, const struct view_opts *o,
 			const struct flow **rows);
+/*
+ * The same, each row the number of its flow in flows (4 bytes a row, not
+ * a pointer's 8: the monitor's panes keep theirs from frame to frame).
+ */
+size_t view_build_index(const struct flow *flows, size_t count, const struct view_opts *o,
+			uint32_t *rows);
 
 /*
  * Writers walk the rows in sort order, which reads the flows at random: a
@@ -152,7 +164,11 @@ static inline void view_prefetch(const struct flow *const *rows, size_t i, size_
 	}
 }
 
-/* view_build()'s order, field by field (<0, 0, >0), for callers comparing two flows. */
-int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse);
+/*
+ * view_build()'s order, field by field (<0, 0, >0), for callers comparing
+ * two flows of side->flows (side: their -P records, flow_proc(); may be NULL).
+ */
+int view_cmp(const struct flow_side *side, const struct flow *a, const struct flow *b,
+	     enum view_sort s, int reverse);
 
 #endif

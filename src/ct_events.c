@@ -71,14 +71,16 @@
 #define EV_BUFSIZE	(64 * 1024)
 /* Entries parsed between two takings of the lock. */
 #define EV_BATCH	64
-/* The queue's first allocation, in entries; it doubles up to CT_EVENTS_QUEUE_MAX. */
 /*
- * Each half of the queue starts with room for this many events, its pages
- * touched at once: a busy host's drains (5,000 destroys a second, drained
- * every 0.5 to 1 s) never grow it, so the process's memory does not step up
- * the first time a burst comes (1.1 MiB a half).
+ * Each half of the queue starts with room for this many events (37 KiB)
+ * and doubles when a drain's worth does not fit, up to CT_EVENTS_QUEUE_MAX:
+ * a quiet host never pays for the room a busy one needs (a busy host's
+ * drains, 5,000 destroys a second drained every 0.5 to 1 s, grow it to
+ * 8192 entries, 1.1 MiB a half).
  */
-#define EV_QUEUE_MIN	8192
+#define EV_QUEUE_MIN	256
+/* After a burst a half shrinks back to this (not below: a busy host's steady size). */
+#define EV_QUEUE_KEEP	8192
 
 struct ev_queue {
 	struct ct_entry *e;
@@ -163,7 +165,6 @@ struct ct_events *ct_events_open(size_t rcvbuf)
 		q->e = malloc(EV_QUEUE_MIN * sizeof *q->e);
 		if (!q->e)
 			goto fail;
-		memset(q->e, 0, EV_QUEUE_MIN * sizeof *q->e);
 		q->cap = EV_QUEUE_MIN;
 	}
 	ev->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
@@ -395,14 +396,14 @@ size_t ct_events_drain(struct ct_events *ev, const struct ct_sink *sink)
 	t.n = 0;
 	/*
 	 * After a burst, give back what a quiet queue does not use (up to
-	 * 32 MiB a half): back to EV_QUEUE_MIN, its first size.
+	 * CT_EVENTS_QUEUE_MAX entries a half): back to EV_QUEUE_KEEP.
 	 */
-	if (t.cap > EV_QUEUE_MIN && n < t.cap / 4) {
-		struct ct_entry *e = realloc(t.e, EV_QUEUE_MIN * sizeof *t.e);
+	if (t.cap > EV_QUEUE_KEEP && n < t.cap / 4) {
+		struct ct_entry *e = realloc(t.e, EV_QUEUE_KEEP * sizeof *t.e);
 
 		if (e) {
 			t.e = e;
-			t.cap = EV_QUEUE_MIN;
+			t.cap = EV_QUEUE_KEEP;
 		}
 	}
 	ev->spare = t;

@@ -224,6 +224,8 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 	return FLOW_CLASS_FORWARDED;
 }
 
+const struct flow_proc flow_proc_none;
+
 struct flow_table *flow_table_new(const struct host_info *h, const struct flow_opts *o)
 {
 	struct flow_table *t = xcalloc(1, sizeof *t);
@@ -232,6 +234,8 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->opts = *o;
 	t->cap = 256;
 	t->flows = huge_alloc(t->cap * sizeof *t->flows);
+	if (o->socks)
+		t->procs = huge_alloc(t->cap * sizeof *t->procs);
 	t->index_bits = 9;
 	t->index_size = (size_t)1 << t->index_bits;
 	t->index = huge_alloc(t->index_size * sizeof *t->index);
@@ -247,6 +251,7 @@ void flow_table_free(struct flow_table *t)
 	free(t->reread);
 	free(t->pairs);
 	huge_free(t->flows, t->cap * sizeof *t->flows);
+	huge_free(t->procs, t->procs ? t->cap * sizeof *t->procs : 0);
 	huge_free(t->index, t->index_size * sizeof *t->index);
 	free(t);
 }
@@ -288,9 +293,13 @@ static void restart(struct flow_table *t, int keep_delta)
 		f->conns = 0;
 		f->entries = 0;
 		f->stale = 0;
-		f->rtt_us = 0;
 		if (!keep_delta)
 			memset(&f->d, 0, sizeof f->d);
+		if (t->procs) {
+			t->procs[i].rtt_us = 0;
+			if (!keep_delta)
+				t->procs[i].retrans = 0;
+		}
 	}
 	if (!keep_delta)
 		t->delta_shown = 0;
@@ -301,8 +310,11 @@ void flow_delta_fresh(struct flow_table *t)
 {
 	if (!t->delta_shown)
 		return;
-	for (size_t i = 0; i < t->nflows; i++)
+	for (size_t i = 0; i < t->nflows; i++) {
 		memset(&t->flows[i].d, 0, sizeof t->flows[i].d);
+		if (t->procs)
+			t->procs[i].retrans = 0;
+	}
 	t->delta_shown = 0;
 }
 
@@ -417,8 +429,11 @@ static void track_end(struct flow_table *t)
 	conn_store_sweep(t->store, remap, conn_gone, t);
 	if (remap) {
 		for (size_t i = 0; i < t->nflows; i++)
-			if (remap[i] != CONN_FLOW_NONE)
+			if (remap[i] != CONN_FLOW_NONE) {
 				t->flows[remap[i]] = t->flows[i];
+				if (t->procs)
+					t->procs[remap[i]] = t->procs[i];
+			}
 		t->nflows = kept;
 		index_rebuild(t);
 		free(remap);
@@ -530,6 +545,9 @@ static void grow(struct flow_table *t)
 	/* The flows' pages move; they are not copied (no second copy at the peak). */
 	t->flows = huge_realloc(t->flows, t->cap * sizeof *t->flows,
 				2 * t->cap * sizeof *t->flows);
+	if (t->procs)
+		t->procs = huge_realloc(t->procs, t->cap * sizeof *t->procs,
+					2 * t->cap * sizeof *t->procs);
 	t->cap *= 2;
 }
 
@@ -573,6 +591,8 @@ static inline struct flow *flow_get(struct flow_table *t, const struct flow_key 
 	f = &t->flows[t->nflows];
 	memset(f, 0, sizeof *f);
 	f->key = *key;
+	if (t->procs)
+		memset(&t->procs[t->nflows], 0, sizeof *t->procs);
 	t->index[i] = (uint32_t)++t->nflows | tag;
 	return f;
 }
@@ -588,7 +608,7 @@ void flow_flush(struct flow_table *t)
 		ring_pop(t);
 }
 
-/* -P: this dump's flow and process pairs, for flow.proc and nprocs at the end. */
+/* -P: this dump's flow and process pairs, for flow_proc's proc and nprocs at the end. */
 static void pair_add(struct flow_table *t, size_t flow, uint32_t proc)
 {
 	if (t->npairs == t->pairs_cap) {
@@ -619,17 +639,18 @@ static void pairs_apply(struct flow_table *t)
 		return;
 	qsort(t->pairs, t->npairs, sizeof *t->pairs, cmp_pair);
 	while (i < t->npairs) {
-		struct flow *f = &t->flows[t->pairs[i].flow];
+		uint32_t flow = t->pairs[i].flow;
+		struct flow_proc *fp = &t->procs[flow];
 		uint32_t distinct = 0, last = 0;
 
-		f->proc = t->pairs[i].proc;
-		for (size_t j = i; j < t->npairs && t->pairs[j].flow == t->pairs[i].flow; j++) {
+		fp->proc = t->pairs[i].proc;
+		for (size_t j = i; j < t->npairs && t->pairs[j].flow == flow; j++) {
 			if (t->pairs[j].proc != last)
 				distinct++;
 			last = t->pairs[j].proc;
 		}
-		f->nprocs = distinct > UINT16_MAX ? UINT16_MAX : (uint16_t)distinct;
-		while (i < t->npairs && &t->flows[t->pairs[i].flow] == f)
+		fp->nprocs = distinct > UINT16_MAX ? UINT16_MAX : (uint16_t)distinct;
+		while (i < t->npairs && t->pairs[i].flow == flow)
 			i++;
 	}
 	t->npairs = 0;
@@ -640,11 +661,15 @@ static size_t account(struct flow_table *t, const struct flow_hit *hit, uint64_t
 {
 	struct flow *f = flow_get(t, &hit->key, h);
 
-	if (proc)
-		pair_add(t, (size_t)(f - t->flows), proc);
-	if (rtt > f->rtt_us)
-		f->rtt_us = rtt;
-	f->d.retrans = f->d.retrans > UINT32_MAX - rtx ? UINT32_MAX : f->d.retrans + rtx;
+	if (t->procs) {
+		struct flow_proc *fp = &t->procs[f - t->flows];
+
+		if (proc)
+			pair_add(t, (size_t)(f - t->flows), proc);
+		if (rtt > fp->rtt_us)
+			fp->rtt_us = rtt;
+		fp->retrans = fp->retrans > UINT32_MAX - rtx ? UINT32_MAX : fp->retrans + rtx;
+	}
 
 	f->conns += open;
 	f->entries++;
@@ -876,6 +901,11 @@ const struct flow *flow_table_at(const struct flow_table *t, size_t i)
 const struct flow *flow_table_flows(const struct flow_table *t)
 {
 	return t->nflows ? t->flows : NULL;
+}
+
+const struct flow_proc *flow_table_procs(const struct flow_table *t)
+{
+	return t->nflows ? t->procs : NULL;
 }
 
 const struct flow_stats *flow_table_stats(const struct flow_table *t)

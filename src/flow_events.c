@@ -95,13 +95,24 @@ int flow_table_event(struct flow_table *t, const struct ct_entry *e)
 
 void flow_table_refresh_begin(struct flow_table *t)
 {
-	if (t->reread_cap < t->nflows) {
-		free(t->reread);
-		t->reread_cap = t->nflows + t->nflows / 2 + 64;
-		t->reread = xmalloc(t->reread_cap * sizeof *t->reread);
+	t->nreread = 0;
+}
+
+/* One more entry of flow k read again. */
+static void reread_add(struct flow_table *t, size_t k)
+{
+	if (t->nreread == t->reread_cap) {
+		t->reread_cap = t->reread_cap ? 2 * t->reread_cap : 1024;
+		t->reread = xrealloc(t->reread, t->reread_cap * sizeof *t->reread);
 	}
-	if (t->reread)
-		memset(t->reread, 0, t->reread_cap * sizeof *t->reread);
+	t->reread[t->nreread++] = (uint32_t)k;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
@@ -150,18 +161,27 @@ int flow_table_refresh(struct flow_table *t, const struct ct_entry *e)
 			if (counted && f->conns)
 				f->conns--;
 		}
-		if (k < t->reread_cap)
-			t->reread[k]++;
+		reread_add(t, k);
 	}
 	return 1;
 }
 
 void flow_table_refresh_end(struct flow_table *t)
 {
+	size_t j = 0;
+
+	/* Flow numbers in order: each flow's count of rereads is a run. */
+	if (t->nreread > 1)
+		qsort(t->reread, t->nreread, sizeof *t->reread, cmp_u32);
 	for (size_t i = 0; i < t->nflows; i++) {
 		struct flow *f = &t->flows[i];
+		uint32_t read = 0;
 
-		f->stale = f->entries && (i >= t->reread_cap || t->reread[i] < f->entries);
+		while (j < t->nreread && t->reread[j] == i) {
+			read++;
+			j++;
+		}
+		f->stale = f->entries && read < f->entries;
 	}
 }
 

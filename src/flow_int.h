@@ -36,6 +36,7 @@ struct flow_table {
 	const struct host_info *host;	/* borrowed */
 	struct flow_opts opts;		/* server_ports borrowed */
 	struct flow *flows;		/* dense, nflows used */
+	struct flow_proc *procs;	/* -P (opts.socks): beside flows, cap of them; else NULL */
 	size_t nflows, cap;
 	/*
 	 * Open addressing, at most 3/4 full: a slot is 0 (empty) or the flow
@@ -56,8 +57,13 @@ struct flow_table {
 	int delta_shown;		/* d was shown: zero it before adding to it */
 	double (*clock)(void);		/* seconds, for records in limbo (store.h) */
 	uint32_t now_s;			/* clock() at the last sweep */
-	uint32_t *reread;		/* per flow: entries read again since refresh_begin */
-	size_t reread_cap;
+	/*
+	 * The flow of each hit read again since refresh_begin, one number a
+	 * hit: a few thousand at most (the rows on screen), where a counter
+	 * per flow took 4 bytes of every flow, all of them written each time.
+	 */
+	uint32_t *reread;
+	size_t nreread, reread_cap;
 	struct flow_proc_pair *pairs;	/* -P: this dump's, sorted at the end */
 	size_t npairs, pairs_cap;
 };

@@ -312,20 +312,20 @@ static int with_peer(const struct metrics *mx, unsigned dir)
 	return dir != FLOW_PASSIVE || mx->o.passive_peers;
 }
 
-/* The flow's part in its series' -P values. */
-static void add_health(struct metrics_series *s, const struct flow *fl)
+/* The flow's part in its series' -P values: p is its record (flow_proc()). */
+static void add_health(struct metrics_series *s, const struct flow_proc *p)
 {
-	s->retrans = u64_add_sat(s->retrans, fl->d.retrans);
-	if (fl->rtt_us > s->rtt_us)
-		s->rtt_us = fl->rtt_us;
-	if (!fl->proc || s->proc_state == 2)
+	s->retrans = u64_add_sat(s->retrans, p->retrans);
+	if (p->rtt_us > s->rtt_us)
+		s->rtt_us = p->rtt_us;
+	if (!p->proc || s->proc_state == 2)
 		return;
-	if (fl->nprocs > 1 || (s->proc_state == 1 && s->proc != fl->proc)) {
+	if (p->nprocs > 1 || (s->proc_state == 1 && s->proc != p->proc)) {
 		s->proc_state = 2;
 		s->proc = 0;
 	} else {
 		s->proc_state = 1;
-		s->proc = fl->proc;
+		s->proc = p->proc;
 	}
 }
 
@@ -535,9 +535,10 @@ static int series_cmp(const void *pa, const void *pb)
 }
 
 void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct flow *flows,
-		  size_t n)
+		  const struct flow_proc *procs, size_t n)
 {
 	struct metrics_table *t = &mx->tab;
+	struct flow_side side = { flows, procs };
 	double now = (double)f->when.tv_sec + (double)f->when.tv_nsec / 1e9;
 
 	mx->frame++;
@@ -596,7 +597,7 @@ void metrics_feed(struct metrics *mx, const struct mon_frame *f, const struct fl
 		s->closed = u64_add_sat(s->closed, fl->d.closed_conns);
 		s->open += fl->conns;
 		if (mx->o.processes)
-			add_health(s, fl);
+			add_health(s, flow_proc(&side, fl));
 	}
 	/* Memory: the least recently shown series go first, never this frame's. */
 	while (mx->count > mx->o.keep && mx->lru_tail && mx->lru_tail->last != mx->frame)

@@ -124,6 +124,7 @@ void mon_frame_free(struct mon_frame *f)
 	if (!f)
 		return;
 	huge_free(f->own_flows, f->own_cap * sizeof *f->own_flows);
+	huge_free(f->own_procs, f->own_procs ? f->own_cap * sizeof *f->own_procs : 0);
 	free(f->conns);
 	free(f);
 }
@@ -269,12 +270,17 @@ static void schedule_next(struct monitor *m, double start)
 static void copy_due(struct monitor *m, struct mon_frame *f, struct mon_frame *spare)
 {
 	size_t n = f->nflows ? f->nflows : 1;
+	const struct flow_proc *procs = flow_table_procs(m->t);
+	int with_procs = m->cfg.fo.socks != NULL;
 
 	if (spare && spare->own_flows) {
 		f->own_flows = spare->own_flows;
+		f->own_procs = spare->own_procs;
 		f->own_cap = spare->own_cap;
 		spare->own_flows = NULL;
+		spare->own_procs = NULL;
 		spare->flows = NULL;
+		spare->procs = NULL;
 		spare->nflows = spare->own_cap = 0;
 	}
 	if (f->own_cap < n) {
@@ -284,12 +290,18 @@ static void copy_due(struct monitor *m, struct mon_frame *f, struct mon_frame *s
 		 * new ones are touched: never two copies at once.
 		 */
 		huge_free(f->own_flows, f->own_cap * sizeof *f->own_flows);
+		huge_free(f->own_procs, f->own_procs ? f->own_cap * sizeof *f->own_procs : 0);
 		f->own_flows = huge_alloc(n * sizeof *f->own_flows);
+		f->own_procs = with_procs ? huge_alloc(n * sizeof *f->own_procs) : NULL;
 		f->own_cap = n;
 	}
-	if (f->nflows)
+	if (f->nflows) {
 		memcpy(f->own_flows, flow_table_flows(m->t), f->nflows * sizeof *f->own_flows);
+		if (procs && f->own_procs)
+			memcpy(f->own_procs, procs, f->nflows * sizeof *f->own_procs);
+	}
 	f->flows = f->own_flows;
+	f->procs = procs ? f->own_procs : NULL;
 	f->flows_due = 0;
 }
 
@@ -317,6 +329,7 @@ static void frame_table(struct monitor *m, struct mon_frame *f, int own)
 		f->flows_due = 1;
 	} else {
 		f->flows = flow_table_flows(m->t);
+		f->procs = flow_table_procs(m->t);
 	}
 	f->stats = *flow_table_stats(m->t);
 	f->tracked = flow_table_tracked(m->t, &f->store_bytes);
@@ -361,7 +374,8 @@ static void frame_common(struct monitor *m, struct mon_frame *f, double now)
 static void frame_done(struct monitor *m, struct mon_frame *f)
 {
 	if (m->cfg.on_frame)
-		m->cfg.on_frame(m->cfg.frame_arg, f, flow_table_flows(m->t), flow_table_count(m->t));
+		m->cfg.on_frame(m->cfg.frame_arg, f, flow_table_flows(m->t), flow_table_procs(m->t),
+				flow_table_count(m->t));
 }
 
 /*

@@ -41,7 +41,8 @@ static void put_string(struct outbuf *b, const char *s)
 	OUTBUF_LIT(b, "\"");
 }
 
-static void put_delta(struct outbuf *b, const struct flow_delta *d, int processes)
+/* fp: -P's record of the flow (its retransmissions), NULL without -P. */
+static void put_delta(struct outbuf *b, const struct flow_delta *d, const struct flow_proc *fp)
 {
 	OUTBUF_LIT(b, ",\"delta\":{\"inbound_packets\":");
 	outbuf_u64(b, d->in_packets);
@@ -55,9 +56,9 @@ static void put_delta(struct outbuf *b, const struct flow_delta *d, int processe
 	outbuf_u64(b, d->new_conns);
 	OUTBUF_LIT(b, ",\"closed_connections\":");
 	outbuf_u64(b, d->closed_conns);
-	if (processes) {
+	if (fp) {
 		OUTBUF_LIT(b, ",\"retransmits\":");
-		outbuf_u64(b, d->retrans);
+		outbuf_u64(b, fp->retrans);
 	}
 	OUTBUF_LIT(b, "}");
 }
@@ -68,7 +69,7 @@ static void put_delta(struct outbuf *b, const struct flow_delta *d, int processe
  * distinct ones hold its sockets), "rtt_ms" (TCP, the largest smoothed RTT
  * of its live sockets; null without one).
  */
-static void put_process(struct outbuf *b, const struct out_opts *o, const struct flow *f)
+static void put_process(struct outbuf *b, const struct out_opts *o, const struct flow_proc *f)
 {
 	struct proc_info pi;
 	char num[32];
@@ -311,18 +312,21 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 			put_owner(&b, o, f->key.owner);
 		if (o->stream) {
 			if (o->interval > 0)
-				put_delta(&b, &f->d, o->processes);
+				put_delta(&b, &f->d,
+					  o->processes ? flow_proc(&o->side, f) : NULL);
 			else
 				OUTBUF_LIT(&b, ",\"delta\":null");
 		}
 		if (routed)
 			put_nat(&b, f, known ? &route : NULL);
 		if (o->processes) {
-			put_process(&b, o, f);
+			const struct flow_proc *pr = flow_proc(&o->side, f);
+
+			put_process(&b, o, pr);
 			if (o->stream && o->interval > 0) {
 				char num[32];
 
-				snprintf(num, sizeof num, "%.2f", f->d.retrans / o->interval);
+				snprintf(num, sizeof num, "%.2f", pr->retrans / o->interval);
 				OUTBUF_LIT(&b, ",\"retrans_per_s\":");
 				outbuf_str(&b, num);
 			} else if (o->stream) {

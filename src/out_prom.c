@@ -588,14 +588,15 @@ void prom_file_close(struct prom_file *pf)
 /* Frames between dumps re-render no more often than this (seconds). */
 #define PROM_EVENT_GAP 1.0
 
-void prom_out_frame(void *arg, struct mon_frame *f, const struct flow *flows, size_t n)
+void prom_out_frame(void *arg, struct mon_frame *f, const struct flow *flows,
+		    const struct flow_proc *procs, size_t n)
 {
 	struct prom_out *po = arg;
 	char *t = NULL, *om = NULL;
 	size_t tn = 0, on = 0;
 	double now = mono_now();
 
-	metrics_feed(po->mx, f, flows, n);
+	metrics_feed(po->mx, f, flows, procs, n);
 	if (!f->dumped && po->rendered && now - po->last < PROM_EVENT_GAP) {
 		memcpy(f->out_err, po->err, sizeof f->out_err);
 		return;

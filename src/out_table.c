@@ -194,12 +194,13 @@ static const char *owner_text(const struct out_opts *o, const struct flow *f,
 /* -P: the Process cell. */
 static void proc_text(const struct out_opts *o, const struct flow *f, char *buf, size_t len)
 {
+	const struct flow_proc *fp = flow_proc(&o->side, f);
 	struct proc_info pi;
 
-	if (!f->proc || !o->proc_of || o->proc_of(o->proc_arg, f->proc, &pi) < 0)
+	if (!fp->proc || !o->proc_of || o->proc_of(o->proc_arg, fp->proc, &pi) < 0)
 		procs_label(NULL, 0, buf, len);
 	else
-		procs_label(&pi, f->nprocs, buf, len);
+		procs_label(&pi, fp->nprocs, buf, len);
 }
 
 static size_t digits(uint64_t v)

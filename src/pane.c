@@ -13,7 +13,8 @@ void pane_init(struct pane *p)
  * possible to show it.  A list that shrank is scrolled back so the window
  * stays full rather than showing empty rows below the last one.
  */
-static void settle(struct pane *p, const struct flow *const *rows, size_t n, size_t height)
+static void settle(struct pane *p, const struct flow *flows, const uint32_t *rows, size_t n,
+		   size_t height)
 {
 	if (height == 0)
 		height = 1;
@@ -25,7 +26,7 @@ static void settle(struct pane *p, const struct flow *const *rows, size_t n, siz
 	}
 	if (p->cursor >= n)
 		p->cursor = n - 1;
-	p->sel = rows[p->cursor]->key;
+	p->sel = flows[rows[p->cursor]].key;
 	p->has_sel = 1;
 	if (n <= height)
 		p->top = 0;
@@ -37,17 +38,18 @@ static void settle(struct pane *p, const struct flow *const *rows, size_t n, siz
 		p->top = p->cursor - height + 1;
 }
 
-void pane_sync(struct pane *p, const struct flow *const *rows, size_t n, size_t height)
+void pane_sync(struct pane *p, const struct flow *flows, const uint32_t *rows, size_t n,
+	       size_t height)
 {
 	if (p->has_sel) {
 		for (size_t i = 0; i < n; i++) {
-			if (flow_key_equal(&rows[i]->key, &p->sel)) {
+			if (flow_key_equal(&flows[rows[i]].key, &p->sel)) {
 				p->cursor = i;
 				break;
 			}
 		}
 	}
-	settle(p, rows, n, height);
+	settle(p, flows, rows, n, height);
 }
 
 size_t pane_page(size_t height)
@@ -55,13 +57,13 @@ size_t pane_page(size_t height)
 	return height > 1 ? height - 1 : 1;
 }
 
-void pane_move(struct pane *p, enum pane_move how, long n, const struct flow *const *rows,
-	       size_t count, size_t height)
+void pane_move(struct pane *p, enum pane_move how, long n, const struct flow *flows,
+	       const uint32_t *rows, size_t count, size_t height)
 {
 	long long to;
 
 	if (count == 0) {
-		settle(p, rows, count, height);
+		settle(p, flows, rows, count, height);
 		return;
 	}
 	switch (how) {
@@ -82,5 +84,5 @@ void pane_move(struct pane *p, enum pane_move how, long n, const struct flow *co
 	if (to > (long long)count - 1)
 		to = (long long)count - 1;
 	p->cursor = (size_t)to;
-	settle(p, rows, count, height);
+	settle(p, flows, rows, count, height);
 }

@@ -112,9 +112,14 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 {
 	struct out_health health;
 	const struct flow **rows = xcalloc(f->nflows + 1, sizeof *rows);
-	size_t n = view_build_array(f->flows, f->nflows, b->view, rows);
+	struct view_opts vo = *b->view;
+	size_t n;
 	char when[48];
 	int r;
+
+	vo.procs = f->procs;
+	n = view_build_array(f->flows, f->nflows, &vo, rows);
+	oo->side = mon_frame_side(f);
 
 	if (b->resolver && n) {
 		for (size_t k = 0; k < n; k++) {
@@ -330,6 +335,7 @@ int run_delete(struct monitor *m, const struct batch_opts *b, int ask, FILE *in,
 	const struct flow **rows;
 	struct flow_key *keys;
 	struct mon_del *per;
+	struct view_opts vo;
 	char line[FMT_ENDPOINT_MAX * 2 + 64], own[OWNER_NAME_MAX + 8], det[96], answer[64];
 	size_t n, k = 0;
 	uint64_t entries = 0;
@@ -342,7 +348,9 @@ int run_delete(struct monitor *m, const struct batch_opts *b, int ask, FILE *in,
 		return -1;
 	}
 	rows = xcalloc(f->nflows + 1, sizeof *rows);
-	n = view_build_array(f->flows, f->nflows, b->view, rows);
+	vo = *b->view;
+	vo.procs = f->procs;
+	n = view_build_array(f->flows, f->nflows, &vo, rows);
 	keys = xcalloc(n + 1, sizeof *keys);
 	for (size_t i = 0; i < n; i++)
 		if (rows[i]->entries) {

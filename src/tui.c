@@ -59,7 +59,7 @@ static void place(struct tui *t)
 		p->colhdr = s.colhdr;
 		p->list_y = s.list_y[i];
 		p->list_h = s.list_h[i];
-		pane_sync(&p->p, p->rows, p->n, p->list_h);
+		pane_sync(&p->p, tui_flows(t), p->rows, p->n, p->list_h);
 	}
 	flows_want_widths(t, &local_want, &peer_want);
 	layout_flows_ext(&t->lay, COLS, local_want, peer_want, flows_owner_want(t),
@@ -76,7 +76,7 @@ static void want_names(struct tui *t)
 		const struct tpane *p = &t->panes[i];
 
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
-			const struct flow_key *k = &p->rows[r]->key;
+			const struct flow_key *k = &tpane_row(t, p, r)->key;
 			struct flow_route fr;
 
 			/* A routed flow's client is named too. */
@@ -116,7 +116,7 @@ static void show_rows(struct tui *t)
 		const struct tpane *p = &t->panes[i];
 
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++)
-			t->shown_next[n++] = p->rows[r]->key;
+			t->shown_next[n++] = tpane_row(t, p, r)->key;
 	}
 	same = n == t->nshown;
 	for (size_t i = 0; same && i < n; i++)

@@ -225,28 +225,42 @@ void flows_trend_take(struct tui *t, const struct mon_frame *f)
 	t->trend_seq = f->seq;
 }
 
+/* -P: the record of f, a flow of the shown frame. */
+static const struct flow_proc *proc_of(const struct tui *t, const struct flow *f)
+{
+	struct flow_side side;
+
+	if (!t->f)
+		return &flow_proc_none;
+	side = mon_frame_side(t->f);
+	return flow_proc(&side, f);
+}
+
 /* -P: the flow's process (procs_label()), "-" when none is known. */
 void flows_proc_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		     char *buf, size_t len)
 {
+	const struct flow_proc *fp = proc_of(t, f);
 	struct proc_info pi;
 
-	if (!f->proc || mon_proc(t->m, f->proc, &pi) < 0)
+	if (!fp->proc || mon_proc(t->m, fp->proc, &pi) < 0)
 		procs_label(NULL, 0, buf, len);
 	else
-		procs_label(&pi, f->nprocs, buf, len);
+		procs_label(&pi, fp->nprocs, buf, len);
 }
 
 /* -P: the largest RTT of its live TCP sockets, in ms; "-" without one. */
 void flows_rtt_text(const struct tui *t, const struct flow *f, const struct flow_layout *l,
 		    char *buf, size_t len)
 {
-	if (!f->rtt_us)
+	uint32_t rtt = proc_of(t, f)->rtt_us;
+
+	if (!rtt)
 		snprintf(buf, len, "-");
-	else if (f->rtt_us < 100000)
-		snprintf(buf, len, "%.1fms", f->rtt_us / 1000.0);
+	else if (rtt < 100000)
+		snprintf(buf, len, "%.1fms", rtt / 1000.0);
 	else
-		snprintf(buf, len, "%ums", (f->rtt_us + 500) / 1000);
+		snprintf(buf, len, "%ums", (rtt + 500) / 1000);
 }
 
 /* -P: TCP retransmissions per second over the interval. */
@@ -258,7 +272,7 @@ void flows_retr_text(const struct tui *t, const struct flow *f, const struct flo
 	if (f->key.proto != IPPROTO_TCP || secs <= 0)
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%.1f", f->d.retrans / secs);
+		snprintf(buf, len, "%.1f", proc_of(t, f)->retrans / secs);
 }
 
 int flows_proc_want(const struct tui *t)
@@ -274,7 +288,7 @@ int flows_proc_want(const struct tui *t)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			flows_proc_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			flows_proc_text(t, tpane_row(t, p, r), &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > want)
 				want = n;
@@ -295,10 +309,10 @@ int flows_owner_want(const struct tui *t)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			if (!p->rows[r]->key.owner || p->rows[r]->key.dir == FLOW_ROUTED)
+			if (!tpane_row(t, p, r)->key.owner || tpane_row(t, p, r)->key.dir == FLOW_ROUTED)
 				continue;
 			any = 1;
-			flows_owner_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			flows_owner_text(t, tpane_row(t, p, r), &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > want)
 				want = n;
@@ -403,11 +417,11 @@ void flows_want_widths(const struct tui *t, int *local_want, int *peer_want)
 		for (size_t r = p->p.top; r < p->n && r < p->p.top + p->list_h; r++) {
 			int n;
 
-			flows_local_text(t, p->rows[r], &t->lay, buf, sizeof buf);
+			flows_local_text(t, tpane_row(t, p, r), &t->lay, buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > *local_want)
 				*local_want = n;
-			peer_text(t, p->rows[r], buf, sizeof buf);
+			peer_text(t, tpane_row(t, p, r), buf, sizeof buf);
 			n = (int)strlen(buf);
 			if (n > *peer_want)
 				*peer_want = n;
@@ -430,8 +444,8 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	}
 	/*
 	 * Room for the pane's own direction (what view_match() can let
-	 * through), not every flow: with two panes that is 8 bytes a flow
-	 * instead of 16.  Given back when the pane holds under half of it.
+	 * through), not every flow: with two panes that is 4 bytes a flow
+	 * instead of 8.  Given back when the pane holds under half of it.
 	 */
 	if (p->cap < want || p->cap / 2 > want + 1024) {
 		p->cap = want ? want : 1;
@@ -452,15 +466,16 @@ void flows_rebuild_pane(struct tui *t, struct tpane *p)
 	}
 	vo.route_of = tui_route_cb;
 	vo.route_arg = (void *)&t->feed;
+	vo.procs = f->procs;
 	if (t->names && t->c->resolver) {
 		vo.name_of = resolver_name_cb;
 		vo.name_arg = t->c->resolver;
 	}
-	p->n = view_build_array(f->flows, f->nflows, &vo, p->rows);
+	p->n = view_build_index(f->flows, f->nflows, &vo, p->rows);
 	/* Untouched, a pane shows the top of its order, whatever flow that is now. */
 	if (!p->follow)
 		pane_init(&p->p);
-	pane_sync(&p->p, p->rows, p->n, p->list_h);
+	pane_sync(&p->p, f->flows, p->rows, p->n, p->list_h);
 }
 
 /* ---- drawing ---- */
@@ -568,6 +583,6 @@ void flows_draw_pane(const struct tui *t, const struct tpane *p, int has_focus)
 	for (size_t i = 0; i < p->list_h && p->p.top + i < p->n; i++) {
 		size_t r = p->p.top + i;
 
-		draw_row(t, p->list_y + (int)i, p->rows[r], has_focus && r == p->p.cursor);
+		draw_row(t, p->list_y + (int)i, tpane_row(t, p, r), has_focus && r == p->p.cursor);
 	}
 }

@@ -68,7 +68,11 @@ struct tpane {
 	unsigned dir;		/* VIEW_ACTIVE, VIEW_PASSIVE or VIEW_ROUTED */
 	enum view_sort sort;
 	int reverse;
-	const struct flow **rows; /* into the shown frame's flows */
+	/*
+	 * Numbers of the shown frame's flows (view_build_index(): 4 bytes a
+	 * row, not a pointer's 8); tpane_row() gives the flow.
+	 */
+	uint32_t *rows;
 	size_t n, cap;
 	size_t total;		/* flows of this direction before the filters */
 	struct pane p;
@@ -132,6 +136,18 @@ struct tui {
 	size_t nshown, shown_cap;
 	SCREEN *scr;
 };
+
+/* Row r of pane p: a flow of the shown frame (rows exist only while there is one). */
+static inline const struct flow *tpane_row(const struct tui *t, const struct tpane *p, size_t r)
+{
+	return &t->f->flows[p->rows[r]];
+}
+
+/* The shown frame's flows, for pane_sync() and pane_move() (NULL before the first). */
+static inline const struct flow *tui_flows(const struct tui *t)
+{
+	return t->f ? t->f->flows : NULL;
+}
 
 /* What a key handler asks of the loop. */
 #define K_REBUILD 1u

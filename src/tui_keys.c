@@ -62,7 +62,7 @@ static unsigned k_move(struct tui *t, const struct key_cmd *k)
 {
 	struct tpane *p = focused(t);
 
-	pane_move(&p->p, k->move, k->arg, p->rows, p->n, p->list_h);
+	pane_move(&p->p, k->move, k->arg, tui_flows(t), p->rows, p->n, p->list_h);
 	/* Back on the first row, the pane goes back to showing the top. */
 	p->follow = p->p.cursor != 0;
 	return 0;
@@ -209,7 +209,7 @@ static unsigned k_open(struct tui *t, const struct key_cmd *k)
 	if (p->n == 0)
 		return 0;
 	tui_drop_list(t);
-	t->watched = p->rows[p->p.cursor]->key;
+	t->watched = tpane_row(t, p, p->p.cursor)->key;
 	t->list_top = 0;
 	t->mode = MODE_DETAIL;
 	t->feed.watch(t->feed.arg, &t->watched);
@@ -311,7 +311,7 @@ static unsigned k_delete(struct tui *t, const struct key_cmd *k)
 			cell_set_msg(t, "no flow to delete");
 			return 0;
 		}
-		f = p->rows[p->p.cursor];
+		f = tpane_row(t, p, p->p.cursor);
 		if (!f->entries) {
 			cell_set_msg(t, "no entries left in this flow");
 			return 0;

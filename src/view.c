@@ -271,7 +271,8 @@ int view_match(const struct view_opts *o, const struct flow *f)
 	return 1;
 }
 
-static uint64_t metric(const struct flow *f, enum view_sort s)
+/* p: f's -P record (flow_proc()). */
+static uint64_t metric(const struct flow *f, const struct flow_proc *p, enum view_sort s)
 {
 	switch (s) {
 	case VIEW_SORT_BYTES:
@@ -307,9 +308,9 @@ static uint64_t metric(const struct flow *f, enum view_sort s)
 	case VIEW_SORT_CLOSED:
 		return f->d.closed_conns;
 	case VIEW_SORT_RTT:
-		return f->rtt_us;
+		return p->rtt_us;
 	case VIEW_SORT_RETRANS:
-		return f->d.retrans;
+		return p->retrans;
 	default:
 		return 0;
 	}
@@ -344,7 +345,8 @@ static inline uint32_t port_rank(const struct flow *f)
  * tie-break.  view_build_array() encodes the same order in packed keys;
  * the unit tests hold the two to each other.
  */
-int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int reverse)
+int view_cmp(const struct flow_side *side, const struct flow *a, const struct flow *b,
+	     enum view_sort s, int reverse)
 {
 	int c = 0;
 
@@ -356,7 +358,8 @@ int view_cmp(const struct flow *a, const struct flow *b, enum view_sort s, int r
 		if (port_rank(a) != port_rank(b))
 			c = port_rank(a) < port_rank(b) ? -1 : 1;
 	} else {
-		uint64_t ma = metric(a, s), mb = metric(b, s);
+		uint64_t ma = metric(a, flow_proc(side, a), s);
+		uint64_t mb = metric(b, flow_proc(side, b), s);
 
 		if (ma != mb)
 			c = ma > mb ? -1 : 1;
@@ -399,8 +402,8 @@ static uint64_t be_bytes(const uint8_t *p, int n)
 	return v;
 }
 
-static void key_fill(struct sort_key *k, const struct flow *f, uint32_t idx,
-		     enum view_sort s, int reverse)
+static void key_fill(struct sort_key *k, const struct flow *f, const struct flow_proc *fp,
+		     uint32_t idx, enum view_sort s, int reverse)
 {
 	const uint8_t *p = f->key.peer.b;
 	uint64_t tie_hi = 0xffffffff00000000u;
@@ -419,7 +422,7 @@ static void key_fill(struct sort_key *k, const struct flow *f, uint32_t idx,
 	} else if (s == VIEW_SORT_PORT) {
 		k->w[0] = reverse ? 0x1ffffu - port_rank(f) : port_rank(f);
 	} else {
-		uint64_t m = metric(f, s);
+		uint64_t m = metric(f, fp, s);
 
 		k->w[0] = reverse ? m : ~m;
 	}
@@ -530,12 +533,11 @@ static void quick_runs(struct sort_key *a, size_t n, unsigned depth)
 }
 
 /*
- * Sorts a[0..n) in place: sorting a pane costs its 32 bytes a row and
- * nothing more, where the merge sort this replaces needed as much again
- * (64 bytes a row, at the monitor's memory peak).  On flows in the order
- * a dump found them (random for every key) it is also faster: 27-38 ms
- * against 34-54 ms for 300,000 flows here; only input already in order
- * is slower (25 ms against 12).
+ * Sorts a[0..n) in place (a run of at most VIEW_RUN keys, below): no
+ * second array, where the merge sort this replaced needed as much again.
+ * On flows in the order a dump found them (random for every key) it is
+ * also faster: 27-38 ms against 34-54 ms for 300,000 flows in one piece
+ * here; only input already in order is slower (25 ms against 12).
  */
 static void key_sort(struct sort_key *a, size_t n)
 {
@@ -547,11 +549,108 @@ static void key_sort(struct sort_key *a, size_t n)
 	insertion_sort(a, n);
 }
 
-size_t view_build_array(const struct flow *flows, size_t total, const struct view_opts *o,
-			const struct flow **rows)
+/*
+ * A group of rows is sorted at once up to this many; a bigger one in runs
+ * of this many, then merged.  The keys of one run (512 KiB) are all the
+ * sort holds besides 4 bytes a row: 32 bytes a row for every row of the
+ * pane was 4.7 MB of the monitor's peak at 150,000 rows.
+ */
+#define VIEW_RUN 16384
+
+/* The head of a sorted run in the merge: its next row's key. */
+struct run_head {
+	struct sort_key k;
+	size_t pos, end;	/* its next row and its end in the runs */
+};
+
+/* Moves h[i] down the min-heap h[0..n). */
+static void heap_down(struct run_head *h, size_t i, size_t n)
 {
-	size_t n = 0, ngroup[3] = { 0, 0, 0 }, at[3];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		struct run_head t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && key_less(&h[c + 1].k, &h[c].k))
+			c++;
+		if (!key_less(&h[c].k, &h[i].k))
+			return;
+		t = h[i];
+		h[i] = h[c];
+		h[c] = t;
+		i = c;
+	}
+}
+
+static void head_fill(struct run_head *h, const struct flow *flows, const struct flow_side *side,
+		      uint32_t i, const struct view_opts *o)
+{
+	key_fill(&h->k, &flows[i], flow_proc(side, &flows[i]), i, o->sort, o->reverse);
+}
+
+/*
+ * The ng rows of group g (dir[i] == g) in order, as flow numbers, into
+ * out[0..ng).  keys has room for VIEW_RUN keys.  The merge reads each
+ * row's flow again to make its key (a cache miss a row), which is what
+ * the smaller memory costs.
+ */
+static void sort_group(const struct flow *flows, const struct flow_side *side, const uint8_t *dir,
+		       size_t total, uint8_t g, size_t ng, const struct view_opts *o,
+		       struct sort_key *keys, uint32_t *out)
+{
+	uint32_t *runs = ng > VIEW_RUN ? huge_alloc(ng * sizeof *runs) : out;
+	size_t nruns = 0, k = 0, done = 0;
+	struct run_head *h;
+
+	for (size_t i = 0; i < total && done < ng; i++) {
+		if (dir[i] != g)
+			continue;
+		key_fill(&keys[k++], &flows[i], flow_proc(side, &flows[i]), (uint32_t)i, o->sort,
+			 o->reverse);
+		if (k == VIEW_RUN || done + k == ng) {
+			key_sort(keys, k);
+			for (size_t j = 0; j < k; j++)
+				runs[done + j] = (uint32_t)(keys[j].w[3] & 0xffffffffu);
+			done += k;
+			k = 0;
+			nruns++;
+		}
+	}
+	if (runs == out)
+		return;
+	h = xmalloc(nruns * sizeof *h);
+	for (size_t r = 0; r < nruns; r++) {
+		h[r].pos = r * VIEW_RUN;
+		h[r].end = h[r].pos + VIEW_RUN < ng ? h[r].pos + VIEW_RUN : ng;
+		head_fill(&h[r], flows, side, runs[h[r].pos], o);
+	}
+	for (size_t r = nruns / 2; r-- > 0; )
+		heap_down(h, r, nruns);
+	for (size_t m = 0; m < ng; m++) {
+		out[m] = runs[h[0].pos++];
+		if (h[0].pos < h[0].end) {
+			/* The run's flow two rows on: fetched while the heap works. */
+			if (h[0].pos + 2 < h[0].end)
+				__builtin_prefetch(&flows[runs[h[0].pos + 2]]);
+			head_fill(&h[0], flows, side, runs[h[0].pos], o);
+		} else {
+			h[0] = h[--nruns];
+		}
+		heap_down(h, 0, nruns);
+	}
+	free(h);
+	huge_free(runs, ng * sizeof *runs);
+}
+
+/* view_build_array() and view_build_index(): rows or idx gets the result. */
+static size_t build(const struct flow *flows, size_t total, const struct view_opts *o,
+		    const struct flow **rows, uint32_t *idx)
+{
+	struct flow_side side = { flows, o->procs };
+	size_t n = 0, ngroup[3] = { 0, 0, 0 }, at = 0, nkeys;
 	struct sort_key *keys;
+	uint32_t *out;
 	uint8_t *dir;
 
 	/* One pass to filter and count the active rows, which come first. */
@@ -569,33 +668,45 @@ size_t view_build_array(const struct flow *flows, size_t total, const struct vie
 	/*
 	 * Pages of their own (huge_alloc() maps 2 MiB and more): they go back
 	 * to the kernel when freed, where malloc could keep them in its heap.
+	 * The index takes 32 bits: flows are at most two per conntrack entry,
+	 * and a table of 2^31 entries would need hundreds of GiB of kernel
+	 * memory.
 	 */
-	keys = huge_alloc((n ? n : 1) * sizeof *keys);
-	at[0] = 0;
-	at[1] = ngroup[0];
-	at[2] = ngroup[0] + ngroup[1];
-	for (size_t i = 0; i < total; i++) {
-		if (dir[i] < 3)
-			key_fill(&keys[at[dir[i]]++], &flows[i], (uint32_t)i, o->sort, o->reverse);
+	nkeys = n < VIEW_RUN ? (n ? n : 1) : VIEW_RUN;
+	keys = huge_alloc(nkeys * sizeof *keys);
+	out = idx ? idx : huge_alloc((n ? n : 1) * sizeof *out);
+	for (uint8_t g = 0; g < 3; g++) {
+		sort_group(flows, &side, dir, total, g, ngroup[g], o, keys, out + at);
+		at += ngroup[g];
 	}
 	free(dir);
-	/* The index takes 32 bits: flows are at most two per conntrack entry,
-	 * and a table of 2^31 entries would need hundreds of GiB of kernel
-	 * memory. */
-	/* at[g] now ends group g. */
-	key_sort(keys, ngroup[0]);
-	key_sort(keys + at[0], ngroup[1]);
-	key_sort(keys + at[1], ngroup[2]);
-	for (size_t i = 0; i < n; i++)
-		rows[i] = &flows[keys[i].w[3] & 0xffffffffu];
-	huge_free(keys, (n ? n : 1) * sizeof *keys);
+	huge_free(keys, nkeys * sizeof *keys);
+	if (rows) {
+		for (size_t i = 0; i < n; i++)
+			rows[i] = &flows[out[i]];
+		huge_free(out, (n ? n : 1) * sizeof *out);
+	}
 	return n;
+}
+
+size_t view_build_array(const struct flow *flows, size_t total, const struct view_opts *o,
+			const struct flow **rows)
+{
+	return build(flows, total, o, rows, NULL);
+}
+
+size_t view_build_index(const struct flow *flows, size_t total, const struct view_opts *o,
+			uint32_t *rows)
+{
+	return build(flows, total, o, NULL, rows);
 }
 
 size_t view_build(const struct flow_table *t, const struct view_opts *o,
 		  const struct flow **rows)
 {
 	size_t total = flow_table_count(t);
+	struct view_opts vo = *o;
 
-	return view_build_array(flow_table_flows(t), total, o, rows);
+	vo.procs = flow_table_procs(t);
+	return view_build_array(flow_table_flows(t), total, &vo, rows);
 }

@@ -6,6 +6,7 @@
 #include "lsct.h"
 #include "owner.h"
 #include "ports.h"
+#include "socks.h"
 #include "util.h"
 
 #include "crafted.h"
@@ -977,8 +978,9 @@ static void test_owner_in_key(void **state)
 	};
 	struct flow_key a, b;
 
-	/* 128 since -P (process, RTT, retransmissions): flow.h. */
-	assert_int_equal(sizeof(struct flow), 128);
+	/* 112: -P's process, RTT and retransmissions are beside it (struct flow_proc). */
+	assert_int_equal(sizeof(struct flow), 112);
+	assert_int_equal(sizeof(struct flow_proc), 16);
 	owners_make(&o, fx);
 	t = flow_table_new(&fx->host, &o.opts);
 	flow_table_begin(t);
@@ -1146,7 +1148,7 @@ static void test_routed_aggregate(void **state)
 					1, 1, 1, 1);
 	size_t routed = 0;
 
-	assert_int_equal(sizeof(struct flow), 128);
+	assert_int_equal(sizeof(struct flow), 112);
 	o.routes = route_reg_new(3);
 	t = flow_table_new(&fx->host, &o);
 	flow_table_begin(t);
@@ -1176,6 +1178,106 @@ static void test_routed_aggregate(void **state)
 	assert_int_equal(flow_table_stats(t)->active, 1);
 	flow_table_free(t);
 	route_reg_free(o.routes);
+}
+
+/* A socket of 10.0.0.1:lport to 198.51.100.7:443 (-P), its tcp_info given. */
+static struct sock_rec sock_to_web(unsigned lport, uint32_t rtt, uint32_t total_retrans)
+{
+	struct sock_rec r;
+
+	memset(&r, 0, sizeof r);
+	r.family = AF_INET;
+	r.proto = IPPROTO_TCP;
+	r.laddr = tu_addr("10.0.0.1");
+	r.raddr = tu_addr("198.51.100.7");
+	r.lport = (uint16_t)lport;
+	r.rport = 443;
+	r.state = 1;		/* ESTABLISHED */
+	r.has_info = 1;
+	r.rtt_us = rtt;
+	r.total_retrans = total_retrans;
+	r.inode = lport;
+	r.cookie = lport;
+	return r;
+}
+
+/* One snapshot of the entries, the sockets' processes set as procs_attribute() would. */
+static void procs_snapshot(struct flow_table *t, struct socks *s, const struct sock_rec *r,
+			   size_t n, const struct ct_entry *es, size_t nes)
+{
+	socks_set(s, r, n, 0);
+	for (size_t i = 0; i < socks_count(s); i++)
+		socks_at(s, i)->proc = socks_at(s, i)->lport == 40001 ? 9 : 7;
+	flow_table_begin(t);
+	for (size_t i = 0; i < nes; i++)
+		assert_int_equal(flow_table_add(t, &es[i]), 0);
+	flow_table_end(t);
+}
+
+/*
+ * -P's records live beside the flows (struct flow_proc): the lowest
+ * process and how many, the largest RTT, the interval's retransmissions
+ * (zeroed with the delta); when a lingering flow goes, the records of the
+ * flows after it move with them.  Without -P there are none.
+ */
+static void test_procs_beside_flows(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_opts o = fx->opts;
+	struct socks *s = socks_new();
+	const struct ct_entry es[] = {
+		/* 198.51.100.8:443 first: flow 0, no socket; it goes later */
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40003, "198.51.100.8", 443, 1, 10, 1, 10),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "198.51.100.7", 443, 1, 10, 1, 10),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40002, "198.51.100.7", 443, 1, 10, 1, 10),
+	};
+	struct sock_rec r[2] = { sock_to_web(40001, 2500, 0), sock_to_web(40002, 4000, 0) };
+	const struct flow_proc *p;
+	struct flow_table *t;
+
+	(void)state;
+	t = flow_table_new(&fx->host, &o);
+	flow_table_begin(t);
+	assert_int_equal(flow_table_add(t, &es[0]), 0);
+	flow_table_end(t);
+	assert_null(flow_table_procs(t));
+	flow_table_free(t);
+
+	o.socks = s;
+	t = flow_table_new(&fx->host, &o);
+	flow_table_track(t, 0);
+	procs_snapshot(t, s, r, 2, es, 3);
+	assert_int_equal(flow_table_count(t), 2);
+	p = flow_table_procs(t);
+	assert_non_null(p);
+	assert_int_equal(p[0].proc, 0);
+	assert_int_equal(p[0].rtt_us, 0);
+	assert_int_equal(p[1].proc, 7);
+	assert_int_equal(p[1].nprocs, 2);
+	assert_int_equal(p[1].rtt_us, 4000);
+	assert_int_equal(p[1].retrans, 0);
+
+	/* Retransmissions since the last dump: 5 + 2 in this interval. */
+	r[0] = sock_to_web(40001, 3000, 5);
+	r[1] = sock_to_web(40002, 1000, 2);
+	procs_snapshot(t, s, r, 2, es + 1, 2);
+	p = flow_table_procs(t);
+	assert_int_equal(p[1].retrans, 7);
+	assert_int_equal(p[1].rtt_us, 3000);
+	assert_int_equal(flow_table_at(t, 0)->idle, 1);
+
+	/* None in the next ones; 198.51.100.8 goes after FLOW_LINGER idle snapshots. */
+	for (int i = 0; i < FLOW_LINGER; i++)
+		procs_snapshot(t, s, r, 2, es + 1, 2);
+	assert_int_equal(flow_table_count(t), 1);
+	assert_int_equal(flow_table_at(t, 0)->key.peer.b[3], 7);	/* 198.51.100.7 */
+	p = flow_table_procs(t);
+	assert_int_equal(p[0].proc, 7);
+	assert_int_equal(p[0].nprocs, 2);
+	assert_int_equal(p[0].rtt_us, 3000);
+	assert_int_equal(p[0].retrans, 0);
+	flow_table_free(t);
+	socks_free(s);
 }
 
 int main(void)
@@ -1217,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(test_routed_classify),
 		cmocka_unit_test(test_routed_only_no_end_here),
 		cmocka_unit_test(test_routed_aggregate),
+		cmocka_unit_test(test_procs_beside_flows),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, setup, teardown);

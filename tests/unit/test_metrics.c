@@ -26,14 +26,21 @@ static struct flow mkflow(unsigned dir, const char *peer, unsigned port, uint64_
 	return f;
 }
 
-static void feed(struct metrics *mx, const struct flow *fl, size_t n)
+/* pr: the flows' -P records (NULL: none). */
+static void feed_procs(struct metrics *mx, const struct flow *fl, const struct flow_proc *pr,
+		       size_t n)
 {
 	struct mon_frame f;
 
 	memset(&f, 0, sizeof f);
 	f.dumped = 1;
 	f.sysctl.count = f.sysctl.max = -1;
-	metrics_feed(mx, &f, fl, n);
+	metrics_feed(mx, &f, fl, pr, n);
+}
+
+static void feed(struct metrics *mx, const struct flow *fl, size_t n)
+{
+	feed_procs(mx, fl, NULL, n);
 }
 
 /* The shown series with this peer ("other" for folded) and port (-1: "other"). */
@@ -155,13 +162,13 @@ static void test_retain(void **state)
 	memset(&f, 0, sizeof f);
 	f.dumped = 1;
 	f.when.tv_sec = 1000;
-	metrics_feed(mx, &f, fl, 3);	/* 2 peers and one other */
+	metrics_feed(mx, &f, fl, NULL, 3);	/* 2 peers and one other */
 	f.when.tv_sec = 1005;
-	metrics_feed(mx, &f, &z, 1);
+	metrics_feed(mx, &f, &z, NULL, 1);
 	/* z, and 2 of the 3 earlier series (the bound), open 0. */
 	assert_int_equal(metrics_series(mx, &ss), 3);
 	f.when.tv_sec = 1012;
-	metrics_feed(mx, &f, &z, 1);
+	metrics_feed(mx, &f, &z, NULL, 1);
 	/* The earlier ones are 12 s old: gone from the exposition, kept in memory. */
 	assert_int_equal(metrics_series(mx, &ss), 1);
 	assert_int_equal(metrics_kept(mx), 4);
@@ -317,22 +324,24 @@ static void test_health(void **state)
 		mkflow(FLOW_ACTIVE, "10.0.0.2", 5432, 100, 10, 0, 1),
 		mkflow(FLOW_ACTIVE, "10.0.0.3", 5432, 50, 10, 0, 1),
 	};
+	struct flow_proc pr[3];
 	const struct metrics_series *s, *other;
 
 	(void)state;
-	fl[0].d.retrans = 4;
-	fl[0].rtt_us = 2000;
-	fl[0].proc = 9;
-	fl[0].nprocs = 1;
-	fl[1].d.retrans = 1;
-	fl[1].rtt_us = 7000;
-	fl[1].proc = 9;
-	fl[1].nprocs = 1;
-	fl[2].d.retrans = 2;
-	fl[2].rtt_us = 3000;
-	fl[2].proc = 11;
-	fl[2].nprocs = 1;
-	feed(mx, fl, 3);
+	memset(pr, 0, sizeof pr);
+	pr[0].retrans = 4;
+	pr[0].rtt_us = 2000;
+	pr[0].proc = 9;
+	pr[0].nprocs = 1;
+	pr[1].retrans = 1;
+	pr[1].rtt_us = 7000;
+	pr[1].proc = 9;
+	pr[1].nprocs = 1;
+	pr[2].retrans = 2;
+	pr[2].rtt_us = 3000;
+	pr[2].proc = 11;
+	pr[2].nprocs = 1;
+	feed_procs(mx, fl, pr, 3);
 	s = find(mx, FLOW_ACTIVE, "10.0.0.1", 5432);
 	other = find(mx, FLOW_ACTIVE, "other", 5432);
 	assert_int_equal(s->retrans, 4);
@@ -345,14 +354,14 @@ static void test_health(void **state)
 	assert_int_equal(other->proc_state, 2);
 
 	/* Next frame: counters grow, the RTT is this frame's, never negative deltas. */
-	fl[0].d.retrans = 6;
-	fl[0].rtt_us = 0;
-	fl[1].d.retrans = 0;
-	fl[1].rtt_us = 1000;
-	fl[2].d.retrans = 0;
-	fl[2].proc = 0;
-	fl[1].proc = 0;
-	feed(mx, fl, 3);
+	pr[0].retrans = 6;
+	pr[0].rtt_us = 0;
+	pr[1].retrans = 0;
+	pr[1].rtt_us = 1000;
+	pr[2].retrans = 0;
+	pr[2].proc = 0;
+	pr[1].proc = 0;
+	feed_procs(mx, fl, pr, 3);
 	s = find(mx, FLOW_ACTIVE, "10.0.0.1", 5432);
 	other = find(mx, FLOW_ACTIVE, "other", 5432);
 	assert_int_equal(s->retrans, 10);
@@ -363,15 +372,15 @@ static void test_health(void **state)
 	assert_int_equal(other->proc_state, 0);
 
 	/* A flow of several processes makes its series' process unknown. */
-	fl[0].nprocs = 2;
-	feed(mx, fl, 3);
+	pr[0].nprocs = 2;
+	feed_procs(mx, fl, pr, 3);
 	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 5432)->proc_state, 2);
 	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 5432)->retrans, 16);
 	/*
 	 * The flows gone: a retained series (N = 1: the most recent one,
 	 * "other") keeps its counters, loses the RTT.
 	 */
-	feed(mx, fl, 0);
+	feed_procs(mx, fl, pr, 0);
 	s = find(mx, FLOW_ACTIVE, "other", 5432);
 	assert_non_null(s);
 	assert_int_equal(s->retrans, 3);
@@ -381,8 +390,8 @@ static void test_health(void **state)
 	/* Processes off: nothing of it is summed. */
 	o.processes = 0;
 	mx = metrics_new(&o);
-	fl[0].d.retrans = 5;
-	feed(mx, fl, 1);
+	pr[0].retrans = 5;
+	feed_procs(mx, fl, pr, 1);
 	assert_int_equal(find(mx, FLOW_ACTIVE, "10.0.0.1", 5432)->retrans, 0);
 	metrics_free(mx);
 }

@@ -193,7 +193,7 @@ static struct metrics *small(void)
 	f.stats.local = 1;
 	f.stats.forwarded = 4;
 	f.stats.excluded = 5;
-	metrics_feed(mx, &f, fl, 2);
+	metrics_feed(mx, &f, fl, NULL, 2);
 	return mx;
 }
 
@@ -322,27 +322,29 @@ static struct metrics *health_routed(void)
 				  .routed = 1, .route_of = one_route };
 	struct metrics *mx = metrics_new(&o);
 	struct flow fl[3];
+	struct flow_proc pr[3];
 	struct mon_frame f;
 
 	memset(fl, 0, sizeof fl);
+	memset(pr, 0, sizeof pr);
 	memset(&f, 0, sizeof f);
 	fl[0].key.dir = FLOW_ACTIVE;
 	fl[0].key.proto = IPPROTO_TCP;
 	fl[0].key.family = AF_INET;
 	fl[0].key.peer = tu_addr("192.0.2.1");
 	fl[0].key.port = 443;
-	fl[0].d.retrans = 12;
-	fl[0].rtt_us = 30500;
-	fl[0].proc = 7;
-	fl[0].nprocs = 1;
+	pr[0].retrans = 12;
+	pr[0].rtt_us = 30500;
+	pr[0].proc = 7;
+	pr[0].nprocs = 1;
 	fl[0].conns = 1;
 	fl[1].key.dir = FLOW_PASSIVE;
 	fl[1].key.proto = IPPROTO_TCP;
 	fl[1].key.family = AF_INET;
 	fl[1].key.peer = tu_addr("192.0.2.9");
 	fl[1].key.port = 22;
-	fl[1].proc = 7;
-	fl[1].nprocs = 2;
+	pr[1].proc = 7;
+	pr[1].nprocs = 2;
 	fl[2].key.dir = FLOW_ROUTED;
 	fl[2].key.proto = IPPROTO_TCP;
 	fl[2].key.family = AF_INET;
@@ -353,7 +355,7 @@ static struct metrics *health_routed(void)
 	f.dumped = 1;
 	f.stats.forwarded = 4;
 	f.stats.routed = 6;
-	metrics_feed(mx, &f, fl, 3);
+	metrics_feed(mx, &f, fl, pr, 3);
 	return mx;
 }
 
@@ -398,6 +400,7 @@ static void test_routed_off(void **state)
 	struct metrics *mx;
 	struct metrics_opts o = { .top = 10 };
 	struct flow fl;
+	struct flow_proc pr;
 	struct mon_frame f;
 	char *t, *z;
 	size_t n;
@@ -405,16 +408,17 @@ static void test_routed_off(void **state)
 	(void)state;
 	mx = metrics_new(&o);
 	memset(&fl, 0, sizeof fl);
+	memset(&pr, 0, sizeof pr);
 	memset(&f, 0, sizeof f);
 	fl.key.dir = FLOW_ROUTED;
 	fl.key.proto = IPPROTO_TCP;
 	fl.key.family = AF_INET;
 	fl.key.port = 80;
-	fl.d.retrans = 3;
+	pr.retrans = 3;
 	f.dumped = 1;
 	f.stats.forwarded = 4;
 	f.stats.routed = 6;
-	metrics_feed(mx, &f, &fl, 1);
+	metrics_feed(mx, &f, &fl, &pr, 1);
 	prom_render(mx, PROM_TEXT004, &t, &n);
 	z = strndup(t, n);
 	assert_null(strstr(z, "direction=\"routed\""));
@@ -458,7 +462,7 @@ static void test_owner_label(void **state)
 		fl[i].key.port = 443;
 		fl[i].key.owner = (uint32_t)i * 5;
 	}
-	metrics_feed(mx, &f, fl, 2);
+	metrics_feed(mx, &f, fl, NULL, 2);
 	prom_render(mx, PROM_TEXT004, &t, &n);
 	z = strndup(t, n);
 	assert_non_null(strstr(z, "lsconntrack_flow_sent_bytes_total{direction=\"active\",proto=\"tcp\","

@@ -26,17 +26,17 @@ static int setup(void **state)
 	return 0;
 }
 
-/* rows[k] = &flows[order[k]] */
-static void arrange(const struct flow **rows, const int *order, size_t n)
+/* Row k is flows[order[k]]. */
+static void arrange(uint32_t *rows, const int *order, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		rows[k] = &flows[order[k]];
+		rows[k] = (uint32_t)order[k];
 }
 
-static void identity(const struct flow **rows, size_t n)
+static void identity(uint32_t *rows, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		rows[k] = &flows[k];
+		rows[k] = (uint32_t)k;
 }
 
 static void assert_selected(const struct pane *p, const struct flow *f)
@@ -66,13 +66,13 @@ static void test_init(void **state)
 
 static void test_first_sync_selects_first_row(void **state)
 {
-	const struct flow *rows[4];
+	uint32_t rows[4];
 	struct pane p;
 
 	(void)state;
 	identity(rows, 4);
 	pane_init(&p);
-	pane_sync(&p, rows, 4, 10);
+	pane_sync(&p, flows, rows, 4, 10);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_selected(&p, &flows[0]);
@@ -82,24 +82,24 @@ static void test_selection_follows_resort(void **state)
 {
 	static const int before[] = { 0, 1, 2, 3 }, after[] = { 3, 2, 1, 0 };
 	static const int again[] = { 2, 0, 3, 1 };
-	const struct flow *rows[4];
+	uint32_t rows[4];
 	struct pane p;
 
 	(void)state;
 	arrange(rows, before, 4);
 	pane_init(&p);
-	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, PANE_ROWS, 2, rows, 4, 10);
+	pane_sync(&p, flows, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 2, flows, rows, 4, 10);
 	assert_int_equal(p.cursor, 2);
 	assert_selected(&p, &flows[2]);
 
 	arrange(rows, after, 4);
-	pane_sync(&p, rows, 4, 10);
+	pane_sync(&p, flows, rows, 4, 10);
 	assert_int_equal(p.cursor, 1);
 	assert_selected(&p, &flows[2]);
 
 	arrange(rows, again, 4);
-	pane_sync(&p, rows, 4, 10);
+	pane_sync(&p, flows, rows, 4, 10);
 	assert_int_equal(p.cursor, 0);
 	assert_selected(&p, &flows[2]);
 }
@@ -110,31 +110,27 @@ static void test_selection_follows_resort(void **state)
  */
 static void test_key_includes_proto_and_dir(void **state)
 {
-	struct flow udp = flows[5], passive = flows[5], passive_udp = flows[5];
-	const struct flow *rows[4];
+	/* tcp, udp, passive, passive_udp */
+	struct flow fl[4] = { flows[5], flows[5], flows[5], flows[5] };
+	static const int before[] = { 0, 1, 2, 3 }, after[] = { 3, 2, 0, 1 };
+	uint32_t rows[4];
 	struct pane p;
 
 	(void)state;
-	udp.key.proto = IPPROTO_UDP;
-	passive.key.dir = FLOW_PASSIVE;
-	passive_udp.key.proto = IPPROTO_UDP;
-	passive_udp.key.dir = FLOW_PASSIVE;
-	rows[0] = &flows[5];
-	rows[1] = &udp;
-	rows[2] = &passive;
-	rows[3] = &passive_udp;
+	fl[1].key.proto = IPPROTO_UDP;
+	fl[2].key.dir = FLOW_PASSIVE;
+	fl[3].key.proto = IPPROTO_UDP;
+	fl[3].key.dir = FLOW_PASSIVE;
+	arrange(rows, before, 4);
 	pane_init(&p);
-	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, PANE_ROWS, 1, rows, 4, 10);
-	assert_selected(&p, &udp);
+	pane_sync(&p, fl, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 1, fl, rows, 4, 10);
+	assert_selected(&p, &fl[1]);
 
-	rows[0] = &passive_udp;
-	rows[1] = &passive;
-	rows[2] = &flows[5];
-	rows[3] = &udp;
-	pane_sync(&p, rows, 4, 10);
+	arrange(rows, after, 4);
+	pane_sync(&p, fl, rows, 4, 10);
 	assert_int_equal(p.cursor, 3);
-	assert_selected(&p, &udp);
+	assert_selected(&p, &fl[1]);
 	assert_int_equal(p.sel.dir, FLOW_ACTIVE);
 }
 
@@ -145,34 +141,35 @@ static void test_key_includes_proto_and_dir(void **state)
  */
 static void test_same_flow_both_directions(void **state)
 {
-	struct flow active = flows[7], passive = flows[7];
-	const struct flow *rows[2];
+	/* active, passive */
+	struct flow fl[2] = { flows[7], flows[7] };
+	uint32_t rows[2];
 	struct pane p;
 
 	(void)state;
-	passive.key.dir = FLOW_PASSIVE;
-	rows[0] = &active;
-	rows[1] = &passive;
+	fl[1].key.dir = FLOW_PASSIVE;
+	rows[0] = 0;
+	rows[1] = 1;
 	pane_init(&p);
-	pane_sync(&p, rows, 2, 10);
-	pane_move(&p, PANE_ROWS, 1, rows, 2, 10);
+	pane_sync(&p, fl, rows, 2, 10);
+	pane_move(&p, PANE_ROWS, 1, fl, rows, 2, 10);
 	assert_int_equal(p.sel.dir, FLOW_PASSIVE);
 
-	rows[0] = &passive;
-	rows[1] = &active;
-	pane_sync(&p, rows, 2, 10);
+	rows[0] = 1;
+	rows[1] = 0;
+	pane_sync(&p, fl, rows, 2, 10);
 	assert_int_equal(p.cursor, 0);
-	rows[0] = &active;
-	rows[1] = &passive;
-	pane_sync(&p, rows, 2, 10);
+	rows[0] = 0;
+	rows[1] = 1;
+	pane_sync(&p, fl, rows, 2, 10);
 	assert_int_equal(p.cursor, 1);
 	assert_int_equal(p.sel.dir, FLOW_PASSIVE);
 
 	/* And the other way: the active one stays selected. */
-	pane_move(&p, PANE_FIRST, 0, rows, 2, 10);
-	rows[0] = &passive;
-	rows[1] = &active;
-	pane_sync(&p, rows, 2, 10);
+	pane_move(&p, PANE_FIRST, 0, fl, rows, 2, 10);
+	rows[0] = 1;
+	rows[1] = 0;
+	pane_sync(&p, fl, rows, 2, 10);
 	assert_int_equal(p.cursor, 1);
 	assert_int_equal(p.sel.dir, FLOW_ACTIVE);
 }
@@ -180,19 +177,19 @@ static void test_same_flow_both_directions(void **state)
 static void test_vanished_keeps_row_number(void **state)
 {
 	static const int before[] = { 0, 1, 2, 3 }, after[] = { 0, 2, 3 };
-	const struct flow *rows[4];
+	uint32_t rows[4];
 	struct pane p;
 
 	(void)state;
 	arrange(rows, before, 4);
 	pane_init(&p);
-	pane_sync(&p, rows, 4, 10);
-	pane_move(&p, PANE_ROWS, 1, rows, 4, 10);
+	pane_sync(&p, flows, rows, 4, 10);
+	pane_move(&p, PANE_ROWS, 1, flows, rows, 4, 10);
 	assert_selected(&p, &flows[1]);
 
 	/* flows[1] is gone: the cursor stays on row 1, now flows[2]. */
 	arrange(rows, after, 3);
-	pane_sync(&p, rows, 3, 10);
+	pane_sync(&p, flows, rows, 3, 10);
 	assert_int_equal(p.cursor, 1);
 	assert_selected(&p, &flows[2]);
 }
@@ -200,19 +197,19 @@ static void test_vanished_keeps_row_number(void **state)
 static void test_vanished_clamps_to_last(void **state)
 {
 	static const int before[] = { 0, 1, 2, 3, 4 }, after[] = { 1, 0 };
-	const struct flow *rows[5];
+	uint32_t rows[5];
 	struct pane p;
 
 	(void)state;
 	arrange(rows, before, 5);
 	pane_init(&p);
-	pane_sync(&p, rows, 5, 3);
-	pane_move(&p, PANE_LAST, 0, rows, 5, 3);
+	pane_sync(&p, flows, rows, 5, 3);
+	pane_move(&p, PANE_LAST, 0, flows, rows, 5, 3);
 	assert_int_equal(p.cursor, 4);
 	assert_selected(&p, &flows[4]);
 
 	arrange(rows, after, 2);
-	pane_sync(&p, rows, 2, 3);
+	pane_sync(&p, flows, rows, 2, 3);
 	assert_int_equal(p.cursor, 1);
 	assert_int_equal(p.top, 0);
 	assert_selected(&p, &flows[0]);
@@ -220,24 +217,24 @@ static void test_vanished_clamps_to_last(void **state)
 
 static void test_scroll_follows_cursor(void **state)
 {
-	const struct flow *rows[NFLOWS];
+	uint32_t rows[NFLOWS];
 	struct pane p;
 
 	(void)state;
 	identity(rows, NFLOWS);
 	pane_init(&p);
-	pane_sync(&p, rows, NFLOWS, 5);
+	pane_sync(&p, flows, rows, NFLOWS, 5);
 
 	/* Down past the window: scrolled just enough. */
-	pane_move(&p, PANE_ROWS, 7, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, 7, flows, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 7);
 	assert_int_equal(p.top, 3);
 	/* Up inside the window: no scroll. */
-	pane_move(&p, PANE_ROWS, -2, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -2, flows, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 5);
 	assert_int_equal(p.top, 3);
 	/* Up above it: the cursor becomes the top row. */
-	pane_move(&p, PANE_ROWS, -4, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -4, flows, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 1);
 	assert_int_equal(p.top, 1);
 	assert_selected(&p, &flows[1]);
@@ -245,20 +242,20 @@ static void test_scroll_follows_cursor(void **state)
 
 static void test_resort_scrolls_to_selection(void **state)
 {
-	const struct flow *rows[NFLOWS];
+	uint32_t rows[NFLOWS];
 	struct pane p;
 
 	(void)state;
 	identity(rows, NFLOWS);
 	pane_init(&p);
-	pane_sync(&p, rows, NFLOWS, 4);
-	pane_move(&p, PANE_ROWS, 2, rows, NFLOWS, 4);
+	pane_sync(&p, flows, rows, NFLOWS, 4);
+	pane_move(&p, PANE_ROWS, 2, flows, rows, NFLOWS, 4);
 	assert_int_equal(p.top, 0);
 
 	/* Reversed, flows[2] is row 17: the window moves down to it. */
 	for (int k = 0; k < NFLOWS; k++)
-		rows[k] = &flows[NFLOWS - 1 - k];
-	pane_sync(&p, rows, NFLOWS, 4);
+		rows[k] = (uint32_t)(NFLOWS - 1 - k);
+	pane_sync(&p, flows, rows, NFLOWS, 4);
 	assert_int_equal(p.cursor, 17);
 	assert_visible(&p, 4);
 	assert_int_equal(p.top, 14);
@@ -266,71 +263,71 @@ static void test_resort_scrolls_to_selection(void **state)
 
 	/* Back in order it is row 2 again, above the window: it moves up. */
 	identity(rows, NFLOWS);
-	pane_sync(&p, rows, NFLOWS, 4);
+	pane_sync(&p, flows, rows, NFLOWS, 4);
 	assert_int_equal(p.cursor, 2);
 	assert_int_equal(p.top, 2);
 }
 
 static void test_shrinking_list_scrolls_back(void **state)
 {
-	const struct flow *rows[NFLOWS];
+	uint32_t rows[NFLOWS];
 	struct pane p;
 
 	(void)state;
 	identity(rows, NFLOWS);
 	pane_init(&p);
-	pane_sync(&p, rows, NFLOWS, 5);
-	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 5);
+	pane_sync(&p, flows, rows, NFLOWS, 5);
+	pane_move(&p, PANE_LAST, 0, flows, rows, NFLOWS, 5);
 	assert_int_equal(p.top, 15);
-	pane_move(&p, PANE_ROWS, -2, rows, NFLOWS, 5);
+	pane_move(&p, PANE_ROWS, -2, flows, rows, NFLOWS, 5);
 	assert_int_equal(p.cursor, 17);
 	assert_selected(&p, &flows[17]);
 
 	/* Eight rows left and the selection is gone: last row, window full. */
-	pane_sync(&p, rows, 8, 5);
+	pane_sync(&p, flows, rows, 8, 5);
 	assert_int_equal(p.cursor, 7);
 	assert_int_equal(p.top, 3);
 	assert_visible(&p, 5);
 
 	/* Fewer rows than the height: everything from the first. */
-	pane_sync(&p, rows, 3, 5);
+	pane_sync(&p, flows, rows, 3, 5);
 	assert_int_equal(p.top, 0);
 	assert_int_equal(p.cursor, 2);
 }
 
 static void test_taller_window_fills_from_top(void **state)
 {
-	const struct flow *rows[NFLOWS];
+	uint32_t rows[NFLOWS];
 	struct pane p;
 
 	(void)state;
 	identity(rows, NFLOWS);
 	pane_init(&p);
-	pane_sync(&p, rows, NFLOWS, 5);
-	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 5);
+	pane_sync(&p, flows, rows, NFLOWS, 5);
+	pane_move(&p, PANE_LAST, 0, flows, rows, NFLOWS, 5);
 	assert_int_equal(p.top, 15);
 	/* The terminal grew: no blank rows below the last one. */
-	pane_sync(&p, rows, NFLOWS, 10);
+	pane_sync(&p, flows, rows, NFLOWS, 10);
 	assert_int_equal(p.top, 10);
 	assert_int_equal(p.cursor, 19);
 }
 
 static void test_move_home_end_pages(void **state)
 {
-	const struct flow *rows[NFLOWS];
+	uint32_t rows[NFLOWS];
 	struct pane p;
 
 	(void)state;
 	identity(rows, NFLOWS);
 	pane_init(&p);
-	pane_sync(&p, rows, NFLOWS, 6);
+	pane_sync(&p, flows, rows, NFLOWS, 6);
 
-	pane_move(&p, PANE_LAST, 0, rows, NFLOWS, 6);
+	pane_move(&p, PANE_LAST, 0, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
 	assert_int_equal(p.top, NFLOWS - 6);
 	assert_selected(&p, &flows[NFLOWS - 1]);
 
-	pane_move(&p, PANE_FIRST, 0, rows, NFLOWS, 6);
+	pane_move(&p, PANE_FIRST, 0, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_selected(&p, &flows[0]);
@@ -339,62 +336,62 @@ static void test_move_home_end_pages(void **state)
 	assert_int_equal(pane_page(6), 5);
 	assert_int_equal(pane_page(1), 1);
 	assert_int_equal(pane_page(0), 1);
-	pane_move(&p, PANE_PAGES, 1, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, 1, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 5);
-	pane_move(&p, PANE_PAGES, 2, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, 2, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 15);
-	pane_move(&p, PANE_PAGES, 1, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, 1, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
-	pane_move(&p, PANE_PAGES, -1, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, -1, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 6);
-	pane_move(&p, PANE_PAGES, -10, rows, NFLOWS, 6);
+	pane_move(&p, PANE_PAGES, -10, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 
 	/* Row steps, clamped at both ends. */
-	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, 5, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 5);
 	assert_int_equal(p.top, 0);
-	pane_move(&p, PANE_ROWS, 5, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, 5, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 10);
 	assert_int_equal(p.top, 5);
-	pane_move(&p, PANE_ROWS, 1000, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, 1000, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, NFLOWS - 1);
-	pane_move(&p, PANE_ROWS, -5, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, -5, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 14);
 	assert_int_equal(p.top, 14);
-	pane_move(&p, PANE_ROWS, -1000, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, -1000, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
-	pane_move(&p, PANE_ROWS, -1, rows, NFLOWS, 6);
+	pane_move(&p, PANE_ROWS, -1, flows, rows, NFLOWS, 6);
 	assert_int_equal(p.cursor, 0);
 }
 
 static void test_empty_rows(void **state)
 {
-	const struct flow *rows[3];
+	uint32_t rows[3];
 	struct pane p;
 
 	(void)state;
 	identity(rows, 3);
 	pane_init(&p);
-	pane_sync(&p, rows, 0, 5);
+	pane_sync(&p, flows, rows, 0, 5);
 	assert_int_equal(p.cursor, 0);
 	assert_int_equal(p.top, 0);
 	assert_false(p.has_sel);
-	pane_move(&p, PANE_ROWS, 1, rows, 0, 5);
-	pane_move(&p, PANE_LAST, 0, rows, 0, 5);
+	pane_move(&p, PANE_ROWS, 1, flows, rows, 0, 5);
+	pane_move(&p, PANE_LAST, 0, flows, rows, 0, 5);
 	assert_int_equal(p.cursor, 0);
 	assert_false(p.has_sel);
 
 	/* Selected, then everything goes, then rows come back: the first row. */
-	pane_sync(&p, rows, 3, 5);
-	pane_move(&p, PANE_ROWS, 2, rows, 3, 5);
+	pane_sync(&p, flows, rows, 3, 5);
+	pane_move(&p, PANE_ROWS, 2, flows, rows, 3, 5);
 	assert_selected(&p, &flows[2]);
-	pane_sync(&p, rows, 0, 5);
+	pane_sync(&p, flows, rows, 0, 5);
 	assert_false(p.has_sel);
 	assert_int_equal(p.cursor, 0);
-	pane_sync(&p, rows, 3, 5);
+	pane_sync(&p, flows, rows, 3, 5);
 	assert_int_equal(p.cursor, 0);
 	assert_selected(&p, &flows[0]);
 }
@@ -402,14 +399,14 @@ static void test_empty_rows(void **state)
 /* A zero height (a collapsed pane) still keeps the cursor on the one row shown. */
 static void test_zero_height(void **state)
 {
-	const struct flow *rows[NFLOWS];
+	uint32_t rows[NFLOWS];
 	struct pane p;
 
 	(void)state;
 	identity(rows, NFLOWS);
 	pane_init(&p);
-	pane_sync(&p, rows, NFLOWS, 0);
-	pane_move(&p, PANE_ROWS, 3, rows, NFLOWS, 0);
+	pane_sync(&p, flows, rows, NFLOWS, 0);
+	pane_move(&p, PANE_ROWS, 3, flows, rows, NFLOWS, 0);
 	assert_int_equal(p.cursor, 3);
 	assert_int_equal(p.top, 3);
 }

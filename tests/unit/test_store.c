@@ -866,6 +866,51 @@ static void test_refresh_sees_close(void **state)
 	assert_int_equal(f3306(fx)->conns, 0);
 }
 
+/*
+ * Rereads of several flows, met in no particular order: each flow is stale
+ * when fewer of its entries were read again than it has, whatever the
+ * others' counts (the rereads are a list of flow numbers, counted by runs).
+ */
+static void test_refresh_stale_per_flow(void **state)
+{
+	struct fixture *fx = *state;
+	const struct ct_entry e[] = {
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40000, "10.9.9.1", 443, 1, 100, 1, 100),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40001, "10.9.9.1", 443, 1, 100, 1, 100),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40002, "10.9.9.2", 443, 1, 100, 1, 100),
+		tu_plain(IPPROTO_TCP, "10.0.0.1", 40003, "10.9.9.3", 443, 1, 100, 1, 100),
+	};
+	const struct flow *a, *b, *c;
+
+	snap(fx->t, e, 4);
+	snap(fx->t, e, 4);
+	a = find(fx->t, FLOW_ACTIVE, "10.9.9.1", 443);
+	b = find(fx->t, FLOW_ACTIVE, "10.9.9.2", 443);
+	c = find(fx->t, FLOW_ACTIVE, "10.9.9.3", 443);
+	assert_true(a < b && b < c);
+	/* The last flow first, then one of a's two, then b. */
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &e[3]), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &e[1]), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &e[2]), 1);
+	flow_table_refresh_end(fx->t);
+	assert_int_equal(a->stale, 1);
+	assert_int_equal(b->stale, 0);
+	assert_int_equal(c->stale, 0);
+	/* Both of a's, nothing else: the others are stale now. */
+	flow_table_refresh_begin(fx->t);
+	assert_int_equal(flow_table_refresh(fx->t, &e[1]), 1);
+	assert_int_equal(flow_table_refresh(fx->t, &e[0]), 1);
+	flow_table_refresh_end(fx->t);
+	assert_int_equal(a->stale, 0);
+	assert_int_equal(b->stale, 1);
+	assert_int_equal(c->stale, 1);
+	/* None read: every flow with entries is stale. */
+	flow_table_refresh_begin(fx->t);
+	flow_table_refresh_end(fx->t);
+	assert_int_equal(a->stale, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -894,6 +939,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_reused_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_states_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_between_dumps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_stale_per_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_sees_close, setup, teardown),
 	};
 

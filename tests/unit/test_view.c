@@ -82,7 +82,7 @@ static void test_build_agrees_with_view_cmp(void **state)
 
 			assert_int_equal(n, 6);
 			for (size_t i = 0; i + 1 < n; i++)
-				assert_true(view_cmp(fx->rows[i], fx->rows[i + 1],
+				assert_true(view_cmp(NULL, fx->rows[i], fx->rows[i + 1],
 						     (enum view_sort)s, rev) < 0);
 		}
 	}
@@ -90,22 +90,28 @@ static void test_build_agrees_with_view_cmp(void **state)
 
 /*
  * view_build_array() sorts packed keys with its own sort; view_cmp()
- * compares flows field by field.  On 5,000 random flows full of ties (few
+ * compares flows field by field.  On 40,000 random flows full of ties (few
  * distinct counter values, peers and ports) and both families and
  * directions, every sort key, both ways, must come out strictly ordered by
- * view_cmp() and hold every matching flow once.
+ * view_cmp() and hold every matching flow once.  A direction of about
+ * 20,000 rows is sorted in runs of 16,384 and merged (view.c).
  */
 static void test_build_large_agrees_with_view_cmp(void **state)
 {
-	enum { N = 5000 };
+	enum { N = 40000 };
 	static const uint64_t vals[] = { 0, 1, 2, 1000, UINT64_MAX };
 	struct flow *flows = calloc(N, sizeof *flows);
+	struct flow_proc *procs = calloc(N, sizeof *procs);
 	const struct flow **rows = calloc(N, sizeof *rows);
+	uint32_t *idx = calloc(N, sizeof *idx);
 	unsigned char *seen = calloc(N, 1);
+	struct flow_side side = { flows, procs };
 	uint64_t x = 7;
 
 	(void)state;
 	assert_non_null(flows);
+	assert_non_null(procs);
+	assert_non_null(idx);
 	assert_non_null(rows);
 	assert_non_null(seen);
 	for (size_t i = 0; i < N; i++) {
@@ -134,29 +140,38 @@ static void test_build_large_agrees_with_view_cmp(void **state)
 		f->d.out_packets = vals[(x >> 48) % 5];
 		f->d.new_conns = vals[(x >> 52) % 3];
 		f->d.closed_conns = vals[(x >> 56) % 3];
+		/* -P's records, beside the flows: the RTT and retransmission sorts. */
+		procs[i].rtt_us = (uint32_t)vals[(x >> 12) % 4];
+		procs[i].retrans = (uint32_t)vals[(x >> 16) % 3];
 	}
 	for (int s = 0; s < VIEW_SORT_MAX; s++) {
 		for (int rev = 0; rev < 2; rev++) {
 			struct view_opts o = { .dirs = VIEW_ACTIVE | VIEW_PASSIVE,
-					       .sort = (enum view_sort)s, .reverse = rev };
+					       .sort = (enum view_sort)s, .reverse = rev,
+					       .procs = procs };
 			size_t n = view_build_array(flows, N, &o, rows);
 
 			assert_int_equal(n, N);
+			/* The panes' form: the same rows as flow numbers. */
+			assert_int_equal(view_build_index(flows, N, &o, idx), N);
 			memset(seen, 0, N);
 			for (size_t i = 0; i < n; i++) {
 				size_t k = (size_t)(rows[i] - flows);
 
 				assert_true(k < N);
+				assert_int_equal(idx[i], k);
 				assert_int_equal(seen[k], 0);
 				seen[k] = 1;
 				if (i + 1 < n)
-					assert_true(view_cmp(rows[i], rows[i + 1],
+					assert_true(view_cmp(&side, rows[i], rows[i + 1],
 							     (enum view_sort)s, rev) < 0);
 			}
 		}
 	}
 	free(seen);
+	free(idx);
 	free(rows);
+	free(procs);
 	free(flows);
 }
 
@@ -209,7 +224,7 @@ static void test_build_ordered_input(void **state)
 				assert_int_equal(seen[at], 0);
 				seen[at] = 1;
 				if (i + 1 < n)
-					assert_true(view_cmp(rows[i], rows[i + 1], sort, rev) <= 0);
+					assert_true(view_cmp(NULL, rows[i], rows[i + 1], sort, rev) <= 0);
 			}
 		}
 	}
@@ -281,11 +296,13 @@ static void test_sort_every_metric(void **state)
 		{ VIEW_SORT_RETRANS, "20431" },
 	};
 	struct flow flows[5];
+	struct flow_proc procs[5];
 	const struct flow *rows[5];
 	unsigned seen = 0;
 
 	(void)state;
 	memset(flows, 0, sizeof flows);
+	memset(procs, 0, sizeof procs);
 	for (int i = 0; i < 5; i++) {
 		struct flow *f = &flows[i];
 
@@ -306,13 +323,13 @@ static void test_sort_every_metric(void **state)
 		f->d.out_bytes = v[i][8];
 		f->d.new_conns = v[i][9];
 		f->d.closed_conns = v[i][10];
-		f->rtt_us = (uint32_t)v[i][11];
-		f->d.retrans = (uint32_t)v[i][12];
+		procs[i].rtt_us = (uint32_t)v[i][11];
+		procs[i].retrans = (uint32_t)v[i][12];
 	}
 	for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
 		for (int rev = 0; rev < 2; rev++) {
 			struct view_opts o = { .dirs = VIEW_ACTIVE, .sort = want[k].s,
-					       .reverse = rev };
+					       .reverse = rev, .procs = procs };
 			char got[6];
 
 			assert_int_equal(view_build_array(flows, 5, &o, rows), 5);
