@@ -681,11 +681,12 @@ static size_t build(const struct flow *flows, size_t total, const struct view_op
 	}
 	free(dir);
 	huge_free(keys, nkeys * sizeof *keys);
-	if (rows) {
+	if (rows)
 		for (size_t i = 0; i < n; i++)
 			rows[i] = &flows[out[i]];
+	/* Ours unless the caller gave it (a pane without rows yet gives none). */
+	if (out != idx)
 		huge_free(out, (n ? n : 1) * sizeof *out);
-	}
 	return n;
 }
 
