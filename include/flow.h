@@ -213,6 +213,16 @@ struct flow_opts {
 	 */
 	const struct owner_table *owners;
 	/*
+	 * Owners built on first need (NULL: owners is ready as given).
+	 * flow_classify() calls it when an entry has no end in the viewed
+	 * namespace, before looking owners up: 1, the table may be used
+	 * (built now, or before); 0, not now (the entry is classified as
+	 * with owners off).  A plain host's snapshot then enters no other
+	 * namespace at all.
+	 */
+	int (*owners_ready)(void *arg);
+	void *owners_arg;
+	/*
 	 * Routed flows (borrowed; NULL: they stay forwarded, as before).  An
 	 * entry that ends neither here nor, with owners on, in another
 	 * namespace of this machine becomes a FLOW_ROUTED flow, its client

@@ -75,9 +75,10 @@ struct mon_config {
 	double max_cpu;
 	/*
 	 * The other namespaces' owners (owner.h), owned by the monitor from
-	 * mon_new(), already built by a first refresh; NULL: owners off.  The
-	 * thread that dumps refreshes it before each dump and numbers its
-	 * owners for the flow keys (owner_reg_sync(); mon_owner()).
+	 * mon_new(), empty; NULL: owners off.  The thread that dumps builds it
+	 * when an entry first needs it (no end in the namespace viewed), then
+	 * refreshes it before each dump, and numbers its owners for the flow
+	 * keys (owner_reg_sync(); mon_owner()).
 	 */
 	struct owner_table *owners;
 	/*

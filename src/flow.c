@@ -213,7 +213,7 @@ enum flow_class flow_classify(const struct host_info *h, const struct flow_opts 
 		*nhits = 1;
 		return FLOW_CLASS_HOST;
 	}
-	if (o->owners) {
+	if (o->owners && (!o->owners_ready || o->owners_ready(o->owners_arg))) {
 		enum flow_class c = classify_owners(o->owners, e, akey, pkey, hits, nhits);
 
 		if (c != FLOW_CLASS_FORWARDED)

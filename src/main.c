@@ -148,7 +148,6 @@ static struct owner_table *open_owners(const struct cli_opts *o)
 {
 	static char host[256];
 	struct owner_config oc;
-	struct owner_table *t;
 
 	if (!priv_can_see_owners() || (getuid() != 0 && geteuid() == 0)) {
 		if (o->owner.set)
@@ -163,12 +162,13 @@ static struct owner_table *open_owners(const struct cli_opts *o)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
 	oc.host_name = host;
-	t = owner_table_new(&oc);
-	/* A failed scan is tried again before each dump; a stuck thread is not. */
-	if (owner_table_refresh(t, mono_now(), NULL) < 0 && errno == EDEADLK)
-		die(EXIT_RUNTIME, "cannot return to this process's namespaces after reading "
-		    "another one's");
-	return t;
+	/*
+	 * Empty: the thread that dumps builds it when an entry first needs it
+	 * (monitor.c, owners_ready()), with the rights kept for it
+	 * (PRIV_KEEP_OWNERS), so a host whose entries all have an end in the
+	 * namespace viewed never enters another one.
+	 */
+	return owner_table_new(&oc);
 }
 
 /* The metrics daemon's period without -d: node_exporter's usual scrape interval. */
@@ -697,6 +697,9 @@ int main(int argc, char **argv)
 		if (r < 0 && o.stats)
 			die(EXIT_RUNTIME, "cannot read the conntrack statistics: %s%s",
 			    strerror(errno), ct_source_hint(errno));
+		if (r < 0 && errno == EDEADLK && owners)
+			die(EXIT_RUNTIME, "cannot return to this process's namespaces after reading "
+			    "another one's");
 		if (r < 0 && o.source == CLI_SRC_NETLINK)
 			die(EXIT_RUNTIME, "cannot read the conntrack table: %s%s", strerror(errno),
 			    ct_source_hint(errno));

@@ -73,6 +73,8 @@ static void snap_reset(void *arg)
 	inner.reset(inner.arg);
 }
 
+static int owners_ready(void *arg);
+
 struct monitor *mon_new(const struct mon_config *c)
 {
 	struct monitor *m = xcalloc(1, sizeof *m);
@@ -93,6 +95,10 @@ struct monitor *mon_new(const struct mon_config *c)
 	port_filter_init(&m->sports_next);
 	m->cfg.fo.server_ports = &m->sports;
 	m->cfg.fo.owners = c->owners;
+	if (c->owners) {
+		m->cfg.fo.owners_ready = owners_ready;
+		m->cfg.fo.owners_arg = m;
+	}
 	m->cfg.fo.socks = c->socks;
 	if (c->owners) {
 		m->reg = owner_reg_new();
@@ -394,6 +400,32 @@ static int owners_refresh(struct monitor *m)
 	return 0;
 }
 
+/*
+ * Set in the thread that dumps (the collector, or the caller of
+ * mon_snapshot()) by its first take(): it holds the owners' rights.
+ */
+static _Thread_local int is_dumper;
+
+/*
+ * flow_opts.owners_ready: the owners are built when an entry first needs
+ * them (no end in the namespace viewed), by the thread that dumps, in the
+ * middle of its dump; a snapshot whose entries all have an end here never
+ * enters another namespace.  Other threads (a key's delete) wait for that.
+ */
+static int owners_ready(void *arg)
+{
+	struct monitor *m = arg;
+
+	if (__atomic_load_n(&m->owners_built, __ATOMIC_ACQUIRE))
+		return !m->owners_stuck;
+	if (!is_dumper)
+		return 0;
+	if (owners_refresh(m) < 0)
+		m->owners_stuck = 1;
+	__atomic_store_n(&m->owners_built, 1, __ATOMIC_RELEASE);
+	return !m->owners_stuck;
+}
+
 int mon_proc(struct monitor *m, uint32_t id, struct proc_info *out)
 {
 	return m->cfg.procs ? procs_get(m->cfg.procs, id, out) : -1;
@@ -437,6 +469,7 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	struct snap_sink ss;
 	struct ct_sink sink = { snap_add, snap_reset, &ss };
 
+	is_dumper = 1;
 	memset(&ss, 0, sizeof ss);
 	ss.m = m;
 	pthread_mutex_lock(&m->lock);
@@ -454,9 +487,10 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 	if (watching)
 		ss.watch = *watch;
 	clock_gettime(CLOCK_REALTIME, &f->when);
-	/* The first dump uses the table main.c just built (before the drop). */
-	if (m->cfg.owners && m->seq > 0 && owners_refresh(m) < 0) {
-		f->err = errno;
+	/* Once an entry has needed them (owners_ready()), before every dump. */
+	if (m->cfg.owners && __atomic_load_n(&m->owners_built, __ATOMIC_ACQUIRE) &&
+	    (m->owners_stuck || owners_refresh(m) < 0)) {
+		f->err = EDEADLK;
 		free(ss.conns);
 		return f;
 	}
@@ -471,6 +505,12 @@ static struct mon_frame *take(struct monitor *m, int watching, const struct flow
 		 * interval's deltas may then be short, never negative.
 		 */
 		f->err = errno ? errno : EIO;
+		free(ss.conns);
+		return f;
+	}
+	if (m->owners_stuck) {
+		/* The owners' first build left this thread in another namespace. */
+		f->err = EDEADLK;
 		free(ss.conns);
 		return f;
 	}
@@ -517,6 +557,7 @@ static struct mon_frame *take_events(struct monitor *m, int watching,
 {
 	struct mon_frame *f = xcalloc(1, sizeof *f);
 
+	is_dumper = 1;
 	clock_gettime(CLOCK_REALTIME, &f->when);
 	drain_events(m);
 	f->reread = mon_reread(m, watching, watch);

@@ -22,6 +22,13 @@ struct monitor {
 	struct owner_reg *reg;		/* with cfg.owners: the flow keys' owner numbers */
 	struct route_reg *routes;	/* with cfg.routed: routed flows' client ends */
 	double owner_cost;		/* seconds, the last refresh */
+	/*
+	 * With cfg.owners: set (atomically) once the dumping thread has built
+	 * them, on the first entry that needed them (owners_ready());
+	 * owners_stuck: that build left the thread in another namespace.
+	 */
+	int owners_built;
+	int owners_stuck;
 	struct port_filter sports;	/* the table's server ports (fo points here) */
 	double prev_start;		/* monotonic start of the last good snapshot; <0 none */
 	double prev_frame;		/* monotonic time of the last frame; <0 none */

@@ -814,6 +814,56 @@ static void test_owner_masquerade(void **state)
 	owners_free(&o);
 }
 
+/* owners_ready: how often it was asked, and what it answers. */
+struct ready_fx {
+	unsigned calls;
+	int answer;
+};
+
+static int ready_cb(void *arg)
+{
+	struct ready_fx *r = arg;
+
+	r->calls++;
+	return r->answer;
+}
+
+/*
+ * Owners on first need: the hook is asked only for an entry with no end
+ * in the namespace viewed; "not now" classifies it as with owners off,
+ * "ready" as with owners.
+ */
+static void test_owners_ready(void **state)
+{
+	struct fixture *fx = *state;
+	struct owners_fx o;
+	struct ready_fx r = { 0, 0 };
+	struct flow_hit h[2];
+	unsigned n;
+	struct ct_entry egress = tu_entry(IPPROTO_TCP, "172.17.0.2", 40000, "198.51.100.7", 443,
+					  "198.51.100.7", 443, "10.0.0.1", 40000, 3, 300, 2, 200);
+	struct ct_entry own = tu_entry(IPPROTO_TCP, "10.0.0.1", 40001, "198.51.100.7", 443,
+				       "198.51.100.7", 443, "10.0.0.1", 40001, 3, 300, 2, 200);
+
+	owners_make(&o, fx);
+	o.opts.owners_ready = ready_cb;
+	o.opts.owners_arg = &r;
+	/* This host's own entry: owners are not needed, not asked for. */
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &own, h, &n), FLOW_CLASS_HOST);
+	assert_int_equal(r.calls, 0);
+	/* Not ready: forwarded, as with owners off. */
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &egress, h, &n), FLOW_CLASS_FORWARDED);
+	assert_int_equal(n, 0);
+	assert_int_equal(r.calls, 1);
+	/* Ready: the container's active flow. */
+	r.answer = 1;
+	assert_int_equal(flow_classify(&fx->host, &o.opts, &egress, h, &n), FLOW_CLASS_OWNER);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].key.owner, o.web->tag);
+	assert_int_equal(r.calls, 2);
+	owners_free(&o);
+}
+
 /* A DNAT-published port: passive of the container on its real port. */
 static void test_owner_published_port(void **state)
 {
@@ -1309,6 +1359,7 @@ int main(void)
 		cmocka_unit_test(test_aggregate_many_and_saturate),
 		cmocka_unit_test(test_crafted_keys_probe_like_random),
 		cmocka_unit_test(test_owner_masquerade),
+		cmocka_unit_test(test_owners_ready),
 		cmocka_unit_test(test_owner_published_port),
 		cmocka_unit_test(test_owner_clusterip),
 		cmocka_unit_test(test_owner_container_to_container),
