@@ -149,8 +149,10 @@ inns sh -c 'echo 1 >/proc/sys/net/netfilter/nf_conntrack_acct' ||
 	die "cannot turn on nf_conntrack_acct in the namespace"
 
 # Owners (doc/containers.md): 20 more namespaces on the machine, each with an
-# address, so that the lsconntrack rows find, enter and label them (owners
-# are on by default); the noowners row is the snapshot without them.
+# address. Owners are on by default and built when an entry first has no end
+# in the namespace viewed: every entry here has one, so the snapshot row
+# shows that owners cost nothing then; the noowners row is the snapshot with
+# them off.
 OWNER_NS=()
 for i in $(seq 20); do
 	ons=$NS-o$i
