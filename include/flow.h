@@ -288,6 +288,12 @@ void flow_table_end(struct flow_table *t);
 struct ct_sink flow_table_sink(struct flow_table *t);
 
 /*
+ * A hint of the entries to come (nf_conntrack_count): room for a flow per
+ * two is reserved, so the first dump does not grow the flows step by step.
+ * Nothing once the table has flows.
+ */
+void flow_table_expect(struct flow_table *t, size_t entries);
+/*
  * Makes t a tracking table; expect is a hint of the connections to come
  * (nf_conntrack_count), used to size the store once.  Call before the first
  * flow_table_begin().

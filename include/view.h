@@ -112,6 +112,13 @@ struct view_opts {
 	 * retransmission sorts; NULL: none (those sorts see zeros).
 	 */
 	const struct flow_proc *procs;
+	/*
+	 * Sort each direction in one piece: no merge that reads every flow
+	 * again (about 2 ms less for 50,000 flows), for 32 bytes a row at the
+	 * peak instead of at most 512 KiB.  One-shot runs set it; the
+	 * monitor's panes, which live on, do not.
+	 */
+	int whole;
 };
 
 /*

@@ -236,6 +236,7 @@ struct flow_table *flow_table_new(const struct host_info *h, const struct flow_o
 	t->flows = huge_alloc(t->cap * sizeof *t->flows);
 	if (o->socks)
 		t->procs = huge_alloc(t->cap * sizeof *t->procs);
+	t->hashes = huge_alloc(t->cap * sizeof *t->hashes);
 	t->index_bits = 9;
 	t->index_size = (size_t)1 << t->index_bits;
 	t->index = huge_alloc(t->index_size * sizeof *t->index);
@@ -252,6 +253,7 @@ void flow_table_free(struct flow_table *t)
 	free(t->pairs);
 	huge_free(t->flows, t->cap * sizeof *t->flows);
 	huge_free(t->procs, t->procs ? t->cap * sizeof *t->procs : 0);
+	huge_free(t->hashes, t->cap * sizeof *t->hashes);
 	huge_free(t->index, t->index_size * sizeof *t->index);
 	free(t);
 }
@@ -261,6 +263,35 @@ static int in_limbo(const struct conn_rec *r, void *arg)
 {
 	(void)arg;
 	return (r->flow[0] & CONN_LIMBO) == CONN_LIMBO;
+}
+
+/*
+ * Room for a flow per two entries before the first dump (most tables have
+ * far fewer flows; more grow the arrays as before).  The arrays are mapped,
+ * not touched, so what goes unused costs address space, not memory, and
+ * the flows land in huge pages from the start instead of growing through
+ * malloc's copies and 4 KiB pages.  At most 2^20 flows (112 MiB of address
+ * space) are reserved.
+ */
+#define EXPECT_MAX ((size_t)1 << 20)
+
+void flow_table_expect(struct flow_table *t, size_t entries)
+{
+	size_t expect = entries / 2;
+
+	if (expect > EXPECT_MAX)
+		expect = EXPECT_MAX;
+	if (t->nflows || expect <= t->cap)
+		return;
+	huge_free(t->flows, t->cap * sizeof *t->flows);
+	t->flows = huge_alloc(expect * sizeof *t->flows);
+	if (t->procs) {
+		huge_free(t->procs, t->cap * sizeof *t->procs);
+		t->procs = huge_alloc(expect * sizeof *t->procs);
+	}
+	huge_free(t->hashes, t->cap * sizeof *t->hashes);
+	t->hashes = huge_alloc(expect * sizeof *t->hashes);
+	t->cap = expect;
 }
 
 void flow_table_track(struct flow_table *t, size_t expect)
@@ -431,6 +462,7 @@ static void track_end(struct flow_table *t)
 		for (size_t i = 0; i < t->nflows; i++)
 			if (remap[i] != CONN_FLOW_NONE) {
 				t->flows[remap[i]] = t->flows[i];
+				t->hashes[remap[i]] = t->hashes[i];
 				if (t->procs)
 					t->procs[remap[i]] = t->procs[i];
 			}
@@ -489,16 +521,19 @@ int flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 
 /*
  * The index's slots.  Flow numbers stay below 3/4 of index_size, so n + 1
- * fits in index_bits bits; the other 32 - index_bits bits hold bits 32 and
- * up of the key's hash (the slot comes from the low bits): 13 bits at
- * 300,000 flows, so 8191 in 8192 probes that meet another flow's slot end
- * there, without the cache miss of reading that flow's key.  The index can
- * then be fuller (4 bytes a slot: 2 MB for 300,000 flows, 4 MB at the half
- * full it was kept at before).
+ * fits in index_bits bits; the other 32 - index_bits bits hold the same
+ * bits of the key's hash (the slot's position comes from the bits below
+ * them): 13 bits at 300,000 flows, so 8191 in 8192 probes that meet
+ * another flow's slot end there, without the cache miss of reading that
+ * flow's key.  The index can then be fuller (4 bytes a slot: 2 MB for
+ * 300,000 flows, 4 MB at the half full it was kept at before).  Position
+ * and tag both come from the hash's low 32 bits, which t->hashes keeps
+ * for every flow: a bigger index is rebuilt from them alone, without
+ * hashing every key again or reading any flow.
  */
 static inline uint32_t slot_tag(const struct flow_table *t, uint64_t h)
 {
-	return t->index_bits >= 32 ? 0 : (uint32_t)(h >> 32) << t->index_bits;
+	return t->index_bits >= 32 ? 0 : (uint32_t)h & ~(uint32_t)(t->index_size - 1);
 }
 
 static inline size_t slot_flow(const struct flow_table *t, uint32_t slot)
@@ -516,7 +551,7 @@ struct probe_stats flow_table_probe_stats(const struct flow_table *t)
 
 		if (!t->index[i])
 			continue;
-		home = (size_t)key_hash(&t->flows[slot_flow(t, t->index[i])].key) & mask;
+		home = (size_t)t->hashes[slot_flow(t, t->index[i])] & mask;
 		probe_stats_add(&ps, ((i - home) & mask) + 1);
 	}
 	return ps;
@@ -525,7 +560,7 @@ struct probe_stats flow_table_probe_stats(const struct flow_table *t)
 static void index_insert(struct flow_table *t, size_t n)
 {
 	size_t mask = t->index_size - 1;
-	uint64_t h = key_hash(&t->flows[n].key);
+	uint32_t h = t->hashes[n];
 	size_t i = (size_t)h & mask;
 
 	while (t->index[i])
@@ -548,6 +583,8 @@ static void grow(struct flow_table *t)
 	if (t->procs)
 		t->procs = huge_realloc(t->procs, t->cap * sizeof *t->procs,
 					2 * t->cap * sizeof *t->procs);
+	t->hashes = huge_realloc(t->hashes, t->cap * sizeof *t->hashes,
+				 2 * t->cap * sizeof *t->hashes);
 	t->cap *= 2;
 }
 
@@ -593,6 +630,7 @@ static inline struct flow *flow_get(struct flow_table *t, const struct flow_key 
 	f->key = *key;
 	if (t->procs)
 		memset(&t->procs[t->nflows], 0, sizeof *t->procs);
+	t->hashes[t->nflows] = (uint32_t)h;
 	t->index[i] = (uint32_t)++t->nflows | tag;
 	return f;
 }

@@ -37,6 +37,7 @@ struct flow_table {
 	struct flow_opts opts;		/* server_ports borrowed */
 	struct flow *flows;		/* dense, nflows used */
 	struct flow_proc *procs;	/* -P (opts.socks): beside flows, cap of them; else NULL */
+	uint32_t *hashes;		/* beside flows: the low 32 bits of each key's hash */
 	size_t nflows, cap;
 	/*
 	 * Open addressing, at most 3/4 full: a slot is 0 (empty) or the flow

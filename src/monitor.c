@@ -108,12 +108,13 @@ struct monitor *mon_new(const struct mon_config *c)
 		m->routes = route_reg_new(0);
 	m->cfg.fo.routes = m->routes;
 	m->t = flow_table_new(c->host, &m->cfg.fo);
+	if (ct_source_live(c->src)) {
+		host_read_ct_sysctl(&sc);
+		if (sc.count > 0)
+			expect = (size_t)sc.count;
+	}
+	flow_table_expect(m->t, expect);
 	if (c->track) {
-		if (ct_source_live(c->src)) {
-			host_read_ct_sysctl(&sc);
-			if (sc.count > 0)
-				expect = (size_t)sc.count;
-		}
 		flow_table_track(m->t, expect);
 		flow_table_events(m->t, c->ev != NULL);
 	}

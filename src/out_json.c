@@ -130,6 +130,44 @@ static void put_owner(struct outbuf *b, const struct out_opts *o, uint32_t id)
 	OUTBUF_LIT(b, "}");
 }
 
+/*
+ * The owner objects of the last few owners, as text: every flow of an
+ * owner writes the same bytes, and a plain host's flows are all the
+ * host's, so one lookup and three escaped strings a flow become one copy.
+ * Slot by the owner's number; an object too long for a slot is written
+ * each time.
+ */
+#define OWNER_CACHE 8
+#define OWNER_TEXT 320
+
+struct owner_text {
+	uint32_t id;
+	uint16_t len;		/* 0: empty */
+	char text[OWNER_TEXT];
+};
+
+struct owner_cache {
+	struct owner_text slot[OWNER_CACHE];
+};
+
+static void put_owner_cached(struct outbuf *b, const struct out_opts *o, uint32_t id,
+			     struct owner_cache *c)
+{
+	struct owner_text *s = &c->slot[id % OWNER_CACHE];
+	char *start = b->p;
+
+	if (s->len && s->id == id) {
+		outbuf_mem(b, s->text, s->len);
+		return;
+	}
+	put_owner(b, o, id);
+	if ((size_t)(b->p - start) <= sizeof s->text) {
+		s->id = id;
+		s->len = (uint16_t)(b->p - start);
+		memcpy(s->text, start, s->len);
+	}
+}
+
 /* {"addr":…,"port":"…"|"many"|null[,"name":…]} of a routed flow's end. */
 static void put_end(struct outbuf *b, const struct out_opts *o, const struct flow *f,
 		    const struct ct_addr *a, const char *port)
@@ -216,6 +254,7 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 {
 	char *out = xmalloc(OUT_BUF);
 	struct outbuf b = { out, out + OUT_BUF };
+	struct owner_cache *oc = o->owners ? xcalloc(1, sizeof *oc) : NULL;
 
 	if (o->stream) {
 		OUTBUF_LIT(&b, "{\"time\":");
@@ -309,7 +348,7 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 		OUTBUF_LIT(&b, "\",\"connections\":");
 		outbuf_u64(&b, f->conns);
 		if (o->owners && !routed)	/* a routed flow is nobody's here */
-			put_owner(&b, o, f->key.owner);
+			put_owner_cached(&b, o, f->key.owner, oc);
 		if (o->stream) {
 			if (o->interval > 0)
 				put_delta(&b, &f->d,
@@ -355,6 +394,7 @@ int out_json_write(FILE *fp, const struct flow *const *rows, size_t n,
 	}
 	flush(fp, out, &b);
 	free(out);
+	free(oc);
 	if (fflush(fp) == EOF || ferror(fp)) {
 		if (!errno)
 			errno = EIO;

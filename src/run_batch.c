@@ -118,6 +118,7 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 	int r;
 
 	vo.procs = f->procs;
+	vo.whole = 1;
 	n = view_build_array(f->flows, f->nflows, &vo, rows);
 	oo->side = mon_frame_side(f);
 

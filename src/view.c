@@ -597,9 +597,9 @@ static void head_fill(struct run_head *h, const struct flow *flows, const struct
  */
 static void sort_group(const struct flow *flows, const struct flow_side *side, const uint8_t *dir,
 		       size_t total, uint8_t g, size_t ng, const struct view_opts *o,
-		       struct sort_key *keys, uint32_t *out)
+		       struct sort_key *keys, size_t run, uint32_t *out)
 {
-	uint32_t *runs = ng > VIEW_RUN ? huge_alloc(ng * sizeof *runs) : out;
+	uint32_t *runs = ng > run ? huge_alloc(ng * sizeof *runs) : out;
 	size_t nruns = 0, k = 0, done = 0;
 	struct run_head *h;
 
@@ -608,7 +608,7 @@ static void sort_group(const struct flow *flows, const struct flow_side *side, c
 			continue;
 		key_fill(&keys[k++], &flows[i], flow_proc(side, &flows[i]), (uint32_t)i, o->sort,
 			 o->reverse);
-		if (k == VIEW_RUN || done + k == ng) {
+		if (k == run || done + k == ng) {
 			key_sort(keys, k);
 			for (size_t j = 0; j < k; j++)
 				runs[done + j] = (uint32_t)(keys[j].w[3] & 0xffffffffu);
@@ -621,8 +621,8 @@ static void sort_group(const struct flow *flows, const struct flow_side *side, c
 		return;
 	h = xmalloc(nruns * sizeof *h);
 	for (size_t r = 0; r < nruns; r++) {
-		h[r].pos = r * VIEW_RUN;
-		h[r].end = h[r].pos + VIEW_RUN < ng ? h[r].pos + VIEW_RUN : ng;
+		h[r].pos = r * run;
+		h[r].end = h[r].pos + run < ng ? h[r].pos + run : ng;
 		head_fill(&h[r], flows, side, runs[h[r].pos], o);
 	}
 	for (size_t r = nruns / 2; r-- > 0; )
@@ -648,7 +648,7 @@ static size_t build(const struct flow *flows, size_t total, const struct view_op
 		    const struct flow **rows, uint32_t *idx)
 {
 	struct flow_side side = { flows, o->procs };
-	size_t n = 0, ngroup[3] = { 0, 0, 0 }, at = 0, nkeys;
+	size_t n = 0, ngroup[3] = { 0, 0, 0 }, at = 0, nkeys, run = VIEW_RUN;
 	struct sort_key *keys;
 	uint32_t *out;
 	uint8_t *dir;
@@ -672,11 +672,14 @@ static size_t build(const struct flow *flows, size_t total, const struct view_op
 	 * and a table of 2^31 entries would need hundreds of GiB of kernel
 	 * memory.
 	 */
-	nkeys = n < VIEW_RUN ? (n ? n : 1) : VIEW_RUN;
+	if (o->whole)
+		for (uint8_t g = 0; g < 3; g++)
+			run = ngroup[g] > run ? ngroup[g] : run;
+	nkeys = n < run ? (n ? n : 1) : run;
 	keys = huge_alloc(nkeys * sizeof *keys);
 	out = idx ? idx : huge_alloc((n ? n : 1) * sizeof *out);
 	for (uint8_t g = 0; g < 3; g++) {
-		sort_group(flows, &side, dir, total, g, ngroup[g], o, keys, out + at);
+		sort_group(flows, &side, dir, total, g, ngroup[g], o, keys, run, out + at);
 		at += ngroup[g];
 	}
 	free(dir);

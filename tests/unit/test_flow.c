@@ -681,6 +681,77 @@ static void test_aggregate_many_and_saturate(void **state)
 	flow_table_free(t);
 }
 
+static void add_peer(struct flow_table *t, unsigned i)
+{
+	char peer[32];
+	struct ct_entry e;
+
+	snprintf(peer, sizeof peer, "10.%u.%u.%u", 1 + i / 65536, (i / 256) % 256, i % 256);
+	e = tu_plain(IPPROTO_TCP, "10.0.0.1", 1024 + i % 60000, peer, 443, 1, 100, 1, 50);
+	flow_table_add(t, &e);
+}
+
+/*
+ * Room reserved before the first dump (flow_table_expect()), then twice
+ * as many flows: the index grows several times, each time rebuilt from the
+ * hashes kept beside the flows, and every flow is found again (adding its
+ * entry again makes no new flow).  A hint once flows exist changes
+ * nothing.  When the sweep drops the idle half and renumbers the rest, the
+ * hashes move with their flows: the survivors are still found, and new
+ * flows still come.
+ */
+static void test_expect_and_rebuild(void **state)
+{
+	struct fixture *fx = *state;
+	struct flow_table *t = flow_table_new(&fx->host, &fx->opts);
+	char peer[32];
+	int d;
+
+	flow_table_expect(t, 6000);
+	flow_table_track(t, 0);
+	flow_table_begin(t);
+	for (unsigned i = 0; i < 6000; i++)
+		add_peer(t, i);
+	for (unsigned i = 0; i < 6000; i++)
+		add_peer(t, i);
+	flow_table_end(t);
+	assert_int_equal(flow_table_count(t), 6000);
+	for (size_t i = 0; i < flow_table_count(t); i++)
+		assert_int_equal(flow_table_at(t, i)->entries, 2);
+	flow_table_expect(t, 200000);
+	assert_int_equal(flow_table_count(t), 6000);
+	assert_int_equal(flow_table_at(t, 5999)->entries, 2);
+	/* Only the even peers from now on: the odd ones linger, then go. */
+	for (d = 0; d < FLOW_LINGER + 3 && flow_table_count(t) > 3000; d++) {
+		flow_table_begin(t);
+		for (unsigned i = 0; i < 6000; i += 2)
+			add_peer(t, i);
+		flow_table_end(t);
+	}
+	assert_int_equal(flow_table_count(t), 3000);
+	flow_table_begin(t);
+	for (unsigned i = 0; i < 6000; i += 2)
+		add_peer(t, i);
+	for (unsigned i = 6000; i < 6010; i++)
+		add_peer(t, i);
+	flow_table_end(t);
+	assert_int_equal(flow_table_count(t), 3010);
+	for (unsigned i = 0; i < 6010; i++) {
+		const struct flow *f;
+
+		snprintf(peer, sizeof peer, "10.%u.%u.%u", 1 + i / 65536, (i / 256) % 256, i % 256);
+		f = find_flow(t, FLOW_ACTIVE, peer, 443);
+		if (i < 6000 && i % 2) {
+			assert_null(f);
+			continue;
+		}
+		assert_non_null(f);
+		assert_int_equal(f->entries, 1);
+		assert_int_equal(f->conns, 1);
+	}
+	flow_table_free(t);
+}
+
 /*
  * Hash flooding (review M1).  40,000 IPv6 peers of one /64 whose interface
  * identifiers are solved so that the old unkeyed hash gave every flow key
@@ -1357,6 +1428,7 @@ int main(void)
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_destroyed_not_open),
 		cmocka_unit_test(test_aggregate_many_and_saturate),
+		cmocka_unit_test(test_expect_and_rebuild),
 		cmocka_unit_test(test_crafted_keys_probe_like_random),
 		cmocka_unit_test(test_owner_masquerade),
 		cmocka_unit_test(test_owners_ready),

@@ -214,6 +214,68 @@ static void test_json_owner(void **state)
 	free(text);
 }
 
+/*
+ * Owners 0-39: a name that says the number, kind by the number's parity;
+ * 40 and up unknown.  Counts its calls.
+ */
+static int many_owner_of(void *arg, uint32_t id, struct owner_label *l)
+{
+	++*(int *)arg;
+	if (id >= 40)
+		return -1;
+	memset(l, 0, sizeof *l);
+	l->kind = id & 1 ? OWNER_CONTAINER : OWNER_NETNS;
+	snprintf(l->name, sizeof l->name, "owner-%u", id);
+	snprintf(l->id, sizeof l->id, "id-%u", id);
+	return 0;
+}
+
+/*
+ * The writer keeps the last owners' objects as text, eight slots by the
+ * owner's number: numbers that share a slot (1, 9, 17, ...) and come in
+ * turns must each keep their own label, and an owner met again is not
+ * looked up again.  jq checks every row against its flow's number.
+ */
+static void test_json_owner_cache(void **state)
+{
+	struct tu_fixture *fx = *state;
+	enum { N = 200 };
+	static struct flow fl[N];
+	static const struct flow *rows[N];
+	int calls = 0;
+	struct out_opts o = { .owners = 1, .owner_of = many_owner_of, .owner_arg = &calls };
+	size_t n = tu_build(fx, VIEW_ACTIVE, VIEW_SORT_BYTES, 0, NULL, NULL);
+	char *text, cmd[512];
+
+	assert_true(n >= 1);
+	for (int i = 0; i < N; i++) {
+		fl[i] = *fx->rows[0];
+		fl[i].conns = (uint32_t)i;
+		/* 1, 9, 17, 25, 33 share slot 1; 41 and 49 are unknown. */
+		fl[i].key.owner = (uint32_t)(1 + 8 * (i % 7));
+		if (i % 5 == 0)
+			fl[i].key.owner = 0;
+		rows[i] = &fl[i];
+	}
+	text = tu_capture(out_json_write, rows, N, &o);
+	snprintf(cmd, sizeof cmd,
+		 "jq -e 'length == %d and all(.[]; .connections as $i | "
+		 "(if $i %% 5 == 0 then 0 else 1 + 8 * ($i %% 7) end) as $o | "
+		 "if $o >= 40 then .owner == {\"kind\":\"netns\",\"name\":\"?\",\"id\":\"?\"} "
+		 "else .owner == {\"kind\": (if $o %% 2 == 1 then \"container\" else \"netns\" end), "
+		 "\"name\": \"owner-\\($o)\", \"id\": \"id-\\($o)\"} end)' >/dev/null", N);
+	assert_int_equal(tu_pipe_to(cmd, text), 0);
+	free(text);
+	/* Owner 0 alone: looked up once for all its rows. */
+	for (int i = 0; i < N; i++)
+		fl[i].key.owner = 0;
+	calls = 0;
+	text = tu_capture(out_json_write, rows, N, &o);
+	assert_int_equal(calls, 1);
+	assert_non_null(strstr(text, "\"owner\":{\"kind\":\"netns\",\"name\":\"owner-0\",\"id\":\"id-0\"}"));
+	free(text);
+}
+
 /* Routed flows: 1 plain, 2 DNAT and SNAT (IPv6, as the fixture's second row). */
 static int fake_route(void *arg, uint32_t id, struct flow_route *r)
 {
@@ -279,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_owner),
+		cmocka_unit_test(test_json_owner_cache),
 		cmocka_unit_test(test_json_routed),
 		cmocka_unit_test(test_json_name_key),
 		cmocka_unit_test(test_json_stream),
