@@ -17,8 +17,17 @@ struct outbuf {
 
 static inline void outbuf_mem(struct outbuf *b, const char *s, size_t n)
 {
-	if (n > (size_t)(b->end - b->p))
-		n = (size_t)(b->end - b->p);
+	/*
+	 * Two copies, so that the one taken (there is room) copies n bytes
+	 * as given: a literal's length is known when compiling, and its copy
+	 * becomes a few moves instead of a copy loop of unknown length.
+	 */
+	if (__builtin_expect(n <= (size_t)(b->end - b->p), 1)) {
+		memcpy(b->p, s, n);
+		b->p += n;
+		return;
+	}
+	n = (size_t)(b->end - b->p);
 	memcpy(b->p, s, n);
 	b->p += n;
 }

@@ -2,6 +2,7 @@
 #include "view.h"
 
 #include <ctype.h>
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -393,13 +394,13 @@ static inline int key_less(const struct sort_key *a, const struct sort_key *b)
 	return a->w[3] < b->w[3];
 }
 
-static uint64_t be_bytes(const uint8_t *p, int n)
+/* The 8 bytes at p as a big-endian number. */
+static inline uint64_t be64_at(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, sizeof v);
+	return be64toh(v);
 }
 
 static void key_fill(struct sort_key *k, const struct flow *f, const struct flow_proc *fp,
@@ -408,8 +409,8 @@ static void key_fill(struct sort_key *k, const struct flow *f, const struct flow
 	const uint8_t *p = f->key.peer.b;
 	uint64_t tie_hi = 0xffffffff00000000u;
 
-	k->w[1] = (uint64_t)f->key.family << 56 | be_bytes(p, 7);
-	k->w[2] = be_bytes(p + 7, 8);
+	k->w[1] = (uint64_t)f->key.family << 56 | be64_at(p) >> 8;
+	k->w[2] = be64_at(p + 7);
 	k->w[3] = (uint64_t)p[15] << 56 | (uint64_t)f->key.port << 40 |
 		  (uint64_t)f->key.proto << 32;
 	if (s == VIEW_SORT_PEER) {
