@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "out.h"
+#include "outbuf.h"
 
 static void test_json(void **state)
 {
@@ -276,6 +277,39 @@ static void test_json_owner_cache(void **state)
 	free(text);
 }
 
+/*
+ * outbuf.h, which both writers build their text with: a piece that fits is
+ * copied whole, a literal or a string that would pass the end is cut at
+ * it, and nothing is written past it (the guard bytes stay).
+ */
+static void test_outbuf(void **state)
+{
+	char mem[16 + 4];
+	struct outbuf b = { mem, mem + 16 };
+
+	(void)state;
+	memset(mem, '#', sizeof mem);
+	OUTBUF_LIT(&b, "{\"a\":");
+	outbuf_u64(&b, 18446744073709551615ull);
+	assert_int_equal(b.p - mem, 16);
+	assert_memory_equal(mem, "{\"a\":18446744073", 16);
+	OUTBUF_LIT(&b, "more");
+	outbuf_str(&b, "more");
+	outbuf_char(&b, 'x');
+	assert_int_equal(b.p - mem, 16);
+	assert_memory_equal(mem + 16, "####", 4);
+	/* Exactly the room left, then a cut in the middle of a literal. */
+	b.p = mem + 10;
+	OUTBUF_LIT(&b, "abcdef");
+	assert_int_equal(b.p - mem, 16);
+	assert_memory_equal(mem + 10, "abcdef", 6);
+	b.p = mem + 12;
+	OUTBUF_LIT(&b, "0123456789");
+	outbuf_u64(&b, 0);
+	assert_int_equal(b.p - mem, 16);
+	assert_memory_equal(mem + 12, "0123####", 8);
+}
+
 /* Routed flows: 1 plain, 2 DNAT and SNAT (IPv6, as the fixture's second row). */
 static int fake_route(void *arg, uint32_t id, struct flow_route *r)
 {
@@ -342,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_owner),
 		cmocka_unit_test(test_json_owner_cache),
+		cmocka_unit_test(test_outbuf),
 		cmocka_unit_test(test_json_routed),
 		cmocka_unit_test(test_json_name_key),
 		cmocka_unit_test(test_json_stream),
