@@ -23,6 +23,13 @@ char *xstrdup(const char *s);
 void *huge_alloc(size_t n);				/* zeroed */
 void *huge_realloc(void *p, size_t old, size_t n);	/* the new part zeroed */
 void huge_free(void *p, size_t n);				/* NULL is fine */
+/*
+ * How many elements of elem bytes to allocate for n of them so that an
+ * array of 1 MiB or more ends on a 2 MiB boundary: all of it then lies in
+ * huge pages, where a last part short of one would fault in 4 KiB pages
+ * (400 faults for 1.6 MiB).  Smaller arrays: n.
+ */
+size_t huge_cap(size_t n, size_t elem);
 void util_set_fatal_hook(void (*hook)(void));
 
 /* a + b, stopping at UINT64_MAX instead of wrapping. */

@@ -283,6 +283,7 @@ void flow_table_expect(struct flow_table *t, size_t entries)
 		expect = EXPECT_MAX;
 	if (t->nflows || expect <= t->cap)
 		return;
+	expect = huge_cap(expect, sizeof *t->flows);
 	huge_free(t->flows, t->cap * sizeof *t->flows);
 	t->flows = huge_alloc(expect * sizeof *t->flows);
 	if (t->procs) {

@@ -133,6 +133,16 @@ void *huge_realloc(void *p, size_t old, size_t n)
 	return q;
 }
 
+size_t huge_cap(size_t n, size_t elem)
+{
+	size_t bytes;
+
+	if (!elem || n > (SIZE_MAX - HUGE_SIZE) / elem || n * elem < HUGE_SIZE / 2)
+		return n;
+	bytes = (n * elem + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+	return bytes / elem;
+}
+
 void huge_free(void *p, size_t n)
 {
 	if (!p)

@@ -676,7 +676,7 @@ static size_t build(const struct flow *flows, size_t total, const struct view_op
 	if (o->whole)
 		for (uint8_t g = 0; g < 3; g++)
 			run = ngroup[g] > run ? ngroup[g] : run;
-	nkeys = n < run ? (n ? n : 1) : run;
+	nkeys = huge_cap(n < run ? (n ? n : 1) : run, sizeof *keys);
 	keys = huge_alloc(nkeys * sizeof *keys);
 	out = idx ? idx : huge_alloc((n ? n : 1) * sizeof *out);
 	for (uint8_t g = 0; g < 3; g++) {

@@ -53,6 +53,30 @@ static void test_alloc_huge(void **state)
 	huge_free(NULL, n);
 }
 
+/*
+ * huge_cap(): arrays of 1 MiB and more end on a 2 MiB boundary, with at
+ * least the elements asked for; smaller ones, a zero size and a count
+ * that would overflow are left as asked.
+ */
+static void test_huge_cap(void **state)
+{
+	const size_t mib = (size_t)1 << 20;
+
+	(void)state;
+	assert_int_equal(huge_cap(0, 112), 0);
+	assert_int_equal(huge_cap(1000, 112), 1000);
+	assert_int_equal(huge_cap(mib / 32 - 1, 32), mib / 32 - 1);
+	assert_int_equal(huge_cap(mib / 32, 32), 2 * mib / 32);
+	assert_int_equal(huge_cap(50000, 32), 2 * mib / 32);
+	/* 50,000 flows of 112 bytes: 5.3 MiB, to 6 MiB. */
+	assert_int_equal(huge_cap(50000, 112), 6 * mib / 112);
+	assert_true(huge_cap(50000, 112) >= 50000);
+	assert_int_equal(huge_cap(2 * mib / 8, 8), 2 * mib / 8);
+	assert_int_equal(huge_cap(2 * mib / 8 + 1, 8), 4 * mib / 8);
+	assert_int_equal(huge_cap(12345, 0), 12345);
+	assert_int_equal(huge_cap(SIZE_MAX / 2, 16), SIZE_MAX / 2);
+}
+
 static void test_parse_u64(void **state)
 {
 	uint64_t v;
@@ -240,6 +264,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_alloc_huge),
+		cmocka_unit_test(test_huge_cap),
 		/* Before any other changes the key: it checks the drawn one. */
 		cmocka_unit_test(test_hash_words_is_keyed_siphash),
 		cmocka_unit_test(test_siphash24_published),
