@@ -19,7 +19,11 @@
 #   iptstate  iptstate -1 -o
 #
 # Runs are interleaved (one run of each command per round, after one
-# untimed warm-up round), so load from elsewhere spreads over all rows.
+# untimed warm-up round), so load from elsewhere spreads over all rows, and
+# each round starts one row further on, so that what one command leaves
+# behind for the next one weighs on every row alike (measured 2026-11-30:
+# in a fixed order, whichever lsconntrack row ran right after `nldump -p 6`
+# took about 5 ms more at 100k, while the floor after it did not).
 # Prints the table and writes it between the markers of doc/performance.md
 # (BENCH_OUT), keeping the hand-written text around them.
 #
@@ -128,6 +132,16 @@ ensure_max() {
 		SETMAX=$prev
 		die "cannot raise nf_conntrack_max to $1"
 	fi
+}
+
+# The rows of round $1 (the rest of the arguments), starting $1 rows on.
+rotated() {
+	local k=$1 i
+	shift
+	local rows=("$@")
+	for ((i = 0; i < $#; i++)); do
+		echo "${rows[(i + k) % $#]}"
+	done
 }
 
 median() {
@@ -241,7 +255,8 @@ for n in $SIZES; do
 	[ "$n" -ge "$LARGE" ] && runs=$RUNS_LARGE
 	echo "bench: $n entries (filled and checked at $(( $(date +%s) - START )) s): $runs rounds" >&2
 	for round in $(seq 0 "$runs"); do
-		for r in $ROWS; do
+		# shellcheck disable=SC2086 # a list of names, split on purpose
+		for r in $(rotated "$round" $ROWS); do
 			[ -n "${NOTE[$r]:-}" ] && continue
 			# shellcheck disable=SC2086
 			line=$(inns "$TOOLS/timeit" -r 1 -q -i /dev/null -- ${CMD[$r]} 2>"$TMP/err.$r")
