@@ -115,8 +115,8 @@ struct view_opts {
 	/*
 	 * Sort each direction in one piece: no merge that reads every flow
 	 * again (about 2 ms less for 50,000 flows), for 32 bytes a row at the
-	 * peak instead of at most 512 KiB.  One-shot runs set it; the
-	 * monitor's panes, which live on, do not.
+	 * peak instead of at most 512 KiB.  One-shot runs set it; streams
+	 * and the monitor's panes, which live on, do not.
 	 */
 	int whole;
 };

@@ -118,7 +118,8 @@ static int write_frame(const struct batch_opts *b, const struct mon_frame *f,
 	int r;
 
 	vo.procs = f->procs;
-	vo.whole = 1;
+	/* A one-shot sorts in one piece; a stream, which lives on, in runs. */
+	vo.whole = !oo->stream;
 	n = view_build_array(f->flows, f->nflows, &vo, rows);
 	oo->side = mon_frame_side(f);
 
