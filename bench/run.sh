@@ -20,10 +20,12 @@
 #
 # Runs are interleaved (one run of each command per round, after one
 # untimed warm-up round), so load from elsewhere spreads over all rows, and
-# each round starts one row further on, so that what one command leaves
-# behind for the next one weighs on every row alike (measured 2026-11-30:
-# in a fixed order, whichever lsconntrack row ran right after `nldump -p 6`
-# took about 5 ms more at 100k, while the floor after it did not).
+# each round runs them in an order of its own (the same in every run of
+# the script), so that what one command leaves behind for the next weighs
+# on every row alike.  Measured 2026-11-30 at 100k: in a fixed order, the
+# lsconntrack row that came right after the two nldump rows took 5-10 ms
+# more than the same command one place later, with or without a pause of
+# 0.3 s between commands; the owners-on row always had that place.
 # Prints the table and writes it between the markers of doc/performance.md
 # (BENCH_OUT), keeping the hand-written text around them.
 #
@@ -134,14 +136,21 @@ ensure_max() {
 	fi
 }
 
-# The rows of round $1 (the rest of the arguments), starting $1 rows on.
-rotated() {
-	local k=$1 i
+# The rows of round $1 (the rest of the arguments) in that round's order: a
+# Fisher-Yates shuffle by bash's RANDOM seeded with the round (in the
+# subshell of the caller's $(...), so the script's own RANDOM is untouched).
+shuffled() {
+	local k=$1 i j t
 	shift
 	local rows=("$@")
-	for ((i = 0; i < $#; i++)); do
-		echo "${rows[(i + k) % $#]}"
+	RANDOM=$((k + 1))
+	for ((i = $# - 1; i > 0; i--)); do
+		j=$((RANDOM % (i + 1)))
+		t=${rows[i]}
+		rows[i]=${rows[j]}
+		rows[j]=$t
 	done
+	printf '%s\n' "${rows[@]}"
 }
 
 median() {
@@ -256,7 +265,7 @@ for n in $SIZES; do
 	echo "bench: $n entries (filled and checked at $(( $(date +%s) - START )) s): $runs rounds" >&2
 	for round in $(seq 0 "$runs"); do
 		# shellcheck disable=SC2086 # a list of names, split on purpose
-		for r in $(rotated "$round" $ROWS); do
+		for r in $(shuffled "$round" $ROWS); do
 			[ -n "${NOTE[$r]:-}" ] && continue
 			# shellcheck disable=SC2086
 			line=$(inns "$TOOLS/timeit" -r 1 -q -i /dev/null -- ${CMD[$r]} 2>"$TMP/err.$r")
